@@ -1,0 +1,33 @@
+# The two commands of the README: `make demo` and `make test`. Both build the virtual
+# environment first, so they work on a fresh machine with only Python 3.11 and pip.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint bench clean
+
+$(BIN)/rempart: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(BIN)/rempart
+
+setup: $(BIN)/rempart
+
+demo: setup
+	$(BIN)/rempart demo --workspace rempart-demo
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) rempart-demo rempart-workspace .pytest_cache .mypy_cache .ruff_cache

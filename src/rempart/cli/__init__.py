@@ -1,0 +1,36 @@
+"""The `rempart` command: one module per sub-command, each with a `register(app)`."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from rempart.cli.common import err_console
+from rempart.errors import RempartError
+
+app = typer.Typer(
+    name="rempart",
+    help="Rempart: cyber-défense pour l'hôpital (voir, détecter, contenir, rétablir, répéter).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# One line per sub-command module; each defines `register(app: typer.Typer) -> None`.
+COMMANDS: tuple[str, ...] = (
+    "rempart.cli.init",
+    "rempart.cli.ingest",
+)
+
+for _name in COMMANDS:
+    importlib.import_module(_name).register(app)
+
+
+def main() -> None:
+    """Entry point: Rempart's own errors become a one-line message and exit code 2."""
+    try:
+        app()
+    except RempartError as exc:
+        err_console.print(f"[bold red]erreur:[/] {exc}")
+        raise SystemExit(2) from exc

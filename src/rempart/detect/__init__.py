@@ -1,0 +1,71 @@
+"""Detectors: one module each, registered once by name in `DETECTORS`."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from rempart.detect.base import (
+    DetectContext,
+    Detector,
+    Finding,
+    Severity,
+    findings_table,
+)
+from rempart.registry import Registry
+
+DETECTORS: Registry[Detector] = Registry("detector")
+
+# "module:Class" of every built-in detector, in run order. Add one line per new detector;
+# its heavy dependencies are imported inside `run`, so loading the list stays cheap.
+BUILTIN: tuple[str, ...] = ()
+
+
+def _load_builtin() -> None:
+    for spec in BUILTIN:
+        module, _, cls = spec.partition(":")
+        DETECTORS.register(getattr(importlib.import_module(module), cls)())
+
+
+_load_builtin()
+
+
+@dataclass(frozen=True)
+class DetectorRun:
+    name: str
+    version: str
+    findings: int
+    error: str | None = None
+
+
+def run_detectors(ctx: DetectContext, names: list[str] | None = None) -> list[DetectorRun]:
+    """Run detectors (all, or `names`) whose input tables have rows; store their findings.
+
+    A failing detector is reported and the others still run.
+    """
+    runs: list[DetectorRun] = []
+    selected = [DETECTORS.get(n) for n in names] if names else list(DETECTORS)
+    for det in selected:
+        if not any(ctx.store.count(t) for t in det.INPUTS):
+            runs.append(DetectorRun(det.NAME, det.VERSION, 0, None))
+            continue
+        try:
+            found = det.run(ctx)
+        except Exception as exc:
+            runs.append(DetectorRun(det.NAME, det.VERSION, 0, f"{type(exc).__name__}: {exc}"))
+            continue
+        ctx.store.replace_findings(det.NAME, findings_table(found))
+        runs.append(DetectorRun(det.NAME, det.VERSION, len(found)))
+    return runs
+
+
+__all__ = [
+    "DETECTORS",
+    "DetectContext",
+    "Detector",
+    "DetectorRun",
+    "Finding",
+    "Severity",
+    "findings_table",
+    "run_detectors",
+]

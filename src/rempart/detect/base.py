@@ -1,0 +1,114 @@
+"""The contract of a detector: a name, a version, the tables it reads, findings it returns.
+
+Detectors are set-based: they query the store (SQL or Ibis) and return only their small
+results as `Finding` values. Every finding says which detector (name and version) raised
+it, why (a sentence), and which events prove it (event_uid values + total count).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+import pyarrow as pa
+
+from rempart.model import Hospital
+from rempart.schema import FINDING
+from rempart.store import Store
+
+MAX_EVIDENCE_IDS = 50
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One alert. `evidence` holds at most MAX_EVIDENCE_IDS ids; `evidence_count` all."""
+
+    detector: str
+    detector_version: str
+    severity: Severity
+    title: str
+    reason: str
+    entity: str
+    entity_type: str
+    first_seen: datetime
+    last_seen: datetime
+    evidence_class: str
+    evidence: tuple[str, ...]
+    evidence_count: int
+    score: float | None = None
+    attack: tuple[str, ...] = ()
+    related: tuple[str, ...] = field(default=())
+
+    @property
+    def uid(self) -> str:
+        key = f"{self.detector}|{self.entity}|{self.first_seen.isoformat()}|{self.title}"
+        return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def findings_table(findings: list[Finding]) -> pa.Table:
+    """Findings as an Arrow table of the `finding` schema."""
+    rows = [
+        {
+            "finding_uid": f.uid,
+            "detector": f.detector,
+            "detector_version": f.detector_version,
+            "severity": f.severity.value,
+            "title": f.title,
+            "reason": f.reason,
+            "entity": f.entity,
+            "entity_type": f.entity_type,
+            "first_seen": f.first_seen,
+            "last_seen": f.last_seen,
+            "score": f.score,
+            "attack": list(f.attack),
+            "evidence_class": f.evidence_class,
+            "evidence": list(f.evidence[:MAX_EVIDENCE_IDS]),
+            "evidence_count": f.evidence_count,
+            "related": list(f.related),
+        }
+        for f in findings
+    ]
+    return pa.Table.from_pylist(rows, schema=FINDING)
+
+
+@dataclass(frozen=True)
+class DetectContext:
+    """What a detector may read: the store and, when there is one, the hospital model."""
+
+    store: Store
+    hospital: Hospital | None = None
+
+
+class Detector(ABC):
+    """One detection. Subclasses set the class variables and implement `run`."""
+
+    NAME: ClassVar[str]
+    VERSION: ClassVar[str]
+    INPUTS: ClassVar[tuple[str, ...]]  # tables read
+    ATTACK: ClassVar[tuple[str, ...]] = ()
+    DESCRIPTION: ClassVar[str] = ""
+
+    @abstractmethod
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        """Return this detector's findings over the whole store."""
+
+    def finding(self, **kwargs: object) -> Finding:
+        """A Finding stamped with this detector's name, version and ATT&CK ids."""
+        kwargs.setdefault("attack", self.ATTACK)
+        return Finding(detector=self.NAME, detector_version=self.VERSION, **kwargs)  # type: ignore[arg-type]

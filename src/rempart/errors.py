@@ -1,0 +1,90 @@
+"""One exception tree for Rempart, so callers can catch at the depth they care about.
+
+    RempartError
+     ├── ConfigError              bad configuration or CLI usage
+     ├── ModelError               hospital.yaml / inventory invalid (carries file and line)
+     ├── SourceError              an input file could not be read at all (carries file)
+     │    └── UnknownFormatError  no source recognised the file
+     ├── StoreError               workspace or database problem
+     ├── RegistryError            duplicate or unknown plugin name
+     ├── DetectorError            a detector failed (carries detector name)
+     └── ContainmentError         a plan is unsafe or an export failed validation
+          └── VitalCutRefused     a plan cuts a vital dependency without confirmation
+
+Record-level problems are *not* exceptions: parsers report them as `Rejection` data so a
+batch goes on and every rejected record is counted with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class RempartError(Exception):
+    """Base of every error Rempart raises on purpose."""
+
+
+class ConfigError(RempartError):
+    """Bad configuration or command-line usage."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is: file, and line (1-based) or byte offset when known."""
+
+    file: str
+    line: int | None = None
+    offset: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"{self.file}:{self.line}"
+        if self.offset is not None:
+            return f"{self.file}@{self.offset}"
+        return self.file
+
+
+class ModelError(RempartError):
+    """The hospital model is invalid; `problems` lists every problem with its location."""
+
+    def __init__(self, problems: list[tuple[Location, str]]) -> None:
+        self.problems = problems
+        lines = [f"{loc}: {msg}" for loc, msg in problems]
+        super().__init__("invalid hospital model:\n  " + "\n  ".join(lines))
+
+
+class SourceError(RempartError):
+    """A whole input file could not be read."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        self.path = str(path)
+        super().__init__(f"{path}: {message}")
+
+
+class UnknownFormatError(SourceError):
+    """No registered source recognised the file's content."""
+
+
+class StoreError(RempartError):
+    """Workspace or database problem."""
+
+
+class RegistryError(RempartError):
+    """A plugin name is registered twice, or an unknown name was asked for."""
+
+
+class DetectorError(RempartError):
+    """A detector failed while running."""
+
+    def __init__(self, detector: str, message: str) -> None:
+        self.detector = detector
+        super().__init__(f"detector {detector}: {message}")
+
+
+class ContainmentError(RempartError):
+    """A containment plan or export is invalid."""
+
+
+class VitalCutRefused(ContainmentError):
+    """The plan cuts a vital care dependency and was not explicitly confirmed."""

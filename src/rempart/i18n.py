@@ -1,0 +1,47 @@
+"""French first, English too: message catalogue for the CLI and reports.
+
+Keys are short English identifiers; `t(key, lang, **values)` formats the message. A key
+missing in a language falls back to French, then to the key itself, so nothing crashes on
+a missing translation (a test keeps the two catalogues in step).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["fr", "en"]
+LANGS: tuple[Lang, ...] = ("fr", "en")
+
+CATALOG: dict[str, dict[Lang, str]] = {}
+
+
+def add(key: str, fr: str, en: str) -> None:
+    """Register one message; modules call this at import for their own strings."""
+    CATALOG[key] = {"fr": fr, "en": en}
+
+
+def t(key: str, lang: Lang = "fr", **values: object) -> str:
+    entry = CATALOG.get(key)
+    text = key if entry is None else entry.get(lang) or entry["fr"]
+    return text.format(**values) if values else text
+
+
+for _key, _fr, _en in (
+    ("files", "fichiers", "files"),
+    ("records", "enregistrements", "records"),
+    ("rejected", "rejetés", "rejected"),
+    ("event_class", "classe d'événements", "event class"),
+    ("status", "état", "status"),
+    ("source", "source", "source"),
+    ("reason", "motif", "reason"),
+    ("file", "fichier", "file"),
+    ("total", "total", "total"),
+    ("ingesting", "Ingestion", "Ingesting"),
+    ("ingest_title", "Ingestion", "Ingestion"),
+    ("reject_reasons", "Motifs de rejet", "Rejection reasons"),
+    ("ingested", "ingéré", "ingested"),
+    ("already ingested", "déjà ingéré", "already ingested"),
+    ("unknown format", "format inconnu", "unknown format"),
+    ("failed", "échec", "failed"),
+):
+    add(_key, _fr, _en)

@@ -1,0 +1,123 @@
+"""Arrow schemas of the normalised event classes (see the package docstring)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+
+PROVENANCE: list[pa.Field] = [
+    pa.field("event_uid", pa.string(), nullable=False),
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("source_line", pa.int64()),
+    pa.field("source_format", pa.string(), nullable=False),
+]
+
+NETWORK_FLOW = pa.schema(
+    [
+        pa.field("time", TS, nullable=False),
+        pa.field("duration", pa.float64()),
+        pa.field("src_ip", pa.string(), nullable=False),
+        pa.field("src_port", pa.int32()),
+        pa.field("dst_ip", pa.string(), nullable=False),
+        pa.field("dst_port", pa.int32()),
+        pa.field("protocol", pa.string()),  # tcp / udp / icmp
+        pa.field("service", pa.string()),  # application protocol when known (smb, dns...)
+        pa.field("bytes_out", pa.int64()),  # originator -> responder
+        pa.field("bytes_in", pa.int64()),
+        pa.field("packets_out", pa.int64()),
+        pa.field("packets_in", pa.int64()),
+        pa.field("conn_state", pa.string()),  # Zeek conn_state or equivalent
+        pa.field("status", pa.string()),  # success / failure / unknown (normalised outcome)
+        pa.field("action", pa.string()),  # allowed / denied (firewall logs), else null
+        pa.field("flow_uid", pa.string()),  # the sensor's own id (Zeek uid)
+        *PROVENANCE,
+    ]
+)
+
+ATTACHMENT = pa.struct(
+    [
+        pa.field("name", pa.string()),
+        pa.field("content_type", pa.string()),
+        pa.field("size", pa.int64()),
+        pa.field("sha256", pa.string()),
+    ]
+)
+
+EMAIL = pa.schema(
+    [
+        pa.field("time", TS),  # Date header, else ingest reference time
+        pa.field("message_id", pa.string()),
+        pa.field("subject", pa.string()),
+        pa.field("from_addr", pa.string()),
+        pa.field("from_display", pa.string()),
+        pa.field("reply_to", pa.string()),
+        pa.field("return_path", pa.string()),
+        pa.field("to_addrs", pa.list_(pa.string())),
+        pa.field("cc_addrs", pa.list_(pa.string())),
+        pa.field("auth_results", pa.string()),  # Authentication-Results + Received-SPF
+        pa.field("urls", pa.list_(pa.string())),
+        pa.field("attachments", pa.list_(ATTACHMENT)),
+        pa.field("body_text", pa.string()),  # text (HTML stripped), truncated
+        pa.field("size_bytes", pa.int64()),
+        pa.field("raw_sha256", pa.string()),
+        pa.field("raw", pa.binary()),  # the message as received, size-bounded, for evidence
+        pa.field("defects", pa.list_(pa.string())),
+        *PROVENANCE,
+    ]
+)
+
+AUTHENTICATION = pa.schema(
+    [
+        pa.field("time", TS, nullable=False),
+        pa.field("user", pa.string()),
+        pa.field("src_ip", pa.string()),
+        pa.field("dst_host", pa.string()),
+        pa.field("service", pa.string()),  # imap / smtp / owa / windows / m365...
+        pa.field("logon_type", pa.string()),
+        pa.field("auth_protocol", pa.string()),
+        pa.field("status", pa.string()),  # success / failure
+        pa.field("status_detail", pa.string()),
+        pa.field("raw", pa.string()),  # the original record (JSON or line), for evidence
+        *PROVENANCE,
+    ]
+)
+
+PROCESS = pa.schema(
+    [
+        pa.field("time", TS, nullable=False),
+        pa.field("host", pa.string()),
+        pa.field("channel", pa.string()),
+        pa.field("event_code", pa.int32()),
+        pa.field("record_id", pa.int64()),
+        pa.field("user", pa.string()),
+        pa.field("pid", pa.int64()),
+        pa.field("ppid", pa.int64()),
+        pa.field("image", pa.string()),
+        pa.field("parent_image", pa.string()),
+        pa.field("command_line", pa.string()),
+        pa.field("raw", pa.string()),  # the whole event as JSON, for evidence and Sigma
+        *PROVENANCE,
+    ]
+)
+
+FINDING = pa.schema(
+    [
+        pa.field("finding_uid", pa.string(), nullable=False),
+        pa.field("detector", pa.string(), nullable=False),
+        pa.field("detector_version", pa.string(), nullable=False),
+        pa.field("severity", pa.string(), nullable=False),  # info/low/medium/high/critical
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),  # a sentence a person can read
+        pa.field("entity", pa.string(), nullable=False),  # host address, account or message
+        pa.field("entity_type", pa.string(), nullable=False),  # host / account / email
+        pa.field("first_seen", TS, nullable=False),
+        pa.field("last_seen", TS, nullable=False),
+        pa.field("score", pa.float64()),
+        pa.field("attack", pa.list_(pa.string())),  # ATT&CK technique ids
+        pa.field("evidence_class", pa.string()),  # table the evidence ids point into
+        pa.field("evidence", pa.list_(pa.string())),  # event_uid values (bounded sample)
+        pa.field("evidence_count", pa.int64()),  # how many events in total
+        pa.field("related", pa.list_(pa.string())),  # other entities (peers, recipients)
+    ]
+)

@@ -1,0 +1,49 @@
+"""Input formats. Each module holds one source; `SOURCES` is their registry.
+
+A file's format is found by sniffing its first bytes with every source in order, so a
+Zeek log named `.txt` or a mailbox without extension is still recognised.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from rempart.registry import Registry
+from rempart.sources.base import ParseContext, Source, file_digest, read_head
+
+SOURCES: Registry[Source] = Registry("source")
+
+
+# "module:Class" of every built-in source, in sniffing order (most specific first).
+# Add one line per new source; heavy dependencies are imported inside `parse`.
+BUILTIN: tuple[str, ...] = (
+    "rempart.sources.zeek_conn:ZeekConnTsvSource",
+    "rempart.sources.zeek_conn:ZeekConnJsonSource",
+    "rempart.sources.email_mime:MboxSource",
+    "rempart.sources.email_mime:EmlSource",
+)
+
+
+def _load_builtin() -> None:
+    for spec in BUILTIN:
+        module, _, cls = spec.partition(":")
+        SOURCES.register(getattr(importlib.import_module(module), cls)())
+
+
+_load_builtin()
+
+
+def sniff(path: Path) -> Source | None:
+    """The first registered source that recognises `path`, if any."""
+    head = read_head(path)
+    for source in SOURCES:
+        try:
+            if source.sniff(head, path):
+                return source
+        except Exception:  # noqa: S112 - a sniffer must never break discovery
+            continue
+    return None
+
+
+__all__ = ["SOURCES", "ParseContext", "Source", "file_digest", "read_head", "sniff"]

@@ -1,0 +1,273 @@
+"""Raw email: single messages (EML, RFC 5322) and mailboxes (mbox).
+
+Messages are parsed with the standard library's `email` package, one message at a time
+(mail is counted in thousands, not millions), and emitted as Arrow batches. Attacker
+content is only read: HTML is reduced to text and link targets, never rendered or fetched;
+attachments are hashed and sized, never opened here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import hashlib
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from rempart.sources.base import ParseContext, Source
+
+MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # larger messages are truncated, with a defect noted
+MAX_RAW_KEPT = 10 * 1024 * 1024
+MAX_BODY_CHARS = 20_000
+MAX_URLS = 200
+_BATCH = 500
+
+_HEADER_RE = re.compile(rb"^[A-Za-z0-9][A-Za-z0-9-]{1,60}:[ \t]?", re.MULTILINE)
+_KNOWN_HEADERS = (
+    b"received:", b"return-path:", b"from:", b"to:", b"subject:", b"date:",
+    b"message-id:", b"mime-version:", b"delivered-to:", b"x-", b"content-type:",
+)  # fmt: skip
+_URL_RE = re.compile(r"""https?://[^\s"'<>()\[\]{}]{3,2000}""", re.IGNORECASE)
+
+
+class _HtmlText(HTMLParser):
+    """Collects visible text and link targets; never fetches anything."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.links: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if value and name in ("href", "action", "src") and value.lower().startswith("http"):
+                self.links.append(value.strip())
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.text.append(data)
+
+
+def html_to_text(html: str) -> tuple[str, list[str]]:
+    parser = _HtmlText()
+    with contextlib.suppress(Exception):  # hostile HTML must never stop the batch
+        parser.feed(html)
+        parser.close()
+    return " ".join(" ".join(parser.text).split()), parser.links
+
+
+def _looks_like_headers(head: bytes) -> bool:
+    block = head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    lines = [ln for ln in block.splitlines()[:40] if ln and not ln[:1].isspace()]
+    if not lines:
+        return False
+    good = sum(1 for ln in lines if _HEADER_RE.match(ln))
+    known = any(ln.lower().startswith(_KNOWN_HEADERS) for ln in lines)
+    return known and good >= max(2, int(0.8 * len(lines)))
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return " ".join(str(value).split()) or None
+
+
+def _header(msg: Message, name: str) -> str | None:
+    try:
+        return _text(msg.get(name))
+    except Exception:
+        raw = msg.get_all(name, failobj=[])
+        return _text(raw[0]) if raw else None
+
+
+def _payload_text(part: Message) -> str:
+    try:
+        if isinstance(part, EmailMessage):
+            content = part.get_content()
+            return content if isinstance(content, str) else ""
+    except Exception:  # noqa: S110 - broken charset/encoding: decode leniently below
+        pass
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        return payload.decode("utf-8", errors="replace")
+
+
+def message_record(raw: bytes, reference: datetime) -> dict[str, Any]:
+    """Normalise one raw message into an `email` row (without provenance columns)."""
+    defects: list[str] = []
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raw = raw[:MAX_MESSAGE_BYTES]
+        defects.append(f"message truncated to {MAX_MESSAGE_BYTES} bytes")
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    defects.extend(type(d).__name__ for d in msg.defects)
+    from_display, from_addr = parseaddr(_header(msg, "From") or "")
+    time = None
+    date = _header(msg, "Date")
+    if date:
+        try:
+            parsed = parsedate_to_datetime(date)
+            time = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except (TypeError, ValueError, IndexError):
+            defects.append("unparseable Date header")
+    texts: list[str] = []
+    urls: list[str] = []
+    attachments: list[dict[str, Any]] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        defects.extend(type(d).__name__ for d in part.defects)
+        ctype = part.get_content_type()
+        try:
+            filename = part.get_filename()
+        except Exception:
+            filename = "(undecodable name)"
+        disposition = part.get_content_disposition()
+        if filename or disposition == "attachment" or not ctype.startswith("text/"):
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            attachments.append(
+                {
+                    "name": _text(filename),
+                    "content_type": ctype,
+                    "size": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
+            )
+            if ctype != "text/html":
+                continue
+        body = _payload_text(part)
+        if ctype == "text/html":
+            text, links = html_to_text(body)
+            urls.extend(links)
+            texts.append(text)
+        else:
+            texts.append(body)
+        urls.extend(_URL_RE.findall(body))
+    seen: dict[str, None] = {}
+    for url in urls:
+        seen.setdefault(url.rstrip(".,;"), None)
+    auth = [_header(msg, "Authentication-Results"), _header(msg, "Received-SPF")]
+    return {
+        "time": time,
+        "message_id": _header(msg, "Message-ID"),
+        "subject": _header(msg, "Subject"),
+        "from_addr": from_addr.lower() or None,
+        "from_display": from_display or None,
+        "reply_to": parseaddr(_header(msg, "Reply-To") or "")[1].lower() or None,
+        "return_path": parseaddr(_header(msg, "Return-Path") or "")[1].lower() or None,
+        "to_addrs": [a.lower() for _, a in getaddresses([_header(msg, "To") or ""]) if a],
+        "cc_addrs": [a.lower() for _, a in getaddresses([_header(msg, "Cc") or ""]) if a],
+        "auth_results": " | ".join(a for a in auth if a) or None,
+        "urls": list(seen)[:MAX_URLS],
+        "attachments": attachments,
+        "body_text": " ".join(texts)[:MAX_BODY_CHARS],
+        "size_bytes": len(raw),
+        "raw_sha256": hashlib.sha256(raw).hexdigest(),
+        "raw": raw[:MAX_RAW_KEPT],
+        "defects": sorted(set(defects)),
+    }
+
+
+def _is_message(raw: bytes) -> bool:
+    return _looks_like_headers(raw[:8192])
+
+
+class _MailSource(Source):
+    EVENT_CLASS = "email"
+
+    def messages(self, path: Path) -> Iterator[tuple[int, bytes]]:
+        """(line number, raw bytes) of each message in the file."""
+        raise NotImplementedError
+
+    def parse(self, path: Path, ctx: ParseContext) -> None:
+        rows: list[dict[str, Any]] = []
+        schema = self.schema()
+        for line, raw in self.messages(path):
+            if not raw.strip():
+                ctx.reject(line, "empty message")
+                continue
+            if not _is_message(raw):
+                ctx.reject(line, "not an email message (no RFC 5322 header block)")
+                continue
+            try:
+                record = message_record(raw, ctx.reference_time)
+            except Exception as exc:
+                ctx.reject(line, f"unparseable message: {type(exc).__name__}: {exc}")
+                continue
+            record.update(
+                event_uid=f"{ctx.file_id}:{line}",
+                source_file=str(path),
+                source_line=line,
+                source_format=self.NAME,
+            )
+            rows.append(record)
+            if len(rows) >= _BATCH:
+                ctx.emit(pa.Table.from_pylist(rows, schema=schema))
+                rows = []
+        if rows:
+            ctx.emit(pa.Table.from_pylist(rows, schema=schema))
+
+
+class EmlSource(_MailSource):
+    NAME = "eml"
+    VERSION = "1.0"
+    DESCRIPTION = "one RFC 5322 message per file (.eml)"
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        if head.startswith(b"From "):  # a one-message mbox is handled by the mbox source
+            return False
+        return _looks_like_headers(head.lstrip(b"\r\n"))
+
+    def messages(self, path: Path) -> Iterator[tuple[int, bytes]]:
+        yield 1, path.read_bytes()
+
+
+class MboxSource(_MailSource):
+    NAME = "mbox"
+    VERSION = "1.0"
+    DESCRIPTION = "Unix mailbox: messages separated by 'From ' lines"
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        if not head.startswith(b"From "):
+            return False
+        rest = head.split(b"\n", 1)[1] if b"\n" in head else b""
+        return _looks_like_headers(rest)
+
+    def messages(self, path: Path) -> Iterator[tuple[int, bytes]]:
+        current: list[bytes] = []
+        start = 1
+        previous_blank = True
+        with path.open("rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                if line.startswith(b"From ") and previous_blank:
+                    if current:
+                        yield start, b"".join(current)
+                    current = []
+                    start = number + 1
+                    previous_blank = False
+                    continue
+                current.append(line[1:] if line.startswith(b">From ") else line)
+                previous_blank = line.strip() == b""
+        if current:
+            yield start, b"".join(current)

@@ -1,0 +1,248 @@
+"""Zeek `conn.log`, TSV (with its `#fields`/`#types` header, gzip too) and JSON lines.
+
+Parsing stays columnar: DuckDB's CSV reader splits the TSV, SQL casts and checks each
+column and gives every bad record a reason and its line; JSON lines are read as text and
+decoded by DuckDB's JSON functions. Python only sees Arrow batches.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from rempart.errors import SourceError
+from rempart.sources.base import ParseContext, Source
+
+# Zeek conn_state -> did the connection attempt succeed? (scan and worm detection read this)
+_FAILED_STATES = "('S0','REJ','RSTOS0','RSTRH','SH','SHR','OTH')"
+_OK_STATES = "('SF','S1','S2','S3','RSTO','RSTR')"
+
+_IP_RE = "'^[0-9A-Fa-f.:]{2,45}$'"
+
+_REQUIRED = ("ts", "id.orig_h", "id.resp_h")
+
+_BATCH_ROWS = 1 << 20
+
+
+def _normalise_sql(
+    fields: set[str], source_format: str, line_expr: str, first_check: str = ""
+) -> str:
+    """SELECT list from Zeek conn columns (missing ones become NULL) to `network_flow`."""
+
+    def col(name: str, cast: str | None = None) -> str:
+        if name not in fields:
+            return "NULL" if cast is None else f"CAST(NULL AS {cast})"
+        ref = f'"{name}"'
+        return ref if cast is None else f"TRY_CAST({ref} AS {cast})"
+
+    return f"""
+        make_timestamp(CAST(round({col("ts", "DOUBLE")} * 1000000) AS BIGINT)) AS time,
+        {col("duration", "DOUBLE")} AS duration,
+        {col("id.orig_h")} AS src_ip,
+        {col("id.orig_p", "INTEGER")} AS src_port,
+        {col("id.resp_h")} AS dst_ip,
+        {col("id.resp_p", "INTEGER")} AS dst_port,
+        {col("proto")} AS protocol,
+        {col("service")} AS service,
+        {col("orig_bytes", "BIGINT")} AS bytes_out,
+        {col("resp_bytes", "BIGINT")} AS bytes_in,
+        {col("orig_pkts", "BIGINT")} AS packets_out,
+        {col("resp_pkts", "BIGINT")} AS packets_in,
+        {col("conn_state")} AS conn_state,
+        CASE WHEN {col("conn_state")} IN {_FAILED_STATES} THEN 'failure'
+             WHEN {col("conn_state")} IN {_OK_STATES} THEN 'success'
+             ELSE 'unknown' END AS status,
+        CAST(NULL AS VARCHAR) AS action,
+        {col("uid")} AS flow_uid,
+        $file_id || ':' || CAST({line_expr} AS VARCHAR) AS event_uid,
+        $path AS source_file,
+        CAST({line_expr} AS BIGINT) AS source_line,
+        '{source_format}' AS source_format,
+        CASE {first_check}
+             WHEN {col("ts", "DOUBLE")} IS NULL THEN 'missing or bad timestamp'
+             WHEN {col("proto")} IS NULL AND {col("conn_state")} IS NULL
+                THEN 'truncated line (too few fields)'
+             WHEN {col("id.resp_p")} IS NOT NULL AND {col("id.resp_p", "INTEGER")} IS NULL
+                THEN 'bad responder port'
+             WHEN NOT regexp_full_match(coalesce({col("id.orig_h")}, ''), {_IP_RE})
+                THEN 'bad originator address'
+             WHEN NOT regexp_full_match(coalesce({col("id.resp_h")}, ''), {_IP_RE})
+                THEN 'bad responder address'
+             ELSE NULL END AS _reject
+    """
+
+
+def _split_rejects(
+    reader: pa.RecordBatchReader, ctx: ParseContext, schema: pa.Schema
+) -> pa.RecordBatchReader:
+    """Stream valid rows on; count the others as rejected (per batch, never per row)."""
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in reader:
+            reason = batch.column("_reject")
+            bad = pc.is_valid(reason)
+            if pc.any(bad).as_py():
+                bad_rows = batch.filter(bad)
+                lines = bad_rows.column("source_line").to_pylist()
+                for line, why in zip(lines, bad_rows.column("_reject").to_pylist(), strict=True):
+                    ctx.reject(line, str(why))
+                batch = batch.filter(pc.invert(bad))
+            yield batch.select(schema.names).cast(schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+class ZeekConnTsvSource(Source):
+    NAME = "zeek_conn_tsv"
+    VERSION = "1.0"
+    EVENT_CLASS = "network_flow"
+    DESCRIPTION = "Zeek conn.log, tab-separated with #fields header (plain or gzip)"
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        text = head.decode("utf-8", "replace")
+        return text.startswith("#separator") and "#fields\tts\tuid\tid.orig_h" in text
+
+    def _header(self, path: Path) -> tuple[list[str], list[str], list[str]]:
+        opener = gzip.open if _is_gzip(path) else open
+        fields: list[str] = []
+        types: list[str] = []
+        nulls = ["-"]
+        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if not line.startswith("#"):
+                    break
+                key, _, rest = line.rstrip("\n").partition("\t")
+                if key == "#fields":
+                    fields = rest.split("\t")
+                elif key == "#types":
+                    types = rest.split("\t")
+                elif key == "#unset_field":
+                    nulls = [rest]
+                elif key == "#empty_field":
+                    nulls.append(rest)
+        if not fields:
+            raise SourceError(path, "no #fields header line")
+        if types and len(types) != len(fields):
+            raise SourceError(path, "#types and #fields have different lengths")
+        return fields, types, nulls
+
+    def parse(self, path: Path, ctx: ParseContext) -> None:
+        fields, _types, nulls = self._header(path)
+        missing = [f for f in _REQUIRED if f not in fields]
+        if missing:
+            raise SourceError(path, f"conn.log lacks column(s): {', '.join(missing)}")
+        # Everything is read as text and cast in SQL, so a bad value or a truncated line is a
+        # row with a reason (and exact line number) rather than a line DuckDB drops silently.
+        columns = dict.fromkeys(fields, "VARCHAR")
+        con = ctx.scratch()
+        con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+        scan = (
+            "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim='\t', "
+            "header=false, comment='#', quote='', escape='', auto_detect=false, "
+            "columns=$columns, nullstr=$nulls, null_padding=true, store_rejects=true, "
+            f"compression='{'gzip' if _is_gzip(path) else 'none'}')"
+        )
+        # DuckDB does not report line numbers of good rows once comments are skipped; the
+        # record number plus the header length is exact for Zeek files (comments only at the
+        # ends), since short lines are padded rather than dropped.
+        header_lines = _count_header_lines(path)
+        sql = (
+            f"SELECT {_normalise_sql(set(fields), self.NAME, f'_n + {header_lines}')} FROM ({scan})"
+        )
+        params = {"path": str(path), "file_id": ctx.file_id, "columns": columns, "nulls": nulls}
+        reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
+        ctx.emit(_split_rejects(reader, ctx, self.schema()))
+        _collect_csv_rejects(ctx)
+
+
+def _collect_csv_rejects(ctx: ParseContext) -> None:
+    """Turn DuckDB's CSV reject table into one rejection per line, with a short reason."""
+    rows = (
+        ctx.scratch()
+        .execute(
+            """SELECT line, arg_min(error_type, column_idx), arg_min(column_name, column_idx)
+           FROM reject_errors GROUP BY line ORDER BY line"""
+        )
+        .fetchall()
+    )
+    reasons = {
+        "MISSING COLUMNS": "truncated line (too few fields)",
+        "TOO MANY COLUMNS": "too many fields",
+        "UNQUOTED VALUE": "malformed line",
+        "LINE SIZE OVER MAXIMUM": "line too long",
+        "INVALID ENCODING": "invalid UTF-8",
+    }
+    for line, error_type, column in rows:
+        kind = str(error_type)
+        reason = reasons.get(kind) or f"bad value in column {column!r} ({kind.lower()})"
+        ctx.reject(int(line), reason)
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _count_header_lines(path: Path) -> int:
+    opener = gzip.open if _is_gzip(path) else open
+    n = 0
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            n += 1
+    return n
+
+
+class ZeekConnJsonSource(Source):
+    NAME = "zeek_conn_json"
+    VERSION = "1.0"
+    EVENT_CLASS = "network_flow"
+    DESCRIPTION = "Zeek conn.log as JSON lines (LogAscii::use_json=T), plain or gzip"
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        first = head.split(b"\n", 1)[0].strip()
+        if not first.startswith(b"{"):
+            return False
+        try:
+            record = json.loads(first)
+        except ValueError:
+            return False
+        return isinstance(record, dict) and {"ts", "id.orig_h", "id.resp_h"} <= record.keys()
+
+    def parse(self, path: Path, ctx: ParseContext) -> None:
+        con = ctx.scratch()
+        keys = [
+            "ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto",
+            "service", "duration", "orig_bytes", "resp_bytes", "conn_state", "orig_pkts",
+            "resp_pkts",
+        ]  # fmt: skip
+        extracted = ", ".join(f"""j->>'$."{k}"' AS "{k}" """ for k in keys)
+        # ts is epoch seconds by default, ISO 8601 with LogAscii::json_timestamps=JSON::TS_ISO8601
+        ts_fix = (
+            """coalesce(TRY_CAST("ts" AS DOUBLE), """
+            """epoch(TRY_CAST("ts" AS TIMESTAMPTZ))) AS "ts" """
+        )
+        scan = (
+            "SELECT row_number() OVER () AS _n, line FROM read_csv($path, delim='\x01', "
+            "header=false, quote='', escape='', auto_detect=false, "
+            "columns={'line': 'VARCHAR'}, "
+            f"compression='{'gzip' if _is_gzip(path) else 'none'}')"
+        )
+        parsed = (
+            f"SELECT _n, json_valid(line) AS _ok, "
+            f"CASE WHEN json_valid(line) THEN CAST(line AS JSON) END AS j FROM ({scan}) "
+            "WHERE trim(line) <> ''"
+        )
+        fields_sql = f"SELECT _n, _ok, {extracted} FROM ({parsed})"
+        fixed = f"SELECT * REPLACE ({ts_fix}) FROM ({fields_sql})"
+        select = _normalise_sql(set(keys), self.NAME, "_n", "WHEN NOT _ok THEN 'not valid JSON'")
+        sql = f"SELECT {select} FROM ({fixed})"
+        params = {"path": str(path), "file_id": ctx.file_id}
+        reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
+        ctx.emit(_split_rejects(reader, ctx, self.schema()))

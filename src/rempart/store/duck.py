@@ -1,0 +1,152 @@
+"""The embedded store: one DuckDB file per workspace, tables made from the Arrow schemas.
+
+Each file is ingested in a single transaction together with its `ingest_log` row, so a
+crash mid-ingest leaves nothing half-written and the re-run picks the file up again; a file
+whose content digest is already logged is skipped, so re-ingesting changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from rempart.errors import StoreError
+from rempart.schema import ALL_TABLES
+
+_META_DDL = (
+    """CREATE TABLE IF NOT EXISTS ingest_log (
+        file_sha256 VARCHAR PRIMARY KEY,
+        path VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        source_version VARCHAR NOT NULL,
+        event_class VARCHAR NOT NULL,
+        records BIGINT NOT NULL,
+        rejected BIGINT NOT NULL,
+        ingested_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rejects (
+        file_sha256 VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        line BIGINT,
+        reason VARCHAR NOT NULL)""",
+)
+
+
+class Store:
+    """A DuckDB database in a workspace; tables are created from `rempart.schema`."""
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self._create_tables()
+
+    @classmethod
+    def memory(cls) -> Store:
+        return cls(":memory:")
+
+    def _create_tables(self) -> None:
+        for name, schema in ALL_TABLES.items():
+            self.con.register("_empty", schema.empty_table())
+            self.con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _empty LIMIT 0")
+            self.con.unregister("_empty")
+        for ddl in _META_DDL:
+            self.con.execute(ddl)
+
+    # --- plumbing -------------------------------------------------------------------------
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> pa.Table:
+        """Run a query and return its result as an Arrow table."""
+        return self.con.sql(query, params=params).to_arrow_table()
+
+    def count(self, table: str) -> int:
+        rows = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        return int(rows[0][0])
+
+    # --- writing --------------------------------------------------------------------------
+    def append(self, table: str, data: pa.Table | pa.RecordBatchReader) -> int:
+        """Append Arrow data (table or streaming reader) to `table`, matching columns by name."""
+        if table not in ALL_TABLES:
+            raise StoreError(f"unknown table {table!r}")
+        before = self.count(table)
+        self.con.register("_arrow_data", data)
+        try:
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _arrow_data")
+        finally:
+            self.con.unregister("_arrow_data")
+        return self.count(table) - before
+
+    def already_ingested(self, digest: str) -> bool:
+        rows = self.con.execute(
+            "SELECT 1 FROM ingest_log WHERE file_sha256 = ?", [digest]
+        ).fetchall()
+        return bool(rows)
+
+    def log_ingest(
+        self,
+        *,
+        digest: str,
+        path: str,
+        source: str,
+        version: str,
+        event_class: str,
+        records: int,
+        rejects: list[tuple[int | None, str]],
+    ) -> None:
+        self.con.execute(
+            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [digest, path, source, version, event_class, records, len(rejects), datetime.now(UTC)],
+        )
+        if rejects:
+            reject_rows = pa.table(
+                {
+                    "file_sha256": pa.array([digest] * len(rejects), pa.string()),
+                    "path": pa.array([path] * len(rejects), pa.string()),
+                    "line": pa.array([r[0] for r in rejects], pa.int64()),
+                    "reason": pa.array([r[1] for r in rejects], pa.string()),
+                }
+            )
+            self.con.register("_reject_rows", reject_rows)
+            self.con.execute("INSERT INTO rejects SELECT * FROM _reject_rows")
+            self.con.unregister("_reject_rows")
+
+    def replace_findings(self, detector: str, findings: pa.Table) -> int:
+        """Replace one detector's findings (re-running detection is idempotent)."""
+        with self.transaction():
+            self.con.execute("DELETE FROM finding WHERE detector = ?", [detector])
+            if findings.num_rows:
+                return self.append("finding", findings)
+        return 0
