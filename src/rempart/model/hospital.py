@@ -117,6 +117,7 @@ class Asset(Frozen):
     criticality: Criticality = Criticality.LOW
     role: str | None = None  # file_server, domain_controller, management, dpi, pacs...
     mac: str | None = None
+    user: str | None = None  # main user's login or mail address (links a mail to a PC)
 
     @field_validator("ip")
     @classmethod

@@ -1,7 +1,7 @@
 """Asset inventories from CSV: Rempart's own columns, or a GLPI computer export.
 
 Rempart CSV columns (header required, `,` or `;`): ``hostname, ip, zone, kind, os,
-criticality, role, mac``; only ``hostname`` is mandatory. A GLPI export of the Computers
+criticality, role, mac, user``; only ``hostname`` is mandatory. A GLPI export of the Computers
 list (French or English headers: ``Nom``/``Name``, ``Lieu``/``Location``, ``Type``,
 ``Système d'exploitation - Nom``/``Operating system - Name``, ``Adresse IP``/``IP address``
 or ``Ports réseau - Adresse IP``) is recognised by its headers. A GLPI location is matched to a
@@ -46,6 +46,9 @@ _ALIASES: dict[str, str] = {
     "criticite": "criticality",
     "role": "role",
     "mac": "mac",
+    "user": "user",
+    "usager": "user",
+    "utilisateur": "user",
     "adresse mac": "mac",
 }
 
