@@ -1,1 +1,5 @@
-"""report."""
+"""Reports: self-contained HTML (inline CSS and SVG), French by default."""
+
+from rempart.report.html import ImpactRow, PlanView, ReportData, TruthView, render_html
+
+__all__ = ["ImpactRow", "PlanView", "ReportData", "TruthView", "render_html"]

@@ -1,0 +1,173 @@
+"""The incident report as one self-contained HTML file (inline CSS and SVG, no network).
+
+Jinja2 autoescaping is on: subjects, senders and host names come from attackers and are
+always escaped. A Content-Security-Policy forbids any script or remote resource.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from rempart.detect import DetectorRun
+from rempart.i18n import Lang, add, t
+from rempart.incidents import Incident
+from rempart.report.svg import Series, epidemic_curve
+
+
+@dataclass(frozen=True)
+class TruthView:
+    """Ground truth of a rehearsal (the twin knows who was really infected)."""
+
+    patient_zero: str  # ip
+    infected: tuple[tuple[str, str | None, datetime], ...]  # (ip, zone, infected at)
+
+    @property
+    def infected_count(self) -> int:
+        return len(self.infected)
+
+
+@dataclass(frozen=True)
+class ImpactRow:
+    service: str
+    dependency: str
+    vital: bool
+    procedure: str
+
+
+@dataclass(frozen=True)
+class PlanView:
+    title: str
+    rationale: str
+    actions: tuple[str, ...]
+    impacts: tuple[ImpactRow, ...] = ()
+    what_if: str = ""
+    export: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    hospital_name: str
+    incident: Incident
+    generated: datetime
+    plans: tuple[PlanView, ...] = ()
+    truth: TruthView | None = None
+    ingest: tuple[tuple[str, int, int, int], ...] = ()
+    detectors: tuple[DetectorRun, ...] = field(default=())
+
+
+def format_delay(seconds: float | None, lang: Lang) -> str:
+    if seconds is None:
+        return "—"
+    sign = "-" if seconds < 0 else ""
+    minutes = round(abs(seconds) / 60)
+    if minutes < 60:
+        return f"{sign}{minutes} min"
+    return f"{sign}{minutes // 60} h {minutes % 60:02d}"
+
+
+def render_html(data: ReportData, lang: Lang = "fr") -> str:
+    env = Environment(
+        loader=PackageLoader("rempart.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+    )
+    template = env.get_template("incident.html.j2")
+    inc = data.incident
+    flagged = {h.ip: h for h in inc.hosts}
+    truth = data.truth
+    truth_ips = {ip for ip, _, _ in truth.infected} if truth else set()
+    zone_truth = Counter(z or "?" for _, z, _ in truth.infected) if truth else Counter()
+    zone_flag = Counter(h.zone or "?" for h in inc.hosts)
+    zone_first: dict[str, datetime] = {}
+    for h in inc.hosts:
+        z = h.zone or "?"
+        zone_first[z] = min(zone_first.get(z, h.first_seen), h.first_seen)
+    zones = [
+        {
+            "zone": z,
+            "truth": zone_truth.get(z, 0),
+            "flagged": zone_flag.get(z, 0),
+            "first": zone_first[z].strftime("%H:%M") if z in zone_first else "—",
+        }
+        for z in sorted(set(zone_truth) | set(zone_flag))
+    ]
+    series = []
+    if truth:
+        series.append(
+            Series(t("infected_truth", lang), "#b00", tuple(x[2] for x in truth.infected))
+        )
+    series.append(Series(t("flagged", lang), "#06c", tuple(h.first_seen for h in inc.hosts)))
+    first_detect = None
+    if truth and truth.infected and inc.hosts:
+        first_inf = min(x[2] for x in truth.infected)
+        first_detect = (min(h.first_seen for h in inc.hosts) - first_inf).total_seconds()
+    pz = inc.patient_zero
+    return template.render(
+        lang=lang,
+        t=lambda key: t(key, lang),
+        hospital_name=data.hospital_name,
+        incident=inc,
+        generated=data.generated.strftime("%Y-%m-%d %H:%M UTC"),
+        truth=truth,
+        pz_correct=bool(truth and pz and pz.ip == truth.patient_zero),
+        flagged_count=len(flagged),
+        covered=len(truth_ips & set(flagged)),
+        extras=len(set(flagged) - truth_ips),
+        first_detection=format_delay(first_detect, lang),
+        curve_svg=epidemic_curve(series, title=t("epidemic_curve", lang)),
+        zones=zones,
+        plans=data.plans,
+        ingest=data.ingest,
+        detectors=data.detectors,
+    )
+
+
+for _k, _fr, _en in (
+    ("report_title", "Rapport d'incident", "Incident report"),
+    ("incident", "Incident", "Incident"),
+    ("generated", "généré le", "generated"),
+    ("summary", "Synthèse", "Summary"),
+    ("patient_zero", "Patient zéro", "Patient zero"),
+    ("matches_truth", "conforme à la vérité terrain", "matches the ground truth"),
+    ("truth_is", "vérité terrain :", "ground truth:"),
+    ("first_detection", "Première détection", "First detection"),
+    ("after_first_infection", "après la première infection", "after the first infection"),
+    ("infected_vs_flagged", "Infectés (réel) / signalés", "Infected (truth) / flagged"),
+    ("covered", "couverts", "covered"),
+    ("extras", "en trop", "extras"),
+    ("zones_affected", "Zones touchées", "Zones affected"),
+    ("entry_email", "Courriel d'entrée", "Entry email"),
+    ("recipients", "destinataire(s)", "recipient(s)"),
+    ("epidemic_curve", "Courbe épidémique", "Epidemic curve"),
+    ("per_zone", "Par bâtiment / zone", "Per building / zone"),
+    ("zone", "Zone", "Zone"),
+    ("infected_truth", "Infectés (réel)", "Infected (truth)"),
+    ("flagged", "Signalés", "Flagged"),
+    ("first_seen", "Premier signe", "First seen"),
+    ("timeline", "Chronologie", "Timeline"),
+    ("time", "Heure (UTC)", "Time (UTC)"),
+    ("kind", "Type", "Kind"),
+    ("event", "Événement", "Event"),
+    ("plan", "Plan de confinement", "Containment plan"),
+    ("care_impact", "Impact sur les soins", "Care impact"),
+    ("service", "Service", "Service"),
+    ("loses", "Perd", "Loses"),
+    ("vital", "Vital", "Vital"),
+    ("degraded_procedure", "Procédure dégradée", "Degraded procedure"),
+    ("yes", "oui", "yes"),
+    ("no", "non", "no"),
+    (
+        "no_care_impact",
+        "Aucun service de soins ne perd de dépendance.",
+        "No care service loses a dependency.",
+    ),
+    ("exported_to", "Règles exportées :", "Rules exported to:"),
+    ("ingested_data", "Données ingérées", "Ingested data"),
+    ("detectors", "Détecteurs", "Detectors"),
+    ("detector", "Détecteur", "Detector"),
+    ("findings", "Alertes", "Findings"),
+):
+    add(_k, _fr, _en)
