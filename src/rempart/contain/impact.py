@@ -351,3 +351,29 @@ def confirm_vital(
             f"plan {plan.id}: {target!r} names no vital cut of this plan (vital cuts: {known})"
         )
     return plan.model_copy(update={"confirmations": (*plan.confirmations, confirmation)})
+
+
+def apply_confirmations(
+    plans: list[Plan],
+    hospital: Hospital,
+    confirmations: list[tuple[str, str]],
+    by: str,
+    clock: Callable[[], datetime] = _utcnow,
+) -> list[Plan]:
+    """Record each (target, reason) in every plan whose vital cuts it names.
+
+    A confirmation that names no vital cut of any plan is an error: it is most likely a typo,
+    and silently ignoring it would leave the operator believing the cut was accepted.
+    """
+    out = list(plans)
+    for target, reason in confirmations:
+        used = False
+        for i, plan in enumerate(out):
+            try:
+                out[i] = confirm_vital(plan, hospital, target, reason, by, clock)
+                used = True
+            except ContainmentError:
+                continue
+        if not used:
+            raise ContainmentError(f"--confirm-vital {target!r}: aucune coupure vitale de ce nom")
+    return out
