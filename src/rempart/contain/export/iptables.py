@@ -156,6 +156,10 @@ class IptablesExporter(TextExporter):
                 if argv[2:] != ["1", "-j", chain]:
                     raise ValueError(f"line {n}: unexpected jump {line!r}")
                 continue
+            if argv == ["-D", self.PARENT, "-j", chain] or (
+                len(argv) == 2 and argv[0] == "-X" and argv[1] in declared
+            ):
+                continue  # rollback lines
             if len(argv) < 2 or argv[0] != "-A" or argv[1] not in declared:
                 raise ValueError(f"line {n}: rule for an undeclared chain: {line[:80]!r}")
             opts = self._options(argv[2:], n)
