@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rempart.contain.actions import Plan
+from rempart.contain import actions as _actions
+from rempart.contain import impact as _impact
 from rempart.contain.export.base import Exporter, TextExporter, Validation
 from rempart.contain.export.iptables import Ip6tablesExporter, IptablesExporter
 from rempart.contain.export.nftables import NftablesExporter
@@ -24,7 +25,6 @@ from rempart.contain.export.write import (
     backup_path,
     write_validated,
 )
-from rempart.contain.impact import check_plan
 from rempart.errors import RegistryError
 from rempart.model.hospital import Hospital
 
@@ -43,7 +43,7 @@ for _cls in (NftablesExporter, IptablesExporter, Ip6tablesExporter, JsonExporter
     register_exporter(_cls)
 
 
-def make_exporter(name: str, plan: Plan | None = None) -> Exporter:
+def make_exporter(name: str, plan: _actions.Plan | None = None) -> Exporter:
     try:
         cls = EXPORTERS[name]
     except KeyError:
@@ -60,9 +60,9 @@ class RenderedExport:
     rollback: str
 
 
-def render_plan(plan: Plan, hospital: Hospital, name: str) -> RenderedExport:
+def render_plan(plan: _actions.Plan, hospital: Hospital, name: str) -> RenderedExport:
     """Check care impact (VitalCutRefused if unconfirmed), compile, render with `name`."""
-    check_plan(plan, hospital)
+    _impact.check_plan(plan, hospital)
     rules = compile_plan(plan, hospital)
     exporter = make_exporter(name, plan)
     return RenderedExport(name, rules, exporter.render(rules), exporter.render_rollback(rules))
@@ -74,7 +74,7 @@ def rollback_path(out: Path) -> Path:
 
 
 def write_plan(
-    plan: Plan,
+    plan: _actions.Plan,
     hospital: Hospital,
     name: str,
     out: Path,
