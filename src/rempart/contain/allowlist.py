@@ -1,0 +1,255 @@
+"""The vital-flow allowlist of an internet cut, checked against the flows really observed.
+
+The allowlist comes from the hospital model: partners marked vital, or of a kind care cannot
+do without (biology labs, treasury, health-data host, SAMU, secure messaging, payroll). The
+model is never complete, so before cutting, `review_egress` runs one set-based query over the
+`network_flow` table: outbound flows the cut would stop are grouped by destination and port,
+and those that look vital (seen on several days, from a server, or on a health protocol port)
+are listed for review — the partner seen every day on 443 that nobody declared.
+
+Addresses are compared as integers in SQL (IPv4); IPv6 flows are counted, not judged.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+
+import pyarrow as pa
+
+from rempart.contain.actions import CutEgressExcept
+from rempart.model.hospital import AssetKind, Frozen, Hospital, Partner, PartnerKind
+from rempart.store.duck import Store
+
+VITAL_KINDS: frozenset[PartnerKind] = frozenset(
+    {
+        PartnerKind.BIOLOGY_LAB,
+        PartnerKind.TREASURY,
+        PartnerKind.HEALTH_DATA_HOST,
+        PartnerKind.SAMU,
+        PartnerKind.SECURE_MESSAGING,
+        PartnerKind.PAYROLL,
+    }
+)
+# DICOM, HL7 MLLP, DICOM TLS: health protocols seen to an outside address deserve a look.
+HEALTH_PORTS: frozenset[int] = frozenset({104, 2575, 2762, 11112})
+
+
+def vital_partners(hospital: Hospital) -> tuple[Partner, ...]:
+    """Partners an internet cut must keep: marked vital, or of a vital kind."""
+    return tuple(p for p in hospital.partners if p.vital or p.kind in VITAL_KINDS)
+
+
+class StoppedFlow(Frozen):
+    """Outbound traffic to one destination and port that the cut would stop."""
+
+    dst_ip: str
+    dst_port: int | None
+    protocol: str | None
+    service: str | None
+    flows: int
+    sources: int
+    server_sources: tuple[str, ...]  # hostnames of server assets among the sources
+    days: int
+    first_seen: datetime
+    last_seen: datetime
+    bytes_total: int
+    looks_vital: bool
+    why: tuple[str, ...]  # days / server / health_port
+
+
+class KeptPartner(Frozen):
+    """A partner kept by the cut, and whether flows to it were actually seen."""
+
+    partner: str
+    flows: int
+    days: int
+
+
+class EgressReview(Frozen):
+    """What an egress cut would stop, what it keeps, and what looks vital."""
+
+    stopped: tuple[StoppedFlow, ...]
+    kept: tuple[KeptPartner, ...]
+    observed_days: int
+    flows_considered: int
+    ipv6_not_judged: int
+
+    @property
+    def to_review(self) -> tuple[StoppedFlow, ...]:
+        return tuple(f for f in self.stopped if f.looks_vital)
+
+
+def _ranges(cidrs: list[tuple[str, str]]) -> pa.Table:
+    """(label, cidr) pairs as an Arrow table of integer ranges (IPv4 only)."""
+    labels: list[str] = []
+    lo: list[int] = []
+    hi: list[int] = []
+    for label, cidr in cidrs:
+        net = ipaddress.ip_network(cidr, strict=False)
+        if net.version != 4:
+            continue
+        labels.append(label)
+        lo.append(int(net.network_address))
+        hi.append(int(net.broadcast_address))
+    return pa.table(
+        {
+            "label": pa.array(labels, pa.string()),
+            "lo": pa.array(lo, pa.int64()),
+            "hi": pa.array(hi, pa.int64()),
+        }
+    )
+
+
+_IP4 = """CASE WHEN regexp_full_match({c}, '\\d{{1,3}}\\.\\d{{1,3}}\\.\\d{{1,3}}\\.\\d{{1,3}}')
+  THEN (split_part({c}, '.', 1)::BIGINT << 24) + (split_part({c}, '.', 2)::BIGINT << 16)
+     + (split_part({c}, '.', 3)::BIGINT << 8) + split_part({c}, '.', 4)::BIGINT END"""
+
+
+def review_egress(
+    store: Store,
+    hospital: Hospital,
+    cut: CutEgressExcept,
+    *,
+    since: datetime | None = None,
+    min_days: int = 2,
+    limit: int = 200,
+) -> EgressReview:
+    """Flows the cut would stop (grouped), the kept partners' traffic, and what looks vital."""
+    zones = {z.id: z for z in hospital.zones}
+    if cut.from_zones:
+        inside = [(z, c) for z in cut.from_zones if z in zones for c in zones[z].cidrs]
+    else:
+        inside = [("internal", c) for c in hospital.hospital.internal_ranges]
+    internal = [("internal", c) for c in hospital.hospital.internal_ranges]
+    allowed: list[tuple[str, str]] = []
+    allowed_ports: dict[str, tuple[int, ...]] = {}
+    for pid in cut.allow_partners:
+        try:
+            p = hospital.partner(pid)
+        except KeyError:
+            continue
+        for c in p.addresses:
+            allowed.append((pid, c))
+        allowed_ports[pid] = p.ports
+    for i, e in enumerate(cut.allow_extra):
+        allowed.append((f"extra{i}", e.cidr))
+        allowed_ports[f"extra{i}"] = e.ports
+    port_rows = [(k, p) for k, ports in allowed_ports.items() for p in ports]
+    servers = [(a.hostname, a.ip) for a in hospital.assets if a.ip and a.kind is AssetKind.SERVER]
+
+    con = store.con
+    con.register("_rp_inside", _ranges(inside))
+    con.register("_rp_internal", _ranges(internal))
+    con.register("_rp_allowed", _ranges(allowed))
+    con.register(
+        "_rp_ports",
+        pa.table(
+            {
+                "label": pa.array([k for k, _ in port_rows], pa.string()),
+                "port": pa.array([p for _, p in port_rows], pa.int32()),
+            }
+        ),
+    )
+    con.register(
+        "_rp_servers",
+        pa.table(
+            {
+                "hostname": pa.array([h for h, _ in servers], pa.string()),
+                "ip": pa.array([i for _, i in servers], pa.string()),
+            }
+        ),
+    )
+    where = "WHERE time >= ?" if since is not None else ""
+    params: list[object] = [since] if since is not None else []
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _rp_flows AS
+            WITH a AS (  -- one row per source, destination, port and day: few rows to judge
+              SELECT src_ip, dst_ip, dst_port, time::DATE AS day,
+                     any_value(protocol) AS protocol, any_value(service) AS service,
+                     count(*) AS n, min(time) AS first, max(time) AS last,
+                     sum(coalesce(bytes_out, 0) + coalesce(bytes_in, 0)) AS bytes
+              FROM network_flow {where}
+              GROUP BY src_ip, dst_ip, dst_port, time::DATE),
+            f AS (SELECT a.*, {_IP4.format(c="src_ip")} AS s4, {_IP4.format(c="dst_ip")} AS d4
+                  FROM a)
+            SELECT f.*,
+              EXISTS (SELECT 1 FROM _rp_inside r WHERE f.s4 BETWEEN r.lo AND r.hi) AS from_inside,
+              EXISTS (SELECT 1 FROM _rp_internal r WHERE f.d4 BETWEEN r.lo AND r.hi) AS to_internal,
+              (SELECT min(a.label) FROM _rp_allowed a
+                WHERE f.d4 BETWEEN a.lo AND a.hi
+                  AND (NOT EXISTS (SELECT 1 FROM _rp_ports p WHERE p.label = a.label)
+                       OR EXISTS (SELECT 1 FROM _rp_ports p
+                                  WHERE p.label = a.label AND p.port = f.dst_port))) AS kept_by
+            FROM f""",
+            params,
+        )
+        totals = con.execute(
+            """SELECT coalesce(sum(n), 0),
+                      coalesce(sum(n) FILTER (WHERE s4 IS NULL OR d4 IS NULL), 0),
+                      count(DISTINCT day) FROM _rp_flows"""
+        ).fetchall()[0]
+        stopped = con.execute(
+            """SELECT f.dst_ip, f.dst_port, any_value(f.protocol), any_value(f.service),
+                      sum(f.n) AS flows, count(DISTINCT f.src_ip),
+                      list_sort(list(DISTINCT s.hostname) FILTER (WHERE s.hostname IS NOT NULL)),
+                      count(DISTINCT f.day) AS days, min(f.first), max(f.last),
+                      sum(f.bytes)
+               FROM _rp_flows f LEFT JOIN _rp_servers s ON s.ip = f.src_ip
+               WHERE f.from_inside AND NOT f.to_internal AND f.kept_by IS NULL
+               GROUP BY f.dst_ip, f.dst_port
+               ORDER BY days DESC, flows DESC, f.dst_ip, f.dst_port"""
+        ).fetchall()
+        kept = con.execute(
+            """SELECT kept_by, sum(n), count(DISTINCT day) FROM _rp_flows
+               WHERE from_inside AND kept_by IS NOT NULL GROUP BY kept_by"""
+        ).fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _rp_flows")
+        for name in ("_rp_inside", "_rp_internal", "_rp_allowed", "_rp_ports", "_rp_servers"):
+            con.unregister(name)
+
+    out: list[StoppedFlow] = []
+    for dst, port, proto, service, flows, sources, srv, days, first, last, nbytes in stopped:
+        why: list[str] = []
+        if days >= min_days:
+            why.append("days")
+        if srv:
+            why.append("server")
+        if port in HEALTH_PORTS:
+            why.append("health_port")
+        vital = ("days" in why and ("server" in why or port in (443, 22, 990))) or (
+            "health_port" in why
+        )
+        out.append(
+            StoppedFlow(
+                dst_ip=dst,
+                dst_port=port,
+                protocol=proto,
+                service=service,
+                flows=flows,
+                sources=sources,
+                server_sources=tuple(srv or ()),
+                days=days,
+                first_seen=first,
+                last_seen=last,
+                bytes_total=int(nbytes or 0),
+                looks_vital=vital,
+                why=tuple(why),
+            )
+        )
+    out.sort(key=lambda f: (not f.looks_vital,))  # stable: vital-looking first
+    kept_by = {k: (n, d) for k, n, d in kept}
+    return EgressReview(
+        stopped=tuple(out[:limit]),
+        kept=tuple(
+            KeptPartner(
+                partner=pid, flows=kept_by.get(pid, (0, 0))[0], days=kept_by.get(pid, (0, 0))[1]
+            )
+            for pid in cut.allow_partners
+        ),
+        observed_days=int(totals[2]),
+        flows_considered=int(totals[0]),
+        ipv6_not_judged=int(totals[1]),
+    )

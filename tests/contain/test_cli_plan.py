@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rempart.cli import app
+from rempart.contain.export.base import tool_path
+from rempart.errors import ConfigError, ContainmentError, VitalCutRefused
+from rempart.store import Store
+
+from .test_allowlist import _flow_table
+
+SITUATION = {
+    "observed_at": "2019-03-11T09:40:00Z",
+    "infected": [{"ip": "10.1.0.23"}],
+    "senders": ["rh@ch-exemp1e.fr"],
+    "indicators": ["203.0.113.66"],
+}
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    result = CliRunner().invoke(app, ["init", "--workspace", str(ws)])
+    assert result.exit_code == 0, result.output
+    return ws
+
+
+@pytest.fixture
+def situation(tmp_path: Path) -> Path:
+    p = tmp_path / "situation.json"
+    p.write_text(json.dumps(SITUATION), encoding="utf-8")
+    return p
+
+
+def _plan(ws: Path, *args: str) -> tuple[int, str, BaseException | None]:
+    result = CliRunner().invoke(
+        app, ["plan", "--workspace", str(ws), *args], env={"COLUMNS": "200"}
+    )
+    return result.exit_code, result.output, result.exception
+
+
+def test_plan_prints_plans_and_care_impact_in_french_and_english(
+    workspace: Path, situation: Path
+) -> None:
+    code, out, _ = _plan(workspace, "--situation", str(situation))
+    assert code == 0, out
+    assert "Plans de confinement" in out
+    assert "refusé : confirmation requise" in out
+    assert "Impact sur les soins : isolate" in out
+    assert "Dossiers papier" in out  # the degraded procedure of the emergency service
+    code, out, _ = _plan(workspace, "--situation", str(situation), "--lang", "en")
+    assert code == 0
+    assert "Containment plans" in out
+    assert "refused: confirmation needed" in out
+    assert "the service's zone is isolated" in out
+
+
+def test_plan_exports_the_chosen_plan_with_its_rollback(
+    workspace: Path, situation: Path, tmp_path: Path
+) -> None:
+    out_file = tmp_path / "out" / "plan.nft"
+    code, out, exc = _plan(
+        workspace, "--situation", str(situation), "--export", "nftables", "--out", str(out_file)
+    )
+    assert code == 0, (out, exc)
+    assert out_file.read_text().startswith("# Rempart containment plan block-lateral")
+    assert (tmp_path / "out" / "plan.rollback.nft").exists()
+    tool = "nft -c" if tool_path("nft") else "parser"
+    assert f"({tool})" in out
+    code, out, _ = _plan(
+        workspace, "--situation", str(situation), "--export", "nftables", "--out", str(out_file)
+    )
+    assert "inchangé" in out
+
+
+def test_plan_refuses_then_records_a_confirmed_vital_cut(
+    workspace: Path, situation: Path, tmp_path: Path
+) -> None:
+    out_file = tmp_path / "iso.json"
+    args = ["--situation", str(situation), "--plan", "isolate", "--export", "json"]
+    code, _, exc = _plan(workspace, *args, "--out", str(out_file))
+    assert code != 0
+    assert isinstance(exc, VitalCutRefused)
+    assert not out_file.exists()
+    code, out, exc = _plan(
+        workspace,
+        *args,
+        "--out",
+        str(out_file),
+        "--confirm-vital",
+        "urgences: procédure papier déclenchée",
+        "--confirm-vital",
+        "reanimation: surveillance au lit",
+        "--by",
+        "Dr Martin",
+    )
+    assert code == 0, (out, exc)
+    doc = json.loads(out_file.read_text())
+    confirmations = doc["plan"]["confirmations"]
+    assert [(c["target"], c["by"]) for c in confirmations] == [
+        ("urgences", "Dr Martin"),
+        ("reanimation", "Dr Martin"),
+    ]
+    assert doc["plan"]["actions"][0]["kind"] == "isolate_zones"
+
+
+def test_plan_usage_errors(workspace: Path, situation: Path) -> None:
+    _, _, exc = _plan(workspace, "--situation", str(situation), "--confirm-vital", "nothing")
+    assert isinstance(exc, ContainmentError)
+    _, _, exc = _plan(workspace, "--situation", str(situation), "--export", "pf", "--out", "x")
+    assert isinstance(exc, ConfigError)
+    _, _, exc = _plan(workspace, "--situation", str(situation), "--plan", "nope")
+    assert isinstance(exc, ConfigError)
+
+
+def test_plan_reviews_observed_flows_for_the_egress_cut(workspace: Path, situation: Path) -> None:
+    with Store(workspace / "rempart.duckdb") as store:
+        store.append("network_flow", _flow_table())
+    code, out, exc = _plan(workspace, "--situation", str(situation), "--plan", "cut-egress")
+    assert code == 0, (out, exc)
+    assert "Flux observés que la coupure arrêterait" in out
+    assert "185.15.59.224:443" in out

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rempart.contain import (
+    CutEgressExcept,
+    IsolateZones,
+    Plan,
+    Situation,
+    candidate_plans,
+    confirm_vital,
+)
+from rempart.contain.export import (
+    EXPORTERS,
+    ExportValidationError,
+    IptablesExporter,
+    NftablesExporter,
+    Validation,
+    backup_path,
+    compile_plan,
+    make_exporter,
+    render_plan,
+    rollback_path,
+    write_plan,
+    write_validated,
+)
+from rempart.contain.export.base import tool_path
+from rempart.errors import VitalCutRefused
+from rempart.model import Hospital
+
+GOLDEN = Path(__file__).parent / "golden"
+NFT = tool_path("nft")
+IPT = tool_path("iptables-restore")
+needs_nft = pytest.mark.skipif(NFT is None, reason="nft not installed (apt-get install nftables)")
+needs_ipt = pytest.mark.skipif(IPT is None, reason="iptables-restore not installed")
+
+
+def _full(hospital: Hospital, situation: Situation) -> Plan:
+    return next(p for p in candidate_plans(hospital, situation) if p.id == "full")
+
+
+def test_golden_nftables(hospital: Hospital, situation: Situation) -> None:
+    """The nftables text of the full plan is pinned (UPDATE_GOLDEN=1 to rewrite it)."""
+    rendered = render_plan(_full(hospital, situation), hospital, "nftables")
+    for name, text in (("full.nft", rendered.text), ("full.rollback.nft", rendered.rollback)):
+        path = GOLDEN / name
+        if os.environ.get("UPDATE_GOLDEN"):
+            path.write_text(text, encoding="utf-8")
+        assert text == path.read_text(encoding="utf-8"), name
+
+
+def test_rule_order_puts_hard_drops_before_carve_outs(
+    hospital: Hospital, situation: Situation
+) -> None:
+    rules = compile_plan(_full(hospital, situation), hospital).rules
+    kinds = [r.comment.split()[0] for r in rules]
+    assert kinds.index("quarantine") < kinds.index("block") < kinds.index("isolate")
+    first_accept = next(i for i, r in enumerate(rules) if r.verdict == "accept")
+    isolation_drop = next(i for i, r in enumerate(rules) if r.comment == "isolate bat-a out")
+    assert first_accept < isolation_drop
+    assert rules[-1].comment == "egress cut"
+    assert rules[-1].dst_negate
+    assert all(r.established for r in rules if r.comment.endswith("reply"))
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTERS))
+def test_every_export_round_trips_through_its_parser(
+    name: str, hospital: Hospital, situation: Situation
+) -> None:
+    plan = _full(hospital, situation)
+    rules = compile_plan(plan, hospital)
+    exporter = make_exporter(name, plan)
+    family = getattr(exporter, "FAMILY", None)
+    expected = rules.rules if family is None else rules.family(family)
+    assert exporter.parse(exporter.render(rules)) == expected
+    assert exporter.parse(exporter.render_rollback(rules)) == ()
+
+
+def test_parsers_reject_tampered_text(hospital: Hospital, situation: Situation) -> None:
+    rules = compile_plan(_full(hospital, situation), hospital)
+    nft = NftablesExporter().render(rules)
+    with pytest.raises(ValueError, match="line"):
+        NftablesExporter().parse(nft.replace("drop comment", "jump evil comment", 1))
+    ipt = IptablesExporter().render(rules)
+    with pytest.raises(ValueError, match="unknown"):
+        IptablesExporter().parse(ipt.replace("-j DROP", "-j DROP --set-mark 1", 1))
+    with pytest.raises(ValueError, match="COMMIT"):
+        IptablesExporter().parse(ipt.replace("COMMIT", ""))
+    csv_text = make_exporter("csv").render(rules)
+    with pytest.raises(ValueError, match="line 2"):
+        make_exporter("csv").parse(csv_text.replace("10.1.0.11/32", "10.1.0.300/32", 1))
+
+
+@needs_nft
+def test_nft_check_accepts_rules_and_rollback(hospital: Hospital, situation: Situation) -> None:
+    for plan in candidate_plans(hospital, situation):
+        if plan.id == "isolate":
+            plan = confirm_vital(plan, hospital, "urgences", "papier", "x")
+        rendered = render_plan(plan, hospital, "nftables")
+        ex = NftablesExporter()
+        for text in (rendered.text, rendered.rollback):
+            result = ex.validate_text(text)
+            assert result.tool == "nft -c"
+            assert result.ok, (plan.id, result.message)
+
+
+@needs_nft
+def test_nft_check_rejects_a_broken_ruleset() -> None:
+    result = NftablesExporter().validate_text("table inet rempart {\n chain x { nonsense }\n}\n")
+    assert not result.ok
+    assert result.tool == "nft -c"
+
+
+@needs_ipt
+def test_iptables_restore_test_accepts_rules_and_rollback(
+    hospital: Hospital, situation: Situation
+) -> None:
+    rendered = render_plan(_full(hospital, situation), hospital, "iptables")
+    ex = IptablesExporter()
+    for text in (rendered.text, rendered.rollback):
+        result = ex.validate_text(text)
+        assert result.tool == "iptables-restore --test"
+        assert result.ok, result.message
+    assert not ex.validate_text("*filter\n-A FORWARD -s 10.0.0.300/8 -j DROP\nCOMMIT\n").ok
+
+
+def test_export_refuses_unconfirmed_vital_cut(hospital: Hospital, tmp_path: Path) -> None:
+    plan = Plan(id="p", title="t", actions=(IsolateZones(zones=("bat-a",), reason="r"),))
+    out = tmp_path / "rules.nft"
+    with pytest.raises(VitalCutRefused):
+        write_plan(plan, hospital, "nftables", out)
+    assert not out.exists()
+
+
+def test_write_backs_up_writes_on_change_and_validates(hospital: Hospital, tmp_path: Path) -> None:
+    calls: list[Path] = []
+
+    def ok(path: Path) -> Validation:
+        calls.append(path)
+        return Validation(True, "fake")
+
+    plan = Plan(
+        id="p", title="t", actions=(CutEgressExcept(allow_partners=("labo", "tresor"), reason="r"),)
+    )
+    out = tmp_path / "rules.nft"
+    out.write_text("# the hospital's previous rules\n", encoding="utf-8")
+    rules, rollback = write_plan(plan, hospital, "nftables", out, validate=ok)
+    assert rules.changed
+    assert rules.backup == backup_path(out)
+    assert backup_path(out).read_text() == "# the hospital's previous rules\n"
+    assert rollback.path == rollback_path(out) == tmp_path / "rules.rollback.nft"
+    assert rollback.backup is None
+    assert calls == [out, rollback_path(out)]
+    again, _ = write_plan(plan, hospital, "nftables", out, validate=ok)
+    assert not again.changed  # same content: nothing written, nothing validated
+    assert len(calls) == 2
+
+
+def test_failed_validation_restores_the_previous_file(tmp_path: Path) -> None:
+    def failing(path: Path) -> Validation:
+        assert path.read_text() == "new rules\n"  # validation sees the written file
+        return Validation(False, "fake-nft", "syntax error line 3")
+
+    out = tmp_path / "rules.nft"
+    out.write_text("old rules\n", encoding="utf-8")
+    with pytest.raises(ExportValidationError, match="syntax error line 3") as err:
+        write_validated(out, "new rules\n", failing)
+    assert err.value.restored
+    assert out.read_text() == "old rules\n"
+    fresh = tmp_path / "fresh.nft"
+    with pytest.raises(ExportValidationError):
+        write_validated(fresh, "new rules\n", failing)
+    assert not fresh.exists()  # no previous file: the bad one is removed
+    assert not list(tmp_path.glob("*.rempart-tmp"))
