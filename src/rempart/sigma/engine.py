@@ -220,6 +220,7 @@ def load_rules(
             continue
         try:
             predicate = _logsource_sql(rule.logsource, mapping)
+            rule._output = True  # a correlation's base rule is matched too (its hits feed it)
             queries = backend.convert_rule(rule)
         except _Skip as exc:
             skipped.append(_skip(path, rule, str(exc)))

@@ -301,15 +301,23 @@ def read_json_events(
             text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
             first = text.readline()
             if first.strip() in ("{", "["):
-                # One pretty-printed document (an event or a list): small by nature.
-                try:
-                    parsed = json.loads(first + text.read())
-                except ValueError:
-                    reject(offset + 1, "not valid JSON")
-                    continue
-                for item in parsed if isinstance(parsed, list) else [parsed]:
-                    offset += 1
-                    add(offset, None, json.dumps(item))
+                # Pretty-printed documents (one event, a list, or several in a row).
+                doc = first + text.read()
+                decoder = json.JSONDecoder()
+                pos = 0
+                while pos < len(doc):
+                    while pos < len(doc) and doc[pos] in " \t\r\n,":
+                        pos += 1
+                    if pos >= len(doc):
+                        break
+                    try:
+                        parsed, pos = decoder.raw_decode(doc, pos)
+                    except ValueError:
+                        reject(offset + 1, "not valid JSON")
+                        break
+                    for item in parsed if isinstance(parsed, list) else [parsed]:
+                        offset += 1
+                        add(offset, None, json.dumps(item))
                 continue
             for raw_line in _chain(first, text):
                 offset += 1
