@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.init",
     "rempart.cli.ingest",
     "rempart.cli.plan",
+    "rempart.cli.triage",
 )
 
 for _name in COMMANDS:

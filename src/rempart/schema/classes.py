@@ -97,6 +97,9 @@ PROCESS = pa.schema(
         pa.field("parent_image", pa.string()),
         pa.field("command_line", pa.string()),
         pa.field("raw", pa.string()),  # the whole event as JSON, for evidence and Sigma
+        # flat event fields (EventData/UserData + EventID, Channel, Computer, Provider_Name):
+        # what Sigma rules match on, parsed once at ingest
+        pa.field("fields", pa.map_(pa.string(), pa.string())),
         *PROVENANCE,
     ]
 )

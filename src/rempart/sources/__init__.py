@@ -20,6 +20,8 @@ SOURCES: Registry[Source] = Registry("source")
 BUILTIN: tuple[str, ...] = (
     "rempart.sources.zeek_conn:ZeekConnTsvSource",
     "rempart.sources.zeek_conn:ZeekConnJsonSource",
+    "rempart.sources.winevent:EvtxSource",
+    "rempart.sources.winevent:WinJsonSource",
     "rempart.sources.email_mime:MboxSource",
     "rempart.sources.email_mime:EmlSource",
 )

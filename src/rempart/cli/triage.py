@@ -1,0 +1,149 @@
+"""`rempart triage PATH...`: Sigma rules over Windows logs, hits then one verdict per host."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, err_console, lang_of
+from rempart.detect.host import TriageResult, triage
+from rempart.i18n import Lang, add, t
+from rempart.store import Store, Workspace
+
+for _k, _fr, _en in (
+    ("triage_hits", "Détections Sigma", "Sigma hits"),
+    ("triage_hosts", "Verdict par machine", "Verdict per host"),
+    ("triage_rules", "{n} règles converties, {s} écartées", "{n} rules converted, {s} skipped"),
+    ("triage_loading", "Chargement", "Loading"),
+    ("compromised", "compromise", "compromised"),
+    ("suspicious", "suspecte", "suspicious"),
+    ("clean", "saine", "clean"),
+):
+    add(_k, _fr, _en)
+
+HIT_KEYS = ("file", "host", "rule_id", "rule_title", "level", "time", "record_id", "count")
+
+
+def _jsonl(res: TriageResult) -> None:
+    out = sys.stdout
+    for h in res.hits:
+        row = {"kind": "hit", **{k: getattr(h, k) for k in HIT_KEYS}}
+        row["time"] = h.time.isoformat()
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    for v in res.hosts:
+        row2 = {
+            "kind": "host",
+            "host": v.host,
+            "verdict": v.verdict,
+            "reasons": list(v.reasons),
+            "files": list(v.files),
+        }
+        out.write(json.dumps(row2, ensure_ascii=False) + "\n")
+
+
+def _csv(res: TriageResult) -> None:
+    w = csv.writer(sys.stdout)
+    w.writerow(["kind", *HIT_KEYS, "verdict", "reasons"])
+    for h in res.hits:
+        w.writerow(["hit", *(getattr(h, k) for k in HIT_KEYS), "", ""])
+    for v in res.hosts:
+        w.writerow(["host", ";".join(v.files), v.host, "", "", "", "", "", "", v.verdict,
+                    " | ".join(v.reasons)])  # fmt: skip
+
+
+def _table(res: TriageResult, lang: Lang) -> None:
+    console.print(t("triage_rules", lang, n=res.ruleset.converted, s=len(res.ruleset.skipped)))
+    table = Table(title=t("triage_hits", lang))
+    for col in ("file", "host", "rule_id", "rule_title", "level", "time", "record_id", "count"):
+        table.add_column(col)
+    for h in res.hits:
+        table.add_row(
+            escape(Path(h.file).name),
+            escape(h.host),
+            h.rule_id,
+            escape(h.rule_title),
+            h.level,
+            h.time.isoformat(timespec="seconds"),
+            "" if h.record_id is None else str(h.record_id),
+            str(h.count),
+        )
+    console.print(table)
+    hosts = Table(title=t("triage_hosts", lang))
+    for col in ("host", "verdict", "reasons", "files"):
+        hosts.add_column(col)
+    for v in res.hosts:
+        hosts.add_row(
+            escape(v.host),
+            t(v.verdict, lang),
+            escape("\n".join(v.reasons)),
+            str(len(v.files)),
+        )
+    console.print(hosts)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("triage")
+    def triage_cmd(
+        paths: Annotated[list[Path], typer.Argument(help="EVTX / JSON files or folders.")],
+        rules: Annotated[
+            list[Path] | None, typer.Option("--rules", help="Sigma rule folder (SigmaHQ layout).")
+        ] = None,
+        min_level: Annotated[str, typer.Option("--min-level")] = "medium",
+        fmt: Annotated[str, typer.Option("--format", help="table, jsonl or csv")] = "table",
+        suppress: Annotated[
+            Path | None, typer.Option("--suppress", help="rule_id or host:rule_id per line")
+        ] = None,
+        hosts_from_folders: Annotated[
+            bool, typer.Option("--collection", help="One sub-folder per host.")
+        ] = False,
+        workspace: WorkspaceOpt = None,
+        lang: LangOpt = "fr",
+    ) -> None:
+        """Judge every machine from its Windows logs with Sigma rules."""
+        lg = lang_of(lang)
+        if fmt not in ("table", "jsonl", "csv"):
+            raise typer.BadParameter("--format must be table, jsonl or csv")
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
+        store = Store(Workspace.at(workspace).db_path) if workspace else Store.memory()
+        with (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                console=err_console,
+                transient=True,
+            ) as bar,
+            store,
+        ):
+            tasks: dict[str, object] = {}
+
+            def progress(stage: str, i: int, n: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(f"{t('triage_loading', lg)} {stage}", total=n)
+                bar.update(tasks[stage], completed=i, total=n)  # type: ignore[arg-type]
+
+            res = triage(
+                paths,
+                rules or None,
+                min_level,
+                store=store,
+                suppress=suppress,
+                hosts_from_folders=hosts_from_folders,
+                progress=progress,
+            )
+        if fmt == "jsonl":
+            _jsonl(res)
+        elif fmt == "csv":
+            _csv(res)
+        else:
+            _table(res, lg)

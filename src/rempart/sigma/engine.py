@@ -1,0 +1,461 @@
+"""The Sigma engine: load a rule directory, convert every rule with pySigma, run them together.
+
+Loading never drops a rule silently: each one is either compiled or listed as skipped with its
+reason (YAML error, non-Windows log source, unsupported modifier, regex RE2 cannot run...).
+Evaluation is set-based: the fields the rules use are lifted once into a wide temporary table
+(lower-cased once per event), then each log-source group is scanned once by a query whose
+single list column holds the indices of all the rules (hundreds per query) that matched the
+row. Correlation rules (`event_count`, `value_count`) then run as SQL over those hits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from rempart.errors import ConfigError
+from rempart.sigma.backend import RAW_FIELD, columns_of, sql_literal
+
+LEVELS: tuple[str, ...] = ("informational", "low", "medium", "high", "critical")
+DEFAULT_STATUSES: frozenset[str] = frozenset({"stable", "test", "experimental"})
+RULES_PER_QUERY = 250
+BUILTIN_RULES = "builtin"  # marker for Rempart's own rule set
+
+
+class ChannelEvents(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    channel: str
+    event_ids: tuple[int, ...]
+
+
+class Mapping(BaseModel):
+    """Sigma fields and log sources onto Rempart's `process` table (data, validated on load)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    fields: dict[str, str]
+    categories: dict[str, tuple[ChannelEvents, ...]]
+    services: dict[str, tuple[str, ...]] = {}
+
+    def field_sql(self, name: str) -> str:
+        if name == RAW_FIELD:
+            return "raw"
+        return self.fields.get(name) or f"fields[{sql_literal(name)}]"
+
+
+@cache
+def default_mapping() -> Mapping:
+    text = resources.files("rempart.sigma").joinpath("mapping.yaml").read_text("utf-8")
+    return Mapping.model_validate(yaml.safe_load(text))
+
+
+def builtin_rules_dir() -> Path:
+    return Path(str(resources.files("rempart.sigma").joinpath("rules")))
+
+
+def level_rank(level: str) -> int:
+    return LEVELS.index(level) if level in LEVELS else 0
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A Sigma rule as one boolean SQL expression plus its log-source predicate."""
+
+    rule_id: str
+    title: str
+    level: str
+    status: str
+    path: str
+    logsource: str  # SQL predicate over channel/event_code, '' when none
+    expr: str
+    tags: tuple[str, ...] = ()
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class CompiledCorrelation:
+    """An `event_count` / `value_count` correlation over the hits of other rules."""
+
+    rule_id: str
+    title: str
+    level: str
+    path: str
+    kind: str
+    rule_ids: tuple[str, ...]
+    group_by: tuple[str, ...]
+    timespan_s: int
+    op: str
+    count: int
+    value_field: str | None = None
+
+
+@dataclass(frozen=True)
+class SkippedRule:
+    path: str
+    rule_id: str | None
+    title: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[CompiledRule, ...]
+    correlations: tuple[CompiledCorrelation, ...] = ()
+    skipped: tuple[SkippedRule, ...] = ()
+
+    @property
+    def converted(self) -> int:
+        return len(self.rules) + len(self.correlations)
+
+    def by_id(self) -> dict[str, CompiledRule]:
+        return {r.rule_id: r for r in self.rules}
+
+
+def _logsource_sql(logsource: object, mapping: Mapping) -> str | None:
+    """The predicate of a rule's log source; None (with no SQL) when it is not Windows."""
+    from sigma.pipelines.common import windows_logsource_mapping
+
+    product = getattr(logsource, "product", None)
+    category = getattr(logsource, "category", None)
+    service = getattr(logsource, "service", None)
+    if product not in (None, "windows"):
+        raise _Skip(f"log source product {product!r} is not Windows")
+    parts: list[str] = []
+    if category is not None:
+        entries = mapping.categories.get(category)
+        if entries is None:
+            raise _Skip(f"log source category {category!r} has no Windows event mapping")
+        ors = [
+            f"(channel = {sql_literal(e.channel)} AND event_code IN "
+            f"({', '.join(str(i) for i in e.event_ids)}))"
+            for e in entries
+        ]
+        parts.append("(" + " OR ".join(ors) + ")")
+    if service is not None:
+        channels = mapping.services.get(service)
+        if channels is None and service in windows_logsource_mapping:
+            known = windows_logsource_mapping[service]
+            channels = tuple(known) if isinstance(known, list | tuple) else (str(known),)
+        if channels is None:
+            raise _Skip(f"log source service {service!r} has no Windows channel mapping")
+        parts.append(f"channel IN ({', '.join(sql_literal(c) for c in channels)})")
+    return " AND ".join(parts)
+
+
+class _Skip(Exception):
+    pass
+
+
+def _rule_files(paths: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(x for x in p.rglob("*") if x.suffix in (".yml", ".yaml")))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise ConfigError(f"no Sigma rules at {p}")
+    return out
+
+
+def load_rules(
+    paths: Sequence[Path],
+    *,
+    min_level: str = "informational",
+    statuses: frozenset[str] = DEFAULT_STATUSES,
+    mapping: Mapping | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RuleSet:
+    """Load and convert every Sigma rule under `paths`; each one compiled or listed skipped."""
+    from sigma.collection import SigmaCollection
+    from sigma.correlations import SigmaCorrelationRule
+    from sigma.exceptions import SigmaError
+    from sigma.processing.pipeline import ProcessingPipeline
+    from sigma.rule import SigmaRule
+
+    from rempart.sigma.backend import DuckDBSigmaBackend
+
+    if min_level not in LEVELS:
+        raise ConfigError(f"unknown level {min_level!r} (one of {', '.join(LEVELS)})")
+    mapping = mapping or default_mapping()
+    files = _rule_files(paths)
+    skipped: list[SkippedRule] = []
+    parsed: list[tuple[str, SigmaRule | SigmaCorrelationRule]] = []
+    for i, f in enumerate(files):
+        try:
+            coll = SigmaCollection.from_yaml(f.read_text("utf-8"), collect_errors=True)
+        except (SigmaError, yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+            skipped.append(SkippedRule(str(f), None, None, f"unreadable: {exc}"))
+            continue
+        for item in coll.rules:
+            if isinstance(item, SigmaRule | SigmaCorrelationRule):
+                errors = getattr(item, "errors", [])
+                if errors:
+                    skipped.append(_skip(f, item, f"invalid rule: {errors[0]}"))
+                else:
+                    parsed.append((str(f), item))
+        if progress is not None and i % 200 == 0:
+            progress(i, len(files))
+    backend = DuckDBSigmaBackend(ProcessingPipeline())
+    rules: list[CompiledRule] = []
+    correlations: list[tuple[str, SigmaCorrelationRule]] = []
+    for path, rule in parsed:
+        level = str(rule.level.name).lower() if rule.level else "informational"
+        status = str(rule.status.name).lower() if rule.status else "experimental"
+        if isinstance(rule, SigmaCorrelationRule):
+            correlations.append((path, rule))
+            continue
+        if status not in statuses:
+            skipped.append(_skip(path, rule, f"status {status} filtered out"))
+            continue
+        try:
+            predicate = _logsource_sql(rule.logsource, mapping)
+            rule._output = True  # a correlation's base rule is matched too (its hits feed it)
+            queries = backend.convert_rule(rule)
+        except _Skip as exc:
+            skipped.append(_skip(path, rule, str(exc)))
+            continue
+        except (SigmaError, NotImplementedError, TypeError, ValueError) as exc:
+            skipped.append(_skip(path, rule, f"not convertible: {type(exc).__name__}: {exc}"))
+            continue
+        if not queries:
+            skipped.append(_skip(path, rule, "not convertible: no query"))
+            continue
+        expr = " OR ".join(f"({q})" for q in queries)
+        rules.append(
+            CompiledRule(
+                rule_id=str(rule.id) if rule.id else _path_id(path),
+                title=str(rule.title),
+                level=level,
+                status=status,
+                path=path,
+                logsource=predicate or "",
+                expr=expr,
+                tags=tuple(str(t) for t in rule.tags),
+                name=rule.name,
+            )
+        )
+    rules, bad = _check_sql(rules, mapping)
+    skipped.extend(bad)
+    compiled_corr, corr_skipped = _correlations(correlations, rules)
+    skipped.extend(corr_skipped)
+    keep = [r for r in rules if level_rank(r.level) >= level_rank(min_level)]
+    # A rule below the level stays compiled when a correlation needs it.
+    needed = {rid for c in compiled_corr for rid in c.rule_ids}
+    keep += [
+        r for r in rules if level_rank(r.level) < level_rank(min_level) and r.rule_id in needed
+    ]
+    skipped.extend(
+        SkippedRule(r.path, r.rule_id, r.title, f"level {r.level} below {min_level}")
+        for r in rules
+        if level_rank(r.level) < level_rank(min_level) and r.rule_id not in needed
+    )
+    corr_keep = [c for c in compiled_corr if level_rank(c.level) >= level_rank(min_level)]
+    return RuleSet(tuple(keep), tuple(corr_keep), tuple(skipped))
+
+
+def _skip(path: Path | str, rule: object, reason: str) -> SkippedRule:
+    rid = getattr(rule, "id", None)
+    return SkippedRule(str(path), str(rid) if rid else None, getattr(rule, "title", None), reason)
+
+
+def _path_id(path: str) -> str:
+    return "path-" + hashlib.sha256(path.encode()).hexdigest()[:16]
+
+
+def _check_sql(
+    rules: list[CompiledRule], mapping: Mapping
+) -> tuple[list[CompiledRule], list[SkippedRule]]:
+    """Bind every expression once on an empty table: RE2-incompatible regexes are caught here."""
+    con = duckdb.connect(":memory:")
+    try:
+        cols = _distinct_columns(rules)
+        defs = ", ".join(f'"{k}:{f.replace(chr(34), chr(34) * 2)}" VARCHAR' for k, f in cols)
+        con.execute(
+            "CREATE TABLE ev (channel VARCHAR, event_code INTEGER"
+            + (", " + defs if defs else "")
+            + ")"
+        )
+        good: list[CompiledRule] = []
+        bad: list[SkippedRule] = []
+        for r in rules:
+            try:
+                where = r.logsource or "true"
+                con.execute(f"SELECT ({r.expr}) FROM ev WHERE {where} LIMIT 0")
+                good.append(r)
+            except duckdb.Error as exc:
+                msg = str(exc).splitlines()[0][:160]
+                bad.append(SkippedRule(r.path, r.rule_id, r.title, f"not runnable: {msg}"))
+        return good, bad
+    finally:
+        con.close()
+
+
+def _distinct_columns(rules: Sequence[CompiledRule]) -> list[tuple[str, str]]:
+    """Columns the rules read, one per name as DuckDB sees it (identifiers ignore case)."""
+    seen: dict[str, tuple[str, str]] = {}
+    for kind, name in sorted({c for r in rules for c in columns_of(r.expr)}):
+        seen.setdefault(f"{kind}:{name}".lower(), (kind, name))
+    return list(seen.values())
+
+
+def _correlations(
+    items: Sequence[tuple[str, Any]], rules: list[CompiledRule]
+) -> tuple[list[CompiledCorrelation], list[SkippedRule]]:
+    by_name = {r.name: r.rule_id for r in rules if r.name}
+    by_id = {r.rule_id for r in rules}
+    out: list[CompiledCorrelation] = []
+    skipped: list[SkippedRule] = []
+    for path, corr in items:
+        kind = str(getattr(corr, "type", "")).split(".")[-1].lower()
+        level = str(corr.level.name).lower() if getattr(corr, "level", None) else "medium"
+        if kind not in ("event_count", "value_count"):
+            skipped.append(_skip(path, corr, f"correlation type {kind} not supported"))
+            continue
+        refs: list[str] = []
+        for ref in getattr(corr, "rules", []):
+            key = str(getattr(ref, "reference", ref))
+            rid = by_name.get(key) or (key if key in by_id else None)
+            if rid is None:
+                skipped.append(_skip(path, corr, f"referenced rule {key} not loaded"))
+                break
+            refs.append(rid)
+        else:
+            cond = corr.condition
+            op = {"GTE": ">=", "GT": ">", "LTE": "<=", "LT": "<", "EQ": "="}.get(
+                str(cond.op.name), ">="
+            )
+            out.append(
+                CompiledCorrelation(
+                    rule_id=str(corr.id) if getattr(corr, "id", None) else _path_id(path),
+                    title=str(getattr(corr, "title", "")),
+                    level=level,
+                    path=path,
+                    kind=kind,
+                    rule_ids=tuple(refs),
+                    group_by=tuple(getattr(corr, "group_by", None) or ()),
+                    timespan_s=int(corr.timespan.seconds),
+                    op=op,
+                    count=int(cond.count),
+                    value_field=getattr(cond, "fieldref", None),
+                )
+            )
+    return out, skipped
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+@dataclass
+class EvalStats:
+    events: int = 0
+    queries: int = 0
+    hits: int = 0
+    groups: dict[str, int] = field(default_factory=dict)
+
+
+HIT_COLUMNS = ("event_uid", "rule_id")
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    ruleset: RuleSet,
+    *,
+    table: str = "process",
+    where: str = "true",
+    mapping: Mapping | None = None,
+    stats: EvalStats | None = None,
+) -> pa.Table:
+    """All rules over `table` in few set-based queries; returns (event_uid, rule_id) hits."""
+    mapping = mapping or default_mapping()
+    stats = stats if stats is not None else EvalStats()
+    rules = list(ruleset.rules)
+    if not rules:
+        return pa.table({c: pa.array([], pa.string()) for c in HIT_COLUMNS})
+    cols = _distinct_columns(rules)
+    lifted = [
+        (f"lower({mapping.field_sql(f)})" if k == "l" else mapping.field_sql(f))
+        + f' AS "{k}:{f.replace(chr(34), chr(34) * 2)}"'
+        for k, f in cols
+    ]
+    preds = sorted({r.logsource for r in rules})
+    scope = "true" if "" in preds else " OR ".join(f"({p})" for p in preds)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE sigma_ev AS SELECT event_uid, channel, event_code"
+        + "".join(", " + c for c in lifted)
+        + f" FROM {table} WHERE ({where}) AND ({scope})"
+    )
+    stats.events = int(con.execute("SELECT count(*) FROM sigma_ev").fetchall()[0][0])
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rules):
+        groups[r.logsource].append(i)
+    ids = pa.array([r.rule_id for r in rules], pa.string())
+    parts: list[pa.Table] = []
+    for pred, idxs in groups.items():
+        for start in range(0, len(idxs), RULES_PER_QUERY):
+            chunk = idxs[start : start + RULES_PER_QUERY]
+            cases = ", ".join(f"CASE WHEN {rules[i].expr} THEN {i} END" for i in chunk)
+            query = (
+                "SELECT event_uid, unnest(list_filter([" + cases + "], lambda x: x IS NOT NULL))"
+                f" AS r FROM sigma_ev WHERE {pred or 'true'}"
+            )
+            parts.append(con.sql(query).to_arrow_table())
+            stats.queries += 1
+        stats.groups[pred or "*"] = len(idxs)
+    hits = pa.concat_tables(parts) if parts else pa.table({"event_uid": [], "r": []})
+    rule_ids = ids.take(hits.column("r").cast(pa.int64()))
+    out = pa.table({"event_uid": hits.column("event_uid"), "rule_id": rule_ids})
+    if ruleset.correlations:
+        out = pa.concat_tables([out, _run_correlations(con, out, ruleset, table, mapping)])
+    stats.hits = out.num_rows
+    return out
+
+
+def _run_correlations(
+    con: duckdb.DuckDBPyConnection, hits: pa.Table, ruleset: RuleSet, table: str, m: Mapping
+) -> pa.Table:
+    """event_count / value_count over tumbling windows of `timespan`, grouped by fields."""
+    con.register("_base_hits", hits)
+    parts: list[pa.Table] = []
+    try:
+        for c in ruleset.correlations:
+            ids = ", ".join(sql_literal(i) for i in c.rule_ids)
+            groups = [f"{m.field_sql(g)} AS g{i}" for i, g in enumerate(c.group_by)]
+            gcols = [f"g{i}" for i in range(len(c.group_by))]
+            measure = (
+                "count(*)"
+                if c.kind == "event_count"
+                else f"count(DISTINCT {m.field_sql(c.value_field or '')})"
+            )
+            value_col = (
+                f", {m.field_sql(c.value_field)} AS v"
+                if c.kind == "value_count" and c.value_field
+                else ""
+            )
+            measure = "count(*)" if c.kind == "event_count" else "count(DISTINCT v)"
+            sel = ", ".join([*groups, f"time_bucket(INTERVAL '{c.timespan_s} seconds', time) AS w"])
+            gb = ", ".join([*gcols, "w"])
+            query = f"""
+                WITH e AS (SELECT p.event_uid, {sel}{value_col}
+                           FROM _base_hits h JOIN {table} p USING (event_uid)
+                           WHERE h.rule_id IN ({ids})),
+                     g AS (SELECT {gb}, {measure} AS n FROM e GROUP BY {gb}
+                           HAVING {measure} {c.op} {c.count})
+                SELECT e.event_uid, {sql_literal(c.rule_id)} AS rule_id
+                FROM e JOIN g USING ({gb})"""
+            parts.append(con.sql(query).to_arrow_table())
+    finally:
+        con.unregister("_base_hits")
+    if not parts:
+        return pa.table({c: pa.array([], pa.string()) for c in HIT_COLUMNS})
+    return pa.concat_tables(parts)

@@ -1,0 +1,107 @@
+"""Host verdicts and the `rempart triage` JSONL output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rempart.cli import app
+from rempart.detect.host import Hit, judge
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _hit(host: str, level: str, title: str) -> Hit:
+    return Hit("f.evtx", host, title, title, level, T0, 1, 1, "u1")
+
+
+def test_verdicts() -> None:
+    hits = [
+        _hit("A", "critical", "ransom"),
+        _hit("B", "high", "one"),
+        _hit("C", "high", "one"),
+        _hit("C", "high", "two"),
+        _hit("D", "low", "noise"),
+    ]
+    hosts = {h: {"f.evtx"} for h in "ABCDE"}
+    got = {v.host: v.verdict for v in judge(hits, hosts)}
+    assert got == {
+        "A": "compromised",
+        "B": "suspicious",
+        "C": "compromised",
+        "D": "clean",
+        "E": "clean",
+    }
+    a = next(v for v in judge(hits, hosts) if v.host == "A")
+    assert a.reasons == ("critical: ransom (1)",)
+    assert a.files == ("f.evtx",)
+
+
+def _events(tmp: Path) -> Path:
+    base = {"Hostname": "PC7", "Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1}
+    rows = [
+        {**base, "@timestamp": "2026-01-01T10:00:00Z", "Image": "C:\\w\\vssadmin.exe",
+         "CommandLine": "vssadmin delete shadows /all /quiet"},
+        {**base, "@timestamp": "2026-01-01T10:01:00Z", "Image": "C:\\w\\notepad.exe",
+         "CommandLine": "notepad"},
+        {"Hostname": "PC8", "Channel": "Security", "EventID": 4624,
+         "@timestamp": "2026-01-01T10:02:00Z", "TargetUserName": "bob"},
+    ]  # fmt: skip
+    fails = [
+        {"Hostname": "PC8", "Channel": "Security", "EventID": 4625,
+         "@timestamp": f"2026-01-01T10:03:{i:02d}Z", "TargetUserName": "admin"}
+        for i in range(25)
+    ]  # fmt: skip
+    path = tmp / "pc.json"
+    path.write_text("\n".join(json.dumps(r) for r in rows + fails) + "\n", encoding="utf-8")
+    return path
+
+
+def test_cli_jsonl_keys(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["triage", str(_events(tmp_path)), "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    hits = [r for r in rows if r["kind"] == "hit"]
+    hosts = {r["host"]: r for r in rows if r["kind"] == "host"}
+    keys = {"file", "host", "rule_id", "rule_title", "level", "time", "record_id"}
+    assert hits
+    assert all(keys <= r.keys() for r in hits)
+    assert {"host", "verdict", "reasons", "files"} <= hosts["PC7"].keys()
+    assert hosts["PC7"]["verdict"] == "compromised"  # shadow copy deletion is critical
+    assert hosts["PC8"]["verdict"] == "suspicious"  # 25 failed logons in 5 minutes (high)
+    rule_ids = {r["rule_id"] for r in hits}
+    assert "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a05" in rule_ids  # the correlation
+
+
+def test_cli_suppression(tmp_path: Path) -> None:
+    sup = tmp_path / "mute.txt"
+    sup.write_text("# noisy here\nPC7:6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a01\n", encoding="utf-8")
+    args = ["triage", str(_events(tmp_path)), "--format", "jsonl", "--suppress", str(sup)]
+    res = CliRunner().invoke(app, args)
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert {r["verdict"] for r in rows if r["kind"] == "host" and r["host"] == "PC7"} == {"clean"}
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_sigmahq_regression_cases(shared_data: Path) -> None:
+    import importlib.util
+
+    sigma_dir = shared_data / "sigma_rules"
+    if not (sigma_dir / "regression_data").is_dir():
+        pytest.skip("sigma_rules corpus absent")
+    bench = Path(__file__).parents[2] / "bench" / "sigma_regression.py"
+    spec = importlib.util.spec_from_file_location("sigma_regression", bench)
+    assert spec is not None
+    assert spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["sigma_regression"] = mod
+    spec.loader.exec_module(mod)
+    res = mod.run(sigma_dir)
+    assert res.cases >= 200
+    assert res.rate >= 0.97, res.missed

@@ -1,0 +1,84 @@
+"""Rule conversion: field mapping onto Rempart's columns, skipped rules with their reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from rempart.sigma.engine import builtin_rules_dir, default_mapping, evaluate, load_rules
+from rempart.store import Store
+
+RULE = """
+title: test {name}
+id: {rid}
+status: test
+logsource: {{product: windows, category: process_creation}}
+detection:
+    selection:
+        {detection}
+    condition: selection
+level: high
+"""
+
+
+def _write(tmp: Path, name: str, rid: str, detection: str) -> Path:
+    path = tmp / f"{name}.yml"
+    path.write_text(RULE.format(name=name, rid=rid, detection=detection), encoding="utf-8")
+    return path
+
+
+def test_field_mapping_onto_process_columns() -> None:
+    m = default_mapping()
+    assert m.field_sql("Image") == "image"
+    assert m.field_sql("CommandLine") == "command_line"
+    assert m.field_sql("TargetFilename") == "fields['TargetFilename']"
+
+
+def test_unsupported_modifier_is_listed_with_reason(tmp_path: Path) -> None:
+    _write(tmp_path, "ok", "00000000-0000-0000-0000-000000000001", "Image|endswith: '\\\\a.exe'")
+    _write(tmp_path, "bad", "00000000-0000-0000-0000-000000000002", "Image|nosuchmod: 'x'")
+    rs = load_rules([tmp_path], min_level="informational")
+    assert [r.rule_id for r in rs.rules] == ["00000000-0000-0000-0000-000000000001"]
+    assert len(rs.skipped) == 1
+    assert "nosuchmod" in rs.skipped[0].reason or "modifier" in rs.skipped[0].reason.lower()
+
+
+def test_level_filter_and_non_windows(tmp_path: Path) -> None:
+    (tmp_path / "linux.yml").write_text(
+        "title: l\nid: 00000000-0000-0000-0000-000000000003\nlogsource: {product: linux}\n"
+        "detection: {sel: {a: b}, condition: sel}\nlevel: high\n",
+        encoding="utf-8",
+    )
+    rs = load_rules([tmp_path])
+    assert rs.rules == ()
+    assert "not Windows" in rs.skipped[0].reason
+
+
+def _event(store: Store, uid: str, image: str, cmd: str, code: int = 1) -> None:
+    row = {
+        "time": datetime(2026, 1, 1, tzinfo=UTC),
+        "host": "PC1",
+        "channel": "Microsoft-Windows-Sysmon/Operational",
+        "event_code": code,
+        "image": image,
+        "command_line": cmd,
+        "fields": [("EventID", str(code))],
+        "event_uid": uid,
+        "source_file": "x.evtx",
+        "source_format": "evtx",
+    }
+    schema = store.sql("SELECT * FROM process LIMIT 0").schema
+    store.append("process", pa.Table.from_pylist([row], schema=schema))
+
+
+def test_builtin_rules_match_case_insensitively_and_not_filters() -> None:
+    store = Store.memory()
+    _event(store, "e1", "C:\\Windows\\System32\\VSSADMIN.EXE", "vssadmin Delete Shadows /all")
+    _event(store, "e2", "C:\\Windows\\System32\\notepad.exe", "notepad")
+    _event(store, "e3", "C:\\Windows\\System32\\vssadmin.exe", "vssadmin delete shadows", code=5)
+    rs = load_rules([builtin_rules_dir()], min_level="medium")
+    hits = evaluate(store.con, rs).to_pylist()
+    assert {h["event_uid"] for h in hits} == {"e1"}  # e3 is not a process creation
+    assert hits[0]["rule_id"] == "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a01"
