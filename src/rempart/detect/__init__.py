@@ -18,7 +18,7 @@ DETECTORS: Registry[Detector] = Registry("detector")
 
 # "module:Class" of every built-in detector, in run order. Add one line per new detector;
 # its heavy dependencies are imported inside `run`, so loading the list stays cheap.
-BUILTIN: tuple[str, ...] = ()
+BUILTIN: tuple[str, ...] = ("rempart.detect.mail.phishing:PhishingDetector",)
 
 
 def _load_builtin() -> None:
