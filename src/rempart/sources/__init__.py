@@ -20,6 +20,9 @@ SOURCES: Registry[Source] = Registry("source")
 BUILTIN: tuple[str, ...] = (
     "rempart.sources.zeek_conn:ZeekConnTsvSource",
     "rempart.sources.zeek_conn:ZeekConnJsonSource",
+    "rempart.sources.m365_audit:M365AuditSource",
+    "rempart.sources.mail_auth:ExchangeIisSource",
+    "rempart.sources.mail_auth:MailAuthSyslogSource",
     "rempart.sources.email_mime:MboxSource",
     "rempart.sources.email_mime:EmlSource",
 )
