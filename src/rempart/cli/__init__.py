@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.ingest",
     "rempart.cli.plan",
     "rempart.cli.triage",
+    "rempart.cli.email",
 )
 
 for _name in COMMANDS:

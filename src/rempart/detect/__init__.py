@@ -18,7 +18,16 @@ DETECTORS: Registry[Detector] = Registry("detector")
 
 # "module:Class" of every built-in detector, in run order. Add one line per new detector;
 # its heavy dependencies are imported inside `run`, so loading the list stays cheap.
-BUILTIN: tuple[str, ...] = ("rempart.detect.host:SigmaDetector",)
+BUILTIN: tuple[str, ...] = (
+    "rempart.detect.host:SigmaDetector",
+    "rempart.detect.mail.phishing:PhishingDetector",
+    "rempart.detect.mail.intrusion:MailBruteForce",
+    "rempart.detect.mail.intrusion:MailLoginAfterFailures",
+    "rempart.detect.mail.intrusion:MailNewSource",
+    "rempart.detect.mail.intrusion:MailboxRules",
+    "rempart.detect.mail.intrusion:MailboxMassAccess",
+    "rempart.detect.mail.intrusion:InternalMassMail",
+)
 
 
 def _load_builtin() -> None:

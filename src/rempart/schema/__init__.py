@@ -14,6 +14,7 @@ from rempart.schema.classes import (
     AUTHENTICATION,
     EMAIL,
     FINDING,
+    MAILBOX_ACTIVITY,
     NETWORK_FLOW,
     PROCESS,
     PROVENANCE,
@@ -24,6 +25,7 @@ EVENT_CLASSES: dict[str, pa.Schema] = {
     "network_flow": NETWORK_FLOW,
     "authentication": AUTHENTICATION,
     "process": PROCESS,
+    "mailbox_activity": MAILBOX_ACTIVITY,
 }
 """Event tables filled by sources. `finding` is produced by detectors, not sources."""
 
@@ -35,6 +37,7 @@ __all__ = [
     "EMAIL",
     "EVENT_CLASSES",
     "FINDING",
+    "MAILBOX_ACTIVITY",
     "NETWORK_FLOW",
     "PROCESS",
     "PROVENANCE",

@@ -83,6 +83,24 @@ AUTHENTICATION = pa.schema(
     ]
 )
 
+MAILBOX_ACTIVITY = pa.schema(
+    [
+        pa.field("time", TS, nullable=False),
+        pa.field("user", pa.string()),  # who acted (UPN or login)
+        pa.field("src_ip", pa.string()),
+        pa.field("operation", pa.string()),  # MailItemsAccessed, New-InboxRule, UserLoggedIn...
+        pa.field("workload", pa.string()),  # Exchange, AzureActiveDirectory...
+        pa.field("status", pa.string()),  # success / failure
+        pa.field("mailbox", pa.string()),  # the mailbox acted on, when known
+        pa.field("client", pa.string()),  # client info string / user agent
+        pa.field("app_id", pa.string()),  # application id when an app acted (Graph, EWS)
+        pa.field("parameters", pa.string()),  # rule / forwarding / permission details (text)
+        pa.field("item_count", pa.int64()),  # messages touched, when the record says
+        pa.field("raw", pa.string()),  # the original record (JSON), for evidence
+        *PROVENANCE,
+    ]
+)
+
 PROCESS = pa.schema(
     [
         pa.field("time", TS, nullable=False),

@@ -22,6 +22,9 @@ BUILTIN: tuple[str, ...] = (
     "rempart.sources.zeek_conn:ZeekConnJsonSource",
     "rempart.sources.winevent:EvtxSource",
     "rempart.sources.winevent:WinJsonSource",
+    "rempart.sources.m365_audit:M365AuditSource",
+    "rempart.sources.mail_auth:ExchangeIisSource",
+    "rempart.sources.mail_auth:MailAuthSyslogSource",
     "rempart.sources.email_mime:MboxSource",
     "rempart.sources.email_mime:EmlSource",
 )

@@ -1,0 +1,96 @@
+"""Train the committed text model, reproducibly, from the public corpora.
+
+    .venv/bin/python scripts/train_mail_model.py [--data ../shared/data] [--out PATH]
+
+Positives: phishing_pot (honeypot phishing/scam, 2022-2025, many languages) and the
+SpamAssassin spam folder (2002); negatives: SpamAssassin easy and hard ham (2002). Putting
+2002 spam among the positives keeps "old mailing-list mail" from meaning "legitimate".
+Only the subject and the visible body are read (see `rempart.mail.textmodel.tokens`).
+The test split (`rempart.mail.corpus`, 30 %) is never seen here. Needs scikit-learn
+(dev dependency); the output is plain JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.preprocessing import normalize
+
+from rempart.mail.corpus import samples
+from rempart.mail.parse import parse_message
+from rempart.mail.textmodel import MODEL_FILE, tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from fr_ham import generate  # noqa: E402
+
+SEED = 20241123
+MAX_FEATURES = 40_000
+TRAINED_ON = (
+    "phishing_pot + spamassassin_public_corpus (train split, 70 %)"
+    " + 400 synthetic French hospital messages (scripts/fr_ham.py)"
+)
+
+
+def _identity(doc: list[str]) -> list[str]:
+    return doc
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--out", type=Path, default=ROOT / "src/rempart/mail" / MODEL_FILE)
+    parser.add_argument("--C", type=float, default=2.0)
+    args = parser.parse_args()
+    train = [s for s in samples(args.data) if s.split == "train"]
+    if not train:
+        print(f"no corpus under {args.data}", file=sys.stderr)
+        return 1
+    docs, labels = [], []
+    for s in train:
+        mail = parse_message(s.path.read_bytes())
+        docs.append(tokens(mail.subject, mail.text))
+        labels.append(1 if s.positive else 0)
+    for subject, body in generate():
+        docs.append(tokens(subject, body))
+        labels.append(0)
+    y = np.array(labels)
+    vec = CountVectorizer(analyzer=_identity, binary=True, min_df=3, max_features=MAX_FEATURES)
+    x = normalize(vec.fit_transform(docs).astype(np.float64))
+    clf = LogisticRegression(C=args.C, class_weight="balanced", max_iter=2000, random_state=SEED)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    oof = cross_val_predict(clf, x, y, cv=folds, method="predict_proba")[:, 1]
+    clf.fit(x, y)
+    weights = {
+        tok: round(float(w), 5)
+        for tok, w in zip(vec.get_feature_names_out(), clf.coef_[0], strict=True)
+        if abs(w) >= 0.005
+    }
+    ham = oof[y == 0]
+    pos = oof[y == 1]
+    meta = {
+        "trained_on": TRAINED_ON,
+        "train_messages": len(y),
+        "train_positive": int(y.sum()),
+        "seed": SEED,
+        "C": args.C,
+        "cv_ham_p995": float(np.quantile(ham, 0.995)),
+        "cv_pos_recall_at_0.5": float((pos >= 0.5).mean()),
+        "cv_ham_fpr_at_0.5": float((ham >= 0.5).mean()),
+    }
+    payload = {"intercept": round(float(clf.intercept_[0]), 5), "weights": weights, "meta": meta}
+    args.out.write_text(json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=0))
+    print(json.dumps(meta, indent=2))
+    print(f"{len(weights)} weights -> {args.out} ({args.out.stat().st_size // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

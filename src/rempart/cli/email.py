@@ -1,0 +1,183 @@
+"""`rempart email score|campaigns|purge`: score raw mail, list campaigns, export purge lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.i18n import add, t
+from rempart.model import Hospital
+from rempart.sources.base import read_head
+from rempart.sources.email_mime import MboxSource
+from rempart.store import Store, Workspace
+from rempart.store.ingest import expand
+
+JSONL_KEYS = ("file", "message_id", "score", "verdict", "reasons")
+_MBOX = MboxSource()
+
+for _key, _fr, _en in (
+    ("mail_score_title", "Analyse des messages", "Message scoring"),
+    ("mail_verdict", "verdict", "verdict"),
+    ("mail_score", "score", "score"),
+    ("mail_reasons", "raisons", "reasons"),
+    ("malicious", "malveillant", "malicious"),
+    ("suspicious", "suspect", "suspicious"),
+    ("clean", "sain", "clean"),
+    ("mail_campaigns_title", "Campagnes", "Campaigns"),
+    ("mail_no_campaign", "Aucune campagne trouvée.", "No campaign found."),
+    ("mail_not_in_campaign", "Ce message n'est dans aucune campagne.", "Message in no campaign."),
+    ("mail_purge_written", "{n} lignes écrites dans {path}", "{n} rows written to {path}"),
+    ("mail_messages", "messages", "messages"),
+    ("mail_senders", "expéditeurs", "senders"),
+    ("mail_recipients", "destinataires", "recipients"),
+    ("mail_subject", "objet", "subject"),
+):  # fmt: skip
+    add(_key, _fr, _en)
+
+
+def iter_messages(paths: list[Path]) -> Iterator[tuple[str, bytes]]:
+    """(label, raw) of every message under the paths: EML files, mboxes, Maildirs, folders."""
+    for path in expand(paths):
+        head = read_head(path, 4096)
+        if head.startswith(b"From ") and _MBOX.sniff(head, path):
+            for line, raw in _MBOX.messages(path):
+                yield (f"{path}:{line}" if line > 2 else str(path)), raw
+        else:
+            try:
+                yield str(path), path.read_bytes()
+            except OSError:
+                continue
+
+
+def _hospital(workspace: Path | None, hospital: Path | None) -> Hospital | None:
+    from rempart.model.loader import load_hospital
+
+    if hospital is not None:
+        return load_hospital(hospital)
+    path = Workspace.at(workspace, create=False).hospital_path
+    return load_hospital(path) if path.is_file() else None
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="Messagerie : score d'hameçonnage, campagnes, purge.", no_args_is_help=True
+    )
+    app.add_typer(group, name="email")
+
+    @group.command("score")
+    def score_cmd(
+        paths: Annotated[list[Path], typer.Argument(help="EML, mbox, Maildir or folders.")],
+        fmt: Annotated[str, typer.Option("--format", help="table, jsonl or csv")] = "table",
+        hospital: Annotated[Path | None, typer.Option("--hospital", help="hospital.yaml")] = None,
+        workspace: WorkspaceOpt = None,
+        lang: LangOpt = "fr",
+    ) -> None:
+        """Score messages: one row per message (0-100, verdict, reasons)."""
+        from rempart.mail.score import score_message
+
+        lg = lang_of(lang)
+        if fmt not in ("table", "jsonl", "csv"):
+            raise typer.BadParameter("--format must be table, jsonl or csv")
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
+        hosp = _hospital(workspace, hospital)
+        table = Table(title=t("mail_score_title", lg))
+        for col in ("file", "mail_score", "mail_verdict", "mail_reasons"):
+            table.add_column(t(col, lg), overflow="fold")
+        writer = csv.writer(sys.stdout, lineterminator="\n") if fmt == "csv" else None
+        if writer:
+            writer.writerow(JSONL_KEYS)
+        for label, raw in iter_messages(paths):
+            v = score_message(raw, hosp, lang=lg)
+            if fmt == "jsonl":
+                row = dict(
+                    zip(
+                        JSONL_KEYS,
+                        (label, v.message_id, v.score, v.verdict.value, list(v.reasons)),
+                        strict=True,
+                    )
+                )
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            elif writer:
+                writer.writerow(
+                    [label, v.message_id or "", v.score, v.verdict.value, " | ".join(v.reasons)]
+                )
+            else:
+                style = {"malicious": "bold red", "suspicious": "yellow"}.get(
+                    v.verdict.value, "green"
+                )
+                table.add_row(
+                    label,
+                    str(v.score),
+                    f"[{style}]{t(v.verdict.value, lg)}[/]",
+                    "\n".join(v.reasons),
+                )
+        if fmt == "table":
+            console.print(table)
+
+    @group.command("campaigns")
+    def campaigns_cmd(
+        workspace: WorkspaceOpt = None,
+        message: Annotated[
+            str | None, typer.Option("--message", help="Message-ID or event id")
+        ] = None,
+        lang: LangOpt = "fr",
+    ) -> None:
+        """List campaigns of ingested mail (or the one holding --message)."""
+        from rempart.mail.campaigns import campaign_of, campaigns
+
+        lg = lang_of(lang)
+        ws = Workspace.at(workspace)
+        with Store(ws.db_path) as store:
+            found = [c for c in [campaign_of(store, message)] if c] if message else campaigns(store)
+        if not found:
+            console.print(t("mail_not_in_campaign" if message else "mail_no_campaign", lg))
+            raise typer.Exit(1 if message else 0)
+        table = Table(title=t("mail_campaigns_title", lg))
+        for col in ("id", "mail_messages", "mail_senders", "mail_recipients", "mail_subject"):
+            table.add_column(t(col, lg), overflow="fold")
+        for c in found:
+            table.add_row(
+                c.campaign_id,
+                str(c.size),
+                ", ".join(c.senders[:3]),
+                str(len(c.recipients)),
+                (c.subjects[0] if c.subjects else "")[:60],
+            )
+        console.print(table)
+
+    @group.command("purge")
+    def purge_cmd(
+        message: Annotated[str, typer.Argument(help="Message-ID (or event id) of one message")],
+        out: Annotated[
+            Path | None, typer.Option("--out", help="CSV file (default: stdout)")
+        ] = None,
+        workspace: WorkspaceOpt = None,
+        lang: LangOpt = "fr",
+    ) -> None:
+        """Export the purge list (CSV) of the campaign holding a message."""
+        from rempart.mail.campaigns import campaign_of, purge_csv
+
+        lg = lang_of(lang)
+        ws = Workspace.at(workspace)
+        with Store(ws.db_path) as store:
+            camp = campaign_of(store, message)
+            if camp is None:
+                console.print(t("mail_not_in_campaign", lg))
+                raise typer.Exit(1)
+            text = purge_csv(store, camp, out)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            n = sum(1 for _ in csv.reader(io.StringIO(text))) - 1
+            console.print(t("mail_purge_written", lg, n=n, path=out))

@@ -1,0 +1,374 @@
+"""Mailbox intrusion: password guessing, a login that finally works, logins from new places,
+mass reading or export, forwarding and inbox rules, and an account phishing from inside.
+
+All are set-based DuckDB queries over `authentication` (mail services only),
+`mailbox_activity` (Microsoft 365 / Entra audit) and `email`; Python only sees the small
+grouped results (and checks client addresses against the hospital's ranges).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from rempart.detect.base import DetectContext, Detector, Finding, Severity
+
+MAIL_SERVICES = (
+    *("imap", "pop3", "smtp", "submission", "managesieve", "lmtp", "owa", "ews", "mapi"),
+    *("microsoft-server-activesync", "autodiscover", "rpc", "oab", "m365"),
+)
+BRUTE_MIN_FAILURES = 10
+SPRAY_MIN_USERS = 5
+AFTER_FAILURES_MIN = 5
+MASS_READ_ITEMS = 200
+INTERNAL_BURST_RECIPIENTS = 30
+
+_SERVICES_SQL = ", ".join(f"'{s}'" for s in MAIL_SERVICES)
+LOGINS = f"""
+logins AS (
+    SELECT event_uid, 'authentication' AS cls, time, lower(user) AS user, src_ip, service, status
+    FROM authentication WHERE lower(service) IN ({_SERVICES_SQL})
+    UNION ALL
+    SELECT event_uid, 'mailbox_activity', time, lower(user), src_ip, 'm365', status
+    FROM mailbox_activity WHERE operation IN ('UserLoggedIn', 'UserLoginFailed')
+)"""
+
+_DEFAULT_RANGES = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "127.0.0.0/8",
+    "fc00::/7",
+    "::1/128",
+)
+
+
+def _internal_checker(ctx: DetectContext) -> Any:
+    ranges = ctx.hospital.hospital.internal_ranges if ctx.hospital else _DEFAULT_RANGES
+    nets = [ipaddress.ip_network(r, strict=False) for r in ranges]
+
+    def internal(ip: str | None) -> bool:
+        if not ip:
+            return False
+        try:
+            addr = ipaddress.ip_address(ip.strip("[]"))
+        except ValueError:
+            return False
+        return any(addr.version == n.version and addr in n for n in nets)
+
+    return internal
+
+
+def _rows(ctx: DetectContext, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    return list(ctx.store.sql(sql, params).to_pylist())
+
+
+class MailBruteForce(Detector):
+    NAME = "mail_bruteforce"
+    VERSION = "1.0"
+    INPUTS = ("authentication", "mailbox_activity")
+    ATTACK = ("T1110.001", "T1110.003")
+    DESCRIPTION = "Many failed mail logins from one address in an hour: guessing or spraying."
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        sql = f"""WITH {LOGINS}
+        SELECT src_ip, time_bucket(INTERVAL 1 HOUR, time) AS hour, count(*) AS failures,
+               count(DISTINCT user) AS users, min(time) AS first, max(time) AS last,
+               list(event_uid ORDER BY time)[1:50] AS ids, list(DISTINCT user)[1:20] AS names,
+               any_value(cls) AS cls
+        FROM logins WHERE status = 'failure' AND src_ip IS NOT NULL
+        GROUP BY src_ip, hour HAVING count(*) >= {BRUTE_MIN_FAILURES} ORDER BY first"""
+        out: list[Finding] = []
+        for r in _rows(ctx, sql):
+            spray = r["users"] >= SPRAY_MIN_USERS
+            kind = "pulvérisation de mots de passe" if spray else "attaque par force brute"
+            out.append(
+                self.finding(
+                    severity=Severity.HIGH,
+                    title=f"Messagerie : {kind} depuis {r['src_ip']}",
+                    reason=(
+                        f"{r['failures']} échecs de connexion en une heure depuis {r['src_ip']} "
+                        f"sur {r['users']} compte(s) de messagerie."
+                    ),
+                    entity=r["src_ip"],
+                    entity_type="host",
+                    first_seen=r["first"],
+                    last_seen=r["last"],
+                    evidence_class=r["cls"],
+                    evidence=tuple(r["ids"]),
+                    evidence_count=r["failures"],
+                    score=min(100.0, 50.0 + r["failures"]),
+                    attack=("T1110.003",) if spray else ("T1110.001",),
+                    related=tuple(n for n in r["names"] if n),
+                )
+            )
+        return out
+
+
+class MailLoginAfterFailures(Detector):
+    NAME = "mail_login_after_failures"
+    VERSION = "1.0"
+    INPUTS = ("authentication", "mailbox_activity")
+    ATTACK = ("T1110", "T1078")
+    DESCRIPTION = "A successful mail login right after many failures (same account or address)."
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        sql = f"""WITH {LOGINS},
+        ok AS (SELECT * FROM logins WHERE status = 'success'),
+        ko AS (SELECT * FROM logins WHERE status = 'failure')
+        SELECT ok.event_uid, ok.cls, ok.time, ok.user, ok.src_ip, count(ko.event_uid) AS failures,
+               min(ko.time) AS first, list(ko.event_uid ORDER BY ko.time)[1:49] AS ids
+        FROM ok JOIN ko ON (ko.user = ok.user OR ko.src_ip = ok.src_ip)
+             AND ko.time < ok.time AND ko.time >= ok.time - INTERVAL 1 HOUR
+        GROUP BY ALL HAVING count(ko.event_uid) >= {AFTER_FAILURES_MIN} ORDER BY ok.time"""
+        out = []
+        for r in _rows(ctx, sql):
+            out.append(
+                self.finding(
+                    severity=Severity.CRITICAL,
+                    title=(
+                        f"Messagerie : connexion réussie après {r['failures']} échecs ({r['user']})"
+                    ),
+                    reason=(
+                        f"Le compte {r['user']} s'est connecté depuis {r['src_ip']} après "
+                        f"{r['failures']} échecs dans l'heure : mot de passe probablement deviné."
+                    ),
+                    entity=r["user"] or r["src_ip"] or "?",
+                    entity_type="account",
+                    first_seen=r["first"],
+                    last_seen=r["time"],
+                    evidence_class=r["cls"],
+                    evidence=(r["event_uid"], *r["ids"]),
+                    evidence_count=r["failures"] + 1,
+                    score=90.0,
+                    related=(r["src_ip"],) if r["src_ip"] else (),
+                )
+            )
+        return out
+
+
+class MailNewSource(Detector):
+    NAME = "mail_new_source"
+    VERSION = "1.0"
+    INPUTS = ("authentication", "mailbox_activity")
+    ATTACK = ("T1078",)
+    DESCRIPTION = "A mail account used from an outside address never seen for it before."
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        internal = _internal_checker(ctx)
+        sql = f"""WITH {LOGINS},
+        firsts AS (
+            SELECT user, src_ip, min(time) AS first, arg_min(event_uid, time) AS uid,
+                   arg_min(cls, time) AS cls, count(*) AS n
+            FROM logins WHERE status = 'success' AND user IS NOT NULL AND src_ip IS NOT NULL
+            GROUP BY user, src_ip),
+        users AS (SELECT user, min(first) AS since FROM firsts GROUP BY user)
+        SELECT f.* FROM firsts f JOIN users u USING (user) WHERE f.first > u.since
+        ORDER BY f.first"""
+        out = []
+        for r in _rows(ctx, sql):
+            if internal(r["src_ip"]):
+                continue
+            out.append(
+                self.finding(
+                    severity=Severity.MEDIUM,
+                    title=f"Messagerie : {r['user']} connecté depuis une nouvelle adresse externe",
+                    reason=(
+                        f"Première connexion réussie de {r['user']} depuis {r['src_ip']}, hors des "
+                        f"plages de l'hôpital et jamais vue pour ce compte ({r['n']} connexion(s))."
+                    ),
+                    entity=r["user"],
+                    entity_type="account",
+                    first_seen=r["first"],
+                    last_seen=r["first"],
+                    evidence_class=r["cls"],
+                    evidence=(r["uid"],),
+                    evidence_count=r["n"],
+                    score=50.0,
+                    related=(r["src_ip"],),
+                )
+            )
+        return out
+
+
+RULE_OPERATIONS = ("New-InboxRule", "Set-InboxRule", "UpdateInboxRules", "New-TransportRule",
+                   "Set-TransportRule", "Add-MailboxPermission", "Add-RecipientPermission",
+                   "Add-MailboxFolderPermission", "Set-MailboxJunkEmailConfiguration")  # fmt: skip
+
+
+class MailboxRules(Detector):
+    NAME = "mailbox_rules"
+    VERSION = "1.0"
+    INPUTS = ("mailbox_activity",)
+    ATTACK = ("T1114.003", "T1564.008", "T1098.002")
+    DESCRIPTION = "New forwarding, inbox rules, mailbox permissions or app mail permissions."
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        ops = ", ".join(f"'{o}'" for o in RULE_OPERATIONS)
+        sql = f"""SELECT event_uid, time, user, src_ip, operation, parameters, mailbox
+        FROM mailbox_activity WHERE status = 'success' AND (
+            operation IN ({ops})
+            OR (operation = 'Set-Mailbox' AND parameters ILIKE '%Forward%')
+            OR ((operation ILIKE '%permission grant%' OR operation ILIKE 'Consent to application%'
+                 OR operation ILIKE 'Add app role assignment%')
+                AND (parameters ILIKE '%Mail.%' OR parameters ILIKE '%EWS.%'
+                     OR parameters ILIKE '%full_access_as_app%')))
+        ORDER BY time"""
+        out = []
+        for r in _rows(ctx, sql):
+            params = r["parameters"] or ""
+            forwarding = any(
+                k in params for k in ("ForwardTo", "RedirectTo", "Forwarding", "ForwardAs")
+            )
+            grant = "permission" in r["operation"].lower() or "consent" in r["operation"].lower()
+            what = (
+                "transfert du courrier"
+                if forwarding
+                else ("droit d'accès au courrier" if grant else "règle de boîte")
+            )
+            out.append(
+                self.finding(
+                    severity=Severity.HIGH if forwarding or grant else Severity.MEDIUM,
+                    title=f"Messagerie : {what} ({r['operation']}) par {r['user']}",
+                    reason=(
+                        f"{r['user']} a exécuté {r['operation']} depuis "
+                        f"{r['src_ip'] or 'une adresse inconnue'}"
+                        f" : {params[:300] or 'sans détail'}."
+                    ),
+                    entity=r["user"] or r["mailbox"] or "?",
+                    entity_type="account",
+                    first_seen=r["time"],
+                    last_seen=r["time"],
+                    evidence_class="mailbox_activity",
+                    evidence=(r["event_uid"],),
+                    evidence_count=1,
+                    score=80.0 if forwarding or grant else 60.0,
+                    attack=("T1114.003",)
+                    if forwarding
+                    else (("T1098.002",) if grant else ("T1564.008",)),
+                    related=tuple(x for x in (r["src_ip"], r["mailbox"]) if x),
+                )
+            )
+        return out
+
+
+EXPORT_OPERATIONS = ("New-MailboxExportRequest", "New-ComplianceSearchAction", "SearchExported",
+                     "ExportReport", "New-ComplianceSearch")  # fmt: skip
+
+
+class MailboxMassAccess(Detector):
+    NAME = "mailbox_mass_access"
+    VERSION = "1.0"
+    INPUTS = ("mailbox_activity",)
+    ATTACK = ("T1114.002",)
+    DESCRIPTION = (
+        "Mass reading or export of mailboxes, or mail read by an application via API from outside."
+    )
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        internal = _internal_checker(ctx)
+        exports = ", ".join(f"'{o}'" for o in EXPORT_OPERATIONS)
+        sql = f"""SELECT user, time_bucket(INTERVAL 1 HOUR, time) AS hour,
+                  sum(coalesce(item_count, 0)) AS items, count(*) AS n,
+                  count(*) FILTER (WHERE operation IN ({exports})) AS exports,
+                  list(event_uid ORDER BY time)[1:50] AS ids, min(time) AS first, max(time) AS last,
+                  list(DISTINCT src_ip) AS ips, list(DISTINCT app_id) AS apps,
+                  list(DISTINCT client) AS clients, list(DISTINCT mailbox) AS mailboxes
+            FROM mailbox_activity
+            WHERE status = 'success'
+              AND (operation = 'MailItemsAccessed' OR operation IN ({exports}))
+            GROUP BY ALL ORDER BY first"""
+        out = []
+        for r in _rows(ctx, sql):
+            ips = [ip for ip in r["ips"] if ip]
+            outside = [ip for ip in ips if not internal(ip)]
+            apps = [a for a in r["apps"] if a]
+            api = any(c and ("REST" in c or "EWS" in c) for c in r["clients"])
+            reasons = []
+            if r["exports"]:
+                reasons.append(f"{r['exports']} export(s) de boîte aux lettres")
+            if r["items"] >= MASS_READ_ITEMS:
+                reasons.append(f"{r['items']} messages lus en une heure")
+            if apps and api and outside:
+                reasons.append(
+                    f"courrier lu par une application (API, id {apps[0]}) depuis "
+                    f"{', '.join(outside[:3])}"
+                )
+            if not reasons:
+                continue
+            out.append(
+                self.finding(
+                    severity=Severity.HIGH,
+                    title=f"Messagerie : lecture massive ou par API de la boîte de {r['user']}",
+                    reason=f"{r['user']} : " + " ; ".join(reasons) + ".",
+                    entity=r["user"] or "?",
+                    entity_type="account",
+                    first_seen=r["first"],
+                    last_seen=r["last"],
+                    evidence_class="mailbox_activity",
+                    evidence=tuple(r["ids"]),
+                    evidence_count=r["n"],
+                    score=75.0,
+                    related=tuple(ips + [m for m in r["mailboxes"] if m])[:50],
+                )
+            )
+        return out
+
+
+class InternalMassMail(Detector):
+    NAME = "internal_mass_mail"
+    VERSION = "1.0"
+    INPUTS = ("email",)
+    ATTACK = ("T1534",)
+    DESCRIPTION = (
+        "An internal account suddenly mailing many internal recipients (phishing from inside)."
+    )
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        if ctx.hospital is None or not ctx.hospital.hospital.domains:
+            return []
+        domains = [d.lower() for d in ctx.hospital.hospital.domains]
+        sql = """
+        WITH m AS (
+            SELECT event_uid, time, from_addr, subject,
+                   unnest(list_concat(to_addrs, coalesce(cc_addrs, []))) AS rcpt
+            FROM email WHERE time IS NOT NULL AND from_addr IS NOT NULL
+              AND list_contains(?, split_part(from_addr, '@', 2))),
+        internal AS (SELECT * FROM m WHERE list_contains(?, split_part(rcpt, '@', 2))),
+        hourly AS (
+            SELECT from_addr, time_bucket(INTERVAL 1 HOUR, time) AS hour,
+                   count(DISTINCT rcpt) AS rcpts, count(DISTINCT event_uid) AS msgs,
+                   list(DISTINCT event_uid)[1:50] AS ids, list(DISTINCT subject)[1:5] AS subjects,
+                   min(time) AS first, max(time) AS last
+            FROM internal GROUP BY ALL),
+        base AS (
+            SELECT h.*, (SELECT avg(o.rcpts) FROM hourly o WHERE o.from_addr = h.from_addr
+                         AND o.hour <> h.hour) AS usual
+            FROM hourly h)
+        SELECT * FROM base WHERE rcpts >= ? AND (usual IS NULL OR rcpts >= 5 * usual)
+        ORDER BY first"""
+        out = []
+        for r in _rows(ctx, sql, [domains, domains, INTERNAL_BURST_RECIPIENTS]):
+            usual = f"{r['usual']:.0f}" if r["usual"] is not None else "aucun"
+            out.append(
+                self.finding(
+                    severity=Severity.HIGH,
+                    title=f"Messagerie : envoi massif interne depuis {r['from_addr']}",
+                    reason=(
+                        f"{r['from_addr']} a écrit à {r['rcpts']} destinataires internes en une "
+                        f"heure ({r['msgs']} messages, habituellement {usual} par heure) : compte "
+                        f"peut-être "
+                        f"compromis et utilisé pour hameçonner en interne."
+                    ),
+                    entity=r["from_addr"],
+                    entity_type="account",
+                    first_seen=r["first"],
+                    last_seen=r["last"],
+                    evidence_class="email",
+                    evidence=tuple(r["ids"]),
+                    evidence_count=r["msgs"],
+                    score=70.0,
+                    related=tuple(s for s in r["subjects"] if s),
+                )
+            )
+        return out

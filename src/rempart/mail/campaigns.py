@@ -1,0 +1,193 @@
+"""Campaigns: ingested messages tied by a shared sender, link, attachment or subject pattern.
+
+The keys of each message are extracted in DuckDB (columnar); messages are then joined by
+union-find over the keys that at least two messages share. Keys shared by very many
+different senders (a common link host) are ignored so unrelated mail is not chained.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from rempart.store import Store
+
+MAX_KEY_FANOUT = 500  # a key carried by more messages than this is too common to tie them
+_SUBJECT_NOISE = re.compile(r"(?i)^((re|fw|fwd|tr|aw|wg)\s*:\s*)+")
+_DIGITS = re.compile(r"\d+")
+
+_KEYS_SQL = """
+WITH m AS (
+    SELECT event_uid, message_id, time, from_addr, subject, urls, attachments FROM email
+)
+SELECT event_uid, 'sender' AS kind, from_addr AS key FROM m WHERE from_addr IS NOT NULL
+UNION ALL
+SELECT event_uid, 'link', regexp_replace(lower(u), '[?#].*$', '') FROM
+    (SELECT event_uid, unnest(urls) AS u FROM m)
+UNION ALL
+SELECT event_uid, 'attachment', a.sha256 FROM
+    (SELECT event_uid, unnest(attachments) AS a FROM m) WHERE a.size > 0
+UNION ALL
+SELECT event_uid, 'subject', subject FROM m WHERE length(subject) >= 12
+"""
+
+_MESSAGES_SQL = """
+SELECT event_uid, message_id, time, from_addr, subject, to_addrs, cc_addrs, source_file
+FROM email WHERE event_uid IN (SELECT unnest(?))
+ORDER BY time NULLS LAST, event_uid
+"""
+
+
+@dataclass(frozen=True)
+class Campaign:
+    campaign_id: str
+    event_uids: tuple[str, ...]
+    message_ids: tuple[str, ...]
+    senders: tuple[str, ...]
+    recipients: tuple[str, ...]
+    subjects: tuple[str, ...]
+    shared: tuple[str, ...]  # "kind:key" values that tie the messages
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+    @property
+    def size(self) -> int:
+        return len(self.event_uids)
+
+
+def subject_pattern(subject: str) -> str:
+    """Subject with reply prefixes dropped, digits folded and case ignored."""
+    text = _SUBJECT_NOISE.sub("", subject.strip())
+    return " ".join(_DIGITS.sub("#", text.lower()).split())
+
+
+class _Union:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        root = self.parent.setdefault(x, x)
+        while root != self.parent[root]:
+            root = self.parent[root]
+        while x != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def campaigns(store: Store, *, min_size: int = 2) -> list[Campaign]:
+    """All campaigns of at least `min_size` messages, largest first."""
+    rows = store.sql(_KEYS_SQL).to_pylist()
+    by_key: dict[str, list[str]] = {}
+    for row in rows:
+        key = row["key"]
+        if not key:
+            continue
+        if row["kind"] == "subject":
+            key = subject_pattern(key)
+        by_key.setdefault(f"{row['kind']}:{key}", []).append(row["event_uid"])
+    uf = _Union()
+    ties: dict[str, list[str]] = {}
+    for key, uids in by_key.items():
+        unique = sorted(set(uids))
+        if len(unique) < 2 or len(unique) > MAX_KEY_FANOUT:
+            continue
+        for uid in unique[1:]:
+            uf.join(unique[0], uid)
+        ties.setdefault(unique[0], []).append(key)
+    groups: dict[str, list[str]] = {}
+    for uid in {u for uids in by_key.values() for u in uids}:
+        groups.setdefault(uf.find(uid), []).append(uid)
+    shared: dict[str, set[str]] = {}
+    for first, keys in ties.items():
+        shared.setdefault(uf.find(first), set()).update(keys)
+    out = [
+        _build(store, sorted(uids), sorted(shared.get(root, ())))
+        for root, uids in groups.items()
+        if len(uids) >= min_size
+    ]
+    out.sort(key=lambda c: (-c.size, c.campaign_id))
+    return out
+
+
+def _build(store: Store, uids: list[str], shared: list[str]) -> Campaign:
+    rows = store.sql(_MESSAGES_SQL, [uids]).to_pylist()
+    recipients = sorted({a for r in rows for a in (r["to_addrs"] or []) + (r["cc_addrs"] or [])})
+    times = [r["time"] for r in rows if r["time"] is not None]
+    return Campaign(
+        campaign_id=hashlib.sha256("|".join(uids).encode()).hexdigest()[:12],
+        event_uids=tuple(r["event_uid"] for r in rows),
+        message_ids=tuple(r["message_id"] or "" for r in rows),
+        senders=tuple(sorted({r["from_addr"] for r in rows if r["from_addr"]})),
+        recipients=tuple(recipients),
+        subjects=tuple(sorted({r["subject"] for r in rows if r["subject"]})),
+        shared=tuple(shared[:20]),
+        first_seen=min(times) if times else None,
+        last_seen=max(times) if times else None,
+    )
+
+
+def campaign_of(store: Store, message_id: str) -> Campaign | None:
+    """The campaign holding the message (by Message-ID or event_uid), if it is in one."""
+    wanted = message_id.strip()
+    for camp in campaigns(store):
+        if (
+            wanted in camp.event_uids
+            or wanted in camp.message_ids
+            or f"<{wanted.strip('<>')}>" in camp.message_ids
+        ):
+            return camp
+    return None
+
+
+PURGE_COLUMNS = (
+    "campaign_id",
+    "message_id",
+    "time",
+    "from",
+    "recipient",
+    "subject",
+    "source_file",
+    "event_uid",
+)
+
+
+def purge_csv(store: Store, campaign: Campaign, out: Path | None = None) -> str:
+    """One CSV row per (message, recipient) to purge from the mailboxes; written to `out`."""
+    rows = store.sql(_MESSAGES_SQL, [list(campaign.event_uids)]).to_pylist()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(PURGE_COLUMNS)
+    for r in rows:
+        recipients = (r["to_addrs"] or []) + (r["cc_addrs"] or []) or [""]
+        for rcpt in recipients:
+            writer.writerow(
+                [
+                    campaign.campaign_id,
+                    r["message_id"] or "",
+                    r["time"].isoformat() if r["time"] else "",
+                    r["from_addr"] or "",
+                    rcpt,
+                    _csv_safe(r["subject"] or ""),
+                    r["source_file"],
+                    r["event_uid"],
+                ]
+            )
+    text = buf.getvalue()
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+    return text
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas in attacker-chosen text (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,0 +1,51 @@
+"""French and English texts of the verdict reasons (one line each, hence long lines)."""
+
+from __future__ import annotations
+
+from rempart.i18n import add
+
+for _key, _fr, _en in (
+    ("sig_dmarc_fail", "DMARC en échec", "DMARC failed"),
+    ("sig_spf_fail", "SPF en échec : serveur non autorisé pour ce domaine", "SPF failed: server not allowed for this domain"),
+    ("sig_spf_softfail", "SPF en échec souple (softfail)", "SPF softfail"),
+    ("sig_dkim_fail", "signature DKIM invalide", "DKIM signature invalid"),
+    ("sig_arc_fail", "chaîne ARC invalide", "ARC chain invalid"),
+    ("sig_brand_display", "le nom affiché se réclame de « {brand} » mais le domaine est {from}", "display name claims '{brand}' but the domain is {from}"),
+    ("sig_tenant_sender", "expédié depuis un domaine de locataire cloud par défaut ({from})", "sent from a default cloud-tenant domain ({from})"),
+    ("sig_abused_tld", "domaine dans une extension très utilisée par les fraudeurs ({domain})", "domain in an extension heavily used by fraudsters ({domain})"),
+    ("sig_styled_text", "caractères stylisés ou invisibles pour tromper les filtres", "styled or invisible characters to evade filters"),
+    ("sig_no_from", "pas d'adresse d'expéditeur lisible", "no readable sender address"),
+    ("sig_reply_to_mismatch", "réponse détournée vers {reply} (expéditeur {from})", "replies diverted to {reply} (sender {from})"),
+    ("sig_display_address", "le nom affiché montre une autre adresse : {shown}", "display name shows another address: {shown}"),
+    ("sig_impersonated_person", "usurpe le nom de {name} depuis un domaine externe ({from})", "impersonates {name} from an outside domain ({from})"),
+    ("sig_lookalike_sender", "domaine d'expéditeur {domain} imite {of} ({how})", "sender domain {domain} imitates {of} ({how})"),
+    ("sig_lookalike_link", "lien vers {domain} qui imite {of} ({how})", "link to {domain} imitating {of} ({how})"),
+    ("sig_link_ip", "lien vers une adresse IP ({host})", "link to an IP address ({host})"),
+    ("sig_link_punycode", "lien vers un domaine punycode ({host})", "link to a punycode domain ({host})"),
+    ("sig_link_shortener", "lien raccourci ({host})", "shortened link ({host})"),
+    ("sig_link_userinfo", "lien déguisé avec « @ » ({host})", "link disguised with '@' ({host})"),
+    ("sig_link_mismatch", "le lien affiche {shown} mais mène à {target}", "link shows {shown} but goes to {target}"),
+    ("sig_link_first_seen", "domaine de lien jamais vu dans cet hôpital ({domain})", "link domain never seen at this hospital ({domain})"),
+    ("sig_body_password_form", "formulaire de mot de passe dans le message", "password form inside the message"),
+    ("att_executable", "pièce jointe exécutable ({detail}) : {name}", "executable attachment ({detail}): {name}"),
+    ("att_lnk", "raccourci Windows (LNK) en pièce jointe : {name}", "Windows shortcut (LNK) attached: {name}"),
+    ("att_disk_image", "image disque (ISO/IMG/VHD) en pièce jointe : {name}", "disk image (ISO/IMG/VHD) attached: {name}"),
+    ("att_exec_name", "pièce jointe de type exécutable (.{detail}) : {name}", "executable-type attachment (.{detail}): {name}"),
+    ("att_disguised", "exécutable déguisé en .{detail} : {name}", "executable disguised as .{detail}: {name}"),
+    ("att_double_ext", "double extension : {name}", "double extension: {name}"),
+    ("att_macro", "document Office avec macros : {name}", "Office document with macros: {name}"),
+    ("att_archive_encrypted", "archive chiffrée (non inspectable) : {name}", "encrypted archive (cannot be inspected): {name}"),
+    ("att_zip_bomb", "archive anormalement compressée ({detail}), non ouverte : {name}", "abnormally compressed archive ({detail}), not opened: {name}"),
+    ("att_path_traversal", "archive avec chemin hors dossier ({detail}) : {name}", "archive with a path outside its folder ({detail}): {name}"),
+    ("att_archive_exec", "archive contenant un exécutable ({detail}) : {name}", "archive holding an executable ({detail}): {name}"),
+    ("att_archive_opaque", "archive {detail} non inspectée : {name}", "{detail} archive not inspected: {name}"),
+    ("att_archive_broken", "archive illisible : {name}", "unreadable archive: {name}"),
+    ("att_tnef", "pièce jointe TNEF (winmail.dat) non inspectée : {name}", "TNEF attachment (winmail.dat) not inspected: {name}"),
+    ("att_html", "page HTML en pièce jointe : {name}", "HTML page attached: {name}"),
+    ("att_html_smuggling", "contrebande HTML (fichier assemblé par script) : {name}", "HTML smuggling (file built by script): {name}"),
+    ("att_credential_form", "page de saisie de mot de passe en pièce jointe : {name}", "password-entry page attached: {name}"),
+    ("sig_text_model", "texte typique d'hameçonnage (p={p} ; mots : {words})", "text typical of phishing (p={p}; words: {words})"),
+    ("sig_defects", "message anormal : {what}", "abnormal message: {what}"),
+    ("sig_unparseable", "message illisible ({error})", "unreadable message ({error})"),
+):  # fmt: skip
+    add(_key, _fr, _en)

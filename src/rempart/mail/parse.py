@@ -1,0 +1,291 @@
+"""Turn raw message bytes into the few facts the scorer reads, never trusting the bytes.
+
+The standard library's parser (compat32 policy: the fastest, and lenient with broken
+headers) does the MIME walk; everything here is bounded (message size, parts, depth,
+attachment bytes, HTML length) so a hostile or truncated message yields warnings, not a
+crash. Nothing is rendered, fetched or executed: HTML is reduced to text, anchors and
+forms by a tolerant tokenizer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import hashlib
+import re
+from dataclasses import dataclass
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import parseaddr
+from html.parser import HTMLParser
+
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+MAX_PARTS = 300
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_TEXT_CHARS = 60_000
+MAX_HTML_CHARS = 400_000
+MAX_LINKS = 300
+
+_URL_RE = re.compile(r"""https?://[^\s"'<>()\[\]{}]{3,2000}""", re.IGNORECASE)
+_WS_RE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link target, and the visible text of its anchor when it came from HTML."""
+
+    href: str
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str | None
+    content_type: str
+    data: bytes  # decoded payload, bounded by MAX_ATTACHMENT_BYTES
+    size: int  # decoded size before bounding
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str | None
+    subject: str
+    from_addr: str | None
+    from_display: str | None
+    reply_to: str | None
+    return_path: str | None
+    sender: str | None
+    auth_results: tuple[str, ...]  # Authentication-Results, ARC-Authentication-Results
+    received_spf: tuple[str, ...]
+    text: str  # visible text of text/plain and text/html parts, bounded
+    html: str  # raw HTML of the body parts, bounded (never rendered)
+    links: tuple[Link, ...]
+    forms: tuple[str, ...]  # form actions found in body HTML
+    password_inputs: int
+    attachments: tuple[Attachment, ...]
+    defects: tuple[str, ...]
+    size: int
+
+
+class _Html(HTMLParser):
+    """Visible text, anchors (href + text), form actions, password fields."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.links: list[Link] = []
+        self.forms: list[str] = []
+        self.passwords = 0
+        self._skip = 0
+        self._href: str | None = None
+        self._anchor: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "title", "head"):
+            self._skip += 1
+            return
+        values = {k: (v or "") for k, v in attrs}
+        if tag == "a":
+            href = values.get("href", "").strip()
+            self._href = href if href.lower().startswith(("http:", "https:", "//")) else None
+            self._anchor = []
+        elif tag == "form":
+            self.forms.append(values.get("action", "").strip())
+        elif tag == "input" and values.get("type", "").lower() == "password":
+            self.passwords += 1
+        elif tag in ("br", "p", "div", "tr", "li"):
+            self.text.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "title", "head"):
+            self._skip = max(0, self._skip - 1)
+        elif tag == "a" and self._href is not None:
+            if len(self.links) < MAX_LINKS:
+                self.links.append(Link(self._href, " ".join("".join(self._anchor).split())))
+            self._href = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        self.text.append(data)
+        if self._href is not None:
+            self._anchor.append(data)
+
+
+@dataclass(frozen=True)
+class HtmlFacts:
+    text: str
+    links: tuple[Link, ...]
+    forms: tuple[str, ...]
+    passwords: int
+
+
+def read_html(html: str) -> HtmlFacts:
+    """Text, links and forms of an HTML document; hostile markup never stops the batch."""
+    parser = _Html()
+    with contextlib.suppress(Exception):
+        parser.feed(html[:MAX_HTML_CHARS])
+        parser.close()
+    text = _WS_RE.sub(" ", "".join(parser.text)).strip()
+    return HtmlFacts(text, tuple(parser.links), tuple(parser.forms), parser.passwords)
+
+
+def _decode(value: object) -> str:
+    """A header as text: RFC 2047 words decoded, bad charsets replaced, whitespace folded."""
+    if value is None:
+        return ""
+    raw = str(value)
+    if "=?" in raw:
+        with contextlib.suppress(Exception):  # keep the undecoded text
+            raw = str(make_header(decode_header(raw)))
+    return _WS_RE.sub(" ", raw).strip()
+
+
+def _headers(msg: Message, name: str) -> tuple[str, ...]:
+    try:
+        return tuple(_decode(v) for v in msg.get_all(name, failobj=[]))
+    except Exception:
+        return ()
+
+
+def _first(msg: Message, name: str) -> str | None:
+    values = _headers(msg, name)
+    return values[0] if values else None
+
+
+def _addr(value: str | None) -> str | None:
+    if not value:
+        return None
+    return parseaddr(value)[1].strip().lower() or None
+
+
+def _payload(part: Message, defects: list[str]) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception as exc:
+        defects.append(f"undecodable part: {type(exc).__name__}")
+        return b""
+    return data if isinstance(data, bytes) else b""
+
+
+def _as_text(data: bytes, charset: str | None) -> str:
+    try:
+        return data.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return data.decode("latin-1", errors="replace")
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        return "(undecodable name)"
+    return _decode(name) or None if name else None
+
+
+def parse_message(raw: bytes) -> ParsedMail:
+    """Parse one message; problems become `defects`, never exceptions."""
+    defects: list[str] = []
+    size = len(raw)
+    if size > MAX_MESSAGE_BYTES:
+        raw = raw[:MAX_MESSAGE_BYTES]
+        defects.append(f"message truncated to {MAX_MESSAGE_BYTES} bytes")
+    if raw.startswith(b"From "):  # mbox separator line: not part of the message
+        raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    defects.extend(type(d).__name__ for d in msg.defects)
+    display, from_addr = parseaddr(_first(msg, "From") or "")
+    texts: list[str] = []
+    htmls: list[str] = []
+    links: list[Link] = []
+    forms: list[str] = []
+    passwords = 0
+    attachments: list[Attachment] = []
+    for count, part in enumerate(msg.walk()):
+        if count >= MAX_PARTS:
+            defects.append(f"more than {MAX_PARTS} MIME parts: rest ignored")
+            break
+        if part.is_multipart():
+            continue
+        defects.extend(type(d).__name__ for d in part.defects)
+        ctype = part.get_content_type()
+        name = _filename(part)
+        try:
+            disposition = part.get_content_disposition()
+        except Exception:
+            disposition = None
+        is_body = ctype in ("text/plain", "text/html") and disposition != "attachment"
+        if is_body and not name:
+            body = _as_text(_payload(part, defects), _charset(part))
+            if ctype == "text/html":
+                htmls.append(body[:MAX_HTML_CHARS])
+                facts = read_html(body)
+                texts.append(facts.text)
+                links.extend(facts.links)
+                forms.extend(facts.forms)
+                passwords += facts.passwords
+            else:
+                texts.append(body[:MAX_TEXT_CHARS])
+                links.extend(
+                    Link(u.rstrip(".,;:!")) for u in _URL_RE.findall(body[:MAX_TEXT_CHARS])
+                )
+            continue
+        if ctype == "message/rfc822" or ctype.startswith("multipart/"):
+            continue
+        data = _payload(part, defects)
+        attachments.append(
+            Attachment(
+                name=name,
+                content_type=ctype,
+                data=data[:MAX_ATTACHMENT_BYTES],
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        )
+    text = " ".join(texts)[:MAX_TEXT_CHARS]
+    return ParsedMail(
+        message_id=_first(msg, "Message-ID"),
+        subject=_first(msg, "Subject") or "",
+        from_addr=from_addr.strip().lower() or None,
+        from_display=display.strip().strip('"') or None,
+        reply_to=_addr(_first(msg, "Reply-To")),
+        return_path=_addr(_first(msg, "Return-Path")),
+        sender=_addr(_first(msg, "Sender")),
+        auth_results=_headers(msg, "Authentication-Results")
+        + _headers(msg, "ARC-Authentication-Results"),
+        received_spf=_headers(msg, "Received-SPF"),
+        text=text,
+        html="\n".join(htmls)[:MAX_HTML_CHARS],
+        links=tuple(links[:MAX_LINKS]),
+        forms=tuple(forms),
+        password_inputs=passwords,
+        attachments=tuple(attachments),
+        defects=tuple(sorted(set(defects))),
+        size=size,
+    )
+
+
+def _charset(part: Message) -> str | None:
+    try:
+        return part.get_content_charset()
+    except Exception:
+        return None
+
+
+def domain_of(addr: str | None) -> str | None:
+    if not addr or "@" not in addr:
+        return None
+    return addr.rsplit("@", 1)[1].strip(" >.").lower() or None
+
+
+__all__ = [
+    "Attachment",
+    "HtmlFacts",
+    "Link",
+    "ParsedMail",
+    "domain_of",
+    "parse_message",
+    "read_html",
+]

@@ -1,0 +1,116 @@
+"""`score_message`: one raw message in, a frozen verdict with its reasons out.
+
+The score (0-100) is the sum of the signals' points (capped) plus the text model's share;
+every point comes with a reason a person can read, in French or English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rempart.i18n import Lang, t
+from rempart.mail import messages as _messages  # noqa: F401 - registers the reasons' texts
+from rempart.mail import signals as sig
+from rempart.mail.parse import ParsedMail, parse_message
+from rempart.mail.textmodel import TextModel, default_model
+from rempart.model import Hospital
+
+SUSPICIOUS = 40
+MALICIOUS = 70
+MODEL_FLOOR = 0.55  # below this probability the text model adds nothing
+
+
+class Verdict(StrEnum):
+    MALICIOUS = "malicious"
+    SUSPICIOUS = "suspicious"
+    CLEAN = "clean"
+
+
+@dataclass(frozen=True)
+class MailVerdict:
+    score: int  # 0-100
+    verdict: Verdict
+    reasons: tuple[str, ...]
+    message_id: str | None = None
+    signals: tuple[str, ...] = ()  # reason keys, language-independent
+
+    @property
+    def flagged(self) -> bool:
+        return self.verdict is not Verdict.CLEAN
+
+
+def model_points(prob: float) -> int:
+    """The text model's share: 0 under MODEL_FLOOR, then up to 65 points at certainty."""
+    if prob < MODEL_FLOOR:
+        return 0
+    return round(20 + 45 * (prob - MODEL_FLOOR) / (1 - MODEL_FLOOR))
+
+
+def verdict_of(score: int) -> Verdict:
+    if score >= MALICIOUS:
+        return Verdict.MALICIOUS
+    if score >= SUSPICIOUS:
+        return Verdict.SUSPICIOUS
+    return Verdict.CLEAN
+
+
+def score_parsed(
+    mail: ParsedMail,
+    hospital: Hospital | None = None,
+    *,
+    lang: Lang = "fr",
+    seen_domains: frozenset[str] | None = None,
+    model: TextModel | None = None,
+) -> MailVerdict:
+    found: list[sig.Signal] = [
+        *sig.authentication(mail),
+        *sig.identities(mail),
+        *sig.sender_shape(mail),
+        *sig.impersonation(mail, hospital),
+        *sig.links(mail, seen_domains),
+        *sig.attachments(mail),
+    ]
+    model = model or default_model()
+    if model is not None:
+        prob, top = model.probability(mail.subject, mail.text)
+        points = model_points(prob)
+        if points:
+            words = ", ".join(top[:3]) or "-"
+            found.append(
+                sig.Signal("sig_text_model", points, (("p", f"{prob:.2f}"), ("words", words)))
+            )
+    if mail.defects and any("truncated" in d or "more than" in d for d in mail.defects):
+        found.append(sig.Signal("sig_defects", 0, (("what", "; ".join(mail.defects)[:120]),)))
+    found.sort(key=lambda s: -s.points)
+    score = min(100, sum(s.points for s in found))
+    reasons = tuple(
+        t(s.key, lang, **dict(s.values)) + (f" (+{s.points})" if s.points else "") for s in found
+    )
+    return MailVerdict(
+        score=score,
+        verdict=verdict_of(score),
+        reasons=reasons,
+        message_id=mail.message_id,
+        signals=tuple(s.key for s in found),
+    )
+
+
+def score_message(
+    raw: bytes,
+    hospital: Hospital | None = None,
+    *,
+    lang: Lang = "fr",
+    seen_domains: frozenset[str] | None = None,
+) -> MailVerdict:
+    """Score one raw message (RFC 5322 bytes); never raises on hostile input."""
+    try:
+        mail = parse_message(raw)
+    except Exception as exc:  # the parser is lenient; this is the last guard
+        return MailVerdict(
+            score=SUSPICIOUS,
+            verdict=Verdict.SUSPICIOUS,
+            reasons=(t("sig_unparseable", lang, error=type(exc).__name__),),
+            signals=("sig_unparseable",),
+        )
+    return score_parsed(mail, hospital, lang=lang, seen_domains=seen_domains)

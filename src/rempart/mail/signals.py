@@ -1,0 +1,357 @@
+"""The explainable signals: each returns (reason key, values, points) facts about a message.
+
+Signals read only what an attacker's choice shows: authentication verdicts recorded by the
+receiving server, the sender identities, the links and the attachments. They never read
+recipients, dates, relays or list headers, which describe the mailbox, not the sender.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from rempart.mail.attachments import inspect
+from rempart.mail.lookalike import is_own, lookalike, name_key, registrable
+from rempart.mail.parse import ParsedMail, domain_of
+from rempart.model import Hospital
+
+
+@dataclass(frozen=True)
+class Signal:
+    key: str  # i18n key of the reason
+    points: int
+    values: tuple[tuple[str, str], ...] = ()
+
+
+SHORTENERS = frozenset(
+    [
+        "bit.ly",
+        "tinyurl.com",
+        "t.co",
+        "goo.gl",
+        "ow.ly",
+        "is.gd",
+        "buff.ly",
+        "cutt.ly",
+        "rebrand.ly",
+        "shorturl.at",
+        "tiny.cc",
+        "rb.gy",
+        "t.ly",
+        "s.id",
+        "v.gd",
+        "bl.ink",
+        "lnkd.in",
+        "qrco.de",
+        "shorte.st",
+        "adf.ly",
+        "bitly.com",
+        "urlz.fr",
+        "tiny.one",
+        "u.to",
+        "clck.ru",
+    ]
+)
+FREEMAIL = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.fr",
+        "hotmail.com",
+        "hotmail.fr",
+        "outlook.com",
+        "outlook.fr",
+        "live.com",
+        "live.fr",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "gmx.com",
+        "gmx.fr",
+        "gmx.de",
+        "mail.ru",
+        "yandex.ru",
+        "laposte.net",
+        "orange.fr",
+        "wanadoo.fr",
+        "free.fr",
+        "sfr.fr",
+        "protonmail.com",
+        "proton.me",
+        "zoho.com",
+    ]
+)
+_AUTH_RE = re.compile(r"(?i)\b(spf|dkim|dmarc|arc)\s*=\s*([a-z]+)")
+_SPF_RE = re.compile(r"(?i)^\s*(pass|fail|softfail|neutral|none|permerror|temperror)\b")
+_DOMAINISH = re.compile(r"(?i)\b((?:[a-z0-9-]+\.)+[a-z]{2,24})\b")
+_ADDR_IN_NAME = re.compile(r"[\w.+-]+@([\w-]+\.)+[a-z]{2,}", re.IGNORECASE)
+
+
+def authentication(mail: ParsedMail) -> list[Signal]:
+    """SPF / DKIM / DMARC / ARC failures recorded by the receiving server."""
+    results: dict[str, set[str]] = {}
+    for header in mail.auth_results:
+        for mech, verdict in _AUTH_RE.findall(header):
+            results.setdefault(mech.lower(), set()).add(verdict.lower())
+    for header in mail.received_spf:
+        m = _SPF_RE.match(header)
+        if m:
+            results.setdefault("spf", set()).add(m.group(1).lower())
+    out: list[Signal] = []
+    dmarc = results.get("dmarc", set())
+    spf = results.get("spf", set())
+    dkim = results.get("dkim", set())
+    if "fail" in dmarc:
+        out.append(Signal("sig_dmarc_fail", 35))
+    if "fail" in spf or "permerror" in spf:
+        out.append(Signal("sig_spf_fail", 15))
+    elif "softfail" in spf:
+        out.append(Signal("sig_spf_softfail", 8))
+    if "fail" in dkim and "pass" not in dkim:
+        out.append(Signal("sig_dkim_fail", 10))
+    if "fail" in results.get("arc", set()):
+        out.append(Signal("sig_arc_fail", 5))
+    return out
+
+
+def identities(mail: ParsedMail) -> list[Signal]:
+    """From / Reply-To / Return-Path that point to different organisations."""
+    out: list[Signal] = []
+    from_dom = domain_of(mail.from_addr)
+    if not from_dom:
+        out.append(Signal("sig_no_from", 10))
+        return out
+    org = registrable(from_dom)
+    reply = domain_of(mail.reply_to)
+    if reply and registrable(reply) != org:
+        points = 20 if reply in FREEMAIL or from_dom not in FREEMAIL else 10
+        out.append(Signal("sig_reply_to_mismatch", points, (("reply", reply), ("from", from_dom))))
+    if mail.from_display:
+        m = _ADDR_IN_NAME.search(mail.from_display)
+        if (
+            m
+            and domain_of(m.group(0).lower())
+            and registrable(domain_of(m.group(0).lower()) or "") != org
+        ):
+            out.append(Signal("sig_display_address", 20, (("shown", m.group(0)),)))
+    return out
+
+
+BRANDS = {
+    "paypal": "paypal", "microsoft": "microsoft", "office 365": "microsoft", "outlook": "microsoft",
+    "onedrive": "microsoft", "sharepoint": "microsoft", "apple": "apple", "icloud": "apple",
+    "amazon": "amazon", "netflix": "netflix", "dhl": "dhl", "fedex": "fedex", "ups": "ups",
+    "la poste": "laposte", "colissimo": "colissimo", "chronopost": "chronopost",
+    "ameli": "ameli", "assurance maladie": "ameli", "impots": "impots", "impôts": "impots",
+    "caf": "caf", "antai": "antai", "docusign": "docusign", "dropbox": "dropbox",
+    "google": "google", "gmail": "google", "facebook": "facebook", "instagram": "instagram",
+    "whatsapp": "whatsapp", "linkedin": "linkedin", "binance": "binance", "coinbase": "coinbase",
+    "metamask": "metamask", "crédit agricole": "creditagricole",
+    "credit agricole": "creditagricole",
+    "société générale": "societegenerale", "bnp": "bnp", "banque postale": "labanquepostale",
+    "orange": "orange", "sfr": "sfr", "free mobile": "free", "bouygues": "bouygues",
+    "wetransfer": "wetransfer", "adobe": "adobe", "zimbra": "zimbra", "webmail": "",
+    "mcafee": "mcafee", "norton": "norton", "bitcoin": "", "wallet": "",
+}  # fmt: skip
+_BRAND_RE = re.compile(
+    r"(?i)(?<![\w])("
+    + "|".join(re.escape(b) for b in sorted(BRANDS, key=len, reverse=True))
+    + r")(?![\w])"
+)
+ABUSED_TLDS = frozenset(
+    [
+        "shop",
+        "top",
+        "xyz",
+        "click",
+        "buzz",
+        "icu",
+        "cyou",
+        "rest",
+        "bar",
+        "sbs",
+        "cfd",
+        "lol",
+        "quest",
+        "monster",
+        "beauty",
+        "hair",
+        "skin",
+        "makeup",
+        "boats",
+        "mom",
+        "autos",
+        "yachts",
+        "motorcycles",
+        "bond",
+        "gq",
+        "tk",
+        "ml",
+        "ga",
+        "cf",
+        "work",
+        "fit",
+        "live",
+        "su",
+        "zip",
+        "mov",
+    ]
+)
+_STYLED = re.compile("[\U0001d400-\U0001d7ff\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
+def sender_shape(mail: ParsedMail) -> list[Signal]:
+    """Brand names shown by an unrelated domain, abused TLDs, styled or hidden characters."""
+    out: list[Signal] = []
+    from_dom = domain_of(mail.from_addr) or ""
+    compact = from_dom.replace("-", "").replace(".", "")
+    m = _BRAND_RE.search(mail.from_display or "")
+    if m:
+        brand = BRANDS[m.group(1).lower()]
+        if not brand or brand.replace("-", "") not in compact:
+            out.append(Signal("sig_brand_display", 30, (("brand", m.group(1)), ("from", from_dom))))
+    if from_dom.endswith(".onmicrosoft.com"):
+        out.append(Signal("sig_tenant_sender", 15, (("from", from_dom),)))
+    if from_dom and registrable(from_dom)[1] in ABUSED_TLDS:
+        out.append(Signal("sig_abused_tld", 10, (("domain", from_dom),)))
+    else:
+        for link in mail.links[:50]:
+            host = _host(link.href)
+            if host and registrable(host)[1] in ABUSED_TLDS:
+                out.append(Signal("sig_abused_tld", 10, (("domain", host),)))
+                break
+    if len(_STYLED.findall(mail.subject + (mail.from_display or ""))) >= 3:
+        out.append(Signal("sig_styled_text", 20))
+    return out
+
+
+def impersonation(mail: ParsedMail, hospital: Hospital | None) -> list[Signal]:
+    """Display names of the hospital's people and lookalikes of its and partners' domains."""
+    if hospital is None:
+        return []
+    own = hospital.hospital.domains
+    partners = tuple(d for p in hospital.partners for d in p.domains)
+    protected = own + partners
+    out: list[Signal] = []
+    from_dom = domain_of(mail.from_addr)
+    if mail.from_display and not is_own(from_dom, own):
+        key = name_key(mail.from_display)
+        for person in hospital.people:
+            if key and name_key(person.name) == key:
+                out.append(
+                    Signal(
+                        "sig_impersonated_person",
+                        45,
+                        (("name", person.name), ("from", from_dom or "?")),
+                    )
+                )
+                break
+    checked: set[str] = set()
+    for _role, dom in (
+        ("from", from_dom),
+        ("reply", domain_of(mail.reply_to)),
+        ("return", domain_of(mail.return_path)),
+    ):
+        if dom and dom not in checked:
+            checked.add(dom)
+            hit = lookalike(dom, protected)
+            if hit:
+                out.append(
+                    Signal(
+                        "sig_lookalike_sender",
+                        50,
+                        (("domain", dom), ("of", hit.protected), ("how", hit.how)),
+                    )
+                )
+                break
+    for link in mail.links:
+        host = _host(link.href)
+        if host and host not in checked:
+            checked.add(host)
+            hit = lookalike(host, protected)
+            if hit:
+                out.append(
+                    Signal(
+                        "sig_lookalike_link",
+                        40,
+                        (("domain", host), ("of", hit.protected), ("how", hit.how)),
+                    )
+                )
+                break
+    return out
+
+
+def _host(url: str) -> str | None:
+    try:
+        host = urlsplit(url if "://" in url else "http:" + url).hostname
+    except ValueError:
+        return None
+    return host.lower().rstrip(".") if host else None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host.replace(".", "").isdigit() and host.count(".") == 0 and len(host) > 6
+    return True
+
+
+def links(mail: ParsedMail, seen_domains: frozenset[str] | None = None) -> list[Signal]:
+    """Text/target mismatches, IP or punycode hosts, shorteners, userinfo tricks, new domains."""
+    out: list[Signal] = []
+    keys: set[str] = set()
+
+    def add(sig: Signal) -> None:
+        if sig.key not in keys:
+            keys.add(sig.key)
+            out.append(sig)
+
+    new_domains: list[str] = []
+    for link in mail.links:
+        host = _host(link.href)
+        if not host:
+            continue
+        if _is_ip(host):
+            add(Signal("sig_link_ip", 20, (("host", host),)))
+        if "xn--" in host:
+            add(Signal("sig_link_punycode", 20, (("host", host),)))
+        if host in SHORTENERS:
+            add(Signal("sig_link_shortener", 10, (("host", host),)))
+        if "@" in (urlsplit(link.href).netloc if "://" in link.href else ""):
+            add(Signal("sig_link_userinfo", 20, (("host", host),)))
+        if link.text:
+            shown = _DOMAINISH.search(link.text)
+            if shown and "." in shown.group(1) and not link.text.lower().startswith("@"):
+                shown_dom = shown.group(1).lower()
+                if (
+                    not shown_dom.endswith((".png", ".jpg", ".gif", ".pdf", ".html", ".php"))
+                    and registrable(shown_dom)[1]
+                    and registrable(shown_dom) != registrable(host)
+                ):
+                    add(Signal("sig_link_mismatch", 25, (("shown", shown_dom), ("target", host))))
+        if seen_domains is not None:
+            reg = ".".join(p for p in registrable(host) if p)
+            if reg not in seen_domains and reg not in new_domains:
+                new_domains.append(reg)
+    if new_domains:
+        add(Signal("sig_link_first_seen", 5, (("domain", new_domains[0]),)))
+    if mail.password_inputs:
+        add(Signal("sig_body_password_form", 35))
+    return out
+
+
+def attachments(mail: ParsedMail) -> list[Signal]:
+    out: list[Signal] = []
+    seen: set[str] = set()
+    for att in mail.attachments:
+        for f in inspect(att):
+            if f.key in seen:
+                continue
+            seen.add(f.key)
+            out.append(Signal(f.key, f.points, (("name", f.name[:80]), ("detail", f.detail))))
+    return out

@@ -1,0 +1,211 @@
+"""Mail auth sources (Dovecot, Postfix SASL, Exim, Exchange IIS, M365 audit) and detectors."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from tests.mail.helpers import HOSPITAL, message
+
+from rempart.detect import DetectContext
+from rempart.detect.mail.intrusion import (
+    InternalMassMail,
+    MailboxMassAccess,
+    MailboxRules,
+    MailBruteForce,
+    MailLoginAfterFailures,
+    MailNewSource,
+)
+from rempart.sources import sniff
+from rempart.store import Store
+from rempart.store.ingest import ingest_file
+
+T0 = datetime(2026, 3, 11, 8, 0, tzinfo=UTC)
+
+
+def _dovecot(i: int, ok: bool, user: str, ip: str) -> str:
+    t = (T0 + timedelta(seconds=20 * i)).strftime("%b %d %H:%M:%S")
+    if ok:
+        return f"{t} mx dovecot[12]: imap-login: Login: user=<{user}>, method=PLAIN, rip={ip}, lip=10.0.0.5, TLS"
+    return (
+        f"{t} mx dovecot[12]: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): "
+        f"user=<{user}>, method=PLAIN, rip={ip}, lip=10.0.0.5, TLS"
+    )
+
+
+def _ingest_lines(tmp_path: Path, lines: list[str], name: str = "mail.log") -> Store:
+    store = Store.memory()
+    p = tmp_path / name
+    p.write_text("\n".join(lines) + "\n")
+    res = ingest_file(store, p, reference=T0 + timedelta(days=1))
+    assert res.source == "mail_auth_syslog"
+    return store
+
+
+def test_source_formats(tmp_path: Path) -> None:
+    lines = [
+        _dovecot(0, False, "alice@chu-test.fr", "198.51.100.7"),
+        "Mar 11 08:00:05 mx postfix/submission/smtpd[11538]: warning: unknown[203.0.113.9]: "
+        "SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=bob@chu-test.fr",
+        "Mar 11 08:00:06 mx postfix/smtpd[1]: 4F2A: client=pc[10.1.2.3], sasl_method=PLAIN, sasl_username=carol",
+        "2026-03-11 08:00:07 dovecot_login authenticator failed for (User) [192.0.2.37]:4816: "
+        "535 Incorrect authentication data (set_id=test@chu-test.fr)",
+        "Mar 11 08:00:08 mx postfix/qmgr[2]: 4F2A: removed",
+    ]
+    store = _ingest_lines(tmp_path, lines)
+    rows = store.sql(
+        "SELECT user, src_ip, service, status FROM authentication ORDER BY time"
+    ).to_pylist()
+    assert rows == [
+        {
+            "user": "alice@chu-test.fr",
+            "src_ip": "198.51.100.7",
+            "service": "imap",
+            "status": "failure",
+        },
+        {
+            "user": "bob@chu-test.fr",
+            "src_ip": "203.0.113.9",
+            "service": "smtp",
+            "status": "failure",
+        },
+        {"user": "carol", "src_ip": "10.1.2.3", "service": "smtp", "status": "success"},
+        {
+            "user": "test@chu-test.fr",
+            "src_ip": "192.0.2.37",
+            "service": "smtp",
+            "status": "failure",
+        },
+    ]
+    assert store.sql("SELECT count(*) AS n FROM rejects").to_pylist()[0]["n"] == 1
+
+
+def test_bruteforce_and_spray(tmp_path: Path) -> None:
+    brute = [_dovecot(i, False, "dg@chu-test.fr", "198.51.100.7") for i in range(12)]
+    spray = [_dovecot(i, False, f"user{i}@chu-test.fr", "203.0.113.50") for i in range(12)]
+    few = [_dovecot(i, False, "x@chu-test.fr", "192.0.2.1") for i in range(3)]
+    found = MailBruteForce().run(DetectContext(_ingest_lines(tmp_path, brute + spray + few)))
+    by_ip = {f.entity: f for f in found}
+    assert set(by_ip) == {"198.51.100.7", "203.0.113.50"}
+    assert "force brute" in by_ip["198.51.100.7"].title
+    assert "pulvérisation" in by_ip["203.0.113.50"].title
+
+
+def test_success_after_failures(tmp_path: Path) -> None:
+    lines = [_dovecot(i, False, "dg@chu-test.fr", "198.51.100.7") for i in range(6)]
+    lines.append(_dovecot(7, True, "dg@chu-test.fr", "198.51.100.7"))
+    found = MailLoginAfterFailures().run(DetectContext(_ingest_lines(tmp_path, lines)))
+    assert len(found) == 1
+    assert found[0].entity == "dg@chu-test.fr"
+    ok_only = [_dovecot(i, i != 0, "x@chu-test.fr", "10.0.0.9") for i in range(3)]
+    assert (
+        MailLoginAfterFailures().run(DetectContext(_ingest_lines(tmp_path, ok_only, "b.log"))) == []
+    )
+
+
+def test_new_external_source(tmp_path: Path) -> None:
+    lines = [_dovecot(0, True, "ana@chu-test.fr", "10.2.0.4"), _dovecot(5, True, "ana@chu-test.fr", "10.2.0.9"),
+             _dovecot(9, True, "ana@chu-test.fr", "185.220.101.3")]  # fmt: skip
+    found = MailNewSource().run(DetectContext(_ingest_lines(tmp_path, lines), HOSPITAL))
+    assert [f.related for f in found] == [("185.220.101.3",)]
+
+
+def _m365(tmp_path: Path, records: list[dict[str, object]]) -> Store:
+    store = Store.memory()
+    p = tmp_path / "audit.json"
+    p.write_text("\n".join(json.dumps(r) for r in records))
+    res = ingest_file(store, p)
+    assert res.source == "m365_audit"
+    assert res.records == len(records)
+    return store
+
+
+def _rec(op: str, **kw: object) -> dict[str, object]:
+    base: dict[str, object] = {"CreationTime": "2026-03-11T09:00:00", "Operation": op, "Workload": "Exchange",
+                               "UserId": "dg@chu-test.fr", "ClientIP": "203.0.113.8", "ResultStatus": "Succeeded"}  # fmt: skip
+    base.update(kw)
+    return base
+
+
+def test_forwarding_rule(tmp_path: Path) -> None:
+    params = [{"Name": "Name", "Value": "."}, {"Name": "ForwardTo", "Value": "x@evil.example"}]
+    store = _m365(tmp_path, [_rec("New-InboxRule", Parameters=params), _rec("MailboxLogin")])
+    found = MailboxRules().run(DetectContext(store))
+    assert len(found) == 1
+    assert "x@evil.example" in found[0].reason
+    assert found[0].severity.value == "high"
+
+
+def test_mass_read(tmp_path: Path) -> None:
+    folders = [
+        {"FolderItems": [{"InternetMessageId": f"<{i}@x>"} for i in range(250)], "Path": "\\Inbox"}
+    ]
+    small = [{"FolderItems": [{"InternetMessageId": "<1@x>"}], "Path": "\\Inbox"}]
+    store = _m365(tmp_path, [_rec("MailItemsAccessed", Folders=json.dumps(folders)),
+                             _rec("MailItemsAccessed", UserId="b@chu-test.fr", Folders=json.dumps(small),
+                                  ClientIP="10.0.0.3")])  # fmt: skip
+    found = MailboxMassAccess().run(DetectContext(store))
+    assert [f.entity for f in found] == ["dg@chu-test.fr"]
+
+
+def test_internal_mass_mail(tmp_path: Path) -> None:
+    store = Store.memory()
+    for i in range(3):
+        raw = message(sender="Infirmier <paul@chu-test.fr>", subject=f"Document {i}")
+        rcpts = ", ".join(f"u{j}@chu-test.fr" for j in range(i * 15, i * 15 + 15))
+        raw = raw.replace(
+            b"To: bob@chu-test.fr", f"To: {rcpts}\nDate: Wed, 11 Mar 2026 09:0{i}:00 +0000".encode()
+        )
+        (tmp_path / f"{i}.eml").write_bytes(raw.replace(b"<test-1@", f"<t{i}@".encode()))
+        ingest_file(store, tmp_path / f"{i}.eml")
+    found = InternalMassMail().run(DetectContext(store, HOSPITAL))
+    assert [f.entity for f in found] == ["paul@chu-test.fr"]
+    assert "45 destinataires" in found[0].reason
+    assert InternalMassMail().run(DetectContext(store, None)) == []
+
+
+@pytest.mark.corpus
+def test_fail2ban_attackers_found(shared_data: Path, tmp_path: Path) -> None:
+    """Every annotated auth-failure line of the Dovecot/Postfix/Exim fixtures gives its host."""
+    folder = shared_data / "fail2ban_log_fixtures"
+    auth_line = re.compile(r"auth failed|Password mismatch|unknown user|authentication fail|"
+                           r"authenticator failed|SASL \w+ authentication failed|plaintext auth")  # fmt: skip
+    for name in ("dovecot", "postfix", "exim"):
+        store = Store.memory()
+        ingest_file(store, folder / name, reference=datetime(2026, 1, 1, tzinfo=UTC))
+        found = {(r["src_ip"], r["source_line"]) for r in
+                 store.sql("SELECT src_ip, source_line FROM authentication WHERE status='failure'").to_pylist()}  # fmt: skip
+        expected = []
+        lines = (folder / name).read_text(errors="replace").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if "failJSON" in line and '"match": true' in line.replace(" ,", ","):
+                meta = json.loads(line.split("failJSON:", 1)[1])
+                target = lines[number] if number < len(lines) else ""
+                if meta.get("host") and auth_line.search(target):
+                    expected.append((meta["host"], number + 1))
+        missing = [e for e in expected if e not in found]
+        assert len(expected) >= 10, name
+        assert len(missing) <= len(expected) // 20, (name, missing)
+
+
+@pytest.mark.corpus
+def test_otrf_golden_saml_mail_access(shared_data: Path, tmp_path: Path) -> None:
+    folder = shared_data / "otrf_security_datasets" / "compound" / "GoldenSAMLADFSMailAccess"
+    store = Store.memory()
+    for name in ("OfficeActivityEvents.Zip", "AADAuditEvents.Zip"):
+        with zipfile.ZipFile(folder / name) as zf:
+            zf.extractall(tmp_path)
+    for p in sorted(tmp_path.glob("*Events.json")):
+        if sniff(p) is not None:
+            ingest_file(store, p)
+    ctx = DetectContext(store)
+    access = MailboxMassAccess().run(ctx)
+    grants = MailboxRules().run(ctx)
+    assert [f.entity for f in access] == ["pgustavo@simulandlabs.com"]
+    assert "1.2.3.4" in access[0].reason
+    assert len(grants) == 1
+    assert "Mail.ReadWrite" in grants[0].reason
