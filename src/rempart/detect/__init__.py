@@ -18,7 +18,13 @@ DETECTORS: Registry[Detector] = Registry("detector")
 
 # "module:Class" of every built-in detector, in run order. Add one line per new detector;
 # its heavy dependencies are imported inside `run`, so loading the list stays cheap.
-BUILTIN: tuple[str, ...] = ()
+BUILTIN: tuple[str, ...] = (
+    "rempart.detect.network.scan:NetworkScanDetector",
+    "rempart.detect.network.lateral:LateralSpreadDetector",
+    "rempart.detect.network.spread:SpreadTreeDetector",
+    "rempart.detect.network.policy:ZonePolicyDetector",
+    "rempart.detect.network.medical:MedicalExposureDetector",
+)
 
 
 def _load_builtin() -> None:
