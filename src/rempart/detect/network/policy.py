@@ -40,16 +40,16 @@ WITH f AS (
     SELECT f.event_uid FROM f JOIN _rempart_partner_ports pp
         ON pp.partner = f.d_partner AND pp.port = f.dst_port
 ), b AS (
-    SELECT 'smb_between_buildings' AS rule, f.* FROM f
+    SELECT 'smb_between_buildings' AS breach, f.* FROM f
     WHERE f.dst_port IN (445, 139) AND f.s_kind IN {_USER_ZONES} AND f.d_kind IN {_USER_ZONES}
       AND f.s_building <> f.d_building
     UNION ALL
-    SELECT 'medical_to_internet' AS rule, f.* FROM f
+    SELECT 'medical_to_internet' AS breach, f.* FROM f
     WHERE (f.s_asset = 'medical_device' OR f.s_kind = 'medical')
       AND NOT f.d_internal AND NOT f.d_special
       AND f.event_uid NOT IN (SELECT event_uid FROM declared)
     UNION ALL
-    SELECT 'partner_undeclared_port' AS rule, f.* FROM f
+    SELECT 'partner_undeclared_port' AS breach, f.* FROM f
     WHERE f.d_partner IS NOT NULL
       AND f.d_partner IN (SELECT partner FROM _rempart_partner_ports)
       AND f.event_uid NOT IN (SELECT event_uid FROM declared)
@@ -58,16 +58,16 @@ WITH f AS (
 _SUMMARY = (
     _BREACHES
     + """
-SELECT rule, src_ip, min(time) AS first_seen, max(time) AS last_seen, count(*) AS flows,
+SELECT breach, src_ip, min(time) AS first_seen, max(time) AS last_seen, count(*) AS flows,
        sum(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok,
        count(DISTINCT dst_ip) AS peers, min(dst_ip) AS a_peer, min(dst_port) AS a_port,
        max(dst_port) AS b_port, max(s_zone) AS s_zone, min(d_zone) AS d_zone,
        min(d_partner) AS partner
-FROM b GROUP BY rule, src_ip"""
+FROM b GROUP BY breach, src_ip"""
 )
 
 _EVIDENCE = _BREACHES + evidence_sql(
-    "SELECT rule || '|' || src_ip AS entity, time, event_uid AS uid FROM b"
+    "SELECT breach || '|' || src_ip AS entity, time, event_uid AS uid FROM b"
 )
 
 _TEXT = {
@@ -101,26 +101,26 @@ def detect_policy(
     evidence = evidence_by(engine.query(_EVIDENCE))
     det = ZonePolicyDetector()
     out: list[Finding] = []
-    for r in sorted(rows, key=lambda r: (r["rule"], r["src_ip"])):
-        severity, text = _TEXT[r["rule"]]
+    for r in sorted(rows, key=lambda r: (r["breach"], r["src_ip"])):
+        severity, text = _TEXT[r["breach"]]
         ports = str(r["a_port"]) if r["a_port"] == r["b_port"] else f"{r['a_port']}–{r['b_port']}"
         reason = text.format(
             src=r["src_ip"], s_zone=r["s_zone"], d_zone=r["d_zone"], peers=r["peers"],
             a_peer=r["a_peer"], flows=r["flows"], ok=r["ok"], ports=ports, partner=r["partner"],
         )  # fmt: skip
-        if r["rule"] == "smb_between_buildings" and not r["ok"]:
+        if r["breach"] == "smb_between_buildings" and not r["ok"]:
             severity = Severity.MEDIUM  # attempts the inter-building filtering stopped
         out.append(
             det.finding(
                 severity=severity,
-                title=r["rule"],
+                title=r["breach"],
                 reason=reason,
                 entity=r["src_ip"],
                 entity_type="host",
                 first_seen=utc(r["first_seen"]),
                 last_seen=utc(r["last_seen"]),
                 evidence_class="network_flow",
-                evidence=evidence.get(f"{r['rule']}|{r['src_ip']}", ()),
+                evidence=evidence.get(f"{r['breach']}|{r['src_ip']}", ()),
                 evidence_count=int(r["flows"]),
                 related=tuple(x for x in (r["d_zone"], r["partner"]) if x),
             )
