@@ -13,6 +13,8 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from tests.detect.network.flowdata import Flows
+from tests.detect.network.test_network_detectors import hospital, spread_flows, worm
 
 from rempart.detect.network.lateral import detect_lateral
 from rempart.detect.network.medical import detect_medical
@@ -20,8 +22,6 @@ from rempart.detect.network.policy import detect_policy
 from rempart.detect.network.scan import detect_scans
 from rempart.detect.network.spread import detect_spread
 from rempart.netdetect import Engine, NetParams, prepare, reconstruct_spread
-from tests.detect.network.flowdata import Flows
-from tests.detect.network.test_network_detectors import hospital, spread_flows, worm
 
 pytestmark = pytest.mark.slow
 
