@@ -21,6 +21,8 @@ app = typer.Typer(
 COMMANDS: tuple[str, ...] = (
     "rempart.cli.init",
     "rempart.cli.ingest",
+    "rempart.cli.detect",
+    "rempart.cli.alerts",
 )
 
 for _name in COMMANDS:
