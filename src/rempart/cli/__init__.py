@@ -24,6 +24,8 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.plan",
     "rempart.cli.triage",
     "rempart.cli.email",
+    "rempart.cli.detect",
+    "rempart.cli.alerts",
 )
 
 for _name in COMMANDS:

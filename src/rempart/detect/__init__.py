@@ -27,6 +27,11 @@ BUILTIN: tuple[str, ...] = (
     "rempart.detect.mail.intrusion:MailboxRules",
     "rempart.detect.mail.intrusion:MailboxMassAccess",
     "rempart.detect.mail.intrusion:InternalMassMail",
+    "rempart.detect.network.scan:NetworkScanDetector",
+    "rempart.detect.network.lateral:LateralSpreadDetector",
+    "rempart.detect.network.spread:SpreadTreeDetector",
+    "rempart.detect.network.policy:ZonePolicyDetector",
+    "rempart.detect.network.medical:MedicalExposureDetector",
 )
 
 

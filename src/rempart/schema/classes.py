@@ -31,6 +31,13 @@ NETWORK_FLOW = pa.schema(
         pa.field("status", pa.string()),  # success / failure / unknown (normalised outcome)
         pa.field("action", pa.string()),  # allowed / denied (firewall logs), else null
         pa.field("flow_uid", pa.string()),  # the sensor's own id (Zeek uid)
+        # Added for network sources beyond conn.log (all nullable; NULL record_kind = flow):
+        pa.field("record_kind", pa.string()),  # flow / firewall / dns / smb
+        pa.field("dns_query", pa.string()),  # dns.log query name
+        pa.field("dns_rcode", pa.string()),  # dns.log rcode_name
+        pa.field("smb_action", pa.string()),  # smb_files action / smb_mapping share_type
+        pa.field("smb_path", pa.string()),  # smb share path or file name
+        pa.field("rule", pa.string()),  # firewall rule / policy / log prefix
         *PROVENANCE,
     ]
 )

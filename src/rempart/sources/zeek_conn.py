@@ -59,6 +59,7 @@ def _normalise_sql(
              ELSE 'unknown' END AS status,
         CAST(NULL AS VARCHAR) AS action,
         {col("uid")} AS flow_uid,
+        'flow' AS record_kind,
         $file_id || ':' || CAST({line_expr} AS VARCHAR) AS event_uid,
         $path AS source_file,
         CAST({line_expr} AS BIGINT) AS source_line,
@@ -92,9 +93,20 @@ def _split_rejects(
                 for line, why in zip(lines, bad_rows.column("_reject").to_pylist(), strict=True):
                     ctx.reject(line, str(why))
                 batch = batch.filter(pc.invert(bad))
-            yield batch.select(schema.names).cast(schema)
+            yield conform(batch, schema)
 
     return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """The batch in the event schema's column order; nullable columns it lacks become NULL."""
+    arrays = [
+        batch.column(f.name).cast(f.type)
+        if f.name in batch.schema.names
+        else pa.nulls(batch.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 class ZeekConnTsvSource(Source):

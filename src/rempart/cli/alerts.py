@@ -1,0 +1,119 @@
+"""`rempart alerts`: list the `finding` table as a table, JSON, JSON lines or CSV.
+
+JSON lines carry one object per alert with at least: detector, version, severity, entity,
+first_seen, last_seen (ISO 8601), reason, evidence_count. Log-derived text (reasons quote
+addresses and names from the logs) is escaped by Rich in the table and by the JSON/CSV
+writers elsewhere; nothing is interpreted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.i18n import add, t
+from rempart.store import Store, Workspace
+
+for _key, _fr, _en in (
+    ("alerts_title", "Alertes", "Alerts"),
+    ("severity", "gravité", "severity"),
+    ("entity", "entité", "entity"),
+    ("first_seen", "début", "first seen"),
+    ("evidence", "preuves", "evidence"),
+):
+    add(_key, _fr, _en)
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+_QUERY = """
+SELECT finding_uid, detector, detector_version AS version, severity, title, entity,
+       entity_type, first_seen, last_seen, reason, evidence_count, score, attack, evidence,
+       related
+FROM finding
+ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2
+         WHEN 'low' THEN 3 ELSE 4 END, first_seen, detector, entity
+"""
+
+
+def alert_records(store: Store) -> list[dict[str, Any]]:
+    """The findings as plain records (times as ISO 8601 strings), most severe first."""
+    out = []
+    for row in store.sql(_QUERY).to_pylist():
+        for key in ("first_seen", "last_seen"):
+            value = row[key]
+            if isinstance(value, datetime):
+                row[key] = value.isoformat()
+        out.append(row)
+    return out
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    fields = list(rows[0]) if rows else ["detector", "version", "severity", "entity"]
+    writer = csv.DictWriter(buf, fieldnames=fields)
+    writer.writeheader()
+    for r in rows:
+        flat = {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()}
+        # a cell starting with = + - @ would be a formula in a spreadsheet: neutralise it
+        writer.writerow(
+            {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in flat.items()}
+        )
+    return buf.getvalue()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("alerts")
+    def alerts_cmd(
+        workspace: WorkspaceOpt = None,
+        lang: LangOpt = "fr",
+        fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
+            Format.TABLE
+        ),
+        detector: Annotated[
+            str | None, typer.Option("--detector", help="Only this detector's alerts.")
+        ] = None,
+    ) -> None:
+        """List the alerts (findings) in the store."""
+        lg = lang_of(lang)
+        ws = Workspace.at(workspace)
+        with Store(ws.db_path) as store:
+            rows = alert_records(store)
+        if detector:
+            rows = [r for r in rows if r["detector"] == detector]
+        if fmt is Format.JSONL:
+            for r in rows:
+                sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        elif fmt is Format.JSON:
+            sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        elif fmt is Format.CSV:
+            sys.stdout.write(_csv(rows))
+        else:
+            table = Table(title=f"{t('alerts_title', lg)} ({len(rows)})")
+            for col in ("severity", "detector", "entity", "first_seen", "evidence", "reason"):
+                table.add_column(t(col, lg), overflow="fold")
+            for r in rows:
+                table.add_row(
+                    r["severity"],
+                    r["detector"],
+                    escape(r["entity"]),
+                    r["first_seen"][:19],
+                    str(r["evidence_count"]),
+                    escape(r["reason"]),
+                )
+            console.print(table)

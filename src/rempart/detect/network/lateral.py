@@ -1,0 +1,119 @@
+"""Lateral spread: an internal host reaching many new internal peers over admin protocols.
+
+A worm such as Qbot or WannaCry, or an operator with stolen credentials, reaches out over
+SMB (445/139), RPC/DCOM (135), RDP (3389) or WinRM (5985/5986) to many machines it never
+talked to before, within minutes. Only new peers count (first contacts after the learning
+period), and hosts whose job is to fan out (role in hospital.yaml, or seen doing it while
+learning) need many more peers, so file servers, domain controllers and management servers
+do not flood the alerts.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.model import Hospital
+from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.engine import Engine
+from rempart.netdetect.nets import NetParams
+from rempart.netdetect.pairs import pairs_sql
+
+NAME = "lateral_spread"
+VERSION = "1.0"
+ATTACK = ("T1021.002", "T1210", "T1570")
+
+_PORT_NAMES = {135: "RPC/DCOM", 139: "SMB", 445: "SMB", 3389: "RDP", 5985: "WinRM", 5986: "WinRM"}
+
+
+def _sql(p: NetParams) -> tuple[str, str]:
+    base = (
+        pairs_sql(p)
+        + """,
+    hit AS (
+        SELECT src_ip, min(t) AS t_alert FROM pairs WHERE n_win >= threshold GROUP BY src_ip
+    ), mine AS (
+        SELECT pairs.* FROM pairs JOIN hit ON hit.src_ip = pairs.src_ip
+        WHERE epoch(pairs.t) >= epoch(hit.t_alert) - """
+        + str(p.window_seconds)
+        + """
+    )"""
+    )
+    summary = (
+        base
+        + """
+    SELECT mine.src_ip AS entity, hit.t_alert, min(mine.t) AS first_seen,
+        max(mine.t) AS last_seen, count(*) AS peers, sum(mine.ok) AS ok_peers,
+        max(mine.n_win) AS max_win, max(mine.threshold) AS threshold,
+        max(mine.baselined) AS baselined, min(mine.port) AS port_a, max(mine.port) AS port_b,
+        max(mine.src_zone) AS zone, count(DISTINCT mine.dst_zone) AS zones
+    FROM mine JOIN hit ON hit.src_ip = mine.src_ip
+    GROUP BY mine.src_ip, hit.t_alert"""
+    )
+    evidence = base + evidence_sql("SELECT src_ip AS entity, t AS time, uid FROM mine")
+    return summary, evidence
+
+
+def detect_lateral(
+    engine: Engine, hospital: Hospital | None = None, params: NetParams | None = None
+) -> list[Finding]:
+    """Hosts fanning out over admin protocols; `engine` must be prepared."""
+    del hospital
+    p = params or NetParams()
+    summary_sql, ev_sql = _sql(p)
+    rows = engine.query(summary_sql).to_pylist()
+    if not rows:
+        return []
+    evidence = evidence_by(engine.query(ev_sql))
+    det = LateralSpreadDetector()
+    out: list[Finding] = []
+    for r in sorted(rows, key=lambda r: r["entity"]):
+        protos = sorted(
+            {
+                _PORT_NAMES.get(int(r["port_a"]), str(r["port_a"])),
+                _PORT_NAMES.get(int(r["port_b"]), str(r["port_b"])),
+            }
+        )
+        base = " (seuil relevé : rôle ou habitude de ce serveur)" if r["baselined"] else ""
+        reason = (
+            f"{r['entity']} a contacté {int(r['max_win'])} nouveaux postes internes en "
+            f"{p.window_seconds // 60} min sur {'/'.join(protos)} (seuil {int(r['threshold'])}"
+            f"{base}); {int(r['peers'])} pairs au total dont {int(r['ok_peers'])} joints, "
+            f"dans {int(r['zones'])} zone(s). Alerte le {utc(r['t_alert']):%Y-%m-%d %H:%M:%S} "
+            "UTC."
+        )
+        out.append(
+            det.finding(
+                severity=Severity.HIGH if int(r["ok_peers"]) else Severity.MEDIUM,
+                title="lateral spread",
+                reason=reason,
+                entity=r["entity"],
+                entity_type="host",
+                first_seen=utc(r["first_seen"]),
+                last_seen=utc(r["last_seen"]),
+                evidence_class="network_flow",
+                evidence=evidence.get(r["entity"], ()),
+                evidence_count=int(r["peers"]),
+                score=float(r["max_win"]) / float(r["threshold"]),
+                related=(str(r["zone"]),) if r["zone"] else (),
+            )
+        )
+    return out
+
+
+class LateralSpreadDetector(Detector):
+    NAME: ClassVar[str] = NAME
+    VERSION: ClassVar[str] = VERSION
+    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
+    ATTACK: ClassVar[tuple[str, ...]] = ATTACK
+    DESCRIPTION: ClassVar[str] = "Internal fan-out over SMB/RDP/WinRM/RPC to many new peers"
+
+    def __init__(self, params: NetParams | None = None) -> None:
+        self.params = params or NetParams()
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        engine = engine_for(ctx, self.params)
+        try:
+            return detect_lateral(engine, ctx.hospital, self.params)
+        finally:
+            engine.close()

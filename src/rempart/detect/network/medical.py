@@ -1,0 +1,160 @@
+"""Medical-device exposure: devices that talk to the internet or to new peers.
+
+A medical device (asset kind `medical_device`, or any host in a zone of kind `medical`)
+should talk to a short, stable list of peers: its server, its vendor's declared address.
+`device_connections` lists every (device, peer, port) with its volume and a verdict, the
+"connections that may not be needed" report (think of Wi-Fi beds); the detector raises an
+alert per device that reaches the internet outside declared partners (high) or new peers
+after the learning period (medium). Without a hospital.yaml no device is known.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pyarrow as pa
+
+from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.model import Hospital
+from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.engine import Engine
+from rempart.netdetect.nets import FLOW_KINDS, NetParams, prepare
+
+NAME = "medical_exposure"
+VERSION = "1.0"
+ATTACK = ("T1041", "T1071", "T1133")
+
+
+def _conn_sql(p: NetParams) -> str:
+    return f"""
+WITH bounds AS (
+    SELECT epoch(min(time)) + least({p.learn_seconds},
+           0.1 * (epoch(max(time)) - epoch(min(time)))) AS t_learn
+    FROM {{flows}}
+), f AS (
+    SELECT fl.src_ip AS device, fl.dst_ip AS peer, fl.dst_port AS port, fl.protocol,
+           fl.time, fl.event_uid, fl.status,
+           coalesce(fl.bytes_out, 0) + coalesce(fl.bytes_in, 0) AS bytes,
+           s.hostname, s.zone AS device_zone, d.zone AS peer_zone, d.partner,
+           CASE WHEN d.internal THEN 'internal' WHEN d.partner IS NOT NULL THEN 'partner'
+                ELSE 'internet' END AS peer_class,
+           CASE WHEN pp.port IS NOT NULL THEN 1 ELSE 0 END AS declared
+    FROM {{flows}} fl
+    JOIN _rempart_hosts s ON s.ip = fl.src_ip
+    JOIN _rempart_hosts d ON d.ip = fl.dst_ip
+    LEFT JOIN _rempart_partner_ports pp ON pp.partner = d.partner AND pp.port = fl.dst_port
+    WHERE {FLOW_KINDS} AND NOT d.special
+      AND (s.asset_kind = 'medical_device' OR s.zone_kind = 'medical')
+), c AS (
+    SELECT device, max(hostname) AS hostname, max(device_zone) AS device_zone, peer,
+           max(peer_zone) AS peer_zone, max(partner) AS partner, port,
+           max(protocol) AS protocol, max(peer_class) AS peer_class,
+           max(declared) AS declared, count(*) AS flows, sum(bytes) AS bytes,
+           min(time) AS first_seen, max(time) AS last_seen, min(event_uid) AS uid,
+           sum(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok
+    FROM f GROUP BY device, peer, port
+), v AS (
+    SELECT c.*,
+        CASE WHEN epoch(c.first_seen) >= bounds.t_learn THEN 1 ELSE 0 END AS is_new,
+        CASE WHEN c.peer_class = 'internet' THEN 'internet'
+             WHEN c.peer_class = 'partner' AND c.declared = 0 THEN 'partner, undeclared port'
+             WHEN epoch(c.first_seen) >= bounds.t_learn THEN 'new peer'
+             ELSE NULL END AS concern
+    FROM c, bounds
+)"""
+
+
+def device_connections(
+    engine: Engine, hospital: Hospital, params: NetParams | None = None
+) -> pa.Table:
+    """Every (device, peer, port) with flows, bytes, first/last seen and a `concern`
+    (internet / partner, undeclared port / new peer, or NULL when expected)."""
+    p = params or NetParams()
+    prepare(engine, hospital, p)
+    return engine.query(
+        _conn_sql(p) + " SELECT * EXCLUDE (uid) FROM v ORDER BY concern NULLS LAST, device, peer"
+    )
+
+
+def detect_medical(
+    engine: Engine, hospital: Hospital | None = None, params: NetParams | None = None
+) -> list[Finding]:
+    """One alert per device with connections that may not be needed."""
+    if hospital is None:
+        return []
+    p = params or NetParams()
+    base = _conn_sql(p)
+    rows = engine.query(
+        base
+        + """
+        SELECT device, max(hostname) AS hostname, max(device_zone) AS zone,
+            min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(flows) AS flows,
+            sum(bytes) AS bytes,
+            count(DISTINCT CASE WHEN concern = 'internet' THEN peer END) AS internet,
+            count(DISTINCT CASE WHEN concern = 'new peer' THEN peer END) AS new_peers,
+            count(DISTINCT CASE WHEN concern = 'partner, undeclared port' THEN peer END)
+                AS partner_odd,
+            min(CASE WHEN concern = 'internet' THEN peer END) AS a_internet
+        FROM v WHERE concern IS NOT NULL GROUP BY device"""
+    ).to_pylist()
+    if not rows:
+        return []
+    evidence = evidence_by(
+        engine.query(
+            base
+            + evidence_sql(
+                "SELECT device AS entity, first_seen AS time, uid FROM v WHERE concern IS NOT NULL"
+            )
+        )
+    )
+    det = MedicalExposureDetector()
+    out: list[Finding] = []
+    for r in sorted(rows, key=lambda r: r["device"]):
+        parts = []
+        if r["internet"]:
+            parts.append(f"{r['internet']} adresse(s) Internet (ex. {r['a_internet']})")
+        if r["partner_odd"]:
+            parts.append(f"{r['partner_odd']} partenaire(s) sur un port non déclaré")
+        if r["new_peers"]:
+            parts.append(f"{r['new_peers']} nouveau(x) pair(s) depuis la période d'apprentissage")
+        name = f"{r['hostname']} ({r['device']})" if r["hostname"] else r["device"]
+        out.append(
+            det.finding(
+                severity=Severity.HIGH if r["internet"] else Severity.MEDIUM,
+                title="medical device exposure",
+                reason=(
+                    f"Dispositif médical {name}, zone {r['zone']} : "
+                    + "; ".join(parts)
+                    + f". Connexions peut-être inutiles ({int(r['flows'])} flux)."
+                ),
+                entity=r["device"],
+                entity_type="host",
+                first_seen=utc(r["first_seen"]),
+                last_seen=utc(r["last_seen"]),
+                evidence_class="network_flow",
+                evidence=evidence.get(r["device"], ()),
+                evidence_count=int(r["flows"]),
+                related=(r["a_internet"],) if r["a_internet"] else (),
+            )
+        )
+    return out
+
+
+class MedicalExposureDetector(Detector):
+    NAME: ClassVar[str] = NAME
+    VERSION: ClassVar[str] = VERSION
+    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
+    ATTACK: ClassVar[tuple[str, ...]] = ATTACK
+    DESCRIPTION: ClassVar[str] = "Medical devices reaching the internet or new peers"
+
+    def __init__(self, params: NetParams | None = None) -> None:
+        self.params = params or NetParams()
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        if ctx.hospital is None:
+            return []
+        engine = engine_for(ctx, self.params)
+        try:
+            return detect_medical(engine, ctx.hospital, self.params)
+        finally:
+            engine.close()

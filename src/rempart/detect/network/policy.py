@@ -1,0 +1,148 @@
+"""Zone policy breaches: flows the hospital model says should not exist.
+
+Three rules, each a set-based query over the flows joined to the host table:
+- `smb_between_buildings`: SMB (445/139) from one building's user zones to another's
+  (server, DMZ and admin zones are where shared files legitimately live);
+- `medical_to_internet`: a medical device (asset kind or medical zone) reaching an external
+  address that is not a declared partner on a declared port;
+- `partner_undeclared_port`: a flow to a partner's addresses on a port the model does not
+  declare for it.
+Without a hospital.yaml there is no policy to breach, so the detector returns nothing.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.model import Hospital
+from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.engine import Engine
+from rempart.netdetect.nets import FLOW_KINDS, NetParams
+
+NAME = "zone_policy"
+VERSION = "1.0"
+ATTACK = ("T1021.002", "T1041", "T1133")
+
+_USER_ZONES = "('building', 'segment', 'wifi', 'medical')"
+
+_BREACHES = f"""
+WITH f AS (
+    SELECT fl.*, s.zone AS s_zone, s.building AS s_building, s.zone_kind AS s_kind,
+           s.asset_kind AS s_asset, d.zone AS d_zone, d.building AS d_building,
+           d.zone_kind AS d_kind, d.internal AS d_internal, d.special AS d_special,
+           d.partner AS d_partner
+    FROM {{flows}} fl
+    JOIN _rempart_hosts s ON s.ip = fl.src_ip
+    JOIN _rempart_hosts d ON d.ip = fl.dst_ip
+    WHERE {FLOW_KINDS}
+), declared AS (
+    SELECT f.event_uid FROM f JOIN _rempart_partner_ports pp
+        ON pp.partner = f.d_partner AND pp.port = f.dst_port
+), b AS (
+    SELECT 'smb_between_buildings' AS breach, f.* FROM f
+    WHERE f.dst_port IN (445, 139) AND f.s_kind IN {_USER_ZONES} AND f.d_kind IN {_USER_ZONES}
+      AND f.s_building <> f.d_building
+    UNION ALL
+    SELECT 'medical_to_internet' AS breach, f.* FROM f
+    WHERE (f.s_asset = 'medical_device' OR f.s_kind = 'medical')
+      AND NOT f.d_internal AND NOT f.d_special
+      AND f.event_uid NOT IN (SELECT event_uid FROM declared)
+    UNION ALL
+    SELECT 'partner_undeclared_port' AS breach, f.* FROM f
+    WHERE f.d_partner IS NOT NULL
+      AND f.d_partner IN (SELECT partner FROM _rempart_partner_ports)
+      AND f.event_uid NOT IN (SELECT event_uid FROM declared)
+)"""
+
+_SUMMARY = (
+    _BREACHES
+    + """
+SELECT breach, src_ip, min(time) AS first_seen, max(time) AS last_seen, count(*) AS flows,
+       sum(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok,
+       count(DISTINCT dst_ip) AS peers, min(dst_ip) AS a_peer, min(dst_port) AS a_port,
+       max(dst_port) AS b_port, max(s_zone) AS s_zone, min(d_zone) AS d_zone,
+       min(d_partner) AS partner
+FROM b GROUP BY breach, src_ip"""
+)
+
+_EVIDENCE = _BREACHES + evidence_sql(
+    "SELECT breach || '|' || src_ip AS entity, time, event_uid AS uid FROM b"
+)
+
+_TEXT = {
+    "smb_between_buildings": (
+        Severity.HIGH,
+        "SMB entre bâtiments : {src} (zone {s_zone}) vers {peers} hôte(s) d'autres bâtiments "
+        "(ex. {a_peer}, zone {d_zone}), {flows} flux dont {ok} aboutis.",
+    ),
+    "medical_to_internet": (
+        Severity.HIGH,
+        "Dispositif médical {src} (zone {s_zone}) vers Internet : {peers} adresse(s) externe(s) "
+        "non déclarée(s) (ex. {a_peer}, port {ports}), {flows} flux dont {ok} aboutis.",
+    ),
+    "partner_undeclared_port": (
+        Severity.MEDIUM,
+        "{src} vers le partenaire {partner} sur un port non déclaré ({ports}) : {flows} flux.",
+    ),
+}
+
+
+def detect_policy(
+    engine: Engine, hospital: Hospital | None = None, params: NetParams | None = None
+) -> list[Finding]:
+    """Breaches of the hospital model's zone policy; nothing without a model."""
+    del params
+    if hospital is None:
+        return []
+    rows = engine.query(_SUMMARY).to_pylist()
+    if not rows:
+        return []
+    evidence = evidence_by(engine.query(_EVIDENCE))
+    det = ZonePolicyDetector()
+    out: list[Finding] = []
+    for r in sorted(rows, key=lambda r: (r["breach"], r["src_ip"])):
+        severity, text = _TEXT[r["breach"]]
+        ports = str(r["a_port"]) if r["a_port"] == r["b_port"] else f"{r['a_port']}–{r['b_port']}"
+        reason = text.format(
+            src=r["src_ip"], s_zone=r["s_zone"], d_zone=r["d_zone"], peers=r["peers"],
+            a_peer=r["a_peer"], flows=r["flows"], ok=r["ok"], ports=ports, partner=r["partner"],
+        )  # fmt: skip
+        if r["breach"] == "smb_between_buildings" and not r["ok"]:
+            severity = Severity.MEDIUM  # attempts the inter-building filtering stopped
+        out.append(
+            det.finding(
+                severity=severity,
+                title=r["breach"],
+                reason=reason,
+                entity=r["src_ip"],
+                entity_type="host",
+                first_seen=utc(r["first_seen"]),
+                last_seen=utc(r["last_seen"]),
+                evidence_class="network_flow",
+                evidence=evidence.get(f"{r['breach']}|{r['src_ip']}", ()),
+                evidence_count=int(r["flows"]),
+                related=tuple(x for x in (r["d_zone"], r["partner"]) if x),
+            )
+        )
+    return out
+
+
+class ZonePolicyDetector(Detector):
+    NAME: ClassVar[str] = NAME
+    VERSION: ClassVar[str] = VERSION
+    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
+    ATTACK: ClassVar[tuple[str, ...]] = ATTACK
+    DESCRIPTION: ClassVar[str] = "Flows the hospital model forbids (SMB between buildings...)"
+
+    def __init__(self, params: NetParams | None = None) -> None:
+        self.params = params or NetParams()
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        if ctx.hospital is None:
+            return []
+        engine = engine_for(ctx, self.params)
+        try:
+            return detect_policy(engine, ctx.hospital, self.params)
+        finally:
+            engine.close()

@@ -1,0 +1,154 @@
+"""Scan detection: threshold random walk (Jung, Paxson, Berger, Balakrishnan 2004).
+
+Each first contact of a source with a new destination service (address, port) is a Bernoulli
+trial: it succeeds with probability theta0 for a benign host and theta1 for a scanner. The
+log-likelihood ratio walks up by ln((1-theta1)/(1-theta0)) per failure and down by
+ln(theta1/theta0) per success; crossing ln(beta/alpha) flags a scanner after a handful of
+failed probes. The walk is reflected at ln((1-beta)/(1-alpha)) (the benign decision) so that
+a host that turns bad later is still caught; in SQL that is a running sum minus its running
+minimum (Lindley's recursion), two window functions that DuckDB and Spark both run.
+A flagged source is then classified: horizontal (many hosts, few ports), vertical (few
+hosts, many ports) or block (both).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.model import Hospital
+from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.engine import Engine
+from rempart.netdetect.nets import FLOW_KINDS, NetParams
+
+NAME = "network_scan"
+VERSION = "1.0"
+ATTACK = ("T1046", "T1595")
+
+
+def _sql(p: NetParams) -> tuple[str, str]:
+    up = math.log((1 - p.theta1) / (1 - p.theta0))
+    down = math.log(p.theta1 / p.theta0)
+    upper = math.log(p.beta / p.alpha)
+    lower = math.log((1 - p.beta) / (1 - p.alpha))
+    contacts = f"""
+    WITH f AS (
+        SELECT fl.src_ip, fl.dst_ip, fl.dst_port, fl.time, fl.status, fl.event_uid
+        FROM {{flows}} fl JOIN _rempart_hosts d ON d.ip = fl.dst_ip
+        WHERE {FLOW_KINDS} AND NOT d.special AND fl.status IN ('success', 'failure')
+          AND (fl.protocol = 'tcp' OR fl.action = 'denied')
+    ), contacts AS (
+        SELECT src_ip, dst_ip, dst_port, min(time) AS t0,
+               max(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok,
+               min(event_uid) AS uid
+        FROM f GROUP BY src_ip, dst_ip, dst_port
+    ), walk AS (
+        SELECT *, {-lower} + sum(CASE WHEN ok = 1 THEN {down} ELSE {up} END) OVER (
+            PARTITION BY src_ip ORDER BY t0, dst_ip, dst_port ROWS UNBOUNDED PRECEDING) AS d
+        FROM contacts
+    ), refl AS (
+        SELECT *, d - least(0.0, min(d) OVER (
+            PARTITION BY src_ip ORDER BY t0, dst_ip, dst_port ROWS UNBOUNDED PRECEDING))
+            + {lower} AS s
+        FROM walk
+    ), flagged AS (
+        SELECT src_ip, min(t0) AS t_detect FROM refl WHERE s >= {upper} GROUP BY src_ip
+    )"""
+    summary = f"""{contacts}
+    SELECT c.src_ip AS entity, fl.t_detect, min(c.t0) AS first_seen, max(c.t0) AS last_seen,
+        count(*) AS contacts, sum(1 - c.ok) AS failures,
+        count(DISTINCT CASE WHEN c.ok = 0 THEN c.dst_ip END) AS failed_hosts,
+        count(DISTINCT CASE WHEN c.ok = 0 THEN c.dst_port END) AS failed_ports,
+        min(CASE WHEN c.ok = 0 THEN c.dst_port END) AS a_port,
+        max(CASE WHEN c.ok = 0 THEN c.dst_port END) AS b_port,
+        max(CASE WHEN h.internal THEN 1 ELSE 0 END) AS internal
+    FROM contacts c JOIN flagged fl ON fl.src_ip = c.src_ip
+    JOIN _rempart_hosts h ON h.ip = c.src_ip
+    GROUP BY c.src_ip, fl.t_detect
+    HAVING sum(1 - c.ok) >= {p.scan_min_failures}"""
+    evidence = f"""{contacts}
+    {
+        evidence_sql(
+            "SELECT c.src_ip AS entity, c.t0 AS time, c.uid FROM contacts c "
+            "JOIN flagged fl ON fl.src_ip = c.src_ip WHERE c.ok = 0"
+        )
+    }"""
+    return summary, evidence
+
+
+def classify(failed_hosts: int, failed_ports: int) -> str:
+    """Horizontal: one service across many hosts; vertical: many ports of few hosts."""
+    if failed_ports <= 3:
+        return "horizontal"
+    if failed_hosts <= 3:
+        return "vertical"
+    return "block"
+
+
+_KIND_FR = {"horizontal": "horizontal", "vertical": "vertical", "block": "en bloc"}
+
+
+def detect_scans(
+    engine: Engine, hospital: Hospital | None = None, params: NetParams | None = None
+) -> list[Finding]:
+    """Scanners found by the TRW over first contacts; `engine` must be prepared."""
+    del hospital
+    p = params or NetParams()
+    summary_sql, evidence_sql_text = _sql(p)
+    rows = engine.query(summary_sql).to_pylist()
+    if not rows:
+        return []
+    evidence = evidence_by(engine.query(evidence_sql_text))
+    det = NetworkScanDetector()
+    out: list[Finding] = []
+    for r in sorted(rows, key=lambda r: r["entity"]):
+        kind = classify(int(r["failed_hosts"]), int(r["failed_ports"]))
+        ports = (
+            f"port {r['a_port']}"
+            if r["a_port"] == r["b_port"]
+            else f"ports {r['a_port']}–{r['b_port']}"
+        )
+        internal = bool(r["internal"])
+        reason = (
+            f"Balayage {_KIND_FR[kind]} : {int(r['failures'])} premières connexions échouées "
+            f"sur {int(r['contacts'])} ({int(r['failed_hosts'])} hôtes, {ports}); le test "
+            f"séquentiel (TRW) a conclu au balayage le {utc(r['t_detect']):%Y-%m-%d %H:%M:%S} "
+            "UTC."
+        )
+        out.append(
+            det.finding(
+                severity=Severity.HIGH if internal else Severity.MEDIUM,
+                title=f"{kind} scan",
+                reason=reason,
+                entity=r["entity"],
+                entity_type="host",
+                first_seen=utc(r["first_seen"]),
+                last_seen=utc(r["last_seen"]),
+                evidence_class="network_flow",
+                evidence=evidence.get(r["entity"], ()),
+                evidence_count=int(r["failures"]),
+                score=round(int(r["failures"]) / max(int(r["contacts"]), 1), 4),
+                attack=("T1046",) if internal else ("T1595",),
+                related=(kind,),
+            )
+        )
+    return out
+
+
+class NetworkScanDetector(Detector):
+    NAME: ClassVar[str] = NAME
+    VERSION: ClassVar[str] = VERSION
+    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
+    ATTACK: ClassVar[tuple[str, ...]] = ATTACK
+    DESCRIPTION: ClassVar[str] = "Scanners by threshold random walk, horizontal/vertical/block"
+
+    def __init__(self, params: NetParams | None = None) -> None:
+        self.params = params or NetParams()
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        engine = engine_for(ctx, self.params)
+        try:
+            return detect_scans(engine, ctx.hospital, self.params)
+        finally:
+            engine.close()

@@ -1,0 +1,109 @@
+"""Spread tree as findings: patient zero (critical) and each probably infected host (high).
+
+The tree itself comes from `rempart.netdetect.spread.reconstruct_spread`, which the
+incident builder calls directly; this detector turns it into alerts with evidence.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.model import Hospital
+from rempart.netdetect.common import engine_for
+from rempart.netdetect.engine import Engine
+from rempart.netdetect.nets import NetParams
+from rempart.netdetect.spread import SpreadEdge, SpreadTree, spread_from_engine
+
+NAME = "spread_tree"
+VERSION = "1.0"
+ATTACK = ("T1210", "T1021.002", "T1570")
+
+
+def tree_findings(tree: SpreadTree) -> list[Finding]:
+    """Alerts from a spread tree; nothing when fewer than two hosts are infected."""
+    if tree.patient_zero is None or tree.first_time is None or len(tree.infected) < 2:
+        return []
+    det = SpreadTreeDetector()
+    zones = tree.by_zone()
+    last = max(h.first_seen for h in tree.infected)
+    per_zone = ", ".join(f"{z} : {len(v)}" for z, v in zones.items())
+    children: dict[str, list[str]] = {}
+    for e in tree.edges:
+        children.setdefault(e.src, []).append(e.dst)
+    p0 = next(h for h in tree.infected if h.ip == tree.patient_zero)
+    out = [
+        det.finding(
+            severity=Severity.CRITICAL,
+            title="patient zero",
+            reason=(
+                f"Patient zéro probable : {p0.ip} (zone {p0.zone or '?'}), propagation "
+                f"commencée le {tree.first_time:%Y-%m-%d %H:%M:%S} UTC; {len(tree.infected)} "
+                f"hôtes probablement infectés ({per_zone}); confiance {tree.confidence:.0%}."
+            ),
+            entity=p0.ip,
+            entity_type="host",
+            first_seen=tree.first_time,
+            last_seen=last,
+            evidence_class="network_flow",
+            evidence=tuple(e.evidence for e in tree.edges if e.src == p0.ip),
+            evidence_count=len(children.get(p0.ip, ())),
+            score=tree.confidence,
+            related=tuple(children.get(p0.ip, ()))[:50],
+        )
+    ]
+    edge_of = {e.dst: e for e in tree.edges}
+    for h in tree.infected:
+        if h.ip == tree.patient_zero:
+            continue
+        edge: SpreadEdge | None = edge_of.get(h.ip)
+        via = (
+            f"probablement infecté par {edge.src} le {edge.time:%Y-%m-%d %H:%M:%S} UTC "
+            f"(confiance {edge.confidence:.0%})"
+            if edge
+            else "source d'infection inconnue"
+        )
+        out.append(
+            det.finding(
+                severity=Severity.HIGH,
+                title="infected host",
+                reason=(
+                    f"{h.ip} (zone {h.zone or '?'}) {via}, puis a contacté {h.peers} nouveaux "
+                    "postes sur les mêmes protocoles d'administration."
+                ),
+                entity=h.ip,
+                entity_type="host",
+                first_seen=h.first_seen,
+                last_seen=h.spread_start if h.spread_start > h.first_seen else h.first_seen,
+                evidence_class="network_flow",
+                evidence=(edge.evidence,) if edge else (),
+                evidence_count=1 if edge else 0,
+                score=edge.confidence if edge else None,
+                related=(edge.src,) if edge else (),
+            )
+        )
+    return out
+
+
+def detect_spread(
+    engine: Engine, hospital: Hospital | None = None, params: NetParams | None = None
+) -> list[Finding]:
+    return tree_findings(spread_from_engine(engine, hospital, params))
+
+
+class SpreadTreeDetector(Detector):
+    NAME: ClassVar[str] = NAME
+    VERSION: ClassVar[str] = VERSION
+    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
+    ATTACK: ClassVar[tuple[str, ...]] = ATTACK
+    DESCRIPTION: ClassVar[str] = "Who infected whom: patient zero and infected hosts per zone"
+
+    def __init__(self, params: NetParams | None = None) -> None:
+        self.params = params or NetParams()
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        engine = engine_for(ctx, self.params)
+        try:
+            return detect_spread(engine, ctx.hospital, self.params)
+        finally:
+            engine.close()

@@ -1,0 +1,51 @@
+"""Small pieces every network detector shares: running on an engine, times, evidence."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from rempart.detect.base import DetectContext
+from rempart.model import Hospital
+from rempart.netdetect.engine import Engine
+from rempart.netdetect.nets import NetParams, prepare
+
+MAX_EVIDENCE = 50
+
+
+def engine_for(ctx: DetectContext, params: NetParams) -> Engine:
+    """The store's DuckDB through Ibis, with lookups and the host table registered."""
+    engine = Engine.for_store(ctx.store)
+    prepare(engine, ctx.hospital, params)
+    return engine
+
+
+def prepared(engine: Engine, hospital: Hospital | None, params: NetParams) -> Engine:
+    prepare(engine, hospital, params)
+    return engine
+
+
+def utc(value: datetime) -> datetime:
+    """Backends differ on time zones in Arrow results; findings are always aware UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def evidence_by(table: pa.Table, key: str = "entity") -> dict[str, tuple[str, ...]]:
+    """entity -> event uids, ordered by (time, uid) so both backends agree."""
+    rows = sorted(table.to_pylist(), key=lambda r: (r[key], utc(r["time"]), r["uid"]))
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in rows:
+        if len(out[r[key]]) < MAX_EVIDENCE:
+            out[r[key]].append(r["uid"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def evidence_sql(inner: str, key: str = "entity") -> str:
+    """Keep the first MAX_EVIDENCE rows (time, uid) per key of a (key, time, uid) query."""
+    return f"""SELECT {key}, time, uid FROM (
+        SELECT {key}, time, uid,
+               row_number() OVER (PARTITION BY {key} ORDER BY time, uid) AS rn
+        FROM ({inner}) ev) ranked
+        WHERE rn <= {MAX_EVIDENCE}"""

@@ -1,0 +1,89 @@
+"""Where network detections run: the store's DuckDB (default) or Apache Spark, through Ibis.
+
+Detections are written once, as SQL in DuckDB's dialect; Ibis (with sqlglot) carries that SQL
+to the backend, so the same text runs embedded on one hospital's DuckDB file or on a Spark
+cluster over a Parquet lake. Small lookup tables (zones, assets, partners) are registered
+under `_rempart_*` names on whichever backend is used. Results come back as Arrow tables:
+only the small ones (candidates, findings) ever reach Python.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from rempart.store import Store
+
+FLOWS = "network_flow"
+
+_SPARK_TYPES = {
+    pa.string(): "string",
+    pa.int64(): "bigint",
+    pa.int32(): "int",
+    pa.float64(): "double",
+    pa.bool_(): "boolean",
+}
+
+
+@dataclass
+class Engine:
+    """A backend (DuckDB connection or Ibis PySpark backend) and the flow table it reads."""
+
+    backend: Any
+    kind: str  # "duckdb" or "pyspark"
+    flows: str = FLOWS
+    _registered: set[str] = field(default_factory=set)
+
+    @classmethod
+    def for_store(cls, store: Store) -> Engine:
+        """The store's own DuckDB connection (no copy, no second database).
+
+        The SQL is already in DuckDB's dialect, so it runs on the connection as it is; Ibis
+        is only needed to carry it to other backends (and Ibis 12's DuckDB wrapper does not
+        follow DuckDB 2's Arrow API yet).
+        """
+        return cls(store.con, "duckdb")
+
+    @classmethod
+    def for_spark(cls, session: Any, flows: str = FLOWS) -> Engine:
+        """A Spark session whose catalog has `flows` (a table or temp view over Parquet)."""
+        import ibis
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            backend = ibis.pyspark.connect(session)
+        return cls(backend, "pyspark", flows)
+
+    def query(self, sql: str) -> pa.Table:
+        """Run DuckDB-dialect SQL (`{flows}` is replaced by the flow table) on the backend."""
+        text = sql.replace("{flows}", self.flows)
+        if self.kind == "duckdb":
+            return self.backend.sql(text).to_arrow_table()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pyspark's pandas-version notices
+            expr = self.backend.sql(text, dialect="duckdb")
+            return expr.to_pyarrow()
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make a small Arrow table visible to SQL as `name` (replacing an earlier one)."""
+        if self.kind == "duckdb":
+            con = self.backend
+            if name in self._registered:
+                con.unregister(name)
+            con.register(name, table)
+        else:
+            session = self.backend._session
+            ddl = ", ".join(f"`{f.name}` {_SPARK_TYPES[f.type]}" for f in table.schema)
+            df = session.createDataFrame([tuple(r.values()) for r in table.to_pylist()], schema=ddl)
+            df.createOrReplaceTempView(name)
+        self._registered.add(name)
+
+    def close(self) -> None:
+        if self.kind == "duckdb":
+            for name in self._registered:
+                self.backend.unregister(name)
+        self._registered.clear()

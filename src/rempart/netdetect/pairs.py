@@ -1,0 +1,58 @@
+"""First contacts over admin protocols between internal hosts: the raw material of spread.
+
+`pairs_sql` yields one row per (source, peer) first contact on SMB, RDP, WinRM or RPC/DCOM
+after the learning period (the first hour, or the first tenth of a shorter capture), with a
+sliding count of the source's new peers within the window and the threshold that applies to
+that source: raised for hosts whose role in the hospital model is to fan out (file servers,
+domain controllers, management) and for hosts already fanning out during the learning
+period (the learnt baseline).
+"""
+
+from __future__ import annotations
+
+from rempart.netdetect.nets import FANOUT_ROLES, FLOW_KINDS, NetParams, sql_list
+
+
+def pairs_sql(p: NetParams) -> str:
+    """CTEs ending in `pairs` (src, dst, t, ok, uid, port, n_win, threshold, src_zone...)."""
+    return f"""
+    WITH adm AS (
+        SELECT fl.src_ip, fl.dst_ip, fl.dst_port, fl.time, fl.status, fl.event_uid
+        FROM {{flows}} fl
+        JOIN _rempart_hosts s ON s.ip = fl.src_ip
+        JOIN _rempart_hosts d ON d.ip = fl.dst_ip
+        WHERE {FLOW_KINDS} AND fl.dst_port IN {sql_list(p.admin_ports)}
+          AND s.internal AND d.internal AND NOT d.special AND fl.src_ip <> fl.dst_ip
+    ), bounds AS (
+        SELECT epoch(min(time)) + least({p.learn_seconds},
+               0.1 * (epoch(max(time)) - epoch(min(time)))) AS t_learn
+        FROM {{flows}}
+    ), first AS (
+        SELECT src_ip, dst_ip, min(time) AS t,
+               max(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok,
+               min(dst_port) AS port, min(event_uid) AS uid
+        FROM adm GROUP BY src_ip, dst_ip
+    ), learnt AS (
+        SELECT src_ip, count(*) AS n_learn FROM first, bounds
+        WHERE epoch(first.t) < bounds.t_learn
+        GROUP BY src_ip
+    ), fresh AS (
+        SELECT first.* FROM first, bounds
+        WHERE epoch(first.t) >= bounds.t_learn
+    ), pairs AS (
+        SELECT fresh.src_ip, fresh.dst_ip, fresh.t, fresh.ok, fresh.port, fresh.uid,
+            count(*) OVER (PARTITION BY fresh.src_ip ORDER BY epoch(fresh.t)
+                RANGE BETWEEN {p.window_seconds} PRECEDING AND CURRENT ROW) AS n_win,
+            CASE WHEN lower(coalesce(h.role, '')) IN {sql_list(FANOUT_ROLES)}
+                     THEN {p.min_peers * p.role_factor}
+                 WHEN coalesce(l.n_learn, 0) >= {p.min_peers}
+                     THEN {p.min_peers * p.learnt_factor}
+                 ELSE {p.min_peers} END AS threshold,
+            CASE WHEN lower(coalesce(h.role, '')) IN {sql_list(FANOUT_ROLES)}
+                   OR coalesce(l.n_learn, 0) >= {p.min_peers} THEN 1 ELSE 0 END AS baselined,
+            h.zone AS src_zone, dh.zone AS dst_zone
+        FROM fresh
+        JOIN _rempart_hosts h ON h.ip = fresh.src_ip
+        JOIN _rempart_hosts dh ON dh.ip = fresh.dst_ip
+        LEFT JOIN learnt l ON l.src_ip = fresh.src_ip
+    )"""

@@ -1,0 +1,93 @@
+"""The same network detectors on DuckDB and on Spark (local mode) give the same alerts.
+
+The flows are written to Parquet and read by Spark, as a regional SOC's lake would be.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from tests.detect.network.flowdata import Flows
+from tests.detect.network.test_network_detectors import hospital, spread_flows, worm
+
+from rempart.detect.network.lateral import detect_lateral
+from rempart.detect.network.medical import detect_medical
+from rempart.detect.network.policy import detect_policy
+from rempart.detect.network.scan import detect_scans
+from rempart.detect.network.spread import detect_spread
+from rempart.netdetect import Engine, NetParams, prepare, reconstruct_spread
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: Spark cannot start")
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session = (
+            pyspark_sql.SparkSession.builder.master("local[1]")
+            .appName("rempart-test")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def mixed_flows() -> Flows:
+    f = spread_flows()
+    for i in range(30):
+        f.add(60 + i * 0.05, "10.1.0.66", f"10.1.2.{i + 1}", 445, ok=(i % 10 == 0))
+    for port in range(20, 40):
+        f.add(70 + port * 0.01, "203.0.113.9", "10.9.0.10", port, ok=False)
+    worm(f, "10.9.0.10", 100, [f"10.1.7.{i}" for i in range(2, 40)])
+    f.add(30, "10.1.0.4", "10.2.0.9", 445, ok=False)
+    f.add(31, "10.5.0.7", "8.8.4.4", 443)
+    f.add(33, "10.1.0.4", "198.51.100.7", 21)
+    f.add(150, "10.5.0.7", "10.1.0.99", 22)
+    return f
+
+
+def test_duckdb_and_spark_agree(spark: Any, tmp_path: Path) -> None:
+    flows = mixed_flows()
+    path = tmp_path / "network_flow.parquet"
+    pq.write_table(flows.table(), path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spark.read.parquet(str(path)).createOrReplaceTempView("network_flow")
+    params = NetParams()
+    model = hospital()
+    duck = Engine.for_store(flows.store())
+    lake = Engine.for_spark(spark)
+    results = []
+    for engine in (duck, lake):
+        prepare(engine, model, params)
+        found = []
+        for detect in (detect_scans, detect_lateral, detect_spread, detect_policy, detect_medical):
+            found.extend(detect(engine, model, params))
+        results.append(sorted(found, key=lambda x: (x.detector, x.entity, x.title)))
+        engine.close()
+    on_duck, on_spark = results
+    assert len(on_duck) >= 10
+    assert {x.detector for x in on_duck} == {
+        "network_scan", "lateral_spread", "spread_tree", "zone_policy", "medical_exposure"
+    }  # fmt: skip
+    assert on_duck == on_spark
+    tree_duck = reconstruct_spread(Engine.for_store(flows.store()), model, params)
+    tree_spark = reconstruct_spread(lake, model, params)
+    assert tree_duck == tree_spark
+    assert tree_duck.patient_zero == "10.1.0.50"
