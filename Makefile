@@ -27,7 +27,8 @@ test: lint
 	$(BIN)/python -m pytest -q
 
 bench: setup
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@echo "benchmarks: see bench/README.md"
 
 clean:
 	rm -rf $(VENV) rempart-demo rempart-workspace .pytest_cache .mypy_cache .ruff_cache
