@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.email",
     "rempart.cli.detect",
     "rempart.cli.alerts",
+    "rempart.cli.incident",
 )
 
 for _name in COMMANDS:

@@ -1,0 +1,79 @@
+"""`rempart incident`: group the current findings into an incident and show it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.i18n import Lang, add, t
+from rempart.incidents import Incident, build_incident
+from rempart.incidents.spread import spread_hint
+from rempart.model import Hospital, load_hospital
+from rempart.store import Store, Workspace
+
+
+def load_workspace_hospital(ws: Workspace) -> Hospital | None:
+    """The workspace's hospital.yaml, or None when there is none (detectors fall back)."""
+    return load_hospital(ws.hospital_path) if ws.hospital_path.is_file() else None
+
+
+def show_incident(inc: Incident, lang: Lang) -> None:
+    pz = inc.patient_zero
+    console.print(f"[bold]{inc.id}[/] — {inc.title} ({inc.severity})")
+    if pz is not None:
+        console.print(
+            f"{t('patient_zero', lang)} : [bold]{pz.hostname or pz.ip}[/] ({pz.ip}, "
+            f"{pz.zone or '?'}), {pz.first_seen:%Y-%m-%d %H:%M:%S}"
+        )
+    if inc.entry_email is not None:
+        e = inc.entry_email
+        console.print(
+            f"{t('entry_email', lang)} : « {e.subject} » — {e.sender} "
+            f"({len(e.recipients)} {t('recipients', lang)})",
+            markup=False,
+        )
+    table = Table(title=t("per_zone", lang))
+    table.add_column(t("zone", lang))
+    table.add_column(t("infected", lang), justify="right")
+    table.add_column(t("suspected", lang), justify="right")
+    for zone, hosts in inc.hosts_by_zone().items():
+        infected = sum(1 for h in hosts if h.status == "infected")
+        table.add_row(zone, str(infected), str(len(hosts) - infected))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("incident")
+    def incident_cmd(
+        workspace: WorkspaceOpt = None,
+        lang: LangOpt = "fr",
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the incident as JSON.")
+        ] = False,
+    ) -> None:
+        """Build the incident from the current findings, save it, and show it."""
+        lg = lang_of(lang)
+        ws = Workspace.at(workspace)
+        hospital = load_workspace_hospital(ws)
+        with Store(ws.db_path) as store:
+            inc = build_incident(store, hospital, spread=spread_hint)
+        if inc is None:
+            console.print(t("no_incident", lg))
+            raise typer.Exit(0)
+        path = inc.save(ws.folder("incidents"))
+        if as_json:
+            print(inc.to_json())
+            return
+        show_incident(inc, lg)
+        console.print(f"→ {path}")
+
+
+for _k, _fr, _en in (
+    ("infected", "infectés", "infected"),
+    ("suspected", "suspects", "suspected"),
+    ("no_incident", "Aucune alerte : pas d'incident.", "No alert: no incident."),
+):
+    add(_k, _fr, _en)
