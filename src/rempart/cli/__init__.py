@@ -21,6 +21,7 @@ app = typer.Typer(
 COMMANDS: tuple[str, ...] = (
     "rempart.cli.init",
     "rempart.cli.ingest",
+    "rempart.cli.twin",
 )
 
 for _name in COMMANDS:
