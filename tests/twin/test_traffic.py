@@ -83,3 +83,17 @@ def test_ingests_with_zero_rejects_and_realistic_content(
         "AND dst_port = 445 AND time = TIMESTAMP '2019-03-11 09:00:01'"
     ).to_pylist()
     assert got == [{"dst_ip": "10.22.0.251", "conn_state": "S0"}]
+
+
+def test_attack_flows_with_unknown_state_are_refused(small: Hospital, tmp_path: Path) -> None:
+    bad = attack_flows([START.timestamp()], ["10.22.0.1"], ["10.22.0.2"], [445], ["BOGUS"])
+    with pytest.raises(ValueError, match="state"):
+        write_conn_log(small, tmp_path / "x.log", start=START, rows=10, seed=0, extra=bad)
+
+
+def test_public_names_exist() -> None:
+    import rempart.twin as twin
+
+    assert sorted(twin.__all__) == sorted(set(twin.__all__))
+    for name in twin.__all__:
+        assert getattr(twin, name) is not None

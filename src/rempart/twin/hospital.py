@@ -367,32 +367,29 @@ def _partners() -> tuple[Partner, ...]:
     )
 
 
-def _doors() -> tuple[Door, ...]:
+def _doors(ip_of: dict[str, str], wifi_cidr: str) -> tuple[Door, ...]:
+    def at(host: str) -> tuple[str, ...]:
+        return (f"{ip_of[host]}/32",) if host in ip_of else ()
+
+    door = DoorKind
     return (
-        Door(id="mx", name="Passerelle de messagerie", kind=DoorKind.EMAIL_GATEWAY, asset="mx01"),
-        Door(id="proxy", name="Proxy internet", kind=DoorKind.PROXY, asset="proxy01"),
-        Door(id="vpn", name="VPN nomades et astreintes", kind=DoorKind.VPN, asset="vpn01"),
-        Door(
-            id="telemaintenance",
-            name="Accès de télémaintenance imagerie",
-            kind=DoorKind.REMOTE_MAINTENANCE,
-            partner="maintenance-imagerie",
-        ),
-        Door(id="wifi", name="Wi-Fi des soignants", kind=DoorKind.WIFI),
-        Door(id="portail", name="Portail patients", kind=DoorKind.WEB_PORTAL, asset="web01"),
-        Door(
-            id="lien-samu",
-            name="Liaison SAMU régionale",
-            kind=DoorKind.PARTNER_LINK,
-            partner="samu-lien",
-        ),
-        Door(
-            id="lien-hds",
-            name="Lien vers l'hébergeur HDS",
-            kind=DoorKind.PARTNER_LINK,
-            partner="hds",
-        ),
-    )
+        Door(id="mx", name="Passerelle de messagerie", kind=door.EMAIL_GATEWAY, asset="mx01",
+             addresses=at("mx01"), ports=(25,)),
+        Door(id="proxy", name="Proxy internet", kind=door.PROXY, asset="proxy01",
+             addresses=at("proxy01"), ports=(3128,)),
+        Door(id="vpn", name="VPN nomades et astreintes", kind=door.VPN, asset="vpn01",
+             addresses=at("vpn01"), ports=(443,)),
+        Door(id="telemaintenance", name="Accès de télémaintenance imagerie",
+             kind=door.REMOTE_MAINTENANCE, addresses=("192.0.2.50/32",), ports=(22, 443, 5938),
+             partner="maintenance-imagerie"),
+        Door(id="wifi", name="Wi-Fi des soignants", kind=door.WIFI, addresses=(wifi_cidr,)),
+        Door(id="portail", name="Portail patients", kind=door.WEB_PORTAL, asset="web01",
+             addresses=at("web01"), ports=(443,)),
+        Door(id="lien-samu", name="Liaison SAMU régionale", kind=door.PARTNER_LINK,
+             addresses=("198.51.100.40/32",), ports=(443, 5061), partner="samu-lien"),
+        Door(id="lien-hds", name="Lien vers l'hébergeur HDS", kind=door.PARTNER_LINK,
+             addresses=("203.0.113.0/28",), ports=(443,), partner="hds"),
+    )  # fmt: skip
 
 
 def _dep(
@@ -626,7 +623,7 @@ def generate_hospital(machines: int = 6000, buildings: int = 12, seed: int = 0) 
         assets=tuple(assets),
         services=services,
         partners=_partners(),
-        doors=_doors(),
+        doors=_doors({a.hostname: str(a.ip) for a in assets if a.ip}, cidr["wifi-soins"]),
         people=_people(),
         inventories=(Inventory(path=INVENTORY_NAME, format="rempart"),),
     )
@@ -659,18 +656,31 @@ def _short_lists(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
 
+class _Flow(dict[str, Any]):
+    """A small mapping written on one line: `{kind: asset, ref: dpi01}`."""
+
+
+def _flow_map(dumper: yaml.SafeDumper, data: _Flow) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+
+
 _Dumper.add_representer(list, _short_lists)
+_Dumper.add_representer(_Flow, _flow_map)
 
 
 def hospital_yaml(h: Hospital, machines: int) -> str:
     """hospital.yaml text: every section but the assets (those go to the inventory CSV)."""
     data = h.model_dump(mode="json", exclude_defaults=True, exclude={"assets"})
+    for service in data.get("services", []):
+        service["depends_on"] = [_Flow(d) for d in service.get("depends_on", [])]
+    for key in ("doors", "people", "inventories"):
+        data[key] = [_Flow(d) for d in data.get(key, [])]
     parts = [_HEADER.format(machines=machines, zones=len(h.zones), inventory=INVENTORY_NAME)]
     for key, title in _SECTIONS:
         if key not in data:
             continue
         body = yaml.dump(
-            {key: data[key]}, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
+            {key: data[key]}, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=160
         )
         parts.append(f"\n# {title}\n{body}")
     return "".join(parts)

@@ -1,0 +1,281 @@
+"""`rempart twin`: generate the synthetic hospital, write scenarios, check the calibration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.i18n import Lang, add, t
+from rempart.model import Hospital, load_hospital
+from rempart.store import Workspace
+from rempart.twin.hospital import generate_hospital, write_hospital
+from rempart.twin.scenarios.montpellier import (
+    HISTORICAL,
+    HORIZONS,
+    historical_controls,
+    patient_zero,
+    write_montpellier,
+)
+from rempart.twin.spread import SpreadNetwork, SpreadParams, simulate
+
+for _key, _fr, _en in (
+    (
+        "twin_help",
+        "Jumeau numérique : hôpital synthétique et scénarios.",
+        "Digital twin: synthetic hospital and scenarios.",
+    ),
+    (
+        "twin_generated",
+        "Hôpital synthétique écrit : {path} ({assets} équipements, {zones} zones, "
+        "{services} services de soins, {partners} partenaires)",
+        "Synthetic hospital written: {path} ({assets} assets, {zones} zones, {services} care "
+        "services, {partners} partners)",
+    ),
+    (
+        "twin_loaded",
+        "Hôpital de l'espace de travail : {path} ({assets} équipements)",
+        "Workspace hospital: {path} ({assets} assets)",
+    ),
+    (
+        "twin_simulating",
+        "Simulation de la propagation ({runs} tirages)",
+        "Simulating the spread ({runs} runs)",
+    ),
+    ("twin_writing", "Écriture du conn.log", "Writing conn.log"),
+    (
+        "twin_written",
+        "Scénario Montpellier écrit dans {out}",
+        "Montpellier scenario written to {out}",
+    ),
+    (
+        "twin_pz",
+        "Patient zéro : {host} ({ip}, {zone}, {user})",
+        "Patient zero: {host} ({ip}, {zone}, {user})",
+    ),
+    (
+        "twin_infected",
+        "Machines infectées (vérité terrain) : {n} / {hosts} ; moyenne attendue à "
+        "24 h : {mean} [{lo}–{hi}]",
+        "Infected machines (ground truth): {n} / {hosts}; expected mean at 24 h: "
+        "{mean} [{lo}–{hi}]",
+    ),
+    (
+        "twin_unknown_scenario",
+        "Scénario inconnu : {name} (connus : montpellier)",
+        "Unknown scenario: {name} (known: montpellier)",
+    ),
+    (
+        "twin_calibration",
+        "Calibration Montpellier (réponse historique : isolement des bâtiments "
+        "à {iso} min, cible 649 ± 15 %)",
+        "Montpellier calibration (historical response: buildings isolated at {iso} min, target "
+        "649 ± 15 %)",
+    ),
+    ("seed", "graine", "seed"),
+    ("patient_zero", "patient zéro", "patient zero"),
+    ("within", "dans la cible", "within target"),
+    ("yes", "oui", "yes"),
+    ("no", "non", "no"),
+):
+    add(_key, _fr, _en)
+
+SpreadRate = Annotated[
+    float | None,
+    typer.Option("--spread-rate", help="Scans per infectious host per minute (calibrated 1.2)."),
+]
+Incubation = Annotated[
+    float | None, typer.Option("--incubation", help="Minutes from infection to the first scan.")
+]
+SmbSuccess = Annotated[
+    float | None, typer.Option("--smb-success", help="Infection probability of an SMB scan.")
+]
+RdpSuccess = Annotated[
+    float | None, typer.Option("--rdp-success", help="Infection probability of an RDP scan.")
+]
+CrossBuilding = Annotated[
+    float | None,
+    typer.Option("--cross-building", help="Share of cross-building scans that get through."),
+]
+Vulnerable = Annotated[
+    float | None,
+    typer.Option("--vulnerable", help="Share of Windows PCs the worm can take."),
+]
+
+
+def spread_params(
+    spread_rate: float | None = None,
+    incubation: float | None = None,
+    smb_success: float | None = None,
+    rdp_success: float | None = None,
+    cross_building: float | None = None,
+    vulnerable: float | None = None,
+) -> SpreadParams:
+    """The calibrated defaults, with the options given on the command line."""
+    base = SpreadParams()
+    return SpreadParams(
+        spread_rate=base.spread_rate if spread_rate is None else spread_rate,
+        incubation_minutes=base.incubation_minutes if incubation is None else incubation,
+        smb_success=base.smb_success if smb_success is None else smb_success,
+        rdp_success=base.rdp_success if rdp_success is None else rdp_success,
+        cross_building=base.cross_building if cross_building is None else cross_building,
+        workstation_vulnerable=base.workstation_vulnerable if vulnerable is None else vulnerable,
+    )
+
+
+def _hospital(ws: Workspace, machines: int, seed: int, lang: Lang) -> Hospital:
+    """The workspace's hospital if there is one, else a generated twin written there."""
+    if ws.hospital_path.exists():
+        h = load_hospital(ws.hospital_path)
+        console.print(t("twin_loaded", lang, path=ws.hospital_path, assets=len(h.assets)))
+        return h
+    h = generate_hospital(machines=machines, seed=seed)
+    _announce(write_hospital(h, ws.root), h, lang)
+    return h
+
+
+def _announce(path: Path, h: Hospital, lang: Lang) -> None:
+    console.print(
+        t(
+            "twin_generated",
+            lang,
+            path=path,
+            assets=len(h.assets),
+            zones=len(h.zones),
+            services=len(h.services),
+            partners=len(h.partners),
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    twin = typer.Typer(help=t("twin_help"), no_args_is_help=True)
+    app.add_typer(twin, name="twin")
+
+    @twin.command("generate")
+    def generate_cmd(
+        workspace: WorkspaceOpt = None,
+        machines: Annotated[int, typer.Option(help="Number of machines.")] = 6000,
+        buildings: Annotated[int, typer.Option(help="Number of building zones (≤ 12).")] = 12,
+        seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes).")] = 0,
+        lang: LangOpt = "fr",
+    ) -> None:
+        """Write a synthetic CHU (hospital.yaml + inventory.csv) into the workspace."""
+        lg = lang_of(lang)
+        ws = Workspace.at(workspace)
+        h = generate_hospital(machines=machines, buildings=buildings, seed=seed)
+        _announce(write_hospital(h, ws.root), h, lg)
+
+    @twin.command("scenario")
+    def scenario_cmd(
+        name: Annotated[str, typer.Argument(help="Scenario: montpellier.")],
+        workspace: WorkspaceOpt = None,
+        out: Annotated[
+            Path | None, typer.Option(help="Output folder (default: <workspace>/scenario-NAME).")
+        ] = None,
+        seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes).")] = 0,
+        rows: Annotated[int, typer.Option(help="Background conn.log rows.")] = 1_000_000,
+        machines: Annotated[int, typer.Option(help="Machines if a twin is generated.")] = 6000,
+        runs: Annotated[int, typer.Option(help="Monte Carlo runs.")] = 200,
+        spread_rate: SpreadRate = None,
+        incubation: Incubation = None,
+        smb_success: SmbSuccess = None,
+        rdp_success: RdpSuccess = None,
+        cross_building: CrossBuilding = None,
+        vulnerable: Vulnerable = None,
+        lang: LangOpt = "fr",
+    ) -> None:
+        """Write a scenario's mailbox, conn.log and ground truth."""
+        lg = lang_of(lang)
+        if name != "montpellier":
+            raise typer.BadParameter(t("twin_unknown_scenario", lg, name=name))
+        ws = Workspace.at(workspace)
+        h = _hospital(ws, machines, seed, lg)
+        params = spread_params(
+            spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
+        )
+        target = out or ws.root / f"scenario-{name}"
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(t("twin_writing", lg), total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            files = write_montpellier(
+                h, target, seed=seed, params=params, rows=rows, runs=runs, progress=progress
+            )
+        gt = files.ground_truth
+        pz = gt.patient_zero
+        console.print(t("twin_written", lg, out=target))
+        console.print(t("twin_pz", lg, host=pz.hostname, ip=pz.ip, zone=pz.zone, user=pz.user))
+        console.print(
+            t(
+                "twin_infected",
+                lg,
+                n=len(gt.infected),
+                hosts=gt.hosts,
+                mean=gt.expected_mean_24h,
+                lo=round(gt.interval_24h[0]),
+                hi=round(gt.interval_24h[1]),
+            )
+        )
+
+    @twin.command("calibrate")
+    def calibrate_cmd(
+        seeds: Annotated[str, typer.Option(help="Comma-separated hospital seeds.")] = "0,1,2,3,4",
+        machines: Annotated[int, typer.Option(help="Machines of the twin.")] = 6000,
+        runs: Annotated[int, typer.Option(help="Monte Carlo runs per seed.")] = 500,
+        spread_rate: SpreadRate = None,
+        incubation: Incubation = None,
+        smb_success: SmbSuccess = None,
+        rdp_success: RdpSuccess = None,
+        cross_building: CrossBuilding = None,
+        vulnerable: Vulnerable = None,
+        lang: LangOpt = "fr",
+    ) -> None:
+        """Replay Montpellier's historical response over several seeds; print infected counts."""
+        lg = lang_of(lang)
+        params = spread_params(
+            spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
+        )
+        table = Table(title=t("twin_calibration", lg, iso=int(HISTORICAL.isolation_minute)))
+        for col in ("seed", "patient_zero", "1 h", "6 h", "24 h", "5–95 %", "within"):
+            table.add_column(t(col, lg))
+        means = []
+        for s in (int(x) for x in seeds.split(",") if x.strip()):
+            h = generate_hospital(machines=machines, seed=s)
+            pz = patient_zero(h, s)
+            net = SpreadNetwork(h, params)
+            r = simulate(
+                net,
+                None,
+                [pz],
+                historical_controls(h),
+                HORIZONS,
+                runs=runs,
+                seed=s,
+                trajectory=False,
+            )
+            last = r.horizons[-1]
+            means.append(last.mean)
+            ok = abs(last.mean - 649) <= 0.15 * 649
+            table.add_row(
+                str(s),
+                pz,
+                *(f"{x.mean:.1f}" for x in r.horizons),
+                f"{last.p05:.0f}–{last.p95:.0f}",
+                t("yes" if ok else "no", lg),
+            )
+        console.print(table)
+        console.print(f"{sum(means) / max(len(means), 1):.1f} / 649 ({params})")

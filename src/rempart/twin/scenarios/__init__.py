@@ -1,0 +1,1 @@
+"""Scenarios replayed on the twin (Montpellier 2019)."""
