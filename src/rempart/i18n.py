@@ -43,5 +43,14 @@ for _key, _fr, _en in (
     ("already ingested", "déjà ingéré", "already ingested"),
     ("unknown format", "format inconnu", "unknown format"),
     ("failed", "échec", "failed"),
+    ("patient_zero", "Patient zéro", "Patient zero"),
+    ("entry_email", "Courriel d'entrée", "Entry email"),
+    ("recipients", "destinataire(s)", "recipient(s)"),
+    ("per_zone", "Par bâtiment / zone", "Per building / zone"),
+    ("zone", "Zone", "Zone"),
+    ("covered", "couverts", "covered"),
+    ("extras", "en trop", "extras"),
+    ("plan", "Plan de confinement", "Containment plan"),
+    ("care_impact", "Impact sur les soins", "Care impact"),
 ):
     add(_key, _fr, _en)

@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.detect",
     "rempart.cli.alerts",
     "rempart.cli.incident",
+    "rempart.cli.demo",
     "rempart.cli.twin",
 )
 

@@ -54,6 +54,7 @@ class Finding:
     score: float | None = None
     attack: tuple[str, ...] = ()
     related: tuple[str, ...] = field(default=())
+    detected_at: datetime | None = None  # when a streaming run would have alerted
 
     @property
     def uid(self) -> str:
@@ -75,6 +76,7 @@ def findings_table(findings: list[Finding]) -> pa.Table:
             "entity_type": f.entity_type,
             "first_seen": f.first_seen,
             "last_seen": f.last_seen,
+            "detected_at": f.detected_at,
             "score": f.score,
             "attack": list(f.attack),
             "evidence_class": f.evidence_class,
@@ -96,13 +98,18 @@ class DetectContext:
 
 
 class Detector(ABC):
-    """One detection. Subclasses set the class variables and implement `run`."""
+    """One detection. Subclasses set the class variables and implement `run`.
+
+    `INCIDENT` says whether the findings are attack activity that belongs in an incident
+    (False for posture reports such as exposed medical devices).
+    """
 
     NAME: ClassVar[str]
     VERSION: ClassVar[str]
     INPUTS: ClassVar[tuple[str, ...]]  # tables read
     ATTACK: ClassVar[tuple[str, ...]] = ()
     DESCRIPTION: ClassVar[str] = ""
+    INCIDENT: ClassVar[bool] = True
 
     @abstractmethod
     def run(self, ctx: DetectContext) -> list[Finding]:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from rempart.detect import DETECTORS
 from rempart.incidents.model import EntryEmail, Incident, IncidentHost, TimelineEntry
 from rempart.model import Hospital
 from rempart.store import Store
@@ -46,15 +47,23 @@ def _zone_of(ip: str, index: dict[str, tuple[str, str | None, str | None]]) -> s
     return ".".join(parts[:3]) + ".0/24" if len(parts) == 4 else None
 
 
-def _host_rows(store: Store) -> list[dict[str, object]]:
+def incident_detectors() -> tuple[str, ...]:
+    """Detectors whose findings are attack activity (not posture reports)."""
+    return tuple(d.NAME for d in DETECTORS if d.INCIDENT)
+
+
+def _host_rows(store: Store, detectors: Sequence[str]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = store.sql(
         """SELECT entity AS ip, min(first_seen) AS first_seen,
+                  min(coalesce(detected_at, first_seen)) AS detected_at,
                   list(DISTINCT detector ORDER BY detector) AS detectors,
                   list(finding_uid) AS uids,
                   max(CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3
                       WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END) AS rank
            FROM finding WHERE entity_type = 'host' AND severity IN ('medium','high','critical')
-           GROUP BY entity ORDER BY first_seen, entity"""
+             AND list_contains($detectors, detector)
+           GROUP BY entity ORDER BY first_seen, entity""",
+        {"detectors": list(detectors)},
     ).to_pylist()
     return rows
 
@@ -112,11 +121,17 @@ def build_incident(
     hospital: Hospital | None = None,
     *,
     spread: SpreadProvider | None = None,
+    detectors: Sequence[str] | None = None,
     title: str = "Propagation latérale",
 ) -> Incident | None:
-    """The incident made of the current findings, or None when nothing is flagged."""
+    """The incident made of the current findings, or None when nothing is flagged.
+
+    `detectors` limits which findings count (default: every detector whose INCIDENT flag is
+    set). With a spread reconstruction, a host's time is its estimated infection time.
+    """
     index = _asset_index(hospital)
-    rows = _host_rows(store)
+    chosen = tuple(detectors) if detectors is not None else incident_detectors()
+    rows = _host_rows(store, chosen)
     hint = spread(store, hospital) if spread is not None else None
     hosts: dict[str, IncidentHost] = {}
     for r in rows:
@@ -127,7 +142,9 @@ def build_incident(
         hostname, zone, _ = index.get(ip, (None, _zone_of(ip, index), None))
         dets = r["detectors"]
         assert isinstance(dets, list)
-        hosts[ip] = IncidentHost(ip, hostname, zone, status, first, None, tuple(dets))
+        detected = r["detected_at"]
+        assert isinstance(detected, datetime)
+        hosts[ip] = IncidentHost(ip, hostname, zone, status, first, None, tuple(dets), detected)
     if hint is not None:
         for ip, first, source in hint.infected:
             known = hosts.get(ip)
@@ -137,9 +154,10 @@ def build_incident(
                 hostname,
                 zone,
                 "infected",
-                min(first, known.first_seen) if known else first,
+                first,
                 source,
                 known.detectors if known else ("spread_tree",),
+                known.detected_at if known else None,
             )
     if not hosts:
         return None
@@ -149,7 +167,7 @@ def build_incident(
     patient_zero = hosts[pz_ip] if pz_ip else infected[0]
     user = index.get(patient_zero.ip, (None, None, None))[2]
     email, email_uids = _entry_email(store, user, patient_zero.first_seen)
-    timeline = _timeline(store, ordered, email)
+    timeline = _timeline(store, ordered, email, chosen)
     first_seen = min(
         [h.first_seen for h in ordered] + ([email.received] if email and email.received else [])
     )
@@ -179,7 +197,10 @@ def build_incident(
 
 
 def _timeline(
-    store: Store, hosts: Sequence[IncidentHost], email: EntryEmail | None
+    store: Store,
+    hosts: Sequence[IncidentHost],
+    email: EntryEmail | None,
+    detectors: Sequence[str],
 ) -> list[TimelineEntry]:
     """Key moments: the email, each detector's first alert, each zone's first host."""
     entries: list[TimelineEntry] = []
@@ -194,9 +215,12 @@ def _timeline(
             )
         )
     firsts = store.sql(
-        """SELECT detector, arg_min(title, first_seen) AS title, arg_min(entity, first_seen) AS ent,
-                  arg_min(finding_uid, first_seen) AS uid, min(first_seen) AS t, count(*) AS n
-           FROM finding WHERE entity_type = 'host' GROUP BY detector ORDER BY t"""
+        """WITH f AS (SELECT *, coalesce(detected_at, first_seen) AS t FROM finding
+                     WHERE entity_type = 'host' AND list_contains($detectors, detector))
+           SELECT detector, arg_min(title, t) AS title, arg_min(entity, t) AS ent,
+                  arg_min(finding_uid, t) AS uid, min(t) AS t, count(*) AS n
+           FROM f GROUP BY detector ORDER BY t""",
+        {"detectors": list(detectors)},
     ).to_pylist()
     for f in firsts:
         entries.append(

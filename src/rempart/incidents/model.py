@@ -22,6 +22,7 @@ class IncidentHost:
     first_seen: datetime
     infected_by: str | None = None  # ip of the probable source (spread tree), if known
     detectors: tuple[str, ...] = ()
+    detected_at: datetime | None = None  # first alert on this host (None: only inferred)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ class Incident:
     attack: tuple[str, ...] = ()
     confidence: float = 0.0
     finding_uids: tuple[str, ...] = field(default=())
+
+    @property
+    def first_detection(self) -> datetime | None:
+        """Earliest alert on a host of the incident."""
+        times = [h.detected_at for h in self.hosts if h.detected_at is not None]
+        return min(times) if times else None
 
     def hosts_by_zone(self) -> dict[str, list[IncidentHost]]:
         out: dict[str, list[IncidentHost]] = defaultdict(list)
@@ -106,6 +113,7 @@ def _host(d: dict[str, Any]) -> IncidentHost:
         first_seen=datetime.fromisoformat(d["first_seen"]),
         infected_by=d.get("infected_by"),
         detectors=tuple(d.get("detectors", ())),
+        detected_at=_dt(d.get("detected_at")),
     )
 
 

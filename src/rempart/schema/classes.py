@@ -141,6 +141,7 @@ FINDING = pa.schema(
         pa.field("entity_type", pa.string(), nullable=False),  # host / account / email
         pa.field("first_seen", TS, nullable=False),
         pa.field("last_seen", TS, nullable=False),
+        pa.field("detected_at", TS),  # when the evidence crossed the threshold (null: first_seen)
         pa.field("score", pa.float64()),
         pa.field("attack", pa.list_(pa.string())),  # ATT&CK technique ids
         pa.field("evidence_class", pa.string()),  # table the evidence ids point into

@@ -60,8 +60,23 @@ class Store:
             self.con.register("_empty", schema.empty_table())
             self.con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _empty LIMIT 0")
             self.con.unregister("_empty")
+            self._add_missing_columns(name, schema)
         for ddl in _META_DDL:
             self.con.execute(ddl)
+
+    def _add_missing_columns(self, table: str, schema: pa.Schema) -> None:
+        """Additive schema evolution: a workspace made by an older version gains new columns."""
+        have = {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
+        missing = [f for f in schema if f.name not in have]
+        if not missing:
+            return
+        self.con.register("_new", pa.schema(missing).empty_table())
+        types = dict(
+            self.con.execute("SELECT column_name, column_type FROM (DESCRIBE _new)").fetchall()
+        )
+        self.con.unregister("_new")
+        for f in missing:
+            self.con.execute(f'ALTER TABLE {table} ADD COLUMN "{f.name}" {types[f.name]}')
 
     # --- plumbing -------------------------------------------------------------------------
     def __enter__(self) -> Store:

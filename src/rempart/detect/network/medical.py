@@ -144,6 +144,7 @@ class MedicalExposureDetector(Detector):
     NAME: ClassVar[str] = NAME
     VERSION: ClassVar[str] = VERSION
     INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
+    INCIDENT: ClassVar[bool] = False  # a posture report, not attack activity
     ATTACK: ClassVar[tuple[str, ...]] = ATTACK
     DESCRIPTION: ClassVar[str] = "Medical devices reaching the internet or new peers"
 

@@ -1,0 +1,146 @@
+"""`rempart demo`: the Montpellier scenario end to end, with progress and a short summary."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rempart.cli.common import LangOpt, console, lang_of
+from rempart.demo import DemoResult, run_demo
+from rempart.i18n import Lang, add, t
+from rempart.store import Workspace
+from rempart.store.workspace import ENV_WORKSPACE
+
+STAGES = ("twin", "scenario", "ingest", "detect", "incident", "plan", "report")
+
+
+def _minutes(value: float | None, lang: Lang) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.0f} min"
+
+
+def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
+    inc = result.incident
+    truth = result.truth
+    table = Table(title=t("demo_summary", lang), show_header=False)
+    table.add_column()
+    table.add_column()
+    pz = inc.patient_zero if inc else None
+    mark = "✔" if result.patient_zero_ok else "✘"
+    table.add_row(
+        t("patient_zero", lang),
+        f"{mark} {pz.hostname or pz.ip} ({pz.ip}, {pz.zone})" if pz else "—",
+    )
+    table.add_row(
+        t("truth_pz", lang),
+        f"{truth.patient_zero.hostname} ({truth.patient_zero.ip}, {truth.patient_zero.zone})",
+    )
+    table.add_row(
+        t("entry_email", lang),
+        f"« {inc.entry_email.subject} »" if inc and inc.entry_email else "—",
+    )
+    table.add_row(t("phishing_lead", lang), _minutes(result.phishing_lead_minutes, lang))
+    table.add_row(t("detect_delay", lang), _minutes(result.detection_delay_minutes, lang))
+    covered = len(result.truth_ips & result.flagged_ips)
+    extras = len(result.flagged_ips - result.truth_ips)
+    table.add_row(
+        t("infected_flagged", lang),
+        f"{len(result.truth_ips)} / {len(result.flagged_ips)} "
+        f"({t('covered', lang)} {covered}, {t('extras', lang)} {extras})",
+    )
+    chosen = result.response.chosen if result.response else None
+    if chosen is not None:
+        table.add_row(t("plan", lang), chosen.plan.title)
+        table.add_row(
+            t("care_impact", lang),
+            ", ".join(chosen.impact.services_cut) or t("none", lang),
+        )
+        table.add_row(
+            t("vital_cut", lang), ", ".join(chosen.impact.vital_services_cut) or t("none", lang)
+        )
+        table.add_row(
+            t("twin_24h", lang),
+            f"{chosen.estimate.h24.mean:.0f} [{chosen.estimate.h24.low:.0f}–"
+            f"{chosen.estimate.h24.high:.0f}] / {chosen.baseline.h24.mean:.0f}",
+        )
+    table.add_row(t("export", lang), f"{result.export or '—'} {result.export_note}")
+    table.add_row(t("report", lang), str(result.report))
+    table.add_row(t("elapsed", lang), f"{elapsed:.0f} s")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo_cmd(
+        workspace: Annotated[
+            Path | None,
+            typer.Option("--workspace", "-w", help="Workspace (default: ./rempart-demo)."),
+        ] = None,
+        lang: LangOpt = "fr",
+        seed: Annotated[int, typer.Option(help="Seed of the twin and the scenario.")] = 0,
+        machines: Annotated[int, typer.Option(help="Machines in the twin hospital.")] = 6000,
+        rows: Annotated[int, typer.Option(help="Background conn.log rows.")] = 1_000_000,
+        runs: Annotated[int, typer.Option(help="Monte Carlo runs per plan.")] = 100,
+    ) -> None:
+        """Replay CHU Montpellier on the twin: ingest, detect, incident, plan, report."""
+        import os
+
+        lg = lang_of(lang)
+        ws = Workspace.at(workspace or os.environ.get(ENV_WORKSPACE) or "rempart-demo")
+        start = time.monotonic()
+        with console.status(t("stage_twin", lg)) as status:
+
+            def step(name: str) -> None:
+                status.update(t(f"stage_{name}", lg))
+                console.log(t(f"stage_{name}", lg))
+
+            result = run_demo(
+                ws, seed=seed, machines=machines, rows=rows, runs=runs, lang=lg, step=step
+            )
+        summary(result, lg, time.monotonic() - start)
+        if result.incident is None:
+            raise typer.Exit(1)
+
+
+for _k, _fr, _en in (
+    ("stage_twin", "Génération de l'hôpital jumeau…", "Generating the twin hospital…"),
+    (
+        "stage_scenario",
+        "Rejeu du scénario Montpellier (courriels, conn.log)…",
+        "Replaying the Montpellier scenario (mail, conn.log)…",
+    ),
+    ("stage_ingest", "Ingestion des journaux et des courriels…", "Ingesting logs and mail…"),
+    ("stage_detect", "Détection…", "Detecting…"),
+    ("stage_incident", "Construction de l'incident…", "Building the incident…"),
+    (
+        "stage_plan",
+        "Plans de confinement et simulation sur le jumeau…",
+        "Containment plans and twin simulation…",
+    ),
+    ("stage_report", "Rapport HTML…", "HTML report…"),
+    ("demo_summary", "Synthèse de la démonstration", "Demo summary"),
+    ("truth_pz", "Patient zéro (vérité terrain)", "Patient zero (ground truth)"),
+    (
+        "phishing_lead",
+        "Courriel piégé signalé avant l'infection de",
+        "Phishing flagged ahead of the infection by",
+    ),
+    (
+        "detect_delay",
+        "Première alerte réseau après la 1re infection",
+        "First network alert after the first infection",
+    ),
+    ("infected_flagged", "Infectés (réel) / signalés", "Infected (truth) / flagged"),
+    ("vital_cut", "Services vitaux coupés", "Vital services cut"),
+    ("twin_24h", "Infectés à 24 h (plan / sans action)", "Infected at 24 h (plan / no action)"),
+    ("export", "Règles nftables", "nftables rules"),
+    ("report", "Rapport", "Report"),
+    ("elapsed", "Durée", "Elapsed"),
+    ("none", "aucun", "none"),
+):
+    add(_k, _fr, _en)

@@ -1,0 +1,185 @@
+"""`rempart demo`: the Montpellier scenario end to end on the embedded default.
+
+twin hospital → scenario files in real formats → ingest → detect → incident → ranked plans
+with care impact → nftables export (checked with `nft -c` when installed) → HTML report.
+Every stage goes through the same code as production data; the ground truth is only used
+to score the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rempart.contain import Action, RankedPlan
+from rempart.contain.export import write_plan
+from rempart.detect import DETECTORS, DetectContext, DetectorRun, run_detectors
+from rempart.errors import ContainmentError
+from rempart.i18n import Lang
+from rempart.incidents import Incident, build_incident
+from rempart.incidents.spread import spread_hint
+from rempart.model import Hospital, load_hospital
+from rempart.report import ImpactRow, PlanView, ReportData, TruthView, render_html
+from rempart.respond import Response, respond
+from rempart.store import Store, Workspace
+from rempart.store.ingest import IngestReport, ingest_file
+from rempart.twin.hospital import generate_hospital, write_hospital
+from rempart.twin.scenarios.montpellier import GroundTruth, write_montpellier
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    hospital: Hospital
+    truth: GroundTruth
+    ingest: IngestReport
+    detectors: tuple[DetectorRun, ...]
+    incident: Incident | None
+    response: Response | None
+    export: Path | None
+    export_note: str
+    report: Path
+
+    @property
+    def truth_ips(self) -> set[str]:
+        return {h.ip for h in self.truth.infected}
+
+    @property
+    def flagged_ips(self) -> set[str]:
+        return {h.ip for h in self.incident.hosts} if self.incident else set()
+
+    @property
+    def patient_zero_ok(self) -> bool:
+        pz = self.incident.patient_zero if self.incident else None
+        return pz is not None and pz.ip == self.truth.patient_zero.ip
+
+    @property
+    def detection_delay_minutes(self) -> float | None:
+        """First alert on a host, in minutes after the first infection (ground truth)."""
+        first = self.incident.first_detection if self.incident else None
+        if first is None:
+            return None
+        first_infection = min(h.infected_at for h in self.truth.infected)
+        return (first - first_infection).total_seconds() / 60
+
+    @property
+    def phishing_lead_minutes(self) -> float | None:
+        """How long before the first infection the entry email was flagged (its arrival)."""
+        email = self.incident.entry_email if self.incident else None
+        if email is None or email.received is None:
+            return None
+        first_infection = min(h.infected_at for h in self.truth.infected)
+        return (first_infection - email.received).total_seconds() / 60
+
+
+def _action_line(action: Action, lang: Lang) -> str:
+    text = action.describe(lang)
+    blocks = "bloque" if lang == "fr" else "blocks"
+    keeps = "garde" if lang == "fr" else "keeps"
+    return f"{text.title} — {blocks} {text.blocks} ; {keeps} {text.keeps}"
+
+
+def _plan_view(r: RankedPlan, export: Path | None, lang: Lang) -> PlanView:
+    impacts = tuple(
+        ImpactRow(
+            service=i.service_name,
+            dependency=f"{i.dependency_kind.value} {i.dependency_ref} ({i.why_text(lang)})",
+            vital=i.vital,
+            procedure=i.degraded_procedure or "",
+        )
+        for i in r.impact.cuts
+    )
+    est = r.estimate
+    if lang == "fr":
+        what_if = (
+            f"Jumeau numérique : {est.h24.mean:.0f} machines infectées à 24 h "
+            f"[{est.h24.low:.0f}–{est.h24.high:.0f}] contre {r.baseline.h24.mean:.0f} sans action "
+            f"({r.saved_24h:.0f} machines épargnées)."
+        )
+    else:
+        what_if = (
+            f"Digital twin: {est.h24.mean:.0f} machines infected at 24 h "
+            f"[{est.h24.low:.0f}–{est.h24.high:.0f}] against {r.baseline.h24.mean:.0f} with no "
+            f"action ({r.saved_24h:.0f} machines saved)."
+        )
+    return PlanView(
+        title=r.plan.title,
+        rationale=r.plan.rationale,
+        actions=tuple(_action_line(a, lang) for a in r.plan.actions),
+        impacts=impacts,
+        what_if=what_if,
+        export=str(export) if export else None,
+    )
+
+
+def run_demo(
+    workspace: Workspace,
+    *,
+    seed: int = 0,
+    machines: int = 6000,
+    rows: int = 1_000_000,
+    runs: int = 100,
+    lang: Lang = "fr",
+    step: Step | None = None,
+) -> DemoResult:
+    """Run the whole scenario; `step(name)` is called as each stage starts."""
+    say = step or (lambda _name: None)
+    say("twin")
+    hospital = generate_hospital(machines=machines, seed=seed)
+    write_hospital(hospital, workspace.root)
+    hospital = load_hospital(workspace.hospital_path)  # what a user would have
+    say("scenario")
+    files = write_montpellier(hospital, workspace.folder("twin"), seed=seed, rows=rows)
+    say("ingest")
+    report = IngestReport()
+    with Store(workspace.db_path) as store:
+        for path in (files.mailbox, files.conn_log):
+            report.files.append(ingest_file(store, path))
+        say("detect")
+        runs_ = tuple(run_detectors(DetectContext(store, hospital), list(DETECTORS.names())))
+        say("incident")
+        incident = build_incident(store, hospital, spread=spread_hint)
+        response = None
+        export: Path | None = None
+        note = ""
+        if incident is not None:
+            incident.save(workspace.folder("incidents"))
+            say("plan")
+            response = respond(incident, hospital, store, runs=runs, seed=seed)
+            chosen = response.chosen
+            if chosen is not None:
+                export = workspace.folder("exports") / f"{incident.id}-{chosen.plan.id}.nft"
+                try:
+                    rules, _rollback = write_plan(chosen.plan, hospital, "nftables", export)
+                    check = rules.validation
+                    note = "" if check is None else f"{check.tool}: {'OK' if check.ok else 'KO'}"
+                    note += f" {check.message}".rstrip() if check else ""
+                except ContainmentError as exc:
+                    note = str(exc)
+                    export = None
+    say("report")
+    truth = files.ground_truth
+    out = workspace.folder("reports") / f"montpellier-{lang}.html"
+    if incident is None:
+        return DemoResult(hospital, truth, report, runs_, None, response, export, note, out)
+    chosen_uid = response.chosen.plan.id if response and response.chosen else None
+    data = ReportData(
+        hospital_name=hospital.hospital.name,
+        incident=incident,
+        generated=datetime.now(UTC),
+        plans=tuple(
+            _plan_view(r, export if r.plan.id == chosen_uid else None, lang)
+            for r in (response.ranked[:3] if response else ())
+        ),
+        truth=TruthView(
+            truth.patient_zero.ip,
+            tuple((h.ip, h.zone, h.infected_at) for h in truth.infected),
+        ),
+        ingest=tuple((c, n, r, j) for c, (n, r, j) in sorted(report.by_class().items())),
+        detectors=runs_,
+    )
+    out.write_text(render_html(data, lang), encoding="utf-8")
+    return DemoResult(hospital, truth, report, runs_, incident, response, export, note, out)

@@ -1,0 +1,168 @@
+"""From an incident to a ranked, exported response: the glue between detect and contain.
+
+`situation_from_incident` turns the incident (and the entry email's artefacts in the store)
+into the planner's `Situation`; `twin_what_if` estimates a plan with the twin's spread engine
+from the infected hosts observed; `respond` proposes, ranks and picks the plan to export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from rempart.contain import (
+    NO_ACTION,
+    HostRef,
+    Interval,
+    Plan,
+    RankedPlan,
+    Situation,
+    WhatIfEstimate,
+    candidate_plans,
+    plan_to_controls_spec,
+    rank_plans,
+)
+from rempart.incidents import Incident
+from rempart.model import Hospital
+from rempart.store import Store
+from rempart.twin.spread import Controls, SpreadNetwork, SpreadParams, SpreadResult, simulate
+
+HORIZONS = (60.0, 360.0, 1440.0)
+
+
+def _domain(address_or_url: str) -> str | None:
+    if "://" in address_or_url:
+        host = urlsplit(address_or_url).hostname
+        return host.lower() if host else None
+    _, _, domain = address_or_url.rpartition("@")
+    return domain.lower() or None
+
+
+def situation_from_incident(incident: Incident, store: Store | None = None) -> Situation:
+    """Infected/suspected hosts and zones, plus the entry email's sender, links and campaign."""
+    infected = tuple(
+        HostRef(ip=h.ip, hostname=h.hostname, zone=h.zone)
+        for h in incident.hosts
+        if h.status == "infected"
+    )
+    suspected = tuple(
+        HostRef(ip=h.ip, hostname=h.hostname, zone=h.zone)
+        for h in incident.hosts
+        if h.status != "infected"
+    )
+    senders: list[str] = []
+    urls: list[str] = []
+    message_ids: list[str] = []
+    email = incident.entry_email
+    if email is not None:
+        if email.sender:
+            senders.append(email.sender)
+        if email.message_id:
+            message_ids.append(email.message_id)
+        if store is not None and email.message_id:
+            rows = store.sql(
+                "SELECT reply_to, return_path, urls FROM email WHERE message_id = $mid",
+                {"mid": email.message_id},
+            ).to_pylist()
+            for r in rows:
+                senders.extend(a for a in (r["reply_to"], r["return_path"]) if a)
+                urls.extend(r["urls"] or [])
+    domains = [d for d in (_domain(x) for x in [*senders, *urls]) if d]
+    return Situation(
+        observed_at=incident.last_seen.astimezone(UTC),
+        incident_id=incident.id,
+        infected=infected,
+        suspected=suspected,
+        affected_zones=incident.affected_zones,
+        senders=tuple(dict.fromkeys(senders)),
+        domains=tuple(dict.fromkeys(domains)),
+        urls=tuple(dict.fromkeys(urls)),
+        campaign_message_ids=tuple(message_ids),
+    )
+
+
+def controls_for(plan: Plan, hospital: Hospital, at_minute: float) -> Controls:
+    """The twin's controls for the network side of `plan`, applied from `at_minute`."""
+    spec = plan_to_controls_spec(plan, hospital)
+    return Controls(
+        isolated_zones=spec.isolated_zones,
+        blocked=spec.blocked,
+        quarantined_hosts=spec.quarantined_hosts,
+        egress_cut=spec.egress_cut,
+        applied_at_minute=at_minute,
+    )
+
+
+def _interval(result: SpreadResult, minute: float) -> Interval:
+    h = result.horizon(minute)
+    low, high = min(h.p05, h.mean), max(h.p95, h.mean)
+    return Interval(mean=h.mean, low=low, high=high)
+
+
+def twin_what_if(
+    hospital: Hospital,
+    infected: tuple[str, ...],
+    *,
+    params: SpreadParams | None = None,
+    runs: int = 200,
+    seed: int = 0,
+    at_minute: float = 0.0,
+) -> Callable[[Plan], WhatIfEstimate]:
+    """A what-if engine: Monte Carlo from the `infected` hosts, the plan applied at a minute."""
+    net = SpreadNetwork(hospital, params or SpreadParams())
+
+    def estimate(plan: Plan) -> WhatIfEstimate:
+        controls = (
+            Controls(applied_at_minute=np.inf)
+            if plan is NO_ACTION
+            else controls_for(plan, hospital, at_minute)
+        )
+        result = simulate(
+            net, None, infected, controls, HORIZONS, runs=runs, seed=seed, trajectory=False
+        )
+        return WhatIfEstimate(
+            h1=_interval(result, 60.0),
+            h6=_interval(result, 360.0),
+            h24=_interval(result, 1440.0),
+            hosts=result.hosts,
+            runs=runs,
+        )
+
+    return estimate
+
+
+@dataclass(frozen=True)
+class Response:
+    situation: Situation
+    ranked: tuple[RankedPlan, ...]
+
+    @property
+    def chosen(self) -> RankedPlan | None:
+        """The best plan that cuts no vital care dependency without confirmation."""
+        return next((r for r in self.ranked if not r.refused), None)
+
+
+def respond(
+    incident: Incident,
+    hospital: Hospital,
+    store: Store | None = None,
+    *,
+    params: SpreadParams | None = None,
+    runs: int = 200,
+    seed: int = 0,
+    now: datetime | None = None,
+) -> Response:
+    """Propose plans for the incident and rank them by machines saved against care cut."""
+    situation = situation_from_incident(incident, store)
+    if now is not None:
+        situation = situation.model_copy(update={"observed_at": now})
+    plans = candidate_plans(hospital, situation)
+    infected = tuple(h.ip for h in situation.infected) or tuple(h.ip for h in situation.suspected)
+    if not plans or not infected:
+        return Response(situation, ())
+    what_if = twin_what_if(hospital, infected, params=params, runs=runs, seed=seed)
+    return Response(situation, tuple(rank_plans(plans, what_if, hospital)))
