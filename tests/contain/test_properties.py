@@ -53,6 +53,7 @@ actions: st.SearchStrategy[Action] = st.one_of(
         zones=_sub(ZONES, 1),
         keep_assets=_sub(ASSETS),
         keep_partners=_sub(PARTNERS),
+        keep_zones=_sub(ZONES),
         reason=st.just("r"),
     ),
     st.builds(
