@@ -71,6 +71,7 @@ def test_plan_exports_the_chosen_plan_with_its_rollback(
     assert (tmp_path / "out" / "plan.rollback.nft").exists()
     tool = "nft -c" if tool_path("nft") else "parser"
     assert f"({tool})" in out
+    assert "1 action(s) hors pare-feu" in out  # the sender block (the indicator is an IP)
     code, out, _ = _plan(
         workspace, "--situation", str(situation), "--export", "nftables", "--out", str(out_file)
     )

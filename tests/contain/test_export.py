@@ -147,14 +147,15 @@ def test_write_backs_up_writes_on_change_and_validates(hospital: Hospital, tmp_p
     )
     out = tmp_path / "rules.nft"
     out.write_text("# the hospital's previous rules\n", encoding="utf-8")
-    rules, rollback = write_plan(plan, hospital, "nftables", out, validate=ok)
+    rules, rollback, rendered = write_plan(plan, hospital, "nftables", out, validate=ok)
+    assert (rendered.omitted_rules, rendered.other_actions) == (0, 0)
     assert rules.changed
     assert rules.backup == backup_path(out)
     assert backup_path(out).read_text() == "# the hospital's previous rules\n"
     assert rollback.path == rollback_path(out) == tmp_path / "rules.rollback.nft"
     assert rollback.backup is None
     assert calls == [out, rollback_path(out)]
-    again, _ = write_plan(plan, hospital, "nftables", out, validate=ok)
+    again, _, _ = write_plan(plan, hospital, "nftables", out, validate=ok)
     assert not again.changed  # same content: nothing written, nothing validated
     assert len(calls) == 2
 

@@ -66,6 +66,16 @@ for _key, _fr, _en in (
     ("written", "écrit : {path} ({tool})", "written: {path} ({tool})"),
     ("unchanged", "inchangé : {path}", "unchanged: {path}"),
     ("to_review", "{n} flux à examiner avant la coupure", "{n} flow(s) to review before the cut"),
+    (
+        "omitted",
+        "{n} règle(s) d'une autre famille d'adresses : exporter aussi ip6tables",
+        "{n} rule(s) of another address family: export ip6tables too",
+    ),
+    (
+        "other_actions",
+        "{n} action(s) hors pare-feu (messagerie, comptes, indicateurs) : voir l'export json",
+        "{n} action(s) outside the firewall (mail, accounts, indicators): see the json export",
+    ),
 ):
     add(f"plan.{_key}", _fr, _en)
 
@@ -201,8 +211,13 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("--export needs --out FILE")
         if chosen is None:
             raise ConfigError("no plan to export")
-        for res in write_plan(chosen, hospital, export, out):
+        *results, rendered = write_plan(chosen, hospital, export, out)
+        for res in results:
             if res.changed and res.validation is not None:
                 console.print(_t("written", lg, path=res.path, tool=res.validation.tool))
             else:
                 console.print(_t("unchanged", lg, path=res.path))
+        if rendered.omitted_rules:
+            console.print(_t("omitted", lg, n=rendered.omitted_rules))
+        if rendered.other_actions:
+            console.print(_t("other_actions", lg, n=rendered.other_actions))
