@@ -176,3 +176,34 @@ def test_failed_validation_restores_the_previous_file(tmp_path: Path) -> None:
         write_validated(fresh, "new rules\n", failing)
     assert not fresh.exists()  # no previous file: the bad one is removed
     assert not list(tmp_path.glob("*.rempart-tmp"))
+
+
+def test_ipv6_zones_and_partners_go_to_ip6_rules(hospital: Hospital, situation: Situation) -> None:
+    data = hospital.model_dump()
+    data["hospital"]["internal_ranges"] = ("10.0.0.0/8", "fd00::/8")
+    data["zones"] = (
+        {**data["zones"][0], "cidrs": ("10.1.0.0/16", "fd00:a::/64")},
+        *data["zones"][1:],
+    )
+    data["partners"] = (
+        {**data["partners"][0], "addresses": ("198.51.100.10/32", "2001:db8:10::/48")},
+        *data["partners"][1:],
+    )
+    h = Hospital.model_validate(data)
+    plan = _full(h, situation)
+    rules = compile_plan(plan, h)
+    v6 = rules.family(6)
+    assert any(r.comment == "isolate bat-a out" for r in v6)
+    assert any("2001:db8:10::/48" in r.dst for r in v6 if r.comment == "egress keep labo")
+    assert render_plan(plan, h, "iptables").omitted_rules == len(v6)
+    nft = render_plan(plan, h, "nftables").text
+    assert "ip6 saddr { fd00:a::/64 } ip6 daddr != { fd00:a::/64 } drop" in nft
+    if NFT is not None:
+        assert NftablesExporter().validate_text(nft).ok
+    ip6 = make_exporter("ip6tables")
+    text = ip6.render(rules)
+    assert ip6.parse(text) == v6
+    if tool_path("ip6tables-restore") is not None:
+        result = ip6.validate_text(text)
+        assert result.ok, result.message
+        assert result.tool == "ip6tables-restore --test"
