@@ -17,7 +17,9 @@ from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.contain import (
     CareImpact,
     CutEgressExcept,
+    Interval,
     Plan,
+    RankedPlan,
     apply_confirmations,
     candidate_plans,
     load_situation,
@@ -34,6 +36,12 @@ from rempart.store import Store, Workspace
 for _key, _fr, _en in (
     ("plans_title", "Plans de confinement", "Containment plans"),
     ("plan", "plan", "plan"),
+    ("ranked_title", "Plans classés (jumeau numérique)", "Ranked plans (digital twin)"),
+    ("rank", "rang", "rank"),
+    ("h1", "infectés 1 h", "infected 1 h"),
+    ("h6", "infectés 6 h", "infected 6 h"),
+    ("h24", "infectés 24 h", "infected 24 h"),
+    ("saved", "machines sauvées", "machines saved"),
     ("actions", "actions", "actions"),
     ("services_hit", "services touchés", "services hit"),
     ("vital_cuts", "coupures vitales", "vital cuts"),
@@ -109,6 +117,35 @@ def plans_table(rows: list[tuple[Plan, CareImpact]], lang: Lang) -> Table:
             "\n".join(a.describe(lang).title for a in plan.actions),
             ", ".join(impact.services_cut) or "—",
             f"{len(vital)}" + (f" ({len(missing)} !)" if missing else ""),
+            verdict,
+        )
+    return table
+
+
+def ranked_table(ranked: list[RankedPlan], lang: Lang) -> Table:
+    """The plans ranked with the twin: infected at 1 h / 6 h / 24 h, saved, care cut."""
+    table = Table(title=_t("ranked_title", lang))
+    for col in ("rank", "plan", "h1", "h6", "h24", "saved", "services_hit", "verdict"):
+        table.add_column(_t(col, lang), justify="right" if col in ("rank", "saved") else "left")
+
+    def iv(x: Interval) -> str:
+        return f"{x.mean:.0f} [{x.low:.0f}-{x.high:.0f}]"
+
+    for r in ranked:
+        if r.refused:
+            verdict = f"[red]{_t('refused', lang)}[/]"
+        elif r.impact.vital_cuts:
+            verdict = f"[yellow]{_t('confirmed', lang)}[/]"
+        else:
+            verdict = f"[green]{_t('ok', lang)}[/]"
+        table.add_row(
+            str(r.rank),
+            f"{r.plan.id}\n{plan_label(r.plan, lang)}",
+            iv(r.estimate.h1),
+            iv(r.estimate.h6),
+            iv(r.estimate.h24),
+            f"{r.saved_24h:.0f}",
+            ", ".join(r.impact.services_cut) or "—",
             verdict,
         )
     return table
