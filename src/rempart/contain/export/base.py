@@ -96,8 +96,7 @@ def tool_path(name: str) -> str | None:
 class TextExporter(Exporter):
     """Line-oriented firewall languages: tokens per target, one line per rule."""
 
-    FAMILY_TOKENS: ClassVar[dict[int, str]]
-    VERDICT_TOKENS: ClassVar[dict[str, str]]
+    VERDICT_TOKENS: ClassVar[dict[str, str]]  # "accept"/"drop" in the target's words
     COMMENT_PREFIX: ClassVar[str] = "# "
 
     def header_lines(self, rules: RuleSet) -> list[str]:

@@ -28,7 +28,6 @@ class IptablesExporter(TextExporter):
     DESCRIPTION = "iptables-restore file (IPv4), load with --noflush"
     FAMILY: ClassVar[Family] = 4
     TOOL: ClassVar[str] = "iptables-restore"
-    FAMILY_TOKENS: ClassVar[dict[int, str]] = {4: "", 6: ""}
     VERDICT_TOKENS: ClassVar[dict[str, str]] = {"accept": "ACCEPT", "drop": "DROP"}
     PARENT: ClassVar[str] = "FORWARD"
 
