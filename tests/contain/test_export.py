@@ -27,15 +27,14 @@ from rempart.contain.export import (
     write_plan,
     write_validated,
 )
-from rempart.contain.export.base import tool_path
 from rempart.errors import VitalCutRefused
 from rempart.model import Hospital
 
+from .tools import REASON, tool_usable
+
 GOLDEN = Path(__file__).parent / "golden"
-NFT = tool_path("nft")
-IPT = tool_path("iptables-restore")
-needs_nft = pytest.mark.skipif(NFT is None, reason="nft not installed (apt-get install nftables)")
-needs_ipt = pytest.mark.skipif(IPT is None, reason="iptables-restore not installed")
+needs_nft = pytest.mark.skipif(not tool_usable("nftables"), reason=REASON)
+needs_ipt = pytest.mark.skipif(not tool_usable("iptables"), reason=REASON)
 
 
 def _full(hospital: Hospital, situation: Situation) -> Plan:
@@ -198,12 +197,37 @@ def test_ipv6_zones_and_partners_go_to_ip6_rules(hospital: Hospital, situation: 
     assert render_plan(plan, h, "iptables").omitted_rules == len(v6)
     nft = render_plan(plan, h, "nftables").text
     assert "ip6 saddr { fd00:a::/64 } ip6 daddr != { fd00:a::/64 } drop" in nft
-    if NFT is not None:
+    if tool_usable("nftables"):
         assert NftablesExporter().validate_text(nft).ok
     ip6 = make_exporter("ip6tables")
     text = ip6.render(rules)
     assert ip6.parse(text) == v6
-    if tool_path("ip6tables-restore") is not None:
+    if tool_usable("ip6tables"):
         result = ip6.validate_text(text)
         assert result.ok, result.message
         assert result.tool == "ip6tables-restore --test"
+
+
+def test_a_checker_refused_for_privileges_falls_back_to_the_parser(
+    hospital: Hospital, situation: Situation, tmp_path: Path
+) -> None:
+    fake = tmp_path / "nft"
+    fake.write_text(
+        "#!/bin/sh\necho 'netlink: Error: cache initialization failed: "
+        "Operation not permitted' >&2\nexit 1\n"
+    )
+    fake.chmod(0o755)
+    ex = NftablesExporter()
+    good = tmp_path / "good.nft"
+    good.write_text(ex.render(compile_plan(_full(hospital, situation), hospital)))
+    result = ex.tool_check([str(fake), "-c", "-f", str(good)], "nft -c", good)
+    assert result == Validation(True, "parser (nft -c: needs root)", "")
+    bad = tmp_path / "bad.nft"
+    bad.write_text("flush ruleset\n")
+    assert not ex.tool_check([str(fake)], "nft -c", bad).ok
+    other = tmp_path / "fails"
+    other.write_text("#!/bin/sh\necho 'syntax error' >&2\nexit 1\n")
+    other.chmod(0o755)
+    assert ex.tool_check([str(other)], "nft -c", good) == Validation(
+        False, "nft -c", "syntax error"
+    )

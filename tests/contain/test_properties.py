@@ -34,11 +34,11 @@ from rempart.contain import (
     load_situation,
 )
 from rempart.contain.export import EXPORTERS, Rule, compile_plan, make_exporter, render_plan
-from rempart.contain.export.base import tool_path
 from rempart.errors import ConfigError, VitalCutRefused
 from rempart.model import DependencyKind, Hospital
 
 from .conftest import SMALL, T0
+from .tools import REASON, tool_usable
 
 H = Hospital.model_validate(SMALL)
 ZONES = [z.id for z in H.zones]
@@ -182,12 +182,10 @@ def test_every_export_round_trips_through_its_parser(plan: Plan) -> None:
         assert exporter.parse(exporter.render_rollback(rules)) == (), name
 
 
-TOOLS = [
-    n for n, tool in (("nftables", "nft"), ("iptables", "iptables-restore")) if tool_path(tool)
-]
+TOOLS = [n for n in ("nftables", "iptables", "ip6tables") if tool_usable(n)]
 
 
-@pytest.mark.skipif(not TOOLS, reason="neither nft nor iptables-restore is installed")
+@pytest.mark.skipif(not TOOLS, reason=REASON)
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans)
 def test_every_export_passes_the_real_validator(plan: Plan) -> None:
