@@ -17,13 +17,13 @@ from rempart.contain import (
     review_egress,
 )
 from rempart.contain.export import Rule, compile_plan, render_plan
-from rempart.contain.export.base import tool_path
 from rempart.contain.export.nftables import NftablesExporter
 from rempart.model import Hospital
 from rempart.schema import NETWORK_FLOW
 from rempart.store import Store
 
 from .conftest import SMALL, T0
+from .tools import tool_usable
 
 CAHORS: dict[str, object] = {
     **SMALL,
@@ -181,5 +181,5 @@ def test_cahors_egress_plan_keeps_labs_treasury_and_hds_and_cuts_the_rest(
     assert "egress keep labo" in text
     assert "egress keep hds" in text
     assert "vendeur" not in text
-    if tool_path("nft") is not None:
+    if tool_usable("nftables"):
         assert NftablesExporter().validate_text(text).ok

@@ -27,15 +27,14 @@ from rempart.contain.export import (
     write_plan,
     write_validated,
 )
-from rempart.contain.export.base import tool_path
 from rempart.errors import VitalCutRefused
 from rempart.model import Hospital
 
+from .tools import REASON, tool_usable
+
 GOLDEN = Path(__file__).parent / "golden"
-NFT = tool_path("nft")
-IPT = tool_path("iptables-restore")
-needs_nft = pytest.mark.skipif(NFT is None, reason="nft not installed (apt-get install nftables)")
-needs_ipt = pytest.mark.skipif(IPT is None, reason="iptables-restore not installed")
+needs_nft = pytest.mark.skipif(not tool_usable("nftables"), reason=REASON)
+needs_ipt = pytest.mark.skipif(not tool_usable("iptables"), reason=REASON)
 
 
 def _full(hospital: Hospital, situation: Situation) -> Plan:
@@ -147,14 +146,15 @@ def test_write_backs_up_writes_on_change_and_validates(hospital: Hospital, tmp_p
     )
     out = tmp_path / "rules.nft"
     out.write_text("# the hospital's previous rules\n", encoding="utf-8")
-    rules, rollback = write_plan(plan, hospital, "nftables", out, validate=ok)
+    rules, rollback, rendered = write_plan(plan, hospital, "nftables", out, validate=ok)
+    assert (rendered.omitted_rules, rendered.other_actions) == (0, 0)
     assert rules.changed
     assert rules.backup == backup_path(out)
     assert backup_path(out).read_text() == "# the hospital's previous rules\n"
     assert rollback.path == rollback_path(out) == tmp_path / "rules.rollback.nft"
     assert rollback.backup is None
     assert calls == [out, rollback_path(out)]
-    again, _ = write_plan(plan, hospital, "nftables", out, validate=ok)
+    again, _, _ = write_plan(plan, hospital, "nftables", out, validate=ok)
     assert not again.changed  # same content: nothing written, nothing validated
     assert len(calls) == 2
 
@@ -175,3 +175,59 @@ def test_failed_validation_restores_the_previous_file(tmp_path: Path) -> None:
         write_validated(fresh, "new rules\n", failing)
     assert not fresh.exists()  # no previous file: the bad one is removed
     assert not list(tmp_path.glob("*.rempart-tmp"))
+
+
+def test_ipv6_zones_and_partners_go_to_ip6_rules(hospital: Hospital, situation: Situation) -> None:
+    data = hospital.model_dump()
+    data["hospital"]["internal_ranges"] = ("10.0.0.0/8", "fd00::/8")
+    data["zones"] = (
+        {**data["zones"][0], "cidrs": ("10.1.0.0/16", "fd00:a::/64")},
+        *data["zones"][1:],
+    )
+    data["partners"] = (
+        {**data["partners"][0], "addresses": ("198.51.100.10/32", "2001:db8:10::/48")},
+        *data["partners"][1:],
+    )
+    h = Hospital.model_validate(data)
+    plan = _full(h, situation)
+    rules = compile_plan(plan, h)
+    v6 = rules.family(6)
+    assert any(r.comment == "isolate bat-a out" for r in v6)
+    assert any("2001:db8:10::/48" in r.dst for r in v6 if r.comment == "egress keep labo")
+    assert render_plan(plan, h, "iptables").omitted_rules == len(v6)
+    nft = render_plan(plan, h, "nftables").text
+    assert "ip6 saddr { fd00:a::/64 } ip6 daddr != { fd00:a::/64 } drop" in nft
+    if tool_usable("nftables"):
+        assert NftablesExporter().validate_text(nft).ok
+    ip6 = make_exporter("ip6tables")
+    text = ip6.render(rules)
+    assert ip6.parse(text) == v6
+    if tool_usable("ip6tables"):
+        result = ip6.validate_text(text)
+        assert result.ok, result.message
+        assert result.tool == "ip6tables-restore --test"
+
+
+def test_a_checker_refused_for_privileges_falls_back_to_the_parser(
+    hospital: Hospital, situation: Situation, tmp_path: Path
+) -> None:
+    fake = tmp_path / "nft"
+    fake.write_text(
+        "#!/bin/sh\necho 'netlink: Error: cache initialization failed: "
+        "Operation not permitted' >&2\nexit 1\n"
+    )
+    fake.chmod(0o755)
+    ex = NftablesExporter()
+    good = tmp_path / "good.nft"
+    good.write_text(ex.render(compile_plan(_full(hospital, situation), hospital)))
+    result = ex.tool_check([str(fake), "-c", "-f", str(good)], "nft -c", good)
+    assert result == Validation(True, "parser (nft -c: needs root)", "")
+    bad = tmp_path / "bad.nft"
+    bad.write_text("flush ruleset\n")
+    assert not ex.tool_check([str(fake)], "nft -c", bad).ok
+    other = tmp_path / "fails"
+    other.write_text("#!/bin/sh\necho 'syntax error' >&2\nexit 1\n")
+    other.chmod(0o755)
+    assert ex.tool_check([str(other)], "nft -c", good) == Validation(
+        False, "nft -c", "syntax error"
+    )

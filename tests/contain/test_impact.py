@@ -16,10 +16,12 @@ from rempart.contain import (
     check_plan,
     confirm_vital,
 )
+from rempart.contain.export import compile_plan
 from rempart.errors import ContainmentError, VitalCutRefused
 from rempart.model import Hospital
 
 from .conftest import T0
+from .test_allowlist import _first_match
 
 
 def _plan(*actions: object) -> Plan:
@@ -133,3 +135,28 @@ def test_confirming_something_not_cut_is_an_error(hospital: Hospital) -> None:
         apply_confirmations([plan], hospital, [("paie", "x")], "x")
     (done,) = apply_confirmations([plan], hospital, [("dpi01", "DPI de secours")], "x")
     assert done.confirmations[0].target == "dpi01"
+
+
+def test_kept_zone_stays_linked_except_lateral_protocols(hospital: Hospital) -> None:
+    data = hospital.model_dump()
+    data["services"] = [
+        *data["services"],
+        {
+            "id": "rea",
+            "name": "Réanimation",
+            "vital": True,
+            "zones": ["bat-a"],
+            "depends_on": [{"kind": "zone", "ref": "biomed"}],
+        },
+    ]
+    h = Hospital.model_validate(data)
+    strict = _plan(IsolateZones(zones=("bat-a",), reason="r"))
+    assert _cuts(strict, h)["rea:biomed"] == (Level.CUT, True)
+    kept = _plan(IsolateZones(zones=("bat-a",), keep_zones=("biomed",), reason="r"))
+    assert _cuts(kept, h)["rea:biomed"] == (Level.DEGRADED, True)
+    rules = compile_plan(kept, h).rules
+    assert _first_match(rules, "10.1.0.5", "10.30.0.5", 443) == "accept"
+    assert _first_match(rules, "10.30.0.5", "10.1.0.5", 443) == "accept"
+    assert _first_match(rules, "10.1.0.5", "10.30.0.5", 445) == "drop"  # no SMB worm path
+    assert _first_match(rules, "10.1.0.5", "10.2.0.5", 443) == "drop"  # still isolated
+    assert _first_match(rules, "10.2.0.5", "10.30.0.5", 445) == "accept"  # not concerned

@@ -9,6 +9,8 @@ confirmed.
 from __future__ import annotations
 
 import ipaddress
+import json
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,15 +27,18 @@ from rempart.contain import (
     IsolateZones,
     Plan,
     QuarantineHosts,
+    Situation,
+    candidate_plans,
     care_impact,
     check_plan,
+    load_situation,
 )
 from rempart.contain.export import EXPORTERS, Rule, compile_plan, make_exporter, render_plan
-from rempart.contain.export.base import tool_path
-from rempart.errors import VitalCutRefused
+from rempart.errors import ConfigError, VitalCutRefused
 from rempart.model import DependencyKind, Hospital
 
 from .conftest import SMALL, T0
+from .tools import REASON, tool_usable
 
 H = Hospital.model_validate(SMALL)
 ZONES = [z.id for z in H.zones]
@@ -53,6 +58,7 @@ actions: st.SearchStrategy[Action] = st.one_of(
         zones=_sub(ZONES, 1),
         keep_assets=_sub(ASSETS),
         keep_partners=_sub(PARTNERS),
+        keep_zones=_sub(ZONES),
         reason=st.just("r"),
     ),
     st.builds(
@@ -176,12 +182,10 @@ def test_every_export_round_trips_through_its_parser(plan: Plan) -> None:
         assert exporter.parse(exporter.render_rollback(rules)) == (), name
 
 
-TOOLS = [
-    n for n, tool in (("nftables", "nft"), ("iptables", "iptables-restore")) if tool_path(tool)
-]
+TOOLS = [n for n in ("nftables", "iptables", "ip6tables") if tool_usable(n)]
 
 
-@pytest.mark.skipif(not TOOLS, reason="neither nft nor iptables-restore is installed")
+@pytest.mark.skipif(not TOOLS, reason=REASON)
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans)
 def test_every_export_passes_the_real_validator(plan: Plan) -> None:
@@ -192,3 +196,46 @@ def test_every_export_passes_the_real_validator(plan: Plan) -> None:
             result = exporter.validate_text(text)
             assert result.ok, (name, result.message, text)
             assert result.tool != "parser"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+situation_like = st.fixed_dictionaries(
+    {"observed_at": st.sampled_from(["2019-03-11T09:40:00Z", "hier", 12])},
+    optional={
+        "infected": st.lists(
+            st.fixed_dictionaries({"ip": st.sampled_from(["10.1.0.1", "x", "::1"])})
+        ),
+        "senders": st.lists(st.text(max_size=10)),
+        "indicators": json_values,
+        "bogus": json_values,
+    },
+)
+
+
+def _load_or_error(path: Path) -> Situation | ConfigError:
+    try:
+        return load_situation(path)
+    except ConfigError as exc:
+        return exc
+
+
+@settings(max_examples=80, deadline=None)
+@given(doc=st.one_of(json_values, situation_like), raw=st.binary(max_size=40))
+def test_situation_loading_fails_only_with_a_located_config_error(
+    doc: object, raw: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("sit")
+    for i, payload in enumerate((json.dumps(doc).encode(), raw)):
+        path = folder / f"s{i}.json"
+        path.write_bytes(payload)
+        result = _load_or_error(path)  # anything else raised fails the test
+        if isinstance(result, ConfigError):
+            assert str(path) in str(result)
+        else:
+            candidate_plans(H, result)  # any valid situation gives plans without error

@@ -102,3 +102,18 @@ def test_controls_spec_is_plain_data(hospital: Hospital) -> None:
     d = spec.to_dict()
     assert d["blocked"][0] == list(spec.blocked[0])
     assert d["quarantined_hosts"] == []
+
+
+def test_ranked_table_renders_in_both_languages(hospital: Hospital, situation: Situation) -> None:
+    from rich.console import Console
+
+    from rempart.cli.plan import ranked_table
+
+    HOSPITAL[:] = [hospital]
+    ranked = rank_plans(candidate_plans(hospital, situation), FakeTwin(), hospital)
+    for lang, words in (("fr", "machines sauvées"), ("en", "machines saved")):
+        console = Console(width=200, record=True)
+        console.print(ranked_table(ranked, lang))  # type: ignore[arg-type]
+        text = console.export_text()
+        assert words in text
+        assert "55 [44-66]" in text  # block-lateral at 24 h, with its interval

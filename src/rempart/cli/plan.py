@@ -17,7 +17,9 @@ from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.contain import (
     CareImpact,
     CutEgressExcept,
+    Interval,
     Plan,
+    RankedPlan,
     apply_confirmations,
     candidate_plans,
     load_situation,
@@ -34,6 +36,12 @@ from rempart.store import Store, Workspace
 for _key, _fr, _en in (
     ("plans_title", "Plans de confinement", "Containment plans"),
     ("plan", "plan", "plan"),
+    ("ranked_title", "Plans classés (jumeau numérique)", "Ranked plans (digital twin)"),
+    ("rank", "rang", "rank"),
+    ("h1", "infectés 1 h", "infected 1 h"),
+    ("h6", "infectés 6 h", "infected 6 h"),
+    ("h24", "infectés 24 h", "infected 24 h"),
+    ("saved", "machines sauvées", "machines saved"),
     ("actions", "actions", "actions"),
     ("services_hit", "services touchés", "services hit"),
     ("vital_cuts", "coupures vitales", "vital cuts"),
@@ -66,6 +74,16 @@ for _key, _fr, _en in (
     ("written", "écrit : {path} ({tool})", "written: {path} ({tool})"),
     ("unchanged", "inchangé : {path}", "unchanged: {path}"),
     ("to_review", "{n} flux à examiner avant la coupure", "{n} flow(s) to review before the cut"),
+    (
+        "omitted",
+        "{n} règle(s) d'une autre famille d'adresses : exporter aussi ip6tables",
+        "{n} rule(s) of another address family: export ip6tables too",
+    ),
+    (
+        "other_actions",
+        "{n} action(s) hors pare-feu (messagerie, comptes, indicateurs) : voir l'export json",
+        "{n} action(s) outside the firewall (mail, accounts, indicators): see the json export",
+    ),
 ):
     add(f"plan.{_key}", _fr, _en)
 
@@ -99,6 +117,35 @@ def plans_table(rows: list[tuple[Plan, CareImpact]], lang: Lang) -> Table:
             "\n".join(a.describe(lang).title for a in plan.actions),
             ", ".join(impact.services_cut) or "—",
             f"{len(vital)}" + (f" ({len(missing)} !)" if missing else ""),
+            verdict,
+        )
+    return table
+
+
+def ranked_table(ranked: list[RankedPlan], lang: Lang) -> Table:
+    """The plans ranked with the twin: infected at 1 h / 6 h / 24 h, saved, care cut."""
+    table = Table(title=_t("ranked_title", lang))
+    for col in ("rank", "plan", "h1", "h6", "h24", "saved", "services_hit", "verdict"):
+        table.add_column(_t(col, lang), justify="right" if col in ("rank", "saved") else "left")
+
+    def iv(x: Interval) -> str:
+        return f"{x.mean:.0f} [{x.low:.0f}-{x.high:.0f}]"
+
+    for r in ranked:
+        if r.refused:
+            verdict = f"[red]{_t('refused', lang)}[/]"
+        elif r.impact.vital_cuts:
+            verdict = f"[yellow]{_t('confirmed', lang)}[/]"
+        else:
+            verdict = f"[green]{_t('ok', lang)}[/]"
+        table.add_row(
+            str(r.rank),
+            f"{r.plan.id}\n{plan_label(r.plan, lang)}",
+            iv(r.estimate.h1),
+            iv(r.estimate.h6),
+            iv(r.estimate.h24),
+            f"{r.saved_24h:.0f}",
+            ", ".join(r.impact.services_cut) or "—",
             verdict,
         )
     return table
@@ -201,8 +248,13 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("--export needs --out FILE")
         if chosen is None:
             raise ConfigError("no plan to export")
-        for res in write_plan(chosen, hospital, export, out):
+        *results, rendered = write_plan(chosen, hospital, export, out)
+        for res in results:
             if res.changed and res.validation is not None:
                 console.print(_t("written", lg, path=res.path, tool=res.validation.tool))
             else:
                 console.print(_t("unchanged", lg, path=res.path))
+        if rendered.omitted_rules:
+            console.print(_t("omitted", lg, n=rendered.omitted_rules))
+        if rendered.other_actions:
+            console.print(_t("other_actions", lg, n=rendered.other_actions))

@@ -74,13 +74,15 @@ class IsolateZones(_Action):
     """Cut every flow between the zones and the rest (other zones and the internet).
 
     `keep_assets` (hostnames) and `keep_partners` (partner ids, on their declared ports)
-    stay reachable from the isolated zones: the carve-outs that keep care running.
+    stay reachable from the isolated zones; `keep_zones` stay connected both ways except
+    for lateral-movement protocols: the carve-outs that keep care running.
     """
 
     kind: Literal["isolate_zones"] = "isolate_zones"
     zones: tuple[Ident, ...]
     keep_assets: tuple[str, ...] = ()
     keep_partners: tuple[Ident, ...] = ()
+    keep_zones: tuple[Ident, ...] = ()
 
     @field_validator("zones")
     @classmethod
@@ -93,7 +95,7 @@ class IsolateZones(_Action):
 
     def describe(self, lang: Lang = "fr") -> ActionText:
         zones = _list(self.zones)
-        kept = _list(self.keep_assets + self.keep_partners) or "—"
+        kept = _list(self.keep_assets + self.keep_partners + self.keep_zones) or "—"
         if lang == "en":
             return ActionText(
                 title=f"Isolate zones {zones}",

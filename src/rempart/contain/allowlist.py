@@ -160,35 +160,49 @@ def review_egress(
             }
         ),
     )
-    where = "WHERE time >= ?" if since is not None else ""
-    params: list[object] = [since] if since is not None else []
+    where = "WHERE time >= $since" if since is not None else ""
+    params: dict[str, object] = {"since": since} if since is not None else {}
     try:
+        # Each distinct source and destination is judged once (range joins on tiny tables);
+        # only outbound flows from inside to outside are then grouped, so the bulk of a
+        # hospital's traffic (internal) is dropped before the expensive grouping.
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _rp_flows AS
-            WITH a AS (  -- one row per source, destination, port and day: few rows to judge
-              SELECT src_ip, dst_ip, dst_port, time::DATE AS day,
-                     any_value(protocol) AS protocol, any_value(service) AS service,
-                     count(*) AS n, min(time) AS first, max(time) AS last,
-                     sum(coalesce(bytes_out, 0) + coalesce(bytes_in, 0)) AS bytes
-              FROM network_flow {where}
-              GROUP BY src_ip, dst_ip, dst_port, time::DATE),
-            f AS (SELECT a.*, {_IP4.format(c="src_ip")} AS s4, {_IP4.format(c="dst_ip")} AS d4
-                  FROM a)
-            SELECT f.*,
-              EXISTS (SELECT 1 FROM _rp_inside r WHERE f.s4 BETWEEN r.lo AND r.hi) AS from_inside,
-              EXISTS (SELECT 1 FROM _rp_internal r WHERE f.d4 BETWEEN r.lo AND r.hi) AS to_internal,
-              (SELECT min(a.label) FROM _rp_allowed a
-                WHERE f.d4 BETWEEN a.lo AND a.hi
-                  AND (NOT EXISTS (SELECT 1 FROM _rp_ports p WHERE p.label = a.label)
-                       OR EXISTS (SELECT 1 FROM _rp_ports p
-                                  WHERE p.label = a.label AND p.port = f.dst_port))) AS kept_by
-            FROM f""",
+            WITH s AS (SELECT src_ip, {_IP4.format(c="src_ip")} AS s4
+                       FROM (SELECT DISTINCT src_ip FROM network_flow {where})),
+            sj AS (SELECT s.src_ip FROM s JOIN _rp_inside r ON s.s4 BETWEEN r.lo AND r.hi
+                   GROUP BY s.src_ip),
+            d AS (SELECT dst_ip, dst_port, {_IP4.format(c="dst_ip")} AS d4
+                  FROM (SELECT DISTINCT dst_ip, dst_port FROM network_flow {where})),
+            ap AS (SELECT al.label, al.lo, al.hi, p.port
+                   FROM _rp_allowed al LEFT JOIN _rp_ports p ON p.label = al.label),
+            dj AS (SELECT d.dst_ip, coalesce(d.dst_port, -1) AS port_key,
+                          min(ap.label) AS kept_by
+                   FROM d
+                   LEFT JOIN _rp_internal i ON d.d4 BETWEEN i.lo AND i.hi
+                   LEFT JOIN ap ON d.d4 BETWEEN ap.lo AND ap.hi
+                               AND (ap.port IS NULL OR ap.port = d.dst_port)
+                   WHERE d.d4 IS NOT NULL
+                   GROUP BY d.dst_ip, d.dst_port
+                   HAVING NOT bool_or(i.lo IS NOT NULL))
+            SELECT f.src_ip, f.dst_ip, f.dst_port, epoch_us(f.time) // 86400000000 AS day,
+                   any_value(f.protocol) AS protocol, any_value(f.service) AS service,
+                   count(*) AS n, min(f.time) AS first, max(f.time) AS last,
+                   sum(coalesce(f.bytes_out, 0) + coalesce(f.bytes_in, 0)) AS bytes,
+                   any_value(dj.kept_by) AS kept_by
+            FROM network_flow f
+            JOIN sj ON f.src_ip = sj.src_ip
+            JOIN dj ON f.dst_ip = dj.dst_ip AND coalesce(f.dst_port, -1) = dj.port_key
+            {where.replace("time", "f.time")}
+            GROUP BY f.src_ip, f.dst_ip, f.dst_port, epoch_us(f.time) // 86400000000""",
             params,
         )
         totals = con.execute(
-            """SELECT coalesce(sum(n), 0),
-                      coalesce(sum(n) FILTER (WHERE s4 IS NULL OR d4 IS NULL), 0),
-                      count(DISTINCT day) FROM _rp_flows"""
+            f"""SELECT count(*),
+                       count(*) FILTER (WHERE contains(src_ip, ':') OR contains(dst_ip, ':')),
+                       count(DISTINCT epoch_us(time) // 86400000000)
+                FROM network_flow {where}""",
+            params,
         ).fetchall()[0]
         stopped = con.execute(
             """SELECT f.dst_ip, f.dst_port, any_value(f.protocol), any_value(f.service),
@@ -197,13 +211,13 @@ def review_egress(
                       count(DISTINCT f.day) AS days, min(f.first), max(f.last),
                       sum(f.bytes)
                FROM _rp_flows f LEFT JOIN _rp_servers s ON s.ip = f.src_ip
-               WHERE f.from_inside AND NOT f.to_internal AND f.kept_by IS NULL
+               WHERE f.kept_by IS NULL
                GROUP BY f.dst_ip, f.dst_port
                ORDER BY days DESC, flows DESC, f.dst_ip, f.dst_port"""
         ).fetchall()
         kept = con.execute(
             """SELECT kept_by, sum(n), count(DISTINCT day) FROM _rp_flows
-               WHERE from_inside AND kept_by IS NOT NULL GROUP BY kept_by"""
+               WHERE kept_by IS NOT NULL GROUP BY kept_by"""
         ).fetchall()
     finally:
         con.execute("DROP TABLE IF EXISTS _rp_flows")

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from rempart.contain.actions import (
+    LATERAL_PROTOCOLS,
     BlockIndicators,
     BlockProtocolsBetweenZones,
     Confirmation,
@@ -140,8 +141,12 @@ class VitalCutsUnconfirmed(VitalCutRefused):
 class _Net:
     """The connectivity a plan leaves, in the terms care impact needs."""
 
-    isolated: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)
-    blocked_pairs: list[tuple[frozenset[str] | None, tuple[str, ...]]] = field(default_factory=list)
+    isolated: dict[str, tuple[set[str], set[str], set[str]]] = field(default_factory=dict)
+    # (zones, protocols, hub): hub None blocks between each listed zone and any other zone;
+    # a hub blocks only between the hub and the other listed zones (isolation carve-outs).
+    blocked_pairs: list[tuple[frozenset[str] | None, tuple[str, ...], str | None]] = field(
+        default_factory=list
+    )
     egress: list[CutEgressExcept] = field(default_factory=list)
     dropped_ips: dict[str, Why] = field(default_factory=dict)
 
@@ -151,12 +156,16 @@ class _Net:
         for a in plan.actions:
             if isinstance(a, IsolateZones):
                 for z in a.zones:
-                    assets, partners = net.isolated.setdefault(z, (set(), set()))
+                    assets, partners, kz = net.isolated.setdefault(z, (set(), set(), set()))
                     assets.update(a.keep_assets)
                     partners.update(a.keep_partners)
+                    kz.update(a.keep_zones)
+                    if a.keep_zones:  # kept zones stay linked, minus lateral protocols
+                        pair = frozenset((z, *a.keep_zones))
+                        net.blocked_pairs.append((pair, LATERAL_PROTOCOLS, z))
             elif isinstance(a, BlockProtocolsBetweenZones):
                 zones = frozenset(a.zones) if a.zones else None
-                net.blocked_pairs.append((zones, a.protocols))
+                net.blocked_pairs.append((zones, a.protocols, None))
             elif isinstance(a, CutEgressExcept):
                 net.egress.append(a)
             elif isinstance(a, QuarantineHosts):
@@ -171,8 +180,12 @@ class _Net:
         if a == b or a is None or b is None:
             return ()
         out: list[str] = []
-        for zones, protocols in self.blocked_pairs:
-            if zones is None or a in zones or b in zones:
+        for zones, protocols, hub in self.blocked_pairs:
+            if hub is not None:
+                hit = zones is not None and {a, b} <= zones and hub in (a, b)
+            else:
+                hit = zones is None or a in zones or b in zones
+            if hit:
                 out.extend(protocols)
         return tuple(dict.fromkeys(out))
 
@@ -180,6 +193,10 @@ class _Net:
         if a == b:
             return ()
         why: list[Why] = []
+        if (a is not None and a in self.isolated and b in self.isolated[a][2]) or (
+            b is not None and b in self.isolated and a in self.isolated[b][2]
+        ):
+            return ()  # a carve-out keeps the two zones linked
         if a is not None and a in self.isolated:
             why.append(Why.ZONE_ISOLATED)
         if b is not None and b in self.isolated:

@@ -85,13 +85,14 @@ def hygiene_actions(situation: Situation) -> tuple[Action, ...]:
 
 def vital_keeps(
     hospital: Hospital, zones: tuple[str, ...]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(asset hostnames, partner ids) that services located in `zones` need vitally and
-    that lie outside those zones: the carve-outs of an isolation that keeps care running."""
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(asset hostnames, partner ids, zone ids) that services located in `zones` need vitally
+    and that lie outside those zones: the carve-outs of an isolation that keeps care running."""
     inside = set(zones)
     zone_of = {a.hostname: a.zone for a in hospital.assets}
     assets: list[str] = []
     partners: list[str] = []
+    kept_zones: list[str] = []
     for s in hospital.services:
         if not inside.intersection(s.zones):
             continue
@@ -102,7 +103,13 @@ def vital_keeps(
                 assets.append(dep.ref)
             elif dep.kind is DependencyKind.PARTNER:
                 partners.append(dep.ref)
-    return tuple(dict.fromkeys(assets)), tuple(dict.fromkeys(partners))
+            elif dep.kind is DependencyKind.ZONE and dep.ref not in inside:
+                kept_zones.append(dep.ref)
+    return (
+        tuple(dict.fromkeys(assets)),
+        tuple(dict.fromkeys(partners)),
+        tuple(dict.fromkeys(kept_zones)),
+    )
 
 
 def egress_cut(hospital: Hospital, reason: str) -> CutEgressExcept:
@@ -122,15 +129,16 @@ def candidate_plans(hospital: Hospital, situation: Situation) -> list[Plan]:
     names = ", ".join(affected)
 
     isolate = IsolateZones(zones=affected, reason=f"zones touchées : {names}") if affected else None
-    keep_assets, keep_partners = vital_keeps(hospital, affected)
+    keep_assets, keep_partners, keep_zones = vital_keeps(hospital, affected)
     isolate_keep = (
         IsolateZones(
             zones=affected,
             keep_assets=keep_assets,
             keep_partners=keep_partners,
+            keep_zones=keep_zones,
             reason=f"zones touchées : {names} ; dépendances vitales gardées joignables",
         )
-        if affected and (keep_assets or keep_partners)
+        if affected and (keep_assets or keep_partners or keep_zones)
         else None
     )
     lateral = (

@@ -167,7 +167,8 @@ def plan_to_controls_spec(plan: Plan, hospital: Hospital) -> ControlsSpec:
     for a in plan.actions:
         if isinstance(a, IsolateZones):
             isolated.extend(a.zones)
-            kept.extend((z, k) for z in a.zones for k in (*a.keep_assets, *a.keep_partners))
+            keeps = (*a.keep_assets, *a.keep_partners, *a.keep_zones)
+            kept.extend((z, k) for z in a.zones for k in keeps)
         elif isinstance(a, BlockProtocolsBetweenZones):
             ports = tuple(dict.fromkeys(p for _, p in a.ports()))
             listed = set(a.zones) if a.zones else None

@@ -58,6 +58,8 @@ class RenderedExport:
     rules: RuleSet
     text: str
     rollback: str
+    omitted_rules: int  # rules of another address family (export ip6tables as well)
+    other_actions: int  # mail, account, indicator actions no firewall holds (see JSON)
 
 
 def render_plan(plan: _actions.Plan, hospital: Hospital, name: str) -> RenderedExport:
@@ -65,7 +67,18 @@ def render_plan(plan: _actions.Plan, hospital: Hospital, name: str) -> RenderedE
     _impact.check_plan(plan, hospital)
     rules = compile_plan(plan, hospital)
     exporter = make_exporter(name, plan)
-    return RenderedExport(name, rules, exporter.render(rules), exporter.render_rollback(rules))
+    family = getattr(exporter, "FAMILY", None)
+    omitted = 0 if family is None else len(rules.rules) - len(rules.family(family))
+    structured = isinstance(exporter, JsonExporter)
+    others = 0 if structured else sum(1 for a in plan.actions if not a.network)
+    return RenderedExport(
+        name,
+        rules,
+        exporter.render(rules),
+        exporter.render_rollback(rules),
+        omitted_rules=omitted,
+        other_actions=others,
+    )
 
 
 def rollback_path(out: Path) -> Path:
@@ -79,13 +92,14 @@ def write_plan(
     name: str,
     out: Path,
     validate: Callable[[Path], Validation] | None = None,
-) -> tuple[WriteResult, WriteResult]:
+) -> tuple[WriteResult, WriteResult, RenderedExport]:
     """Write the rules to `out` and the rollback next to it, each validated in place."""
     rendered = render_plan(plan, hospital, name)
     check = validate or make_exporter(name, plan).validate
     return (
         write_validated(out, rendered.text, check),
         write_validated(rollback_path(out), rendered.rollback, check),
+        rendered,
     )
 
 

@@ -61,6 +61,14 @@ class Exporter(ABC):
             path.write_text(text, encoding="utf-8")
             return self.validate(path)
 
+    def tool_check(self, argv: list[str], label: str, path: Path) -> Validation:
+        """The target's checker; without the privileges it needs, fall back to the parser."""
+        result = run_tool(argv, label)
+        if not result.ok and needs_privileges(result.message):
+            parsed = self.parser_check(path)
+            return Validation(parsed.ok, f"parser ({label}: needs root)", parsed.message)
+        return result
+
     def parser_check(self, path: Path) -> Validation:
         try:
             self.parse(path.read_text(encoding="utf-8"))
@@ -81,6 +89,16 @@ def run_tool(argv: list[str], label: str, stdin: str | None = None) -> Validatio
     return Validation(proc.returncode == 0, label, message)
 
 
+_PRIVILEGE_HINTS = ("operation not permitted", "you must be root", "permission denied")
+
+
+def needs_privileges(message: str) -> bool:
+    """`nft -c` and `iptables-restore --test` talk to the kernel and need root (or
+    CAP_NET_ADMIN) even to check; their refusal is not a verdict on the file."""
+    low = message.lower()
+    return any(h in low for h in _PRIVILEGE_HINTS)
+
+
 def tool_path(name: str) -> str | None:
     """The tool in PATH or the usual sbin folders (often outside a user's PATH)."""
     found = shutil.which(name)
@@ -96,8 +114,7 @@ def tool_path(name: str) -> str | None:
 class TextExporter(Exporter):
     """Line-oriented firewall languages: tokens per target, one line per rule."""
 
-    FAMILY_TOKENS: ClassVar[dict[int, str]]
-    VERDICT_TOKENS: ClassVar[dict[str, str]]
+    VERDICT_TOKENS: ClassVar[dict[str, str]]  # "accept"/"drop" in the target's words
     COMMENT_PREFIX: ClassVar[str] = "# "
 
     def header_lines(self, rules: RuleSet) -> list[str]:

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import ClassVar
 
-from rempart.contain.export.base import TextExporter, Validation, run_tool, tool_path
+from rempart.contain.export.base import TextExporter, Validation, tool_path
 from rempart.contain.export.rules import Family, Proto, Rule, RuleSet, Verdict
 
 _MULTIPORT_MAX = 15
@@ -28,7 +28,6 @@ class IptablesExporter(TextExporter):
     DESCRIPTION = "iptables-restore file (IPv4), load with --noflush"
     FAMILY: ClassVar[Family] = 4
     TOOL: ClassVar[str] = "iptables-restore"
-    FAMILY_TOKENS: ClassVar[dict[int, str]] = {4: "", 6: ""}
     VERDICT_TOKENS: ClassVar[dict[str, str]] = {"accept": "ACCEPT", "drop": "DROP"}
     PARENT: ClassVar[str] = "FORWARD"
 
@@ -266,7 +265,9 @@ class IptablesExporter(TextExporter):
         tool = tool_path(self.TOOL)
         if tool is None:
             return self.parser_check(path)
-        return run_tool([tool, "--test", "--noflush", str(path)], f"{self.TOOL} --test")
+        return self.tool_check(
+            [tool, "--test", "--noflush", str(path)], f"{self.TOOL} --test", path
+        )
 
 
 class Ip6tablesExporter(IptablesExporter):

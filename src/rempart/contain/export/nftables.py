@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import ClassVar
 
-from rempart.contain.export.base import TextExporter, Validation, run_tool, tool_path
+from rempart.contain.export.base import TextExporter, Validation, tool_path
 from rempart.contain.export.rules import Family, Proto, Rule, RuleSet, Verdict
 
 
@@ -147,7 +147,7 @@ class NftablesExporter(TextExporter):
         nft = tool_path("nft")
         if nft is None:
             return self.parser_check(path)
-        return run_tool([nft, "-c", "-f", str(path)], "nft -c")
+        return self.tool_check([nft, "-c", "-f", str(path)], "nft -c", path)
 
 
 def _items(group: str | None) -> tuple[str, ...]:

@@ -19,6 +19,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from rempart.contain.actions import (
+    LATERAL_PROTOCOLS,
+    PROTOCOL_PORTS,
     Action,
     BlockIndicators,
     BlockProtocolsBetweenZones,
@@ -194,6 +196,16 @@ def _endpoint_rules(
         )
 
 
+def _lateral_ports() -> dict[Proto, tuple[int, ...]]:
+    out: dict[Proto, tuple[int, ...]] = {}
+    for name in LATERAL_PROTOCOLS:
+        for proto, port in PROTOCOL_PORTS[name]:
+            key: Proto = "tcp" if proto == "tcp" else "udp"
+            if port not in out.get(key, ()):
+                out[key] = (*out.get(key, ()), port)
+    return out
+
+
 def compile_plan(plan: Plan, hospital: Hospital, name: str = "rempart") -> RuleSet:
     """Compile the plan's network actions (others are ignored here: see the JSON export)."""
     b = _Builder()
@@ -242,6 +254,22 @@ def compile_plan(plan: Plan, hospital: Hospital, name: str = "rempart") -> RuleS
                 if asset is None or asset.ip is None:
                     raise ContainmentError(f"kept asset {host!r} has no known address")
                 _endpoint_rules(b, i, mine, (_host(asset.ip),), (), f"isolate {z} keep {host}")
+            for kz in a.keep_zones:
+                theirs = _zone_cidrs(hospital, kz)
+                tag = f"isolate {z} keep zone {kz}"
+                for proto, ports in _lateral_ports().items():
+                    for s_, d_ in ((mine, theirs), (theirs, mine)):
+                        b.add(
+                            i,
+                            Verdict.DROP,
+                            tag + " lateral",
+                            src=s_,
+                            dst=d_,
+                            proto=proto,
+                            dports=ports,
+                        )
+                b.add(i, Verdict.ACCEPT, tag, src=mine, dst=theirs)
+                b.add(i, Verdict.ACCEPT, tag, src=theirs, dst=mine)
             for pid in a.keep_partners:
                 try:
                     partner = hospital.partner(pid)
