@@ -153,7 +153,9 @@ def run_demo(
             if chosen is not None:
                 export = workspace.folder("exports") / f"{incident.id}-{chosen.plan.id}.nft"
                 try:
-                    rules, _rollback = write_plan(chosen.plan, hospital, "nftables", export)
+                    rules, _rollback, _rendered = write_plan(
+                        chosen.plan, hospital, "nftables", export
+                    )
                     check = rules.validation
                     note = "" if check is None else f"{check.tool}: {'OK' if check.ok else 'KO'}"
                     note += f" {check.message}".rstrip() if check else ""

@@ -16,8 +16,15 @@ CATALOG: dict[str, dict[Lang, str]] = {}
 
 
 def add(key: str, fr: str, en: str) -> None:
-    """Register one message; modules call this at import for their own strings."""
-    CATALOG[key] = {"fr": fr, "en": en}
+    """Register one message; modules call this at import for their own strings.
+
+    A key registered twice with other wording is a bug (one module would silently change
+    another's text), so it raises.
+    """
+    entry: dict[Lang, str] = {"fr": fr, "en": en}
+    if key in CATALOG and CATALOG[key] != entry:
+        raise ValueError(f"message {key!r} registered twice with different texts")
+    CATALOG[key] = entry
 
 
 def t(key: str, lang: Lang = "fr", **values: object) -> str:
@@ -50,7 +57,7 @@ for _key, _fr, _en in (
     ("zone", "Zone", "Zone"),
     ("covered", "couverts", "covered"),
     ("extras", "en trop", "extras"),
-    ("plan", "Plan de confinement", "Containment plan"),
+    ("plan_title", "Plan de confinement", "Containment plan"),
     ("care_impact", "Impact sur les soins", "Care impact"),
 ):
     add(_key, _fr, _en)

@@ -55,7 +55,7 @@ def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
     )
     chosen = result.response.chosen if result.response else None
     if chosen is not None:
-        table.add_row(t("plan", lang), chosen.plan.title)
+        table.add_row(t("plan_title", lang), chosen.plan.title)
         table.add_row(
             t("care_impact", lang),
             ", ".join(chosen.impact.services_cut) or t("none", lang),

@@ -29,9 +29,9 @@ for _key, _fr, _en in (
     ("mail_verdict", "verdict", "verdict"),
     ("mail_score", "score", "score"),
     ("mail_reasons", "raisons", "reasons"),
-    ("malicious", "malveillant", "malicious"),
-    ("suspicious", "suspect", "suspicious"),
-    ("clean", "sain", "clean"),
+    ("mail_malicious", "malveillant", "malicious"),
+    ("mail_suspicious", "suspect", "suspicious"),
+    ("mail_clean", "sain", "clean"),
     ("mail_campaigns_title", "Campagnes", "Campaigns"),
     ("mail_no_campaign", "Aucune campagne trouvée.", "No campaign found."),
     ("mail_not_in_campaign", "Ce message n'est dans aucune campagne.", "Message in no campaign."),
@@ -119,7 +119,7 @@ def register(app: typer.Typer) -> None:
                 table.add_row(
                     label,
                     str(v.score),
-                    f"[{style}]{t(v.verdict.value, lg)}[/]",
+                    f"[{style}]{t('mail_' + v.verdict.value, lg)}[/]",
                     "\n".join(v.reasons),
                 )
         if fmt == "table":

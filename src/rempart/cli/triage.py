@@ -23,9 +23,9 @@ for _k, _fr, _en in (
     ("triage_hosts", "Verdict par machine", "Verdict per host"),
     ("triage_rules", "{n} règles converties, {s} écartées", "{n} rules converted, {s} skipped"),
     ("triage_loading", "Chargement", "Loading"),
-    ("compromised", "compromise", "compromised"),
-    ("suspicious", "suspecte", "suspicious"),
-    ("clean", "saine", "clean"),
+    ("host_compromised", "compromise", "compromised"),
+    ("host_suspicious", "suspecte", "suspicious"),
+    ("host_clean", "saine", "clean"),
 ):
     add(_k, _fr, _en)
 
@@ -82,7 +82,7 @@ def _table(res: TriageResult, lang: Lang) -> None:
     for v in res.hosts:
         hosts.add_row(
             escape(v.host),
-            t(v.verdict, lang),
+            t(f"host_{v.verdict}", lang),
             escape("\n".join(v.reasons)),
             str(len(v.files)),
         )

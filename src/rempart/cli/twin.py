@@ -77,7 +77,7 @@ for _key, _fr, _en in (
         "649 ± 15 %)",
     ),
     ("seed", "graine", "seed"),
-    ("patient_zero", "patient zéro", "patient zero"),
+    ("twin_patient_zero", "patient zéro", "patient zero"),
     ("within", "dans la cible", "within target"),
     ("yes", "oui", "yes"),
     ("no", "non", "no"),
@@ -250,7 +250,7 @@ def register(app: typer.Typer) -> None:
             spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
         )
         table = Table(title=t("twin_calibration", lg, iso=int(HISTORICAL.isolation_minute)))
-        for col in ("seed", "patient_zero", "1 h", "6 h", "24 h", "5–95 %", "within"):
+        for col in ("seed", "twin_patient_zero", "1 h", "6 h", "24 h", "5–95 %", "within"):
             table.add_column(t(col, lg))
         means = []
         for s in (int(x) for x in seeds.split(",") if x.strip()):
