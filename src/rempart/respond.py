@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -112,8 +112,13 @@ def twin_what_if(
     seed: int = 0,
     at_minute: float = 0.0,
 ) -> Callable[[Plan], WhatIfEstimate]:
-    """A what-if engine: Monte Carlo from the `infected` hosts, the plan applied at a minute."""
+    """A what-if engine: Monte Carlo from the `infected` hosts, the plan applied at a minute.
+
+    The spread starts at minute 0 from `infected` (the hidden infections of the incubation
+    period are re-drawn by the Monte Carlo); horizons are 1 h, 6 h and 24 h after the plan.
+    """
     net = SpreadNetwork(hospital, params or SpreadParams())
+    horizons = tuple(at_minute + h for h in HORIZONS)
 
     def estimate(plan: Plan) -> WhatIfEstimate:
         controls = (
@@ -122,12 +127,12 @@ def twin_what_if(
             else controls_for(plan, hospital, at_minute)
         )
         result = simulate(
-            net, None, infected, controls, HORIZONS, runs=runs, seed=seed, trajectory=False
+            net, None, infected, controls, horizons, runs=runs, seed=seed, trajectory=False
         )
         return WhatIfEstimate(
-            h1=_interval(result, 60.0),
-            h6=_interval(result, 360.0),
-            h24=_interval(result, 1440.0),
+            h1=_interval(result, horizons[0]),
+            h6=_interval(result, horizons[1]),
+            h24=_interval(result, horizons[2]),
             hosts=result.hosts,
             runs=runs,
         )
@@ -156,13 +161,23 @@ def respond(
     seed: int = 0,
     now: datetime | None = None,
 ) -> Response:
-    """Propose plans for the incident and rank them by machines saved against care cut."""
+    """Propose plans for the incident and rank them by machines saved against care cut.
+
+    The what-if replays the spread from patient zero, infected one incubation period before
+    its first observed activity, with each plan applied `now` (default: the incident's last
+    activity): what is already infected but silent is part of the estimate.
+    """
+    params = params or SpreadParams()
     situation = situation_from_incident(incident, store)
-    if now is not None:
-        situation = situation.model_copy(update={"observed_at": now})
+    now = now or incident.last_seen
+    situation = situation.model_copy(update={"observed_at": now})
     plans = candidate_plans(hospital, situation)
-    infected = tuple(h.ip for h in situation.infected) or tuple(h.ip for h in situation.suspected)
-    if not plans or not infected:
+    pz = incident.patient_zero
+    if not plans or pz is None:
         return Response(situation, ())
-    what_if = twin_what_if(hospital, infected, params=params, runs=runs, seed=seed)
+    start = pz.first_seen - timedelta(minutes=params.incubation_minutes)
+    at_minute = max(0.0, (now - start).total_seconds() / 60)
+    what_if = twin_what_if(
+        hospital, (pz.ip,), params=params, runs=runs, seed=seed, at_minute=at_minute
+    )
     return Response(situation, tuple(rank_plans(plans, what_if, hospital)))

@@ -37,6 +37,7 @@ def test_candidate_plans_cover_the_known_responses(
         "isolate",
         "isolate-keep-vital",
         "block-lateral",
+        "contain-building",
         "quarantine",
         "cut-egress",
         "lateral-egress",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from rich.table import Table
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.i18n import Lang, add, t
 from rempart.model import Hospital, load_hospital
+from rempart.replay import replay_montpellier
 from rempart.store import Workspace
 from rempart.twin.hospital import generate_hospital, write_hospital
 from rempart.twin.scenarios.montpellier import (
@@ -279,3 +281,70 @@ def register(app: typer.Typer) -> None:
             )
         console.print(table)
         console.print(f"{sum(means) / max(len(means), 1):.1f} / 649 ({params})")
+
+    @twin.command("replay")
+    def replay_cmd(
+        scenario: Annotated[str, typer.Argument(help="Scenario name (montpellier).")],
+        seed: Annotated[int, typer.Option(help="Random seed (hospital, scenario, spread).")] = 0,
+        respond: Annotated[
+            bool, typer.Option("--respond/--no-respond", help="Apply Rempart's top plan.")
+        ] = True,
+        delay: Annotated[
+            float, typer.Option(help="Human delay in minutes from the first alert to the plan.")
+        ] = 15.0,
+        machines: Annotated[int, typer.Option(help="Machines of the twin.")] = 6000,
+        rows: Annotated[int, typer.Option(help="Background conn.log rows.")] = 1_000_000,
+        runs: Annotated[int, typer.Option(help="Monte Carlo runs.")] = 200,
+        fmt: Annotated[str, typer.Option("--format", help="json or table.")] = "table",
+        spread_rate: SpreadRate = None,
+        incubation: Incubation = None,
+        smb_success: SmbSuccess = None,
+        rdp_success: RdpSuccess = None,
+        cross_building: CrossBuilding = None,
+        vulnerable: Vulnerable = None,
+        lang: LangOpt = "fr",
+    ) -> None:
+        """Replay a scenario with the historical response, and with Rempart's own response."""
+        lg = lang_of(lang)
+        if scenario != "montpellier":
+            raise typer.BadParameter(t("twin_unknown_scenario", lg, name=scenario))
+        if fmt not in ("json", "table"):
+            raise typer.BadParameter("--format must be json or table")
+        params = spread_params(
+            spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
+        )
+        with console.status(t("twin_replaying", lg), spinner="dots"):
+            result = replay_montpellier(
+                seed=seed,
+                machines=machines,
+                params=params,
+                respond_plan=respond,
+                delay_minutes=delay,
+                rows=rows,
+                runs=runs,
+            )
+        data = result.to_json_dict()
+        if fmt == "json":
+            print(json.dumps(data, ensure_ascii=False))
+            return
+        table = Table(title=t("twin_replay_title", lg))
+        table.add_column("")
+        table.add_column("")
+        for key, value in data.items():
+            table.add_row(key, json.dumps(value, ensure_ascii=False))
+        console.print(table)
+
+
+for _key, _fr, _en in (
+    (
+        "twin_replaying",
+        "Rejeu du scénario et de la réponse…",
+        "Replaying the scenario and response…",
+    ),
+    (
+        "twin_replay_title",
+        "Rejeu : réponse historique et réponse Rempart",
+        "Replay: historical and Rempart response",
+    ),
+):
+    add(_key, _fr, _en)

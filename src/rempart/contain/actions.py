@@ -154,6 +154,49 @@ class BlockProtocolsBetweenZones(_Action):
         )
 
 
+class BlockProtocolsWithinZones(_Action):
+    """Block lateral-movement protocols between workstations *inside* the given zones.
+
+    Traffic inside a zone never crosses the firewall, so this is not a firewall rule: it is
+    applied by the Windows firewall through a GPO (inbound SMB/RDP/WinRM refused on
+    workstations) or by private VLANs on the switches. Servers keep serving their shares, so
+    no care dependency is cut; it stops a worm inside a building, which isolating the
+    building from the others cannot do.
+    """
+
+    kind: Literal["block_protocols_within"] = "block_protocols_within"
+    protocols: tuple[str, ...]
+    zones: tuple[Ident, ...]
+
+    @field_validator("protocols")
+    @classmethod
+    def _protocols(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return BlockProtocolsBetweenZones._protocols(v)
+
+    @field_validator("zones")
+    @classmethod
+    def _zones(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return _nonempty(v, "zone")
+
+    def ports(self) -> tuple[tuple[str, int], ...]:
+        return tuple(dict.fromkeys(pp for p in self.protocols for pp in PROTOCOL_PORTS[p]))
+
+    def describe(self, lang: Lang = "fr") -> ActionText:
+        protos = "/".join(p.upper() for p in self.protocols)
+        zones = _list(self.zones)
+        if lang == "en":
+            return ActionText(
+                title=f"Block {protos} between workstations inside {zones} (GPO / private VLAN)",
+                blocks=f"inbound {protos} on the workstations of {zones}",
+                keeps="access to servers and every other protocol",
+            )
+        return ActionText(
+            title=f"Bloquer {protos} entre postes dans {zones} (GPO / VLAN privé)",
+            blocks=f"{protos} entrant sur les postes de {zones}",
+            keeps="l'accès aux serveurs et tous les autres protocoles",
+        )
+
+
 class AllowedEndpoint(Frozen):
     """An external address kept by an egress cut without being a declared partner."""
 
@@ -412,6 +455,7 @@ class PurgeEmailCampaign(_Action):
 Action = Annotated[
     IsolateZones
     | BlockProtocolsBetweenZones
+    | BlockProtocolsWithinZones
     | CutEgressExcept
     | QuarantineHosts
     | BlockSenders

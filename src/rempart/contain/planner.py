@@ -17,6 +17,7 @@ from rempart.contain.actions import (
     BlockDomains,
     BlockIndicators,
     BlockProtocolsBetweenZones,
+    BlockProtocolsWithinZones,
     BlockSenders,
     CutEgressExcept,
     DisableAccounts,
@@ -149,6 +150,15 @@ def candidate_plans(hospital: Hospital, situation: Situation) -> list[Plan]:
         if len(hospital.zones) > 1
         else None
     )
+    inside = (
+        BlockProtocolsWithinZones(
+            protocols=LATERAL_PROTOCOLS,
+            zones=affected,
+            reason="arrêter la propagation entre postes d'un même bâtiment (GPO pare-feu Windows)",
+        )
+        if affected
+        else None
+    )
     quarantine = (
         QuarantineHosts(hosts=hosts, reason=f"{len(hosts)} poste(s) infecté(s) ou suspect(s)")
         if hosts
@@ -171,6 +181,14 @@ def candidate_plans(hospital: Hospital, situation: Situation) -> list[Plan]:
             "Bloquer les protocoles latéraux entre zones et isoler les postes infectés",
             (lateral, quarantine),
             "Arrête la propagation entre bâtiments sans couper les applications métier.",
+        ),
+        (
+            "contain-building",
+            "Cloisonner les zones touchées (entre zones et entre postes) en gardant les "
+            "dépendances vitales",
+            (isolate_keep or isolate, inside, quarantine),
+            "Ce qui a manqué à Montpellier : l'isolement des bâtiments n'arrête pas le ver "
+            "dans le bâtiment touché ; bloquer SMB/RDP entre postes le fait.",
         ),
         ("quarantine", "Mettre en quarantaine les postes infectés", (quarantine,), ""),
         (

@@ -21,6 +21,7 @@ from pydantic import model_validator
 from rempart.contain.actions import (
     BlockIndicators,
     BlockProtocolsBetweenZones,
+    BlockProtocolsWithinZones,
     CutEgressExcept,
     IsolateZones,
     Plan,
@@ -177,6 +178,9 @@ def plan_to_controls_spec(plan: Plan, hospital: Hospital) -> ControlsSpec:
                     if za == zb or (listed is not None and not {za, zb} & listed):
                         continue
                     blocked.extend((za, zb, p) for p in ports)
+        elif isinstance(a, BlockProtocolsWithinZones):
+            ports = tuple(dict.fromkeys(p for _, p in a.ports()))
+            blocked.extend((z, z, p) for z in a.zones for p in ports)
         elif isinstance(a, QuarantineHosts):
             quarantined.extend(a.ips)
         elif isinstance(a, BlockIndicators):

@@ -101,7 +101,9 @@ class Detector(ABC):
     """One detection. Subclasses set the class variables and implement `run`.
 
     `INCIDENT` says whether the findings are attack activity that belongs in an incident
-    (False for posture reports such as exposed medical devices).
+    (False for posture reports such as exposed medical devices). `RETROSPECTIVE` marks
+    reconstructions made after the fact (a spread tree): their times are estimates of when
+    things happened, not of when an alert could have been raised.
     """
 
     NAME: ClassVar[str]
@@ -110,6 +112,7 @@ class Detector(ABC):
     ATTACK: ClassVar[tuple[str, ...]] = ()
     DESCRIPTION: ClassVar[str] = ""
     INCIDENT: ClassVar[bool] = True
+    RETROSPECTIVE: ClassVar[bool] = False
 
     @abstractmethod
     def run(self, ctx: DetectContext) -> list[Finding]:

@@ -52,10 +52,16 @@ def incident_detectors() -> tuple[str, ...]:
     return tuple(d.NAME for d in DETECTORS if d.INCIDENT)
 
 
+def alerting_detectors() -> tuple[str, ...]:
+    """Incident detectors whose finding times are alert times (not reconstructions)."""
+    return tuple(d.NAME for d in DETECTORS if d.INCIDENT and not d.RETROSPECTIVE)
+
+
 def _host_rows(store: Store, detectors: Sequence[str]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = store.sql(
         """SELECT entity AS ip, min(first_seen) AS first_seen,
-                  min(coalesce(detected_at, first_seen)) AS detected_at,
+                  min(coalesce(detected_at, first_seen))
+                      FILTER (WHERE list_contains($alerting, detector)) AS detected_at,
                   list(DISTINCT detector ORDER BY detector) AS detectors,
                   list(finding_uid) AS uids,
                   max(CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3
@@ -63,7 +69,7 @@ def _host_rows(store: Store, detectors: Sequence[str]) -> list[dict[str, object]
            FROM finding WHERE entity_type = 'host' AND severity IN ('medium','high','critical')
              AND list_contains($detectors, detector)
            GROUP BY entity ORDER BY first_seen, entity""",
-        {"detectors": list(detectors)},
+        {"detectors": list(detectors), "alerting": list(alerting_detectors())},
     ).to_pylist()
     return rows
 
@@ -143,7 +149,7 @@ def build_incident(
         dets = r["detectors"]
         assert isinstance(dets, list)
         detected = r["detected_at"]
-        assert isinstance(detected, datetime)
+        assert detected is None or isinstance(detected, datetime)
         hosts[ip] = IncidentHost(ip, hostname, zone, status, first, None, tuple(dets), detected)
     if hint is not None:
         for ip, first, source in hint.infected:
@@ -216,11 +222,12 @@ def _timeline(
         )
     firsts = store.sql(
         """WITH f AS (SELECT *, coalesce(detected_at, first_seen) AS t FROM finding
-                     WHERE entity_type = 'host' AND list_contains($detectors, detector))
+                     WHERE entity_type = 'host' AND list_contains($detectors, detector)
+             AND list_contains($alerting, detector))
            SELECT detector, arg_min(title, t) AS title, arg_min(entity, t) AS ent,
                   arg_min(finding_uid, t) AS uid, min(t) AS t, count(*) AS n
            FROM f GROUP BY detector ORDER BY t""",
-        {"detectors": list(detectors)},
+        {"detectors": list(detectors), "alerting": list(alerting_detectors())},
     ).to_pylist()
     for f in firsts:
         entries.append(

@@ -91,6 +91,7 @@ def detect_lateral(
                 entity_type="host",
                 first_seen=utc(r["first_seen"]),
                 last_seen=utc(r["last_seen"]),
+                detected_at=utc(r["t_alert"]),
                 evidence_class="network_flow",
                 evidence=evidence.get(r["entity"], ()),
                 evidence_count=int(r["peers"]),

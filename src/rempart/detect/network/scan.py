@@ -125,6 +125,7 @@ def detect_scans(
                 entity_type="host",
                 first_seen=utc(r["first_seen"]),
                 last_seen=utc(r["last_seen"]),
+                detected_at=utc(r["t_detect"]),
                 evidence_class="network_flow",
                 evidence=evidence.get(r["entity"], ()),
                 evidence_count=int(r["failures"]),

@@ -97,6 +97,7 @@ class SpreadTreeDetector(Detector):
     INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
     ATTACK: ClassVar[tuple[str, ...]] = ATTACK
     DESCRIPTION: ClassVar[str] = "Who infected whom: patient zero and infected hosts per zone"
+    RETROSPECTIVE: ClassVar[bool] = True  # times are infection estimates, not alert times
 
     def __init__(self, params: NetParams | None = None) -> None:
         self.params = params or NetParams()
