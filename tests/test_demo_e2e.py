@@ -23,8 +23,11 @@ def test_demo_small_twin(tmp_path: Path) -> None:
     assert len(flagged - truth) <= max(2, 0.1 * len(truth))
     assert result.incident.entry_email is not None
     assert result.incident.entry_email.message_id == result.truth.phishing.message_id
-    assert result.response is not None and result.response.chosen is not None
-    assert not result.response.chosen.refused
+    assert result.early is not None and result.early.response.chosen is not None
+    assert not result.early.response.chosen.refused
+    assert result.early.respond_at > result.early.first_alert
+    assert result.infected_rempart is not None and result.infected_historical is not None
+    assert result.infected_rempart <= result.infected_historical
     assert result.export is not None and result.export.read_text().startswith("#")
     html = result.report.read_text(encoding="utf-8")
     assert "<svg" in html and result.incident.id in html

@@ -21,12 +21,20 @@ from rempart.i18n import Lang
 from rempart.incidents import Incident, build_incident
 from rempart.incidents.spread import spread_hint
 from rempart.model import Hospital, load_hospital
+from rempart.replay import EarlyResponse, early_response
 from rempart.report import ImpactRow, PlanView, ReportData, TruthView, render_html
-from rempart.respond import Response, respond
+from rempart.respond import controls_for
 from rempart.store import Store, Workspace
 from rempart.store.ingest import IngestReport, ingest_file
 from rempart.twin.hospital import generate_hospital, write_hospital
-from rempart.twin.scenarios.montpellier import GroundTruth, write_montpellier
+from rempart.twin.scenarios.montpellier import (
+    HORIZONS,
+    GroundTruth,
+    historical_controls,
+    patient_zero,
+    write_montpellier,
+)
+from rempart.twin.spread import SpreadNetwork, SpreadParams, simulate
 
 Step = Callable[[str], None]
 
@@ -38,10 +46,12 @@ class DemoResult:
     ingest: IngestReport
     detectors: tuple[DetectorRun, ...]
     incident: Incident | None
-    response: Response | None
+    early: EarlyResponse | None  # what Rempart proposed 15 min after its first alert
     export: Path | None
     export_note: str
     report: Path
+    infected_historical: float | None = None  # twin mean, historical response
+    infected_rempart: float | None = None  # twin mean, Rempart's plan at the response time
 
     @property
     def truth_ips(self) -> set[str]:
@@ -82,7 +92,9 @@ def _action_line(action: Action, lang: Lang) -> str:
     return f"{text.title} — {blocks} {text.blocks} ; {keeps} {text.keeps}"
 
 
-def _plan_view(r: RankedPlan, export: Path | None, lang: Lang) -> PlanView:
+def _plan_view(
+    r: RankedPlan, export: Path | None, lang: Lang, early: EarlyResponse | None
+) -> PlanView:
     impacts = tuple(
         ImpactRow(
             service=i.service_name,
@@ -105,6 +117,16 @@ def _plan_view(r: RankedPlan, export: Path | None, lang: Lang) -> PlanView:
             f"[{est.h24.low:.0f}–{est.h24.high:.0f}] against {r.baseline.h24.mean:.0f} with no "
             f"action ({r.saved_24h:.0f} machines saved)."
         )
+    if early is not None:
+        delay = (early.respond_at - early.first_alert).total_seconds() / 60
+        when = (
+            f"Classé n° {r.rank} à {early.respond_at:%H:%M} UTC, {delay:.0f} min après la "
+            f"première alerte ({len(early.incident.hosts)} poste(s) connus alors). "
+            if lang == "fr"
+            else f"Ranked #{r.rank} at {early.respond_at:%H:%M} UTC, {delay:.0f} min after the "
+            f"first alert ({len(early.incident.hosts)} host(s) known then). "
+        )
+        what_if = when + what_if
     return PlanView(
         title=r.plan.title,
         rationale=r.plan.rationale,
@@ -142,15 +164,19 @@ def run_demo(
         runs_ = tuple(run_detectors(DetectContext(store, hospital), list(DETECTORS.names())))
         say("incident")
         incident = build_incident(store, hospital, spread=spread_hint)
-        response = None
+        early = None
         export: Path | None = None
         note = ""
+        historical = rempart = None
         if incident is not None:
             incident.save(workspace.folder("incidents"))
             say("plan")
-            response = respond(incident, hospital, store, runs=runs, seed=seed)
-            chosen = response.chosen
-            if chosen is not None:
+            early = early_response(store, hospital, runs=runs, seed=seed)
+            chosen = early.response.chosen if early else None
+            if early is not None and chosen is not None:
+                historical, rempart = _twin_outcomes(
+                    hospital, files.ground_truth, early, seed=seed, runs=runs
+                )
                 export = workspace.folder("exports") / f"{incident.id}-{chosen.plan.id}.nft"
                 try:
                     rules, _rollback, _rendered = write_plan(
@@ -166,14 +192,15 @@ def run_demo(
     truth = files.ground_truth
     out = workspace.folder("reports") / f"montpellier-{lang}.html"
     if incident is None:
-        return DemoResult(hospital, truth, report, runs_, None, response, export, note, out)
+        return DemoResult(hospital, truth, report, runs_, None, early, export, note, out)
+    response = early.response if early else None
     chosen_uid = response.chosen.plan.id if response and response.chosen else None
     data = ReportData(
         hospital_name=hospital.hospital.name,
         incident=incident,
         generated=datetime.now(UTC),
         plans=tuple(
-            _plan_view(r, export if r.plan.id == chosen_uid else None, lang)
+            _plan_view(r, export if r.plan.id == chosen_uid else None, lang, early)
             for r in (response.ranked[:3] if response else ())
         ),
         truth=TruthView(
@@ -184,4 +211,23 @@ def run_demo(
         detectors=runs_,
     )
     out.write_text(render_html(data, lang), encoding="utf-8")
-    return DemoResult(hospital, truth, report, runs_, incident, response, export, note, out)
+    return DemoResult(
+        hospital, truth, report, runs_, incident, early, export, note, out, historical, rempart
+    )
+
+
+def _twin_outcomes(
+    hospital: Hospital, truth: GroundTruth, early: EarlyResponse, *, seed: int, runs: int
+) -> tuple[float, float]:
+    """Mean infected at 24 h on the twin: historical response vs Rempart's plan in time."""
+    chosen = early.response.chosen
+    assert chosen is not None
+    net = SpreadNetwork(hospital, SpreadParams())
+    pz = patient_zero(hospital, seed)
+    first_infection = min(h.infected_at for h in truth.infected)
+    at = (early.respond_at - first_infection).total_seconds() / 60
+    hist = simulate(net, None, [pz], historical_controls(hospital), HORIZONS, runs=runs, seed=seed,
+                    trajectory=False)  # fmt: skip
+    plan = simulate(net, None, [pz], controls_for(chosen.plan, hospital, at), HORIZONS,
+                    runs=runs, seed=seed, trajectory=False)  # fmt: skip
+    return hist.horizon(HORIZONS[-1]).mean, plan.horizon(HORIZONS[-1]).mean

@@ -53,9 +53,13 @@ def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
         f"{len(result.truth_ips)} / {len(result.flagged_ips)} "
         f"({t('covered', lang)} {covered}, {t('extras', lang)} {extras})",
     )
-    chosen = result.response.chosen if result.response else None
-    if chosen is not None:
-        table.add_row(t("plan_title", lang), chosen.plan.title)
+    early = result.early
+    chosen = early.response.chosen if early else None
+    if early is not None and chosen is not None:
+        table.add_row(
+            t("plan_title", lang),
+            f"{chosen.plan.title} ({t('proposed_at', lang)} {early.respond_at:%H:%M} UTC)",
+        )
         table.add_row(
             t("care_impact", lang),
             ", ".join(chosen.impact.services_cut) or t("none", lang),
@@ -63,11 +67,11 @@ def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
         table.add_row(
             t("vital_cut", lang), ", ".join(chosen.impact.vital_services_cut) or t("none", lang)
         )
-        table.add_row(
-            t("twin_24h", lang),
-            f"{chosen.estimate.h24.mean:.0f} [{chosen.estimate.h24.low:.0f}–"
-            f"{chosen.estimate.h24.high:.0f}] / {chosen.baseline.h24.mean:.0f}",
-        )
+        if result.infected_rempart is not None and result.infected_historical is not None:
+            table.add_row(
+                t("twin_24h", lang),
+                f"{result.infected_rempart:.0f} / {result.infected_historical:.0f}",
+            )
     table.add_row(t("export", lang), f"{result.export or '—'} {result.export_note}")
     table.add_row(t("report", lang), str(result.report))
     table.add_row(t("elapsed", lang), f"{elapsed:.0f} s")
@@ -137,7 +141,12 @@ for _k, _fr, _en in (
     ),
     ("infected_flagged", "Infectés (réel) / signalés", "Infected (truth) / flagged"),
     ("vital_cut", "Services vitaux coupés", "Vital services cut"),
-    ("twin_24h", "Infectés à 24 h (plan / sans action)", "Infected at 24 h (plan / no action)"),
+    (
+        "twin_24h",
+        "Jumeau : infectés à 24 h (ce plan / réponse historique)",
+        "Twin: infected at 24 h (this plan / historical response)",
+    ),
+    ("proposed_at", "proposé à", "proposed at"),
     ("export", "Règles nftables", "nftables rules"),
     ("report", "Rapport", "Report"),
     ("elapsed", "Durée", "Elapsed"),
