@@ -7,7 +7,7 @@ from the infected hosts observed; `respond` proposes, ranks and picks the plan t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from rempart.contain import (
     RankedPlan,
     Situation,
     WhatIfEstimate,
+    apply_confirmations,
     candidate_plans,
     plan_to_controls_spec,
     rank_plans,
@@ -160,6 +161,8 @@ def respond(
     runs: int = 200,
     seed: int = 0,
     now: datetime | None = None,
+    confirmations: Sequence[tuple[str, str]] = (),
+    by: str = "opérateur",
 ) -> Response:
     """Propose plans for the incident and rank them by machines saved against care cut.
 
@@ -172,6 +175,8 @@ def respond(
     now = now or incident.last_seen
     situation = situation.model_copy(update={"observed_at": now})
     plans = candidate_plans(hospital, situation)
+    if confirmations:
+        plans = apply_confirmations(plans, hospital, list(confirmations), by)
     pz = incident.patient_zero
     if not plans or pz is None:
         return Response(situation, ())

@@ -192,12 +192,49 @@ def print_review(store: Store, hospital: Hospital, plan: Plan, lang: Lang) -> No
         return
 
 
+def _ranked_for_incident(
+    ws: Workspace,
+    hospital: Hospital,
+    incident: str,
+    pairs: list[tuple[str, str]],
+    by: str,
+    runs: int,
+    lang: Lang,
+) -> list[tuple[Plan, CareImpact]]:
+    """Plans for a saved incident, ranked on the twin (machines saved against care cut)."""
+    # imported here: the twin's engine is only needed when ranking an incident
+    from rempart.incidents import Incident
+    from rempart.respond import respond
+
+    path = Path(incident)
+    if not path.is_file():
+        path = ws.root / "incidents" / f"{incident}.json"
+    if not path.is_file():
+        raise ConfigError(f"incident not found: {incident} (looked in {ws.root / 'incidents'})")
+    inc = Incident.load(path)
+    store = Store(ws.db_path, read_only=True) if ws.db_path.exists() else None
+    try:
+        response = respond(inc, hospital, store, runs=runs, confirmations=pairs, by=by)
+    finally:
+        if store is not None:
+            store.close()
+    ranked = list(response.ranked)
+    console.print(ranked_table(ranked, lang))
+    return [(r.plan, r.impact) for r in ranked]
+
+
 def register(app: typer.Typer) -> None:
     @app.command("plan")
     def plan_cmd(
+        incident: Annotated[
+            str | None,
+            typer.Argument(help="Incident id (workspace incidents/) or incident JSON file."),
+        ] = None,
         situation: Annotated[
-            Path, typer.Option("--situation", help="Situation JSON file (see docs/containment.md).")
-        ],
+            Path | None,
+            typer.Option("--situation", help="Situation JSON file (see docs/containment.md)."),
+        ] = None,
+        runs: Annotated[int, typer.Option(help="Twin Monte Carlo runs per plan.")] = 200,
         workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
         hospital_file: Annotated[
@@ -223,12 +260,17 @@ def register(app: typer.Typer) -> None:
         lg = lang_of(lang)
         ws = Workspace.at(workspace)
         hospital = load_hospital(hospital_file or ws.hospital_path)
-        sit = load_situation(situation)
-        plans = candidate_plans(hospital, sit)
         pairs = [parse_confirmation(c) for c in confirm or []]
-        plans = apply_confirmations(plans, hospital, pairs, by)
-        rows = order_by_care(plans, hospital)
-        console.print(plans_table(rows, lg))
+        if (incident is None) == (situation is None):
+            raise ConfigError("give an INCIDENT or --situation FILE (one of the two)")
+        if incident is not None:
+            rows = _ranked_for_incident(ws, hospital, incident, pairs, by, runs, lg)
+        else:
+            assert situation is not None
+            sit = load_situation(situation)
+            plans = apply_confirmations(candidate_plans(hospital, sit), hospital, pairs, by)
+            rows = order_by_care(plans, hospital)
+            console.print(plans_table(rows, lg))
         for plan, impact in rows:
             if impact.items:
                 console.print(impact_table(plan, impact, lg))
