@@ -9,7 +9,14 @@ T0 = datetime(2019, 3, 11, 8, 0, tzinfo=UTC)
 
 
 def _incident(subject: str) -> Incident:
-    h = IncidentHost("10.1.0.1", "pc-<b>1</b>", "bat-a", "infected", T0 + timedelta(minutes=40))
+    h = IncidentHost(
+        "10.1.0.1",
+        "pc-<b>1</b>",
+        "bat-a",
+        "infected",
+        T0 + timedelta(minutes=35),
+        detected_at=T0 + timedelta(minutes=40),
+    )
     mail = EntryEmail("<m@x>", subject, "x@evil", T0, 90.0, ("a@chu.fr",), "lookalike", "u1")
     return Incident(
         "INC-1",

@@ -152,7 +152,10 @@ def build_incident(
         assert detected is None or isinstance(detected, datetime)
         hosts[ip] = IncidentHost(ip, hostname, zone, status, first, None, tuple(dets), detected)
     if hint is not None:
+        root_time = next((f for ip, f, _ in hint.infected if ip == hint.patient_zero), None)
         for ip, first, source in hint.infected:
+            if root_time is not None and first < root_time:
+                first = root_time  # nobody is infected before patient zero starts spreading
             known = hosts.get(ip)
             hostname, zone, _ = index.get(ip, (None, _zone_of(ip, index), None))
             hosts[ip] = IncidentHost(

@@ -99,11 +99,12 @@ def render_html(data: ReportData, lang: Lang = "fr") -> str:
         series.append(
             Series(t("infected_truth", lang), "#b00", tuple(x[2] for x in truth.infected))
         )
-    series.append(Series(t("flagged", lang), "#06c", tuple(h.first_seen for h in inc.hosts)))
+    flagged_times = tuple(h.detected_at or h.first_seen for h in inc.hosts)
+    series.append(Series(t("flagged", lang), "#06c", flagged_times))
     first_detect = None
-    if truth and truth.infected and inc.hosts:
+    if truth and truth.infected and inc.first_detection is not None:
         first_inf = min(x[2] for x in truth.infected)
-        first_detect = (min(h.first_seen for h in inc.hosts) - first_inf).total_seconds()
+        first_detect = (inc.first_detection - first_inf).total_seconds()
     pz = inc.patient_zero
     return template.render(
         lang=lang,
