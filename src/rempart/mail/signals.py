@@ -128,7 +128,7 @@ def identities(mail: ParsedMail) -> list[Signal]:
     org = registrable(from_dom)
     reply = domain_of(mail.reply_to)
     if reply and registrable(reply) != org:
-        points = 20 if reply in FREEMAIL or from_dom not in FREEMAIL else 10
+        points = 20 if reply in FREEMAIL and from_dom not in FREEMAIL else 8
         out.append(Signal("sig_reply_to_mismatch", points, (("reply", reply), ("from", from_dom))))
     if mail.from_display:
         m = _ADDR_IN_NAME.search(mail.from_display)
