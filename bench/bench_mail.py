@@ -98,7 +98,7 @@ def run_rspamc(paths: list[Path], workers: int) -> tuple[list[str], float]:
     t = time.perf_counter()
     for i in range(0, len(paths), 200):
         chunk = paths[i : i + 200]
-        cmd = ["rspamc", "-h", f"{RSPAMD[0]}:{RSPAMD[1]}", "-n", str(workers), *map(str, chunk)]
+        cmd = ["rspamc", "-h", f"{RSPAMD[0]}:{RSPAMD[1]}", "-n", str(4 * workers), *map(str, chunk)]
         res = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
         current = None
         for line in res.stdout.splitlines():

@@ -274,6 +274,50 @@ def _charset(part: Message) -> str | None:
         return None
 
 
+def _decode_cte(data: bytes, cte: str) -> bytes:
+    import base64
+    import binascii
+    import quopri
+
+    try:
+        if cte == "base64":
+            return base64.b64decode(b"".join(data.split()), validate=False)
+        return quopri.decodestring(data)
+    except (binascii.Error, ValueError):
+        return data
+
+
+def reported_originals(raw: bytes, limit: int = 20) -> list[bytes]:
+    """The messages attached (message/rfc822) to a staff report, else the message itself.
+
+    Staff "report phishing" by forwarding as attachment: the original, with its real
+    headers, is what must be scored.
+    """
+    try:
+        msg = email.message_from_bytes(raw[:MAX_MESSAGE_BYTES], policy=email.policy.compat32)
+        found: list[bytes] = []
+        for count, part in enumerate(msg.walk()):
+            if count >= MAX_PARTS or len(found) >= limit:
+                break
+            if part.get_content_type() == "message/rfc822":
+                inner = part.get_payload()
+                if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                    data = inner[0].as_bytes()
+                else:
+                    data = str(inner).encode("utf-8", errors="replace")
+                cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+                if cte in ("base64", "quoted-printable"):  # not allowed by RFC 2046, but seen
+                    data = _decode_cte(data.lstrip(b"\r\n"), cte)
+                found.append(data)
+            elif (_filename(part) or "").lower().endswith(".eml"):
+                data = _payload(part, [])
+                if data:
+                    found.append(data)
+    except Exception:
+        return [raw]
+    return found or [raw]
+
+
 def domain_of(addr: str | None) -> str | None:
     if not addr or "@" not in addr:
         return None
@@ -288,4 +332,5 @@ __all__ = [
     "domain_of",
     "parse_message",
     "read_html",
+    "reported_originals",
 ]

@@ -365,13 +365,13 @@ _MAX_CHARS = 3000
 def words_of(subject: str, body: str) -> list[str]:
     """The distinct words (letters only, lower case) the character grams are taken from."""
     text = _NOT_LETTERS.sub(" ", clean_text(subject, body[: _MAX_CHARS * 2]).lower())
-    return list(dict.fromkeys(text[:_MAX_CHARS].split()))
+    return list(dict.fromkeys(w[:30] for w in text[:_MAX_CHARS].split()))
 
 
 @lru_cache(maxsize=262_144)
 def word_grams(word: str) -> tuple[str, ...]:
     """Character 3-5-grams of one word padded with spaces (words recur: cached)."""
-    padded = f" {word[:30]} "
+    padded = f" {word} "
     size = len(padded)
     out: list[str] = []
     for n in (3, 4, 5):
