@@ -185,3 +185,18 @@ def test_cli_reported_mailbox(tmp_path: Path) -> None:
     assert rows[0]["verdict"] == "malicious"
     table = CliRunner().invoke(app, ["email", "score", str(tmp_path)])
     assert table.exit_code == 0
+
+
+def test_campaign_grows_from_flagged_messages_only(tmp_path: Path) -> None:
+    store = _store_with_campaign(tmp_path)
+    # two ordinary messages sharing a newsletter link: a campaign only without findings
+    for i in range(2):
+        raw = message(sender=f"n{i}@partner.example", html='<a href="https://news.example/x">lettre</a>')
+        (tmp_path / f"n{i}.eml").write_bytes(raw.replace(b"<test-1@", f"<n{i}@".encode()))
+        ingest_file(store, tmp_path / f"n{i}.eml")
+    assert len(campaigns(store)) == 2
+    from rempart.detect import run_detectors
+
+    run_detectors(DetectContext(store, HOSPITAL), ["phishing"])
+    found = campaigns(store)
+    assert [c.size for c in found] == [3]
