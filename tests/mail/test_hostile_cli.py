@@ -191,7 +191,9 @@ def test_campaign_grows_from_flagged_messages_only(tmp_path: Path) -> None:
     store = _store_with_campaign(tmp_path)
     # two ordinary messages sharing a newsletter link: a campaign only without findings
     for i in range(2):
-        raw = message(sender=f"n{i}@partner.example", html='<a href="https://news.example/x">lettre</a>')
+        raw = message(
+            sender=f"n{i}@partner.example", html='<a href="https://news.example/x">lettre</a>'
+        )
         (tmp_path / f"n{i}.eml").write_bytes(raw.replace(b"<test-1@", f"<n{i}@".encode()))
         ingest_file(store, tmp_path / f"n{i}.eml")
     assert len(campaigns(store)) == 2
