@@ -26,6 +26,7 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 60_000
 MAX_HTML_CHARS = 400_000
 MAX_LINKS = 300
+MAX_HEADER_CHARS = 4000  # a longer header is an attack; parseaddr is slow on it
 
 _URL_RE = re.compile(r"""https?://[^\s"'<>()\[\]{}]{3,2000}""", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
@@ -136,7 +137,7 @@ def _decode(value: object) -> str:
     """A header as text: RFC 2047 words decoded, bad charsets replaced, whitespace folded."""
     if value is None:
         return ""
-    raw = str(value)
+    raw = str(value)[:MAX_HEADER_CHARS]
     if "=?" in raw:
         with contextlib.suppress(Exception):  # keep the undecoded text
             raw = str(make_header(decode_header(raw)))
