@@ -333,7 +333,15 @@ def links(mail: ParsedMail, seen_domains: frozenset[str] | None = None) -> list[
                     and registrable(shown_dom)[1]
                     and registrable(shown_dom) != registrable(host)
                 ):
-                    add(Signal("sig_link_mismatch", 25, (("shown", shown_dom), ("target", host))))
+                    # a shown address (https://..., www...) is a lie; a site name mentioned
+                    # in a tracked newsletter link is common in legitimate marketing
+                    as_url = link.text.strip().lower().startswith(("http", "www."))
+                    points = 25 if as_url else 10
+                    add(
+                        Signal(
+                            "sig_link_mismatch", points, (("shown", shown_dom), ("target", host))
+                        )
+                    )
         if seen_domains is not None:
             reg = ".".join(p for p in registrable(host) if p)
             if reg not in seen_domains and reg not in new_domains:

@@ -24,8 +24,15 @@ MODEL_FILE = "text_model.json"
 _URLISH = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\S+@\S+")
 _LIST_LINE = re.compile(
     r"(?im)^.*(mailing list|listinfo|/mailman/|list-?admin|sourceforge|geocrawler|"
-    r"yahoo! groups|egroups|unsubscribe from this list|irish linux users).*$"
+    r"yahoo! groups|egroups|unsubscribe from this list|irish linux users|spamassassin|"
+    r"taint\.org|zzzz|phishing@pot).*$"
 )
+# "URL:" lines of the 2002 RSS digests and technical header lines in bodies only tell the
+# corpora apart. Reply prefixes, quoting and forwarded "De :/Envoyé :" blocks are kept:
+# they are how real conversations look, in 2002 and in a hospital today.
+_QUOTED_OR_HEADER_LINE = re.compile(r"(?im)^[ \t>]*(url|message-id|x-[\w-]+)[ \t]*:.*$")
+_SUBJECT_PREFIX = re.compile(r"\[[^\]]{1,40}\]")  # [list-name] tags: mailing-list artefacts
+_PUNCT = re.compile(r"[^\w\s$€£!?]+")
 _TOKEN = re.compile(r"[^\W\d_]{2,24}")
 _MAX_TOKENS = 1500
 
@@ -339,8 +346,9 @@ STOP_WORDS = frozenset(
 
 def clean_text(subject: str, body: str) -> str:
     """The words a reader sees: no links, addresses, list footers or digits."""
-    text = unicodedata.normalize("NFKC", f"{subject}\n{body}")
-    text = _LIST_LINE.sub(" ", text)
+    subject = _SUBJECT_PREFIX.sub("", unicodedata.normalize("NFKC", subject))
+    body = _QUOTED_OR_HEADER_LINE.sub(" ", unicodedata.normalize("NFKC", body))
+    text = _LIST_LINE.sub(" ", f"{subject}\n{body}")
     return _URLISH.sub(" ", text)
 
 
@@ -364,7 +372,8 @@ _MAX_CHARS = 3000
 
 def words_of(subject: str, body: str) -> list[str]:
     """The distinct words (letters only, lower case) the character grams are taken from."""
-    text = _NOT_LETTERS.sub(" ", clean_text(subject, body[: _MAX_CHARS * 2]).lower())
+    text = clean_text(subject, body[: _MAX_CHARS * 2]).lower()
+    text = _PUNCT.sub(" ", _NOT_LETTERS.sub(" ", _URLISH.sub(" ", text)))
     return list(dict.fromkeys(w[:30] for w in text[:_MAX_CHARS].split()))
 
 
