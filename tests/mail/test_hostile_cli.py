@@ -133,3 +133,72 @@ def test_phishing_detector(tmp_path: Path) -> None:
     assert len(found) == 3
     assert all(f.entity.startswith("<camp-") for f in found)
     assert all(f.severity.value == "high" and "Score" in f.reason for f in found)
+
+
+def test_deeply_nested_multipart_is_reported_not_raised() -> None:
+    depth = 3000
+    raw = b"From: a@b.example\nSubject: nest\nMIME-Version: 1.0\n"
+    for i in range(depth):
+        raw += b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (i, i)
+    raw += b"Content-Type: text/plain\n\nhello\n"
+    v = score_message(raw)
+    assert v.verdict.value in ("suspicious", "clean", "malicious")
+    assert v.reasons
+
+
+def test_public_api() -> None:
+    import rempart.mail as mail
+
+    assert sorted(mail.__all__) == sorted(
+        [
+            "Campaign",
+            "MailVerdict",
+            "Verdict",
+            "campaign_of",
+            "campaigns",
+            "purge_csv",
+            "score_message",
+        ]
+    )
+    for name in mail.__all__:
+        assert getattr(mail, name) is not None
+
+
+def test_cli_reported_mailbox(tmp_path: Path) -> None:
+    """A staff report forwards the phish as an attachment: the original is what is scored."""
+    from email.message import EmailMessage
+
+    original = message(sender="PayPal <x@evil.xyz>", attachments=[("f.pdf", PE, "application/pdf")])
+    report = EmailMessage()
+    report["From"] = "infirmier@chu-test.fr"
+    report["Subject"] = "Signalement [bold red]hameçonnage[/]"
+    report.set_content("Message suspect ci-joint.")
+    report.add_attachment(original, maintype="message", subtype="rfc822")  # type: ignore[arg-type]
+    (tmp_path / "report.eml").write_bytes(report.as_bytes())
+    result = CliRunner().invoke(
+        app, ["email", "score", str(tmp_path), "--reported", "--format", "jsonl"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) == 1
+    assert rows[0]["file"].endswith("report.eml#1")
+    assert rows[0]["verdict"] == "malicious"
+    table = CliRunner().invoke(app, ["email", "score", str(tmp_path)])
+    assert table.exit_code == 0
+
+
+def test_campaign_grows_from_flagged_messages_only(tmp_path: Path) -> None:
+    store = _store_with_campaign(tmp_path)
+    # two ordinary messages sharing a newsletter link: a campaign only without findings
+    for i in range(2):
+        raw = message(
+            sender=f"n{i}@partner.example", html='<a href="https://news.example/x">lettre</a>'
+        )
+        (tmp_path / f"n{i}.eml").write_bytes(raw.replace(b"<test-1@", f"<n{i}@".encode()))
+        ingest_file(store, tmp_path / f"n{i}.eml")
+    assert len(campaigns(store)) == 2
+    from rempart.detect import run_detectors
+
+    run_detectors(DetectContext(store, HOSPITAL), ["phishing"])
+    found = campaigns(store)
+    assert [c.size for c in found] == [3]

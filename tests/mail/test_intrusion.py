@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.mail.helpers import HOSPITAL, message
 
 from rempart.detect import DetectContext
@@ -209,3 +211,43 @@ def test_otrf_golden_saml_mail_access(shared_data: Path, tmp_path: Path) -> None
     assert "1.2.3.4" in access[0].reason
     assert len(grants) == 1
     assert "Mail.ReadWrite" in grants[0].reason
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_auth_line_parser_never_crashes(line: str) -> None:
+    from rempart.sources.mail_auth import _line_time, parse_line
+
+    _, rest = _line_time(line, T0)
+    row = parse_line(rest)
+    assert row is None or row["status"] in ("success", "failure")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["Operation", "CreationTime", "UserId", "ClientIP", "Folders",
+                                         "Parameters", "InitiatedBy", "TargetResources", "ResultStatus"]),
+                       st.one_of(st.text(max_size=40), st.integers(), st.none(),
+                                 st.lists(st.text(max_size=10), max_size=3))))  # fmt: skip
+def test_m365_normalise_never_crashes(record: dict[str, object]) -> None:
+    from rempart.sources.m365_audit import normalise
+
+    row = normalise(record)
+    assert row is None or row["status"] in ("success", "failure")
+
+
+def test_m365_array_and_bad_json(tmp_path: Path) -> None:
+    p = tmp_path / "audit.json"
+    p.write_text(json.dumps([_rec("UserLoggedIn"), _rec("UserLoginFailed", ResultStatus="Failed")]))
+    store = Store.memory()
+    res = ingest_file(store, p)
+    assert (res.source, res.records) == ("m365_audit", 2)
+    rows = store.sql(
+        "SELECT operation, status, src_ip FROM mailbox_activity ORDER BY operation"
+    ).to_pylist()
+    assert [r["status"] for r in rows] == ["success", "failure"]
+    q = tmp_path / "audit2.json"
+    q.write_text(
+        json.dumps(_rec("MailboxLogin")) + "\n{not json\n" + json.dumps({"Workload": "x"}) + "\n"
+    )
+    res2 = ingest_file(Store.memory(), q)
+    assert (res2.records, res2.rejected) == (1, 2)

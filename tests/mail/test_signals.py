@@ -204,3 +204,23 @@ def test_text_model_reads_words() -> None:
     v = score_message(phish, HOSPITAL)
     assert "sig_text_model" in v.signals
     assert "sig_text_model" not in score_message(message(), HOSPITAL).signals
+
+
+def test_office_macros_by_content() -> None:
+    docm = zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>",
+                      "word/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512})  # fmt: skip
+    docx = zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+    assert "att_macro" in keys(
+        message(attachments=[("facture.docx", docm, "application/octet-stream")])
+    )
+    clean = keys(message(attachments=[("facture.docx", docx, "application/octet-stream")]))
+    assert not [k for k in clean if k.startswith("att_")]
+
+
+def test_tnef_is_reported_not_opened() -> None:
+    tnef = b"\x78\x9f\x3e\x22" + b"\x00" * 200
+    v = score_message(
+        message(attachments=[("winmail.dat", tnef, "application/ms-tnef")]), HOSPITAL, lang="en"
+    )
+    assert "att_tnef" in v.signals
+    assert any("not inspected" in r for r in v.reasons)

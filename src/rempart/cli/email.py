@@ -8,9 +8,10 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
@@ -20,6 +21,9 @@ from rempart.sources.base import read_head
 from rempart.sources.email_mime import MboxSource
 from rempart.store import Store, Workspace
 from rempart.store.ingest import expand
+
+if TYPE_CHECKING:
+    from rempart.mail.score import MailVerdict
 
 JSONL_KEYS = ("file", "message_id", "score", "verdict", "reasons")
 _MBOX = MboxSource()
@@ -78,10 +82,14 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[list[Path], typer.Argument(help="EML, mbox, Maildir or folders.")],
         fmt: Annotated[str, typer.Option("--format", help="table, jsonl or csv")] = "table",
         hospital: Annotated[Path | None, typer.Option("--hospital", help="hospital.yaml")] = None,
+        reported: Annotated[
+            bool, typer.Option("--reported", help="Score the originals attached to staff reports.")
+        ] = False,
         workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
     ) -> None:
         """Score messages: one row per message (0-100, verdict, reasons)."""
+        from rempart.mail.parse import reported_originals
         from rempart.mail.score import score_message
 
         lg = lang_of(lang)
@@ -97,31 +105,27 @@ def register(app: typer.Typer) -> None:
         writer = csv.writer(sys.stdout, lineterminator="\n") if fmt == "csv" else None
         if writer:
             writer.writerow(JSONL_KEYS)
-        for label, raw in iter_messages(paths):
-            v = score_message(raw, hosp, lang=lg)
+
+        def emit(label: str, v: MailVerdict) -> None:
             if fmt == "jsonl":
-                row = dict(
-                    zip(
-                        JSONL_KEYS,
-                        (label, v.message_id, v.score, v.verdict.value, list(v.reasons)),
-                        strict=True,
-                    )
-                )
+                values = (label, v.message_id, v.score, v.verdict.value, list(v.reasons))
+                row = dict(zip(JSONL_KEYS, values, strict=True))
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
             elif writer:
-                writer.writerow(
-                    [label, v.message_id or "", v.score, v.verdict.value, " | ".join(v.reasons)]
-                )
+                reasons = " | ".join(v.reasons)
+                writer.writerow([label, v.message_id or "", v.score, v.verdict.value, reasons])
             else:
                 style = {"malicious": "bold red", "suspicious": "yellow"}.get(
                     v.verdict.value, "green"
                 )
-                table.add_row(
-                    label,
-                    str(v.score),
-                    f"[{style}]{t('mail_' + v.verdict.value, lg)}[/]",
-                    "\n".join(v.reasons),
-                )
+                verdict = f"[{style}]{t('mail_' + v.verdict.value, lg)}[/]"
+                table.add_row(escape(label), str(v.score), verdict, escape("\n".join(v.reasons)))
+
+        for outer, outer_raw in iter_messages(paths):
+            inner = reported_originals(outer_raw) if reported else [outer_raw]
+            for n, raw in enumerate(inner, start=1):
+                label = f"{outer}#{n}" if raw is not outer_raw else outer
+                emit(label, score_message(raw, hosp, lang=lg))
         if fmt == "table":
             console.print(table)
 
@@ -148,11 +152,11 @@ def register(app: typer.Typer) -> None:
             table.add_column(t(col, lg), overflow="fold")
         for c in found:
             table.add_row(
-                c.campaign_id,
+                escape(c.campaign_id),
                 str(c.size),
-                ", ".join(c.senders[:3]),
+                escape(", ".join(c.senders[:3])),
                 str(len(c.recipients)),
-                (c.subjects[0] if c.subjects else "")[:60],
+                escape((c.subjects[0] if c.subjects else "")[:60]),
             )
         console.print(table)
 

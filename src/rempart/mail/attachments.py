@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass
 
@@ -164,6 +165,12 @@ def _ooxml_macros(members: list[zipfile.ZipInfo]) -> bool:
 
 def _vba(data: bytes, name: str) -> tuple[bool, bool, bool]:
     """(has macros, auto-executes, suspicious calls) via oletools; never raises."""
+    with warnings.catch_warnings():  # oletools' dependencies warn on import (pyparsing)
+        warnings.simplefilter("ignore")
+        return _vba_quiet(data, name)
+
+
+def _vba_quiet(data: bytes, name: str) -> tuple[bool, bool, bool]:
     try:
         from oletools.olevba import VBA_Parser
     except ImportError:  # pragma: no cover - oletools is a dependency

@@ -84,13 +84,34 @@ class _Union:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def campaigns(store: Store, *, min_size: int = 2) -> list[Campaign]:
-    """All campaigns of at least `min_size` messages, largest first."""
+_INFRA_LINKS = (
+    *("http://www.w3.org/", "https://www.w3.org/", "http://schemas.", "https://schemas."),
+    *("http://purl.org/", "http://ns.adobe.com/"),
+)
+
+
+def _flagged(store: Store) -> set[str] | None:
+    """event_uids the `phishing` detector flagged, or None when detection has not run."""
+    rows = store.sql(
+        "SELECT DISTINCT unnest(evidence) AS uid FROM finding WHERE detector = 'phishing'"
+    ).to_pylist()
+    return {r["uid"] for r in rows} or None
+
+
+def campaigns(store: Store, *, min_size: int = 2, seeds: set[str] | None = None) -> list[Campaign]:
+    """Campaigns of at least `min_size` messages, largest first.
+
+    When the `phishing` detector has run (or `seeds` are given), a campaign grows from the
+    flagged messages: a key ties messages only if a flagged message carries it, so ordinary
+    mail sharing a newsletter link is not chained in, but every copy of the phish is, even
+    a copy that scored clean. Without findings, every shared key ties messages.
+    """
+    seeds = seeds if seeds is not None else _flagged(store)
     rows = store.sql(_KEYS_SQL).to_pylist()
     by_key: dict[str, list[str]] = {}
     for row in rows:
         key = row["key"]
-        if not key:
+        if not key or (row["kind"] == "link" and key.startswith(_INFRA_LINKS)):
             continue
         if row["kind"] == "subject":
             key = subject_pattern(key)
@@ -100,6 +121,8 @@ def campaigns(store: Store, *, min_size: int = 2) -> list[Campaign]:
     for key, uids in by_key.items():
         unique = sorted(set(uids))
         if len(unique) < 2 or len(unique) > MAX_KEY_FANOUT:
+            continue
+        if seeds is not None and not seeds.intersection(unique):
             continue
         for uid in unique[1:]:
             uf.join(unique[0], uid)
@@ -113,7 +136,7 @@ def campaigns(store: Store, *, min_size: int = 2) -> list[Campaign]:
     out = [
         _build(store, sorted(uids), sorted(shared.get(root, ())))
         for root, uids in groups.items()
-        if len(uids) >= min_size
+        if len(uids) >= min_size and (seeds is None or seeds.intersection(uids))
     ]
     out.sort(key=lambda c: (-c.size, c.campaign_id))
     return out

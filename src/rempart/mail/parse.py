@@ -26,6 +26,7 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 60_000
 MAX_HTML_CHARS = 400_000
 MAX_LINKS = 300
+MAX_HEADER_CHARS = 4000  # a longer header is an attack; parseaddr is slow on it
 
 _URL_RE = re.compile(r"""https?://[^\s"'<>()\[\]{}]{3,2000}""", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
@@ -136,7 +137,7 @@ def _decode(value: object) -> str:
     """A header as text: RFC 2047 words decoded, bad charsets replaced, whitespace folded."""
     if value is None:
         return ""
-    raw = str(value)
+    raw = str(value)[:MAX_HEADER_CHARS]
     if "=?" in raw:
         with contextlib.suppress(Exception):  # keep the undecoded text
             raw = str(make_header(decode_header(raw)))
@@ -274,6 +275,50 @@ def _charset(part: Message) -> str | None:
         return None
 
 
+def _decode_cte(data: bytes, cte: str) -> bytes:
+    import base64
+    import binascii
+    import quopri
+
+    try:
+        if cte == "base64":
+            return base64.b64decode(b"".join(data.split()), validate=False)
+        return quopri.decodestring(data)
+    except (binascii.Error, ValueError):
+        return data
+
+
+def reported_originals(raw: bytes, limit: int = 20) -> list[bytes]:
+    """The messages attached (message/rfc822) to a staff report, else the message itself.
+
+    Staff "report phishing" by forwarding as attachment: the original, with its real
+    headers, is what must be scored.
+    """
+    try:
+        msg = email.message_from_bytes(raw[:MAX_MESSAGE_BYTES], policy=email.policy.compat32)
+        found: list[bytes] = []
+        for count, part in enumerate(msg.walk()):
+            if count >= MAX_PARTS or len(found) >= limit:
+                break
+            if part.get_content_type() == "message/rfc822":
+                inner = part.get_payload()
+                if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                    data = inner[0].as_bytes()
+                else:
+                    data = str(inner).encode("utf-8", errors="replace")
+                cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+                if cte in ("base64", "quoted-printable"):  # not allowed by RFC 2046, but seen
+                    data = _decode_cte(data.lstrip(b"\r\n"), cte)
+                found.append(data)
+            elif (_filename(part) or "").lower().endswith(".eml"):
+                data = _payload(part, [])
+                if data:
+                    found.append(data)
+    except Exception:
+        return [raw]
+    return found or [raw]
+
+
 def domain_of(addr: str | None) -> str | None:
     if not addr or "@" not in addr:
         return None
@@ -288,4 +333,5 @@ __all__ = [
     "domain_of",
     "parse_message",
     "read_html",
+    "reported_originals",
 ]

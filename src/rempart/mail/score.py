@@ -18,7 +18,7 @@ from rempart.model import Hospital
 
 SUSPICIOUS = 40
 MALICIOUS = 70
-MODEL_FLOOR = 0.55  # below this probability the text model adds nothing
+MODEL_FLOOR = 0.5  # below this probability the text model adds nothing
 
 
 class Verdict(StrEnum):
@@ -40,11 +40,15 @@ class MailVerdict:
         return self.verdict is not Verdict.CLEAN
 
 
-def model_points(prob: float) -> int:
-    """The text model's share: 0 under MODEL_FLOOR, then up to 65 points at certainty."""
+def model_points(prob: float, p_suspicious: float = 0.85) -> int:
+    """The text model's share: nothing under MODEL_FLOOR, 40 points (suspicious on its own)
+    at `p_suspicious` (chosen at training for 0.5 % false positives on held-out folds),
+    65 at certainty; the model alone never makes a message malicious."""
     if prob < MODEL_FLOOR:
         return 0
-    return round(20 + 45 * (prob - MODEL_FLOOR) / (1 - MODEL_FLOOR))
+    if prob < p_suspicious:
+        return round(10 + 29 * (prob - MODEL_FLOOR) / max(p_suspicious - MODEL_FLOOR, 1e-6))
+    return round(40 + 25 * (prob - p_suspicious) / max(1 - p_suspicious, 1e-6))
 
 
 def verdict_of(score: int) -> Verdict:
@@ -74,7 +78,10 @@ def score_parsed(
     model = model or default_model()
     if model is not None:
         prob, top = model.probability(mail.subject, mail.text)
-        points = model_points(prob)
+        threshold = model.meta.get("p_suspicious", 0.85)
+        points = model_points(
+            prob, float(threshold) if isinstance(threshold, int | float) else 0.85
+        )
         if points:
             words = ", ".join(top[:3]) or "-"
             found.append(
