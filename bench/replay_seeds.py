@@ -39,7 +39,7 @@ def main() -> None:
         remp.append(r.infected_rempart if r.infected_rempart is not None else float("nan"))
         print(
             f"{seed:>4}  {r.hosts}  {r.infected_historical:10.1f}  {remp[-1]:7.1f}  "
-            f"{r.first_alert_minutes!s:>15}  {r.details.get('plan_id', '-')}  "
+            f"{(r.first_alert_minutes or float('nan')):15.1f}  {r.details.get('plan_id', '-')}  "
             f"{list(r.vital_services_cut)}  {time.perf_counter() - t0:.0f}"
         )
     print(
