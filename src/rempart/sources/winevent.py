@@ -85,6 +85,7 @@ _SHAPE = """CASE WHEN json_exists(j, '$.Event.System') THEN 'evtx'
                  WHEN json_exists(j, '$.winlog') THEN 'winlogbeat' ELSE 'flat' END"""
 
 # Process columns, from the flat `data` map (Sysmon names first, then Security 4688 names).
+# Keys with spaces (Defender's "Threat Name") are also reachable without them, as in Sigma.
 _NORMALISE = f"""
 CREATE OR REPLACE TEMP TABLE normalised AS
 WITH v AS (SELECT *, CASE WHEN json_valid(j) THEN j END AS jv FROM chunk),
@@ -111,7 +112,11 @@ SELECT
     COALESCE(data['ParentImage'], data['ParentProcessName']) AS parent_image,
     data['CommandLine'] AS command_line,
     j AS raw,
-    map_concat(data, map_from_entries(list_filter([
+    map_concat(map_from_entries(list_transform(map_entries(data),
+        lambda e: {{{{'key': CASE WHEN contains(e.key, ' ')
+            AND NOT list_contains(map_keys(data), replace(e.key, ' ', ''))
+            THEN replace(e.key, ' ', '') ELSE e.key END, 'value': e.value}}}})),
+        map_from_entries(list_filter([
         {{{{'key': 'EventID', 'value': CAST(event_code AS VARCHAR)}}}},
         {{{{'key': 'Channel', 'value': channel}}}},
         {{{{'key': 'Computer', 'value': host}}}},
