@@ -6,7 +6,7 @@ event as JSON in `raw` for evidence, and a flat `fields` MAP (EventData / UserDa
 JSON keys plus the System keys `EventID`, `Channel`, `Computer`, `Provider_Name`) that the
 Sigma engine matches on. The EVTX parser is the Rust one of the `evtx` package; it yields
 records as JSON strings which are normalised per chunk by DuckDB, never one by one in Python.
-Logon events are copied to the `authentication` table afterwards by `sync_authentication`.
+Logon events are copied to `authentication` afterwards (`rempart.detect.host.collect`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import pyarrow as pa
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
-from rempart.store.duck import Store
 
 CHUNK = 20_000
 EVTX_MAGIC = b"ElfFile\x00"
@@ -85,7 +84,7 @@ _SHAPE = """CASE WHEN json_exists(j, '$.Event.System') THEN 'evtx'
                  WHEN json_exists(j, '$.winlog') THEN 'winlogbeat' ELSE 'flat' END"""
 
 # Process columns, from the flat `data` map (Sysmon names first, then Security 4688 names).
-# Keys with spaces (Defender's "Threat Name") are also reachable without them, as in Sigma.
+# Keys with spaces (Defender's "Threat Name") lose them, as Sigma rules spell them.
 _NORMALISE = f"""
 CREATE OR REPLACE TEMP TABLE normalised AS
 WITH v AS (SELECT *, CASE WHEN json_valid(j) THEN j END AS jv FROM chunk),
@@ -138,6 +137,7 @@ class Batcher:
         self.emit = emit
         self.cols: dict[str, list[object]] = {c: [] for c in _COLUMNS}
         self.rejects: list[tuple[str, int, str]] = []
+        self.counts: dict[str, int] = {}
 
     def add(
         self, file_id: str, source_file: str, fmt: str, line: int, rid: int | None, text: str
@@ -172,6 +172,10 @@ class Batcher:
                 "WHERE problem IS NOT NULL ORDER BY source_file, source_line"
             ).fetchall()
         )
+        for f, n in self.con.execute(
+            "SELECT source_file, count(*) FROM normalised WHERE problem IS NULL GROUP BY ALL"
+        ).fetchall():
+            self.counts[str(f)] = self.counts.get(str(f), 0) + int(n)
         self.emit(
             self.con.sql(
                 "SELECT * EXCLUDE (problem) FROM normalised WHERE problem IS NULL "
@@ -338,39 +342,6 @@ def _chain(first: str, rest: IO[str]) -> Iterator[str]:
     yield from rest
 
 
-# --- the authentication table, derived from logon events ----------------------------------
-
-_AUTH_SQL = """
-INSERT INTO authentication BY NAME
-SELECT
-    p.time,
-    p.fields['TargetUserName'] AS "user",
-    NULLIF(NULLIF(p.fields['IpAddress'], '-'), '') AS src_ip,
-    p.host AS dst_host,
-    'windows' AS service,
-    p.fields['LogonType'] AS logon_type,
-    COALESCE(p.fields['AuthenticationPackageName'], p.fields['PackageName']) AS auth_protocol,
-    CASE WHEN p.event_code IN (4625, 4771) THEN 'failure'
-         WHEN p.event_code = 4776 AND p.fields['Status'] NOT IN ('0x0', '0') THEN 'failure'
-         ELSE 'success' END AS status,
-    NULLIF(concat_ws(' ', p.fields['Status'], p.fields['SubStatus']), '') AS status_detail,
-    p.raw,
-    p.event_uid, p.source_file, p.source_line, p.source_format
-FROM process p
-WHERE p.source_format IN ('evtx', 'winevent_json')
-  AND p.event_code IN (4624, 4625, 4648, 4771, 4776)
-  AND (p.channel = 'Security' OR p.channel IS NULL)
-  AND NOT EXISTS (SELECT 1 FROM authentication a WHERE a.event_uid = p.event_uid)
-"""
-
-
-def sync_authentication(store: Store) -> int:
-    """Copy Windows logon events (4624/4625/4648/4771/4776) into `authentication`; idempotent."""
-    before = store.count("authentication")
-    store.con.execute(_AUTH_SQL)
-    return store.count("authentication") - before
-
-
 def collection_hosts(root: Path) -> dict[str, str]:
     """A responder's collection (one sub-folder per machine): file path -> host (folder name)."""
     out: dict[str, str] = {}
@@ -381,4 +352,11 @@ def collection_hosts(root: Path) -> dict[str, str]:
     return out
 
 
-__all__ = ["EvtxSource", "WinJsonSource", "collection_hosts", "sync_authentication"]
+__all__ = [
+    "Batcher",
+    "EvtxSource",
+    "WinJsonSource",
+    "collection_hosts",
+    "read_evtx",
+    "read_json_events",
+]

@@ -19,6 +19,7 @@ from typing import ClassVar, Literal
 import pyarrow as pa
 
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.host.collect import bulk_ingest, sync_authentication
 from rempart.sigma.engine import (
     DEFAULT_STATUSES,
     EvalStats,
@@ -28,9 +29,9 @@ from rempart.sigma.engine import (
     level_rank,
     load_rules,
 )
-from rempart.sources.winevent import collection_hosts, sync_authentication
+from rempart.sources.winevent import collection_hosts
 from rempart.store import Store
-from rempart.store.ingest import FileResult, expand, ingest_file
+from rempart.store.ingest import FileResult, expand
 
 Verdict = Literal["compromised", "suspicious", "clean"]
 MAX_REASONS = 6
@@ -210,11 +211,9 @@ def triage(
             progress=(lambda i, n: progress("rules", i, n)) if progress else None,
         )
         files = list(expand(paths))
-        results: list[FileResult] = []
-        for i, f in enumerate(files):
-            results.append(ingest_file(store, f))
-            if progress is not None:
-                progress("files", i + 1, len(files))
+        results = bulk_ingest(
+            store, files, (lambda i, n: progress("files", i + 1, n)) if progress else None
+        )
         sync_authentication(store)
         folder_hosts: dict[str, str] = {}
         if hosts_from_folders:
