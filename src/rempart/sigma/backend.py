@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from sigma.conditions import ConditionNOT
+from sigma.conditions import ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR
 from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.state import ConversionState
-from sigma.types import SigmaRegularExpressionFlag, SigmaString, SpecialChars
+from sigma.types import SigmaCasedString, SigmaRegularExpressionFlag, SigmaString, SpecialChars
 
 RAW_FIELD = "__raw"  # unbound keywords match the whole event text
 
@@ -73,6 +73,48 @@ def _match(col: str, value: SigmaString, *, lower: bool) -> str:
     return f"{col} LIKE {sql_literal(norm(_like(value)))} ESCAPE '\\'"
 
 
+_RE2_META = set("\\.+*?()|[]{}^$")
+MIN_FOLD = 3  # alternatives on one field folded into one IN list or one RE2 alternation
+
+
+def _re2_literal(text: str) -> str:
+    return "".join("\\" + c if c in _RE2_META else c for c in text)
+
+
+def _shape(value: SigmaString) -> tuple[str, str] | None:
+    """('eq'|'prefix'|'suffix'|'contains', lower-cased literal), or None for other patterns."""
+    multi = SpecialChars.WILDCARD_MULTI
+    if not value.contains_special():
+        return "eq", _plain(value).lower()
+    start, end = value.startswith(multi), value.endswith(multi)
+    if end and not start and not value[:-1].contains_special():
+        return "prefix", _plain(value[:-1]).lower()
+    if start and not end and not value[1:].contains_special():
+        return "suffix", _plain(value[1:]).lower()
+    if start and end and len(value) > 1 and not value[1:-1].contains_special():
+        return "contains", _plain(value[1:-1]).lower()
+    return None
+
+
+def _fold(field: str, shapes: list[tuple[str, str]]) -> str:
+    """Many alternatives on one field as one IN list plus one RE2 alternation."""
+    col = column(field)
+    eqs = sorted({v for k, v in shapes if k == "eq"})
+    alts = sorted(
+        {
+            ("^" if k == "prefix" else "") + _re2_literal(v) + ("$" if k == "suffix" else "")
+            for k, v in shapes
+            if k != "eq"
+        }
+    )
+    parts: list[str] = []
+    if eqs:
+        parts.append(f"{col} IN ({', '.join(sql_literal(v) for v in eqs)})")
+    if alts:
+        parts.append(f"regexp_matches({col}, {sql_literal('|'.join(alts))})")
+    return "(" + " OR ".join(parts) + ")"
+
+
 class DuckDBSigmaBackend(TextQueryBackend):
     """Sigma detection -> DuckDB boolean expression over the `l:`/`o:` columns."""
 
@@ -104,6 +146,43 @@ class DuckDBSigmaBackend(TextQueryBackend):
 
     def escape_and_quote_field(self, field_name: str) -> str:
         return column(field_name)
+
+    def convert_condition_or(self, cond: ConditionOR, state: ConversionState) -> Any:
+        """OR of many simple matches on one field: one IN list and one RE2 alternation."""
+        by_field: dict[str, list[tuple[str, str]]] = {}
+        rest: list[Any] = []
+        for arg in cond.args:
+            if (
+                isinstance(arg, ConditionFieldEqualsValueExpression)
+                and arg.field
+                and isinstance(arg.value, SigmaString)
+                and not isinstance(arg.value, SigmaCasedString)
+            ):
+                shape = _shape(arg.value)
+                if shape is not None:
+                    by_field.setdefault(str(arg.field), []).append(shape)
+                    continue
+            rest.append(arg)
+        parts: list[str] = []
+        for fld, shapes in by_field.items():
+            if len(shapes) >= MIN_FOLD:
+                parts.append(_fold(fld, shapes))
+            else:
+                col = column(fld)
+                for kind, v in shapes:
+                    parts.append(
+                        {
+                            "eq": f"{col} = {sql_literal(v)}",
+                            "prefix": f"starts_with({col}, {sql_literal(v)})",
+                            "suffix": f"ends_with({col}, {sql_literal(v)})",
+                            "contains": f"contains({col}, {sql_literal(v)})",
+                        }[kind]
+                    )
+        for arg in rest:
+            converted = self.convert_condition(arg, state)
+            if converted is not None:
+                parts.append(f"({converted})")
+        return "(" + " OR ".join(parts) + ")" if parts else "false"
 
     def convert_condition_not(self, cond: ConditionNOT, state: ConversionState) -> Any:
         arg = cond.args[0]
