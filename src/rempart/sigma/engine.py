@@ -12,9 +12,10 @@ Correlation rules (`event_count`, `value_count`) then run as SQL over those hits
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -169,6 +170,40 @@ def _rule_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
+ENGINE_VERSION = "1"
+
+
+def _cache_key(files: Sequence[Path], min_level: str, statuses: frozenset[str], m: Mapping) -> str:
+    h = hashlib.sha256()
+    h.update(f"{ENGINE_VERSION}|{min_level}|{sorted(statuses)}|{m.model_dump_json()}".encode())
+    for f in files:
+        h.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:32]
+
+
+def _ruleset_to_json(rs: RuleSet) -> str:
+    return json.dumps(
+        {
+            "rules": [asdict(r) for r in rs.rules],
+            "correlations": [asdict(c) for c in rs.correlations],
+            "skipped": [asdict(s) for s in rs.skipped],
+        }
+    )
+
+
+def _ruleset_from_json(text: str) -> RuleSet:
+    data = json.loads(text)
+
+    def tuples(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+    return RuleSet(
+        tuple(CompiledRule(**tuples(r)) for r in data["rules"]),
+        tuple(CompiledCorrelation(**tuples(c)) for c in data["correlations"]),
+        tuple(SkippedRule(**s) for s in data["skipped"]),
+    )
+
+
 def load_rules(
     paths: Sequence[Path],
     *,
@@ -176,8 +211,40 @@ def load_rules(
     statuses: frozenset[str] = DEFAULT_STATUSES,
     mapping: Mapping | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> RuleSet:
-    """Load and convert every Sigma rule under `paths`; each one compiled or listed skipped."""
+    """Load and convert every Sigma rule under `paths`; each one compiled or listed skipped.
+
+    With `cache_dir`, the compiled set is kept as JSON keyed by the rules' content, the
+    mapping, the level and the statuses: the next run with the same rules skips pySigma.
+    """
+    if min_level not in LEVELS:
+        raise ConfigError(f"unknown level {min_level!r} (one of {', '.join(LEVELS)})")
+    mapping = mapping or default_mapping()
+    if cache_dir is None:
+        return _load_rules(paths, min_level, statuses, mapping, progress)
+    files = _rule_files(paths)
+    cached = cache_dir / f"sigma-{_cache_key(files, min_level, statuses, mapping)}.json"
+    if cached.is_file():
+        try:
+            return _ruleset_from_json(cached.read_text("utf-8"))
+        except (ValueError, TypeError, KeyError):
+            cached.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
+    rs = _load_rules(paths, min_level, statuses, mapping, progress)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    tmp.write_text(_ruleset_to_json(rs), encoding="utf-8")
+    tmp.replace(cached)
+    return rs
+
+
+def _load_rules(
+    paths: Sequence[Path],
+    min_level: str,
+    statuses: frozenset[str],
+    mapping: Mapping,
+    progress: Callable[[int, int], None] | None,
+) -> RuleSet:
     from sigma.collection import SigmaCollection
     from sigma.correlations import SigmaCorrelationRule
     from sigma.exceptions import SigmaError
@@ -186,9 +253,6 @@ def load_rules(
 
     from rempart.sigma.backend import DuckDBSigmaBackend
 
-    if min_level not in LEVELS:
-        raise ConfigError(f"unknown level {min_level!r} (one of {', '.join(LEVELS)})")
-    mapping = mapping or default_mapping()
     files = _rule_files(paths)
     skipped: list[SkippedRule] = []
     parsed: list[tuple[str, SigmaRule | SigmaCorrelationRule]] = []

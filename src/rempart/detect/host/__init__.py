@@ -194,8 +194,13 @@ def triage(
     hosts_from_folders: bool = False,
     builtin: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> TriageResult:
-    """Ingest Windows logs, run Sigma rules, return hits and one verdict per host."""
+    """Ingest Windows logs, run Sigma rules, return hits and one verdict per host.
+
+    `store`: where events go (default: a throw-away in-memory store). `cache_dir`: where the
+    compiled rule set is kept between runs (default: none, rules are converted every time).
+    """
     own = store is None
     store = store or Store.memory()
     try:
@@ -209,6 +214,7 @@ def triage(
             min_level=min_level,
             statuses=statuses,
             progress=(lambda i, n: progress("rules", i, n)) if progress else None,
+            cache_dir=cache_dir,
         )
         files = list(expand(paths))
         results = bulk_ingest(
