@@ -136,7 +136,7 @@ def _logsource_sql(logsource: object, mapping: Mapping) -> str | None:
         raise _Skip(f"log source product {product!r} is not Windows")
     parts: list[str] = []
     if category is not None:
-        entries = mapping.categories.get(category)
+        entries = mapping.categories.get(category) or _pipeline_category(category)
         if entries is None:
             raise _Skip(f"log source category {category!r} has no Windows event mapping")
         ors = [
@@ -154,6 +154,20 @@ def _logsource_sql(logsource: object, mapping: Mapping) -> str | None:
             raise _Skip(f"log source service {service!r} has no Windows channel mapping")
         parts.append(f"channel IN ({', '.join(sql_literal(c) for c in channels)})")
     return " AND ".join(parts)
+
+
+def _pipeline_category(category: str) -> tuple[ChannelEvents, ...] | None:
+    """Categories pySigma's Windows pipeline knows (PowerShell...) and mapping.yaml does not."""
+    from sigma.pipelines.common import windows_logsource_mapping
+    from sigma.pipelines.windows.windows import windows_generic_category_channel_mapping
+
+    info = windows_generic_category_channel_mapping.get(category)
+    if info is None or info.get("service") not in windows_logsource_mapping:
+        return None
+    channel = windows_logsource_mapping[str(info["service"])]
+    channels = channel if isinstance(channel, list | tuple) else [channel]
+    event_id = int(str(info["EventID"]))
+    return tuple(ChannelEvents(channel=str(c), event_ids=(event_id,)) for c in channels)
 
 
 class _Skip(Exception):
