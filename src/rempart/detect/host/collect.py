@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from rempart.errors import SourceError
 from rempart.sources import Source, file_digest, sniff
+from rempart.sources.base import MAX_KEPT_REJECTS
 from rempart.sources.winevent import (
     Batcher,
     EvtxSource,
@@ -70,27 +73,29 @@ def bulk_ingest(
     Other formats go through the ordinary per-file ingest.
     """
     results: list[FileResult] = []
+    digests: dict[Path, str] = {}
+    for path in files:
+        try:
+            digests[path] = file_digest(path)
+        except OSError as exc:
+            results.append(FileResult(str(path), FileStatus.FAILED, error=str(exc)))
+    known = _known_digests(store, set(digests.values()))
     mine: list[tuple[Path, str, Source, list[tuple[int | None, str]]]] = []
+    others: list[tuple[Path, Source | None]] = []
     con = duckdb.connect(":memory:")
     try:
         with store.transaction():
             batcher = Batcher(con, lambda t: store.append("process", t))
-            seen: set[str] = set()
-            for i, path in enumerate(files):
+            for i, (path, digest) in enumerate(digests.items()):
                 if progress is not None:
                     progress(i, len(files))
-                try:
-                    digest = file_digest(path)
-                except OSError as exc:
-                    results.append(FileResult(str(path), FileStatus.FAILED, error=str(exc)))
-                    continue
-                if digest in seen or store.already_ingested(digest):
+                if digest in known:
                     results.append(FileResult(str(path), FileStatus.ALREADY))
                     continue
-                seen.add(digest)
+                known.add(digest)
                 source = sniff(path)
                 if not isinstance(source, EvtxSource | WinJsonSource):
-                    results.append(ingest_file(store, path, source=source))
+                    others.append((path, source))
                     continue
                 rejects: list[tuple[int | None, str]] = []
                 file_id, name, fmt = digest[:16], str(path), source.NAME
@@ -107,42 +112,89 @@ def bulk_ingest(
                     else:
                         read_json_events(path, add, reject)
                 except SourceError as exc:
-                    results.append(
-                        FileResult(name, FileStatus.FAILED, fmt, "process", error=str(exc))
-                    )
-                    continue
+                    rejects.append((None, f"unreadable from here on: {exc}"))
                 mine.append((path, digest, source, rejects))
             batcher.flush()
-            by_file: dict[str, list[tuple[int | None, str]]] = {}
-            for f, line, reason in batcher.rejects:
-                by_file.setdefault(f, []).append((line, reason))
-            for path, digest, source, rejects in mine:
-                all_rejects = rejects + by_file.get(str(path), [])
-                n = batcher.counts.get(str(path), 0)
-                store.log_ingest(
-                    digest=digest,
-                    path=str(path),
-                    source=source.NAME,
-                    version=source.VERSION,
-                    event_class="process",
-                    records=n,
-                    rejects=all_rejects,
-                )
-                reasons = Counter(r for _, r in all_rejects)
-                results.append(
-                    FileResult(
-                        str(path),
-                        FileStatus.INGESTED,
-                        source.NAME,
-                        "process",
-                        n,
-                        len(all_rejects),
-                        tuple(reasons.most_common()),
-                    )
-                )
+            results.extend(_log(store, mine, batcher))
     finally:
         con.close()
+    # Other formats: the ordinary ingest, one transaction per file.
+    results.extend(ingest_file(store, path, source=source) for path, source in others)
     return results
+
+
+def _known_digests(store: Store, digests: set[str]) -> set[str]:
+    if not digests:
+        return set()
+    store.con.register("_digests", pa.table({"d": sorted(digests)}))
+    try:
+        rows = store.con.execute(
+            "SELECT file_sha256 FROM ingest_log WHERE file_sha256 IN (SELECT d FROM _digests)"
+        ).fetchall()
+    finally:
+        store.con.unregister("_digests")
+    return {str(r[0]) for r in rows}
+
+
+def _log(
+    store: Store,
+    mine: list[tuple[Path, str, Source, list[tuple[int | None, str]]]],
+    batcher: Batcher,
+) -> list[FileResult]:
+    """The ingest_log and rejects rows of all files, written in one statement each."""
+    by_file: dict[str, list[tuple[int | None, str]]] = {}
+    for f, line, reason in batcher.rejects:
+        by_file.setdefault(f, []).append((line, reason))
+    now = datetime.now(UTC)
+    log_rows: dict[str, list[object]] = {k: [] for k in _LOG_COLS}
+    rej_rows: dict[str, list[object]] = {k: [] for k in ("file_sha256", "path", "line", "reason")}
+    results: list[FileResult] = []
+    for path, digest, source, rejects in mine:
+        all_rejects = rejects + by_file.get(str(path), [])
+        n = batcher.counts.get(str(path), 0)
+        for k, v in zip(
+            _LOG_COLS,
+            (digest, str(path), source.NAME, source.VERSION, "process", n, len(all_rejects), now),
+            strict=True,
+        ):
+            log_rows[k].append(v)
+        for where, reason in all_rejects[:MAX_KEPT_REJECTS]:
+            rej_rows["file_sha256"].append(digest)
+            rej_rows["path"].append(str(path))
+            rej_rows["line"].append(where)
+            rej_rows["reason"].append(reason)
+        reasons = Counter(r for _, r in all_rejects)
+        results.append(
+            FileResult(
+                str(path),
+                FileStatus.INGESTED,
+                source.NAME,
+                "process",
+                n,
+                len(all_rejects),
+                tuple(reasons.most_common()),
+            )
+        )
+    for table, rows in (("ingest_log", log_rows), ("rejects", rej_rows)):
+        if rows["path"]:
+            store.con.register("_rows", pa.table(rows))
+            try:
+                store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+            finally:
+                store.con.unregister("_rows")
+    return results
+
+
+_LOG_COLS = (
+    "file_sha256",
+    "path",
+    "source",
+    "source_version",
+    "event_class",
+    "records",
+    "rejected",
+    "ingested_at",
+)
 
 
 __all__ = ["bulk_ingest", "sync_authentication"]
