@@ -31,16 +31,24 @@ _TEXT_MEMBERS = (".json", ".jsonl", ".ndjson", ".log", ".txt")
 _MAP = "MAP(VARCHAR, VARCHAR)"
 
 # The three JSON shapes, normalised to one set of columns. `j` is the event's JSON text.
+# System values come from one multi-path extraction `sx` (the document is parsed once).
+_EVTX_PATHS = (
+    '$.Event.System.TimeCreated."#attributes".SystemTime',
+    "$.Event.System.Computer",
+    "$.Event.System.Channel",
+    "$.Event.System.EventID",
+    '$.Event.System.EventID."#text"',
+    "$.Event.System.EventRecordID",
+    '$.Event.System.Provider."#attributes".Name',
+)
+_EVTX_SX = "json_extract_string(jv, [" + ", ".join("'" + x + "'" for x in _EVTX_PATHS) + "])"
 _EVTX_JSON = f"""
-    json_extract_string(j, '$.Event.System.TimeCreated."#attributes".SystemTime') AS time,
-    json_extract_string(j, '$.Event.System.Computer') AS host,
-    json_extract_string(j, '$.Event.System.Channel') AS channel,
-    COALESCE(TRY_CAST(json_extract_string(j, '$.Event.System.EventID') AS INTEGER),
-             TRY_CAST(json_extract_string(j, '$.Event.System.EventID."#text"') AS INTEGER))
-        AS event_code,
-    COALESCE(rid, TRY_CAST(json_extract_string(j, '$.Event.System.EventRecordID') AS BIGINT))
-        AS record_id,
-    json_extract_string(j, '$.Event.System.Provider."#attributes".Name') AS provider,
+    sx[1] AS time,
+    sx[2] AS host,
+    sx[3] AS channel,
+    COALESCE(TRY_CAST(sx[4] AS INTEGER), TRY_CAST(sx[5] AS INTEGER)) AS event_code,
+    COALESCE(rid, TRY_CAST(sx[6] AS BIGINT)) AS record_id,
+    sx[7] AS provider,
     map_concat(
         COALESCE(TRY_CAST(json_transform(json_extract(j, '$.Event.EventData'), '"{_MAP}"')
                  AS {_MAP}), MAP{{}}::{_MAP}),
@@ -91,7 +99,8 @@ WITH v AS (SELECT *, CASE WHEN json_valid(j) THEN j END AS jv FROM chunk),
 s AS (SELECT *, {_SHAPE.replace("(j,", "(jv,")} AS shape FROM v),
 shaped AS (
     SELECT file_id, source_file, fmt, line, jv IS NULL AS bad_json, j,
-        {{evtx}} FROM (SELECT * REPLACE (jv AS j) FROM s WHERE shape = 'evtx')
+        {{evtx}} FROM (SELECT * REPLACE (jv AS j), {_EVTX_SX} AS sx
+                       FROM s WHERE shape = 'evtx')
     UNION ALL BY NAME
     SELECT file_id, source_file, fmt, line, jv IS NULL AS bad_json, j,
         {{flat}} FROM (SELECT * REPLACE (jv AS j) FROM s WHERE shape = 'flat')
