@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 Plan = list[Any]
+# Scalars made once: converting a Python value on every call costs failed optional imports.
+_FALSE = pa.scalar(False)
 
 
 class ArrowGroup:
@@ -48,15 +50,15 @@ class ArrowGroup:
             for p in plan[1]:
                 v = self.eval(p)
                 out = v if out is None else pc.and_kleene(out, v)
-            return out if out is not None else pa.scalar(False)
+            return out if out is not None else _FALSE
         if op == "or":
             out = None
             for p in plan[1]:
                 v = self.eval(p)
                 out = v if out is None else pc.or_kleene(out, v)
-            return out if out is not None else pa.scalar(False)
+            return out if out is not None else _FALSE
         if op == "not":
-            return pc.invert(pc.fill_null(self.eval(plan[1]), False))
+            return pc.invert(pc.fill_null(self.eval(plan[1]), _FALSE))
         key = json.dumps(plan)
         hit = self.memo.get(key)
         if hit is None:
@@ -76,7 +78,7 @@ class ArrowGroup:
     @staticmethod
     def _match(op: str, col: pa.Array, arg: Any) -> Any:
         if op == "eq":
-            return pc.equal(col, arg)
+            return pc.equal(col, pa.scalar(arg, pa.string()))
         if op == "prefix":
             return pc.starts_with(col, pattern=arg)
         if op == "suffix":
@@ -98,4 +100,4 @@ class ArrowGroup:
             if mask.as_py():
                 return pa.array(range(self.table.num_rows), pa.uint64())
             return pa.array([], pa.uint64())
-        return pc.indices_nonzero(pc.fill_null(mask, False))
+        return pc.indices_nonzero(pc.fill_null(mask, _FALSE))
