@@ -17,15 +17,17 @@ from pathlib import Path
 from rempart.detect.host import triage
 from rempart.store import Store
 
-TACTICS = {
-    "Command and Control": "command-and-control",
-    "Credential Access": "credential-access",
-    "Defense Evasion": "defense-evasion",
-    "Discovery": "discovery",
-    "Execution": "execution",
-    "Lateral Movement": "lateral-movement",
-    "Persistence": "persistence",
-    "Privilege Escalation": "privilege-escalation",
+# Folder -> ATT&CK tactic tags (ATT&CK v18 split Defense Evasion into Stealth and Defense
+# Impairment; SigmaHQ uses the new names, older rules the old one).
+TACTICS: dict[str, tuple[str, ...]] = {
+    "Command and Control": ("command-and-control",),
+    "Credential Access": ("credential-access",),
+    "Defense Evasion": ("defense-evasion", "stealth", "defense-impairment"),
+    "Discovery": ("discovery",),
+    "Execution": ("execution",),
+    "Lateral Movement": ("lateral-movement",),
+    "Persistence": ("persistence",),
+    "Privilege Escalation": ("privilege-escalation",),
 }
 
 
@@ -44,8 +46,8 @@ def main() -> None:
     for h in res.hits:
         folder = Path(h.file).relative_to(evtx_dir).parts[0]
         per_file_any[h.file] = True
-        tactic = TACTICS.get(folder)
-        if tactic and f"attack.{tactic}" in tags.get(h.rule_id, set()):
+        wanted = {f"attack.{t}" for t in TACTICS.get(folder, ())}
+        if wanted & tags.get(h.rule_id, set()):
             per_file_rel[h.file] = True
     files: dict[str, list[str]] = defaultdict(list)
     for f in sorted(evtx_dir.rglob("*.evtx")):
