@@ -99,3 +99,21 @@ def test_json_lines_bad_line_rejected(tmp_path: Path) -> None:
         assert (res.records, res.rejected) == (2, 1)
         row = store.sql("SELECT host, event_code, source_line FROM process LIMIT 1").to_pylist()
         assert row == [{"host": "PC1", "event_code": 4625, "source_line": 1}]
+
+
+def test_collection_folder_names_the_hosts(shared_data: Path, tmp_path: Path) -> None:
+    from rempart.detect.host import triage
+
+    src = (
+        shared_data
+        / "evtx_attack_samples"
+        / "Defense Evasion"
+        / "DE_1102_security_log_cleared.evtx"
+    )
+    if not src.exists():
+        pytest.skip("evtx_attack_samples corpus absent")
+    (tmp_path / "PC-URG-01").mkdir()
+    (tmp_path / "PC-URG-01" / "Security.evtx").write_bytes(src.read_bytes())
+    res = triage([tmp_path], hosts_from_folders=True)
+    assert [(v.host, v.verdict) for v in res.hosts] == [("PC-URG-01", "suspicious")]
+    assert res.hits[0].rule_id == "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a06"  # log cleared

@@ -105,3 +105,20 @@ def test_sigmahq_regression_cases(shared_data: Path) -> None:
     res = mod.run(sigma_dir)
     assert res.cases >= 200
     assert res.rate >= 0.97, res.missed
+
+
+def test_sigma_detector_findings(tmp_path: Path) -> None:
+    from rempart.detect.base import DetectContext
+    from rempart.detect.host import SigmaDetector
+    from rempart.store import Store
+    from rempart.store.ingest import ingest_file
+
+    store = Store.memory()
+    ingest_file(store, _events(tmp_path))
+    findings = SigmaDetector().run(DetectContext(store))
+    by_host = {(f.entity, f.severity.value) for f in findings}
+    assert ("PC7", "critical") in by_host
+    shadow = next(f for f in findings if f.entity == "PC7" and f.severity.value == "critical")
+    assert shadow.evidence_count == 1
+    assert shadow.evidence_class == "process"
+    assert "T1490" in shadow.attack

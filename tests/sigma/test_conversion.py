@@ -82,3 +82,33 @@ def test_builtin_rules_match_case_insensitively_and_not_filters() -> None:
     hits = evaluate(store.con, rs).to_pylist()
     assert {h["event_uid"] for h in hits} == {"e1"}  # e3 is not a process creation
     assert hits[0]["rule_id"] == "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a01"
+
+
+def test_arrow_and_sql_paths_agree(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "many",
+        "00000000-0000-0000-0000-000000000010",
+        "CommandLine|contains: ['shadows', 'bcdedit', 'wbadmin', 'x_y%']",
+    )
+    (tmp_path / "not.yml").write_text(
+        "title: n\nid: 00000000-0000-0000-0000-000000000011\nstatus: test\n"
+        "logsource: {product: windows, category: process_creation}\n"
+        "detection:\n  sel: {Image|endswith: '.exe'}\n  filter: {User: 'SYSTEM'}\n"
+        "  condition: sel and not filter\nlevel: high\n",
+        encoding="utf-8",
+    )
+    store = Store.memory()
+    _event(store, "e1", "C:\\w\\vssadmin.exe", "vssadmin delete SHADOWS")
+    _event(store, "e2", "C:\\w\\cmd.exe", "echo x_y%z")
+    _event(store, "e3", "C:\\w\\cmd.exe", "echo xay")
+    rs = load_rules([tmp_path, builtin_rules_dir()], min_level="informational")
+    assert all(r.plan for r in rs.rules)
+    fast = evaluate(store.con, rs).to_pylist()
+    slow = evaluate(store.con, rs, use_arrow=False).to_pylist()
+    key = sorted((h["event_uid"], h["rule_id"]) for h in fast)
+    assert key == sorted((h["event_uid"], h["rule_id"]) for h in slow)
+    many = {h["event_uid"] for h in fast if h["rule_id"].endswith("10")}
+    assert many == {"e1", "e2"}  # the literal % is not a wildcard
+    # `not filter` fires although no event has a User field
+    assert {h["event_uid"] for h in fast if h["rule_id"].endswith("11")} == {"e1", "e2", "e3"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -104,6 +105,9 @@ def register(app: typer.Typer) -> None:
         hosts_from_folders: Annotated[
             bool, typer.Option("--collection", help="One sub-folder per host.")
         ] = False,
+        no_cache: Annotated[
+            bool, typer.Option("--no-cache", help="Convert the rules again (no rule cache).")
+        ] = False,
         workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
     ) -> None:
@@ -114,7 +118,12 @@ def register(app: typer.Typer) -> None:
         missing = [p for p in paths if not p.exists()]
         if missing:
             raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
-        store = Store(Workspace.at(workspace).db_path) if workspace else Store.memory()
+        if workspace:
+            ws = Workspace.at(workspace)
+            store, cache = Store(ws.db_path), ws.root / "cache"
+        else:
+            xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+            store, cache = Store.memory(), Path(xdg) / "rempart"
         with (
             Progress(
                 TextColumn("{task.description}"),
@@ -140,6 +149,7 @@ def register(app: typer.Typer) -> None:
                 suppress=suppress,
                 hosts_from_folders=hosts_from_folders,
                 progress=progress,
+                cache_dir=None if no_cache else cache,
             )
         if fmt == "jsonl":
             _jsonl(res)

@@ -1,10 +1,13 @@
-"""A pySigma backend that turns a Sigma detection into one DuckDB boolean expression.
+"""A pySigma backend that turns a Sigma detection into a plan: SQL for DuckDB, or PyArrow.
 
-The expression reads a wide, per-run table of the fields the rules use: `"l:Field"` holds the
-lower-cased value (Sigma matches case-insensitively by default, so values are lower-cased once
-per event, not once per rule) and `"o:Field"` the original value (regular expressions, `cased`).
+The plan (a small JSON-able tree) reads a per-run table of the fields the rules use:
+`"l:Field"` holds the lower-cased value (Sigma matches case-insensitively by default, so values
+are lower-cased once per event, not once per rule) and `"o:Field"` the original value
+(regular expressions, `cased`).
 Missing fields are NULL; `NOT` treats an unknown as false, as Sigma does, so `selection and
-not filter` still fires when the filter's field is absent. Regular expressions go to RE2.
+not filter` still fires when the filter's field is absent. Regular expressions go to RE2
+(DuckDB's and Arrow's engine alike). `to_sql` renders a plan for DuckDB (or Spark via sqlglot);
+`rempart.sigma.arrow_eval` runs the same plan with PyArrow compute, sharing equal sub-matches.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from sigma.conditions import ConditionNOT
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionNOT,
+    ConditionOR,
+)
 from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.state import ConversionState
-from sigma.types import SigmaRegularExpressionFlag, SigmaString, SpecialChars
+from sigma.types import SigmaCasedString, SigmaRegularExpressionFlag, SigmaString, SpecialChars
 
 RAW_FIELD = "__raw"  # unbound keywords match the whole event text
 
@@ -53,31 +61,115 @@ def _like(s: SigmaString) -> str:
     return "".join(out)
 
 
-def _match(col: str, value: SigmaString, *, lower: bool) -> str:
-    """Equality, prefix, suffix, substring or LIKE, whichever is the cheapest exact form."""
+# --- the plan: a small JSON-able tree, rendered as SQL or run with PyArrow compute ----------
+# ["and", [..]] ["or", [..]] ["not", x] ["sql", text]
+# [op, kind, field, arg] with op eq/prefix/suffix/contains/like/in/re, kind "l" or "o"
+# ["null", kind, field, None] ["exists", kind, field, None]
+Plan = list[Any]
+
+_RE2_META = set("\\.+*?()|[]{}^$")
+MIN_FOLD = 3  # alternatives on one field folded into one IN list or one RE2 alternation
+
+
+def _re2_literal(text: str) -> str:
+    return "".join("\\" + c if c in _RE2_META else c for c in text)
+
+
+def _shape(value: SigmaString, lower: bool) -> Plan:
+    """eq / prefix / suffix / contains when the pattern allows it, else a LIKE pattern."""
+    multi = SpecialChars.WILDCARD_MULTI
 
     def norm(text: str) -> str:
         return text.lower() if lower else text
 
-    multi = SpecialChars.WILDCARD_MULTI
     if not value.contains_special():
-        return f"{col} = {sql_literal(norm(_plain(value)))}"
-    inner_start = value.startswith(multi)
-    inner_end = value.endswith(multi)
-    if inner_end and not inner_start and not value[:-1].contains_special():
-        return f"starts_with({col}, {sql_literal(norm(_plain(value[:-1])))})"
-    if inner_start and not inner_end and not value[1:].contains_special():
-        return f"ends_with({col}, {sql_literal(norm(_plain(value[1:])))})"
-    if inner_start and inner_end and len(value) > 1 and not value[1:-1].contains_special():
-        return f"contains({col}, {sql_literal(norm(_plain(value[1:-1])))})"
-    return f"{col} LIKE {sql_literal(norm(_like(value)))} ESCAPE '\\'"
+        return ["eq", norm(_plain(value))]
+    start, end = value.startswith(multi), value.endswith(multi)
+    if end and not start and not value[:-1].contains_special():
+        return ["prefix", norm(_plain(value[:-1]))]
+    if start and not end and not value[1:].contains_special():
+        return ["suffix", norm(_plain(value[1:]))]
+    if start and end and len(value) > 1 and not value[1:-1].contains_special():
+        return ["contains", norm(_plain(value[1:-1]))]
+    return ["like", norm(_like(value))]
+
+
+def _leaf(field: str, value: SigmaString, *, lower: bool) -> Plan:
+    op, arg = _shape(value, lower)
+    return [op, "l" if lower else "o", field, arg]
+
+
+def _fold(field: str, leaves: list[Plan]) -> Plan:
+    """Many alternatives on one field as one IN list plus one RE2 alternation."""
+    eqs = sorted({str(x[3]) for x in leaves if x[0] == "eq"})
+    alts = sorted(
+        {
+            ("^" if x[0] == "prefix" else "")
+            + _re2_literal(str(x[3]))
+            + ("$" if x[0] == "suffix" else "")
+            for x in leaves
+            if x[0] != "eq"
+        }
+    )
+    parts: list[Plan] = []
+    if eqs:
+        parts.append(["in", "l", field, eqs])
+    if alts:
+        parts.append(["re", "l", field, "|".join(alts)])
+    return parts[0] if len(parts) == 1 else ["or", parts]
+
+
+def as_plan(x: Any) -> Plan:
+    return x if isinstance(x, list) else ["sql", str(x)]
+
+
+def to_sql(plan: Plan) -> str:
+    """The plan as one DuckDB boolean expression."""
+    op = plan[0]
+    if op in ("and", "or"):
+        sep = f" {op.upper()} "
+        return "(" + sep.join(to_sql(p) for p in plan[1]) + ")" if plan[1] else "false"
+    if op == "not":
+        return f"(NOT COALESCE({to_sql(plan[1])}, false))"
+    if op == "sql":
+        return f"({plan[1]})"
+    _, kind, field, arg = plan
+    col = column(field, original=kind == "o")
+    if op == "eq":
+        return f"{col} = {sql_literal(arg)}"
+    if op == "prefix":
+        return f"starts_with({col}, {sql_literal(arg)})"
+    if op == "suffix":
+        return f"ends_with({col}, {sql_literal(arg)})"
+    if op == "contains":
+        return f"contains({col}, {sql_literal(arg)})"
+    if op == "like":
+        return f"{col} LIKE {sql_literal(arg)} ESCAPE '\\'"
+    if op == "in":
+        return f"{col} IN ({', '.join(sql_literal(v) for v in arg)})"
+    if op == "re":
+        return f"regexp_matches({col}, {sql_literal(arg)})"
+    if op == "null":
+        return f"{col} IS NULL"
+    if op == "exists":
+        return f"{col} IS NOT NULL"
+    raise ValueError(f"unknown plan node {op!r}")
+
+
+def arrow_ready(plan: Plan) -> bool:
+    """True when every node runs with PyArrow compute (no raw SQL leaf)."""
+    if plan[0] in ("and", "or"):
+        return all(arrow_ready(p) for p in plan[1])
+    if plan[0] == "not":
+        return arrow_ready(plan[1])
+    return bool(plan[0] != "sql")
 
 
 class DuckDBSigmaBackend(TextQueryBackend):
-    """Sigma detection -> DuckDB boolean expression over the `l:`/`o:` columns."""
+    """Sigma detection -> a plan over the `l:`/`o:` columns (SQL for DuckDB, or PyArrow)."""
 
     name: ClassVar[str] = "Rempart DuckDB"
-    formats: ClassVar[dict[str, str]] = {"default": "DuckDB boolean expression"}
+    formats: ClassVar[dict[str, str]] = {"default": "plan (JSON-able tree)"}
     requires_pipeline: ClassVar[bool] = True
 
     group_expression: ClassVar[str] = "({expr})"
@@ -105,25 +197,57 @@ class DuckDBSigmaBackend(TextQueryBackend):
     def escape_and_quote_field(self, field_name: str) -> str:
         return column(field_name)
 
+    def convert_condition_group(self, cond: Any, state: ConversionState) -> Any:
+        return self.convert_condition(cond, state)
+
+    def convert_condition_and(self, cond: ConditionAND, state: ConversionState) -> Any:
+        parts = [self.convert_condition(a, state) for a in cond.args]
+        return ["and", [as_plan(p) for p in parts if p is not None]]
+
+    def convert_condition_or(self, cond: ConditionOR, state: ConversionState) -> Any:
+        """OR of many simple matches on one field: one IN list and one RE2 alternation."""
+        by_field: dict[str, list[Plan]] = {}
+        parts: list[Plan] = []
+        for arg in cond.args:
+            if (
+                isinstance(arg, ConditionFieldEqualsValueExpression)
+                and arg.field
+                and isinstance(arg.value, SigmaString)
+                and not isinstance(arg.value, SigmaCasedString)
+            ):
+                leaf = _leaf(str(arg.field), arg.value, lower=True)
+                if leaf[0] != "like":
+                    by_field.setdefault(str(arg.field), []).append(leaf)
+                    continue
+            converted = self.convert_condition(arg, state)
+            if converted is not None:
+                parts.append(as_plan(converted))
+        for fld, leaves in by_field.items():
+            if len(leaves) >= MIN_FOLD:
+                parts.append(_fold(fld, leaves))
+            else:
+                parts.extend(leaves)
+        return ["or", parts]
+
     def convert_condition_not(self, cond: ConditionNOT, state: ConversionState) -> Any:
-        arg = cond.args[0]
-        inner = self.convert_condition(arg, state)
-        return f"(NOT COALESCE({inner}, false))"
+        return ["not", as_plan(self.convert_condition(cond.args[0], state))]
 
     def convert_condition_field_eq_val_str(self, cond: Any, state: ConversionState) -> Any:
-        return _match(column(cond.field), cond.value, lower=True)
+        return _leaf(str(cond.field), cond.value, lower=True)
 
     def convert_condition_field_eq_val_str_case_sensitive(
         self, cond: Any, state: ConversionState
     ) -> Any:
-        return _match(column(cond.field, original=True), cond.value, lower=False)
+        return _leaf(str(cond.field), cond.value, lower=False)
 
     def convert_condition_field_eq_val_num(self, cond: Any, state: ConversionState) -> Any:
-        return f"{column(cond.field)} = {sql_literal(str(cond.value))}"
+        return ["eq", "l", str(cond.field), str(cond.value)]
 
     def convert_condition_field_eq_val_bool(self, cond: Any, state: ConversionState) -> Any:
-        value = "true" if cond.value.boolean else "false"
-        return f"{column(cond.field)} = {sql_literal(value)}"
+        return ["eq", "l", str(cond.field), "true" if cond.value.boolean else "false"]
+
+    def convert_condition_field_eq_val_null(self, cond: Any, state: ConversionState) -> Any:
+        return ["null", "l", str(cond.field), None]
 
     def convert_condition_field_eq_val_re(self, cond: Any, state: ConversionState) -> Any:
         flags = ""
@@ -134,11 +258,8 @@ class DuckDBSigmaBackend(TextQueryBackend):
         ):
             if flag in cond.value.flags:
                 flags += letter
-        pattern = sql_literal(str(cond.value.regexp))
-        col = column(cond.field, original=True)
-        if flags:
-            return f"regexp_matches({col}, {pattern}, {sql_literal(flags)})"
-        return f"regexp_matches({col}, {pattern})"
+        pattern = (f"(?{flags})" if flags else "") + str(cond.value.regexp)
+        return ["re", "o", str(cond.field), pattern]
 
     def convert_condition_val_str(self, cond: Any, state: ConversionState) -> Any:
         value: SigmaString = cond.value
@@ -147,10 +268,15 @@ class DuckDBSigmaBackend(TextQueryBackend):
             value = SigmaString("*") + value
         if not value.endswith(multi):
             value = value + SigmaString("*")
-        return _match(column(RAW_FIELD), value, lower=True)
+        return _leaf(RAW_FIELD, value, lower=True)
 
     def convert_condition_val_num(self, cond: Any, state: ConversionState) -> Any:
-        return f"contains({column(RAW_FIELD)}, {sql_literal(str(cond.value))})"
+        return ["contains", "l", RAW_FIELD, str(cond.value)]
+
+    def finish_query(self, rule: Any, query: Any, state: ConversionState) -> Any:
+        if state.has_deferred():
+            raise NotImplementedError("deferred query parts are not supported")
+        return query
 
     def finalize_query_default(
         self, rule: Any, query: Any, index: int, state: ConversionState

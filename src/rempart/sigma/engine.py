@@ -3,17 +3,19 @@
 Loading never drops a rule silently: each one is either compiled or listed as skipped with its
 reason (YAML error, non-Windows log source, unsupported modifier, regex RE2 cannot run...).
 Evaluation is set-based: the fields the rules use are lifted once into a wide temporary table
-(lower-cased once per event), then each log-source group is scanned once by a query whose
-single list column holds the indices of all the rules (hundreds per query) that matched the
-row. Correlation rules (`event_count`, `value_count`) then run as SQL over those hits.
+(lower-cased once per event) into one small table per log-source group, which is then scanned
+by queries whose single list column holds the indices of all the rules (50 per query: DuckDB
+plans that faster than one huge query) that matched the row.
+Correlation rules (`event_count`, `value_count`) then run as SQL over those hits.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -25,11 +27,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from rempart.errors import ConfigError
-from rempart.sigma.backend import RAW_FIELD, columns_of, sql_literal
+from rempart.sigma.arrow_eval import ArrowGroup
+from rempart.sigma.backend import RAW_FIELD, arrow_ready, as_plan, columns_of, sql_literal, to_sql
 
 LEVELS: tuple[str, ...] = ("informational", "low", "medium", "high", "critical")
 DEFAULT_STATUSES: frozenset[str] = frozenset({"stable", "test", "experimental"})
-RULES_PER_QUERY = 250
+RULES_PER_QUERY = 50
 BUILTIN_RULES = "builtin"  # marker for Rempart's own rule set
 
 
@@ -80,6 +83,7 @@ class CompiledRule:
     expr: str
     tags: tuple[str, ...] = ()
     name: str | None = None
+    plan: str = ""  # JSON plan when PyArrow can run it whole, else "" (SQL only)
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ def _logsource_sql(logsource: object, mapping: Mapping) -> str | None:
         raise _Skip(f"log source product {product!r} is not Windows")
     parts: list[str] = []
     if category is not None:
-        entries = mapping.categories.get(category)
+        entries = mapping.categories.get(category) or _pipeline_category(category)
         if entries is None:
             raise _Skip(f"log source category {category!r} has no Windows event mapping")
         ors = [
@@ -152,6 +156,20 @@ def _logsource_sql(logsource: object, mapping: Mapping) -> str | None:
     return " AND ".join(parts)
 
 
+def _pipeline_category(category: str) -> tuple[ChannelEvents, ...] | None:
+    """Categories pySigma's Windows pipeline knows (PowerShell...) and mapping.yaml does not."""
+    from sigma.pipelines.common import windows_logsource_mapping
+    from sigma.pipelines.windows.windows import windows_generic_category_channel_mapping
+
+    info = windows_generic_category_channel_mapping.get(category)
+    if info is None or info.get("service") not in windows_logsource_mapping:
+        return None
+    channel = windows_logsource_mapping[str(info["service"])]
+    channels = channel if isinstance(channel, list | tuple) else [channel]
+    event_id = int(str(info["EventID"]))
+    return tuple(ChannelEvents(channel=str(c), event_ids=(event_id,)) for c in channels)
+
+
 class _Skip(Exception):
     pass
 
@@ -168,6 +186,40 @@ def _rule_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
+ENGINE_VERSION = "2"
+
+
+def _cache_key(files: Sequence[Path], min_level: str, statuses: frozenset[str], m: Mapping) -> str:
+    h = hashlib.sha256()
+    h.update(f"{ENGINE_VERSION}|{min_level}|{sorted(statuses)}|{m.model_dump_json()}".encode())
+    for f in files:
+        h.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:32]
+
+
+def _ruleset_to_json(rs: RuleSet) -> str:
+    return json.dumps(
+        {
+            "rules": [asdict(r) for r in rs.rules],
+            "correlations": [asdict(c) for c in rs.correlations],
+            "skipped": [asdict(s) for s in rs.skipped],
+        }
+    )
+
+
+def _ruleset_from_json(text: str) -> RuleSet:
+    data = json.loads(text)
+
+    def tuples(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+    return RuleSet(
+        tuple(CompiledRule(**tuples(r)) for r in data["rules"]),
+        tuple(CompiledCorrelation(**tuples(c)) for c in data["correlations"]),
+        tuple(SkippedRule(**s) for s in data["skipped"]),
+    )
+
+
 def load_rules(
     paths: Sequence[Path],
     *,
@@ -175,8 +227,40 @@ def load_rules(
     statuses: frozenset[str] = DEFAULT_STATUSES,
     mapping: Mapping | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> RuleSet:
-    """Load and convert every Sigma rule under `paths`; each one compiled or listed skipped."""
+    """Load and convert every Sigma rule under `paths`; each one compiled or listed skipped.
+
+    With `cache_dir`, the compiled set is kept as JSON keyed by the rules' content, the
+    mapping, the level and the statuses: the next run with the same rules skips pySigma.
+    """
+    if min_level not in LEVELS:
+        raise ConfigError(f"unknown level {min_level!r} (one of {', '.join(LEVELS)})")
+    mapping = mapping or default_mapping()
+    if cache_dir is None:
+        return _load_rules(paths, min_level, statuses, mapping, progress)
+    files = _rule_files(paths)
+    cached = cache_dir / f"sigma-{_cache_key(files, min_level, statuses, mapping)}.json"
+    if cached.is_file():
+        try:
+            return _ruleset_from_json(cached.read_text("utf-8"))
+        except (ValueError, TypeError, KeyError):
+            cached.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
+    rs = _load_rules(paths, min_level, statuses, mapping, progress)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    tmp.write_text(_ruleset_to_json(rs), encoding="utf-8")
+    tmp.replace(cached)
+    return rs
+
+
+def _load_rules(
+    paths: Sequence[Path],
+    min_level: str,
+    statuses: frozenset[str],
+    mapping: Mapping,
+    progress: Callable[[int, int], None] | None,
+) -> RuleSet:
     from sigma.collection import SigmaCollection
     from sigma.correlations import SigmaCorrelationRule
     from sigma.exceptions import SigmaError
@@ -185,9 +269,6 @@ def load_rules(
 
     from rempart.sigma.backend import DuckDBSigmaBackend
 
-    if min_level not in LEVELS:
-        raise ConfigError(f"unknown level {min_level!r} (one of {', '.join(LEVELS)})")
-    mapping = mapping or default_mapping()
     files = _rule_files(paths)
     skipped: list[SkippedRule] = []
     parsed: list[tuple[str, SigmaRule | SigmaCorrelationRule]] = []
@@ -231,7 +312,9 @@ def load_rules(
         if not queries:
             skipped.append(_skip(path, rule, "not convertible: no query"))
             continue
-        expr = " OR ".join(f"({q})" for q in queries)
+        plans = [as_plan(q) for q in queries]
+        plan = plans[0] if len(plans) == 1 else ["or", plans]
+        expr = to_sql(plan)
         rules.append(
             CompiledRule(
                 rule_id=str(rule.id) if rule.id else _path_id(path),
@@ -243,6 +326,7 @@ def load_rules(
                 expr=expr,
                 tags=tuple(str(t) for t in rule.tags),
                 name=rule.name,
+                plan=json.dumps(plan) if arrow_ready(plan) else "",
             )
         )
     rules, bad = _check_sql(rules, mapping)
@@ -289,6 +373,9 @@ def _check_sql(
         good: list[CompiledRule] = []
         bad: list[SkippedRule] = []
         for r in rules:
+            if r.plan and "regexp_matches" not in r.expr:
+                good.append(r)  # built only from functions that cannot fail to bind
+                continue
             try:
                 where = r.logsource or "true"
                 con.execute(f"SELECT ({r.expr}) FROM ev WHERE {where} LIMIT 0")
@@ -358,13 +445,14 @@ def _correlations(
 
 @dataclass
 class EvalStats:
-    events: int = 0
+    events: int = 0  # event rows scanned, summed over log-source groups
     queries: int = 0
     hits: int = 0
     groups: dict[str, int] = field(default_factory=dict)
 
 
 HIT_COLUMNS = ("event_uid", "rule_id")
+_HIT_SCHEMA = pa.schema([pa.field("event_uid", pa.string()), pa.field("r", pa.int64())])
 
 
 def evaluate(
@@ -375,44 +463,69 @@ def evaluate(
     where: str = "true",
     mapping: Mapping | None = None,
     stats: EvalStats | None = None,
+    use_arrow: bool = True,
 ) -> pa.Table:
-    """All rules over `table` in few set-based queries; returns (event_uid, rule_id) hits."""
+    """All rules over `table`, set-based; returns (event_uid, rule_id) hits.
+
+    Rules whose plan runs on PyArrow share their sub-matches within a group (`use_arrow`);
+    the others run as DuckDB queries of RULES_PER_QUERY rules each. Both give the same hits.
+    """
     mapping = mapping or default_mapping()
     stats = stats if stats is not None else EvalStats()
     rules = list(ruleset.rules)
     if not rules:
         return pa.table({c: pa.array([], pa.string()) for c in HIT_COLUMNS})
-    cols = _distinct_columns(rules)
-    lifted = [
-        (f"lower({mapping.field_sql(f)})" if k == "l" else mapping.field_sql(f))
-        + f' AS "{k}:{f.replace(chr(34), chr(34) * 2)}"'
-        for k, f in cols
-    ]
-    preds = sorted({r.logsource for r in rules})
-    scope = "true" if "" in preds else " OR ".join(f"({p})" for p in preds)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE sigma_ev AS SELECT event_uid, channel, event_code"
-        + "".join(", " + c for c in lifted)
-        + f" FROM {table} WHERE ({where}) AND ({scope})"
-    )
-    stats.events = int(con.execute("SELECT count(*) FROM sigma_ev").fetchall()[0][0])
     groups: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rules):
         groups[r.logsource].append(i)
     ids = pa.array([r.rule_id for r in rules], pa.string())
     parts: list[pa.Table] = []
     for pred, idxs in groups.items():
-        for start in range(0, len(idxs), RULES_PER_QUERY):
-            chunk = idxs[start : start + RULES_PER_QUERY]
+        # The group's events with the fields its rules read, lifted (and lower-cased) once.
+        cols = _distinct_columns([rules[i] for i in idxs])
+        lifted = "".join(
+            ", "
+            + (f"lower({mapping.field_sql(f)})" if k == "l" else mapping.field_sql(f))
+            + f' AS "{k}:{f.replace(chr(34), chr(34) * 2)}"'
+            for k, f in cols
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE sigma_grp AS SELECT event_uid{lifted} "
+            f"FROM {table} WHERE ({where}) AND ({pred or 'true'})"
+        )
+        n = int(con.execute("SELECT count(*) FROM sigma_grp").fetchall()[0][0])
+        stats.groups[pred or "*"] = n
+        stats.events += n
+        if n == 0:
+            continue
+        arrow_idxs = [i for i in idxs if rules[i].plan] if use_arrow else []
+        if arrow_idxs:
+            group = ArrowGroup(con.sql("SELECT * FROM sigma_grp").to_arrow_table().combine_chunks())
+            uids = group.table.column("event_uid")
+            for i in arrow_idxs:
+                rows = group.matches(rules[i].plan)
+                if len(rows):
+                    parts.append(
+                        pa.table(
+                            {
+                                "event_uid": uids.take(rows),
+                                "r": pa.array([i] * len(rows), pa.int64()),
+                            }
+                        )
+                    )
+        on_arrow = set(arrow_idxs)
+        sql_idxs = [i for i in idxs if i not in on_arrow]
+        for start in range(0, len(sql_idxs), RULES_PER_QUERY):
+            chunk = sql_idxs[start : start + RULES_PER_QUERY]
             cases = ", ".join(f"CASE WHEN {rules[i].expr} THEN {i} END" for i in chunk)
             query = (
                 "SELECT event_uid, unnest(list_filter([" + cases + "], lambda x: x IS NOT NULL))"
-                f" AS r FROM sigma_ev WHERE {pred or 'true'}"
+                " AS r FROM sigma_grp"
             )
-            parts.append(con.sql(query).to_arrow_table())
+            parts.append(con.sql(query).to_arrow_table().cast(_HIT_SCHEMA))
             stats.queries += 1
-        stats.groups[pred or "*"] = len(idxs)
-    hits = pa.concat_tables(parts) if parts else pa.table({"event_uid": [], "r": []})
+    con.execute("DROP TABLE IF EXISTS sigma_grp")
+    hits = pa.concat_tables(parts) if parts else _HIT_SCHEMA.empty_table()
     rule_ids = ids.take(hits.column("r").cast(pa.int64()))
     out = pa.table({"event_uid": hits.column("event_uid"), "rule_id": rule_ids})
     if ruleset.correlations:

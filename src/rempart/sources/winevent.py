@@ -6,7 +6,7 @@ event as JSON in `raw` for evidence, and a flat `fields` MAP (EventData / UserDa
 JSON keys plus the System keys `EventID`, `Channel`, `Computer`, `Provider_Name`) that the
 Sigma engine matches on. The EVTX parser is the Rust one of the `evtx` package; it yields
 records as JSON strings which are normalised per chunk by DuckDB, never one by one in Python.
-Logon events are copied to the `authentication` table afterwards by `sync_authentication`.
+Logon events are copied to `authentication` afterwards (`rempart.detect.host.collect`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import pyarrow as pa
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
-from rempart.store.duck import Store
 
 CHUNK = 20_000
 EVTX_MAGIC = b"ElfFile\x00"
@@ -32,16 +31,24 @@ _TEXT_MEMBERS = (".json", ".jsonl", ".ndjson", ".log", ".txt")
 _MAP = "MAP(VARCHAR, VARCHAR)"
 
 # The three JSON shapes, normalised to one set of columns. `j` is the event's JSON text.
+# System values come from one multi-path extraction `sx` (the document is parsed once).
+_EVTX_PATHS = (
+    '$.Event.System.TimeCreated."#attributes".SystemTime',
+    "$.Event.System.Computer",
+    "$.Event.System.Channel",
+    "$.Event.System.EventID",
+    '$.Event.System.EventID."#text"',
+    "$.Event.System.EventRecordID",
+    '$.Event.System.Provider."#attributes".Name',
+)
+_EVTX_SX = "json_extract_string(jv, [" + ", ".join("'" + x + "'" for x in _EVTX_PATHS) + "])"
 _EVTX_JSON = f"""
-    json_extract_string(j, '$.Event.System.TimeCreated."#attributes".SystemTime') AS time,
-    json_extract_string(j, '$.Event.System.Computer') AS host,
-    json_extract_string(j, '$.Event.System.Channel') AS channel,
-    COALESCE(TRY_CAST(json_extract_string(j, '$.Event.System.EventID') AS INTEGER),
-             TRY_CAST(json_extract_string(j, '$.Event.System.EventID."#text"') AS INTEGER))
-        AS event_code,
-    COALESCE(rid, TRY_CAST(json_extract_string(j, '$.Event.System.EventRecordID') AS BIGINT))
-        AS record_id,
-    json_extract_string(j, '$.Event.System.Provider."#attributes".Name') AS provider,
+    sx[1] AS time,
+    sx[2] AS host,
+    sx[3] AS channel,
+    COALESCE(TRY_CAST(sx[4] AS INTEGER), TRY_CAST(sx[5] AS INTEGER)) AS event_code,
+    COALESCE(rid, TRY_CAST(sx[6] AS BIGINT)) AS record_id,
+    sx[7] AS provider,
     map_concat(
         COALESCE(TRY_CAST(json_transform(json_extract(j, '$.Event.EventData'), '"{_MAP}"')
                  AS {_MAP}), MAP{{}}::{_MAP}),
@@ -85,13 +92,15 @@ _SHAPE = """CASE WHEN json_exists(j, '$.Event.System') THEN 'evtx'
                  WHEN json_exists(j, '$.winlog') THEN 'winlogbeat' ELSE 'flat' END"""
 
 # Process columns, from the flat `data` map (Sysmon names first, then Security 4688 names).
+# Keys with spaces (Defender's "Threat Name") lose them, as Sigma rules spell them.
 _NORMALISE = f"""
 CREATE OR REPLACE TEMP TABLE normalised AS
 WITH v AS (SELECT *, CASE WHEN json_valid(j) THEN j END AS jv FROM chunk),
 s AS (SELECT *, {_SHAPE.replace("(j,", "(jv,")} AS shape FROM v),
 shaped AS (
     SELECT file_id, source_file, fmt, line, jv IS NULL AS bad_json, j,
-        {{evtx}} FROM (SELECT * REPLACE (jv AS j) FROM s WHERE shape = 'evtx')
+        {{evtx}} FROM (SELECT * REPLACE (jv AS j), {_EVTX_SX} AS sx
+                       FROM s WHERE shape = 'evtx')
     UNION ALL BY NAME
     SELECT file_id, source_file, fmt, line, jv IS NULL AS bad_json, j,
         {{flat}} FROM (SELECT * REPLACE (jv AS j) FROM s WHERE shape = 'flat')
@@ -111,7 +120,11 @@ SELECT
     COALESCE(data['ParentImage'], data['ParentProcessName']) AS parent_image,
     data['CommandLine'] AS command_line,
     j AS raw,
-    map_concat(data, map_from_entries(list_filter([
+    map_concat(map_from_entries(list_transform(map_entries(data),
+        lambda e: {{{{'key': CASE WHEN contains(e.key, ' ')
+            AND NOT list_contains(map_keys(data), replace(e.key, ' ', ''))
+            THEN replace(e.key, ' ', '') ELSE e.key END, 'value': e.value}}}})),
+        map_from_entries(list_filter([
         {{{{'key': 'EventID', 'value': CAST(event_code AS VARCHAR)}}}},
         {{{{'key': 'Channel', 'value': channel}}}},
         {{{{'key': 'Computer', 'value': host}}}},
@@ -133,6 +146,7 @@ class Batcher:
         self.emit = emit
         self.cols: dict[str, list[object]] = {c: [] for c in _COLUMNS}
         self.rejects: list[tuple[str, int, str]] = []
+        self.counts: dict[str, int] = {}
 
     def add(
         self, file_id: str, source_file: str, fmt: str, line: int, rid: int | None, text: str
@@ -167,6 +181,10 @@ class Batcher:
                 "WHERE problem IS NOT NULL ORDER BY source_file, source_line"
             ).fetchall()
         )
+        for f, n in self.con.execute(
+            "SELECT source_file, count(*) FROM normalised WHERE problem IS NULL GROUP BY ALL"
+        ).fetchall():
+            self.counts[str(f)] = self.counts.get(str(f), 0) + int(n)
         self.emit(
             self.con.sql(
                 "SELECT * EXCLUDE (problem) FROM normalised WHERE problem IS NULL "
@@ -333,39 +351,6 @@ def _chain(first: str, rest: IO[str]) -> Iterator[str]:
     yield from rest
 
 
-# --- the authentication table, derived from logon events ----------------------------------
-
-_AUTH_SQL = """
-INSERT INTO authentication BY NAME
-SELECT
-    p.time,
-    p.fields['TargetUserName'] AS "user",
-    NULLIF(NULLIF(p.fields['IpAddress'], '-'), '') AS src_ip,
-    p.host AS dst_host,
-    'windows' AS service,
-    p.fields['LogonType'] AS logon_type,
-    COALESCE(p.fields['AuthenticationPackageName'], p.fields['PackageName']) AS auth_protocol,
-    CASE WHEN p.event_code IN (4625, 4771) THEN 'failure'
-         WHEN p.event_code = 4776 AND p.fields['Status'] NOT IN ('0x0', '0') THEN 'failure'
-         ELSE 'success' END AS status,
-    NULLIF(concat_ws(' ', p.fields['Status'], p.fields['SubStatus']), '') AS status_detail,
-    p.raw,
-    p.event_uid, p.source_file, p.source_line, p.source_format
-FROM process p
-WHERE p.source_format IN ('evtx', 'winevent_json')
-  AND p.event_code IN (4624, 4625, 4648, 4771, 4776)
-  AND (p.channel = 'Security' OR p.channel IS NULL)
-  AND NOT EXISTS (SELECT 1 FROM authentication a WHERE a.event_uid = p.event_uid)
-"""
-
-
-def sync_authentication(store: Store) -> int:
-    """Copy Windows logon events (4624/4625/4648/4771/4776) into `authentication`; idempotent."""
-    before = store.count("authentication")
-    store.con.execute(_AUTH_SQL)
-    return store.count("authentication") - before
-
-
 def collection_hosts(root: Path) -> dict[str, str]:
     """A responder's collection (one sub-folder per machine): file path -> host (folder name)."""
     out: dict[str, str] = {}
@@ -376,4 +361,11 @@ def collection_hosts(root: Path) -> dict[str, str]:
     return out
 
 
-__all__ = ["EvtxSource", "WinJsonSource", "collection_hosts", "sync_authentication"]
+__all__ = [
+    "Batcher",
+    "EvtxSource",
+    "WinJsonSource",
+    "collection_hosts",
+    "read_evtx",
+    "read_json_events",
+]

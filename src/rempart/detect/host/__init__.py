@@ -19,6 +19,7 @@ from typing import ClassVar, Literal
 import pyarrow as pa
 
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.host.collect import bulk_ingest, sync_authentication
 from rempart.sigma.engine import (
     DEFAULT_STATUSES,
     EvalStats,
@@ -28,9 +29,9 @@ from rempart.sigma.engine import (
     level_rank,
     load_rules,
 )
-from rempart.sources.winevent import collection_hosts, sync_authentication
+from rempart.sources.winevent import collection_hosts
 from rempart.store import Store
-from rempart.store.ingest import FileResult, expand, ingest_file
+from rempart.store.ingest import FileResult, expand
 
 Verdict = Literal["compromised", "suspicious", "clean"]
 MAX_REASONS = 6
@@ -193,8 +194,13 @@ def triage(
     hosts_from_folders: bool = False,
     builtin: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> TriageResult:
-    """Ingest Windows logs, run Sigma rules, return hits and one verdict per host."""
+    """Ingest Windows logs, run Sigma rules, return hits and one verdict per host.
+
+    `store`: where events go (default: a throw-away in-memory store). `cache_dir`: where the
+    compiled rule set is kept between runs (default: none, rules are converted every time).
+    """
     own = store is None
     store = store or Store.memory()
     try:
@@ -208,13 +214,12 @@ def triage(
             min_level=min_level,
             statuses=statuses,
             progress=(lambda i, n: progress("rules", i, n)) if progress else None,
+            cache_dir=cache_dir,
         )
         files = list(expand(paths))
-        results: list[FileResult] = []
-        for i, f in enumerate(files):
-            results.append(ingest_file(store, f))
-            if progress is not None:
-                progress("files", i + 1, len(files))
+        results = bulk_ingest(
+            store, files, (lambda i, n: progress("files", i + 1, n)) if progress else None
+        )
         sync_authentication(store)
         folder_hosts: dict[str, str] = {}
         if hosts_from_folders:
