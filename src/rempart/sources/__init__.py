@@ -20,6 +20,13 @@ SOURCES: Registry[Source] = Registry("source")
 BUILTIN: tuple[str, ...] = (
     "rempart.sources.zeek_conn:ZeekConnTsvSource",
     "rempart.sources.zeek_conn:ZeekConnJsonSource",
+    "rempart.sources.zeek_logs:ZeekDnsSource",
+    "rempart.sources.zeek_logs:ZeekSmbFilesSource",
+    "rempart.sources.zeek_logs:ZeekSmbMappingSource",
+    "rempart.sources.nfdump:NfdumpCsvSource",
+    "rempart.sources.suricata_eve:SuricataEveFlowSource",
+    "rempart.sources.netfilter:NetfilterLogSource",
+    "rempart.sources.fortigate:FortiGateTrafficSource",
     "rempart.sources.email_mime:MboxSource",
     "rempart.sources.email_mime:EmlSource",
 )

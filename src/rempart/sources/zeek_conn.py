@@ -117,6 +117,8 @@ class ZeekConnTsvSource(Source):
 
     def sniff(self, head: bytes, path: Path) -> bool:
         text = head.decode("utf-8", "replace")
+        if "\n#path\t" in text and "\n#path\tconn\n" not in text:
+            return False  # dns.log, smb_files.log... share the first columns
         return text.startswith("#separator") and "#fields\tts\tuid\tid.orig_h" in text
 
     def _header(self, path: Path) -> tuple[list[str], list[str], list[str]]:
