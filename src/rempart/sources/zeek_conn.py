@@ -19,7 +19,10 @@ from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 
 # Zeek conn_state -> did the connection attempt succeed? (scan and worm detection read this)
-_FAILED_STATES = "('S0','REJ','RSTOS0','RSTRH','SH','SHR','OTH')"
+# Failure: the originator's SYN got no answer or a reset (S0, REJ, RSTOS0, SH). OTH, SHR and
+# RSTRH mean no SYN was seen from the originator (mid-stream at capture start, backscatter):
+# the outcome is unknown, and counting them as failures made busy clients look like scanners.
+_FAILED_STATES = "('S0','REJ','RSTOS0','SH')"
 _OK_STATES = "('SF','S1','S2','S3','RSTO','RSTR')"
 
 _IP_RE = "'^[0-9A-Fa-f.:]{2,45}$'"
