@@ -157,7 +157,7 @@ class ZeekConnTsvSource(Source):
         # row with a reason (and exact line number) rather than a line DuckDB drops silently.
         columns = dict.fromkeys(fields, "VARCHAR")
         con = ctx.scratch()
-        con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+        con.execute(_DROP_REJECTS)
         scan = (
             "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim='\t', "
             "header=false, comment='#', quote='', escape='', auto_detect=false, "
@@ -172,9 +172,32 @@ class ZeekConnTsvSource(Source):
             f"SELECT {_normalise_sql(set(fields), self.NAME, f'_n + {header_lines}')} FROM ({scan})"
         )
         params = {"path": str(path), "file_id": ctx.file_id, "columns": columns, "nulls": nulls}
+        # Big files: the store runs the SELECT itself, no row crosses Python.
+        if ctx.emit_query(sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL):
+            return
         reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
         ctx.emit(_split_rejects(reader, ctx, self.schema()))
         _collect_csv_rejects(ctx)
+
+
+_DROP_REJECTS = "DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans"
+
+_CSV_REASONS = {
+    "MISSING COLUMNS": "truncated line (too few fields)",
+    "TOO MANY COLUMNS": "too many fields",
+    "UNQUOTED VALUE": "malformed line",
+    "LINE SIZE OVER MAXIMUM": "line too long",
+    "INVALID ENCODING": "invalid UTF-8",
+}
+
+# DuckDB's CSV reject table as (line, reason), one row per line (the reader may run twice).
+_CSV_REJECTS_SQL = (
+    "SELECT line, CASE kind "
+    + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _CSV_REASONS.items())
+    + " ELSE concat('bad value in column ', col, ' (', lower(kind), ')') END "
+    "FROM (SELECT line, arg_min(error_type, column_idx) AS kind, "
+    "arg_min(column_name, column_idx) AS col FROM reject_errors GROUP BY line) r ORDER BY line"
+)
 
 
 def _collect_csv_rejects(ctx: ParseContext) -> None:
