@@ -213,3 +213,32 @@ def test_sniffers_say_no_to_each_other(tmp_path: Path) -> None:
     junk = tmp_path / "junk.txt"
     junk.write_text("hello\nworld\n", encoding="utf-8")
     assert sniff(junk) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("flows.csv", NFDUMP), ("eve.json", EVE), ("messages", NETFILTER), ("fgt.log", FORTI),
+     ("dns.log", DNS)],
+)  # fmt: skip
+def test_arrow_path_matches_query_path(tmp_path: Path, name: str, text: str) -> None:
+    """Without a query sink (a store that cannot run SQL), sources stream Arrow: same rows."""
+    from rempart.sources import ParseContext
+
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    store, _ = _ingest(tmp_path, name, text)
+    fast = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    other = Store.memory()
+    src = sniff(p)
+    assert src is not None
+    ctx = ParseContext(
+        path=p,
+        file_id=fast[0]["event_uid"].split(":")[0],
+        sink=lambda data: other.append("network_flow", data),
+        reference_time=datetime(2019, 6, 1, tzinfo=UTC),
+    )
+    src.parse(p, ctx)
+    ctx.close()
+    slow = other.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    assert slow == fast
+    assert ctx.rejected == store.sql("SELECT count(*) AS n FROM rejects").column("n")[0].as_py()

@@ -9,11 +9,19 @@ per batch. No Python loop touches a row.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
 from rempart.sources.base import ParseContext
-from rempart.sources.zeek_conn import _BATCH_ROWS, _is_gzip, _split_rejects
+from rempart.sources.zeek_conn import (
+    _BATCH_ROWS,
+    _CSV_REJECTS_SQL,
+    _DROP_REJECTS,
+    _collect_csv_rejects,
+    _is_gzip,
+    _split_rejects,
+)
 
 _TEXT = (
     "src_ip", "dst_ip", "protocol", "service", "conn_state", "status", "action", "flow_uid",
@@ -62,9 +70,27 @@ def flow_select(source: str, exprs: dict[str, str], reject: str, line: str = "_n
     return ",\n".join(cols)
 
 
-def emit_flows(path: Path, ctx: ParseContext, sql: str, schema: pa.Schema) -> None:
-    """Run the SELECT in the scratch DuckDB and emit good rows; reject the others."""
+def emit_flows(
+    path: Path,
+    ctx: ParseContext,
+    sql: str,
+    schema: pa.Schema,
+    *,
+    csv_rejects: bool = False,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """Hand the SELECT to the store (no row crosses Python) or, failing that, stream it as
+    Arrow from the scratch DuckDB; either way good rows are stored and bad ones counted.
+    `csv_rejects`: the SELECT reads with DuckDB's store_rejects, collect those lines too."""
+    params = {"path": str(path), "file_id": ctx.file_id, **(params or {})}
+    extra = _CSV_REJECTS_SQL if csv_rejects else ""
+    setup = _DROP_REJECTS if csv_rejects else ""
+    if ctx.emit_query(sql, params, setup=setup, extra_rejects=extra):
+        return
     con = ctx.scratch()
-    params = {"path": str(path), "file_id": ctx.file_id}
+    if setup:
+        con.execute(setup)
     reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
     ctx.emit(_split_rejects(reader, ctx, schema))
+    if csv_rejects:
+        _collect_csv_rejects(ctx)

@@ -13,7 +13,7 @@ from pathlib import Path
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select
-from rempart.sources.zeek_conn import _collect_csv_rejects, _is_gzip
+from rempart.sources.zeek_conn import _is_gzip
 
 _NEEDED = ("ts", "td", "sa", "da", "sp", "dp", "pr")
 _PROTO = "lower(CASE WHEN pr = '6' THEN 'TCP' WHEN pr = '17' THEN 'UDP' WHEN pr = '1' THEN 'ICMP' ELSE pr END)"  # noqa: E501
@@ -67,13 +67,10 @@ class NfdumpCsvSource(Source):
             "WHEN dp IS NOT NULL AND TRY_CAST(dp AS DOUBLE) IS NULL THEN 'bad destination port' "
         )
         comp = "gzip" if _is_gzip(path) else "none"
-        ctx.scratch().execute(
-            "DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans"
-        )
         scan = (
             "SELECT row_number() OVER () + 1 AS _n, * FROM read_csv($path, delim=',', "
             "header=true, quote='', escape='', auto_detect=false, "
-            f"columns={cols!r}, null_padding=true, store_rejects=true, compression='{comp}')"
+            f"columns=$columns, null_padding=true, store_rejects=true, compression='{comp}')"
         )
         summary = f"(SELECT min(_n) FROM ({scan}) s WHERE ts = 'Summary')"
         select = flow_select(self.NAME, exprs, reject)
@@ -81,5 +78,4 @@ class NfdumpCsvSource(Source):
             f"SELECT {select} FROM ({scan}) t "
             f"WHERE _n < coalesce({summary}, 9223372036854775807) AND coalesce(ts, '') <> ''"
         )
-        emit_flows(path, ctx, sql, self.schema())
-        _collect_csv_rejects(ctx)
+        emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params={"columns": cols})

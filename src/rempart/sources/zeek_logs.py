@@ -16,12 +16,7 @@ from typing import ClassVar
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select
-from rempart.sources.zeek_conn import (
-    ZeekConnTsvSource,
-    _collect_csv_rejects,
-    _count_header_lines,
-    _is_gzip,
-)
+from rempart.sources.zeek_conn import ZeekConnTsvSource, _count_header_lines, _is_gzip
 
 
 class _ZeekLog(Source):
@@ -44,14 +39,12 @@ class _ZeekLog(Source):
         fields, _types, nulls = ZeekConnTsvSource()._header(path)
         if "ts" not in fields or "id.orig_h" not in fields:
             raise SourceError(path, f"{self.PATH}.log lacks ts or id.orig_h")
-        con = ctx.scratch()
-        con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
         comp = "gzip" if _is_gzip(path) else "none"
         cols = {f: "VARCHAR" for f in fields}
         scan = (
             "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim='\t', "
             "header=false, comment='#', quote='', escape='', auto_detect=false, "
-            f"columns={cols!r}, nullstr={nulls!r}, null_padding=true, store_rejects=true, "
+            "columns=$columns, nullstr=$nulls, null_padding=true, store_rejects=true, "
             f"compression='{comp}')"
         )
 
@@ -72,8 +65,9 @@ class _ZeekLog(Source):
         reject = f"WHEN {col('id.resp_h')} IS NULL THEN 'truncated line (too few fields)' "
         line = f"_n + {_count_header_lines(path)}"
         select = flow_select(self.NAME, exprs, reject, line=line)
-        emit_flows(path, ctx, f"SELECT {select} FROM ({scan})", self.schema())
-        _collect_csv_rejects(ctx)
+        sql = f"SELECT {select} FROM ({scan})"
+        params = {"columns": cols, "nulls": nulls}
+        emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params=params)
 
 
 def _fill(template: str, col: Callable[[str], str]) -> str:
