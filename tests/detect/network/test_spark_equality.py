@@ -41,7 +41,6 @@ def spark() -> Iterator[Any]:
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "1")
             .config("spark.default.parallelism", "1")
-            .config("spark.sql.codegen.wholeStage", "false")  # tiny data: compiling costs more
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.driver.host", "127.0.0.1")
             .getOrCreate()

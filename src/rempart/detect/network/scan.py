@@ -58,11 +58,19 @@ def _sql(p: NetParams) -> tuple[str, str]:
                max(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok,
                min(event_uid) AS uid
         FROM f GROUP BY src_ip, dst_ip, dst_port
-    ), units_src_ip AS (
+    ), hosts_of AS (
         SELECT src_ip, dst_ip, min(t0) AS t0, max(ok) AS ok FROM contacts
         GROUP BY src_ip, dst_ip
+    ), units_src_ip AS (
+        -- a walk needs scan_min_failures failed contacts to matter: skip the others early
+        SELECT h.* FROM hosts_of h JOIN (
+            SELECT src_ip FROM hosts_of GROUP BY src_ip
+            HAVING sum(1 - ok) >= {p.scan_min_failures}) k ON k.src_ip = h.src_ip
     ), units_src_ip_dst_ip AS (
-        SELECT src_ip, dst_ip, dst_port, t0, ok FROM contacts
+        SELECT c.src_ip, c.dst_ip, c.dst_port, c.t0, c.ok FROM contacts c JOIN (
+            SELECT src_ip, dst_ip FROM contacts GROUP BY src_ip, dst_ip
+            HAVING sum(1 - ok) >= {p.scan_min_failures}) k
+            ON k.src_ip = c.src_ip AND k.dst_ip = c.dst_ip
     ), horiz AS ({walk("src_ip, dst_ip", "src_ip", "dst_ip")}
     ), vert AS ({walk("src_ip, dst_ip, dst_port", "src_ip_dst_ip", "dst_port")}
     ), flagged AS (
