@@ -26,9 +26,9 @@ MAX_KEPT_REJECTS = 10_000
 HEAD_BYTES = 8192
 
 Sink = Callable[[pa.Table | pa.RecordBatchReader], int]
-# (select, params, setup, extra_rejects) -> (records, rejects by reason, first reject lines)
+# (select, params, setup, extra_rejects, check) -> (records, rejects by reason, first lines)
 QuerySink = Callable[
-    [str, dict[str, Any], str, str],
+    [str, dict[str, Any], str, str, str],
     tuple[int, dict[str, int], list[tuple[int | None, str]]],
 ]
 
@@ -53,7 +53,13 @@ class ParseContext:
         self.records += self.sink(data)
 
     def emit_query(
-        self, select: str, params: dict[str, Any], *, setup: str = "", extra_rejects: str = ""
+        self,
+        select: str,
+        params: dict[str, Any],
+        *,
+        setup: str = "",
+        extra_rejects: str = "",
+        check: str = "",
     ) -> bool:
         """Hand a DuckDB SELECT over the input file to the store instead of Arrow batches.
 
@@ -61,12 +67,13 @@ class ParseContext:
         row) and reads only the file, never the store; the store runs it as an INSERT, so
         no row crosses Python (the hot path for big flow files). `setup` runs first,
         `extra_rejects` (rows of line, reason) after, on the same connection (for DuckDB's
-        CSV reject tables). Returns False when the sink cannot take queries: the source then
-        emits Arrow as usual.
+        CSV reject tables). `check`, if given, counts the rejected rows cheaply (no line
+        numbers, so in parallel): when it says 0 the store skips the pass that lists them.
+        Returns False when the sink cannot take queries: the source then emits Arrow.
         """
         if self.query_sink is None:
             return False
-        records, counts, kept = self.query_sink(select, params, setup, extra_rejects)
+        records, counts, kept = self.query_sink(select, params, setup, extra_rejects, check)
         self.records += records
         for reason, n in counts.items():
             self.rejected += n

@@ -173,7 +173,14 @@ class ZeekConnTsvSource(Source):
         )
         params = {"path": str(path), "file_id": ctx.file_id, "columns": columns, "nulls": nulls}
         # Big files: the store runs the SELECT itself, no row crosses Python.
-        if ctx.emit_query(sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL):
+        parallel = scan.replace("row_number() OVER () AS _n, ", "0 AS _n, ")
+        check = (
+            f"SELECT count(*) FROM (SELECT {_normalise_sql(set(fields), self.NAME, '_n')} "
+            f"FROM ({parallel})) _c WHERE _reject IS NOT NULL"
+        )
+        if ctx.emit_query(
+            sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL, check=check
+        ):
             return
         reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
         ctx.emit(_split_rejects(reader, ctx, self.schema()))

@@ -117,6 +117,7 @@ class Store:
         setup: str = "",
         extra_rejects: str = "",
         keep: int = 10_000,
+        check: str = "",
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
         """INSERT a source's SELECT (event columns + `_reject`) without leaving DuckDB.
 
@@ -134,11 +135,13 @@ class Store:
             params,
         )
         records = self.count(table) - before
-        grouped = self.con.execute(
-            f"SELECT _reject, count(*), list(source_line ORDER BY source_line)[1:{int(keep)}] "
-            f"FROM ({select}) _q WHERE _reject IS NOT NULL GROUP BY _reject",
-            params,
-        ).fetchall()
+        grouped: list[tuple[Any, ...]] = []
+        if not check or self.con.execute(check, params).fetchall()[0][0]:
+            grouped = self.con.execute(
+                f"SELECT _reject, count(*), list(source_line ORDER BY source_line)[1:{int(keep)}]"
+                f" FROM ({select}) _q WHERE _reject IS NOT NULL GROUP BY _reject",
+                params,
+            ).fetchall()
         counts = {str(reason): int(n) for reason, n, _ in grouped}
         kept = [(line, str(reason)) for reason, _, lines in grouped for line in lines]
         if extra_rejects:

@@ -102,9 +102,11 @@ def ingest_file(
         return store.append(source.EVENT_CLASS, data)
 
     def query_sink(
-        select: str, params: dict[str, Any], setup: str, extra_rejects: str
+        select: str, params: dict[str, Any], setup: str, extra_rejects: str, check: str
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
-        return store.insert_query(source.EVENT_CLASS, select, params, setup, extra_rejects)
+        return store.insert_query(
+            source.EVENT_CLASS, select, params, setup, extra_rejects, check=check
+        )
 
     ctx = ParseContext(
         path=path,
