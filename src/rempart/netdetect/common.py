@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from rempart.detect.base import DetectContext
 from rempart.model import Hospital
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import NetParams, prepare
+
+if TYPE_CHECKING:
+    from rempart.detect.base import DetectContext
 
 MAX_EVIDENCE = 50
 

@@ -173,13 +173,24 @@ LEFT JOIN _rempart_zones z ON z.zone = coalesce(best.zone, a.asset_zone)
 """
 
 
+# The host table of the last prepared (backend, flow count, model, params): the detectors of
+# one `rempart detect` run share it instead of each re-reading every address.
+_CACHE: dict[tuple[int, str, int, int, NetParams], pa.Table] = {}
+
+
 def prepare(engine: Engine, hospital: Hospital | None, params: NetParams) -> None:
     """Register the lookups and `_rempart_hosts` (one row per distinct address seen)."""
     engine.register("_rempart_ranges", _ranges(hospital, params))
     engine.register("_rempart_zones", _zones(hospital))
     engine.register("_rempart_assets", _assets(hospital))
     engine.register("_rempart_partner_ports", _partner_ports(hospital))
-    hosts = engine.query(_HOSTS_SQL)
+    rows = engine.query("SELECT count(*) AS n FROM {flows}").column("n")[0].as_py()
+    key = (id(engine.backend), engine.flows, int(rows), hash(hospital), params)
+    hosts = _CACHE.get(key)
+    if hosts is None:
+        hosts = engine.query(_HOSTS_SQL)
+        _CACHE.clear()
+        _CACHE[key] = hosts
     engine.register("_rempart_hosts", hosts)
 
 

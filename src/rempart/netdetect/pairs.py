@@ -36,9 +36,14 @@ def pairs_sql(p: NetParams) -> str:
         SELECT src_ip, count(*) AS n_learn FROM first, bounds
         WHERE epoch(first.t) < bounds.t_learn
         GROUP BY src_ip
-    ), fresh AS (
+    ), fresh_all AS (
         SELECT first.* FROM first, bounds
         WHERE epoch(first.t) >= bounds.t_learn
+    ), fresh AS (
+        -- sources with fewer new peers than the lowest threshold cannot fan out: skip them
+        SELECT fa.* FROM fresh_all fa JOIN (
+            SELECT src_ip FROM fresh_all GROUP BY src_ip
+            HAVING count(*) >= {min(p.alike_peers, p.min_peers)}) k ON k.src_ip = fa.src_ip
     ), pairs AS (
         SELECT fresh.src_ip, fresh.dst_ip, fresh.t, fresh.ok, fresh.port, fresh.uid,
             count(*) OVER (PARTITION BY fresh.src_ip ORDER BY epoch(fresh.t)

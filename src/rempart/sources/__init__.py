@@ -25,6 +25,13 @@ BUILTIN: tuple[str, ...] = (
     "rempart.sources.m365_audit:M365AuditSource",
     "rempart.sources.mail_auth:ExchangeIisSource",
     "rempart.sources.mail_auth:MailAuthSyslogSource",
+    "rempart.sources.zeek_logs:ZeekDnsSource",
+    "rempart.sources.zeek_logs:ZeekSmbFilesSource",
+    "rempart.sources.zeek_logs:ZeekSmbMappingSource",
+    "rempart.sources.nfdump:NfdumpCsvSource",
+    "rempart.sources.suricata_eve:SuricataEveFlowSource",
+    "rempart.sources.netfilter:NetfilterLogSource",
+    "rempart.sources.fortigate:FortiGateTrafficSource",
     "rempart.sources.email_mime:MboxSource",
     "rempart.sources.email_mime:EmlSource",
 )

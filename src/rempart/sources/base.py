@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
@@ -26,6 +26,11 @@ MAX_KEPT_REJECTS = 10_000
 HEAD_BYTES = 8192
 
 Sink = Callable[[pa.Table | pa.RecordBatchReader], int]
+# (select, params, setup, extra_rejects, check) -> (records, rejects by reason, first lines)
+QuerySink = Callable[
+    [str, dict[str, Any], str, str, str],
+    tuple[int, dict[str, int], list[tuple[int | None, str]]],
+]
 
 
 @dataclass
@@ -40,11 +45,42 @@ class ParseContext:
     rejected: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     kept_rejects: list[tuple[int | None, str]] = field(default_factory=list)
+    query_sink: QuerySink | None = None
     _scratch: duckdb.DuckDBPyConnection | None = None
 
     def emit(self, data: pa.Table | pa.RecordBatchReader) -> None:
         """Hand normalised rows (the event class schema, matched by column name) on."""
         self.records += self.sink(data)
+
+    def emit_query(
+        self,
+        select: str,
+        params: dict[str, Any],
+        *,
+        setup: str = "",
+        extra_rejects: str = "",
+        check: str = "",
+    ) -> bool:
+        """Hand a DuckDB SELECT over the input file to the store instead of Arrow batches.
+
+        The SELECT yields the event class's columns plus `_reject` (a reason, NULL for a good
+        row) and reads only the file, never the store; the store runs it as an INSERT, so
+        no row crosses Python (the hot path for big flow files). `setup` runs first,
+        `extra_rejects` (rows of line, reason) after, on the same connection (for DuckDB's
+        CSV reject tables). `check`, if given, counts the rejected rows cheaply (no line
+        numbers, so in parallel): when it says 0 the store skips the pass that lists them.
+        Returns False when the sink cannot take queries: the source then emits Arrow.
+        """
+        if self.query_sink is None:
+            return False
+        records, counts, kept = self.query_sink(select, params, setup, extra_rejects, check)
+        self.records += records
+        for reason, n in counts.items():
+            self.rejected += n
+            self.reasons[reason] += n
+        room = MAX_KEPT_REJECTS - len(self.kept_rejects)
+        self.kept_rejects.extend(kept[: max(room, 0)])
+        return True
 
     def reject(self, line: int | None, reason: str) -> None:
         self.rejected += 1

@@ -19,7 +19,10 @@ from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 
 # Zeek conn_state -> did the connection attempt succeed? (scan and worm detection read this)
-_FAILED_STATES = "('S0','REJ','RSTOS0','RSTRH','SH','SHR','OTH')"
+# Failure: the originator's SYN got no answer or a reset (S0, REJ, RSTOS0, SH). OTH, SHR and
+# RSTRH mean no SYN was seen from the originator (mid-stream at capture start, backscatter):
+# the outcome is unknown, and counting them as failures made busy clients look like scanners.
+_FAILED_STATES = "('S0','REJ','RSTOS0','SH')"
 _OK_STATES = "('SF','S1','S2','S3','RSTO','RSTR')"
 
 _IP_RE = "'^[0-9A-Fa-f.:]{2,45}$'"
@@ -117,6 +120,8 @@ class ZeekConnTsvSource(Source):
 
     def sniff(self, head: bytes, path: Path) -> bool:
         text = head.decode("utf-8", "replace")
+        if "\n#path\t" in text and "\n#path\tconn\n" not in text:
+            return False  # dns.log, smb_files.log... share the first columns
         return text.startswith("#separator") and "#fields\tts\tuid\tid.orig_h" in text
 
     def _header(self, path: Path) -> tuple[list[str], list[str], list[str]]:
@@ -152,7 +157,7 @@ class ZeekConnTsvSource(Source):
         # row with a reason (and exact line number) rather than a line DuckDB drops silently.
         columns = dict.fromkeys(fields, "VARCHAR")
         con = ctx.scratch()
-        con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+        con.execute(_DROP_REJECTS)
         scan = (
             "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim='\t', "
             "header=false, comment='#', quote='', escape='', auto_detect=false, "
@@ -167,9 +172,39 @@ class ZeekConnTsvSource(Source):
             f"SELECT {_normalise_sql(set(fields), self.NAME, f'_n + {header_lines}')} FROM ({scan})"
         )
         params = {"path": str(path), "file_id": ctx.file_id, "columns": columns, "nulls": nulls}
+        # Big files: the store runs the SELECT itself, no row crosses Python.
+        parallel = scan.replace("row_number() OVER () AS _n, ", "0 AS _n, ")
+        check = (
+            f"SELECT count(*) FROM (SELECT {_normalise_sql(set(fields), self.NAME, '_n')} "
+            f"FROM ({parallel})) _c WHERE _reject IS NOT NULL"
+        )
+        if ctx.emit_query(
+            sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL, check=check
+        ):
+            return
         reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
         ctx.emit(_split_rejects(reader, ctx, self.schema()))
         _collect_csv_rejects(ctx)
+
+
+_DROP_REJECTS = "DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans"
+
+_CSV_REASONS = {
+    "MISSING COLUMNS": "truncated line (too few fields)",
+    "TOO MANY COLUMNS": "too many fields",
+    "UNQUOTED VALUE": "malformed line",
+    "LINE SIZE OVER MAXIMUM": "line too long",
+    "INVALID ENCODING": "invalid UTF-8",
+}
+
+# DuckDB's CSV reject table as (line, reason), one row per line (the reader may run twice).
+_CSV_REJECTS_SQL = (
+    "SELECT line, CASE kind "
+    + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _CSV_REASONS.items())
+    + " ELSE concat('bad value in column ', col, ' (', lower(kind), ')') END "
+    "FROM (SELECT line, arg_min(error_type, column_idx) AS kind, "
+    "arg_min(column_name, column_idx) AS col FROM reject_errors GROUP BY line) r ORDER BY line"
+)
 
 
 def _collect_csv_rejects(ctx: ParseContext) -> None:

@@ -124,6 +124,48 @@ class Store:
             self.con.unregister("_arrow_data")
         return self.count(table) - before
 
+    def insert_query(
+        self,
+        table: str,
+        select: str,
+        params: dict[str, Any],
+        setup: str = "",
+        extra_rejects: str = "",
+        keep: int = 10_000,
+        check: str = "",
+    ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
+        """INSERT a source's SELECT (event columns + `_reject`) without leaving DuckDB.
+
+        Good rows go to `table`; rejected ones are counted per reason and the first `keep`
+        returned with their line. The SELECT reads files only (see ParseContext.emit_query).
+        """
+        if table not in ALL_TABLES:
+            raise StoreError(f"unknown table {table!r}")
+        if setup:
+            self.con.execute(setup)
+        before = self.count(table)
+        self.con.execute(
+            f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (_reject) FROM ({select}) _q "
+            "WHERE _reject IS NULL",
+            params,
+        )
+        records = self.count(table) - before
+        grouped: list[tuple[Any, ...]] = []
+        if not check or self.con.execute(check, params).fetchall()[0][0]:
+            grouped = self.con.execute(
+                f"SELECT _reject, count(*), list(source_line ORDER BY source_line)[1:{int(keep)}]"
+                f" FROM ({select}) _q WHERE _reject IS NOT NULL GROUP BY _reject",
+                params,
+            ).fetchall()
+        counts = {str(reason): int(n) for reason, n, _ in grouped}
+        kept = [(line, str(reason)) for reason, _, lines in grouped for line in lines]
+        if extra_rejects:
+            for line, reason in self.con.execute(extra_rejects).fetchall():
+                counts[str(reason)] = counts.get(str(reason), 0) + 1
+                kept.append((None if line is None else int(line), str(reason)))
+        kept = sorted(kept, key=lambda r: (r[0] is None, r[0] or 0))[:keep]
+        return records, counts, kept
+
     def already_ingested(self, digest: str) -> bool:
         rows = self.con.execute(
             "SELECT 1 FROM ingest_log WHERE file_sha256 = ?", [digest]

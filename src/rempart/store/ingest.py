@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -100,10 +101,18 @@ def ingest_file(
     def sink(data: pa.Table | pa.RecordBatchReader) -> int:
         return store.append(source.EVENT_CLASS, data)
 
+    def query_sink(
+        select: str, params: dict[str, Any], setup: str, extra_rejects: str, check: str
+    ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
+        return store.insert_query(
+            source.EVENT_CLASS, select, params, setup, extra_rejects, check=check
+        )
+
     ctx = ParseContext(
         path=path,
         file_id=digest[:16],
         sink=sink,
+        query_sink=query_sink,
         reference_time=reference or datetime.fromtimestamp(path.stat().st_mtime, UTC),
     )
     try:

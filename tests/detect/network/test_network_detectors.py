@@ -11,7 +11,7 @@ from rempart.detect.network.policy import ZonePolicyDetector
 from rempart.detect.network.scan import NetworkScanDetector, classify
 from rempart.detect.network.spread import SpreadTreeDetector
 from rempart.model import Asset, Hospital, HospitalInfo, Partner, Zone
-from rempart.netdetect import Engine, reconstruct_spread
+from rempart.netdetect import Engine, NetParams, reconstruct_spread
 
 
 def hospital() -> Hospital:
@@ -185,3 +185,16 @@ def test_run_detectors_stores_findings() -> None:
     assert all(r.error is None for r in runs.values())
     assert runs["lateral_spread"].findings == 2 and runs["spread_tree"].findings == 4
     assert store.count("finding") == sum(r.findings for r in runs.values())
+
+
+def test_configured_internal_ranges_without_model() -> None:
+    """No hospital.yaml: RFC 1918 is internal, plus ranges given in NetParams."""
+    f = Flows()
+    f.background(4)
+    worm(f, "100.64.0.5", 120, [f"100.64.1.{i}" for i in range(2, 16)])  # CGNAT inside
+    store = f.store()
+    assert LateralSpreadDetector().run(DetectContext(store)) == []  # not internal by default
+    params = NetParams(extra_internal=("100.64.0.0/10",))
+    found = LateralSpreadDetector(params).run(DetectContext(store))
+    assert [x.entity for x in found] == ["100.64.0.5"]
+    assert found[0].related == ("100.64.0.0/24",)  # the /24 fallback zone

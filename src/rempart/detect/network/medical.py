@@ -4,8 +4,11 @@ A medical device (asset kind `medical_device`, or any host in a zone of kind `me
 should talk to a short, stable list of peers: its server, its vendor's declared address.
 `device_connections` lists every (device, peer, port) with its volume and a verdict, the
 "connections that may not be needed" report (think of Wi-Fi beds); the detector raises an
-alert per device that reaches the internet outside declared partners (high) or new peers
-after the learning period (medium). Without a hospital.yaml no device is known.
+alert per device that reaches the internet outside declared partners (high), a partner on an
+undeclared port (medium) or a new peer (low): a peer first seen after the learning period
+that no device of the same zone used while learning (a peer-group baseline, so a quiet pump
+talking to the same interface engine as its neighbours is not "new"). Without a
+hospital.yaml no device is known.
 """
 
 from __future__ import annotations
@@ -53,14 +56,18 @@ WITH bounds AS (
            min(time) AS first_seen, max(time) AS last_seen, min(event_uid) AS uid,
            sum(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok
     FROM f GROUP BY device, peer, port
+), usual AS (
+    SELECT DISTINCT f.device_zone, f.peer FROM f, bounds WHERE epoch(f.time) < bounds.t_learn
 ), v AS (
     SELECT c.*,
-        CASE WHEN epoch(c.first_seen) >= bounds.t_learn THEN 1 ELSE 0 END AS is_new,
+        CASE WHEN epoch(c.first_seen) >= bounds.t_learn AND u.peer IS NULL
+             THEN 1 ELSE 0 END AS is_new,
         CASE WHEN c.peer_class = 'internet' THEN 'internet'
              WHEN c.peer_class = 'partner' AND c.declared = 0 THEN 'partner, undeclared port'
-             WHEN epoch(c.first_seen) >= bounds.t_learn THEN 'new peer'
+             WHEN epoch(c.first_seen) >= bounds.t_learn AND u.peer IS NULL THEN 'new peer'
              ELSE NULL END AS concern
-    FROM c, bounds
+    FROM c CROSS JOIN bounds
+    LEFT JOIN usual u ON u.device_zone = c.device_zone AND u.peer = c.peer
 )"""
 
 
@@ -120,7 +127,13 @@ def detect_medical(
         name = f"{r['hostname']} ({r['device']})" if r["hostname"] else r["device"]
         out.append(
             det.finding(
-                severity=Severity.HIGH if r["internet"] else Severity.MEDIUM,
+                severity=(
+                    Severity.HIGH
+                    if r["internet"]
+                    else Severity.MEDIUM
+                    if r["partner_odd"]
+                    else Severity.LOW
+                ),
                 title="medical device exposure",
                 reason=(
                     f"Dispositif médical {name}, zone {r['zone']} : "

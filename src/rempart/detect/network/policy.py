@@ -28,17 +28,21 @@ _USER_ZONES = "('building', 'segment', 'wifi', 'medical')"
 
 _BREACHES = f"""
 WITH f AS (
-    SELECT fl.*, s.zone AS s_zone, s.building AS s_building, s.zone_kind AS s_kind,
+    SELECT fl.src_ip, fl.dst_ip, fl.dst_port, fl.time, fl.status, fl.event_uid,
+           s.zone AS s_zone, s.building AS s_building, s.zone_kind AS s_kind,
            s.asset_kind AS s_asset, d.zone AS d_zone, d.building AS d_building,
            d.zone_kind AS d_kind, d.internal AS d_internal, d.special AS d_special,
-           d.partner AS d_partner
+           d.partner AS d_partner,
+           CASE WHEN pp.port IS NULL THEN 0 ELSE 1 END AS declared,
+           CASE WHEN d.partner IN (SELECT partner FROM _rempart_partner_ports)
+                THEN 1 ELSE 0 END AS has_ports
     FROM {{flows}} fl
     JOIN _rempart_hosts s ON s.ip = fl.src_ip
     JOIN _rempart_hosts d ON d.ip = fl.dst_ip
+    LEFT JOIN _rempart_partner_ports pp ON pp.partner = d.partner AND pp.port = fl.dst_port
     WHERE {FLOW_KINDS}
-), declared AS (
-    SELECT f.event_uid FROM f JOIN _rempart_partner_ports pp
-        ON pp.partner = f.d_partner AND pp.port = f.dst_port
+      AND (fl.dst_port IN (445, 139) OR s.asset_kind = 'medical_device'
+           OR s.zone_kind = 'medical' OR d.partner IS NOT NULL)
 ), b AS (
     SELECT 'smb_between_buildings' AS breach, f.* FROM f
     WHERE f.dst_port IN (445, 139) AND f.s_kind IN {_USER_ZONES} AND f.d_kind IN {_USER_ZONES}
@@ -46,13 +50,10 @@ WITH f AS (
     UNION ALL
     SELECT 'medical_to_internet' AS breach, f.* FROM f
     WHERE (f.s_asset = 'medical_device' OR f.s_kind = 'medical')
-      AND NOT f.d_internal AND NOT f.d_special
-      AND f.event_uid NOT IN (SELECT event_uid FROM declared)
+      AND NOT f.d_internal AND NOT f.d_special AND f.declared = 0
     UNION ALL
     SELECT 'partner_undeclared_port' AS breach, f.* FROM f
-    WHERE f.d_partner IS NOT NULL
-      AND f.d_partner IN (SELECT partner FROM _rempart_partner_ports)
-      AND f.event_uid NOT IN (SELECT event_uid FROM declared)
+    WHERE f.d_partner IS NOT NULL AND f.has_ports = 1 AND f.declared = 0
 )"""
 
 _SUMMARY = (

@@ -1,12 +1,13 @@
 """Scan detection: threshold random walk (Jung, Paxson, Berger, Balakrishnan 2004).
 
-Each first contact of a source with a new destination service (address, port) is a Bernoulli
-trial: it succeeds with probability theta0 for a benign host and theta1 for a scanner. The
-log-likelihood ratio walks up by ln((1-theta1)/(1-theta0)) per failure and down by
-ln(theta1/theta0) per success; crossing ln(beta/alpha) flags a scanner after a handful of
-failed probes. The walk is reflected at ln((1-beta)/(1-alpha)) (the benign decision) so that
-a host that turns bad later is still caught; in SQL that is a running sum minus its running
-minimum (Lindley's recursion), two window functions that DuckDB and Spark both run.
+Each first contact of a source with a new destination address is a Bernoulli trial (and,
+for vertical scans, each first contact with a new port of one destination): it succeeds
+with probability theta0 for a benign host and theta1 for a scanner. The log-likelihood
+ratio walks up by ln((1-theta1)/(1-theta0)) per failure and down by ln(theta1/theta0) per
+success; crossing ln(beta/alpha) flags a scanner after a handful of failed probes. The walk
+is reflected at ln((1-beta)/(1-alpha)) (the benign decision) so that a host that turns bad
+later is still caught; in SQL that is a running sum minus its running minimum (Lindley's
+recursion), two window passes that DuckDB and Spark both run.
 A flagged source is then classified: horizontal (many hosts, few ports), vertical (few
 hosts, many ports) or block (both).
 """
@@ -32,6 +33,20 @@ def _sql(p: NetParams) -> tuple[str, str]:
     down = math.log(p.theta1 / p.theta0)
     upper = math.log(p.beta / p.alpha)
     lower = math.log((1 - p.beta) / (1 - p.alpha))
+
+    def walk(unit: str, part: str, order: str) -> str:
+        """Reflected TRW over first contacts of `unit`, one walk per `part` (two passes:
+        the running sum, then its running minimum; windows cannot nest)."""
+        window = (
+            f"PARTITION BY {part.replace('_ip_', '_ip, ')} ORDER BY t0, {order} "
+            "ROWS UNBOUNDED PRECEDING"
+        )
+        return f"""
+        SELECT {unit}, t0, ok, {lower} + d - least(0.0, min(d) OVER ({window})) AS s
+        FROM (SELECT {unit}, t0, ok, {-lower} + sum(
+                  CASE WHEN ok = 1 THEN {down} ELSE {up} END) OVER ({window}) AS d
+              FROM units_{part}) u"""
+
     contacts = f"""
     WITH f AS (
         SELECT fl.src_ip, fl.dst_ip, fl.dst_port, fl.time, fl.status, fl.event_uid
@@ -43,17 +58,26 @@ def _sql(p: NetParams) -> tuple[str, str]:
                max(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok,
                min(event_uid) AS uid
         FROM f GROUP BY src_ip, dst_ip, dst_port
-    ), walk AS (
-        SELECT *, {-lower} + sum(CASE WHEN ok = 1 THEN {down} ELSE {up} END) OVER (
-            PARTITION BY src_ip ORDER BY t0, dst_ip, dst_port ROWS UNBOUNDED PRECEDING) AS d
-        FROM contacts
-    ), refl AS (
-        SELECT *, d - least(0.0, min(d) OVER (
-            PARTITION BY src_ip ORDER BY t0, dst_ip, dst_port ROWS UNBOUNDED PRECEDING))
-            + {lower} AS s
-        FROM walk
+    ), hosts_of AS (
+        SELECT src_ip, dst_ip, min(t0) AS t0, max(ok) AS ok FROM contacts
+        GROUP BY src_ip, dst_ip
+    ), units_src_ip AS (
+        -- a walk needs scan_min_failures failed contacts to matter: skip the others early
+        SELECT h.* FROM hosts_of h JOIN (
+            SELECT src_ip FROM hosts_of GROUP BY src_ip
+            HAVING sum(1 - ok) >= {p.scan_min_failures}) k ON k.src_ip = h.src_ip
+    ), units_src_ip_dst_ip AS (
+        SELECT c.src_ip, c.dst_ip, c.dst_port, c.t0, c.ok FROM contacts c JOIN (
+            SELECT src_ip, dst_ip FROM contacts GROUP BY src_ip, dst_ip
+            HAVING sum(1 - ok) >= {p.scan_min_failures}) k
+            ON k.src_ip = c.src_ip AND k.dst_ip = c.dst_ip
+    ), horiz AS ({walk("src_ip, dst_ip", "src_ip", "dst_ip")}
+    ), vert AS ({walk("src_ip, dst_ip, dst_port", "src_ip_dst_ip", "dst_port")}
     ), flagged AS (
-        SELECT src_ip, min(t0) AS t_detect FROM refl WHERE s >= {upper} GROUP BY src_ip
+        SELECT src_ip, min(t0) AS t_detect FROM (
+            SELECT src_ip, t0 FROM horiz WHERE s >= {upper}
+            UNION ALL SELECT src_ip, t0 FROM vert WHERE s >= {upper}) x
+        GROUP BY src_ip
     )"""
     summary = f"""{contacts}
     SELECT c.src_ip AS entity, fl.t_detect, min(c.t0) AS first_seen, max(c.t0) AS last_seen,

@@ -1,0 +1,96 @@
+"""Shared SQL plumbing for the line-oriented network sources (nfdump, EVE, firewalls...).
+
+Each source writes one SELECT per file whose columns are `network_flow`'s (missing ones
+NULL) plus `_reject` (a reason, or NULL for a good row); DuckDB reads the file (plain or
+gzip) as lines or CSV, and `emit_flows` streams the good rows on and counts the bad ones
+per batch. No Python loop touches a row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from rempart.sources.base import ParseContext
+from rempart.sources.zeek_conn import (
+    _BATCH_ROWS,
+    _CSV_REJECTS_SQL,
+    _DROP_REJECTS,
+    _collect_csv_rejects,
+    _is_gzip,
+    _split_rejects,
+)
+
+_TEXT = (
+    "src_ip", "dst_ip", "protocol", "service", "conn_state", "status", "action", "flow_uid",
+    "record_kind", "dns_query", "dns_rcode", "smb_action", "smb_path", "rule",
+)  # fmt: skip
+_TYPED = {
+    "duration": "DOUBLE",
+    "src_port": "INTEGER",
+    "dst_port": "INTEGER",
+    "bytes_out": "BIGINT",
+    "bytes_in": "BIGINT",
+    "packets_out": "BIGINT",
+    "packets_in": "BIGINT",
+}
+
+IP_OK = "regexp_full_match(coalesce({}, ''), '^[0-9A-Fa-f.:]{{2,45}}$')"
+
+
+def lines_scan(path: Path) -> str:
+    """(_n, line) for every line of the file, numbered from 1, as DuckDB SQL."""
+    comp = "gzip" if _is_gzip(path) else "none"
+    return (
+        "SELECT row_number() OVER () AS _n, line FROM read_csv($path, delim='\x01', "
+        "header=false, quote='', escape='', auto_detect=false, columns={'line': 'VARCHAR'}, "
+        f"compression='{comp}', strict_mode=false)"
+    )
+
+
+def flow_select(source: str, exprs: dict[str, str], reject: str, line: str = "_n") -> str:
+    """SELECT list producing `network_flow` columns from SQL expressions (others NULL)."""
+    cols = [f"CAST({exprs['time']} AS TIMESTAMPTZ) AS time"]
+    for name in _TEXT:
+        cols.append(f"CAST({exprs.get(name, 'NULL')} AS VARCHAR) AS {name}")
+    for name, typ in _TYPED.items():
+        cols.append(f"TRY_CAST({exprs.get(name, 'NULL')} AS {typ}) AS {name}")
+    cols += [
+        f"$file_id || ':' || CAST({line} AS VARCHAR) AS event_uid",
+        "$path AS source_file",
+        f"CAST({line} AS BIGINT) AS source_line",
+        f"'{source}' AS source_format",
+        f"CASE {reject} WHEN ({exprs['time']}) IS NULL THEN 'missing or bad timestamp' "
+        f"WHEN NOT {IP_OK.format(exprs['src_ip'])} THEN 'bad source address' "
+        f"WHEN NOT {IP_OK.format(exprs['dst_ip'])} THEN 'bad destination address' "
+        "ELSE NULL END AS _reject",
+    ]
+    return ",\n".join(cols)
+
+
+def emit_flows(
+    path: Path,
+    ctx: ParseContext,
+    sql: str,
+    schema: pa.Schema,
+    *,
+    csv_rejects: bool = False,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """Hand the SELECT to the store (no row crosses Python) or, failing that, stream it as
+    Arrow from the scratch DuckDB; either way good rows are stored and bad ones counted.
+    `csv_rejects`: the SELECT reads with DuckDB's store_rejects, collect those lines too."""
+    params = {"path": str(path), "file_id": ctx.file_id, **(params or {})}
+    extra = _CSV_REJECTS_SQL if csv_rejects else ""
+    setup = _DROP_REJECTS if csv_rejects else ""
+    if ctx.emit_query(sql, params, setup=setup, extra_rejects=extra):
+        return
+    con = ctx.scratch()
+    if setup:
+        con.execute(setup)
+    reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
+    ctx.emit(_split_rejects(reader, ctx, schema))
+    if csv_rejects:
+        _collect_csv_rejects(ctx)

@@ -1,0 +1,118 @@
+"""Zeek `dns.log`, `smb_files.log` and `smb_mapping.log` (TSV with their header, gzip too).
+
+They land in `network_flow` next to conn.log with `record_kind` = `dns` or `smb`, so a
+hunt can follow a uid from the connection to the name it resolved or the share and file it
+touched (WannaCry-like worms write to ADMIN$ and IPC$). Detectors count flows from
+conn.log only (record_kind flow/firewall), so these records never double-count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+from rempart.errors import SourceError
+from rempart.sources.base import ParseContext, Source
+from rempart.sources.flowsql import emit_flows, flow_select
+from rempart.sources.zeek_conn import ZeekConnTsvSource, _count_header_lines, _is_gzip
+
+
+class _ZeekLog(Source):
+    """A Zeek TSV log other than conn: header read like conn.log's, fields mapped in SQL."""
+
+    EVENT_CLASS = "network_flow"
+    PATH: ClassVar[str]
+    KIND: ClassVar[str]
+    EXPRS: ClassVar[dict[str, str]]
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        text = head.decode("utf-8", "replace")
+        return (
+            text.startswith("#separator")
+            and f"#path\t{self.PATH}\n" in text
+            and "#fields\tts\tuid\tid.orig_h" in text
+        )
+
+    def parse(self, path: Path, ctx: ParseContext) -> None:
+        fields, _types, nulls = ZeekConnTsvSource()._header(path)
+        if "ts" not in fields or "id.orig_h" not in fields:
+            raise SourceError(path, f"{self.PATH}.log lacks ts or id.orig_h")
+        comp = "gzip" if _is_gzip(path) else "none"
+        cols = {f: "VARCHAR" for f in fields}
+        scan = (
+            "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim='\t', "
+            "header=false, comment='#', quote='', escape='', auto_detect=false, "
+            "columns=$columns, nullstr=$nulls, null_padding=true, store_rejects=true, "
+            f"compression='{comp}')"
+        )
+
+        def col(name: str) -> str:
+            return f'"{name}"' if name in fields else "NULL"
+
+        exprs = {
+            "time": "make_timestamp(CAST(round(TRY_CAST(ts AS DOUBLE) * 1000000) AS BIGINT))",
+            "src_ip": col("id.orig_h"),
+            "src_port": col("id.orig_p"),
+            "dst_ip": col("id.resp_h"),
+            "dst_port": col("id.resp_p"),
+            "flow_uid": col("uid"),
+            "status": "'unknown'",
+            "record_kind": f"'{self.KIND}'",
+        }
+        exprs.update({k: _fill(v, col) for k, v in self.EXPRS.items()})
+        reject = f"WHEN {col('id.resp_h')} IS NULL THEN 'truncated line (too few fields)' "
+        line = f"_n + {_count_header_lines(path)}"
+        select = flow_select(self.NAME, exprs, reject, line=line)
+        sql = f"SELECT {select} FROM ({scan})"
+        params = {"columns": cols, "nulls": nulls}
+        emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params=params)
+
+
+def _fill(template: str, col: Callable[[str], str]) -> str:
+    """Replace `<field>` placeholders with the column reference (NULL when absent)."""
+    return re.sub(r"<([a-z_.]+)>", lambda m: col(m.group(1)), template)
+
+
+class ZeekDnsSource(_ZeekLog):
+    NAME = "zeek_dns"
+    VERSION = "1.0"
+    DESCRIPTION = "Zeek dns.log (TSV): who resolved which name, with the answer code"
+    PATH = "dns"
+    KIND = "dns"
+    EXPRS: ClassVar[dict[str, str]] = {
+        "protocol": "<proto>",
+        "service": "'dns'",
+        "duration": "<rtt>",
+        "dns_query": "<query>",
+        "dns_rcode": "<rcode_name>",
+    }
+
+
+class ZeekSmbFilesSource(_ZeekLog):
+    NAME = "zeek_smb_files"
+    VERSION = "1.0"
+    DESCRIPTION = "Zeek smb_files.log (TSV): files opened, written or deleted over SMB"
+    PATH = "smb_files"
+    KIND = "smb"
+    EXPRS: ClassVar[dict[str, str]] = {
+        "protocol": "'tcp'",
+        "service": "'smb'",
+        "smb_action": "<action>",
+        "smb_path": "coalesce(<path> || '\\' || <name>, <name>, <path>)",
+    }
+
+
+class ZeekSmbMappingSource(_ZeekLog):
+    NAME = "zeek_smb_mapping"
+    VERSION = "1.0"
+    DESCRIPTION = "Zeek smb_mapping.log (TSV): shares mapped (ADMIN$, IPC$, C$...)"
+    PATH = "smb_mapping"
+    KIND = "smb"
+    EXPRS: ClassVar[dict[str, str]] = {
+        "protocol": "'tcp'",
+        "service": "'smb'",
+        "smb_action": "<share_type>",
+        "smb_path": "<path>",
+    }

@@ -1,0 +1,244 @@
+"""Network sources: counts, rejects with reason and line, one exact record each."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from rempart.sources import sniff
+from rempart.store import Store
+from rempart.store.ingest import FileStatus, ingest_file
+
+NFDUMP_HEAD = (
+    "ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,in,out,sas,das,smk,dmk,dtos,dir,"
+    "nh,nhb,svln,dvln,ismc,odmc,idmc,osmc,mpls1,mpls2,mpls3,mpls4,mpls5,mpls6,mpls7,mpls8,"
+    "mpls9,mpls10,cl,sl,al,ra,eng,exid,tr\n"
+)
+NF_TAIL = (
+    ",0,0,0,0,0,0,0,0,0.0.0.0,0.0.0.0,0,0,00:00:00:00:00:00,00:00:00:00:00:00,"
+    "00:00:00:00:00:00,00:00:00:00:00:00,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,"
+    "0-0-0,0-0-0,0.000,0.000,0.000,127.0.0.1,0/0,1,2019-03-11 08:00:02.000\n"
+)
+NFDUMP = (
+    NFDUMP_HEAD
+    + "2019-03-11 08:00:00,2019-03-11 08:00:01,1.024,10.1.0.5,10.1.0.6,49152,445,TCP,.AP.SF,0,0,"
+    "5,300,4,400"
+    + NF_TAIL
+    + "2019-03-11 08:00:01,2019-03-11 08:00:01,0.000,10.1.0.5,10.1.0.7,49153,445,TCP,....S.,0,0,"
+    "1,60,0,0"
+    + NF_TAIL
+    + "2019-03-11 08:00:02,2019-03-11 08:00:02,0.000,10.1.0.5\n"
+    + "2019-03-11 08:00:03,2019-03-11 08:00:03,0.010,10.1.0.5,8.8.8.8,5353,53,UDP,......,0,0,"
+    "1,70,1,90"
+    + NF_TAIL
+    + "Summary\nflows,bytes,packets,avg_bps,avg_pps,avg_bpp\n3,860,12,0,0,71\n"
+)
+
+EVE = (
+    '{"timestamp":"2019-03-11T08:00:00.500000+0000","flow_id":1111,"event_type":"flow",'
+    '"src_ip":"10.1.0.5","src_port":49152,"dest_ip":"10.1.0.6","dest_port":445,"proto":"TCP",'
+    '"app_proto":"smb","flow":{"pkts_toserver":5,"pkts_toclient":4,"bytes_toserver":300,'
+    '"bytes_toclient":400,"age":1,"state":"closed"},"tcp":{"syn":true,"ack":true,'
+    '"state":"closed"}}\n'
+    '{"timestamp":"2019-03-11T08:00:01.000000+0000","flow_id":2222,"event_type":"alert",'
+    '"src_ip":"10.1.0.5","dest_ip":"10.1.0.6","alert":{"signature":"ET x"}}\n'
+    '{"timestamp":"2019-03-11T08:00:02.000000+0000","flow_id":3333,"event_type":"flow",'
+    '"src_ip":"10.1.0.5","src_port":49153,"dest_ip":"10.1.0.7","dest_port":445,"proto":"TCP",'
+    '"flow":{"pkts_toserver":2,"pkts_toclient":0,"bytes_toserver":120,"bytes_toclient":0,'
+    '"age":0,"state":"new"},"tcp":{"syn":true,"state":"syn_sent"}}\n'
+    '{"timestamp":"2019-03-11T08:00:03.0\n'
+)
+
+NETFILTER = (
+    "Mar 11 08:00:01 fw1 kernel: [12345.678901] DROP-B1-B2 IN=eth1 OUT=eth2 "
+    "MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00 SRC=10.1.0.5 DST=10.2.0.9 LEN=60 TOS=0x00 "
+    "PREC=0x00 TTL=63 ID=54321 DF PROTO=TCP SPT=49152 DPT=445 WINDOW=64240 RES=0x00 SYN URGP=0\n"
+    "Mar 11 08:00:02 fw1 kernel: ACCEPT-OUT IN=eth1 OUT=eth0 SRC=10.1.0.5 DST=93.184.216.34 "
+    "LEN=52 TOS=0x00 PREC=0x00 TTL=63 ID=1 DF PROTO=TCP SPT=49153 DPT=443 WINDOW=64240 "
+    "RES=0x00 ACK URGP=0\n"
+    "Mar 11 08:00:03 fw1 kernel: [12347.0] DROP IN=eth1 OUT=eth2 SRC=10.1.0.5 DST=10.2.0.\n"
+    "Mar  1 08:00:04 fw1 sshd[99]: Accepted password for root\n"
+)
+
+FORTI = (
+    'Mar 11 08:00:01 fgt date=2019-03-11 time=08:00:01 devname="FGT-CHU" devid="FG100E" '
+    'logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root" '
+    'eventtime=1552291201000000000 srcip=10.1.0.5 srcport=49152 srcintf="port1" '
+    'dstip=10.2.0.9 dstport=445 dstintf="port2" sessionid=12345 proto=6 action="deny" '
+    'policyid=12 service="SMB" sentbyte=0 rcvdbyte=0 sentpkt=1 rcvdpkt=0\n'
+    'date=2019-03-11 time=08:00:02 devname="FGT-CHU" type="traffic" subtype="forward" '
+    "srcip=10.1.0.5 srcport=49153 dstip=93.184.216.34 dstport=443 sessionid=12346 proto=6 "
+    'action="close" policyid=3 service="HTTPS" sentbyte=1200 rcvdbyte=5400 sentpkt=10 '
+    "rcvdpkt=9 duration=3\n"
+    'date=2019-03-11 time=08:00:03 devname="FGT-CHU" type="event" subtype="system" msg="x"\n'
+    'date=2019-03-11 time=08:00:04 devname="FGT-CHU" type="traffic" srcip=10.1.0.5 '
+    'dstip=bad..ip proto=17 action="accept"\n'
+)
+
+ZEEK_HEAD = (
+    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t{path}\n"
+    "#open\t2019-03-11-08-00-00\n#fields\t{fields}\n#types\t{types}\n"
+)
+DNS = (
+    ZEEK_HEAD.format(
+        path="dns",
+        fields="ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery"
+        "\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers"
+        "\tTTLs\trejected",
+        types="time\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring"
+        "\tcount\tstring\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]"
+        "\tvector[interval]\tbool",
+    )
+    + "1552291200.5\tD1\t10.1.0.5\t5353\t10.9.0.1\t53\tudp\t1\t0.01\tevil.example\t1\tC_INTERNET"
+    "\t1\tA\t3\tNXDOMAIN\tF\tF\tT\tT\t0\t-\t-\tF\n" + "1552291201.5\tD2\t10.1.0.5\n"
+)
+SMB = (
+    ZEEK_HEAD.format(
+        path="smb_mapping",
+        fields="ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tpath\tservice"
+        "\tnative_file_system\tshare_type",
+        types="time\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\tstring",
+    )
+    + "1552291200.5\tS1\t10.1.0.5\t49152\t10.1.0.6\t445\t\\\\\\\\10.1.0.6\\\\ADMIN$\t-\t-\tDISK\n"
+)
+
+
+def _ingest(tmp_path: Path, name: str, text: str) -> tuple[Store, object]:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    store = Store.memory()
+    return store, ingest_file(store, p, reference=datetime(2019, 6, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "source", "records", "reasons"),
+    [
+        ("flows.csv", NFDUMP, "nfdump_csv", 3, {"truncated line (too few fields)": 1}),
+        ("eve.json", EVE, "suricata_eve_flow", 2, {"not valid JSON": 1}),
+        ("messages", NETFILTER, "netfilter_log", 2,
+         {"truncated line (no PROTO=)": 1, "not a netfilter LOG line": 1}),
+        ("fgt.log", FORTI, "fortigate_traffic", 2, {"bad destination address": 1}),
+        ("dns.log", DNS, "zeek_dns", 1, {"truncated line (too few fields)": 1}),
+        ("smb_mapping.log", SMB, "zeek_smb_mapping", 1, {}),
+    ],
+)  # fmt: skip
+def test_counts_and_rejects(
+    tmp_path: Path, name: str, text: str, source: str, records: int, reasons: dict[str, int]
+) -> None:
+    store, res = _ingest(tmp_path, name, text)
+    assert res.status is FileStatus.INGESTED, res.error  # type: ignore[attr-defined]
+    assert res.source == source  # type: ignore[attr-defined]
+    assert res.records == records  # type: ignore[attr-defined]
+    assert dict(res.reasons) == reasons  # type: ignore[attr-defined]
+    assert store.count("network_flow") == records
+    lines = store.sql("SELECT line FROM rejects").column("line").to_pylist()
+    assert all(isinstance(n, int) and n >= 1 for n in lines)
+
+
+def test_nfdump_exact_record_and_summary_skipped(tmp_path: Path) -> None:
+    store, _ = _ingest(tmp_path, "flows.csv", NFDUMP)
+    rows = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    first = rows[0]
+    assert first["time"] == datetime(2019, 3, 11, 8, 0, tzinfo=UTC)
+    assert (first["src_ip"], first["dst_ip"], first["dst_port"]) == ("10.1.0.5", "10.1.0.6", 445)
+    assert (first["protocol"], first["status"], first["bytes_out"], first["bytes_in"]) == (
+        "tcp", "success", 300, 400
+    )  # fmt: skip
+    assert first["source_line"] == 2 and first["duration"] == 1.024
+    assert rows[1]["status"] == "failure"  # SYN never acknowledged
+    assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [4]
+
+
+def test_eve_exact_record_skips_other_events(tmp_path: Path) -> None:
+    store, _ = _ingest(tmp_path, "eve.json", EVE)
+    rows = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    assert [r["source_line"] for r in rows] == [1, 3]
+    first = rows[0]
+    assert first["time"] == datetime(2019, 3, 11, 8, 0, 0, 500000, tzinfo=UTC)
+    assert (first["service"], first["flow_uid"], first["packets_in"]) == ("smb", "1111", 4)
+    assert (first["status"], rows[1]["status"]) == ("success", "failure")
+
+
+def test_netfilter_exact_record(tmp_path: Path) -> None:
+    store, _ = _ingest(tmp_path, "messages", NETFILTER)
+    row = store.sql("SELECT * FROM network_flow ORDER BY source_line LIMIT 1").to_pylist()[0]
+    assert row["time"] == datetime(2019, 3, 11, 8, 0, 1, tzinfo=UTC)  # year from reference
+    assert (row["rule"], row["action"], row["status"]) == ("DROP-B1-B2", "denied", "failure")
+    assert (row["src_port"], row["dst_port"], row["protocol"]) == (49152, 445, "tcp")
+    assert row["record_kind"] == "firewall"
+    rej = store.sql("SELECT line, reason FROM rejects ORDER BY line").to_pylist()
+    assert rej[0] == {"line": 3, "reason": "truncated line (no PROTO=)"}
+
+
+def test_fortigate_exact_record(tmp_path: Path) -> None:
+    store, _ = _ingest(tmp_path, "fgt.log", FORTI)
+    rows = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    deny, ok = rows
+    assert deny["time"] == datetime(2019, 3, 11, 8, 0, 1, tzinfo=UTC)
+    assert (deny["action"], deny["status"], deny["rule"], deny["flow_uid"]) == (
+        "denied", "failure", "12", "12345"
+    )  # fmt: skip
+    assert (ok["status"], ok["bytes_in"], ok["service"], ok["duration"]) == (
+        "success", 5400, "https", 3.0
+    )  # fmt: skip
+    assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [4]
+
+
+def test_zeek_dns_and_smb_records(tmp_path: Path) -> None:
+    store, _ = _ingest(tmp_path, "dns.log", DNS)
+    row = store.sql("SELECT * FROM network_flow").to_pylist()[0]
+    assert (row["dns_query"], row["dns_rcode"], row["record_kind"]) == (
+        "evil.example", "NXDOMAIN", "dns"
+    )  # fmt: skip
+    assert row["source_line"] == 9 and row["flow_uid"] == "D1"
+    assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [10]
+    store, _ = _ingest(tmp_path, "smb_mapping.log", SMB)
+    row = store.sql("SELECT * FROM network_flow").to_pylist()[0]
+    assert row["smb_path"].endswith("ADMIN$") and row["smb_action"] == "DISK"
+
+
+def test_sniffers_say_no_to_each_other(tmp_path: Path) -> None:
+    samples = {"a.csv": NFDUMP, "b.json": EVE, "c.log": NETFILTER, "d.log": FORTI, "e": DNS}
+    expected = ["nfdump_csv", "suricata_eve_flow", "netfilter_log", "fortigate_traffic",
+                "zeek_dns"]  # fmt: skip
+    found = []
+    for name, text in samples.items():
+        p = tmp_path / name
+        p.write_text(text, encoding="utf-8")
+        src = sniff(p)
+        found.append(src.NAME if src else None)
+    assert found == expected
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello\nworld\n", encoding="utf-8")
+    assert sniff(junk) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("flows.csv", NFDUMP), ("eve.json", EVE), ("messages", NETFILTER), ("fgt.log", FORTI),
+     ("dns.log", DNS)],
+)  # fmt: skip
+def test_arrow_path_matches_query_path(tmp_path: Path, name: str, text: str) -> None:
+    """Without a query sink (a store that cannot run SQL), sources stream Arrow: same rows."""
+    from rempart.sources import ParseContext
+
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    store, _ = _ingest(tmp_path, name, text)
+    fast = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    other = Store.memory()
+    src = sniff(p)
+    assert src is not None
+    ctx = ParseContext(
+        path=p,
+        file_id=fast[0]["event_uid"].split(":")[0],
+        sink=lambda data: other.append("network_flow", data),
+        reference_time=datetime(2019, 6, 1, tzinfo=UTC),
+    )
+    src.parse(p, ctx)
+    ctx.close()
+    slow = other.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    assert slow == fast
+    assert ctx.rejected == store.sql("SELECT count(*) AS n FROM rejects").column("n")[0].as_py()
