@@ -27,6 +27,17 @@ for _k, _fr, _en in (
     ("host_compromised", "compromise", "compromised"),
     ("host_suspicious", "suspecte", "suspicious"),
     ("host_clean", "saine", "clean"),
+    ("triage_col_file", "fichier", "file"),
+    ("triage_col_host", "machine", "host"),
+    ("triage_col_rule_id", "règle", "rule id"),
+    ("triage_col_rule_title", "titre", "title"),
+    ("triage_col_level", "niveau", "level"),
+    ("triage_col_time", "heure", "time"),
+    ("triage_col_record_id", "enregistrement", "record id"),
+    ("triage_col_count", "nombre", "count"),
+    ("triage_col_verdict", "verdict", "verdict"),
+    ("triage_col_reasons", "raisons", "reasons"),
+    ("triage_col_files", "fichiers", "files"),
 ):
     add(_k, _fr, _en)
 
@@ -64,7 +75,7 @@ def _table(res: TriageResult, lang: Lang) -> None:
     console.print(t("triage_rules", lang, n=res.ruleset.converted, s=len(res.ruleset.skipped)))
     table = Table(title=t("triage_hits", lang))
     for col in ("file", "host", "rule_id", "rule_title", "level", "time", "record_id", "count"):
-        table.add_column(col)
+        table.add_column(t(f"triage_col_{col}", lang))
     for h in res.hits:
         table.add_row(
             escape(Path(h.file).name),
@@ -79,7 +90,7 @@ def _table(res: TriageResult, lang: Lang) -> None:
     console.print(table)
     hosts = Table(title=t("triage_hosts", lang))
     for col in ("host", "verdict", "reasons", "files"):
-        hosts.add_column(col)
+        hosts.add_column(t(f"triage_col_{col}", lang))
     for v in res.hosts:
         hosts.add_row(
             escape(v.host),
