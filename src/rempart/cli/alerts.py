@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--detector", help="Only this detector's alerts.")
         ] = None,
     ) -> None:
-        """List the alerts (findings) in the store."""
+        """Liste les alertes du magasin (table, json, jsonl, csv)."""
         lg = lang_of(lang)
         ws = Workspace.at(workspace)
         with Store(ws.db_path) as store:

@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
         rows: Annotated[int, typer.Option(help="Background conn.log rows.")] = 1_000_000,
         runs: Annotated[int, typer.Option(help="Monte Carlo runs per plan.")] = 100,
     ) -> None:
-        """Replay CHU Montpellier on the twin: ingest, detect, incident, plan, report."""
+        """Rejoue Montpellier sur le jumeau : ingestion, détection, incident, plan, rapport."""
         import os
 
         lg = lang_of(lang)

@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option("--only", help="Run only these detectors.")
         ] = None,
     ) -> None:
-        """Run the detectors over the store; findings replace the previous run's."""
+        """Lance les détecteurs ; leurs alertes remplacent celles du passage précédent."""
         lg = lang_of(lang)
         ws = Workspace.at(workspace)
         hospital = workspace_hospital(ws)

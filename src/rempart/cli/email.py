@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """Score messages: one row per message (0-100, verdict, reasons)."""
+        """Note chaque message (0-100, verdict, raisons)."""
         from rempart.mail.parse import reported_originals
         from rempart.mail.score import score_message
 
@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """List campaigns of ingested mail (or the one holding --message)."""
+        """Liste les campagnes du courrier ingéré (ou celle du --message)."""
         from rempart.mail.campaigns import campaign_of, campaigns
 
         lg = lang_of(lang)
@@ -169,7 +169,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """Export the purge list (CSV) of the campaign holding a message."""
+        """Exporte la liste de purge (CSV) de la campagne d'un message."""
         from rempart.mail.campaigns import campaign_of, purge_csv
 
         lg = lang_of(lang)

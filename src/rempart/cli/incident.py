@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--json", help="Print the incident as JSON.")
         ] = False,
     ) -> None:
-        """Build the incident from the current findings, save it, and show it."""
+        """Construit l'incident à partir des alertes, l'enregistre et l'affiche."""
         lg = lang_of(lang)
         ws = Workspace.at(workspace)
         hospital = load_workspace_hospital(ws)

@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """Ingest log and mail files: format sniffed, bad records counted, duplicates skipped."""
+        """Ingère journaux et courriels : format reconnu, rejets comptés, doublons ignorés."""
         lg = lang_of(lang)
         missing = [p for p in paths if not p.exists()]
         if missing:

@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOpt = None,
         force: Annotated[bool, typer.Option(help="Overwrite an existing hospital.yaml.")] = False,
     ) -> None:
-        """Create a workspace with a commented hospital.yaml and an example inventory."""
+        """Crée un espace de travail avec un hospital.yaml commenté et un inventaire d'exemple."""
         ws = Workspace.at(workspace)
         files = resources.files("rempart.model") / "examples"
         for name in ("hospital.yaml", "inventory.csv"):

@@ -256,7 +256,7 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--out", help="File to write the export to.")
         ] = None,
     ) -> None:
-        """Propose containment plans, show their care impact, export one as firewall rules."""
+        """Propose des plans de confinement, leur impact sur les soins, exporte les règles."""
         lg = lang_of(lang)
         ws = Workspace.at(workspace)
         hospital = load_hospital(hospital_file or ws.hospital_path)

@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """Judge every machine from its Windows logs with Sigma rules."""
+        """Juge chaque machine d'après ses journaux Windows avec les règles Sigma."""
         lg = lang_of(lang)
         if fmt not in ("table", "jsonl", "csv"):
             raise typer.BadParameter("--format must be table, jsonl or csv")

@@ -166,7 +166,7 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes).")] = 0,
         lang: LangOpt = "fr",
     ) -> None:
-        """Write a synthetic CHU (hospital.yaml + inventory.csv) into the workspace."""
+        """Écrit un CHU synthétique (hospital.yaml + inventory.csv) dans l'espace de travail."""
         lg = lang_of(lang)
         ws = Workspace.at(workspace)
         h = generate_hospital(machines=machines, buildings=buildings, seed=seed)
@@ -191,7 +191,7 @@ def register(app: typer.Typer) -> None:
         vulnerable: Vulnerable = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """Write a scenario's mailbox, conn.log and ground truth."""
+        """Écrit la boîte mail, le conn.log et la vérité terrain d'un scénario."""
         lg = lang_of(lang)
         if name != "montpellier":
             raise typer.BadParameter(t("twin_unknown_scenario", lg, name=name))
@@ -246,7 +246,7 @@ def register(app: typer.Typer) -> None:
         vulnerable: Vulnerable = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """Replay Montpellier's historical response over several seeds; print infected counts."""
+        """Rejoue la réponse historique de Montpellier sur plusieurs graines (calibration)."""
         lg = lang_of(lang)
         params = spread_params(
             spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
@@ -304,7 +304,7 @@ def register(app: typer.Typer) -> None:
         vulnerable: Vulnerable = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """Replay a scenario with the historical response, and with Rempart's own response."""
+        """Rejoue un scénario : réponse historique contre réponse de Rempart."""
         lg = lang_of(lang)
         if scenario != "montpellier":
             raise typer.BadParameter(t("twin_unknown_scenario", lg, name=scenario))
