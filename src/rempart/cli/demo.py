@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -92,8 +93,6 @@ def register(app: typer.Typer) -> None:
         runs: Annotated[int, typer.Option(help="Monte Carlo runs per plan.")] = 100,
     ) -> None:
         """Rejoue Montpellier sur le jumeau : ingestion, détection, incident, plan, rapport."""
-        import os
-
         lg = lang_of(lang)
         ws = Workspace.at(workspace or os.environ.get(ENV_WORKSPACE) or "rempart-demo")
         start = time.monotonic()

@@ -33,6 +33,10 @@ class SpreadHint:
 SpreadProvider = Callable[[Store, Hospital | None], SpreadHint | None]
 
 
+def _as_list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
+
+
 def _asset_index(hospital: Hospital | None) -> dict[str, tuple[str, str | None, str | None]]:
     """ip -> (hostname, zone, user)."""
     if hospital is None:
@@ -181,7 +185,7 @@ def build_incident(
         [h.first_seen for h in ordered] + ([email.received] if email and email.received else [])
     )
     last_seen = max(h.first_seen for h in ordered)
-    uids = [u for r in rows for u in r["uids"]]  # type: ignore[attr-defined]
+    uids = [str(u) for r in rows for u in _as_list(r["uids"])]
     attack = (
         store.sql("SELECT DISTINCT unnest(attack) AS a FROM finding ORDER BY a")
         .column("a")
