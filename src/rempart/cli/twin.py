@@ -140,6 +140,14 @@ def _hospital(ws: Workspace, machines: int, seed: int, lang: Lang) -> Hospital:
     return h
 
 
+def _workspace_hospital(workspace: Path | None) -> Hospital | None:
+    """The hospital.yaml of an explicitly given workspace, if it has one."""
+    if workspace is None:
+        return None
+    ws = Workspace.at(workspace, create=False)
+    return load_hospital(ws.hospital_path) if ws.hospital_path.is_file() else None
+
+
 def _announce(path: Path, h: Hospital, lang: Lang) -> None:
     console.print(
         t(
@@ -244,10 +252,16 @@ def register(app: typer.Typer) -> None:
         rdp_success: RdpSuccess = None,
         cross_building: CrossBuilding = None,
         vulnerable: Vulnerable = None,
+        workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """Rejoue la réponse historique de Montpellier sur plusieurs graines (calibration)."""
+        """Rejoue la réponse historique de Montpellier sur plusieurs graines (calibration).
+
+        With --workspace and a hospital.yaml there, every seed runs on that hospital (the seed
+        then draws patient zero and the Monte Carlo); otherwise each seed generates a twin.
+        """
         lg = lang_of(lang)
+        own = _workspace_hospital(workspace)
         params = spread_params(
             spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
         )
@@ -256,7 +270,7 @@ def register(app: typer.Typer) -> None:
             table.add_column(t(col, lg))
         means = []
         for s in (int(x) for x in seeds.split(",") if x.strip()):
-            h = generate_hospital(machines=machines, seed=s)
+            h = own or generate_hospital(machines=machines, seed=s)
             pz = patient_zero(h, s)
             net = SpreadNetwork(h, params)
             r = simulate(
@@ -302,9 +316,14 @@ def register(app: typer.Typer) -> None:
         rdp_success: RdpSuccess = None,
         cross_building: CrossBuilding = None,
         vulnerable: Vulnerable = None,
+        workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """Rejoue un scénario : réponse historique contre réponse de Rempart."""
+        """Rejoue un scénario : réponse historique contre réponse de Rempart.
+
+        With --workspace and a hospital.yaml there, the scenario runs on that hospital;
+        otherwise on a generated twin of --machines.
+        """
         lg = lang_of(lang)
         if scenario != "montpellier":
             raise typer.BadParameter(t("twin_unknown_scenario", lg, name=scenario))
@@ -322,6 +341,7 @@ def register(app: typer.Typer) -> None:
                 delay_minutes=delay,
                 rows=rows,
                 runs=runs,
+                hospital=_workspace_hospital(workspace),
             )
         data = result.to_json_dict()
         if fmt == "json":
