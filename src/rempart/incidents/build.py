@@ -225,6 +225,8 @@ def _timeline(
                 f"Courriel « {email.subject} » de {email.sender} reçu "
                 f"({len(email.recipients)} destinataire(s))",
                 finding_uid=email.finding_uid,
+                text_en=f"E-mail “{email.subject}” from {email.sender} received "
+                f"({len(email.recipients)} recipient(s))",
             )
         )
     firsts = store.sql(
@@ -245,6 +247,8 @@ def _timeline(
                 f"{f['n']} alerte(s) au total",
                 detector=str(f["detector"]),
                 finding_uid=str(f["uid"]),
+                text_en=f"First {f['detector']} alert: {f['title']} ({f['ent']}), "
+                f"{f['n']} alert(s) in all",
             )
         )
     seen_zones: set[str] = set()
@@ -257,6 +261,7 @@ def _timeline(
                     h.first_seen,
                     "spread",
                     f"Zone {zone} : premier poste touché {h.hostname or h.ip}",
+                    text_en=f"Zone {zone}: first host hit {h.hostname or h.ip}",
                 )
             )
     return sorted(entries, key=lambda e: e.time)

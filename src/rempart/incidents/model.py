@@ -46,6 +46,10 @@ class TimelineEntry:
     text: str
     detector: str | None = None
     finding_uid: str | None = None
+    text_en: str = ""  # `text` is French; the English text when there is one
+
+    def in_lang(self, lang: str) -> str:
+        return self.text_en if lang == "en" and self.text_en else self.text
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,7 @@ def incident_from_dict(d: dict[str, Any]) -> Incident:
                 text=t["text"],
                 detector=t.get("detector"),
                 finding_uid=t.get("finding_uid"),
+                text_en=t.get("text_en", ""),
             )
             for t in d.get("timeline", ())
         ),
