@@ -104,3 +104,16 @@ def test_patient_zero_entry_email_and_zones(tmp_path: Path) -> None:
 
 def test_no_findings_no_incident() -> None:
     assert build_incident(Store.memory(), _hospital()) is None
+
+
+def test_windows_host_finding_joins_the_network_one() -> None:
+    store = Store.memory()
+    store.replace_findings("lateral_spread", findings_table([_host_finding("10.1.0.1", 45)]))
+    t = T0 + timedelta(minutes=50)
+    sigma = Finding("sigma", "1", Severity.HIGH, "PsExec service", "r", "PC-A1.chu.local",
+                    "host", t, t, "process", ("e:1",), 1)  # fmt: skip
+    store.replace_findings("sigma", findings_table([sigma]))
+    inc = build_incident(store, _hospital(), detectors=("lateral_spread", "sigma"))
+    assert inc is not None
+    (host,) = inc.hosts
+    assert host.hostname == "pc-a1" and host.detectors == ("lateral_spread", "sigma")

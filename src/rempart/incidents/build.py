@@ -37,11 +37,26 @@ def _as_list(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else []
 
 
+def _short(name: str) -> str:
+    return name.split(".")[0].lower()
+
+
 def _asset_index(hospital: Hospital | None) -> dict[str, tuple[str, str | None, str | None]]:
     """ip -> (hostname, zone, user)."""
     if hospital is None:
         return {}
     return {a.ip: (a.hostname, a.zone, a.user) for a in hospital.assets if a.ip}
+
+
+def _host_key(entity: str, hospital: Hospital | None) -> str:
+    """Host findings name an IP (network) or a hostname (Windows logs): key them by IP."""
+    if hospital is None or entity.replace(".", "").isdigit() or ":" in entity:
+        return entity
+    wanted = _short(entity)
+    for a in hospital.assets:
+        if a.ip and _short(a.hostname) == wanted:
+            return a.ip
+    return entity
 
 
 def _zone_of(ip: str, index: dict[str, tuple[str, str | None, str | None]]) -> str | None:
@@ -126,6 +141,21 @@ def _entry_email(
     return email, uids
 
 
+def _merge(a: IncidentHost, b: IncidentHost) -> IncidentHost:
+    """One host seen under two names (IP from the network, hostname from its logs)."""
+    detected = [t for t in (a.detected_at, b.detected_at) if t is not None]
+    return IncidentHost(
+        a.ip,
+        a.hostname or b.hostname,
+        a.zone or b.zone,
+        "infected" if "infected" in (a.status, b.status) else a.status,
+        min(a.first_seen, b.first_seen),
+        a.infected_by or b.infected_by,
+        tuple(sorted(set(a.detectors) | set(b.detectors))),
+        min(detected) if detected else None,
+    )
+
+
 def build_incident(
     store: Store,
     hospital: Hospital | None = None,
@@ -145,7 +175,7 @@ def build_incident(
     hint = spread(store, hospital) if spread is not None else None
     hosts: dict[str, IncidentHost] = {}
     for r in rows:
-        ip = str(r["ip"])
+        ip = _host_key(str(r["ip"]), hospital)
         first = r["first_seen"]
         assert isinstance(first, datetime)
         status = "infected" if int(str(r["rank"])) >= 3 else "suspected"
@@ -154,7 +184,8 @@ def build_incident(
         assert isinstance(dets, list)
         detected = r["detected_at"]
         assert detected is None or isinstance(detected, datetime)
-        hosts[ip] = IncidentHost(ip, hostname, zone, status, first, None, tuple(dets), detected)
+        new = IncidentHost(ip, hostname, zone, status, first, None, tuple(dets), detected)
+        hosts[ip] = _merge(hosts[ip], new) if ip in hosts else new
     if hint is not None:
         root_time = next((f for ip, f, _ in hint.infected if ip == hint.patient_zero), None)
         for ip, first, source in hint.infected:
