@@ -253,3 +253,39 @@ def test_hosting_sender_and_link() -> None:
 def test_unknown_sender_tld() -> None:
     assert "sig_unknown_tld" in keys(message(sender="Livraison <info@colis-suivi.eu-new>"))
     assert "sig_unknown_tld" not in keys(message(sender="Livraison <info@colis-suivi.co.uk>"))
+
+
+def test_lure_wording_needs_a_way_out() -> None:
+    lure = "Your mailbox is full. Verify your account within 24 hours or it will be suspended."
+    away = message(
+        sender="IT Support <support@helpdesk.example>",
+        subject="Action required",
+        html=f'<p>{lure}</p><a href="https://portal-login.example.net/x">Verify</a>',
+    )
+    assert "sig_lure" in keys(away)
+    # the same words with links to the sender's own organisation: a real notice
+    own = message(
+        sender="IT Support <support@helpdesk.example>",
+        subject="Action required",
+        html=f'<p>{lure}</p><a href="https://login.helpdesk.example/x">Verify</a>',
+    )
+    assert "sig_lure" not in keys(own)
+    fr = message(
+        sender="Service client <info@colis.example>",
+        subject="Votre colis est en attente",
+        html='<p>Des frais de livraison restent à régler.</p><a href="https://pay.example.org">Payer</a>',
+    )
+    assert "sig_lure" in keys(fr)
+    assert "sig_lure" not in keys(message())
+
+
+def test_malformed_from_keeps_the_real_address() -> None:
+    raw = message(headers={}).replace(
+        b"From: Alice Martin <alice.martin@chu-test.fr>",
+        b"From: Microsoft account team ,_<no-reply@access-accsecurity.example>",
+    )
+    v = score_message(raw, HOSPITAL, lang="en")
+    assert "sig_from_malformed" in v.signals
+    assert "sig_brand_display" in v.signals  # the display name and address were recovered
+    assert "sig_no_from" not in v.signals
+    assert "sig_from_malformed" not in keys(message(sender='"Martin, Alice" <alice@chu-test.fr>'))

@@ -16,6 +16,8 @@ for _key, _fr, _en in (
     ("sig_unknown_tld", "domaine d'expéditeur dans une extension qui n'existe pas ({from})", "sender domain in an extension that does not exist ({from})"),
     ("sig_mixed_script", "lettres d'un autre alphabet glissées dans des mots latins : {words}", "letters of another alphabet hidden in Latin words: {words}"),
     ("sig_link_hosting", "lien vers une page d'hébergement gratuit ({host})", "link to a free app-hosting page ({host})"),
+    ("sig_lure", "formule d'hameçonnage ({kind} : « {phrase} ») avec un lien ou une réponse vers un tiers", "lure wording ({kind}: '{phrase}') with a link or replies to another party"),
+    ("sig_from_malformed", "en-tête From mal formé, qu'aucun logiciel de messagerie ne produit (adresse réelle {from})", "malformed From header no mail software produces (real address at {from})"),
     ("sig_abused_tld", "domaine dans une extension très utilisée par les fraudeurs ({domain})", "domain in an extension heavily used by fraudsters ({domain})"),
     ("sig_styled_text", "caractères stylisés ou invisibles pour tromper les filtres", "styled or invisible characters to evade filters"),
     ("sig_no_from", "pas d'adresse d'expéditeur lisible", "no readable sender address"),

@@ -127,6 +127,8 @@ def identities(mail: ParsedMail) -> list[Signal]:
     if not from_dom:
         out.append(Signal("sig_no_from", 10))
         return out
+    if mail.from_malformed:
+        out.append(Signal("sig_from_malformed", 10, (("from", from_dom),)))
     org = registrable(from_dom)
     reply = domain_of(mail.reply_to)
     if reply and registrable(reply) != org:
@@ -262,6 +264,72 @@ HOSTING_SUFFIXES = frozenset(
 )
 
 
+# The wording of the classic lures, in the languages hospital staff receive mail in. A phrase
+# alone is not enough (a real bank writes "update your details" too): it counts only with a
+# link to another organisation than the sender's, or replies sent elsewhere / to free mail.
+_LURES: dict[str, re.Pattern[str]] = {
+    "account": re.compile(
+        r"(?i)\b(?:"
+        r"(?:verify|confirm|validate|update|unlock|restore|reactivate) (?:your|the) "
+        r"(?:account|identity|password|mailbox|e-?mail|login|credentials|payment|billing)"
+        r"|(?:account|mailbox|password) (?:has been |is |was |will be )?(?:suspended|locked"
+        r"|disabled|deactivated|limited|restricted|on hold|expir\w*)"
+        r"|mailbox (?:is )?(?:full|over quota)|unusual (?:sign[- ]?in|login|activity)"
+        r"|payment (?:method )?(?:has )?(?:failed|declined|expired|was declined)"
+        r"|(?:cannot|could not|unable to) (?:renew|process) your (?:subscription|payment)"
+        r"|action required|final notice"
+        r"|(?:vérifie[rz]?|vérification de|confirme[rz]?|valide[rz]?|mette[rz]? à jour|"
+        r"réactive[rz]?) (?:votre|vos) (?:compte|identité|mot de passe|messagerie|"
+        r"informations|coordonnées|données|paiement|accès)"
+        r"|compte (?:a été |est |sera )?(?:suspendu|bloqué|désactivé|limité|restreint)"
+        r"|mot de passe (?:a |va |expire|expiré)|boîte (?:mail|aux lettres) (?:pleine|saturée)"
+        r"|paiement (?:a été )?(?:refusé|échoué|rejeté|en attente)|action requise"
+        r"|frais de (?:livraison|douane|réexpédition)|colis (?:est )?en attente"
+        r"|(?:bestätigen|verifizieren|aktualisieren) sie ihr\w* (?:konto|identität|daten|"
+        r"zahlungs\w*)|konto (?:wurde |ist )?(?:gesperrt|eingeschränkt|deaktiviert)"
+        r"|zahlung (?:ist )?fehlgeschlagen"
+        r"|(?:verifieer|bevestig|update) (?:uw|je) (?:account|gegevens|identiteit)"
+        r"|(?:account|rekening) (?:is )?geblokkeerd|betaling (?:is )?mislukt"
+        r"|(?:verifique|confirme|atualize) (?:a )?(?:sua|seu) (?:conta|identidade|senha|dados)"
+        r"|conta (?:foi )?(?:suspensa|bloqueada)|pagamento (?:recusado|pendente)"
+        r")\b"
+    ),
+    "crypto": re.compile(
+        r"(?i)\b(?:airdrop|seed phrase|recovery phrase|secret phrase|phrase de récupération"
+        r"|claim (?:your )?(?:tokens?|rewards?|airdrop)|connect (?:your )?wallet"
+        r"|wallet (?:has been |is |will be )?(?:suspended|locked|disabled|deactivated))\b"
+    ),
+    "advance_fee": re.compile(
+        r"(?i)\b(?:next of kin|inheritance fund|beneficiary of|compensation fund"
+        r"|unclaimed (?:fund|inheritance|deposit)"
+        r"|dear (?:friend|beneficiary)|consignment box|barrister)\b"
+    ),
+}
+
+
+def lure(mail: ParsedMail) -> Signal | None:
+    """A lure's wording sent with a way out to someone else than the sender."""
+    text = f"{mail.subject}\n{mail.text[:6000]}"
+    found = [(kind, m.group(0)) for kind, rx in _LURES.items() if (m := rx.search(text))]
+    if not found:
+        return None
+    from_dom = domain_of(mail.from_addr) or ""
+    org = registrable(from_dom) if from_dom else None
+    reply = domain_of(mail.reply_to)
+    elsewhere = bool(reply and registrable(reply) != org)
+    if not elsewhere:
+        for link in mail.links[:100]:
+            host = _host(link.href)
+            if host and registrable(host) != org:
+                elsewhere = True
+                break
+    freemail = from_dom in FREEMAIL or (reply or "") in FREEMAIL
+    for kind, phrase in found:
+        if elsewhere or (kind != "account" and freemail):
+            return Signal("sig_lure", 15, (("kind", kind), ("phrase", phrase[:60])))
+    return None
+
+
 @lru_cache(maxsize=4096)
 def _script(ch: str) -> str:
     """The script of a letter from its Unicode name ('LATIN', 'CYRILLIC', 'GREEK'...)."""
@@ -338,6 +406,9 @@ def sender_shape(mail: ParsedMail) -> list[Signal]:
             if host and registrable(host)[1] in ABUSED_TLDS:
                 out.append(Signal("sig_abused_tld", 10, (("domain", host),)))
                 break
+    found = lure(mail)
+    if found:
+        out.append(found)
     if len(_STYLED.findall(mail.subject + (mail.from_display or ""))) >= 3:
         out.append(Signal("sig_styled_text", 20))
     return out
