@@ -55,6 +55,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "src/rempart/mail" / MODEL_FILE)
     parser.add_argument("--C", type=float, default=100.0)
+    parser.add_argument("--spam-weight", type=float, default=SPAM_WEIGHT)
     parser.add_argument("--oof", type=Path, help="write out-of-fold probabilities (JSON)")
     args = parser.parse_args()
     train = [s for s in samples(args.data) if s.split == "train"]
@@ -67,7 +68,7 @@ def main() -> int:
         docs.append(list(features(mail.subject, mail.text)))
         labels.append(1 if s.positive else 0)
         real.append(True)
-        weight.append(SPAM_WEIGHT if s.group == "spam" else 1.0)
+        weight.append(args.spam_weight if s.group == "spam" else 1.0)
         names.append(s.path.name)
     for subject, body in generate():
         docs.append(list(features(subject, body)))
@@ -99,7 +100,7 @@ def main() -> int:
         "seed": SEED,
         "C": args.C,
         "word_features": True,
-        "spam_weight": SPAM_WEIGHT,
+        "spam_weight": args.spam_weight,
         # the probability where the model alone makes a message "suspicious"
         "p_suspicious": round(float(np.quantile(ham, HAM_QUANTILE)), 4),
         "ham_quantile": HAM_QUANTILE,
