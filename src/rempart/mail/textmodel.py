@@ -344,6 +344,7 @@ STOP_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=4)  # the grams and the words of one message read the same cleaned text
 def clean_text(subject: str, body: str) -> str:
     """The words a reader sees: no links, addresses, list footers or digits."""
     subject = _SUBJECT_PREFIX.sub("", unicodedata.normalize("NFKC", subject))
