@@ -224,3 +224,68 @@ def test_tnef_is_reported_not_opened() -> None:
     )
     assert "att_tnef" in v.signals
     assert any("not inspected" in r for r in v.reasons)
+
+
+def test_mixed_script_words() -> None:
+    # Cyrillic "о"/"а" inside English words, Greek capitals inside a brand name
+    k = keys(message(sender="Μetamаsk <info@mailer.example>", subject="Yоur аccоunt is locked"))
+    assert "sig_mixed_script" in k
+    assert "sig_brand_display" in k  # the brand is read through the look-alike letters
+    # whole words in one script (Russian, Greek, French accents) are ordinary text
+    assert "sig_mixed_script" not in keys(
+        message(sender="Ирина Петрова <irina@mail.example>", subject="Отчёт за неделю")
+    )
+    assert "sig_mixed_script" not in keys(
+        message(sender="Σοφία <sofia@mail.example>", subject="Réunion à l'hôpital: ordre du jour")
+    )
+
+
+def test_hosting_sender_and_link() -> None:
+    k = keys(message(sender="Service <noreply@promo-42ab.firebaseapp.com>"))
+    assert "sig_hosting_sender" in k
+    linked = keys(message(html='<a href="https://login-secure.pages.dev/o365">Ouvrir</a>'))
+    assert "sig_link_hosting" in linked
+    plain = keys(message(html='<a href="https://www.chu-test.fr/planning">Planning</a>'))
+    assert "sig_link_hosting" not in plain
+    assert "sig_hosting_sender" not in keys(message())
+
+
+def test_unknown_sender_tld() -> None:
+    assert "sig_unknown_tld" in keys(message(sender="Livraison <info@colis-suivi.eu-new>"))
+    assert "sig_unknown_tld" not in keys(message(sender="Livraison <info@colis-suivi.co.uk>"))
+
+
+def test_lure_wording_needs_a_way_out() -> None:
+    lure = "Your mailbox is full. Verify your account within 24 hours or it will be suspended."
+    away = message(
+        sender="IT Support <support@helpdesk.example>",
+        subject="Action required",
+        html=f'<p>{lure}</p><a href="https://portal-login.example.net/x">Verify</a>',
+    )
+    assert "sig_lure" in keys(away)
+    # the same words with links to the sender's own organisation: a real notice
+    own = message(
+        sender="IT Support <support@helpdesk.example>",
+        subject="Action required",
+        html=f'<p>{lure}</p><a href="https://login.helpdesk.example/x">Verify</a>',
+    )
+    assert "sig_lure" not in keys(own)
+    fr = message(
+        sender="Service client <info@colis.example>",
+        subject="Votre colis est en attente",
+        html='<p>Des frais de livraison restent à régler.</p><a href="https://pay.example.org">Payer</a>',
+    )
+    assert "sig_lure" in keys(fr)
+    assert "sig_lure" not in keys(message())
+
+
+def test_malformed_from_keeps_the_real_address() -> None:
+    raw = message(headers={}).replace(
+        b"From: Alice Martin <alice.martin@chu-test.fr>",
+        b"From: Microsoft account team ,_<no-reply@access-accsecurity.example>",
+    )
+    v = score_message(raw, HOSPITAL, lang="en")
+    assert "sig_from_malformed" in v.signals
+    assert "sig_brand_display" in v.signals  # the display name and address were recovered
+    assert "sig_no_from" not in v.signals
+    assert "sig_from_malformed" not in keys(message(sender='"Martin, Alice" <alice@chu-test.fr>'))

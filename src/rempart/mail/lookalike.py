@@ -15,7 +15,7 @@ from functools import lru_cache
 from publicsuffixlist import PublicSuffixList
 from rapidfuzz.distance import Levenshtein
 
-_PSL = PublicSuffixList()
+PSL = _PSL = PublicSuffixList()
 
 # Characters that render like Latin letters (the common ones seen in phishing), and ASCII
 # sequences that read alike. The skeleton maps all of them to one form before comparing.

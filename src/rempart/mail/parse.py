@@ -68,6 +68,7 @@ class ParsedMail:
     attachments: tuple[Attachment, ...]
     defects: tuple[str, ...]
     size: int
+    from_malformed: bool = False  # From broke RFC 5322 (e.g. "Name , <a@b>"); address recovered
 
 
 class _Html(HTMLParser):
@@ -162,6 +163,27 @@ def _addr(value: str | None) -> str | None:
     return parseaddr(value)[1].strip().lower() or None
 
 
+_ANGLE_ADDR = re.compile(r"<\s*([^<>@\s]+@[^<>@\s]+?)\s*>")
+
+
+def _from(value: str) -> tuple[str, str, bool]:
+    """(display name, address, malformed) of a From header.
+
+    Bulk senders write headers no mail software produces ("Microsoft team ,_<x@y>",
+    "Name, other <x@y>"): parseaddr then takes the name for the address. What a mail
+    client shows is the address in angle brackets, so that is recovered and the header
+    marked malformed, which is a fact about the sending software.
+    """
+    display, addr = parseaddr(value)
+    if "@" in addr or not value:
+        return display, addr, False
+    found = _ANGLE_ADDR.findall(value)
+    if not found:
+        return display, addr, False
+    before = value[: value.rfind("<")]
+    return before.strip(" \t\"',_("), found[-1], True
+
+
 def _payload(part: Message, defects: list[str]) -> bytes:
     try:
         data = part.get_payload(decode=True)
@@ -197,7 +219,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     defects.extend(type(d).__name__ for d in msg.defects)
-    display, from_addr = parseaddr(_first(msg, "From") or "")
+    display, from_addr, from_malformed = _from(_first(msg, "From") or "")
     texts: list[str] = []
     htmls: list[str] = []
     links: list[Link] = []
@@ -265,6 +287,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         attachments=tuple(attachments),
         defects=tuple(sorted(set(defects))),
         size=size,
+        from_malformed=from_malformed,
     )
 
 

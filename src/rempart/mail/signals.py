@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from rempart.mail.attachments import inspect
-from rempart.mail.lookalike import is_own, lookalike, name_key, registrable
+from rempart.mail.lookalike import PSL, is_own, lookalike, name_key, registrable
 from rempart.mail.parse import ParsedMail, domain_of
 from rempart.model import Hospital
 
@@ -125,6 +127,8 @@ def identities(mail: ParsedMail) -> list[Signal]:
     if not from_dom:
         out.append(Signal("sig_no_from", 10))
         return out
+    if mail.from_malformed:
+        out.append(Signal("sig_from_malformed", 10, (("from", from_dom),)))
     org = registrable(from_dom)
     reply = domain_of(mail.reply_to)
     if reply and registrable(reply) != org:
@@ -156,6 +160,21 @@ BRANDS = {
     "orange": "orange", "sfr": "sfr", "free mobile": "free", "bouygues": "bouygues",
     "wetransfer": "wetransfer", "adobe": "adobe", "zimbra": "zimbra", "webmail": "",
     "mcafee": "mcafee", "norton": "norton", "bitcoin": "", "wallet": "",
+    # crypto wallets and exchanges: the most impersonated brands of "wallet drainer" phishing
+    "ledger": "ledger", "trezor": "trezor", "trust wallet": "trustwallet",
+    "trustwallet": "trustwallet", "exodus": "exodus", "phantom": "phantom",
+    "kraken": "kraken", "opensea": "opensea", "uniswap": "uniswap", "tether": "tether",
+    "electrum": "electrum", "blockchain.com": "blockchain", "bybit": "bybit",
+    "kucoin": "kucoin", "crypto.com": "crypto",
+    # French services whose names phishing borrows (health, training, holidays, transport)
+    "ancv": "ancv", "chèques-vacances": "ancv", "cheques-vacances": "ancv",
+    "cpf": "moncompteformation", "mon compte formation": "moncompteformation",
+    "urssaf": "urssaf", "france travail": "francetravail", "pôle emploi": "pole-emploi",
+    "doctolib": "doctolib", "mssanté": "mssante", "mssante": "mssante",
+    "pro santé connect": "esante", "sncf": "sncf", "edf": "edf", "engie": "engie",
+    "ants": "ants", "crit'air": "certificat-air", "mondial relay": "mondialrelay",
+    "vinted": "vinted", "leboncoin": "leboncoin", "ovh": "ovh", "ionos": "ionos",
+    "spotify": "spotify", "disney+": "disney", "canal+": "canal", "booking.com": "booking",
 }  # fmt: skip
 _BRAND_RE = re.compile(
     r"(?i)(?<![\w])("
@@ -202,6 +221,162 @@ ABUSED_TLDS = frozenset(
     ]
 )
 _STYLED = re.compile("[\U0001d400-\U0001d7ff\u200b-\u200f\u2060-\u2064\ufeff]")
+# Letters of other scripts that render like Latin ones ("Yоur аccоunt", "Μetamаsk"):
+# mapped back before looking for brand names, and counted inside Latin words.
+_CONFUSABLE = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
+        "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l", "А": "A", "В": "B", "Е": "E",
+        "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X",
+        "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "υ": "u",
+        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+        "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ɡ": "g", "ո": "n",
+        "ս": "u",
+    }
+)  # fmt: skip
+_WORD = re.compile(r"\w+")
+# Free app-hosting and storage platforms: anyone gets a sub-domain in a minute, so a
+# business does not send its mail from one, and a login page there is someone else's.
+HOSTING_SUFFIXES = frozenset(
+    [
+        "firebaseapp.com",
+        "web.app",
+        "herokuapp.com",
+        "azurewebsites.net",
+        "appspot.com",
+        "netlify.app",
+        "vercel.app",
+        "pages.dev",
+        "workers.dev",
+        "r2.dev",
+        "github.io",
+        "glitch.me",
+        "000webhostapp.com",
+        "weebly.com",
+        "wixsite.com",
+        "ngrok.io",
+        "ngrok-free.app",
+        "ipfs.io",
+        "dweb.link",
+        "repl.co",
+        "surge.sh",
+    ]
+)
+
+
+# The wording of the classic lures, in the languages hospital staff receive mail in. A phrase
+# alone is not enough (a real bank writes "update your details" too): it counts only with a
+# link to another organisation than the sender's, or replies sent elsewhere / to free mail.
+_LURES: dict[str, re.Pattern[str]] = {
+    "account": re.compile(
+        r"(?i)\b(?:"
+        r"(?:verify|confirm|validate|update|unlock|restore|reactivate) (?:your|the) "
+        r"(?:account|identity|password|mailbox|e-?mail|login|credentials|payment|billing)"
+        r"|(?:account|mailbox|password) (?:has been |is |was |will be )?(?:suspended|locked"
+        r"|disabled|deactivated|limited|restricted|on hold|expir\w*)"
+        r"|mailbox (?:is )?(?:full|over quota)|unusual (?:sign[- ]?in|login|activity)"
+        r"|payment (?:method )?(?:has )?(?:failed|declined|expired|was declined)"
+        r"|(?:cannot|could not|unable to) (?:renew|process) your (?:subscription|payment)"
+        r"|action required|final notice"
+        r"|(?:vérifie[rz]?|vérification de|confirme[rz]?|valide[rz]?|mette[rz]? à jour|"
+        r"réactive[rz]?) (?:votre|vos) (?:compte|identité|mot de passe|messagerie|"
+        r"informations|coordonnées|données|paiement|accès)"
+        r"|compte (?:a été |est |sera )?(?:suspendu|bloqué|désactivé|limité|restreint)"
+        r"|mot de passe (?:a |va |expire|expiré)|boîte (?:mail|aux lettres) (?:pleine|saturée)"
+        r"|paiement (?:a été )?(?:refusé|échoué|rejeté|en attente)|action requise"
+        r"|frais de (?:livraison|douane|réexpédition)|colis (?:est )?en attente"
+        r"|(?:bestätigen|verifizieren|aktualisieren) sie ihr\w* (?:konto|identität|daten|"
+        r"zahlungs\w*)|konto (?:wurde |ist )?(?:gesperrt|eingeschränkt|deaktiviert)"
+        r"|zahlung (?:ist )?fehlgeschlagen"
+        r"|(?:verifieer|bevestig|update) (?:uw|je) (?:account|gegevens|identiteit)"
+        r"|(?:account|rekening) (?:is )?geblokkeerd|betaling (?:is )?mislukt"
+        r"|(?:verifique|confirme|atualize) (?:a )?(?:sua|seu) (?:conta|identidade|senha|dados)"
+        r"|conta (?:foi )?(?:suspensa|bloqueada)|pagamento (?:recusado|pendente)"
+        r")\b"
+    ),
+    "crypto": re.compile(
+        r"(?i)\b(?:airdrop|seed phrase|recovery phrase|secret phrase|phrase de récupération"
+        r"|claim (?:your )?(?:tokens?|rewards?|airdrop)|connect (?:your )?wallet"
+        r"|wallet (?:has been |is |will be )?(?:suspended|locked|disabled|deactivated))\b"
+    ),
+    "advance_fee": re.compile(
+        r"(?i)\b(?:next of kin|inheritance fund|beneficiary of|compensation fund"
+        r"|unclaimed (?:fund|inheritance|deposit)"
+        r"|dear (?:friend|beneficiary)|consignment box|barrister)\b"
+    ),
+}
+
+
+def lure(mail: ParsedMail) -> Signal | None:
+    """A lure's wording sent with a way out to someone else than the sender."""
+    text = f"{mail.subject}\n{mail.text[:6000]}"
+    found = [(kind, m.group(0)) for kind, rx in _LURES.items() if (m := rx.search(text))]
+    if not found:
+        return None
+    from_dom = domain_of(mail.from_addr) or ""
+    org = registrable(from_dom) if from_dom else None
+    reply = domain_of(mail.reply_to)
+    elsewhere = bool(reply and registrable(reply) != org)
+    if not elsewhere:
+        for link in mail.links[:100]:
+            host = _host(link.href)
+            if host and registrable(host) != org:
+                elsewhere = True
+                break
+    freemail = from_dom in FREEMAIL or (reply or "") in FREEMAIL
+    for kind, phrase in found:
+        if elsewhere or (kind != "account" and freemail):
+            return Signal("sig_lure", 15, (("kind", kind), ("phrase", phrase[:60])))
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _script(ch: str) -> str:
+    """The script of a letter from its Unicode name ('LATIN', 'CYRILLIC', 'GREEK'...)."""
+    try:
+        return unicodedata.name(ch).split(" ", 1)[0]
+    except ValueError:
+        return ""
+
+
+def mixed_script_words(text: str) -> list[str]:
+    """Words that mix Latin letters with look-alike letters or marks of another script.
+
+    Real Russian or Greek text has whole words in its script; "Yоur аccоunt" with Cyrillic
+    "о" and "а", or "Amܿazܿon" with Syriac marks, is written to slip past word filters.
+    """
+    out: list[str] = []
+    for word in _WORD.findall(text[:400]):
+        if word.isascii() or len(word) < 3:
+            continue
+        scripts = set()
+        for ch in word:
+            if ch.isalpha() or unicodedata.combining(ch):
+                name = _script(ch)
+                if name and name != "COMBINING":
+                    scripts.add(name)
+        if "LATIN" in scripts and scripts & {
+            "CYRILLIC",
+            "GREEK",
+            "ARMENIAN",
+            "SYRIAC",
+            "CHEROKEE",
+            "COPTIC",
+            "HEBREW",
+            "ARABIC",
+        }:
+            out.append(word)
+    return out
+
+
+def _unconfused(text: str) -> str:
+    """Text with look-alike letters mapped to Latin and combining marks dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_CONFUSABLE))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _hosting(domain: str) -> bool:
+    return registrable(domain)[1] in HOSTING_SUFFIXES
 
 
 def sender_shape(mail: ParsedMail) -> list[Signal]:
@@ -209,13 +384,20 @@ def sender_shape(mail: ParsedMail) -> list[Signal]:
     out: list[Signal] = []
     from_dom = domain_of(mail.from_addr) or ""
     compact = from_dom.replace("-", "").replace(".", "")
-    m = _BRAND_RE.search((mail.from_display or "")[:200])
+    m = _BRAND_RE.search(_unconfused((mail.from_display or "")[:200]))
     if m:
         brand = BRANDS[m.group(1).lower()]
         if not brand or brand.replace("-", "") not in compact:
             out.append(Signal("sig_brand_display", 30, (("brand", m.group(1)), ("from", from_dom))))
     if from_dom.endswith(".onmicrosoft.com"):
         out.append(Signal("sig_tenant_sender", 15, (("from", from_dom),)))
+    elif from_dom and _hosting(from_dom):
+        out.append(Signal("sig_hosting_sender", 15, (("from", from_dom),)))
+    if from_dom and "." in from_dom and PSL.publicsuffix(from_dom, accept_unknown=False) is None:
+        out.append(Signal("sig_unknown_tld", 20, (("from", from_dom),)))
+    mixed = mixed_script_words(f"{mail.from_display or ''} {mail.subject}")
+    if mixed:
+        out.append(Signal("sig_mixed_script", 30, (("words", ", ".join(mixed[:3])[:80]),)))
     if from_dom and registrable(from_dom)[1] in ABUSED_TLDS:
         out.append(Signal("sig_abused_tld", 10, (("domain", from_dom),)))
     else:
@@ -224,6 +406,9 @@ def sender_shape(mail: ParsedMail) -> list[Signal]:
             if host and registrable(host)[1] in ABUSED_TLDS:
                 out.append(Signal("sig_abused_tld", 10, (("domain", host),)))
                 break
+    found = lure(mail)
+    if found:
+        out.append(found)
     if len(_STYLED.findall(mail.subject + (mail.from_display or ""))) >= 3:
         out.append(Signal("sig_styled_text", 20))
     return out
@@ -322,6 +507,8 @@ def links(mail: ParsedMail, seen_domains: frozenset[str] | None = None) -> list[
             add(Signal("sig_link_punycode", 20, (("host", host),)))
         if host in SHORTENERS:
             add(Signal("sig_link_shortener", 10, (("host", host),)))
+        if _hosting(host):
+            add(Signal("sig_link_hosting", 10, (("host", host),)))
         if "@" in (urlsplit(link.href).netloc if "://" in link.href else ""):
             add(Signal("sig_link_userinfo", 20, (("host", host),)))
         if link.text:

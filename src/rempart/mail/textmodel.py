@@ -344,6 +344,7 @@ STOP_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=4)  # the grams and the words of one message read the same cleaned text
 def clean_text(subject: str, body: str) -> str:
     """The words a reader sees: no links, addresses, list footers or digits."""
     subject = _SUBJECT_PREFIX.sub("", unicodedata.normalize("NFKC", subject))
@@ -403,6 +404,19 @@ def char_grams(subject: str, body: str) -> dict[str, str]:
     return out
 
 
+WORD_PREFIX = "w:"
+
+
+def features(subject: str, body: str) -> dict[str, str]:
+    """Every feature of a message -> the word it came from: character grams of each word,
+    and the words and adjacent-word pairs themselves (prefixed `w:`), which carry the
+    phrasing ("confirm your account") that single grams blur."""
+    out = char_grams(subject, body)
+    for tok in tokens(subject, body[: _MAX_CHARS * 2]):
+        out.setdefault(WORD_PREFIX + tok, tok.removeprefix("s:"))
+    return out
+
+
 @dataclass(frozen=True)
 class TextModel:
     """Weights per feature (character grams), an intercept, and training metadata."""
@@ -428,6 +442,11 @@ class TextModel:
         for word in words_of(subject, body):
             for gram in self._known_grams(word):
                 present.setdefault(gram, word)
+        if self.meta.get("word_features"):
+            for tok in tokens(subject, body[: _MAX_CHARS * 2]):
+                key = WORD_PREFIX + tok
+                if key in weights:
+                    present.setdefault(key, tok.removeprefix("s:"))
         if not present:
             return 1.0 / (1.0 + math.exp(-self.intercept)), ()
         scale = 1.0 / math.sqrt(len(present))
