@@ -21,6 +21,7 @@ from rempart.incidents.build import alerting_detectors
 from rempart.incidents.spread import spread_hint
 from rempart.model import Hospital
 from rempart.respond import Response, controls_for, respond
+from rempart.schema import EVENT_CLASSES
 from rempart.store import Store
 from rempart.store.ingest import ingest_file
 from rempart.twin.hospital import generate_hospital
@@ -31,8 +32,6 @@ from rempart.twin.scenarios.montpellier import (
     write_montpellier,
 )
 from rempart.twin.spread import SpreadNetwork, SpreadParams, simulate
-
-NETWORK_TABLES = ("network_flow", "email")
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def _first_alert(store: Store) -> datetime | None:
 def _store_until(full: Store, until: datetime) -> Store:
     """A fresh in-memory store holding what the sensors had seen by `until`."""
     cut = Store.memory()
-    for table in NETWORK_TABLES:
+    for table in EVENT_CLASSES:
         data = full.sql(f"SELECT * FROM {table} WHERE time <= $t", {"t": until})
         if data.num_rows:
             cut.append(table, data)
