@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.alerts",
     "rempart.cli.incident",
     "rempart.cli.demo",
+    "rempart.cli.devices",
     "rempart.cli.twin",
 )
 

@@ -1,0 +1,90 @@
+"""`rempart devices`: medical devices' connections, and those that may not be needed."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.cli.incident import load_workspace_hospital
+from rempart.detect.network.medical import device_connections
+from rempart.errors import ConfigError
+from rempart.i18n import add, t
+from rempart.netdetect.engine import Engine
+from rempart.store import Store, Workspace
+
+COLUMNS = ("device", "hostname", "device_zone", "peer", "port", "flows", "bytes", "concern")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("devices")
+    def devices_cmd(
+        workspace: WorkspaceOpt = None,
+        lang: LangOpt = "fr",
+        fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+        all_rows: Annotated[
+            bool, typer.Option("--all", help="Also the expected connections.")
+        ] = False,
+    ) -> None:
+        """Connexions des dispositifs médicaux, et celles qui ne sont peut-être pas utiles."""
+        lg = lang_of(lang)
+        if fmt not in ("table", "csv", "json"):
+            raise typer.BadParameter("--format must be table, csv or json")
+        ws = Workspace.at(workspace)
+        hospital = load_workspace_hospital(ws)
+        if hospital is None:
+            raise ConfigError(f"{ws.hospital_path}: a hospital.yaml is needed to know the devices")
+        with Store(ws.db_path) as store:
+            engine = Engine.for_store(store)
+            try:
+                table = device_connections(engine, hospital)
+            finally:
+                engine.close()
+        rows = [
+            {c: r.get(c) for c in COLUMNS if c in r}
+            for r in table.to_pylist()
+            if all_rows or r.get("concern") is not None
+        ]
+        if fmt == "json":
+            print(json.dumps(rows, ensure_ascii=False, default=str))
+            return
+        if fmt == "csv":
+            writer = csv.DictWriter(
+                sys.stdout, fieldnames=[c for c in COLUMNS if c in table.column_names]
+            )
+            writer.writeheader()
+            writer.writerows(rows)
+            return
+        out = Table(title=t("devices_title", lg))
+        for c in COLUMNS:
+            if c in table.column_names:
+                out.add_column(t(f"devices_col_{c}", lg))
+        for r in rows:
+            out.add_row(*(escape("" if v is None else str(v)) for v in r.values()))
+        console.print(out)
+        console.print(t("devices_count", lg, n=len(rows)))
+
+
+for _k, _fr, _en in (
+    (
+        "devices_title",
+        "Dispositifs médicaux : connexions peut-être inutiles",
+        "Medical devices: connections that may not be needed",
+    ),
+    ("devices_count", "{n} connexion(s)", "{n} connection(s)"),
+    ("devices_col_device", "dispositif", "device"),
+    ("devices_col_hostname", "nom", "name"),
+    ("devices_col_device_zone", "zone", "zone"),
+    ("devices_col_peer", "pair", "peer"),
+    ("devices_col_port", "port", "port"),
+    ("devices_col_flows", "flux", "flows"),
+    ("devices_col_bytes", "octets", "bytes"),
+    ("devices_col_concern", "motif", "concern"),
+):
+    add(_k, _fr, _en)
