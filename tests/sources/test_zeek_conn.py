@@ -158,3 +158,10 @@ def test_row_cuts(tmp_path: Path) -> None:
         text.insert(500, "#note\n")
         p.write_text("".join(text), encoding="utf-8")
         assert zeek_conn._row_cuts(p, 8, 3) == []
+        # a blank line (DuckDB skips it, its `skip` option counts it): one scan
+        text[500] = "\n"
+        p.write_text("".join(text), encoding="utf-8")
+        assert zeek_conn._row_cuts(p, 8, 3) == []
+        text[500] = GOOD
+        p.write_text("".join(text), encoding="utf-8")
+        assert len(zeek_conn._row_cuts(p, 8, 3)) == 3

@@ -269,7 +269,7 @@ def _row_cuts(path: Path, header_lines: int, parts: int) -> list[int]:
         return []
     size = path.stat().st_size
     cuts = [0]
-    newlines = comments = blanks = 0
+    newlines = comments = 0
     prev = b"\n"
     with path.open("rb") as fh:
         pos = 0
@@ -280,8 +280,10 @@ def _row_cuts(path: Path, header_lines: int, parts: int) -> list[int]:
                 if not chunk:
                     break
                 newlines += chunk.count(b"\n")
-                comments += chunk.count(b"\n#") + (prev == b"\n" and chunk[:1] == b"#")
-                blanks += chunk.count(b"\n\n") + (prev == b"\n" and chunk[:1] == b"\n")
+                if b"#" in chunk:  # (memchr: the two-byte searches only when needed)
+                    comments += chunk.count(b"\n#") + (prev == b"\n" and chunk[:1] == b"#")
+                if b"\n\n" in chunk or (prev == b"\n" and chunk[:1] == b"\n"):
+                    return []  # a blank line: DuckDB skips it, `skip` counts it
                 prev = chunk[-1:]
                 pos += len(chunk)
             rest = fh.readline()  # to the end of the line the cut fell in
@@ -292,7 +294,7 @@ def _row_cuts(path: Path, header_lines: int, parts: int) -> list[int]:
             newlines += 1
             prev = b"\n"
             pos += len(rest)
-            if comments != header_lines or blanks:
+            if comments != header_lines:
                 return []
             cuts.append(newlines - comments)
     return cuts if all(b > a for a, b in itertools.pairwise(cuts)) else []
