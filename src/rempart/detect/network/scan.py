@@ -28,10 +28,7 @@ VERSION = "1.0"
 ATTACK = ("T1046", "T1595")
 
 
-FLAGGED = "_rempart_scan_flagged"
-
-
-def _sql(p: NetParams) -> tuple[str, str, str]:
+def _sql(p: NetParams) -> tuple[str, str]:
     up = math.log((1 - p.theta1) / (1 - p.theta0))
     down = math.log(p.theta1 / p.theta0)
     upper = math.log(p.beta / p.alpha)
@@ -82,24 +79,26 @@ def _sql(p: NetParams) -> tuple[str, str, str]:
             UNION ALL SELECT src_ip, t0 FROM vert WHERE s >= {upper}) x
         GROUP BY src_ip
     )"""
-    # The flagged sources' contacts, computed once: the summary and the evidence read them.
-    flagged_contacts = f"""{contacts}
-    SELECT c.src_ip, c.dst_ip, c.dst_port, c.t0, c.ok, c.uid, fl.t_detect
-    FROM contacts c JOIN flagged fl ON fl.src_ip = c.src_ip"""
-    summary = f"""
-    SELECT c.src_ip AS entity, c.t_detect, min(c.t0) AS first_seen, max(c.t0) AS last_seen,
+    summary = f"""{contacts}
+    SELECT c.src_ip AS entity, fl.t_detect, min(c.t0) AS first_seen, max(c.t0) AS last_seen,
         count(*) AS contacts, sum(1 - c.ok) AS failures,
         count(DISTINCT CASE WHEN c.ok = 0 THEN c.dst_ip END) AS failed_hosts,
         count(DISTINCT CASE WHEN c.ok = 0 THEN c.dst_port END) AS failed_ports,
         min(CASE WHEN c.ok = 0 THEN c.dst_port END) AS a_port,
         max(CASE WHEN c.ok = 0 THEN c.dst_port END) AS b_port,
         max(CASE WHEN h.internal THEN 1 ELSE 0 END) AS internal
-    FROM {FLAGGED} c
+    FROM contacts c JOIN flagged fl ON fl.src_ip = c.src_ip
     JOIN _rempart_hosts h ON h.ip = c.src_ip
-    GROUP BY c.src_ip, c.t_detect
+    GROUP BY c.src_ip, fl.t_detect
     HAVING sum(1 - c.ok) >= {p.scan_min_failures}"""
-    evidence = evidence_sql(f"SELECT src_ip AS entity, t0 AS time, uid FROM {FLAGGED} WHERE ok = 0")
-    return flagged_contacts, summary, evidence
+    evidence = f"""{contacts}
+    {
+        evidence_sql(
+            "SELECT c.src_ip AS entity, c.t0 AS time, c.uid FROM contacts c "
+            "JOIN flagged fl ON fl.src_ip = c.src_ip WHERE c.ok = 0"
+        )
+    }"""
+    return summary, evidence
 
 
 def classify(failed_hosts: int, failed_ports: int) -> str:
@@ -120,8 +119,7 @@ def detect_scans(
     """Scanners found by the TRW over first contacts; `engine` must be prepared."""
     del hospital
     p = params or NetParams()
-    flagged_sql, summary_sql, evidence_sql_text = _sql(p)
-    engine.materialize(FLAGGED, flagged_sql)
+    summary_sql, evidence_sql_text = _sql(p)
     rows = engine.query(summary_sql).to_pylist()
     if not rows:
         return []
