@@ -3,7 +3,9 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from rempart.sources import sniff
+import pytest
+
+from rempart.sources import sniff, zeek_conn
 from rempart.store import Store
 from rempart.store.ingest import FileStatus, ingest_file
 
@@ -91,3 +93,75 @@ def test_not_a_conn_log_is_not_sniffed(tmp_path: Path) -> None:
     p = tmp_path / "notes.txt"
     p.write_text("#fields are not enough\nhello\n", encoding="utf-8")
     assert sniff(p) is None
+
+
+def _big_conn(tmp_path: Path, extra: str = "") -> Path:
+    rows = []
+    for i in range(3000):
+        line = GOOD.replace("C1", f"C{i}").replace("1552291200.123456", f"{1552291200 + i}.5")
+        if i == 1234:
+            line = "1552291202.0\tCx\t10.1.0.5\n"  # truncated: a row with a reason
+        if i == 2100:
+            line = line.replace("\t445\t", "\tport\t")  # bad responder port
+        if i == 2500 and extra:
+            line = extra
+        rows.append(line)
+    return _conn(tmp_path, "".join(rows))
+
+
+def _ingest_split(path: Path, parts: int, monkeypatch: pytest.MonkeyPatch) -> Store:
+    monkeypatch.setattr(zeek_conn, "SPLIT_MIN_BYTES", 0 if parts > 1 else 1 << 62)
+    monkeypatch.setattr(zeek_conn, "_split_parts", lambda: parts)
+    store = Store.memory()
+    assert ingest_file(store, path).status is FileStatus.INGESTED
+    return store
+
+
+@pytest.mark.parametrize("extra", ["", GOOD.replace("\n", "\textra\tfields\n")])
+def test_parts_numbered_side_by_side_match_one_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str
+) -> None:
+    """Cutting a big file into parts (each numbered by its own scan) stores exactly what
+    one scan stores: same rows, same event_uid and line numbers, same rejects. A line
+    DuckDB's reader drops (too many fields) makes it fall back to one scan."""
+    p = _big_conn(tmp_path, extra)
+    one = _ingest_split(p, 1, monkeypatch)
+    three = _ingest_split(p, 3, monkeypatch)
+    q = "SELECT * FROM network_flow ORDER BY source_line"
+    assert one.sql(q).to_pylist() == three.sql(q).to_pylist()
+    assert one.count("network_flow") == 2998 - (1 if extra else 0)
+    r = "SELECT line, reason FROM rejects ORDER BY line"
+    assert one.sql(r).to_pylist() == three.sql(r).to_pylist()
+    lines = [row["line"] for row in three.sql(r).to_pylist()]
+    assert lines[:2] == [8 + 1235, 8 + 2101]
+    assert (
+        three.sql("SELECT source_line FROM network_flow WHERE flow_uid = 'C2999'").to_pylist()[0][
+            "source_line"
+        ]
+        == 8 + 3000 - (1 if extra else 0)  # one scan numbers the rows DuckDB keeps
+    )
+
+
+def test_row_cuts(tmp_path: Path) -> None:
+    p = _big_conn(tmp_path)
+    cuts = zeek_conn._row_cuts(p, 8, 3)
+    size = p.stat().st_size
+    assert (
+        zeek_conn._row_cuts(p, 8, 3) == [] if size < zeek_conn.SPLIT_MIN_BYTES else len(cuts) == 3
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(zeek_conn, "SPLIT_MIN_BYTES", 0)
+        cuts = zeek_conn._row_cuts(p, 8, 3)
+        assert len(cuts) == 3 and cuts[0] == 0 and 900 < cuts[1] < 1100 < 1900 < cuts[2] < 2100
+        # a comment line past the header: rows and lines no longer match, one scan
+        text = p.read_text(encoding="utf-8").splitlines(keepends=True)
+        text.insert(500, "#note\n")
+        p.write_text("".join(text), encoding="utf-8")
+        assert zeek_conn._row_cuts(p, 8, 3) == []
+        # a blank line (DuckDB skips it, its `skip` option counts it): one scan
+        text[500] = "\n"
+        p.write_text("".join(text), encoding="utf-8")
+        assert zeek_conn._row_cuts(p, 8, 3) == []
+        text[500] = GOOD
+        p.write_text("".join(text), encoding="utf-8")
+        assert len(zeek_conn._row_cuts(p, 8, 3)) == 3

@@ -36,6 +36,7 @@ class Engine:
     backend: Any
     kind: str  # "duckdb" or "pyspark"
     flows: str = FLOWS
+    hosts: pa.Table | None = None  # the host table `prepare` registered (a cache key)
     _registered: set[str] = field(default_factory=set)
 
     @classmethod
@@ -67,6 +68,24 @@ class Engine:
             warnings.simplefilter("ignore")  # pyspark's pandas-version notices
             expr = self.backend.sql(text, dialect="duckdb")
             return expr.to_pyarrow()
+
+    def materialize(self, name: str, sql: str) -> pa.Table | None:
+        """Compute an intermediate result once so that several queries can read it as `name`.
+
+        On DuckDB the (small) result is fetched as Arrow and registered, so the queries
+        after it scan it instead of recomputing it from the flows; the table is returned
+        for reuse. On Spark it becomes a temporary view (Spark plans and caches it itself)
+        and None is returned.
+        """
+        if self.kind == "duckdb":
+            table = self.query(sql)
+            self.register(name, table)
+            return table
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expr = self.backend.sql(sql.replace("{flows}", self.flows), dialect="duckdb")
+            self.backend.create_view(name, expr, overwrite=True)
+        return None
 
     def register(self, name: str, table: pa.Table) -> None:
         """Make a small Arrow table visible to SQL as `name` (replacing an earlier one)."""

@@ -192,6 +192,7 @@ def prepare(engine: Engine, hospital: Hospital | None, params: NetParams) -> Non
         _CACHE.clear()
         _CACHE[key] = hosts
     engine.register("_rempart_hosts", hosts)
+    engine.hosts = hosts
 
 
 def medical_zone_kinds() -> tuple[str, ...]:

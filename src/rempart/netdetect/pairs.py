@@ -10,7 +10,35 @@ period (the learnt baseline).
 
 from __future__ import annotations
 
+import pyarrow as pa
+
+from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import FANOUT_ROLES, FLOW_KINDS, NetParams, sql_list
+
+PAIRS = "_rempart_pairs"
+# `pairs` as a CTE over the materialised table (see `use_pairs`).
+PAIRS_CTE = f"WITH pairs AS (SELECT * FROM {PAIRS})"
+
+# params -> (the host table the pairs were computed with, the pairs): lateral spread and the
+# spread tree of one `rempart detect` run read the same first contacts, computed once.
+_CACHE: dict[NetParams, tuple[pa.Table, pa.Table]] = {}
+
+
+def use_pairs(engine: Engine, p: NetParams) -> None:
+    """Make `_rempart_pairs` (the `pairs` rows of `pairs_sql`) visible on a prepared engine.
+
+    The flows are read once per prepared data set and params on DuckDB (the host table
+    registered by `prepare` identifies the data: same object, same flows); on Spark it is a
+    temporary view.
+    """
+    hit = _CACHE.get(p)
+    if engine.kind == "duckdb" and hit is not None and hit[0] is engine.hosts:
+        engine.register(PAIRS, hit[1])
+        return
+    table = engine.materialize(PAIRS, pairs_sql(p) + " SELECT * FROM pairs")
+    if table is not None and engine.hosts is not None:
+        _CACHE.clear()
+        _CACHE[p] = (engine.hosts, table)
 
 
 def pairs_sql(p: NetParams) -> str:

@@ -20,7 +20,7 @@ from rempart.model import Hospital
 from rempart.netdetect.common import utc
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import NetParams, prepare
-from rempart.netdetect.pairs import pairs_sql
+from rempart.netdetect.pairs import PAIRS_CTE, use_pairs
 from rempart.store import Store
 
 
@@ -64,7 +64,7 @@ EMPTY = SpreadTree((), None, None, (), 0.0)
 
 def _sql(p: NetParams) -> tuple[str, str]:
     base = (
-        pairs_sql(p)
+        PAIRS_CTE
         + f""",
     act AS (
         SELECT src_ip, min(t) AS t_act,
@@ -99,6 +99,7 @@ def spread_from_engine(
     """The spread tree over a prepared engine (DuckDB or Spark)."""
     del hospital
     p = params or NetParams()
+    use_pairs(engine, p)
     hosts_sql, cands_sql = _sql(p)
     hosts = {r["ip"]: r for r in engine.query(hosts_sql).to_pylist()}
     if not hosts:

@@ -8,7 +8,9 @@ decoded by DuckDB's JSON functions. Python only sees Arrow batches.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -158,29 +160,50 @@ class ZeekConnTsvSource(Source):
         columns = dict.fromkeys(fields, "VARCHAR")
         con = ctx.scratch()
         con.execute(_DROP_REJECTS)
-        scan = (
-            "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim='\t', "
-            "header=false, comment='#', quote='', escape='', auto_detect=false, "
-            "columns=$columns, nullstr=$nulls, null_padding=true, store_rejects=true, "
-            f"compression='{'gzip' if _is_gzip(path) else 'none'}')"
+        read = (
+            "read_csv($path, delim='\t', header=false, comment='#', quote='', escape='', "
+            "auto_detect=false, columns=$columns, nullstr=$nulls, null_padding=true, "
+            f"store_rejects=true, compression='{'gzip' if _is_gzip(path) else 'none'}'{{extra}})"
         )
+        scan = "SELECT row_number() OVER () AS _n, * FROM " + read.format(extra="")
         # DuckDB does not report line numbers of good rows once comments are skipped; the
         # record number plus the header length is exact for Zeek files (comments only at the
         # ends), since short lines are padded rather than dropped.
         header_lines = _count_header_lines(path)
-        sql = (
-            f"SELECT {_normalise_sql(set(fields), self.NAME, f'_n + {header_lines}')} FROM ({scan})"
-        )
+        normalise = _normalise_sql(set(fields), self.NAME, f"_n + {header_lines}")
+        sql = f"SELECT {normalise} FROM ({scan})"
         params = {"path": str(path), "file_id": ctx.file_id, "columns": columns, "nulls": nulls}
         # Big files: the store runs the SELECT itself, no row crosses Python.
-        parallel = scan.replace("row_number() OVER () AS _n, ", "0 AS _n, ")
+        parallel = "SELECT 0 AS _n, * FROM " + read.format(extra="")
         check = (
             f"SELECT count(*) FROM (SELECT {_normalise_sql(set(fields), self.NAME, '_n')} "
             f"FROM ({parallel})) _c WHERE _reject IS NOT NULL"
         )
-        if ctx.emit_query(
-            sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL, check=check
-        ):
+        if ctx.query_sink is not None:
+            cuts = _row_cuts(path, header_lines, _split_parts())
+            split = False
+            if cuts:
+                # Numbering rows is sequential (a streaming row_number), so one scan would
+                # parse, check and store the whole file on one thread. Cut the file into
+                # parts at line starts instead; each part is numbered by its own scan (from
+                # its first row on, via `skip`) and the parts run side by side. Exact only
+                # when DuckDB drops no line (a malformed one), so a parallel pass first
+                # counts both kinds of rejects, which the store then needs not recount.
+                bad = int(con.execute(check, params).fetchall()[0][0])
+                dropped = int(con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0])
+                if not dropped:
+                    sql = _split_sql(read, normalise, cuts)
+                    # (the store runs the check with the SELECT's parameters)
+                    check = f"SELECT {bad} FROM (SELECT $path, $file_id, $columns, $nulls)"
+                    split = True
+            ctx.emit_query(
+                sql,
+                params,
+                setup=_DROP_REJECTS,
+                extra_rejects=_CSV_REJECTS_SQL,
+                check=check,
+                ordered=not split,
+            )
             return
         reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
         ctx.emit(_split_rejects(reader, ctx, self.schema()))
@@ -228,6 +251,65 @@ def _collect_csv_rejects(ctx: ParseContext) -> None:
         kind = str(error_type)
         reason = reasons.get(kind) or f"bad value in column {column!r} ({kind.lower()})"
         ctx.reject(int(line), reason)
+
+
+# Files smaller than this are numbered by one scan (cutting them gains nothing).
+SPLIT_MIN_BYTES = 64 << 20
+
+
+def _split_parts() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _row_cuts(path: Path, header_lines: int, parts: int) -> list[int]:
+    """Data rows before each cut of the file into `parts` (cuts at line starts near equal
+    byte offsets; the first is 0). Empty (one scan) for gzip, small files, or when a comment
+    or blank line past the header could make DuckDB's row count differ from the lines."""
+    if parts < 2 or _is_gzip(path) or path.stat().st_size < SPLIT_MIN_BYTES:
+        return []
+    size = path.stat().st_size
+    cuts = [0]
+    newlines = comments = 0
+    prev = b"\n"
+    with path.open("rb") as fh:
+        pos = 0
+        for k in range(1, parts):
+            target = size * k // parts
+            while pos < target:
+                chunk = fh.read(min(1 << 24, target - pos))
+                if not chunk:
+                    break
+                newlines += chunk.count(b"\n")
+                if b"#" in chunk:  # (memchr: the two-byte searches only when needed)
+                    comments += chunk.count(b"\n#") + (prev == b"\n" and chunk[:1] == b"#")
+                if b"\n\n" in chunk or (prev == b"\n" and chunk[:1] == b"\n"):
+                    return []  # a blank line: DuckDB skips it, `skip` counts it
+                prev = chunk[-1:]
+                pos += len(chunk)
+            rest = fh.readline()  # to the end of the line the cut fell in
+            if not rest.endswith(b"\n"):
+                return []
+            if prev == b"\n" and rest[:1] in (b"#", b"\n"):
+                return []
+            newlines += 1
+            prev = b"\n"
+            pos += len(rest)
+            if comments != header_lines:
+                return []
+            cuts.append(newlines - comments)
+    return cuts if all(b > a for a, b in itertools.pairwise(cuts)) else []
+
+
+def _split_sql(read: str, normalise: str, cuts: list[int]) -> str:
+    """One SELECT per part, each numbering its own rows from the part's first data row."""
+    parts = []
+    for i, start in enumerate(cuts):
+        opts = f", skip={start}" if start else ""
+        scan = f"SELECT row_number() OVER () + {start} AS _n, * FROM {read.format(extra=opts)}"
+        if i + 1 < len(cuts):
+            scan = f"SELECT * FROM ({scan}) LIMIT {cuts[i + 1] - start}"
+        parts.append(f"SELECT {normalise} FROM ({scan})")
+    return " UNION ALL ".join(f"SELECT * FROM ({q})" for q in parts)
 
 
 def _is_gzip(path: Path) -> bool:

@@ -133,22 +133,31 @@ class Store:
         extra_rejects: str = "",
         keep: int = 10_000,
         check: str = "",
+        ordered: bool = True,
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
         """INSERT a source's SELECT (event columns + `_reject`) without leaving DuckDB.
 
         Good rows go to `table`; rejected ones are counted per reason and the first `keep`
         returned with their line. The SELECT reads files only (see ParseContext.emit_query).
+        `ordered=False`: rows may land in any order (the SELECT carries its line numbers),
+        which lets DuckDB run the parts of a UNION ALL side by side.
         """
         if table not in ALL_TABLES:
             raise StoreError(f"unknown table {table!r}")
         if setup:
             self.con.execute(setup)
         before = self.count(table)
-        self.con.execute(
-            f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (_reject) FROM ({select}) _q "
-            "WHERE _reject IS NULL",
-            params,
-        )
+        if not ordered:
+            self.con.execute("SET preserve_insertion_order = false")
+        try:
+            self.con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (_reject) FROM ({select}) _q "
+                "WHERE _reject IS NULL",
+                params,
+            )
+        finally:
+            if not ordered:
+                self.con.execute("RESET preserve_insertion_order")
         records = self.count(table) - before
         grouped: list[tuple[Any, ...]] = []
         if not check or self.con.execute(check, params).fetchall()[0][0]:

@@ -102,10 +102,15 @@ def ingest_file(
         return store.append(source.EVENT_CLASS, data)
 
     def query_sink(
-        select: str, params: dict[str, Any], setup: str, extra_rejects: str, check: str
+        select: str,
+        params: dict[str, Any],
+        setup: str,
+        extra_rejects: str,
+        check: str,
+        ordered: bool,
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
         return store.insert_query(
-            source.EVENT_CLASS, select, params, setup, extra_rejects, check=check
+            source.EVENT_CLASS, select, params, setup, extra_rejects, check=check, ordered=ordered
         )
 
     ctx = ParseContext(

@@ -17,7 +17,7 @@ from rempart.model import Hospital
 from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import NetParams
-from rempart.netdetect.pairs import pairs_sql
+from rempart.netdetect.pairs import PAIRS_CTE, use_pairs
 
 NAME = "lateral_spread"
 VERSION = "1.0"
@@ -28,7 +28,7 @@ _PORT_NAMES = {135: "RPC/DCOM", 139: "SMB", 445: "SMB", 3389: "RDP", 5985: "WinR
 
 def _sql(p: NetParams) -> tuple[str, str]:
     base = (
-        pairs_sql(p)
+        PAIRS_CTE
         + """,
     hit AS (
         SELECT src_ip, min(t) AS t_alert FROM pairs WHERE n_win >= threshold GROUP BY src_ip
@@ -60,6 +60,7 @@ def detect_lateral(
     """Hosts fanning out over admin protocols; `engine` must be prepared."""
     del hospital
     p = params or NetParams()
+    use_pairs(engine, p)
     summary_sql, ev_sql = _sql(p)
     rows = engine.query(summary_sql).to_pylist()
     if not rows:
