@@ -29,3 +29,18 @@ def lang_of(value: str) -> Lang:
     if value not in ("fr", "en"):
         raise typer.BadParameter("--lang must be fr or en")
     return "fr" if value == "fr" else "en"
+
+
+def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    """Refuse an unknown --format with the list of known ones."""
+    if fmt not in allowed:
+        raise typer.BadParameter(f"--format must be one of: {', '.join(allowed)}")
+    return fmt
+
+
+def check_paths(paths: list[Path]) -> list[Path]:
+    """Refuse missing input paths up front, all named at once."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
+    return paths

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
 from rempart.cli.incident import load_workspace_hospital
 from rempart.detect.network.medical import device_connections
 from rempart.errors import ConfigError
@@ -34,8 +34,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Connexions des dispositifs médicaux, et celles qui ne sont peut-être pas utiles."""
         lg = lang_of(lang)
-        if fmt not in ("table", "csv", "json"):
-            raise typer.BadParameter("--format must be table, csv or json")
+        check_format(fmt, ("table", "csv", "json"))
         ws = Workspace.at(workspace)
         hospital = load_workspace_hospital(ws)
         if hospital is None:

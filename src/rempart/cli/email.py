@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, check_paths, console, lang_of
 from rempart.i18n import add, t
 from rempart.model import Hospital
 from rempart.sources.base import read_head
@@ -93,11 +93,8 @@ def register(app: typer.Typer) -> None:
         from rempart.mail.score import score_message
 
         lg = lang_of(lang)
-        if fmt not in ("table", "jsonl", "csv"):
-            raise typer.BadParameter("--format must be table, jsonl or csv")
-        missing = [p for p in paths if not p.exists()]
-        if missing:
-            raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
+        check_format(fmt, ("table", "jsonl", "csv"))
+        check_paths(paths)
         hosp = _hospital(workspace, hospital)
         table = Table(title=t("mail_score_title", lg))
         for col in ("file", "mail_score", "mail_verdict", "mail_reasons"):

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, lang_of
 from rempart.i18n import Lang, t
 from rempart.store import Store, Workspace
 from rempart.store.ingest import FileStatus, IngestReport, expand, ingest_file
@@ -72,9 +72,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Ingère journaux et courriels : format reconnu, rejets comptés, doublons ignorés."""
         lg = lang_of(lang)
-        missing = [p for p in paths if not p.exists()]
-        if missing:
-            raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
+        check_paths(paths)
         ws = Workspace.at(workspace)
         with Store(ws.db_path) as store:
             report = run_ingest(store, paths, lg)

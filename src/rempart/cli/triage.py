@@ -14,7 +14,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, err_console, lang_of
+from rempart.cli.common import (
+    LangOpt,
+    WorkspaceOpt,
+    check_format,
+    check_paths,
+    console,
+    err_console,
+    lang_of,
+)
 from rempart.detect.host import TriageResult, triage
 from rempart.i18n import Lang, add, t
 from rempart.store import Store, Workspace
@@ -124,11 +132,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Juge chaque machine d'après ses journaux Windows avec les règles Sigma."""
         lg = lang_of(lang)
-        if fmt not in ("table", "jsonl", "csv"):
-            raise typer.BadParameter("--format must be table, jsonl or csv")
-        missing = [p for p in paths if not p.exists()]
-        if missing:
-            raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
+        check_format(fmt, ("table", "jsonl", "csv"))
+        check_paths(paths)
         if workspace:
             ws = Workspace.at(workspace)
             store, cache = Store(ws.db_path), ws.root / "cache"

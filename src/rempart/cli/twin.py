@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
 from rempart.i18n import Lang, add, t
 from rempart.model import Hospital, load_hospital
 from rempart.replay import replay_montpellier
@@ -327,8 +327,7 @@ def register(app: typer.Typer) -> None:
         lg = lang_of(lang)
         if scenario != "montpellier":
             raise typer.BadParameter(t("twin_unknown_scenario", lg, name=scenario))
-        if fmt not in ("json", "table"):
-            raise typer.BadParameter("--format must be json or table")
+        check_format(fmt, ("table", "json"))
         params = spread_params(
             spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
         )
