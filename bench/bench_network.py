@@ -168,6 +168,7 @@ def main() -> int:
     sampler.start()
 
     scan = scan_floor(conn)
+    workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "bench.duckdb"
     db.unlink(missing_ok=True)
     store = Store(db)

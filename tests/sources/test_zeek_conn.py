@@ -3,9 +3,10 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from rempart.sources import sniff, zeek_conn
+from rempart.sources import ParseContext, sniff
 from rempart.store import Store
 from rempart.store.ingest import FileStatus, ingest_file
 
@@ -43,13 +44,17 @@ def test_tsv_exact_record_and_rejects(tmp_path: Path) -> None:
     assert dict(res.reasons) == {"truncated line (too few fields)": 1}
     rej = store.sql("SELECT line, reason FROM rejects").to_pylist()
     assert rej == [{"line": 11, "reason": "truncated line (too few fields)"}]
-    row = store.sql("SELECT * FROM network_flow ORDER BY source_line LIMIT 1").to_pylist()[0]
+    row = store.sql("SELECT * FROM network_flow ORDER BY time, flow_uid LIMIT 1").to_pylist()[0]
     assert row["src_ip"] == "10.1.0.5" and row["dst_port"] == 445 and row["service"] == "smb"
     assert row["time"].timestamp() == 1552291200.123456
     assert (row["bytes_out"], row["bytes_in"], row["status"]) == (100, 200, "success")
-    assert row["source_line"] == 9 and row["event_uid"].endswith(":9")
-    last = store.sql("SELECT source_line, status FROM network_flow ORDER BY source_line")
-    assert last.column("source_line").to_pylist() == [9, 10, 12]
+    # a conn.log row is identified by Zeek's own uid (what an investigator greps for)
+    digest = store.sql("SELECT file_sha256 FROM ingest_log").to_pylist()[0]["file_sha256"]
+    assert row["event_uid"] == f"{digest[:16]}:C1" and row["source_line"] is None
+    assert (row["source_file"], row["source_format"]) == (str(p), "zeek_conn_tsv")
+    assert (row["record_kind"], row["action"], row["packets_out"]) == ("flow", None, 5)
+    last = store.sql("SELECT flow_uid, status FROM network_flow ORDER BY flow_uid")
+    assert last.column("flow_uid").to_pylist() == ["C1", "C2", "C4"]
     assert last.column("status").to_pylist()[1] == "failure"
 
 
@@ -101,6 +106,8 @@ def _big_conn(tmp_path: Path, extra: str = "") -> Path:
         line = GOOD.replace("C1", f"C{i}").replace("1552291200.123456", f"{1552291200 + i}.5")
         if i == 1234:
             line = "1552291202.0\tCx\t10.1.0.5\n"  # truncated: a row with a reason
+        if i == 1700:
+            line = line.replace("\t10.1.0.5\t", "\t10.1.0.5;rm\t")  # bad address
         if i == 2100:
             line = line.replace("\t445\t", "\tport\t")  # bad responder port
         if i == 2500 and extra:
@@ -109,59 +116,61 @@ def _big_conn(tmp_path: Path, extra: str = "") -> Path:
     return _conn(tmp_path, "".join(rows))
 
 
-def _ingest_split(path: Path, parts: int, monkeypatch: pytest.MonkeyPatch) -> Store:
-    monkeypatch.setattr(zeek_conn, "SPLIT_MIN_BYTES", 0 if parts > 1 else 1 << 62)
-    monkeypatch.setattr(zeek_conn, "_split_parts", lambda: parts)
+def _ingest(path: Path, compact: bool) -> Store:
+    """Ingest through the compact flow table, or through the numbered text path."""
     store = Store.memory()
+    if not compact:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ParseContext, "emit_flows", lambda *a, **k: False)
+            mp.setattr(ParseContext, "emit_query", lambda *a, **k: False)
+            assert ingest_file(store, path).status is FileStatus.INGESTED
+        return store
     assert ingest_file(store, path).status is FileStatus.INGESTED
     return store
 
 
 @pytest.mark.parametrize("extra", ["", GOOD.replace("\n", "\textra\tfields\n")])
-def test_parts_numbered_side_by_side_match_one_scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str
-) -> None:
-    """Cutting a big file into parts (each numbered by its own scan) stores exactly what
-    one scan stores: same rows, same event_uid and line numbers, same rejects. A line
-    DuckDB's reader drops (too many fields) makes it fall back to one scan."""
+def test_compact_path_matches_the_numbered_path(tmp_path: Path, extra: str) -> None:
+    """The compact flow table (read in parallel, no line numbers) stores the same flows
+    as the numbered text path and rejects the same lines for the same reasons."""
     p = _big_conn(tmp_path, extra)
-    one = _ingest_split(p, 1, monkeypatch)
-    three = _ingest_split(p, 3, monkeypatch)
-    q = "SELECT * FROM network_flow ORDER BY source_line"
-    assert one.sql(q).to_pylist() == three.sql(q).to_pylist()
-    assert one.count("network_flow") == 2998 - (1 if extra else 0)
+    fast = _ingest(p, compact=True)
+    slow = _ingest(p, compact=False)
+    cols = (
+        "time, duration, src_ip, src_port, dst_ip, dst_port, protocol, service, bytes_out, "
+        "bytes_in, packets_out, packets_in, conn_state, status, flow_uid, record_kind"
+    )
+    q = f"SELECT {cols} FROM network_flow ORDER BY flow_uid"
+    assert fast.sql(q).to_pylist() == slow.sql(q).to_pylist()
+    assert fast.count("network_flow") == 2997 - (1 if extra else 0)
     r = "SELECT line, reason FROM rejects ORDER BY line"
-    assert one.sql(r).to_pylist() == three.sql(r).to_pylist()
-    lines = [row["line"] for row in three.sql(r).to_pylist()]
-    assert lines[:2] == [8 + 1235, 8 + 2101]
-    assert (
-        three.sql("SELECT source_line FROM network_flow WHERE flow_uid = 'C2999'").to_pylist()[0][
-            "source_line"
-        ]
-        == 8 + 3000 - (1 if extra else 0)  # one scan numbers the rows DuckDB keeps
-    )
+    assert fast.sql(r).to_pylist() == slow.sql(r).to_pylist()
+    expected = [
+        {"line": 8 + 1235, "reason": "truncated line (too few fields)"},
+        {"line": 8 + 1701, "reason": "bad originator address"},
+        {"line": 8 + 2101, "reason": "bad responder port"},
+    ]
+    assert fast.sql(r).to_pylist()[:3] == expected
+    assert fast.sql("SELECT count(*) AS n FROM flow_conn").to_pylist()[0]["n"] == fast.count(
+        "network_flow"
+    )  # rejected rows are not kept
 
 
-def test_row_cuts(tmp_path: Path) -> None:
-    p = _big_conn(tmp_path)
-    cuts = zeek_conn._row_cuts(p, 8, 3)
-    size = p.stat().st_size
-    assert (
-        zeek_conn._row_cuts(p, 8, 3) == [] if size < zeek_conn.SPLIT_MIN_BYTES else len(cuts) == 3
+def test_compact_table_and_older_workspace(tmp_path: Path) -> None:
+    """A workspace whose `network_flow` was a table keeps its rows, now beside conn.logs."""
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE network_flow AS SELECT TIMESTAMPTZ '2019-03-11 08:00:00+00' AS time, "
+        "'10.0.0.1' AS src_ip, '10.0.0.2' AS dst_ip, 'old:1' AS event_uid, "
+        "'old.log' AS source_file, 1::BIGINT AS source_line, 'x' AS source_format"
     )
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(zeek_conn, "SPLIT_MIN_BYTES", 0)
-        cuts = zeek_conn._row_cuts(p, 8, 3)
-        assert len(cuts) == 3 and cuts[0] == 0 and 900 < cuts[1] < 1100 < 1900 < cuts[2] < 2100
-        # a comment line past the header: rows and lines no longer match, one scan
-        text = p.read_text(encoding="utf-8").splitlines(keepends=True)
-        text.insert(500, "#note\n")
-        p.write_text("".join(text), encoding="utf-8")
-        assert zeek_conn._row_cuts(p, 8, 3) == []
-        # a blank line (DuckDB skips it, its `skip` option counts it): one scan
-        text[500] = "\n"
-        p.write_text("".join(text), encoding="utf-8")
-        assert zeek_conn._row_cuts(p, 8, 3) == []
-        text[500] = GOOD
-        p.write_text("".join(text), encoding="utf-8")
-        assert len(zeek_conn._row_cuts(p, 8, 3)) == 3
+    con.close()
+    with Store(db) as store:
+        assert store.count("network_flow") == 1
+        ingest_file(store, _conn(tmp_path, GOOD + FAILED))
+        rows = store.sql("SELECT event_uid, status FROM network_flow ORDER BY time").to_pylist()
+        assert rows[0] == {"event_uid": "old:1", "status": None}
+        assert [r["status"] for r in rows[1:]] == ["success", "failure"]
+    with Store(db, read_only=True) as store:
+        assert store.count("network_flow") == 3

@@ -32,6 +32,11 @@ QuerySink = Callable[
     [str, dict[str, Any], str, str, str, bool],
     tuple[int, dict[str, int], list[tuple[int | None, str]]],
 ]
+# (select, params, locate, setup, extra_rejects) -> (records, rejects by reason, first lines)
+FlowSink = Callable[
+    [str, dict[str, Any], str, str, str],
+    tuple[int, dict[str, int], list[tuple[int | None, str]]],
+]
 
 
 @dataclass
@@ -47,6 +52,7 @@ class ParseContext:
     reasons: Counter[str] = field(default_factory=Counter)
     kept_rejects: list[tuple[int | None, str]] = field(default_factory=list)
     query_sink: QuerySink | None = None
+    flow_sink: FlowSink | None = None
     _scratch: duckdb.DuckDBPyConnection | None = None
 
     def emit(self, data: pa.Table | pa.RecordBatchReader) -> None:
@@ -80,13 +86,41 @@ class ParseContext:
         records, counts, kept = self.query_sink(
             select, params, setup, extra_rejects, check, ordered
         )
+        self._count(records, counts, kept)
+        return True
+
+    def emit_flows(
+        self,
+        select: str,
+        params: dict[str, Any],
+        *,
+        locate: str,
+        setup: str = "",
+        extra_rejects: str = "",
+    ) -> bool:
+        """Hand a connection log's SELECT to the store's compact flow table.
+
+        The SELECT yields `rempart.store.flows.COMPACT_COLUMNS` plus `_reject`, in any
+        order and without line numbers (the sensor's `flow_uid` identifies each row, so the
+        file is read on every thread at once). `locate` yields `source_line, _reject` for
+        every row, numbered; the store runs it only when rows were rejected, to name their
+        lines. Returns False when the sink cannot take it: the source then emits otherwise.
+        """
+        if self.flow_sink is None:
+            return False
+        records, counts, kept = self.flow_sink(select, params, locate, setup, extra_rejects)
+        self._count(records, counts, kept)
+        return True
+
+    def _count(
+        self, records: int, counts: dict[str, int], kept: list[tuple[int | None, str]]
+    ) -> None:
         self.records += records
         for reason, n in counts.items():
             self.rejected += n
             self.reasons[reason] += n
         room = MAX_KEPT_REJECTS - len(self.kept_rejects)
         self.kept_rejects.extend(kept[: max(room, 0)])
-        return True
 
     def reject(self, line: int | None, reason: str) -> None:
         self.rejected += 1

@@ -1,16 +1,19 @@
 """Zeek `conn.log`, TSV (with its `#fields`/`#types` header, gzip too) and JSON lines.
 
-Parsing stays columnar: DuckDB's CSV reader splits the TSV, SQL casts and checks each
-column and gives every bad record a reason and its line; JSON lines are read as text and
-decoded by DuckDB's JSON functions. Python only sees Arrow batches.
+Parsing stays columnar. A TSV with Zeek's `uid` goes straight from DuckDB's CSV reader to
+the store's compact flow table (`rempart.store.flows`), read on every thread at once:
+the reader types and checks the numeric columns (a bad value rejects its line, with the
+line number), SQL checks the rest, and the sensor's `uid` identifies each row, so good rows
+need no line number (numbering rows is a sequential scan; it only runs when some rows
+were rejected, to say where). JSON lines, and TSV without `uid`, are numbered and decoded
+by DuckDB (JSON functions) into the full `network_flow` columns. Python only sees Arrow
+batches, or nothing at all.
 """
 
 from __future__ import annotations
 
 import gzip
-import itertools
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,13 +22,7 @@ import pyarrow.compute as pc
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
-
-# Zeek conn_state -> did the connection attempt succeed? (scan and worm detection read this)
-# Failure: the originator's SYN got no answer or a reset (S0, REJ, RSTOS0, SH). OTH, SHR and
-# RSTRH mean no SYN was seen from the originator (mid-stream at capture start, backscatter):
-# the outcome is unknown, and counting them as failures made busy clients look like scanners.
-_FAILED_STATES = "('S0','REJ','RSTOS0','SH')"
-_OK_STATES = "('SF','S1','S2','S3','RSTO','RSTR')"
+from rempart.store.flows import status_sql
 
 _IP_RE = "'^[0-9A-Fa-f.:]{2,45}$'"
 
@@ -59,9 +56,7 @@ def _normalise_sql(
         {col("orig_pkts", "BIGINT")} AS packets_out,
         {col("resp_pkts", "BIGINT")} AS packets_in,
         {col("conn_state")} AS conn_state,
-        CASE WHEN {col("conn_state")} IN {_FAILED_STATES} THEN 'failure'
-             WHEN {col("conn_state")} IN {_OK_STATES} THEN 'success'
-             ELSE 'unknown' END AS status,
+        {status_sql(col("conn_state"))} AS status,
         CAST(NULL AS VARCHAR) AS action,
         {col("uid")} AS flow_uid,
         'flow' AS record_kind,
@@ -155,59 +150,101 @@ class ZeekConnTsvSource(Source):
         missing = [f for f in _REQUIRED if f not in fields]
         if missing:
             raise SourceError(path, f"conn.log lacks column(s): {', '.join(missing)}")
+        compression = "gzip" if _is_gzip(path) else "none"
+        header_lines = _count_header_lines(path)
         # Everything is read as text and cast in SQL, so a bad value or a truncated line is a
         # row with a reason (and exact line number) rather than a line DuckDB drops silently.
-        columns = dict.fromkeys(fields, "VARCHAR")
-        con = ctx.scratch()
-        con.execute(_DROP_REJECTS)
-        read = (
+        text_read = (
             "read_csv($path, delim='\t', header=false, comment='#', quote='', escape='', "
             "auto_detect=false, columns=$columns, nullstr=$nulls, null_padding=true, "
-            f"store_rejects=true, compression='{'gzip' if _is_gzip(path) else 'none'}'{{extra}})"
+            f"store_rejects=true, compression='{compression}')"
         )
-        scan = "SELECT row_number() OVER () AS _n, * FROM " + read.format(extra="")
         # DuckDB does not report line numbers of good rows once comments are skipped; the
         # record number plus the header length is exact for Zeek files (comments only at the
         # ends), since short lines are padded rather than dropped.
-        header_lines = _count_header_lines(path)
-        normalise = _normalise_sql(set(fields), self.NAME, f"_n + {header_lines}")
-        sql = f"SELECT {normalise} FROM ({scan})"
-        params = {"path": str(path), "file_id": ctx.file_id, "columns": columns, "nulls": nulls}
-        # Big files: the store runs the SELECT itself, no row crosses Python.
-        parallel = "SELECT 0 AS _n, * FROM " + read.format(extra="")
-        check = (
-            f"SELECT count(*) FROM (SELECT {_normalise_sql(set(fields), self.NAME, '_n')} "
-            f"FROM ({parallel})) _c WHERE _reject IS NOT NULL"
-        )
-        if ctx.query_sink is not None:
-            cuts = _row_cuts(path, header_lines, _split_parts())
-            split = False
-            if cuts:
-                # Numbering rows is sequential (a streaming row_number), so one scan would
-                # parse, check and store the whole file on one thread. Cut the file into
-                # parts at line starts instead; each part is numbered by its own scan (from
-                # its first row on, via `skip`) and the parts run side by side. Exact only
-                # when DuckDB drops no line (a malformed one), so a parallel pass first
-                # counts both kinds of rejects, which the store then needs not recount.
-                bad = int(con.execute(check, params).fetchall()[0][0])
-                dropped = int(con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0])
-                if not dropped:
-                    sql = _split_sql(read, normalise, cuts)
-                    # (the store runs the check with the SELECT's parameters)
-                    check = f"SELECT {bad} FROM (SELECT $path, $file_id, $columns, $nulls)"
-                    split = True
-            ctx.emit_query(
-                sql,
-                params,
+        numbered = f"SELECT row_number() OVER () + {header_lines} AS _n, * FROM {text_read}"
+        params = {
+            "path": str(path),
+            "columns": dict.fromkeys(fields, "VARCHAR"),
+            "nulls": nulls,
+        }
+        con = ctx.scratch()
+        con.execute(_DROP_REJECTS)
+        if "uid" in fields:
+            typed = {f: _TYPED.get(f, "VARCHAR") for f in fields}
+            fast_read = (
+                "read_csv($path, delim='\t', header=false, comment='#', quote='', escape='', "
+                "auto_detect=false, columns=$typed, nullstr=$nulls, store_rejects=true, "
+                f"compression='{compression}')"
+            )
+            ts = 'TRY_CAST("ts" AS DOUBLE)'
+            locate = f"SELECT _n AS source_line, {_checks(ts)} AS _reject FROM ({numbered})"
+            if ctx.emit_flows(
+                f"SELECT {_compact_sql(set(fields))} FROM {fast_read}",
+                {**params, "typed": typed},
+                locate=locate,
                 setup=_DROP_REJECTS,
                 extra_rejects=_CSV_REJECTS_SQL,
-                check=check,
-                ordered=not split,
-            )
+            ):
+                return
+        normalise = _normalise_sql(set(fields), self.NAME, "_n")
+        sql = f"SELECT {normalise} FROM ({numbered})"
+        params["file_id"] = ctx.file_id
+        if ctx.emit_query(sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL):
             return
         reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
         ctx.emit(_split_rejects(reader, ctx, self.schema()))
         _collect_csv_rejects(ctx)
+
+
+# Columns the fast path lets DuckDB's reader type (a bad value rejects the line, with its
+# number); the others stay text.
+_TYPED = {
+    "ts": "DOUBLE",
+    "id.orig_p": "INTEGER",
+    "id.resp_p": "INTEGER",
+    "duration": "DOUBLE",
+    "orig_bytes": "BIGINT",
+    "resp_bytes": "BIGINT",
+    "orig_pkts": "BIGINT",
+    "resp_pkts": "BIGINT",
+}
+
+
+def _checks(ts: str) -> str:
+    """The row checks of the fast path (the reader does the others), as a reason or NULL."""
+    return f"""CASE WHEN {ts} IS NULL THEN 'missing or bad timestamp'
+             WHEN "uid" IS NULL THEN 'missing uid'
+             WHEN NOT regexp_full_match(coalesce("id.orig_h", ''), {_IP_RE})
+                THEN 'bad originator address'
+             WHEN NOT regexp_full_match(coalesce("id.resp_h", ''), {_IP_RE})
+                THEN 'bad responder address'
+             ELSE NULL END"""
+
+
+def _compact_sql(fields: set[str]) -> str:
+    """SELECT list from typed Zeek conn columns to the compact flow columns + `_reject`."""
+
+    def col(name: str, cast: str = "VARCHAR") -> str:
+        return f'"{name}"' if name in fields else f"CAST(NULL AS {cast})"
+
+    return f"""
+        make_timestamp(CAST(round("ts" * 1000000) AS BIGINT)) AS time,
+        {col("duration", "DOUBLE")} AS duration,
+        "id.orig_h" AS src_ip,
+        {col("id.orig_p", "INTEGER")} AS src_port,
+        "id.resp_h" AS dst_ip,
+        {col("id.resp_p", "INTEGER")} AS dst_port,
+        {col("proto")} AS protocol,
+        {col("service")} AS service,
+        {col("orig_bytes", "BIGINT")} AS bytes_out,
+        {col("resp_bytes", "BIGINT")} AS bytes_in,
+        {col("orig_pkts", "BIGINT")} AS packets_out,
+        {col("resp_pkts", "BIGINT")} AS packets_in,
+        {col("conn_state")} AS conn_state,
+        "uid" AS flow_uid,
+        {_checks('"ts"')} AS _reject
+    """
 
 
 _DROP_REJECTS = "DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans"
@@ -220,10 +257,20 @@ _CSV_REASONS = {
     "INVALID ENCODING": "invalid UTF-8",
 }
 
+# A value the fast path's reader could not type (same reasons as the text path's checks).
+_CAST_REASONS = {
+    "ts": "missing or bad timestamp",
+    "id.resp_p": "bad responder port",
+    "id.orig_p": "bad originator port",
+}
+
 # DuckDB's CSV reject table as (line, reason), one row per line (the reader may run twice).
 _CSV_REJECTS_SQL = (
     "SELECT line, CASE kind "
     + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _CSV_REASONS.items())
+    + " WHEN 'CAST' THEN CASE col "
+    + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _CAST_REASONS.items())
+    + " ELSE concat('bad value in column ', col) END"
     + " ELSE concat('bad value in column ', col, ' (', lower(kind), ')') END "
     "FROM (SELECT line, arg_min(error_type, column_idx) AS kind, "
     "arg_min(column_name, column_idx) AS col FROM reject_errors GROUP BY line) r ORDER BY line"
@@ -251,65 +298,6 @@ def _collect_csv_rejects(ctx: ParseContext) -> None:
         kind = str(error_type)
         reason = reasons.get(kind) or f"bad value in column {column!r} ({kind.lower()})"
         ctx.reject(int(line), reason)
-
-
-# Files smaller than this are numbered by one scan (cutting them gains nothing).
-SPLIT_MIN_BYTES = 64 << 20
-
-
-def _split_parts() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
-def _row_cuts(path: Path, header_lines: int, parts: int) -> list[int]:
-    """Data rows before each cut of the file into `parts` (cuts at line starts near equal
-    byte offsets; the first is 0). Empty (one scan) for gzip, small files, or when a comment
-    or blank line past the header could make DuckDB's row count differ from the lines."""
-    if parts < 2 or _is_gzip(path) or path.stat().st_size < SPLIT_MIN_BYTES:
-        return []
-    size = path.stat().st_size
-    cuts = [0]
-    newlines = comments = 0
-    prev = b"\n"
-    with path.open("rb") as fh:
-        pos = 0
-        for k in range(1, parts):
-            target = size * k // parts
-            while pos < target:
-                chunk = fh.read(min(1 << 24, target - pos))
-                if not chunk:
-                    break
-                newlines += chunk.count(b"\n")
-                if b"#" in chunk:  # (memchr: the two-byte searches only when needed)
-                    comments += chunk.count(b"\n#") + (prev == b"\n" and chunk[:1] == b"#")
-                if b"\n\n" in chunk or (prev == b"\n" and chunk[:1] == b"\n"):
-                    return []  # a blank line: DuckDB skips it, `skip` counts it
-                prev = chunk[-1:]
-                pos += len(chunk)
-            rest = fh.readline()  # to the end of the line the cut fell in
-            if not rest.endswith(b"\n"):
-                return []
-            if prev == b"\n" and rest[:1] in (b"#", b"\n"):
-                return []
-            newlines += 1
-            prev = b"\n"
-            pos += len(rest)
-            if comments != header_lines:
-                return []
-            cuts.append(newlines - comments)
-    return cuts if all(b > a for a, b in itertools.pairwise(cuts)) else []
-
-
-def _split_sql(read: str, normalise: str, cuts: list[int]) -> str:
-    """One SELECT per part, each numbering its own rows from the part's first data row."""
-    parts = []
-    for i, start in enumerate(cuts):
-        opts = f", skip={start}" if start else ""
-        scan = f"SELECT row_number() OVER () + {start} AS _n, * FROM {read.format(extra=opts)}"
-        if i + 1 < len(cuts):
-            scan = f"SELECT * FROM ({scan}) LIMIT {cuts[i + 1] - start}"
-        parts.append(f"SELECT {normalise} FROM ({scan})")
-    return " UNION ALL ".join(f"SELECT * FROM ({q})" for q in parts)
 
 
 def _is_gzip(path: Path) -> bool:

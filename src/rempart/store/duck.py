@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from rempart.errors import StoreError
 from rempart.schema import ALL_TABLES
+from rempart.store import flows
 
 _META_DDL = (
     """CREATE TABLE IF NOT EXISTS ingest_log (
@@ -57,6 +58,11 @@ class Store:
 
     def _create_tables(self) -> None:
         for name, schema in ALL_TABLES.items():
+            if name == flows.VIEW:
+                flows.create(self.con)
+                self._add_missing_columns(flows.ROWS, schema)
+                flows.refresh_view(self.con)
+                continue
             self.con.register("_empty", schema.empty_table())
             self.con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _empty LIMIT 0")
             self.con.unregister("_empty")
@@ -112,17 +118,65 @@ class Store:
         return int(rows[0][0])
 
     # --- writing --------------------------------------------------------------------------
-    def append(self, table: str, data: pa.Table | pa.RecordBatchReader) -> int:
-        """Append Arrow data (table or streaming reader) to `table`, matching columns by name."""
+    @staticmethod
+    def _physical(table: str) -> str:
+        """The table rows of an event class are written to (`network_flow` is a view)."""
         if table not in ALL_TABLES:
             raise StoreError(f"unknown table {table!r}")
-        before = self.count(table)
+        return flows.ROWS if table == flows.VIEW else table
+
+    def append(self, table: str, data: pa.Table | pa.RecordBatchReader) -> int:
+        """Append Arrow data (table or streaming reader) to `table`, matching columns by name."""
+        target = self._physical(table)
         self.con.register("_arrow_data", data)
         try:
-            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _arrow_data")
+            rows = self.con.execute(
+                f"INSERT INTO {target} BY NAME SELECT * FROM _arrow_data"
+            ).fetchall()
         finally:
             self.con.unregister("_arrow_data")
-        return self.count(table) - before
+        return int(rows[0][0]) if rows else 0
+
+    def insert_flows(
+        self,
+        select: str,
+        params: dict[str, Any],
+        *,
+        file_id: str,
+        path: str,
+        source_format: str,
+        locate: str,
+        setup: str = "",
+        extra_rejects: str = "",
+        keep: int = 10_000,
+    ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
+        """INSERT a connection log's compact SELECT (see `rempart.store.flows`).
+
+        `locate` numbers the file's rows and gives (source_line, _reject) for the rejected
+        ones; it only runs when some were rejected, to say on which lines.
+        """
+        if setup:
+            self.con.execute(setup)
+        records, counts = flows.insert_compact(
+            self.con, select, params, file_id=file_id, path=path, source_format=source_format
+        )
+        kept: list[tuple[int | None, str]] = []
+        if counts:
+            kept = [
+                (int(line), str(reason))
+                for line, reason in self.con.execute(
+                    f"SELECT source_line, _reject FROM ({locate}) _l "
+                    f"WHERE list_contains($_reasons, _reject) ORDER BY source_line "
+                    f"LIMIT {int(keep)}",
+                    {**flows.used(locate, params), "_reasons": list(counts)},
+                ).fetchall()
+            ]
+        if extra_rejects:
+            for line, reason in self.con.execute(extra_rejects).fetchall():
+                counts[str(reason)] = counts.get(str(reason), 0) + 1
+                kept.append((None if line is None else int(line), str(reason)))
+        kept = sorted(kept, key=lambda r: (r[0] is None, r[0] or 0))[:keep]
+        return records, counts, kept
 
     def insert_query(
         self,
@@ -142,23 +196,22 @@ class Store:
         `ordered=False`: rows may land in any order (the SELECT carries its line numbers),
         which lets DuckDB run the parts of a UNION ALL side by side.
         """
-        if table not in ALL_TABLES:
-            raise StoreError(f"unknown table {table!r}")
+        target = self._physical(table)
         if setup:
             self.con.execute(setup)
-        before = self.count(table)
+        before = self.count(target)
         if not ordered:
             self.con.execute("SET preserve_insertion_order = false")
         try:
             self.con.execute(
-                f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (_reject) FROM ({select}) _q "
+                f"INSERT INTO {target} BY NAME SELECT * EXCLUDE (_reject) FROM ({select}) _q "
                 "WHERE _reject IS NULL",
                 params,
             )
         finally:
             if not ordered:
                 self.con.execute("RESET preserve_insertion_order")
-        records = self.count(table) - before
+        records = self.count(target) - before
         grouped: list[tuple[Any, ...]] = []
         if not check or self.con.execute(check, params).fetchall()[0][0]:
             grouped = self.con.execute(

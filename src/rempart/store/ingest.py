@@ -113,11 +113,26 @@ def ingest_file(
             source.EVENT_CLASS, select, params, setup, extra_rejects, check=check, ordered=ordered
         )
 
+    def flow_sink(
+        select: str, params: dict[str, Any], locate: str, setup: str, extra_rejects: str
+    ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
+        return store.insert_flows(
+            select,
+            params,
+            file_id=digest[:16],
+            path=name,
+            source_format=source.NAME,
+            locate=locate,
+            setup=setup,
+            extra_rejects=extra_rejects,
+        )
+
     ctx = ParseContext(
         path=path,
         file_id=digest[:16],
         sink=sink,
         query_sink=query_sink,
+        flow_sink=flow_sink if source.EVENT_CLASS == "network_flow" else None,
         reference_time=reference or datetime.fromtimestamp(path.stat().st_mtime, UTC),
     )
     try:

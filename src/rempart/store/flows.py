@@ -1,0 +1,195 @@
+"""How `network_flow` is stored: a compact table for connection logs behind a view.
+
+A hospital's sensors write tens of millions of connections a day, and writing a row costs
+DuckDB far more than reading it. Most of `network_flow`'s 26 columns are the same for every
+row of a Zeek `conn.log` (record kind, source file and format), empty (firewall action, DNS
+and SMB columns) or derived (`status` from `conn_state`, `event_uid` from the file and
+Zeek's own `uid`). So conn.log rows go to `flow_conn`, which keeps only what the sensor
+said plus a file number; `flow_files` maps that number to the file; the other network
+sources (DNS, SMB, firewalls, nfdump, Suricata) keep writing every column to `flow_rows`.
+`network_flow` is a view joining both shapes with the same columns as the Arrow schema, so
+detectors, reports and exports never see the difference, and a column nobody reads (the
+source file of each row, say) is never computed.
+
+The view names each file's id, path and format as literals (regenerated in the same
+transaction as every conn.log ingest): a join with `flow_files` would cost every query
+over tens of millions of rows, while an unused literal costs nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import duckdb
+import pyarrow as pa
+
+from rempart.schema.classes import NETWORK_FLOW, TS
+
+ROWS = "flow_rows"
+COMPACT = "flow_conn"
+FILES = "flow_files"
+VIEW = "network_flow"
+
+# Zeek conn_state -> did the connection attempt succeed? (scan and worm detection read this)
+# Failure: the originator's SYN got no answer or a reset (S0, REJ, RSTOS0, SH). OTH, SHR and
+# RSTRH mean no SYN was seen from the originator (mid-stream at capture start, backscatter):
+# the outcome is unknown, and counting them as failures made busy clients look like scanners.
+FAILED_STATES = "('S0','REJ','RSTOS0','SH')"
+OK_STATES = "('SF','S1','S2','S3','RSTO','RSTR')"
+
+
+def status_sql(conn_state: str) -> str:
+    """SQL for the normalised outcome (success / failure / unknown) of a Zeek conn_state."""
+    return (
+        f"CASE WHEN {conn_state} IN {FAILED_STATES} THEN 'failure' "
+        f"WHEN {conn_state} IN {OK_STATES} THEN 'success' ELSE 'unknown' END"
+    )
+
+
+# What a connection log row keeps (the sensor's own fields), in this order.
+COMPACT_FLOW = pa.schema(
+    [
+        pa.field("time", TS),
+        pa.field("duration", pa.float64()),
+        pa.field("src_ip", pa.string()),
+        pa.field("src_port", pa.int32()),
+        pa.field("dst_ip", pa.string()),
+        pa.field("dst_port", pa.int32()),
+        pa.field("protocol", pa.string()),
+        pa.field("service", pa.string()),
+        pa.field("bytes_out", pa.int64()),
+        pa.field("bytes_in", pa.int64()),
+        pa.field("packets_out", pa.int64()),
+        pa.field("packets_in", pa.int64()),
+        pa.field("conn_state", pa.string()),
+        pa.field("flow_uid", pa.string()),
+        pa.field("file_no", pa.int32()),
+        # set on a row that failed a check; such rows are counted and deleted before commit
+        pa.field("reject_reason", pa.string()),
+    ]
+)
+COMPACT_COLUMNS = [f.name for f in COMPACT_FLOW][:-2]  # what a source's SELECT yields
+
+_FILES_DDL = f"""CREATE TABLE IF NOT EXISTS {FILES} (
+    file_no INTEGER PRIMARY KEY,
+    file_id VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    source_format VARCHAR NOT NULL)"""
+
+
+def used(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """The parameters a statement names (DuckDB refuses unused ones)."""
+    return {k: v for k, v in params.items() if f"${k}" in sql}
+
+
+def _exists(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> bool:
+    catalog = "duckdb_tables()" if kind == "table" else "duckdb_views()"
+    rows = con.execute(
+        f"SELECT count(*) FROM {catalog} WHERE schema_name = 'main' AND "
+        f"{'table_name' if kind == 'table' else 'view_name'} = ?",
+        [name],
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def create(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the flow tables (the caller then adds missing columns and refreshes the view);
+    a workspace from before (a plain `network_flow` table) keeps its rows: the table is
+    renamed `flow_rows`."""
+    if _exists(con, VIEW, "table"):
+        con.execute(f"ALTER TABLE {VIEW} RENAME TO {ROWS}")
+    for name, schema in ((ROWS, NETWORK_FLOW), (COMPACT, COMPACT_FLOW)):
+        con.register("_empty", schema.empty_table())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _empty LIMIT 0")
+        con.unregister("_empty")
+    con.execute(_FILES_DDL)
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _per_file(files: list[tuple[int, str, str, str]], index: int) -> str:
+    """A CASE on file_no giving one of the file's attributes (NULL when there is none)."""
+    if not files:
+        return "CAST(NULL AS VARCHAR)"
+    whens = " ".join(f"WHEN {f[0]} THEN {_literal(str(f[index]))}" for f in files)
+    return f"CASE file_no {whens} END"
+
+
+def refresh_view(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)define `network_flow` over both tables, naming every conn.log file."""
+    files = [
+        (int(n), str(i), str(p), str(f))
+        for n, i, p, f in con.execute(
+            f"SELECT file_no, file_id, source_file, source_format FROM {FILES} ORDER BY file_no"
+        ).fetchall()
+    ]
+    con.register("_types", NETWORK_FLOW.empty_table())
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE _types)").fetchall())
+    con.unregister("_types")
+    derived = {
+        "status": status_sql("conn_state"),
+        "record_kind": "'flow'",
+        "event_uid": f"{_per_file(files, 1)} || ':' || flow_uid",
+        "source_file": _per_file(files, 2),
+        "source_format": _per_file(files, 3),
+    }
+    kept = set(COMPACT_COLUMNS)
+    compact = []
+    for f in NETWORK_FLOW:
+        expr = f.name if f.name in kept else derived.get(f.name, "NULL")
+        compact.append(f'CAST({expr} AS {types[f.name]}) AS "{f.name}"')
+    names = ", ".join(f'"{f.name}"' for f in NETWORK_FLOW)
+    con.execute(
+        f"CREATE OR REPLACE VIEW {VIEW} AS SELECT {names} FROM {ROWS} "
+        f"UNION ALL SELECT {', '.join(compact)} FROM {COMPACT}"
+    )
+
+
+def insert_compact(
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    params: dict[str, object],
+    *,
+    file_id: str,
+    path: str,
+    source_format: str,
+) -> tuple[int, dict[str, int]]:
+    """INSERT a source's SELECT (COMPACT_COLUMNS + `_reject`) into `flow_conn`.
+
+    Rows are written in any order, side by side on every thread, checked rows included;
+    the rejected ones are then counted per reason and deleted (a cheap pass over one
+    mostly-NULL column), so the file is read once. Returns (rows kept, rejects by reason).
+    """
+    rows = con.execute(f"SELECT coalesce(max(file_no), 0) + 1 FROM {FILES}").fetchall()
+    file_no = int(rows[0][0])
+    con.execute(f"INSERT INTO {FILES} VALUES (?, ?, ?, ?)", [file_no, file_id, path, source_format])
+    cols = ", ".join(f'"{c}"' for c in COMPACT_COLUMNS)
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        inserted = con.execute(
+            f"INSERT INTO {COMPACT} SELECT {cols}, {file_no} AS file_no, _reject "
+            f"FROM ({select}) _q",
+            used(select, params),
+        ).fetchall()
+    except duckdb.Error:
+        with contextlib.suppress(duckdb.Error):  # (the transaction is aborted)
+            con.execute("RESET preserve_insertion_order")
+        raise
+    con.execute("RESET preserve_insertion_order")
+    total = int(inserted[0][0]) if inserted else 0
+    counts = {
+        str(reason): int(n)
+        for reason, n in con.execute(
+            f"SELECT reject_reason, count(*) FROM {COMPACT} "
+            "WHERE file_no = ? AND reject_reason IS NOT NULL GROUP BY 1",
+            [file_no],
+        ).fetchall()
+    }
+    if counts:
+        con.execute(
+            f"DELETE FROM {COMPACT} WHERE file_no = ? AND reject_reason IS NOT NULL", [file_no]
+        )
+    refresh_view(con)
+    return total - sum(counts.values()), counts
