@@ -26,6 +26,10 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rempart.store import Store
 
 NETWORK = ["network_scan", "lateral_spread", "spread_tree", "zone_policy", "medical_exposure"]
 START = datetime(2019, 3, 11, tzinfo=UTC)
@@ -117,6 +121,15 @@ def scan_floor(path: Path) -> float:
     return elapsed
 
 
+def _open(db: Path, memory: str) -> Store:
+    from rempart.store import Store
+
+    store = Store(db)
+    store.con.execute("SET threads = 2")
+    store.con.execute(f"SET memory_limit = '{memory}'")
+    return store
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="ingest + network detectors vs DuckDB scan")
     parser.add_argument("--rows", type=int, default=20_000_000)
@@ -127,6 +140,9 @@ def main() -> int:
     parser.add_argument("--twin-src", help="PYTHONPATH for the generator (a twin checkout)")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument(
+        "--memory", default="1800MB", help="DuckDB memory_limit (peak RSS goal: 2 GB)"
+    )
     args = parser.parse_args()
     if args.generate_only:
         generate(args.workdir, args.rows, args.hours, args.seed)
@@ -134,7 +150,6 @@ def main() -> int:
 
     from rempart.detect import DetectContext, run_detectors
     from rempart.model import Hospital
-    from rempart.store import Store
     from rempart.store.ingest import ingest_file
 
     workdir: Path = args.workdir
@@ -171,12 +186,14 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "bench.duckdb"
     db.unlink(missing_ok=True)
-    store = Store(db)
-    store.con.execute("SET threads = 2")
-    store.con.execute("SET memory_limit = '1500MB'")
+    # As `rempart ingest` then `rempart detect` run: one store connection each, both held
+    # to 2 threads and a buffer pool that keeps the process under the 2 GB budget.
+    store = _open(db, args.memory)
     t = time.perf_counter()
     res = ingest_file(store, conn)
+    store.close()
     ingest = time.perf_counter() - t
+    store = _open(db, args.memory)
     t = time.perf_counter()
     runs = run_detectors(DetectContext(store, hospital), NETWORK)
     detect = time.perf_counter() - t

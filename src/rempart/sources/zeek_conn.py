@@ -242,6 +242,7 @@ def _compact_sql(fields: set[str]) -> str:
         {col("orig_pkts", "BIGINT")} AS packets_out,
         {col("resp_pkts", "BIGINT")} AS packets_in,
         {col("conn_state")} AS conn_state,
+        {status_sql(col("conn_state"))} AS status,
         "uid" AS flow_uid,
         {_checks('"ts"')} AS _reject
     """

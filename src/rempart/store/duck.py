@@ -61,6 +61,7 @@ class Store:
             if name == flows.VIEW:
                 flows.create(self.con)
                 self._add_missing_columns(flows.ROWS, schema)
+                self._add_missing_columns(flows.COMPACT, flows.COMPACT_FLOW)
                 flows.refresh_view(self.con)
                 continue
             self.con.register("_empty", schema.empty_table())

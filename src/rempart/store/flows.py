@@ -3,8 +3,9 @@
 A hospital's sensors write tens of millions of connections a day, and writing a row costs
 DuckDB far more than reading it. Most of `network_flow`'s 26 columns are the same for every
 row of a Zeek `conn.log` (record kind, source file and format), empty (firewall action, DNS
-and SMB columns) or derived (`status` from `conn_state`, `event_uid` from the file and
-Zeek's own `uid`). So conn.log rows go to `flow_conn`, which keeps only what the sensor
+and SMB columns) or derived: a conn.log row's `event_uid` is Zeek's own `uid` (96 random
+bits, unique per connection), which is also what names the connection in the sensor's
+other logs (http.log, ssl.log, files.log), so evidence points straight at it. So conn.log rows go to `flow_conn`, which keeps only what the sensor
 said plus a file number; `flow_files` maps that number to the file; the other network
 sources (DNS, SMB, firewalls, nfdump, Suricata) keep writing every column to `flow_rows`.
 `network_flow` is a view joining both shapes with the same columns as the Arrow schema, so
@@ -62,6 +63,8 @@ COMPACT_FLOW = pa.schema(
         pa.field("packets_out", pa.int64()),
         pa.field("packets_in", pa.int64()),
         pa.field("conn_state", pa.string()),
+        # written once rather than derived in the view: every detector filters on it
+        pa.field("status", pa.string()),
         pa.field("flow_uid", pa.string()),
         pa.field("file_no", pa.int32()),
         # set on a row that failed a check; such rows are counted and deleted before commit
@@ -98,10 +101,20 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
     renamed `flow_rows`."""
     if _exists(con, VIEW, "table"):
         con.execute(f"ALTER TABLE {VIEW} RENAME TO {ROWS}")
-    for name, schema in ((ROWS, NETWORK_FLOW), (COMPACT, COMPACT_FLOW)):
-        con.register("_empty", schema.empty_table())
-        con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _empty LIMIT 0")
-        con.unregister("_empty")
+    con.register("_empty", NETWORK_FLOW.empty_table())
+    con.execute(f"CREATE TABLE IF NOT EXISTS {ROWS} AS SELECT * FROM _empty LIMIT 0")
+    con.unregister("_empty")
+    con.register("_empty", COMPACT_FLOW.empty_table())
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE _empty)").fetchall())
+    con.unregister("_empty")
+    # Zeek uids are random: DuckDB's dictionary+FSST analysis of such strings cost more than
+    # every other column together and saved a fifth of their size; store them plainly.
+    cols = ", ".join(
+        f'"{f.name}" {types[f.name]}'
+        + (" USING COMPRESSION uncompressed" if f.name == "flow_uid" else "")
+        for f in COMPACT_FLOW
+    )
+    con.execute(f"CREATE TABLE IF NOT EXISTS {COMPACT} ({cols})")
     con.execute(_FILES_DDL)
 
 
@@ -129,9 +142,8 @@ def refresh_view(con: duckdb.DuckDBPyConnection) -> None:
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE _types)").fetchall())
     con.unregister("_types")
     derived = {
-        "status": status_sql("conn_state"),
         "record_kind": "'flow'",
-        "event_uid": f"{_per_file(files, 1)} || ':' || flow_uid",
+        "event_uid": "flow_uid",
         "source_file": _per_file(files, 2),
         "source_format": _per_file(files, 3),
     }
@@ -169,7 +181,8 @@ def insert_compact(
     con.execute("SET preserve_insertion_order = false")
     try:
         inserted = con.execute(
-            f"INSERT INTO {COMPACT} SELECT {cols}, {file_no} AS file_no, _reject "
+            f"INSERT INTO {COMPACT} BY NAME SELECT {cols}, {file_no} AS file_no, "
+            "_reject AS reject_reason "
             f"FROM ({select}) _q",
             used(select, params),
         ).fetchall()
