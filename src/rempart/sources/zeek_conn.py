@@ -22,9 +22,9 @@ import pyarrow.compute as pc
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
-from rempart.store.flows import status_sql
+from rempart.store.flows import ADDRESS_RE, status_sql
 
-_IP_RE = "'^[0-9A-Fa-f.:]{2,45}$'"
+_IP_RE = ADDRESS_RE
 
 _REQUIRED = ("ts", "id.orig_h", "id.resp_h")
 
@@ -211,14 +211,21 @@ _TYPED = {
 }
 
 
-def _checks(ts: str) -> str:
-    """The row checks of the fast path (the reader does the others), as a reason or NULL."""
+def _checks(ts: str, *, patterns: bool = True) -> str:
+    """The row checks of the fast path (the reader does the others), as a reason or NULL.
+
+    Without `patterns` an address is only required to be there: the store matches the
+    pattern on each distinct address (`rempart.store.flows`), with the same reasons."""
+
+    def address(col: str) -> str:
+        if not patterns:
+            return f'"{col}" IS NULL'
+        return f"""NOT regexp_full_match(coalesce("{col}", ''), {_IP_RE})"""
+
     return f"""CASE WHEN {ts} IS NULL THEN 'missing or bad timestamp'
              WHEN "uid" IS NULL THEN 'missing uid'
-             WHEN NOT regexp_full_match(coalesce("id.orig_h", ''), {_IP_RE})
-                THEN 'bad originator address'
-             WHEN NOT regexp_full_match(coalesce("id.resp_h", ''), {_IP_RE})
-                THEN 'bad responder address'
+             WHEN {address("id.orig_h")} THEN 'bad originator address'
+             WHEN {address("id.resp_h")} THEN 'bad responder address'
              ELSE NULL END"""
 
 
@@ -244,7 +251,7 @@ def _compact_sql(fields: set[str]) -> str:
         {col("conn_state")} AS conn_state,
         {status_sql(col("conn_state"))} AS status,
         "uid" AS flow_uid,
-        {_checks('"ts"')} AS _reject
+        {_checks('"ts"', patterns=False)} AS _reject
     """
 
 
