@@ -233,7 +233,7 @@ def test_arrow_path_matches_query_path(tmp_path: Path, name: str, text: str) -> 
     assert src is not None
     ctx = ParseContext(
         path=p,
-        file_id=fast[0]["event_uid"].split(":")[0],
+        digest=fast[0]["event_uid"].split(":")[0],
         sink=lambda data: other.append("network_flow", data),
         reference_time=datetime(2019, 6, 1, tzinfo=UTC),
     )

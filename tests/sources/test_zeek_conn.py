@@ -173,3 +173,24 @@ def test_compact_table_and_older_workspace(tmp_path: Path) -> None:
         assert [r["status"] for r in rows[1:]] == ["success", "failure"]
     with Store(db, read_only=True) as store:
         assert store.count("network_flow") == 3
+
+
+def test_big_file_hashed_while_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big new file is hashed on a thread during the parse; the digest still decides:
+    the same content under another name is skipped, even if only known at the end."""
+    from rempart.store import ingest as ingest_mod
+
+    monkeypatch.setattr(ingest_mod, "HASH_WHILE_PARSING_BYTES", 0)
+    p = _conn(tmp_path, GOOD + FAILED)
+    store = Store.memory()
+    assert ingest_file(store, p).records == 2
+    logged = store.sql("SELECT file_sha256, quick FROM ingest_log").to_pylist()[0]
+    assert len(logged["file_sha256"]) == 64 and len(logged["quick"]) == 64
+    files = store.sql("SELECT file_id FROM flow_files").to_pylist()
+    assert files == [{"file_id": logged["file_sha256"][:16]}]
+    copy = tmp_path / "copy.log"
+    copy.write_bytes(p.read_bytes())
+    assert ingest_file(store, copy).status is FileStatus.ALREADY  # fingerprint, then digest
+    monkeypatch.setattr(Store, "may_be_ingested", lambda self, quick: False)
+    assert ingest_file(store, copy).status is FileStatus.ALREADY  # digest known at the end
+    assert store.count("network_flow") == 2 and store.count("flow_files") == 1

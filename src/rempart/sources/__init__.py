@@ -10,7 +10,7 @@ import importlib
 from pathlib import Path
 
 from rempart.registry import Registry
-from rempart.sources.base import ParseContext, Source, file_digest, read_head
+from rempart.sources.base import ParseContext, Source, file_digest, quick_fingerprint, read_head
 
 SOURCES: Registry[Source] = Registry("source")
 
@@ -58,4 +58,12 @@ def sniff(path: Path) -> Source | None:
     return None
 
 
-__all__ = ["SOURCES", "ParseContext", "Source", "file_digest", "read_head", "sniff"]
+__all__ = [
+    "SOURCES",
+    "ParseContext",
+    "Source",
+    "file_digest",
+    "quick_fingerprint",
+    "read_head",
+    "sniff",
+]

@@ -44,7 +44,8 @@ class ParseContext:
     """What a parser may do: emit Arrow data, reject records, use a scratch DuckDB."""
 
     path: Path
-    file_id: str  # short content digest, prefix of every event_uid from this file
+    # the file's sha256, or a call that waits for it (it may be computed while parsing)
+    digest: str | Callable[[], str]
     sink: Sink
     reference_time: datetime  # for formats without a year (syslog) or without dates
     records: int = 0
@@ -54,6 +55,13 @@ class ParseContext:
     query_sink: QuerySink | None = None
     flow_sink: FlowSink | None = None
     _scratch: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def file_id(self) -> str:
+        """Short content digest, prefix of every event_uid from this file."""
+        if not isinstance(self.digest, str):
+            self.digest = self.digest()
+        return self.digest[:16]
 
     def emit(self, data: pa.Table | pa.RecordBatchReader) -> None:
         """Hand normalised rows (the event class schema, matched by column name) on."""
@@ -168,6 +176,20 @@ def file_digest(path: Path) -> str:
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 22):
             h.update(chunk)
+    return h.hexdigest()
+
+
+def quick_fingerprint(path: Path, edge: int = 1 << 20) -> str:
+    """sha256 of the size, the first and the last MiB: equal for equal files, so a file whose
+    fingerprint matches no logged file cannot be one of them (its full digest can wait)."""
+    h = hashlib.sha256()
+    size = path.stat().st_size
+    h.update(str(size).encode())
+    with path.open("rb") as fh:
+        h.update(fh.read(edge))
+        if size > edge:
+            fh.seek(max(edge, size - edge))
+            h.update(fh.read(edge))
     return h.hexdigest()
 
 

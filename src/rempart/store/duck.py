@@ -7,7 +7,7 @@ whose content digest is already logged is skipped, so re-ingesting changes nothi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,8 @@ _META_DDL = (
         records BIGINT NOT NULL,
         rejected BIGINT NOT NULL,
         ingested_at TIMESTAMPTZ NOT NULL)""",
+    # (size, head and tail) digest: lets a big new file be hashed while it is parsed
+    "ALTER TABLE ingest_log ADD COLUMN IF NOT EXISTS quick VARCHAR",
     """CREATE TABLE IF NOT EXISTS rejects (
         file_sha256 VARCHAR NOT NULL,
         path VARCHAR NOT NULL,
@@ -143,7 +145,7 @@ class Store:
         select: str,
         params: dict[str, Any],
         *,
-        file_id: str,
+        file_id: Callable[[], str],
         path: str,
         source_format: str,
         locate: str,
@@ -235,6 +237,14 @@ class Store:
         ).fetchall()
         return bool(rows)
 
+    def may_be_ingested(self, quick: str) -> bool:
+        """Whether a logged file could have this content (same quick fingerprint, or a file
+        logged before fingerprints were kept)."""
+        rows = self.con.execute(
+            "SELECT 1 FROM ingest_log WHERE quick = ? OR quick IS NULL LIMIT 1", [quick]
+        ).fetchall()
+        return bool(rows)
+
     def log_ingest(
         self,
         *,
@@ -245,10 +255,23 @@ class Store:
         event_class: str,
         records: int,
         rejects: list[tuple[int | None, str]],
+        quick: str | None = None,
     ) -> None:
         self.con.execute(
-            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [digest, path, source, version, event_class, records, len(rejects), datetime.now(UTC)],
+            "INSERT INTO ingest_log BY NAME SELECT ? AS file_sha256, ? AS path, ? AS source, "
+            "? AS source_version, ? AS event_class, ? AS records, ? AS rejected, "
+            "? AS ingested_at, ? AS quick",
+            [
+                digest,
+                path,
+                source,
+                version,
+                event_class,
+                records,
+                len(rejects),
+                datetime.now(UTC),
+                quick,
+            ],
         )
         if rejects:
             reject_rows = pa.table(

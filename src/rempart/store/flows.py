@@ -21,6 +21,7 @@ over tens of millions of rows, while an unused literal costs nothing.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import duckdb
 import pyarrow as pa
@@ -196,7 +197,7 @@ def insert_compact(
     select: str,
     params: dict[str, object],
     *,
-    file_id: str,
+    file_id: Callable[[], str],
     path: str,
     source_format: str,
 ) -> tuple[int, dict[str, int]]:
@@ -209,7 +210,6 @@ def insert_compact(
     """
     rows = con.execute(f"SELECT coalesce(max(file_no), 0) + 1 FROM {FILES}").fetchall()
     file_no = int(rows[0][0])
-    con.execute(f"INSERT INTO {FILES} VALUES (?, ?, ?, ?)", [file_no, file_id, path, source_format])
     cols = ", ".join(f'"{c}"' for c in COMPACT_COLUMNS)
     con.execute("SET preserve_insertion_order = false")
     try:
@@ -238,5 +238,9 @@ def insert_compact(
         con.execute(
             f"DELETE FROM {COMPACT} WHERE file_no = ? AND reject_reason IS NOT NULL", [file_no]
         )
+    # (the file's digest may have been computed while the rows were written: asked last)
+    con.execute(
+        f"INSERT INTO {FILES} VALUES (?, ?, ?, ?)", [file_no, file_id(), path, source_format]
+    )
     refresh_view(con)
     return total - sum(counts.values()), counts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.errors import RempartError
-from rempart.sources import ParseContext, Source, file_digest, sniff
+from rempart.sources import ParseContext, Source, file_digest, quick_fingerprint, sniff
 from rempart.store.duck import Store
 
 
@@ -83,20 +84,43 @@ def expand(paths: Iterable[Path]) -> Iterator[Path]:
 Progress = Callable[[Path, int], None]
 
 
+class _AlreadyIngested(Exception):
+    """Raised inside the transaction when the digest, known late, was already logged."""
+
+
+# Files at least this big are hashed while they are parsed (see ingest_file).
+HASH_WHILE_PARSING_BYTES = 32 << 20
+
+
 def ingest_file(
     store: Store, path: Path, *, source: Source | None = None, reference: datetime | None = None
 ) -> FileResult:
-    """Ingest one file; never raises for a bad file, the result says what happened."""
+    """Ingest one file; never raises for a bad file, the result says what happened.
+
+    The file's sha256 is its identity (a file already logged is skipped). Hashing a day of
+    flows takes seconds on one core, so for a big file whose head, tail and size match no
+    logged file (hence neither can its content) the hash runs on a thread while DuckDB
+    parses, and is checked again before the commit.
+    """
     name = str(path)
     try:
-        digest = file_digest(path)
+        quick = quick_fingerprint(path)
+        size = path.stat().st_size
+        early = size < HASH_WHILE_PARSING_BYTES or store.may_be_ingested(quick)
+        digest: str | Callable[[], str]
+        pool: ThreadPoolExecutor | None = None
+        if early:
+            digest = file_digest(path)
+            if store.already_ingested(digest):
+                return FileResult(name, FileStatus.ALREADY)
     except OSError as exc:
         return FileResult(name, FileStatus.FAILED, error=f"cannot read: {exc.strerror}")
-    if store.already_ingested(digest):
-        return FileResult(name, FileStatus.ALREADY)
     source = source or sniff(path)
     if source is None:
         return FileResult(name, FileStatus.UNKNOWN)
+    if not early:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rempart-digest")
+        digest = pool.submit(file_digest, path).result
 
     def sink(data: pa.Table | pa.RecordBatchReader) -> int:
         return store.append(source.EVENT_CLASS, data)
@@ -119,7 +143,7 @@ def ingest_file(
         return store.insert_flows(
             select,
             params,
-            file_id=digest[:16],
+            file_id=lambda: ctx.file_id,
             path=name,
             source_format=source.NAME,
             locate=locate,
@@ -129,7 +153,7 @@ def ingest_file(
 
     ctx = ParseContext(
         path=path,
-        file_id=digest[:16],
+        digest=digest,
         sink=sink,
         query_sink=query_sink,
         flow_sink=flow_sink if source.EVENT_CLASS == "network_flow" else None,
@@ -138,15 +162,22 @@ def ingest_file(
     try:
         with store.transaction():
             source.parse(path, ctx)
+            ctx.file_id  # noqa: B018  (waits for the digest when it was computed alongside)
+            assert isinstance(ctx.digest, str)
+            if not early and store.already_ingested(ctx.digest):
+                raise _AlreadyIngested
             store.log_ingest(
-                digest=digest,
+                digest=ctx.digest,
                 path=name,
                 source=source.NAME,
                 version=source.VERSION,
                 event_class=source.EVENT_CLASS,
                 records=ctx.records,
                 rejects=ctx.kept_rejects,
+                quick=quick,
             )
+    except _AlreadyIngested:
+        return FileResult(name, FileStatus.ALREADY)
     except (RempartError, OSError, ValueError, pa.ArrowException) as exc:
         return FileResult(name, FileStatus.FAILED, source.NAME, source.EVENT_CLASS, error=str(exc))
     except Exception as exc:
@@ -154,6 +185,8 @@ def ingest_file(
         return FileResult(name, FileStatus.FAILED, source.NAME, source.EVENT_CLASS, error=msg)
     finally:
         ctx.close()
+        if pool is not None:
+            pool.shutdown(wait=True)
     return FileResult(
         name,
         FileStatus.INGESTED,
