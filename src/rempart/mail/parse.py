@@ -15,7 +15,7 @@ import email.policy
 import hashlib
 import re
 from dataclasses import dataclass
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import parseaddr
 from html.parser import HTMLParser
@@ -138,11 +138,36 @@ def _decode(value: object) -> str:
     """A header as text: RFC 2047 words decoded, bad charsets replaced, whitespace folded."""
     if value is None:
         return ""
+    if isinstance(value, Header):  # raw 8-bit bytes (RFC 6532 UTF-8 headers, legacy latin-1)
+        value = _eight_bit(value)
     raw = str(value)[:MAX_HEADER_CHARS]
     if "=?" in raw:
         with contextlib.suppress(Exception):  # keep the undecoded text
             raw = str(make_header(decode_header(raw)))
     return _WS_RE.sub(" ", raw).strip()
+
+
+def _eight_bit(value: Header) -> str:
+    """A header holding raw 8-bit bytes, read as UTF-8 (else latin-1) instead of the
+    replacement characters the compat32 parser shows, which hid styled letters."""
+    try:
+        out = []
+        for chunk, charset in decode_header(value):
+            if isinstance(chunk, bytes):
+                try:
+                    out.append(chunk.decode("utf-8"))
+                except UnicodeDecodeError:
+                    out.append(
+                        chunk.decode(
+                            charset if charset and charset != "unknown-8bit" else "latin-1",
+                            errors="replace",
+                        )
+                    )
+            else:
+                out.append(chunk)
+        return "".join(out)
+    except Exception:
+        return str(value)
 
 
 def _headers(msg: Message, name: str) -> tuple[str, ...]:

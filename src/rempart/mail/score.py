@@ -72,6 +72,7 @@ def score_parsed(
         *sig.identities(mail),
         *sig.sender_shape(mail),
         *sig.impersonation(mail, hospital),
+        *sig.disguises(mail, hospital),
         *sig.links(mail, seen_domains),
         *sig.attachments(mail),
     ]
