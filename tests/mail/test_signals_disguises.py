@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from tests.mail.helpers import HOSPITAL, message
 
-from rempart.mail.parse import parse_message
-from rempart.mail.score import score_message
+from rempart.mail.parse import parse_message, read_html
+from rempart.mail.score import MODEL_BASE, MODEL_FLOOR, model_points, score_message
 from rempart.mail.signals import misspelled_brands
 
 
@@ -85,3 +85,28 @@ def test_new_lure_phrases_need_a_way_out() -> None:
     assert "sig_lure" in keys(message(sender="Stream <info@stream.example>", html=html))
     own = html.replace("renew-now.example.net", "www.stream.example")
     assert "sig_lure" not in keys(message(sender="Stream <info@stream.example>", html=own))
+
+
+def test_html_alt_text_is_read_and_hidden_text_counted() -> None:
+    html = (
+        '<div>Offre <img src="cid:1" alt="Claim your prize now"> '
+        '<span style="display:none">filler words for filters</span>'
+        '<p style="font-size:0.8em">small but visible</p>'
+        '<div style="font-size:0px">zero</div><p hidden>gone</p></div>'
+    )
+    facts = read_html(html)
+    assert "Claim your prize now" in facts.text  # what an image-blocked reader sees
+    assert "small but visible" in facts.text
+    # hidden text stays in the text (a hidden preheader is what the inbox list shows) but
+    # is counted: "filler words for filters" + "zero" + "gone"
+    assert facts.hidden_chars == len("filler words for filters") + len("zero") + len("gone")
+    assert read_html("<p>Bonjour <b>à tous</b></p>").hidden_chars == 0
+
+
+def test_model_points_band() -> None:
+    # nothing under the floor, the base at the floor, 40 (suspicious alone) at p_suspicious
+    assert model_points(MODEL_FLOOR - 0.01, 0.95) == 0
+    assert model_points(MODEL_FLOOR, 0.95) == MODEL_BASE
+    assert MODEL_BASE < model_points(0.9, 0.95) < 40
+    assert model_points(0.95, 0.95) == 40
+    assert model_points(1.0, 0.95) == 65
