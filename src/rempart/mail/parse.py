@@ -110,6 +110,9 @@ class _Html(HTMLParser):
 
     def _pop(self, tag: str) -> None:
         """Close `tag` and the unclosed elements inside it (mail HTML rarely closes <p>)."""
+        if self._open and self._open[-1][0] == tag:  # the usual case: well nested
+            self._hidden -= self._open.pop()[1]
+            return
         for i in range(len(self._open) - 1, -1, -1):
             if self._open[i][0] == tag:
                 self._hidden -= sum(h for _, h in self._open[i:])

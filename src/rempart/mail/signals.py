@@ -270,12 +270,13 @@ HOSTING_SUFFIXES = frozenset(
 )
 
 
-# The wording of the classic lures, in the languages hospital staff receive mail in. A phrase
+# The wording of the classic lures, in the languages hospital staff receive mail in
+# (matched on lower-cased text, which is twice as fast as case-insensitive patterns). A phrase
 # alone is not enough (a real bank writes "update your details" too): it counts only with a
 # link to another organisation than the sender's, or replies sent elsewhere / to free mail.
 _LURES: dict[str, re.Pattern[str]] = {
     "account": re.compile(
-        r"(?i)\b(?:"
+        r"\b(?:"
         r"(?:verify|confirm|validate|update|unlock|restore|reactivate) (?:your|the) "
         r"(?:account|identity|password|mailbox|e-?mail|login|credentials|payment|billing)"
         r"|(?:account|mailbox|password) (?:has been |is |was |will be )?(?:suspended|locked"
@@ -305,22 +306,30 @@ _LURES: dict[str, re.Pattern[str]] = {
         r")\b"
     ),
     "crypto": re.compile(
-        r"(?i)\b(?:airdrop|seed phrase|recovery phrase|secret phrase|phrase de récupération"
+        r"\b(?:airdrop|seed phrase|recovery phrase|secret phrase|phrase de récupération"
         r"|claim (?:your )?(?:tokens?|rewards?|airdrop)|connect (?:your )?wallet"
         r"|wallet (?:has been |is |will be )?(?:suspended|locked|disabled|deactivated))\b"
     ),
     "advance_fee": re.compile(
-        r"(?i)\b(?:next of kin|inheritance fund|beneficiary of|compensation fund"
+        r"\b(?:next of kin|inheritance fund|beneficiary of|compensation fund"
         r"|unclaimed (?:fund|inheritance|deposit)"
         r"|dear (?:friend|beneficiary)|consignment box|barrister)\b"
     ),
 }
 
 
+def _as_written(text: str, low: str, m: re.Match[str]) -> str:
+    """The phrase matched in the lower-cased text, as the message writes it."""
+    return text[m.start() : m.end()] if len(low) == len(text) else m.group(0)
+
+
 def lure(mail: ParsedMail) -> Signal | None:
     """A lure's wording sent with a way out to someone else than the sender."""
     text = f"{mail.subject}\n{mail.text[:6000]}"
-    found = [(kind, m.group(0)) for kind, rx in _LURES.items() if (m := rx.search(text))]
+    low = text.lower()
+    found = [
+        (kind, _as_written(text, low, m)) for kind, rx in _LURES.items() if (m := rx.search(low))
+    ]
     if not found:
         return None
     from_dom = domain_of(mail.from_addr) or ""
@@ -342,17 +351,18 @@ def lure(mail: ParsedMail) -> Signal | None:
 
 # Offers that are scams whoever sends them, in a hospital inbox: online casino bonuses,
 # "lonely women near you", crypto "staking" and giveaways, "you have been selected" prizes.
-# Only specific phrases: "slot", "winner" or "sex" alone are ordinary words.
+# Only specific phrases: "slot", "winner" or "sex" alone are ordinary words. Matched on
+# lower-cased text, like the lures.
 _OFFERS: dict[str, re.Pattern[str]] = {
     "gambling": re.compile(
-        r"(?i)\b(?:online casino|casino (?:bonus|en ligne|online)|jackpot|free ?spins?"
+        r"\b(?:online casino|casino (?:bonus|en ligne|online)|jackpot|free ?spins?"
         r"|welcome bonus|deposit bonus|no[- ]deposit bonus|wagering|prize pool"
         r"|\d{2,3} ?% (?:bonus|match bonus)|bonus de bienvenue|tours gratuits"
         r"|machines? à sous|paris sportifs|freispiele|giros gratis|tiradas gratis"
         r"|giri gratis|rodadas grátis|bono de bienvenida)\b"
     ),
     "adult": re.compile(
-        r"(?i)\b(?:sex dating|(?:have |for )?sex with you|looking for a (?:lover|sex partner)"
+        r"\b(?:sex dating|(?:have |for )?sex with you|looking for a (?:lover|sex partner)"
         r"|lonely (?:women|girls|ladies|wives|housewives)|hot singles|horny"
         r"|(?:wants?|would like) to (?:meet|chat with|have a chat with) you"
         r"|singles? (?:in|near) your (?:area|city)|hook-?up|rencontres? (?:coquines?|discrètes?"
@@ -360,14 +370,14 @@ _OFFERS: dict[str, re.Pattern[str]] = {
         r"|sexkontakte|citas (?:calientes|discretas)|incontri (?:piccanti|discreti))\b"
     ),
     "crypto_investment": re.compile(
-        r"(?i)\b(?:stake your (?:xlm|xrp|eth|sol|ada|crypto|tokens?|coins?)|staking rewards?"
+        r"\b(?:stake your (?:xlm|xrp|eth|sol|ada|crypto|tokens?|coins?)|staking rewards?"
         r"|mine bitcoin|bitcoin (?:vaut|is now worth|is worth)|crypto(?:currency)? trading bot"
         r"|(?:double|triple) your (?:bitcoin|crypto|money|investment)"
         r"|guaranteed (?:returns?|profits?)|rendements? garantis?|gains? garantis?"
         r"|passive income|revenus? passifs?|loyalty rewards?)\b"
     ),
     "prize": re.compile(
-        r"(?i)(?:\byou(?:'ve| have)? (?:been (?:selected|chosen)|won)\b(?!['’]t)"
+        r"(?:\byou(?:'ve| have)? (?:been (?:selected|chosen)|won)\b(?!['’]t)"
         r"|\bclaim your (?:prize|reward|gift|winnings)\b|\byour lucky day\b"
         r"|\bvous avez (?:été (?:sélectionnée?s?|choisie?s?)|gagné)\b|\bsie haben gewonnen\b"
         r"|\bhas (?:sido seleccionad[oa]|ganado)\b|\bhai vinto\b|\b(?:você )?ganhou\b"
@@ -379,10 +389,12 @@ _OFFERS: dict[str, re.Pattern[str]] = {
 def scam_offer(mail: ParsedMail) -> Signal | None:
     """Wording of the scam offers (casino, adult dating, crypto yields, prizes)."""
     text = f"{mail.from_display or ''}\n{mail.subject}\n{mail.text[:6000]}"
+    low = text.lower()
     for kind, rx in _OFFERS.items():
-        m = rx.search(text)
+        m = rx.search(low)
         if m:
-            return Signal("sig_scam_offer", 15, (("kind", kind), ("phrase", m.group(0)[:60])))
+            phrase = _as_written(text, low, m)[:60]
+            return Signal("sig_scam_offer", 15, (("kind", kind), ("phrase", phrase)))
     return None
 
 
