@@ -15,7 +15,7 @@ import email.policy
 import hashlib
 import re
 from dataclasses import dataclass
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import parseaddr
 from html.parser import HTMLParser
@@ -69,10 +69,25 @@ class ParsedMail:
     defects: tuple[str, ...]
     size: int
     from_malformed: bool = False  # From broke RFC 5322 (e.g. "Name , <a@b>"); address recovered
+    hidden_chars: int = 0  # body HTML text hidden from the reader by inline style
+
+
+# Inline styles that hide an element from the reader: what a filter reads but a person
+# does not (bulk senders stuff hidden words to poison statistical filters).
+_HIDDEN_STYLE = re.compile(
+    r"(?i)(?:display\s*:\s*none|visibility\s*:\s*hidden"
+    r"|(?:font-size|opacity)\s*:\s*0*(?:\.0+)?(?:px|pt|em|rem|%)?\s*(?:[;!\"']|$))"
+)
+_VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"}
+    | {"source", "track", "wbr"}
+)
+MAX_OPEN_TAGS = 500
 
 
 class _Html(HTMLParser):
-    """Visible text, anchors (href + text), form actions, password fields."""
+    """Visible text (with images' alt text), anchors (href + text), form actions, password
+    fields; text inside elements hidden by inline style is counted, not kept."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -80,15 +95,39 @@ class _Html(HTMLParser):
         self.links: list[Link] = []
         self.forms: list[str] = []
         self.passwords = 0
+        self.hidden_chars = 0
         self._skip = 0
         self._href: str | None = None
         self._anchor: list[str] = []
+        self._open: list[tuple[str, bool]] = []  # open elements, and whether each hides
+        self._hidden = 0  # how many open elements hide their content
+
+    def _push(self, tag: str, hides: bool) -> None:
+        if tag in _VOID_TAGS or len(self._open) >= MAX_OPEN_TAGS:
+            return
+        self._open.append((tag, hides))
+        self._hidden += hides
+
+    def _pop(self, tag: str) -> None:
+        """Close `tag` and the unclosed elements inside it (mail HTML rarely closes <p>)."""
+        if self._open and self._open[-1][0] == tag:  # the usual case: well nested
+            self._hidden -= self._open.pop()[1]
+            return
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i][0] == tag:
+                self._hidden -= sum(h for _, h in self._open[i:])
+                del self._open[i:]
+                return
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style", "title", "head"):
             self._skip += 1
             return
         values = {k: (v or "") for k, v in attrs}
+        hides = "hidden" in values or bool(_HIDDEN_STYLE.search(values.get("style", "")[:2000]))
+        self._push(tag, hides)
+        if tag == "img" and values.get("alt") and not self._skip:
+            self.text.append(f" {values['alt'][:300]} ")
         if tag == "a":
             href = values.get("href", "").strip()
             self._href = href if href.lower().startswith(("http:", "https:", "//")) else None
@@ -103,7 +142,9 @@ class _Html(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style", "title", "head"):
             self._skip = max(0, self._skip - 1)
-        elif tag == "a" and self._href is not None:
+            return
+        self._pop(tag)
+        if tag == "a" and self._href is not None:
             if len(self.links) < MAX_LINKS:
                 self.links.append(Link(self._href, " ".join("".join(self._anchor).split())))
             self._href = None
@@ -111,6 +152,8 @@ class _Html(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skip:
             return
+        if self._hidden:  # kept: a hidden preheader is what the inbox list shows
+            self.hidden_chars += len(data.strip())
         self.text.append(data)
         if self._href is not None:
             self._anchor.append(data)
@@ -122,6 +165,7 @@ class HtmlFacts:
     links: tuple[Link, ...]
     forms: tuple[str, ...]
     passwords: int
+    hidden_chars: int = 0  # characters of text hidden by inline style
 
 
 def read_html(html: str) -> HtmlFacts:
@@ -131,18 +175,45 @@ def read_html(html: str) -> HtmlFacts:
         parser.feed(html[:MAX_HTML_CHARS])
         parser.close()
     text = _WS_RE.sub(" ", "".join(parser.text)).strip()
-    return HtmlFacts(text, tuple(parser.links), tuple(parser.forms), parser.passwords)
+    return HtmlFacts(
+        text, tuple(parser.links), tuple(parser.forms), parser.passwords, parser.hidden_chars
+    )
 
 
 def _decode(value: object) -> str:
     """A header as text: RFC 2047 words decoded, bad charsets replaced, whitespace folded."""
     if value is None:
         return ""
+    if isinstance(value, Header):  # raw 8-bit bytes (RFC 6532 UTF-8 headers, legacy latin-1)
+        value = _eight_bit(value)
     raw = str(value)[:MAX_HEADER_CHARS]
     if "=?" in raw:
         with contextlib.suppress(Exception):  # keep the undecoded text
             raw = str(make_header(decode_header(raw)))
     return _WS_RE.sub(" ", raw).strip()
+
+
+def _eight_bit(value: Header) -> str:
+    """A header holding raw 8-bit bytes, read as UTF-8 (else latin-1) instead of the
+    replacement characters the compat32 parser shows, which hid styled letters."""
+    try:
+        out = []
+        for chunk, charset in decode_header(value):
+            if isinstance(chunk, bytes):
+                try:
+                    out.append(chunk.decode("utf-8"))
+                except UnicodeDecodeError:
+                    out.append(
+                        chunk.decode(
+                            charset if charset and charset != "unknown-8bit" else "latin-1",
+                            errors="replace",
+                        )
+                    )
+            else:
+                out.append(chunk)
+        return "".join(out)
+    except Exception:
+        return str(value)
 
 
 def _headers(msg: Message, name: str) -> tuple[str, ...]:
@@ -225,6 +296,7 @@ def parse_message(raw: bytes) -> ParsedMail:
     links: list[Link] = []
     forms: list[str] = []
     passwords = 0
+    hidden = 0
     attachments: list[Attachment] = []
     for count, part in enumerate(msg.walk()):
         if count >= MAX_PARTS:
@@ -249,6 +321,7 @@ def parse_message(raw: bytes) -> ParsedMail:
                 links.extend(facts.links)
                 forms.extend(facts.forms)
                 passwords += facts.passwords
+                hidden += facts.hidden_chars
             else:
                 texts.append(body[:MAX_TEXT_CHARS])
                 links.extend(
@@ -284,6 +357,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         links=tuple(links[:MAX_LINKS]),
         forms=tuple(forms),
         password_inputs=passwords,
+        hidden_chars=hidden,
         attachments=tuple(attachments),
         defects=tuple(sorted(set(defects))),
         size=size,

@@ -18,7 +18,11 @@ from rempart.model import Hospital
 
 SUSPICIOUS = 40
 MALICIOUS = 70
-MODEL_FLOOR = 0.5  # below this probability the text model adds nothing
+# Below MODEL_FLOOR the text model adds nothing; from it, MODEL_BASE points, so that a
+# message the model leans on even mildly needs fewer signals (chosen by cross-validation
+# on the training split: scripts/tune_mail_scorer.py)
+MODEL_FLOOR = 0.3
+MODEL_BASE = 15
 
 
 class Verdict(StrEnum):
@@ -41,13 +45,15 @@ class MailVerdict:
 
 
 def model_points(prob: float, p_suspicious: float = 0.85) -> int:
-    """The text model's share: nothing under MODEL_FLOOR, 40 points (suspicious on its own)
-    at `p_suspicious` (chosen at training for 0.5 % false positives on held-out folds),
-    65 at certainty; the model alone never makes a message malicious."""
+    """The text model's share: nothing under MODEL_FLOOR, MODEL_BASE to 39 points up to
+    `p_suspicious` (chosen at training for 0.5 % false positives on held-out folds), 40
+    (suspicious on its own) there, 65 at certainty; the model alone never makes a message
+    malicious."""
     if prob < MODEL_FLOOR:
         return 0
     if prob < p_suspicious:
-        return round(10 + 29 * (prob - MODEL_FLOOR) / max(p_suspicious - MODEL_FLOOR, 1e-6))
+        span = max(p_suspicious - MODEL_FLOOR, 1e-6)
+        return round(MODEL_BASE + (39 - MODEL_BASE) * (prob - MODEL_FLOOR) / span)
     return round(40 + 25 * (prob - p_suspicious) / max(1 - p_suspicious, 1e-6))
 
 
@@ -72,6 +78,7 @@ def score_parsed(
         *sig.identities(mail),
         *sig.sender_shape(mail),
         *sig.impersonation(mail, hospital),
+        *sig.disguises(mail, hospital),
         *sig.links(mail, seen_domains),
         *sig.attachments(mail),
     ]

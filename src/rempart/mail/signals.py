@@ -175,6 +175,12 @@ BRANDS = {
     "ants": "ants", "crit'air": "certificat-air", "mondial relay": "mondialrelay",
     "vinted": "vinted", "leboncoin": "leboncoin", "ovh": "ovh", "ionos": "ionos",
     "spotify": "spotify", "disney+": "disney", "canal+": "canal", "booking.com": "booking",
+    # retailers and crypto projects whose names "you have been selected" and giveaway
+    # scams borrow
+    "shein": "shein", "temu": "temu", "aliexpress": "aliexpress", "lidl": "lidl",
+    "carrefour": "carrefour", "auchan": "auchan", "leclerc": "leclerc",
+    "decathlon": "decathlon", "ikea": "ikea", "cdiscount": "cdiscount",
+    "ripple": "ripple", "xrp": "ripple", "stellar": "stellar", "solana": "solana",
 }  # fmt: skip
 _BRAND_RE = re.compile(
     r"(?i)(?<![\w])("
@@ -264,12 +270,13 @@ HOSTING_SUFFIXES = frozenset(
 )
 
 
-# The wording of the classic lures, in the languages hospital staff receive mail in. A phrase
+# The wording of the classic lures, in the languages hospital staff receive mail in
+# (matched on lower-cased text, which is twice as fast as case-insensitive patterns). A phrase
 # alone is not enough (a real bank writes "update your details" too): it counts only with a
 # link to another organisation than the sender's, or replies sent elsewhere / to free mail.
 _LURES: dict[str, re.Pattern[str]] = {
     "account": re.compile(
-        r"(?i)\b(?:"
+        r"\b(?:"
         r"(?:verify|confirm|validate|update|unlock|restore|reactivate) (?:your|the) "
         r"(?:account|identity|password|mailbox|e-?mail|login|credentials|payment|billing)"
         r"|(?:account|mailbox|password) (?:has been |is |was |will be )?(?:suspended|locked"
@@ -285,6 +292,10 @@ _LURES: dict[str, re.Pattern[str]] = {
         r"|mot de passe (?:a |va |expire|expiré)|boîte (?:mail|aux lettres) (?:pleine|saturée)"
         r"|paiement (?:a été )?(?:refusé|échoué|rejeté|en attente)|action requise"
         r"|frais de (?:livraison|douane|réexpédition)|colis (?:est )?en attente"
+        r"|(?:subscription|membership) (?:has |may have |is )?(?:expired|ended|cancell?ed)"
+        r"|abonnement (?:a |est )?(?:peut-être )?(?:expiré|suspendu|arrivé à expiration)"
+        r"|perte de vos (?:avantages|points|droits)|vos points (?:expirent|vont expirer)"
+        r"|abonnement ist (?:möglicherweise )?(?:abgelaufen|gekündigt)"
         r"|(?:bestätigen|verifizieren|aktualisieren) sie ihr\w* (?:konto|identität|daten|"
         r"zahlungs\w*)|konto (?:wurde |ist )?(?:gesperrt|eingeschränkt|deaktiviert)"
         r"|zahlung (?:ist )?fehlgeschlagen"
@@ -295,22 +306,30 @@ _LURES: dict[str, re.Pattern[str]] = {
         r")\b"
     ),
     "crypto": re.compile(
-        r"(?i)\b(?:airdrop|seed phrase|recovery phrase|secret phrase|phrase de récupération"
+        r"\b(?:airdrop|seed phrase|recovery phrase|secret phrase|phrase de récupération"
         r"|claim (?:your )?(?:tokens?|rewards?|airdrop)|connect (?:your )?wallet"
         r"|wallet (?:has been |is |will be )?(?:suspended|locked|disabled|deactivated))\b"
     ),
     "advance_fee": re.compile(
-        r"(?i)\b(?:next of kin|inheritance fund|beneficiary of|compensation fund"
+        r"\b(?:next of kin|inheritance fund|beneficiary of|compensation fund"
         r"|unclaimed (?:fund|inheritance|deposit)"
         r"|dear (?:friend|beneficiary)|consignment box|barrister)\b"
     ),
 }
 
 
+def _as_written(text: str, low: str, m: re.Match[str]) -> str:
+    """The phrase matched in the lower-cased text, as the message writes it."""
+    return text[m.start() : m.end()] if len(low) == len(text) else m.group(0)
+
+
 def lure(mail: ParsedMail) -> Signal | None:
     """A lure's wording sent with a way out to someone else than the sender."""
     text = f"{mail.subject}\n{mail.text[:6000]}"
-    found = [(kind, m.group(0)) for kind, rx in _LURES.items() if (m := rx.search(text))]
+    low = text.lower()
+    found = [
+        (kind, _as_written(text, low, m)) for kind, rx in _LURES.items() if (m := rx.search(low))
+    ]
     if not found:
         return None
     from_dom = domain_of(mail.from_addr) or ""
@@ -328,6 +347,126 @@ def lure(mail: ParsedMail) -> Signal | None:
         if elsewhere or (kind != "account" and freemail):
             return Signal("sig_lure", 15, (("kind", kind), ("phrase", phrase[:60])))
     return None
+
+
+# Offers that are scams whoever sends them, in a hospital inbox: online casino bonuses,
+# "lonely women near you", crypto "staking" and giveaways, "you have been selected" prizes.
+# Only specific phrases: "slot", "winner" or "sex" alone are ordinary words. Matched on
+# lower-cased text, like the lures.
+_OFFERS: dict[str, re.Pattern[str]] = {
+    "gambling": re.compile(
+        r"\b(?:online casino|casino (?:bonus|en ligne|online)|jackpot|free ?spins?"
+        r"|welcome bonus|deposit bonus|no[- ]deposit bonus|wagering|prize pool"
+        r"|\d{2,3} ?% (?:bonus|match bonus)|bonus de bienvenue|tours gratuits"
+        r"|machines? à sous|paris sportifs|freispiele|giros gratis|tiradas gratis"
+        r"|giri gratis|rodadas grátis|bono de bienvenida)\b"
+    ),
+    "adult": re.compile(
+        r"\b(?:sex dating|(?:have |for )?sex with you|looking for a (?:lover|sex partner)"
+        r"|lonely (?:women|girls|ladies|wives|housewives)|hot singles|horny"
+        r"|(?:wants?|would like) to (?:meet|chat with|have a chat with) you"
+        r"|singles? (?:in|near) your (?:area|city)|hook-?up|rencontres? (?:coquines?|discrètes?"
+        r"|sans lendemain)|plan cul|femmes? (?:seules?|mûres?|cougars?) (?:près|de votre)"
+        r"|sexkontakte|citas (?:calientes|discretas)|incontri (?:piccanti|discreti))\b"
+    ),
+    "crypto_investment": re.compile(
+        r"\b(?:stake your (?:xlm|xrp|eth|sol|ada|crypto|tokens?|coins?)|staking rewards?"
+        r"|mine bitcoin|bitcoin (?:vaut|is now worth|is worth)|crypto(?:currency)? trading bot"
+        r"|(?:double|triple) your (?:bitcoin|crypto|money|investment)"
+        r"|guaranteed (?:returns?|profits?)|rendements? garantis?|gains? garantis?"
+        r"|passive income|revenus? passifs?|loyalty rewards?)\b"
+    ),
+    "prize": re.compile(
+        r"(?:\byou(?:'ve| have)? (?:been (?:selected|chosen)|won)\b(?!['’]t)"
+        r"|\bclaim your (?:prize|reward|gift|winnings)\b|\byour lucky day\b"
+        r"|\bvous avez (?:été (?:sélectionnée?s?|choisie?s?)|gagné)\b|\bsie haben gewonnen\b"
+        r"|\bhas (?:sido seleccionad[oa]|ganado)\b|\bhai vinto\b|\b(?:você )?ganhou\b"
+        r"|\bdu er blevet udvalgt\b|\bfree iphone\b|\biphone (?:gratuit|offert)\b)"
+    ),
+}
+
+
+def scam_offer(mail: ParsedMail) -> Signal | None:
+    """Wording of the scam offers (casino, adult dating, crypto yields, prizes)."""
+    text = f"{mail.from_display or ''}\n{mail.subject}\n{mail.text[:6000]}"
+    low = text.lower()
+    for kind, rx in _OFFERS.items():
+        m = rx.search(low)
+        if m:
+            phrase = _as_written(text, low, m)[:60]
+            return Signal("sig_scam_offer", 15, (("kind", kind), ("phrase", phrase)))
+    return None
+
+
+# Display names of an internal role: mail that claims to come from IT, the mail system or
+# HR of one's own organisation does not come from an outside domain.
+_ROLE_RE = re.compile(
+    r"(?i)\b(?:system administrator|(?:e-?)?mail(?:box)? (?:administrator|admin|support"
+    r"|service|team)|it (?:support|department|service|help ?desk|team|admin)|help ?desk"
+    r"|service informatique|support informatique|dsi|administrateur (?:système|réseau"
+    r"|messagerie)|hr team|hr department|human resources|ressources humaines|payroll"
+    r"|service (?:de )?paie)\b"
+)
+
+
+def role_display(mail: ParsedMail, hospital: Hospital | None) -> Signal | None:
+    """A display name claiming an internal role (IT, mail system, HR, payroll)."""
+    display = (mail.from_display or "")[:200]
+    m = _ROLE_RE.search(display)
+    if not m:
+        return None
+    from_dom = domain_of(mail.from_addr) or ""
+    if hospital is not None and is_own(from_dom, hospital.hospital.domains):
+        return None
+    return Signal("sig_role_display", 10, (("role", m.group(0)), ("from", from_dom or "?")))
+
+
+# Latin letters swapped for look-alikes inside a brand name ("Iedger", "PayPaI", "Micr0soft").
+_SWAPS = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("3", "e"), ("5", "s"))
+_BRAND_WORDS = frozenset(b for b in BRANDS if b.isalpha() and len(b) >= 4)
+
+
+def misspelled_brands(text: str) -> list[tuple[str, str]]:
+    """(word as written, brand) for words that become a brand once look-alikes are undone."""
+    out: list[tuple[str, str]] = []
+    for word in re.findall(r"[A-Za-z0-9]{4,20}", text[:400]):
+        lower = word.lower()
+        if lower in _BRAND_WORDS or word.isdigit():
+            continue
+        # an upper-case I among lower-case letters is an l in disguise
+        fixed = re.sub(r"I(?=[a-z])|(?<=[a-z])I", "l", word).lower()
+        for a, b in _SWAPS:
+            fixed = fixed.replace(a, b)
+        if fixed != lower and fixed in _BRAND_WORDS:
+            out.append((word, fixed))
+    return out
+
+
+# Deep chains of throw-away labels ("a.b.c.d.e.f.g.h.1.example.za.com") are generated to
+# defeat per-domain reputation; no organisation names its mail hosts like that.
+def _deep_domain(domain: str) -> bool:
+    labels = domain.split(".")
+    return len(labels) >= 7 or sum(1 for lb in labels if len(lb) == 1) >= 3
+
+
+def disguises(mail: ParsedMail, hospital: Hospital | None = None) -> list[Signal]:
+    """Scam offers, internal roles from outside, disguised brand names, throw-away domains."""
+    out: list[Signal] = []
+    offer = scam_offer(mail)
+    if offer:
+        out.append(offer)
+    role = role_display(mail, hospital)
+    if role:
+        out.append(role)
+    bent = misspelled_brands(f"{mail.from_display or ''} {mail.subject}")
+    if bent:
+        out.append(
+            Signal("sig_brand_misspelled", 30, (("word", bent[0][0]), ("brand", bent[0][1])))
+        )
+    from_dom = domain_of(mail.from_addr) or ""
+    if from_dom and _deep_domain(from_dom):
+        out.append(Signal("sig_deep_domain", 15, (("from", from_dom),)))
+    return out
 
 
 @lru_cache(maxsize=4096)
