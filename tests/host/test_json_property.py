@@ -12,7 +12,10 @@ from rempart.store import Store
 from rempart.store.ingest import FileStatus, ingest_file
 
 GOOD = '{"@timestamp": "2026-01-01T00:00:00Z", "Hostname": "PC", "EventID": 1}'
-lines = st.one_of(st.just(GOOD), st.text(alphabet=st.characters(blacklist_characters="\r\n")))
+lines = st.one_of(
+    st.just(GOOD),
+    st.text(alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",))),
+)
 
 
 @settings(
