@@ -37,7 +37,7 @@ from rempart.store.ingest import ingest_file
 
 NETWORK = [
     "network_scan", "lateral_spread", "spread_tree", "zone_policy", "medical_exposure",
-    "inbound_probe", "exposed_service", "c2_beacon",
+    "inbound_probe", "exposed_service", "c2_beacon", "outbound_abuse",
 ]  # fmt: skip
 # Detectors whose `related` lists the attacking addresses (others list peers, C&C servers).
 ATTACKER_RELATED = {"inbound_probe", "exposed_service"}

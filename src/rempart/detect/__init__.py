@@ -35,6 +35,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.detect.network.inbound:InboundProbeDetector",
     "rempart.detect.network.inbound:ExposedServiceDetector",
     "rempart.detect.network.c2:C2BeaconDetector",
+    "rempart.detect.network.outbound:OutboundAbuseDetector",
 )
 
 

@@ -3,7 +3,7 @@
 `edges_sql` reads the flows once and keeps only those with exactly one internal side (the
 other not special, not a declared partner): one row per (direction, internal-or-external
 source, destination, port, protocol, day) with attempts, answered / refused / unanswered
-counts, first and last time, bytes and the first event. Inbound rows are unsolicited
+counts, first and last time and the first event. Inbound rows are unsolicited
 attempts (TCP/UDP with a known outcome, ICMP echo and other requests); outbound rows are
 TCP/UDP connections with a known outcome. Both the inbound-exposure and the C&C detectors of
 one `rempart detect` run read this table, computed once (as `use_pairs` does for spread).
@@ -25,32 +25,40 @@ ICMP_REQUESTS = (8, 13, 15, 17)
 _CACHE: dict[NetParams, tuple[pa.Table, pa.Table]] = {}
 
 
-def edges_sql() -> str:
-    """One row per border edge and day (see the module docstring)."""
+def _leg(direction: str) -> str:
+    """Border flows of one direction: the external side joined first to the (small) set of
+    external addresses, which skips the internal traffic at the cost of a hash probe."""
+    ext_col, int_col = ("src_ip", "dst_ip") if direction == "in" else ("dst_ip", "src_ip")
     icmp = ", ".join(str(t) for t in ICMP_REQUESTS)
+    requests = f"OR (fl.protocol = 'icmp' AND fl.src_port IN ({icmp}))" if direction == "in" else ""
     return f"""
-    SELECT dir, src_ip, dst_ip, dst_port, protocol, day, count(*) AS n,
-        sum(ok) AS n_ok, sum(refused) AS n_refused, min(time) AS t0, max(time) AS t1,
-        sum(coalesce(bytes_out, 0)) AS bytes_out, sum(coalesce(bytes_in, 0)) AS bytes_in,
-        min(event_uid) AS uid
-    FROM (
-        SELECT CASE WHEN s.internal THEN 'out' ELSE 'in' END AS dir,
+        SELECT '{direction}' AS dir,
             fl.src_ip, fl.dst_ip, coalesce(fl.dst_port, -1) AS dst_port, fl.protocol,
             CAST(floor(epoch(fl.time) / 86400) AS BIGINT) AS day, fl.time,
-            fl.bytes_out, fl.bytes_in, fl.event_uid,
+            fl.event_uid,
             CASE WHEN fl.status = 'success'
                    OR (fl.protocol = 'icmp' AND coalesce(fl.packets_in, 0) > 0)
                  THEN 1 ELSE 0 END AS ok,
             CASE WHEN fl.conn_state = 'REJ' OR fl.action = 'denied' THEN 1 ELSE 0 END
                 AS refused
         FROM {{flows}} fl
-        JOIN _rempart_hosts s ON s.ip = fl.src_ip
-        JOIN _rempart_hosts d ON d.ip = fl.dst_ip
-        WHERE {FLOW_KINDS} AND s.internal <> d.internal AND NOT s.special AND NOT d.special
-          AND s.partner IS NULL AND d.partner IS NULL
+        JOIN ext x ON x.ip = fl.{ext_col}
+        JOIN _rempart_hosts h ON h.ip = fl.{int_col}
+        WHERE {FLOW_KINDS} AND h.internal AND NOT h.special AND h.partner IS NULL
           AND ((fl.protocol IN ('tcp', 'udp') AND fl.status IN ('success', 'failure'))
-               OR (fl.protocol = 'icmp' AND d.internal AND fl.src_port IN ({icmp})))
-    ) b
+               {requests})"""
+
+
+def edges_sql() -> str:
+    """One row per border edge and day (see the module docstring)."""
+    return f"""
+    WITH ext AS (
+        SELECT ip FROM _rempart_hosts WHERE NOT internal AND NOT special AND partner IS NULL
+    )
+    SELECT dir, src_ip, dst_ip, dst_port, protocol, day, count(*) AS n,
+        sum(ok) AS n_ok, sum(refused) AS n_refused, min(time) AS t0, max(time) AS t1,
+        min(event_uid) AS uid
+    FROM ({_leg("in")} UNION ALL {_leg("out")}) b
     GROUP BY dir, src_ip, dst_ip, dst_port, protocol, day"""
 
 

@@ -100,6 +100,10 @@ class NetParams:
     c2_beacon_min_conns: int = 24  # connections to one address:port to judge regularity
     c2_beacon_min_seconds: int = 3600  # over at least this span
     c2_beacon_score: float = 0.8  # RITA-style score (0..1) to report
+    # Outbound abuse: spam straight to internet mail servers, floods of one address.
+    spam_min_servers: int = 25  # distinct internet SMTP servers (TCP 25) in a day
+    flood_min_conns: int = 1000  # connections to one internet address in a day...
+    flood_min_rate: float = 1.0  # ...at this many per second over the span they cover
 
 
 def _ranges(hospital: Hospital | None, params: NetParams) -> pa.Table:

@@ -7,6 +7,7 @@ from tests.detect.network.flowdata import Flows
 from rempart.detect import DetectContext
 from rempart.detect.network.c2 import C2BeaconDetector, beacon_score
 from rempart.detect.network.inbound import ExposedServiceDetector, InboundProbeDetector
+from rempart.detect.network.outbound import OutboundAbuseDetector
 from rempart.model import Asset, Door, Hospital, HospitalInfo, Zone
 from rempart.netdetect import NetParams
 
@@ -144,3 +145,38 @@ def test_beacon_score_extremes() -> None:
     noisy = dict(d1=5, d2=40, d3=900, d_mad=38, b1=80, b2=900, b3=5000, b_mad=800, n=25)
     assert (beacon_score({**noisy, "span": 30000.0}) or 0) < 0.5
     assert beacon_score({**regular, "d1": None, "span": 1.0}) is None
+
+
+def spam_and_flood(f: Flows, spam_servers: int = 40, flood: int = 1200) -> None:
+    for i in range(spam_servers):  # a bot delivering straight to recipients' servers
+        f.add(10 + i * 0.5, "10.1.0.40", f"198.18.{i // 200}.{i % 200 + 1}", 25)
+    for k in range(flood):  # 1,200 connections in two minutes to one address
+        f.add(60 + k / 600, "10.1.0.41", "192.0.2.200", 80, ok=k % 3 == 0)
+
+
+def test_outbound_spam_and_flood_are_found() -> None:
+    f = Flows()
+    f.background(2)
+    spam_and_flood(f)
+    found = {x.title: x for x in OutboundAbuseDetector().run(DetectContext(f.store()))}
+    assert set(found) == {"spam", "flood"}
+    spam, flood = found["spam"], found["flood"]
+    assert spam.entity == "10.1.0.40" and "40 serveurs" in spam.reason
+    assert spam.attack == ("T1496",) and spam.evidence_count == 40
+    assert flood.entity == "10.1.0.41" and flood.related == ("192.0.2.200",)
+    assert flood.evidence_count == 1200 and flood.attack == ("T1498",)
+    assert "1200 connexions" in flood.reason
+
+
+def test_outbound_spares_mail_servers_and_busy_clients() -> None:
+    f = Flows()
+    f.background(2)
+    for i in range(40):  # the declared mail relay delivers to many servers: its job
+        f.add(10 + i * 0.5, "10.1.0.25", f"198.18.0.{i + 1}", 25)
+    for k in range(1200):  # a busy client: 1,200 connections spread over 2 hours
+        f.add(k * 0.1, "10.1.0.41", "192.0.2.200", 443)
+    relay = Hospital(
+        hospital=HospitalInfo(name="CH Test"),
+        assets=(Asset(hostname="relay", ip="10.1.0.25", kind="server", role="mail_relay"),),
+    )
+    assert OutboundAbuseDetector().run(DetectContext(f.store(), relay)) == []

@@ -21,6 +21,7 @@ from rempart.detect.network.c2 import detect_c2
 from rempart.detect.network.inbound import detect_exposed, detect_inbound
 from rempart.detect.network.lateral import detect_lateral
 from rempart.detect.network.medical import detect_medical
+from rempart.detect.network.outbound import detect_outbound
 from rempart.detect.network.policy import detect_policy
 from rempart.detect.network.scan import detect_scans
 from rempart.detect.network.spread import tree_findings
@@ -71,6 +72,10 @@ def mixed_flows() -> Flows:
         f.add(50 + k, "203.0.113.2", "10.1.0.30", 3389)
     beacon(f, "10.1.0.7", "41.108.179.197", 1177, every=1.0, n=40, ok=False, jitter=False)
     beacon(f, "10.1.0.8", "45.33.2.79", 8443, every=5.0, n=40)
+    for i in range(6):  # spam and a flood, judged with small thresholds below
+        f.add(200 + i * 0.5, "10.1.0.40", f"198.18.0.{i + 1}", 25)
+    for k in range(40):
+        f.add(210 + k / 60, "10.1.0.41", "192.0.2.200", 80, ok=k % 3 == 0)
     return f
 
 
@@ -95,6 +100,8 @@ def test_duckdb_and_spark_agree(spark: Any, tmp_path: Path) -> None:
             detect_inbound, detect_exposed, detect_c2,
         ):  # fmt: skip
             found.extend(detect(engine, model, params))
+        small = NetParams(spam_min_servers=5, flood_min_conns=30)
+        found.extend(detect_outbound(engine, model, small))
         tree = spread_from_engine(engine, model, params)
         found.extend(tree_findings(tree))
         trees.append(tree)
@@ -104,7 +111,7 @@ def test_duckdb_and_spark_agree(spark: Any, tmp_path: Path) -> None:
     assert len(on_duck) >= 10
     assert {x.detector for x in on_duck} == {
         "network_scan", "lateral_spread", "spread_tree", "zone_policy", "medical_exposure",
-        "inbound_probe", "exposed_service", "c2_beacon",
+        "inbound_probe", "exposed_service", "c2_beacon", "outbound_abuse",
     }  # fmt: skip
     assert on_duck == on_spark
     assert trees[0] == trees[1]
