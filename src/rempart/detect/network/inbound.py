@@ -103,7 +103,7 @@ def _summary(p: NetParams) -> str:
     return f"""{_base(p)}
     SELECT p.k, min(p.dst_ip) AS entity, min(p.t0) AS first_seen, max(p.t1) AS last_seen,
         count(DISTINCT p.src_ip) AS sources, sum(p.n) AS attempts, sum(p.n_ok) AS answered,
-        sum(p.n_refused) AS refused, count(DISTINCT p.dst_port) AS ports,
+        sum(p.n_refused) AS refused,
         sum(CASE WHEN p.sensitive = 1 THEN p.n_ok ELSE 0 END) AS ok_sensitive,
         max(p.server) AS server
     FROM probes p JOIN reported r ON r.k = p.k
@@ -151,14 +151,16 @@ def _attacked_rows(p: NetParams) -> str:
     SELECT k, src_ip, uid, t0 AS time FROM attackers"""
 
 
-def _port_text(rows: list[dict[str, Any]], limit: int = 8) -> str:
+def _port_text(rows: list[dict[str, Any]], limit: int = 8) -> tuple[int, str]:
+    """(number of services probed, the busiest named): `23/tcp`, `ICMP` (any type)."""
     rows = sorted(rows, key=lambda r: (-int(r["sources"]), int(r["dst_port"]), r["protocol"]))
-    parts = [
-        f"{r['dst_port']}/{r['protocol']}" if r["protocol"] != "icmp" else "ICMP"
-        for r in rows[:limit]
-    ]
-    more = f" et {len(rows) - limit} autres" if len(rows) > limit else ""
-    return ", ".join(dict.fromkeys(parts)) + more
+    labels = list(
+        dict.fromkeys(
+            f"{r['dst_port']}/{r['protocol']}" if r["protocol"] != "icmp" else "ICMP" for r in rows
+        )
+    )
+    more = f" et {len(labels) - limit} autres" if len(labels) > limit else ""
+    return len(labels), ", ".join(labels[:limit]) + more
 
 
 def _day(k: str) -> str:
@@ -204,6 +206,7 @@ def detect_inbound(
         else:
             severity = Severity.LOW
         listed = [ip for _, _, ip in sorted(sources[k])]
+        n_ports, port_text = _port_text(ports[k])
         role = (
             "porte d'entrée ou serveur exposé, ports non prévus"
             if server
@@ -216,7 +219,7 @@ def detect_inbound(
         reason = (
             f"Hôte {r['entity']} ({role}) sondé depuis Internet le {_day(k)} : "
             f"{int(r['sources'])} sources{shown}, {attempts} tentatives non sollicitées "
-            f"sur {int(r['ports'])} port(s) ({_port_text(ports[k])}) ; {outcome}."
+            f"sur {n_ports} port(s) ({port_text}) ; {outcome}."
         )
         out.append(
             det.finding(
