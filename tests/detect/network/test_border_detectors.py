@@ -40,20 +40,35 @@ def test_inbound_probes_make_one_finding_per_host_and_day() -> None:
     f.background(2)
     probes(f, DEVICE, 40)
     f.add(90, "198.51.100.77", DEVICE, 3389)  # answered RDP: a sensitive service exposed
+    for i in range(3):  # pings (Zeek: ICMP type 8 in the originator port, state OTH)
+        f.add(95 + i, f"192.0.2.{i + 1}", DEVICE, 0, proto="icmp", ok=False)
+        f.rows[-1].update(src_port=8, status="unknown", conn_state="OTH", packets_in=0)
+    f.add(99, "192.0.2.9", DEVICE, 0, proto="icmp", ok=False)  # an echo reply: no probe
+    f.rows[-1].update(src_port=0, status="unknown", conn_state="OTH")
     found = InboundProbeDetector().run(DetectContext(f.store(), None, ("147.32.81.0/24",)))
     assert len(found) == 1
     x = found[0]
     assert x.entity == DEVICE and x.severity == "high" and x.detector == "inbound_probe"
-    assert len(x.related) == 41 and x.related[0] == "198.51.100.77"  # answered first
-    assert x.evidence_count == 61 and len(x.evidence) == 50
-    assert "41 sources" in x.reason and "3389/tcp" in x.reason and "23/tcp" in x.reason
-    assert "60 sans réponse" in x.reason and "1 abouties" in x.reason
+    assert len(x.related) == 44 and x.related[0] == "198.51.100.77"  # answered first
+    assert "192.0.2.9" not in x.related
+    assert x.evidence_count == 64 and len(x.evidence) == 50
+    assert "44 sources" in x.reason and "3389/tcp" in x.reason and "23/tcp" in x.reason
+    assert "sur 4 port(s)" in x.reason and "ICMP" in x.reason
+    assert "63 sans réponse" in x.reason and "1 abouties" in x.reason
     assert x.attack == ("T1595", "T1133")
     assert not InboundProbeDetector.INCIDENT
     # capped list, every source still counted
     capped = InboundProbeDetector(NetParams(inbound_max_related=5))
     y = capped.run(DetectContext(f.store(), None, ("147.32.81.0/24",)))[0]
-    assert len(y.related) == 5 and "41 sources (les 5 premières listées)" in y.reason
+    assert len(y.related) == 5 and "44 sources (les 5 premières listées)" in y.reason
+
+
+def test_internal_ranges_add_to_the_model() -> None:
+    f = Flows()
+    probes(f, "10.1.0.30", 4)
+    probes(f, DEVICE, 4)
+    ctx = DetectContext(f.store(), model(), ("147.32.81.167/32",))
+    assert {x.entity for x in InboundProbeDetector().run(ctx)} == {"10.1.0.30", DEVICE}
 
 
 def test_inbound_needs_configured_ranges_and_spares_solicited_and_served() -> None:
