@@ -1,20 +1,30 @@
 """Per-host precision and recall of the network detectors on Stratosphere's labelled Zeek logs.
 
     .venv/bin/python bench/eval_stratosphere.py [--data ../shared/data/stratosphere_zeek]
+                                                [--rfc1918-only]
 
 Each labelled conn.log is ingested alone (through the normal Zeek source; the extra `label`
-columns are ignored), every network detector runs without a hospital model (internal =
-RFC 1918), and the hosts alerted on are compared with the labels: a host is malicious when
-it originates at least one flow labelled Malicious. Precision and recall are per host,
-per file and overall, with the detectors' share; hosts whose malicious flows reach at least
-five distinct services (address, port) are also counted apart as "scan-like", since most
-labelled attackers in these captures hammer one port of one device, which a scan detector
-is right not to call a scan.
+columns are ignored) and every network detector runs without a hospital model. Internal
+addresses: RFC 1918 plus, when the log has Zeek's `local_orig` / `local_resp` columns, every
+address Zeek marked local (collapsed into CIDR blocks and passed as `extra_internal`, as
+`rempart detect --internal` would; the ranges used are printed). `--rfc1918-only` keeps the
+old behaviour (RFC 1918 alone), under which monitored devices with public addresses are
+external and nothing about them is judged.
+
+A host is malicious when it originates at least one flow labelled Malicious. A host counts
+as alerted when it is the `entity` of a finding, or is named as an attacker in the
+`related` list of a finding whose `related` lists attackers (`inbound_probe`,
+`exposed_service`: the internet sources). The entity of an `inbound_probe` finding is the
+probed device, a victim: it counts as alerted like any entity, so a benign probed device is
+a false positive (the count of such victims is printed apart). Precision and recall are per
+host, per file, overall and per detector; hosts whose malicious flows reach at least five
+distinct services (address, port) are also counted apart as "scan-like".
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 from collections import Counter
 from pathlib import Path
@@ -25,7 +35,12 @@ from rempart.detect import DetectContext, run_detectors
 from rempart.store import Store
 from rempart.store.ingest import ingest_file
 
-NETWORK = ["network_scan", "lateral_spread", "spread_tree", "zone_policy", "medical_exposure"]
+NETWORK = [
+    "network_scan", "lateral_spread", "spread_tree", "zone_policy", "medical_exposure",
+    "inbound_probe", "exposed_service", "c2_beacon", "outbound_abuse",
+]  # fmt: skip
+# Detectors whose `related` lists the attacking addresses (others list peers, C&C servers).
+ATTACKER_RELATED = {"inbound_probe", "exposed_service"}
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stratosphere_zeek"
 
 
@@ -54,6 +69,38 @@ def truth(path: Path) -> tuple[set[str], set[str], set[str]]:
     return bad, scan_like, {h for h, _, _ in rows}
 
 
+def local_ranges(path: Path) -> tuple[str, ...]:
+    """The addresses Zeek marked local (`local_orig` / `local_resp`), as CIDR blocks."""
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        fields = next(line for line in fh if line.startswith("#fields")).rstrip("\n").split("\t")
+    if "local_orig" not in fields or "local_resp" not in fields:
+        return ()
+    cols = {c: "VARCHAR" for c in fields[1:]}
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"""WITH f AS (
+            SELECT * FROM read_csv(?, delim='\t', header=false, comment='#', quote='',
+                escape='', auto_detect=false, columns={cols!r}, null_padding=true))
+        SELECT "id.orig_h" FROM f WHERE local_orig = 'T'
+        UNION SELECT "id.resp_h" FROM f WHERE local_resp = 'T'""",
+            [str(path)],
+        )
+        .fetchall()
+    )
+    addrs = []
+    for (ip,) in rows:
+        try:
+            addrs.append(ipaddress.ip_address(ip))
+        except ValueError:
+            continue
+    nets = [
+        *ipaddress.collapse_addresses(a for a in addrs if a.version == 4),
+        *ipaddress.collapse_addresses(a for a in addrs if a.version == 6),
+    ]
+    return tuple(str(n) for n in nets)
+
+
 def ratio(a: int, b: int) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
@@ -61,38 +108,65 @@ def ratio(a: int, b: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT)
+    parser.add_argument(
+        "--rfc1918-only",
+        action="store_true",
+        help="internal = RFC 1918 only (ignore Zeek's local_orig/local_resp)",
+    )
     args = parser.parse_args()
     logs = labelled_logs(args.data)
     if not logs:
         print(f"no labelled conn.log under {args.data}")
         return 1
     total = Counter[str]()
-    by_detector = Counter[str]()
-    print(f"{'capture':28} {'hosts':>5} {'bad':>4} {'alert':>5} {'TP':>3} {'FP':>3} {'FN':>3}"
-          f" {'prec':>5} {'rec':>5} {'scan-like rec':>13}")  # fmt: skip
+    per_det: dict[str, Counter[str]] = {}
+    print("alerted host = entity of a finding, or an attacker listed in the related of "
+          f"{', '.join(sorted(ATTACKER_RELATED))}")  # fmt: skip
+    print(f"{'capture':28} {'hosts':>5} {'bad':>4} {'alert':>5} {'TP':>4} {'FP':>3} {'FN':>4}"
+          f" {'prec':>5} {'rec':>5} {'scan-like rec':>13}  internal added")  # fmt: skip
     for path in logs:
         bad, scan_like, hosts = truth(path)
+        ranges = () if args.rfc1918_only else local_ranges(path)
         with Store.memory() as store:
             res = ingest_file(store, path)
-            run_detectors(DetectContext(store, None), NETWORK)
-            rows = store.sql("SELECT detector, entity FROM finding").to_pylist()
-        flagged = {r["entity"] for r in rows}
+            run_detectors(DetectContext(store, None, ranges), NETWORK)
+            rows = store.sql("SELECT detector, entity, related FROM finding").to_pylist()
+        flagged: set[str] = set()
+        by_det: dict[str, set[str]] = {}
+        victims: set[str] = set()
         for r in rows:
-            by_detector[f"{r['detector']}:{'TP' if r['entity'] in bad else 'FP'}"] += 1
+            named = {r["entity"]}
+            if r["detector"] in ATTACKER_RELATED:
+                named |= set(r["related"] or ())
+            if r["detector"] == "inbound_probe":
+                victims.add(r["entity"])
+            flagged |= named
+            by_det.setdefault(r["detector"], set()).update(named)
+            per_det.setdefault(r["detector"], Counter()).update(findings=1)
+        for det, named in by_det.items():
+            per_det[det].update(tp=len(named & bad), fp=len(named - bad))
         tp, fp, fn = len(flagged & bad), len(flagged - bad), len(bad - flagged)
         sl = len(flagged & scan_like)
-        total.update(tp=tp, fp=fp, fn=fn, sl=sl, sln=len(scan_like), records=res.records)
+        total.update(tp=tp, fp=fp, fn=fn, sl=sl, sln=len(scan_like), records=res.records,
+                     victims_fp=len(victims - bad))  # fmt: skip
         name = path.parts[-3] if path.parent.name == "data" else path.parts[-2]
-        print(f"{name:28} {len(hosts):5} {len(bad):4} {len(flagged):5} {tp:3} {fp:3} {fn:3}"
+        shown = ", ".join(ranges[:4]) + (f" (+{len(ranges) - 4})" if len(ranges) > 4 else "")
+        print(f"{name:28} {len(hosts):5} {len(bad):4} {len(flagged):5} {tp:4} {fp:3} {fn:4}"
               f" {ratio(tp, tp + fp):>5} {ratio(tp, tp + fn):>5}"
-              f" {sl:>6}/{len(scan_like):<6}")  # fmt: skip
+              f" {sl:>6}/{len(scan_like):<6}  {shown or '-'}")  # fmt: skip
     print(
         f"\nall captures ({total['records']:,} flows): precision {ratio(total['tp'], total['tp'] + total['fp'])}"  # noqa: E501
         f", recall {ratio(total['tp'], total['tp'] + total['fn'])}"
         f", recall on scan-like attackers {ratio(total['sl'], total['sln'])}"
-        f" (TP {total['tp']}, FP {total['fp']}, FN {total['fn']})"
+        f" (TP {total['tp']}, FP {total['fp']}, FN {total['fn']};"
+        f" {total['victims_fp']} of the FP are probed devices, entities of inbound_probe)"
     )
-    print("alerts per detector:", dict(sorted(by_detector.items())))
+    bad_total = total["tp"] + total["fn"]
+    print("per detector (hosts it alerted on, summed over captures):")
+    for det, c in sorted(per_det.items()):
+        print(f"  {det:18} findings {c['findings']:4}  TP {c['tp']:5}  FP {c['fp']:3}"
+              f"  precision {ratio(c['tp'], c['tp'] + c['fp'])}"
+              f"  recall {ratio(c['tp'], bad_total)}")  # fmt: skip
     return 0
 
 

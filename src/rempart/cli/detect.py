@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 
 import typer
@@ -9,7 +10,7 @@ from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.detect import DetectContext, DetectorRun, run_detectors
-from rempart.i18n import add, t
+from rempart.i18n import Lang, add, t
 from rempart.model import Hospital, load_hospital
 from rempart.store import Store, Workspace
 
@@ -21,6 +22,9 @@ for _key, _fr, _en in (
     ("error", "erreur", "error"),
     ("no_model", "pas de hospital.yaml : internes = RFC 1918, zones = /24",
      "no hospital.yaml: internal = RFC 1918, zones = /24"),
+    ("detect_bad_cidr", "--internal : {value} n'est pas un réseau CIDR",
+     "--internal: {value} is not a CIDR network"),
+    ("detect_internal", "plages internes ajoutées : {ranges}", "internal ranges added: {ranges}"),
 ):  # fmt: skip
     add(_key, _fr, _en)
 
@@ -28,6 +32,17 @@ for _key, _fr, _en in (
 def workspace_hospital(ws: Workspace) -> Hospital | None:
     """The workspace's hospital model when it has one (detectors work without it)."""
     return load_hospital(ws.hospital_path) if ws.hospital_path.exists() else None
+
+
+def internal_ranges(values: list[str], lang: Lang) -> tuple[str, ...]:
+    """`--internal` values as normalised CIDR networks (a bad one stops the command)."""
+    out: list[str] = []
+    for value in values:
+        try:
+            out.append(str(ipaddress.ip_network(value.strip(), strict=False)))
+        except ValueError:
+            raise typer.BadParameter(t("detect_bad_cidr", lang, value=value)) from None
+    return tuple(dict.fromkeys(out))
 
 
 def render_runs(runs: list[DetectorRun], lang: str) -> Table:
@@ -50,15 +65,25 @@ def register(app: typer.Typer) -> None:
         only: Annotated[
             list[str] | None, typer.Option("--only", help="Run only these detectors.")
         ] = None,
+        internal: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--internal",
+                help="Plage interne en plus (CIDR, répétable) : réseau numéroté en public.",
+            ),
+        ] = None,
     ) -> None:
         """Lance les détecteurs ; leurs alertes remplacent celles du passage précédent."""
         lg = lang_of(lang)
+        ranges = internal_ranges(internal or [], lg)
         ws = Workspace.at(workspace)
         hospital = workspace_hospital(ws)
         if hospital is None:
             console.print(t("no_model", lg))
+        if ranges:
+            console.print(t("detect_internal", lg, ranges=", ".join(ranges)))
         with Store(ws.db_path) as store:
-            runs = run_detectors(DetectContext(store, hospital), only or None)
+            runs = run_detectors(DetectContext(store, hospital, ranges), only or None)
         console.print(render_runs(runs, lang))
         if any(r.error for r in runs):
             raise typer.Exit(1)

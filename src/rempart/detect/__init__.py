@@ -32,6 +32,10 @@ BUILTIN: tuple[str, ...] = (
     "rempart.detect.network.spread:SpreadTreeDetector",
     "rempart.detect.network.policy:ZonePolicyDetector",
     "rempart.detect.network.medical:MedicalExposureDetector",
+    "rempart.detect.network.inbound:InboundProbeDetector",
+    "rempart.detect.network.inbound:ExposedServiceDetector",
+    "rempart.detect.network.c2:C2BeaconDetector",
+    "rempart.detect.network.outbound:OutboundAbuseDetector",
 )
 
 

@@ -91,10 +91,15 @@ def findings_table(findings: list[Finding]) -> pa.Table:
 
 @dataclass(frozen=True)
 class DetectContext:
-    """What a detector may read: the store and, when there is one, the hospital model."""
+    """What a detector may read: the store and, when there is one, the hospital model.
+
+    `internal` adds address ranges (CIDR) to the internal ones (the model's, else RFC 1918):
+    `rempart detect --internal`, for a network numbered in public space.
+    """
 
     store: Store
     hospital: Hospital | None = None
+    internal: tuple[str, ...] = ()
 
 
 class Detector(ABC):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -19,10 +20,19 @@ MAX_EVIDENCE = 50
 
 
 def engine_for(ctx: DetectContext, params: NetParams) -> Engine:
-    """The store's DuckDB through Ibis, with lookups and the host table registered."""
+    """The store's DuckDB, with lookups and the host table registered (the context's extra
+    internal ranges added to the params')."""
     engine = Engine.for_store(ctx.store)
-    prepare(engine, ctx.hospital, params)
+    prepare(engine, ctx.hospital, with_internal(params, ctx.internal))
     return engine
+
+
+def with_internal(params: NetParams, extra: tuple[str, ...]) -> NetParams:
+    """`params` with more internal ranges (kept in order, without repeats)."""
+    if not extra:
+        return params
+    merged = tuple(dict.fromkeys((*params.extra_internal, *extra)))
+    return replace(params, extra_internal=merged)
 
 
 def prepared(engine: Engine, hospital: Hospital | None, params: NetParams) -> Engine:

@@ -10,7 +10,9 @@ means RFC 1918 (plus configured ranges) and a zone is the address's /24 network.
 from __future__ import annotations
 
 import ipaddress
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -37,6 +39,17 @@ FANOUT_ROLES = (
 )
 
 ADMIN_PORTS = (135, 139, 445, 3389, 5985, 5986)
+
+# Services that must never answer the internet unless declared: remote shells and desktops,
+# file sharing, databases, device management (what mass scanners and worms look for).
+EXPOSED_PORTS = (
+    21, 22, 23, 135, 139, 445, 1433, 1521, 2323, 2375, 3306, 3389, 5432, 5555, 5800, 5900,
+    5901, 5985, 5986, 6379, 9200, 11211, 27017,
+)  # fmt: skip
+
+# Internal hosts whose job is to talk to the internet on behalf of others (Asset.role): their
+# periodic or failing outbound connections are everyone's, not a bot's.
+RELAY_ROLES = ("proxy", "dns", "resolver", "ntp", "mail", "mail_relay", "smtp", "mx", "gateway")
 
 FLOW_KINDS = "coalesce(record_kind, 'flow') IN ('flow', 'firewall')"
 
@@ -71,6 +84,26 @@ class NetParams:
     learn_seconds: int = 3600
     role_factor: int = 10
     learnt_factor: int = 5
+    # Inbound exposure: unsolicited attempts from the internet to internal hosts.
+    exposed_ports: tuple[int, ...] = EXPOSED_PORTS
+    inbound_min_sources: int = 3  # distinct internet sources per host and day to report
+    inbound_server_sources: int = 10  # a port answering this many sources...
+    inbound_server_share: float = 0.5  # ...on at least this share of attempts is a server
+    inbound_max_related: int = 1000  # attacking sources listed in `related` (all counted)
+    # Command and control: a rare external destination reached over and over.
+    c2_max_hosts: int = 3  # internal hosts reaching a destination; more = infrastructure
+    # periodic by design (DNS, NTP polling, NetBIOS, SSDP, mDNS, DHCP): never judged
+    c2_quiet_ports: tuple[int, ...] = (53, 67, 68, 123, 137, 138, 1900, 5353)
+    c2_dead_min_failures: int = 20  # failed attempts to one address:port...
+    c2_dead_min_seconds: int = 1800  # ...spread over at least this span
+    c2_dead_fail_share: float = 0.9  # and (almost) never answered (TCP only)
+    c2_beacon_min_conns: int = 24  # connections to one address:port to judge regularity
+    c2_beacon_min_seconds: int = 3600  # over at least this span
+    c2_beacon_score: float = 0.8  # RITA-style score (0..1) to report
+    # Outbound abuse: spam straight to internet mail servers, floods of one address.
+    spam_min_servers: int = 25  # distinct internet SMTP servers (TCP 25) in a day
+    flood_min_conns: int = 1000  # connections to one internet address in a day...
+    flood_min_rate: float = 1.0  # ...at this many per second over the span they cover
 
 
 def _ranges(hospital: Hospital | None, params: NetParams) -> pa.Table:
@@ -102,6 +135,35 @@ def _ranges(hospital: Hospital | None, params: NetParams) -> pa.Table:
             "lo": pa.array(los, pa.int64()),
             "hi": pa.array(his, pa.int64()),
             "plen": pa.array(plens, pa.int64()),
+        }
+    )
+
+
+def _doors(hospital: Hospital | None) -> pa.Table:
+    """Declared entrances (not Wi-Fi): address ranges and ports (-1 = any) open to outside."""
+    rows: list[tuple[str, int, int, int]] = []
+    if hospital:
+        ip_of = {a.hostname: a.ip for a in hospital.assets if a.ip}
+        for d in hospital.doors:
+            if d.kind.value == "wifi":
+                continue
+            cidrs = [*d.addresses]
+            if d.asset and ip_of.get(d.asset):
+                cidrs.append(f"{ip_of[d.asset]}/32")
+            for cidr in cidrs:
+                net = ipaddress.ip_network(cidr, strict=False)
+                if net.version != 4:
+                    continue
+                lo = int(net.network_address)
+                for port in d.ports or (-1,):
+                    rows.append((d.id, lo, lo + net.num_addresses - 1, port))
+    ids, los, his, ports = zip(*rows, strict=True) if rows else ((), (), (), ())
+    return pa.table(
+        {
+            "door": pa.array(ids, pa.string()),
+            "lo": pa.array(los, pa.int64()),
+            "hi": pa.array(his, pa.int64()),
+            "port": pa.array(ports, pa.int64()),
         }
     )
 
@@ -175,7 +237,9 @@ LEFT JOIN _rempart_zones z ON z.zone = coalesce(best.zone, a.asset_zone)
 
 # The host table of the last prepared (backend, flow count, model, params): the detectors of
 # one `rempart detect` run share it instead of each re-reading every address.
-_CACHE: dict[tuple[int, str, int, int, NetParams], pa.Table] = {}
+# The backend is held by a weak reference and compared by identity: a new connection may get
+# the id of a closed one, and must not be served that one's hosts.
+_CACHE: dict[tuple[int, str, int, int, NetParams], tuple[weakref.ref[Any], pa.Table]] = {}
 
 
 def prepare(engine: Engine, hospital: Hospital | None, params: NetParams) -> None:
@@ -184,13 +248,16 @@ def prepare(engine: Engine, hospital: Hospital | None, params: NetParams) -> Non
     engine.register("_rempart_zones", _zones(hospital))
     engine.register("_rempart_assets", _assets(hospital))
     engine.register("_rempart_partner_ports", _partner_ports(hospital))
+    engine.register("_rempart_doors", _doors(hospital))
     rows = engine.query("SELECT count(*) AS n FROM {flows}").column("n")[0].as_py()
     key = (id(engine.backend), engine.flows, int(rows), hash(hospital), params)
-    hosts = _CACHE.get(key)
-    if hosts is None:
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is engine.backend:
+        hosts = hit[1]
+    else:
         hosts = engine.query(_HOSTS_SQL)
         _CACHE.clear()
-        _CACHE[key] = hosts
+        _CACHE[key] = (weakref.ref(engine.backend), hosts)
     engine.register("_rempart_hosts", hosts)
     engine.hosts = hosts
 

@@ -14,10 +14,14 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from tests.detect.network.flowdata import Flows
+from tests.detect.network.test_border_detectors import beacon, probes
 from tests.detect.network.test_network_detectors import hospital, spread_flows, worm
 
+from rempart.detect.network.c2 import detect_c2
+from rempart.detect.network.inbound import detect_exposed, detect_inbound
 from rempart.detect.network.lateral import detect_lateral
 from rempart.detect.network.medical import detect_medical
+from rempart.detect.network.outbound import detect_outbound
 from rempart.detect.network.policy import detect_policy
 from rempart.detect.network.scan import detect_scans
 from rempart.detect.network.spread import tree_findings
@@ -61,6 +65,17 @@ def mixed_flows() -> Flows:
     f.add(31, "10.5.0.7", "8.8.4.4", 443)
     f.add(33, "10.1.0.4", "198.51.100.7", 21)
     f.add(150, "10.5.0.7", "10.1.0.99", 22)
+    # border: probes from the internet, a prober's RDP sessions, a dead C&C and a beacon
+    # (whole seconds: Spark's epoch has no fraction)
+    probes(f, "10.1.0.30", 6)
+    for k in range(3):
+        f.add(50 + k, "203.0.113.2", "10.1.0.30", 3389)
+    beacon(f, "10.1.0.7", "41.108.179.197", 1177, every=1.0, n=40, ok=False, jitter=False)
+    beacon(f, "10.1.0.8", "45.33.2.79", 8443, every=5.0, n=40)
+    for i in range(6):  # spam and a flood, judged with small thresholds below
+        f.add(200 + i * 0.5, "10.1.0.40", f"198.18.0.{i + 1}", 25)
+    for k in range(40):
+        f.add(210 + k / 60, "10.1.0.41", "192.0.2.200", 80, ok=k % 3 == 0)
     return f
 
 
@@ -80,8 +95,13 @@ def test_duckdb_and_spark_agree(spark: Any, tmp_path: Path) -> None:
     for engine in (duck, lake):
         prepare(engine, model, params)
         found = []
-        for detect in (detect_scans, detect_lateral, detect_policy, detect_medical):
+        for detect in (
+            detect_scans, detect_lateral, detect_policy, detect_medical,
+            detect_inbound, detect_exposed, detect_c2,
+        ):  # fmt: skip
             found.extend(detect(engine, model, params))
+        small = NetParams(spam_min_servers=5, flood_min_conns=30)
+        found.extend(detect_outbound(engine, model, small))
         tree = spread_from_engine(engine, model, params)
         found.extend(tree_findings(tree))
         trees.append(tree)
@@ -90,7 +110,8 @@ def test_duckdb_and_spark_agree(spark: Any, tmp_path: Path) -> None:
     on_duck, on_spark = results
     assert len(on_duck) >= 10
     assert {x.detector for x in on_duck} == {
-        "network_scan", "lateral_spread", "spread_tree", "zone_policy", "medical_exposure"
+        "network_scan", "lateral_spread", "spread_tree", "zone_policy", "medical_exposure",
+        "inbound_probe", "exposed_service", "c2_beacon", "outbound_abuse",
     }  # fmt: skip
     assert on_duck == on_spark
     assert trees[0] == trees[1]

@@ -1,0 +1,74 @@
+"""Traffic across the border, aggregated once: the raw material of inbound and C&C detections.
+
+`edges_sql` reads the flows once and keeps only those with exactly one internal side (the
+other not special, not a declared partner): one row per (direction, internal-or-external
+source, destination, port, protocol, day) with attempts, answered / refused / unanswered
+counts, first and last time and the first event. Inbound rows are unsolicited
+attempts (TCP/UDP with a known outcome, ICMP echo and other requests); outbound rows are
+TCP/UDP connections with a known outcome. Both the inbound-exposure and the C&C detectors of
+one `rempart detect` run read this table, computed once (as `use_pairs` does for spread).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from rempart.netdetect.engine import Engine
+from rempart.netdetect.nets import FLOW_KINDS, NetParams
+
+EDGES = "_rempart_edges"
+
+# ICMP types that ask for an answer (echo, timestamp, information, address mask): Zeek puts
+# the type in the originator port.
+ICMP_REQUESTS = (8, 13, 15, 17)
+
+_CACHE: dict[NetParams, tuple[pa.Table, pa.Table]] = {}
+
+
+def _leg(direction: str) -> str:
+    """Border flows of one direction: the external side joined first to the (small) set of
+    external addresses, which skips the internal traffic at the cost of a hash probe."""
+    ext_col, int_col = ("src_ip", "dst_ip") if direction == "in" else ("dst_ip", "src_ip")
+    icmp = ", ".join(str(t) for t in ICMP_REQUESTS)
+    requests = f"OR (fl.protocol = 'icmp' AND fl.src_port IN ({icmp}))" if direction == "in" else ""
+    return f"""
+        SELECT '{direction}' AS dir,
+            fl.src_ip, fl.dst_ip, coalesce(fl.dst_port, -1) AS dst_port, fl.protocol,
+            CAST(floor(epoch(fl.time) / 86400) AS BIGINT) AS day, fl.time,
+            fl.event_uid,
+            CASE WHEN fl.status = 'success'
+                   OR (fl.protocol = 'icmp' AND coalesce(fl.packets_in, 0) > 0)
+                 THEN 1 ELSE 0 END AS ok,
+            CASE WHEN fl.conn_state = 'REJ' OR fl.action = 'denied' THEN 1 ELSE 0 END
+                AS refused
+        FROM {{flows}} fl
+        JOIN ext x ON x.ip = fl.{ext_col}
+        JOIN _rempart_hosts h ON h.ip = fl.{int_col}
+        WHERE {FLOW_KINDS} AND h.internal AND NOT h.special AND h.partner IS NULL
+          AND ((fl.protocol IN ('tcp', 'udp') AND fl.status IN ('success', 'failure'))
+               {requests})"""
+
+
+def edges_sql() -> str:
+    """One row per border edge and day (see the module docstring)."""
+    return f"""
+    WITH ext AS (
+        SELECT ip FROM _rempart_hosts WHERE NOT internal AND NOT special AND partner IS NULL
+    )
+    SELECT dir, src_ip, dst_ip, dst_port, protocol, day, count(*) AS n,
+        sum(ok) AS n_ok, sum(refused) AS n_refused, min(time) AS t0, max(time) AS t1,
+        min(event_uid) AS uid
+    FROM ({_leg("in")} UNION ALL {_leg("out")}) b
+    GROUP BY dir, src_ip, dst_ip, dst_port, protocol, day"""
+
+
+def use_edges(engine: Engine, p: NetParams) -> None:
+    """Make `_rempart_edges` visible on a prepared engine, computed once per data set."""
+    hit = _CACHE.get(p)
+    if engine.kind == "duckdb" and hit is not None and hit[0] is engine.hosts:
+        engine.register(EDGES, hit[1])
+        return
+    table = engine.materialize(EDGES, edges_sql())
+    if table is not None and engine.hosts is not None:
+        _CACHE.clear()
+        _CACHE[p] = (engine.hosts, table)
