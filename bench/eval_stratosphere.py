@@ -31,14 +31,10 @@ from pathlib import Path
 
 import duckdb
 
-from rempart.detect import DetectContext, run_detectors
+from rempart.detect import DetectContext, network_detectors, run_detectors
 from rempart.store import Store
 from rempart.store.ingest import ingest_file
 
-NETWORK = [
-    "network_scan", "lateral_spread", "spread_tree", "zone_policy", "medical_exposure",
-    "inbound_probe", "exposed_service", "c2_beacon", "outbound_abuse",
-]  # fmt: skip
 # Detectors whose `related` lists the attacking addresses (others list peers, C&C servers).
 ATTACKER_RELATED = {"inbound_probe", "exposed_service"}
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stratosphere_zeek"
@@ -129,7 +125,7 @@ def main() -> int:
         ranges = () if args.rfc1918_only else local_ranges(path)
         with Store.memory() as store:
             res = ingest_file(store, path)
-            run_detectors(DetectContext(store, None, ranges), NETWORK)
+            run_detectors(DetectContext(store, None, ranges), network_detectors())
             rows = store.sql("SELECT detector, entity, related FROM finding").to_pylist()
         flagged: set[str] = set()
         by_det: dict[str, set[str]] = {}

@@ -77,6 +77,16 @@ def run_detectors(ctx: DetectContext, names: list[str] | None = None) -> list[De
     return runs
 
 
+def network_detectors() -> list[str]:
+    """Names of the built-in network detectors (what the network benchmarks run)."""
+    names = []
+    for ref in BUILTIN:
+        module, _, cls = ref.partition(":")
+        if module.startswith("rempart.detect.network."):
+            names.append(str(getattr(importlib.import_module(module), cls).NAME))
+    return names
+
+
 __all__ = [
     "DETECTORS",
     "DetectContext",
@@ -85,5 +95,6 @@ __all__ = [
     "Finding",
     "Severity",
     "findings_table",
+    "network_detectors",
     "run_detectors",
 ]

@@ -89,7 +89,7 @@ class NetParams:
     inbound_min_sources: int = 3  # distinct internet sources per host and day to report
     inbound_server_sources: int = 10  # a port answering this many sources...
     inbound_server_share: float = 0.5  # ...on at least this share of attempts is a server
-    inbound_max_related: int = 1000  # attacking sources listed in `related` (all counted)
+    inbound_max_related: int = 20_000  # sources listed in `related` (all counted)
     # Command and control: a rare external destination reached over and over.
     c2_max_hosts: int = 3  # internal hosts reaching a destination; more = infrastructure
     # periodic by design (DNS, NTP polling, NetBIOS, SSDP, mDNS, DHCP): never judged
