@@ -287,25 +287,8 @@ _CSV_REJECTS_SQL = (
 
 def _collect_csv_rejects(ctx: ParseContext) -> None:
     """Turn DuckDB's CSV reject table into one rejection per line, with a short reason."""
-    rows = (
-        ctx.scratch()
-        .execute(
-            """SELECT line, arg_min(error_type, column_idx), arg_min(column_name, column_idx)
-           FROM reject_errors GROUP BY line ORDER BY line"""
-        )
-        .fetchall()
-    )
-    reasons = {
-        "MISSING COLUMNS": "truncated line (too few fields)",
-        "TOO MANY COLUMNS": "too many fields",
-        "UNQUOTED VALUE": "malformed line",
-        "LINE SIZE OVER MAXIMUM": "line too long",
-        "INVALID ENCODING": "invalid UTF-8",
-    }
-    for line, error_type, column in rows:
-        kind = str(error_type)
-        reason = reasons.get(kind) or f"bad value in column {column!r} ({kind.lower()})"
-        ctx.reject(int(line), reason)
+    for line, reason in ctx.scratch().execute(_CSV_REJECTS_SQL).fetchall():
+        ctx.reject(int(line), str(reason))
 
 
 def _is_gzip(path: Path) -> bool:

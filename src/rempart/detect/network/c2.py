@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.base import Finding, Severity
+from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, evidence_sql, utc
 from rempart.netdetect.edges import EDGES, use_edges
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import FLOW_KINDS, RELAY_ROLES, NetParams, ip_number_sql, sql_list
@@ -235,19 +236,9 @@ def detect_c2(
     return out
 
 
-class C2BeaconDetector(Detector):
+class C2BeaconDetector(NetworkDetector):
     NAME: ClassVar[str] = NAME
     VERSION: ClassVar[str] = VERSION
-    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
     ATTACK: ClassVar[tuple[str, ...]] = ("T1071", "T1571")
     DESCRIPTION: ClassVar[str] = "Dead C&C retries and periodic beacons to rare destinations"
-
-    def __init__(self, params: NetParams | None = None) -> None:
-        self.params = params or NetParams()
-
-    def run(self, ctx: DetectContext) -> list[Finding]:
-        engine = engine_for(ctx, self.params)
-        try:
-            return detect_c2(engine, ctx.hospital, self.params)
-        finally:
-            engine.close()
+    detect = staticmethod(detect_c2)

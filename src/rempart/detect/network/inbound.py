@@ -23,9 +23,10 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.base import Finding, Severity
+from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, evidence_sql, utc
 from rempart.netdetect.edges import EDGES, use_edges
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import NetParams, ip_number_sql, sql_list
@@ -288,38 +289,18 @@ def detect_exposed(
     return out
 
 
-class InboundProbeDetector(Detector):
+class InboundProbeDetector(NetworkDetector):
     NAME: ClassVar[str] = PROBE
     VERSION: ClassVar[str] = VERSION
-    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
     ATTACK: ClassVar[tuple[str, ...]] = ("T1595", "T1133")
     DESCRIPTION: ClassVar[str] = "Internal hosts probed from the internet (exposure)"
     INCIDENT: ClassVar[bool] = False  # exposure to internet background noise: posture
-
-    def __init__(self, params: NetParams | None = None) -> None:
-        self.params = params or NetParams()
-
-    def run(self, ctx: DetectContext) -> list[Finding]:
-        engine = engine_for(ctx, self.params)
-        try:
-            return detect_inbound(engine, ctx.hospital, self.params)
-        finally:
-            engine.close()
+    detect = staticmethod(detect_inbound)
 
 
-class ExposedServiceDetector(Detector):
+class ExposedServiceDetector(NetworkDetector):
     NAME: ClassVar[str] = ATTACKED
     VERSION: ClassVar[str] = VERSION
-    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
     ATTACK: ClassVar[tuple[str, ...]] = ("T1190", "T1133")
     DESCRIPTION: ClassVar[str] = "Undeclared sensitive services reached by probing sources"
-
-    def __init__(self, params: NetParams | None = None) -> None:
-        self.params = params or NetParams()
-
-    def run(self, ctx: DetectContext) -> list[Finding]:
-        engine = engine_for(ctx, self.params)
-        try:
-            return detect_exposed(engine, ctx.hospital, self.params)
-        finally:
-            engine.close()
+    detect = staticmethod(detect_exposed)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.base import Finding, Severity
+from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, evidence_sql, utc
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import NetParams
 from rempart.netdetect.pairs import PAIRS_CTE, use_pairs
@@ -103,19 +104,9 @@ def detect_lateral(
     return out
 
 
-class LateralSpreadDetector(Detector):
+class LateralSpreadDetector(NetworkDetector):
     NAME: ClassVar[str] = NAME
     VERSION: ClassVar[str] = VERSION
-    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
     ATTACK: ClassVar[tuple[str, ...]] = ATTACK
     DESCRIPTION: ClassVar[str] = "Internal fan-out over SMB/RDP/WinRM/RPC to many new peers"
-
-    def __init__(self, params: NetParams | None = None) -> None:
-        self.params = params or NetParams()
-
-    def run(self, ctx: DetectContext) -> list[Finding]:
-        engine = engine_for(ctx, self.params)
-        try:
-            return detect_lateral(engine, ctx.hospital, self.params)
-        finally:
-            engine.close()
+    detect = staticmethod(detect_lateral)

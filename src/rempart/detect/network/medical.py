@@ -17,9 +17,10 @@ from typing import ClassVar
 
 import pyarrow as pa
 
-from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.base import Finding, Severity
+from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, evidence_sql, utc
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import FLOW_KINDS, NetParams, prepare
 
@@ -153,22 +154,11 @@ def detect_medical(
     return out
 
 
-class MedicalExposureDetector(Detector):
+class MedicalExposureDetector(NetworkDetector):
     NAME: ClassVar[str] = NAME
     VERSION: ClassVar[str] = VERSION
-    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
     INCIDENT: ClassVar[bool] = False  # a posture report, not attack activity
     ATTACK: ClassVar[tuple[str, ...]] = ATTACK
     DESCRIPTION: ClassVar[str] = "Medical devices reaching the internet or new peers"
-
-    def __init__(self, params: NetParams | None = None) -> None:
-        self.params = params or NetParams()
-
-    def run(self, ctx: DetectContext) -> list[Finding]:
-        if ctx.hospital is None:
-            return []
-        engine = engine_for(ctx, self.params)
-        try:
-            return detect_medical(engine, ctx.hospital, self.params)
-        finally:
-            engine.close()
+    NEEDS_MODEL: ClassVar[bool] = True
+    detect = staticmethod(detect_medical)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.base import Finding, Severity
+from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, evidence_sql, utc
 from rempart.netdetect.edges import EDGES, use_edges
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import RELAY_ROLES, NetParams, ip_number_sql, sql_list
@@ -122,19 +123,9 @@ def detect_outbound(
     return out
 
 
-class OutboundAbuseDetector(Detector):
+class OutboundAbuseDetector(NetworkDetector):
     NAME: ClassVar[str] = NAME
     VERSION: ClassVar[str] = VERSION
-    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
     ATTACK: ClassVar[tuple[str, ...]] = ("T1496", "T1498")
     DESCRIPTION: ClassVar[str] = "Spam straight to internet mail servers, floods of one address"
-
-    def __init__(self, params: NetParams | None = None) -> None:
-        self.params = params or NetParams()
-
-    def run(self, ctx: DetectContext) -> list[Finding]:
-        engine = engine_for(ctx, self.params)
-        try:
-            return detect_outbound(engine, ctx.hospital, self.params)
-        finally:
-            engine.close()
+    detect = staticmethod(detect_outbound)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.base import Finding, Severity
+from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, evidence_sql, utc
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import FLOW_KINDS, NetParams
 
@@ -129,21 +130,10 @@ def detect_policy(
     return out
 
 
-class ZonePolicyDetector(Detector):
+class ZonePolicyDetector(NetworkDetector):
     NAME: ClassVar[str] = NAME
     VERSION: ClassVar[str] = VERSION
-    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
     ATTACK: ClassVar[tuple[str, ...]] = ATTACK
     DESCRIPTION: ClassVar[str] = "Flows the hospital model forbids (SMB between buildings...)"
-
-    def __init__(self, params: NetParams | None = None) -> None:
-        self.params = params or NetParams()
-
-    def run(self, ctx: DetectContext) -> list[Finding]:
-        if ctx.hospital is None:
-            return []
-        engine = engine_for(ctx, self.params)
-        try:
-            return detect_policy(engine, ctx.hospital, self.params)
-        finally:
-            engine.close()
+    NEEDS_MODEL: ClassVar[bool] = True
+    detect = staticmethod(detect_policy)

@@ -17,9 +17,10 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.base import Finding, Severity
+from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import engine_for, evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, evidence_sql, utc
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import FLOW_KINDS, NetParams
 
@@ -161,19 +162,9 @@ def detect_scans(
     return out
 
 
-class NetworkScanDetector(Detector):
+class NetworkScanDetector(NetworkDetector):
     NAME: ClassVar[str] = NAME
     VERSION: ClassVar[str] = VERSION
-    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
     ATTACK: ClassVar[tuple[str, ...]] = ATTACK
     DESCRIPTION: ClassVar[str] = "Scanners by threshold random walk, horizontal/vertical/block"
-
-    def __init__(self, params: NetParams | None = None) -> None:
-        self.params = params or NetParams()
-
-    def run(self, ctx: DetectContext) -> list[Finding]:
-        engine = engine_for(ctx, self.params)
-        try:
-            return detect_scans(engine, ctx.hospital, self.params)
-        finally:
-            engine.close()
+    detect = staticmethod(detect_scans)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.base import Finding, Severity
+from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import engine_for
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import NetParams
 from rempart.netdetect.spread import SpreadEdge, SpreadTree, spread_from_engine
@@ -91,20 +91,10 @@ def detect_spread(
     return tree_findings(spread_from_engine(engine, hospital, params))
 
 
-class SpreadTreeDetector(Detector):
+class SpreadTreeDetector(NetworkDetector):
     NAME: ClassVar[str] = NAME
     VERSION: ClassVar[str] = VERSION
-    INPUTS: ClassVar[tuple[str, ...]] = ("network_flow",)
     ATTACK: ClassVar[tuple[str, ...]] = ATTACK
     DESCRIPTION: ClassVar[str] = "Who infected whom: patient zero and infected hosts per zone"
     RETROSPECTIVE: ClassVar[bool] = True  # times are infection estimates, not alert times
-
-    def __init__(self, params: NetParams | None = None) -> None:
-        self.params = params or NetParams()
-
-    def run(self, ctx: DetectContext) -> list[Finding]:
-        engine = engine_for(ctx, self.params)
-        try:
-            return detect_spread(engine, ctx.hospital, self.params)
-        finally:
-            engine.close()
+    detect = staticmethod(detect_spread)
