@@ -178,7 +178,8 @@ class Store:
             for line, reason in self.con.execute(extra_rejects).fetchall():
                 counts[str(reason)] = counts.get(str(reason), 0) + 1
                 kept.append((None if line is None else int(line), str(reason)))
-        kept = sorted(kept, key=lambda r: (r[0] is None, r[0] or 0))[:keep]
+        # (a line the reader refused can also fail the numbered pass's checks: listed once)
+        kept = sorted(set(kept), key=lambda r: (r[0] is None, r[0] or 0, r[1]))[:keep]
         return records, counts, kept
 
     def insert_query(
