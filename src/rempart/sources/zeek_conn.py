@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,6 +28,34 @@ _IP_RE = ADDRESS_RE
 
 _REQUIRED = ("ts", "id.orig_h", "id.resp_h")
 
+# Zeek conn column -> (flow column, SQL type): the flow columns both paths fill from the file
+# (time, status and provenance are computed; see _flow_columns).
+_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("duration", "duration", "DOUBLE"),
+    ("id.orig_h", "src_ip", "VARCHAR"),
+    ("id.orig_p", "src_port", "INTEGER"),
+    ("id.resp_h", "dst_ip", "VARCHAR"),
+    ("id.resp_p", "dst_port", "INTEGER"),
+    ("proto", "protocol", "VARCHAR"),
+    ("service", "service", "VARCHAR"),
+    ("orig_bytes", "bytes_out", "BIGINT"),
+    ("resp_bytes", "bytes_in", "BIGINT"),
+    ("orig_pkts", "packets_out", "BIGINT"),
+    ("resp_pkts", "packets_in", "BIGINT"),
+    ("conn_state", "conn_state", "VARCHAR"),
+)
+
+
+def _flow_columns(col: Callable[[str, str], str]) -> str:
+    """`time`, the mapped columns and `status`, each Zeek column read through `col(name,
+    type)` (a cast on the text path, the typed column on the fast one, NULL when absent)."""
+    mapped = ",\n        ".join(f"{col(z, t)} AS {f}" for z, f, t in _COLUMNS)
+    return f"""
+        make_timestamp(CAST(round({col("ts", "DOUBLE")} * 1000000) AS BIGINT)) AS time,
+        {mapped},
+        {status_sql(col("conn_state", "VARCHAR"))} AS status"""
+
+
 _BATCH_ROWS = 1 << 20
 
 
@@ -36,27 +64,13 @@ def _normalise_sql(
 ) -> str:
     """SELECT list from Zeek conn columns (missing ones become NULL) to `network_flow`."""
 
-    def col(name: str, cast: str | None = None) -> str:
+    def col(name: str, cast: str = "VARCHAR") -> str:
         if name not in fields:
-            return "NULL" if cast is None else f"CAST(NULL AS {cast})"
+            return f"CAST(NULL AS {cast})"
         ref = f'"{name}"'
-        return ref if cast is None else f"TRY_CAST({ref} AS {cast})"
+        return ref if cast == "VARCHAR" else f"TRY_CAST({ref} AS {cast})"
 
-    return f"""
-        make_timestamp(CAST(round({col("ts", "DOUBLE")} * 1000000) AS BIGINT)) AS time,
-        {col("duration", "DOUBLE")} AS duration,
-        {col("id.orig_h")} AS src_ip,
-        {col("id.orig_p", "INTEGER")} AS src_port,
-        {col("id.resp_h")} AS dst_ip,
-        {col("id.resp_p", "INTEGER")} AS dst_port,
-        {col("proto")} AS protocol,
-        {col("service")} AS service,
-        {col("orig_bytes", "BIGINT")} AS bytes_out,
-        {col("resp_bytes", "BIGINT")} AS bytes_in,
-        {col("orig_pkts", "BIGINT")} AS packets_out,
-        {col("resp_pkts", "BIGINT")} AS packets_in,
-        {col("conn_state")} AS conn_state,
-        {status_sql(col("conn_state"))} AS status,
+    return f"""{_flow_columns(col)},
         CAST(NULL AS VARCHAR) AS action,
         {col("uid")} AS flow_uid,
         'flow' AS record_kind,
@@ -235,21 +249,7 @@ def _compact_sql(fields: set[str]) -> str:
     def col(name: str, cast: str = "VARCHAR") -> str:
         return f'"{name}"' if name in fields else f"CAST(NULL AS {cast})"
 
-    return f"""
-        make_timestamp(CAST(round("ts" * 1000000) AS BIGINT)) AS time,
-        {col("duration", "DOUBLE")} AS duration,
-        "id.orig_h" AS src_ip,
-        {col("id.orig_p", "INTEGER")} AS src_port,
-        "id.resp_h" AS dst_ip,
-        {col("id.resp_p", "INTEGER")} AS dst_port,
-        {col("proto")} AS protocol,
-        {col("service")} AS service,
-        {col("orig_bytes", "BIGINT")} AS bytes_out,
-        {col("resp_bytes", "BIGINT")} AS bytes_in,
-        {col("orig_pkts", "BIGINT")} AS packets_out,
-        {col("resp_pkts", "BIGINT")} AS packets_in,
-        {col("conn_state")} AS conn_state,
-        {status_sql(col("conn_state"))} AS status,
+    return f"""{_flow_columns(col)},
         "uid" AS flow_uid,
         {_checks('"ts"', patterns=False)} AS _reject
     """
