@@ -2,8 +2,9 @@
 
 Names follow OCSF where it has one (flattened: `src_endpoint.ip` -> `src_ip`). Every event
 row carries the same provenance columns so any alert can point back to the exact record:
-`event_uid` (stable: file digest + record number, so re-ingesting yields the same ids),
-`source_file`, `source_line` (line or record number, 1-based) and `source_format`.
+`event_uid` (stable: file digest + record number, so re-ingesting yields the same ids; for
+a Zeek conn.log row, Zeek's own `uid`), `source_file`, `source_line` (line or record number,
+1-based; NULL for conn.log rows, which their uid identifies) and `source_format`.
 """
 
 from __future__ import annotations
