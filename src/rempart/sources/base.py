@@ -26,10 +26,9 @@ MAX_KEPT_REJECTS = 10_000
 HEAD_BYTES = 8192
 
 Sink = Callable[[pa.Table | pa.RecordBatchReader], int]
-# (select, params, setup, extra_rejects, check, ordered)
-#   -> (records, rejects by reason, first lines)
+# (select, params, setup, extra_rejects) -> (records, rejects by reason, first lines)
 QuerySink = Callable[
-    [str, dict[str, Any], str, str, str, bool],
+    [str, dict[str, Any], str, str],
     tuple[int, dict[str, int], list[tuple[int | None, str]]],
 ]
 # (select, params, locate, setup, extra_rejects) -> (records, rejects by reason, first lines)
@@ -74,8 +73,6 @@ class ParseContext:
         *,
         setup: str = "",
         extra_rejects: str = "",
-        check: str = "",
-        ordered: bool = True,
     ) -> bool:
         """Hand a DuckDB SELECT over the input file to the store instead of Arrow batches.
 
@@ -83,17 +80,12 @@ class ParseContext:
         row) and reads only the file, never the store; the store runs it as an INSERT, so
         no row crosses Python (the hot path for big flow files). `setup` runs first,
         `extra_rejects` (rows of line, reason) after, on the same connection (for DuckDB's
-        CSV reject tables). `check`, if given, counts the rejected rows cheaply (no line
-        numbers, so in parallel): when it says 0 the store skips the pass that lists them.
-        `ordered=False` lets the store insert rows in any order (the SELECT numbers its rows
-        itself, e.g. in parts that run side by side).
-        Returns False when the sink cannot take queries: the source then emits Arrow.
+        CSV reject tables). Returns False when the sink cannot take queries: the source then
+        emits Arrow.
         """
         if self.query_sink is None:
             return False
-        records, counts, kept = self.query_sink(
-            select, params, setup, extra_rejects, check, ordered
-        )
+        records, counts, kept = self.query_sink(select, params, setup, extra_rejects)
         self._count(records, counts, kept)
         return True
 

@@ -174,13 +174,7 @@ class Store:
                     {**flows.used(locate, params), "_reasons": list(counts)},
                 ).fetchall()
             ]
-        if extra_rejects:
-            for line, reason in self.con.execute(extra_rejects).fetchall():
-                counts[str(reason)] = counts.get(str(reason), 0) + 1
-                kept.append((None if line is None else int(line), str(reason)))
-        # (a line the reader refused can also fail the numbered pass's checks: listed once)
-        kept = sorted(set(kept), key=lambda r: (r[0] is None, r[0] or 0, r[1]))[:keep]
-        return records, counts, kept
+        return records, *self._reader_rejects(counts, kept, extra_rejects, keep)
 
     def insert_query(
         self,
@@ -190,47 +184,45 @@ class Store:
         setup: str = "",
         extra_rejects: str = "",
         keep: int = 10_000,
-        check: str = "",
-        ordered: bool = True,
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
         """INSERT a source's SELECT (event columns + `_reject`) without leaving DuckDB.
 
         Good rows go to `table`; rejected ones are counted per reason and the first `keep`
         returned with their line. The SELECT reads files only (see ParseContext.emit_query).
-        `ordered=False`: rows may land in any order (the SELECT carries its line numbers),
-        which lets DuckDB run the parts of a UNION ALL side by side.
         """
         target = self._physical(table)
         if setup:
             self.con.execute(setup)
-        before = self.count(target)
-        if not ordered:
-            self.con.execute("SET preserve_insertion_order = false")
-        try:
-            self.con.execute(
-                f"INSERT INTO {target} BY NAME SELECT * EXCLUDE (_reject) FROM ({select}) _q "
-                "WHERE _reject IS NULL",
-                params,
-            )
-        finally:
-            if not ordered:
-                self.con.execute("RESET preserve_insertion_order")
-        records = self.count(target) - before
-        grouped: list[tuple[Any, ...]] = []
-        if not check or self.con.execute(check, params).fetchall()[0][0]:
-            grouped = self.con.execute(
-                f"SELECT _reject, count(*), list(source_line ORDER BY source_line)[1:{int(keep)}]"
-                f" FROM ({select}) _q WHERE _reject IS NOT NULL GROUP BY _reject",
-                params,
-            ).fetchall()
+        rows = self.con.execute(
+            f"INSERT INTO {target} BY NAME SELECT * EXCLUDE (_reject) FROM ({select}) _q "
+            "WHERE _reject IS NULL",
+            params,
+        ).fetchall()
+        records = int(rows[0][0]) if rows else 0
+        grouped = self.con.execute(
+            f"SELECT _reject, count(*), list(source_line ORDER BY source_line)[1:{int(keep)}]"
+            f" FROM ({select}) _q WHERE _reject IS NOT NULL GROUP BY _reject",
+            params,
+        ).fetchall()
         counts = {str(reason): int(n) for reason, n, _ in grouped}
         kept = [(line, str(reason)) for reason, _, lines in grouped for line in lines]
+        return records, *self._reader_rejects(counts, kept, extra_rejects, keep)
+
+    def _reader_rejects(
+        self,
+        counts: dict[str, int],
+        kept: list[tuple[int | None, str]],
+        extra_rejects: str,
+        keep: int,
+    ) -> tuple[dict[str, int], list[tuple[int | None, str]]]:
+        """Add the lines the file reader itself refused (`extra_rejects`: line, reason) to
+        the rejects; the first `keep`, by line, each listed once (a line the reader refused
+        can also fail a later check)."""
         if extra_rejects:
             for line, reason in self.con.execute(extra_rejects).fetchall():
                 counts[str(reason)] = counts.get(str(reason), 0) + 1
                 kept.append((None if line is None else int(line), str(reason)))
-        kept = sorted(kept, key=lambda r: (r[0] is None, r[0] or 0))[:keep]
-        return records, counts, kept
+        return counts, sorted(set(kept), key=lambda r: (r[0] is None, r[0] or 0, r[1]))[:keep]
 
     def already_ingested(self, digest: str) -> bool:
         rows = self.con.execute(

@@ -91,11 +91,9 @@ def used(sql: str, params: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
-def _exists(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> bool:
-    catalog = "duckdb_tables()" if kind == "table" else "duckdb_views()"
+def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     rows = con.execute(
-        f"SELECT count(*) FROM {catalog} WHERE schema_name = 'main' AND "
-        f"{'table_name' if kind == 'table' else 'view_name'} = ?",
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
         [name],
     ).fetchall()
     return bool(rows[0][0])
@@ -105,7 +103,7 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
     """Create the flow tables (the caller then adds missing columns and refreshes the view);
     a workspace from before (a plain `network_flow` table) keeps its rows: the table is
     renamed `flow_rows`."""
-    if _exists(con, VIEW, "table"):
+    if _is_table(con, VIEW):
         con.execute(f"ALTER TABLE {VIEW} RENAME TO {ROWS}")
     con.register("_empty", NETWORK_FLOW.empty_table())
     con.execute(f"CREATE TABLE IF NOT EXISTS {ROWS} AS SELECT * FROM _empty LIMIT 0")

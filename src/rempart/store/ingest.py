@@ -126,16 +126,9 @@ def ingest_file(
         return store.append(source.EVENT_CLASS, data)
 
     def query_sink(
-        select: str,
-        params: dict[str, Any],
-        setup: str,
-        extra_rejects: str,
-        check: str,
-        ordered: bool,
+        select: str, params: dict[str, Any], setup: str, extra_rejects: str
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
-        return store.insert_query(
-            source.EVENT_CLASS, select, params, setup, extra_rejects, check=check, ordered=ordered
-        )
+        return store.insert_query(source.EVENT_CLASS, select, params, setup, extra_rejects)
 
     def flow_sink(
         select: str, params: dict[str, Any], locate: str, setup: str, extra_rejects: str
