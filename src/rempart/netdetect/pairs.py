@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from rempart.netdetect.common import lookup_sql
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import FANOUT_ROLES, FLOW_KINDS, NetParams, sql_list
 
@@ -41,8 +42,14 @@ def use_pairs(engine: Engine, p: NetParams) -> None:
         _CACHE[p] = (engine.hosts, table)
 
 
+def pair_uids_sql(p: NetParams, ctes: str, keys: str, *, limit: bool = True) -> str:
+    """`lookup_sql` for first contacts (`entity, src_ip, dst_ip, time` keys from pairs)."""
+    return lookup_sql(ctes, keys, where=f"dst_port IN {sql_list(p.admin_ports)}", limit=limit)
+
+
 def pairs_sql(p: NetParams) -> str:
-    """CTEs ending in `pairs` (src, dst, t, ok, uid, port, n_win, threshold, src_zone...)."""
+    """CTEs ending in `pairs` (src, dst, t, ok, port, n_win, threshold, src_zone...); the
+    uid of a first contact is looked up for evidence only (`pair_uids_sql`)."""
     return f"""
     WITH adm AS (
         SELECT fl.src_ip, fl.dst_ip, fl.dst_port, fl.time, fl.status, fl.event_uid
@@ -58,7 +65,7 @@ def pairs_sql(p: NetParams) -> str:
     ), first AS (
         SELECT src_ip, dst_ip, min(time) AS t,
                max(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok,
-               min(dst_port) AS port, min(event_uid) AS uid
+               min(dst_port) AS port
         FROM adm GROUP BY src_ip, dst_ip
     ), learnt AS (
         SELECT src_ip, count(*) AS n_learn FROM first, bounds
@@ -73,7 +80,7 @@ def pairs_sql(p: NetParams) -> str:
             SELECT src_ip FROM fresh_all GROUP BY src_ip
             HAVING count(*) >= {min(p.alike_peers, p.min_peers)}) k ON k.src_ip = fa.src_ip
     ), pairs AS (
-        SELECT fresh.src_ip, fresh.dst_ip, fresh.t, fresh.ok, fresh.port, fresh.uid,
+        SELECT fresh.src_ip, fresh.dst_ip, fresh.t, fresh.ok, fresh.port,
             count(*) OVER (PARTITION BY fresh.src_ip ORDER BY epoch(fresh.t)
                 RANGE BETWEEN {p.window_seconds} PRECEDING AND CURRENT ROW) AS n_win,
             CASE WHEN lower(coalesce(h.role, '')) IN {sql_list(FANOUT_ROLES)}

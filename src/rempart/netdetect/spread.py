@@ -20,7 +20,7 @@ from rempart.model import Hospital
 from rempart.netdetect.common import utc
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import NetParams, prepare
-from rempart.netdetect.pairs import PAIRS_CTE, use_pairs
+from rempart.netdetect.pairs import PAIRS_CTE, pair_uids_sql, use_pairs
 from rempart.store import Store
 
 
@@ -62,7 +62,7 @@ class SpreadTree:
 EMPTY = SpreadTree((), None, None, (), 0.0)
 
 
-def _sql(p: NetParams) -> tuple[str, str]:
+def _sql(p: NetParams) -> tuple[str, str, str]:
     base = (
         PAIRS_CTE
         + f""",
@@ -81,16 +81,19 @@ def _sql(p: NetParams) -> tuple[str, str]:
     )"""
     )
     hosts = base + " SELECT src_ip AS ip, t_act, strong, t_start, peers, zone FROM st"
-    cands = (
-        base
-        + """
-    SELECT pr.src_ip AS parent, pr.dst_ip AS child, pr.t AS time, pr.uid
+    cands = """
+    SELECT pr.src_ip AS parent, pr.dst_ip AS child, pr.t AS time
     FROM pairs pr
     JOIN st sp ON sp.src_ip = pr.src_ip
     JOIN st sc ON sc.src_ip = pr.dst_ip
     WHERE pr.ok = 1 AND pr.t >= sp.t_start AND pr.t < sc.t_act AND sp.t_start < sc.t_start"""
+    uids = pair_uids_sql(
+        p,
+        base,
+        f"SELECT child AS entity, parent AS src_ip, child AS dst_ip, time FROM ({cands}) c",
+        limit=False,
     )
-    return hosts, cands
+    return hosts, base + cands, uids
 
 
 def spread_from_engine(
@@ -100,18 +103,23 @@ def spread_from_engine(
     del hospital
     p = params or NetParams()
     use_pairs(engine, p)
-    hosts_sql, cands_sql = _sql(p)
+    hosts_sql, cands_sql, uids_sql = _sql(p)
     hosts = {r["ip"]: r for r in engine.query(hosts_sql).to_pylist()}
     if not hosts:
         return EMPTY
-    cands: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
+    cands: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for r in engine.query(cands_sql).to_pylist():
-        cands[r["child"]].append((utc(r["time"]), r["parent"], r["uid"]))
+        cands[r["child"]].append((utc(r["time"]), r["parent"]))
+    uids: dict[tuple[str, str, datetime], str] = {}
+    if cands:
+        for r in engine.query(uids_sql).to_pylist():
+            uids[(r["src_ip"], r["dst_ip"], utc(r["time"]))] = r["uid"]
     parent: dict[str, SpreadEdge] = {}
     for child, options in cands.items():
         options.sort()
-        t, par, uid = options[0]
+        t, par = options[0]
         n_par = len({o[1] for o in options})
+        uid = uids.get((par, child, t), "")
         parent[child] = SpreadEdge(par, child, t, round(1.0 / n_par, 4), uid)
 
     def root(ip: str) -> str:

@@ -21,6 +21,7 @@ over tens of millions of rows, while an unused literal costs nothing.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 
 import duckdb
@@ -43,6 +44,7 @@ OK_STATES = "('SF','S1','S2','S3','RSTO','RSTR')"
 
 # What an address field may hold (IPv4 or IPv6 text); anything else rejects its row.
 ADDRESS_RE = "'^[0-9A-Fa-f.:]{2,45}$'"
+_ADDRESS = re.compile(ADDRESS_RE.strip("'"))
 
 
 def status_sql(conn_state: str) -> str:
@@ -167,18 +169,18 @@ def _check_addresses(con: duckdb.DuckDBPyConnection, file_no: int) -> None:
     """Reject rows whose address is not an IP, testing each distinct value once.
 
     A day of flows names a few thousand hosts in tens of millions of rows: matching the
-    pattern per row cost a tenth of the whole ingest; per distinct value it is free.
+    pattern per row cost a tenth of the whole ingest; per distinct value it is free. The
+    distinct values are fetched first and matched on their own: with the pattern in the
+    same query, DuckDB pushed it below the DISTINCT, back onto every row.
     """
     rows = con.execute(
         f"""SELECT list(ip) FROM (
-            SELECT DISTINCT src_ip AS ip FROM {COMPACT}
-            WHERE file_no = $n AND reject_reason IS NULL
-            UNION SELECT DISTINCT dst_ip FROM {COMPACT}
-            WHERE file_no = $n AND reject_reason IS NULL) a
-        WHERE NOT regexp_full_match(ip, {ADDRESS_RE})""",
+            SELECT DISTINCT src_ip AS ip FROM {COMPACT} WHERE file_no = $n
+            UNION SELECT DISTINCT dst_ip FROM {COMPACT} WHERE file_no = $n) a""",
         {"n": file_no},
     ).fetchall()
-    bad = rows[0][0] if rows and rows[0][0] else []
+    seen = rows[0][0] if rows and rows[0][0] else []
+    bad = [ip for ip in seen if ip is not None and not _ADDRESS.fullmatch(ip)]
     if bad:
         con.execute(
             f"""UPDATE {COMPACT} SET reject_reason = CASE

@@ -15,10 +15,10 @@ from typing import ClassVar
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, utc
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import NetParams
-from rempart.netdetect.pairs import PAIRS_CTE, use_pairs
+from rempart.netdetect.pairs import PAIRS_CTE, pair_uids_sql, use_pairs
 
 NAME = "lateral_spread"
 VERSION = "1.0"
@@ -51,7 +51,8 @@ def _sql(p: NetParams) -> tuple[str, str]:
     FROM mine JOIN hit ON hit.src_ip = mine.src_ip
     GROUP BY mine.src_ip, hit.t_alert"""
     )
-    evidence = base + evidence_sql("SELECT src_ip AS entity, t AS time, uid FROM mine")
+    keys = "SELECT src_ip AS entity, src_ip, dst_ip, t AS time FROM mine"
+    evidence = pair_uids_sql(p, base, keys)
     return summary, evidence
 
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, lookup_sql, utc
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import FLOW_KINDS, NetParams, prepare
 
@@ -37,7 +37,7 @@ WITH bounds AS (
     FROM {{flows}}
 ), f AS (
     SELECT fl.src_ip AS device, fl.dst_ip AS peer, fl.dst_port AS port, fl.protocol,
-           fl.time, fl.event_uid, fl.status,
+           fl.time, fl.status,
            coalesce(fl.bytes_out, 0) + coalesce(fl.bytes_in, 0) AS bytes,
            s.hostname, s.zone AS device_zone, d.zone AS peer_zone, d.partner,
            CASE WHEN d.internal THEN 'internal' WHEN d.partner IS NOT NULL THEN 'partner'
@@ -54,7 +54,7 @@ WITH bounds AS (
            max(peer_zone) AS peer_zone, max(partner) AS partner, port,
            max(protocol) AS protocol, max(peer_class) AS peer_class,
            max(declared) AS declared, count(*) AS flows, sum(bytes) AS bytes,
-           min(time) AS first_seen, max(time) AS last_seen, min(event_uid) AS uid,
+           min(time) AS first_seen, max(time) AS last_seen,
            sum(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok
     FROM f GROUP BY device, peer, port
 ), usual AS (
@@ -79,9 +79,7 @@ def device_connections(
     (internet / partner, undeclared port / new peer, or NULL when expected)."""
     p = params or NetParams()
     prepare(engine, hospital, p)
-    return engine.query(
-        _conn_sql(p) + " SELECT * EXCLUDE (uid) FROM v ORDER BY concern NULLS LAST, device, peer"
-    )
+    return engine.query(_conn_sql(p) + " SELECT * FROM v ORDER BY concern NULLS LAST, device, peer")
 
 
 def detect_medical(
@@ -109,9 +107,11 @@ def detect_medical(
         return []
     evidence = evidence_by(
         engine.query(
-            base
-            + evidence_sql(
-                "SELECT device AS entity, first_seen AS time, uid FROM v WHERE concern IS NOT NULL"
+            lookup_sql(
+                base,
+                "SELECT device AS entity, device AS src_ip, peer AS dst_ip, port AS dst_port, "
+                "first_seen AS time FROM v WHERE concern IS NOT NULL",
+                port=True,
             )
         )
     )

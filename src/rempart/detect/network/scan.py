@@ -20,16 +20,17 @@ from typing import ClassVar
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, lookup_sql, utc
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import FLOW_KINDS, NetParams
 
 NAME = "network_scan"
 VERSION = "1.0"
 ATTACK = ("T1046", "T1595")
+CONTACTS = "_rempart_contacts"
 
 
-def _sql(p: NetParams) -> tuple[str, str]:
+def _sql(p: NetParams) -> tuple[str, str, str]:
     up = math.log((1 - p.theta1) / (1 - p.theta0))
     down = math.log(p.theta1 / p.theta0)
     upper = math.log(p.beta / p.alpha)
@@ -48,22 +49,30 @@ def _sql(p: NetParams) -> tuple[str, str]:
                   CASE WHEN ok = 1 THEN {down} ELSE {up} END) OVER ({window}) AS d
               FROM units_{part}) u"""
 
+    # First contacts, computed once (`_rempart_contacts`), of the sources that failed at
+    # least scan_min_failures of them: a walk needs that many failures to matter, so the
+    # others cannot be flagged (a failed host, or a failed (host, port), is a failed contact).
     contacts = f"""
     WITH f AS (
-        SELECT fl.src_ip, fl.dst_ip, fl.dst_port, fl.time, fl.status, fl.event_uid
+        SELECT fl.src_ip, fl.dst_ip, fl.dst_port, fl.time, fl.status
         FROM {{flows}} fl JOIN _rempart_hosts d ON d.ip = fl.dst_ip
         WHERE {FLOW_KINDS} AND NOT d.special AND fl.status IN ('success', 'failure')
           AND (fl.protocol = 'tcp' OR fl.action = 'denied')
-    ), contacts AS (
+    ), c AS (
         SELECT src_ip, dst_ip, dst_port, min(time) AS t0,
-               max(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok,
-               min(event_uid) AS uid
+               max(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok
         FROM f GROUP BY src_ip, dst_ip, dst_port
+    )
+    SELECT c.* FROM c JOIN (
+        SELECT src_ip FROM c GROUP BY src_ip HAVING sum(1 - ok) >= {p.scan_min_failures}) k
+        ON k.src_ip = c.src_ip"""
+    walks = f"""
+    WITH contacts AS (
+        SELECT * FROM {CONTACTS}
     ), hosts_of AS (
         SELECT src_ip, dst_ip, min(t0) AS t0, max(ok) AS ok FROM contacts
         GROUP BY src_ip, dst_ip
     ), units_src_ip AS (
-        -- a walk needs scan_min_failures failed contacts to matter: skip the others early
         SELECT h.* FROM hosts_of h JOIN (
             SELECT src_ip FROM hosts_of GROUP BY src_ip
             HAVING sum(1 - ok) >= {p.scan_min_failures}) k ON k.src_ip = h.src_ip
@@ -80,7 +89,7 @@ def _sql(p: NetParams) -> tuple[str, str]:
             UNION ALL SELECT src_ip, t0 FROM vert WHERE s >= {upper}) x
         GROUP BY src_ip
     )"""
-    summary = f"""{contacts}
+    summary = f"""{walks}
     SELECT c.src_ip AS entity, fl.t_detect, min(c.t0) AS first_seen, max(c.t0) AS last_seen,
         count(*) AS contacts, sum(1 - c.ok) AS failures,
         count(DISTINCT CASE WHEN c.ok = 0 THEN c.dst_ip END) AS failed_hosts,
@@ -92,14 +101,13 @@ def _sql(p: NetParams) -> tuple[str, str]:
     JOIN _rempart_hosts h ON h.ip = c.src_ip
     GROUP BY c.src_ip, fl.t_detect
     HAVING sum(1 - c.ok) >= {p.scan_min_failures}"""
-    evidence = f"""{contacts}
-    {
-        evidence_sql(
-            "SELECT c.src_ip AS entity, c.t0 AS time, c.uid FROM contacts c "
-            "JOIN flagged fl ON fl.src_ip = c.src_ip WHERE c.ok = 0"
-        )
-    }"""
-    return summary, evidence
+    evidence = lookup_sql(
+        walks,
+        "SELECT c.src_ip AS entity, c.src_ip, c.dst_ip, c.dst_port, c.t0 AS time "
+        "FROM contacts c JOIN flagged fl ON fl.src_ip = c.src_ip WHERE c.ok = 0",
+        port=True,
+    )
+    return contacts, summary, evidence
 
 
 def classify(failed_hosts: int, failed_ports: int) -> str:
@@ -120,7 +128,8 @@ def detect_scans(
     """Scanners found by the TRW over first contacts; `engine` must be prepared."""
     del hospital
     p = params or NetParams()
-    summary_sql, evidence_sql_text = _sql(p)
+    contacts_sql, summary_sql, evidence_sql_text = _sql(p)
+    engine.materialize(CONTACTS, contacts_sql)
     rows = engine.query(summary_sql).to_pylist()
     if not rows:
         return []
