@@ -13,7 +13,7 @@ from rempart.i18n import Lang, t
 from rempart.mail import messages as _messages  # noqa: F401 - registers the reasons' texts
 from rempart.mail import signals as sig
 from rempart.mail.parse import ParsedMail, parse_message
-from rempart.mail.textmodel import TextModel, default_model
+from rempart.mail.textmodel import TextModel, default_model, latin_share
 from rempart.model import Hospital
 
 SUSPICIOUS = 40
@@ -24,6 +24,10 @@ MALICIOUS = 70
 # split that setting doubled false positives on legitimate mail: see docs/mail.md).
 MODEL_FLOOR = 0.5
 MODEL_BASE = 10
+# On text mostly in another script than Latin (Japanese, Cyrillic, Arabic...), which the
+# French/English model barely reads, the model alone does not make a message suspicious:
+# a hospital also gets legitimate mail in those scripts; a signal has to agree.
+MIN_LATIN_SHARE = 0.5
 
 
 class Verdict(StrEnum):
@@ -58,6 +62,17 @@ def model_points(prob: float, p_suspicious: float = 0.85) -> int:
     return round(40 + 25 * (prob - p_suspicious) / max(1 - p_suspicious, 1e-6))
 
 
+def capped_by_script(points: int, mail: ParsedMail) -> tuple[int, float | None]:
+    """The model's points, kept under suspicious on text mostly in a non-Latin script
+    (with the Latin share when it was capped, for the reason)."""
+    if points < SUSPICIOUS:
+        return points, None
+    latin = latin_share(mail.subject, mail.text)
+    if latin >= MIN_LATIN_SHARE:
+        return points, None
+    return SUSPICIOUS - 1, latin
+
+
 def verdict_of(score: int) -> Verdict:
     if score >= MALICIOUS:
         return Verdict.MALICIOUS
@@ -90,6 +105,9 @@ def score_parsed(
         points = model_points(
             prob, float(threshold) if isinstance(threshold, int | float) else 0.85
         )
+        points, latin = capped_by_script(points, mail)
+        if latin is not None:
+            found.append(sig.Signal("sig_text_model_script", 0, (("latin", f"{100 * latin:.0f}"),)))
         if points:
             words = ", ".join(top[:3]) or "-"
             found.append(

@@ -301,6 +301,13 @@ _LURES: dict[str, re.Pattern[str]] = {
         r"|zahlung (?:ist )?fehlgeschlagen"
         r"|(?:verifieer|bevestig|update) (?:uw|je) (?:account|gegevens|identiteit)"
         r"|(?:account|rekening) (?:is )?geblokkeerd|betaling (?:is )?mislukt"
+        r"|abonnement (?:is |heeft |wordt )?(?:\w+ )?(?:verlopen|beëindigd|geannuleerd"
+        r"|opgeschort)|(?:uw|je) pakket (?:is |wordt )?(?:opgehouden|vastgehouden|geblokkeerd)"
+        r"|pakket\w* (?:wacht|wachten) op (?:bezorging|levering|aflevering)"
+        r"|pakket in afwachting van|douane(?:rechten|kosten)|invoerrechten"
+        r"|(?:package|parcel|shipment) (?:is |has been )?(?:on hold|held|awaiting "
+        r"(?:delivery|payment))|(?:unpaid|outstanding) (?:customs|shipping) (?:fees?|duties)"
+        r"|paket (?:wartet|konnte nicht zugestellt)|zollgebühr\w*"
         r"|(?:verifique|confirme|atualize) (?:a )?(?:sua|seu) (?:conta|identidade|senha|dados)"
         r"|conta (?:foi )?(?:suspensa|bloqueada)|pagamento (?:recusado|pendente)"
         r")\b"
@@ -357,6 +364,7 @@ _OFFERS: dict[str, re.Pattern[str]] = {
     "gambling": re.compile(
         r"\b(?:online casino|casino (?:bonus|en ligne|online)|jackpot|free ?spins?"
         r"|welcome bonus|deposit bonus|no[- ]deposit bonus|wagering|prize pool"
+        r"|welkomstbonus|gratis spins|stortingsbonus"
         r"|\d{2,3} ?% (?:bonus|match bonus)|bonus de bienvenue|tours gratuits"
         r"|machines? à sous|paris sportifs|freispiele|giros gratis|tiradas gratis"
         r"|giri gratis|rodadas grátis|bono de bienvenida)\b"
@@ -367,7 +375,10 @@ _OFFERS: dict[str, re.Pattern[str]] = {
         r"|(?:wants?|would like) to (?:meet|chat with|have a chat with) you"
         r"|singles? (?:in|near) your (?:area|city)|hook-?up|rencontres? (?:coquines?|discrètes?"
         r"|sans lendemain)|plan cul|femmes? (?:seules?|mûres?|cougars?) (?:près|de votre)"
-        r"|sexkontakte|citas (?:calientes|discretas)|incontri (?:piccanti|discreti))\b"
+        r"|sexkontakte|citas (?:calientes|discretas)|incontri (?:piccanti|discreti)"
+        r"|sex ?dat(?:e|es|ing)|seksdate|(?:eenzame|geile|knappe|mooie) (?:vrouwen|meisjes"
+        r"|dames)|singles? in (?:je|jouw|uw) (?:buurt|regio|omgeving)"
+        r"|(?:gratis|discreet) (?:afspreken|daten|flirten))\b"
     ),
     "crypto_investment": re.compile(
         r"\b(?:stake your (?:xlm|xrp|eth|sol|ada|crypto|tokens?|coins?)|staking rewards?"
@@ -381,7 +392,12 @@ _OFFERS: dict[str, re.Pattern[str]] = {
         r"|\bclaim your (?:prize|reward|gift|winnings)\b|\byour lucky day\b"
         r"|\bvous avez (?:été (?:sélectionnée?s?|choisie?s?)|gagné)\b|\bsie haben gewonnen\b"
         r"|\bhas (?:sido seleccionad[oa]|ganado)\b|\bhai vinto\b|\b(?:você )?ganhou\b"
-        r"|\bdu er blevet udvalgt\b|\bfree iphone\b|\biphone (?:gratuit|offert)\b)"
+        r"|\bdu er blevet udvalgt\b|\bfree iphone\b|\biphone (?:gratuit|offert)\b"
+        r"|\bsie wurden (?:\w+ ){0,3}(?:ausgewählt|ausgelost)\b|\bdu hast gewonnen\b"
+        r"|\bzu den (?:glücklichen )?(?:auserwählten|gewinnern)\b"
+        r"|\b(?:je|u) (?:hebt|heeft) gewonnen\b"
+        r"|\b(?:je|u) bent (?:\w+ ){0,2}(?:geselecteerd|gekozen|uitgekozen)\b"
+        r"|\bclaim (?:je|uw) (?:prijs|beloning|cadeau)\b)"
     ),
 }
 

@@ -1,0 +1,85 @@
+"""Fourth pass: Dutch and German scam offers and parcel / subscription lures, the English
+parcel lure, and the text model's share on non-Latin text, each on a crafted positive and
+a crafted negative message."""
+
+from __future__ import annotations
+
+import pytest
+from tests.mail.helpers import HOSPITAL, message
+
+from rempart.mail.parse import parse_message
+from rempart.mail.score import SUSPICIOUS, score_message, score_parsed
+from rempart.mail.textmodel import TextModel, latin_share
+
+
+def keys(raw: bytes) -> tuple[str, ...]:
+    return score_message(raw, HOSPITAL, lang="en").signals
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        ("Het wordt weer warm", "Gratis afspreken met singles in jouw buurt, probeer het nu."),
+        ("Nieuw bericht", "Eenzame vrouwen willen je ontmoeten. Sexdating zonder gedoe."),
+        ("Gefeliciteerd!", "U bent vandaag geselecteerd. Claim uw prijs voor vrijdag."),
+        ("Welkom", "Je welkomstbonus staat klaar: 100 gratis spins op je eerste storting."),
+        ("Glückwunsch", "Sie wurden für unser Gewinnspiel ausgewählt!"),
+        ("Gewinnspiel", "Sie gehören zu den glücklichen Gewinnern, bestätigen Sie jetzt."),
+    ],
+)  # fmt: skip
+def test_scam_offer_dutch_and_german(subject: str, text: str) -> None:
+    raw = message(sender="Promo <info@deals.example>", subject=subject, text=text)
+    assert "sig_scam_offer" in keys(raw)
+
+
+def test_scam_offer_dutch_and_german_negative() -> None:
+    # everyday Dutch and German hospital mail with the same words outside the scam phrases
+    text = (
+        "De dames van de receptie hebben de afspraak verzet; de patiënt is gekozen voor de "
+        "studie. Die Kandidaten wurden nach dem Gespräch informiert; der Gewinner des "
+        "Posterpreises ist Dr. Weber. Wir haben eine Datei gewonnen aus den Messdaten."
+    )
+    assert "sig_scam_offer" not in keys(message(subject="Overleg / Besprechung", text=text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Uw pakket is opgehouden: er zijn douanerechten niet betaald.",
+        "Twee pakketten wachten op bezorging. Plan uw levering.",
+        "Uw Norton-abonnement is verlopen. Verleng vandaag.",
+        "Your parcel is on hold: unpaid customs fees of 2.99 EUR.",
+        "Ihr Paket wartet auf Zustellung, bitte Zollgebühren begleichen.",
+    ],
+)
+def test_parcel_and_subscription_lures_need_a_way_out(text: str) -> None:
+    def mail(host: str) -> bytes:
+        return message(
+            sender="Bezorging <info@pakket.example>",
+            subject="Bezorging / delivery",
+            html=f'<p>{text}</p><a href="https://{host}/x">Betalen</a>',
+        )
+
+    assert "sig_lure" in keys(mail("track-pay.example.net"))
+    # the same words from a carrier that links to its own site: an ordinary notice
+    assert "sig_lure" not in keys(mail("www.pakket.example"))
+
+
+def test_model_alone_is_capped_on_non_latin_text() -> None:
+    sure = TextModel({}, 10.0, {"p_suspicious": 0.9})  # says "phishing" to everything
+    japanese = parse_message(
+        message(
+            sender="伊東 <ito@example.co.jp>",
+            subject="会議の件",
+            text="いつもお世話になっております。来週の会議の資料を添付いたします。よろしくお願いいたします。",
+        )
+    )
+    v = score_parsed(japanese, model=sure)
+    assert "sig_text_model_script" in v.signals
+    assert v.score == SUSPICIOUS - 1 and not v.flagged  # the model alone: under suspicious
+    # French (Latin script) text keeps the model's whole share
+    french = score_parsed(parse_message(message()), model=sure)
+    assert "sig_text_model_script" not in french.signals
+    assert french.score >= SUSPICIOUS
+    assert latin_share("Réunion", "Bonjour à tous") == 1.0
+    assert latin_share("会議", "資料を添付") == 0.0
