@@ -13,8 +13,9 @@ from __future__ import annotations
 import pyarrow as pa
 
 from rempart.netdetect.common import lookup_sql
+from rempart.netdetect.convs import CONVS, use_convs
 from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import FANOUT_ROLES, FLOW_KINDS, NetParams, sql_list
+from rempart.netdetect.nets import FANOUT_ROLES, NetParams, sql_list
 
 PAIRS = "_rempart_pairs"
 # `pairs` as a CTE over the materialised table (see `use_pairs`).
@@ -36,6 +37,7 @@ def use_pairs(engine: Engine, p: NetParams) -> None:
     if engine.kind == "duckdb" and hit is not None and hit[0] is engine.hosts:
         engine.register(PAIRS, hit[1])
         return
+    use_convs(engine, p)
     table = engine.materialize(PAIRS, pairs_sql(p) + " SELECT * FROM pairs")
     if table is not None and engine.hosts is not None:
         _CACHE.clear()
@@ -48,23 +50,24 @@ def pair_uids_sql(p: NetParams, ctes: str, keys: str, *, limit: bool = True) -> 
 
 
 def pairs_sql(p: NetParams) -> str:
-    """CTEs ending in `pairs` (src, dst, t, ok, port, n_win, threshold, src_zone...); the
-    uid of a first contact is looked up for evidence only (`pair_uids_sql`)."""
+    """CTEs ending in `pairs` (src, dst, t, ok, port, n_win, threshold, src_zone...), over
+    `_rempart_convs` (`use_convs` first); the uid of a first contact is looked up for
+    evidence only (`pair_uids_sql`)."""
     return f"""
     WITH adm AS (
-        SELECT fl.src_ip, fl.dst_ip, fl.dst_port, fl.time, fl.status, fl.event_uid
-        FROM {{flows}} fl
-        JOIN _rempart_hosts s ON s.ip = fl.src_ip
-        JOIN _rempart_hosts d ON d.ip = fl.dst_ip
-        WHERE {FLOW_KINDS} AND fl.dst_port IN {sql_list(p.admin_ports)}
-          AND s.internal AND d.internal AND NOT d.special AND fl.src_ip <> fl.dst_ip
+        SELECT c.src_ip, c.dst_ip, c.dst_port, c.t0, c.n_ok
+        FROM {CONVS} c
+        JOIN _rempart_hosts s ON s.ip = c.src_ip
+        JOIN _rempart_hosts d ON d.ip = c.dst_ip
+        WHERE c.dst_port IN {sql_list(p.admin_ports)}
+          AND s.internal AND d.internal AND NOT d.special AND c.src_ip <> c.dst_ip
     ), bounds AS (
         SELECT epoch(min(time)) + least({p.learn_seconds},
                0.1 * (epoch(max(time)) - epoch(min(time)))) AS t_learn
         FROM {{flows}}
     ), first AS (
-        SELECT src_ip, dst_ip, min(time) AS t,
-               max(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok,
+        SELECT src_ip, dst_ip, min(t0) AS t,
+               max(CASE WHEN n_ok > 0 THEN 1 ELSE 0 END) AS ok,
                min(dst_port) AS port
         FROM adm GROUP BY src_ip, dst_ip
     ), learnt AS (

@@ -21,8 +21,9 @@ from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
 from rempart.netdetect.common import evidence_by, lookup_sql, utc
+from rempart.netdetect.convs import CONVS, medical_source, use_convs
 from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import FLOW_KINDS, NetParams, prepare
+from rempart.netdetect.nets import NetParams, prepare
 
 NAME = "medical_exposure"
 VERSION = "1.0"
@@ -36,29 +37,24 @@ WITH bounds AS (
            0.1 * (epoch(max(time)) - epoch(min(time)))) AS t_learn
     FROM {{flows}}
 ), f AS (
-    SELECT fl.src_ip AS device, fl.dst_ip AS peer, fl.dst_port AS port, fl.protocol,
-           fl.time, fl.status,
-           coalesce(fl.bytes_out, 0) + coalesce(fl.bytes_in, 0) AS bytes,
+    SELECT c.src_ip AS device, c.dst_ip AS peer, c.dst_port AS port, c.protocol, c.n,
+           c.n_ok, c.bytes, c.t0, c.t1,
            s.hostname, s.zone AS device_zone, d.zone AS peer_zone, d.partner,
            CASE WHEN d.internal THEN 'internal' WHEN d.partner IS NOT NULL THEN 'partner'
                 ELSE 'internet' END AS peer_class,
            CASE WHEN pp.port IS NOT NULL THEN 1 ELSE 0 END AS declared
-    FROM {{flows}} fl
-    JOIN _rempart_hosts s ON s.ip = fl.src_ip
-    JOIN _rempart_hosts d ON d.ip = fl.dst_ip
-    LEFT JOIN _rempart_partner_ports pp ON pp.partner = d.partner AND pp.port = fl.dst_port
-    WHERE {FLOW_KINDS} AND NOT d.special
-      AND (s.asset_kind = 'medical_device' OR s.zone_kind = 'medical')
+    FROM {CONVS} c
+    JOIN _rempart_hosts s ON s.ip = c.src_ip
+    JOIN _rempart_hosts d ON d.ip = c.dst_ip
+    LEFT JOIN _rempart_partner_ports pp ON pp.partner = d.partner AND pp.port = c.dst_port
+    WHERE NOT d.special AND {medical_source("s")}
 ), c AS (
-    SELECT device, max(hostname) AS hostname, max(device_zone) AS device_zone, peer,
-           max(peer_zone) AS peer_zone, max(partner) AS partner, port,
-           max(protocol) AS protocol, max(peer_class) AS peer_class,
-           max(declared) AS declared, count(*) AS flows, sum(bytes) AS bytes,
-           min(time) AS first_seen, max(time) AS last_seen,
-           sum(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok
-    FROM f GROUP BY device, peer, port
+    SELECT device, hostname, device_zone, peer, peer_zone, partner, port, protocol,
+           peer_class, declared, n AS flows, bytes, t0 AS first_seen, t1 AS last_seen,
+           n_ok AS ok
+    FROM f
 ), usual AS (
-    SELECT DISTINCT f.device_zone, f.peer FROM f, bounds WHERE epoch(f.time) < bounds.t_learn
+    SELECT DISTINCT f.device_zone, f.peer FROM f, bounds WHERE epoch(f.t0) < bounds.t_learn
 ), v AS (
     SELECT c.*,
         CASE WHEN epoch(c.first_seen) >= bounds.t_learn AND u.peer IS NULL
@@ -79,6 +75,7 @@ def device_connections(
     (internet / partner, undeclared port / new peer, or NULL when expected)."""
     p = params or NetParams()
     prepare(engine, hospital, p)
+    use_convs(engine, p)
     return engine.query(_conn_sql(p) + " SELECT * FROM v ORDER BY concern NULLS LAST, device, peer")
 
 
@@ -89,6 +86,7 @@ def detect_medical(
     if hospital is None:
         return []
     p = params or NetParams()
+    use_convs(engine, p)
     base = _conn_sql(p)
     rows = engine.query(
         base

@@ -17,9 +17,10 @@ from typing import ClassVar
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, lookup_sql, utc
+from rempart.netdetect.convs import CONVS_CTE, use_convs
 from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import FLOW_KINDS, NetParams
+from rempart.netdetect.nets import NetParams
 
 NAME = "zone_policy"
 VERSION = "1.0"
@@ -28,8 +29,8 @@ ATTACK = ("T1021.002", "T1041", "T1133")
 _USER_ZONES = "('building', 'segment', 'wifi', 'medical')"
 
 _BREACHES = f"""
-WITH f AS (
-    SELECT fl.src_ip, fl.dst_ip, fl.dst_port, fl.time, fl.status, fl.event_uid,
+{CONVS_CTE}, f AS (
+    SELECT c.src_ip, c.dst_ip, c.dst_port, c.n, c.n_ok, c.t0, c.t1,
            s.zone AS s_zone, s.building AS s_building, s.zone_kind AS s_kind,
            s.asset_kind AS s_asset, d.zone AS d_zone, d.building AS d_building,
            d.zone_kind AS d_kind, d.internal AS d_internal, d.special AS d_special,
@@ -37,13 +38,10 @@ WITH f AS (
            CASE WHEN pp.port IS NULL THEN 0 ELSE 1 END AS declared,
            CASE WHEN d.partner IN (SELECT partner FROM _rempart_partner_ports)
                 THEN 1 ELSE 0 END AS has_ports
-    FROM {{flows}} fl
-    JOIN _rempart_hosts s ON s.ip = fl.src_ip
-    JOIN _rempart_hosts d ON d.ip = fl.dst_ip
-    LEFT JOIN _rempart_partner_ports pp ON pp.partner = d.partner AND pp.port = fl.dst_port
-    WHERE {FLOW_KINDS}
-      AND (fl.dst_port IN (445, 139) OR s.asset_kind = 'medical_device'
-           OR s.zone_kind = 'medical' OR d.partner IS NOT NULL)
+    FROM convs c
+    JOIN _rempart_hosts s ON s.ip = c.src_ip
+    JOIN _rempart_hosts d ON d.ip = c.dst_ip
+    LEFT JOIN _rempart_partner_ports pp ON pp.partner = d.partner AND pp.port = c.dst_port
 ), b AS (
     SELECT 'smb_between_buildings' AS breach, f.* FROM f
     WHERE f.dst_port IN (445, 139) AND f.s_kind IN {_USER_ZONES} AND f.d_kind IN {_USER_ZONES}
@@ -60,16 +58,18 @@ WITH f AS (
 _SUMMARY = (
     _BREACHES
     + """
-SELECT breach, src_ip, min(time) AS first_seen, max(time) AS last_seen, count(*) AS flows,
-       sum(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok,
-       count(DISTINCT dst_ip) AS peers, min(dst_ip) AS a_peer, min(dst_port) AS a_port,
-       max(dst_port) AS b_port, max(s_zone) AS s_zone, min(d_zone) AS d_zone,
-       min(d_partner) AS partner
+SELECT breach, src_ip, min(t0) AS first_seen, max(t1) AS last_seen, sum(n) AS flows,
+       sum(n_ok) AS ok, count(DISTINCT dst_ip) AS peers, min(dst_ip) AS a_peer,
+       min(dst_port) AS a_port, max(dst_port) AS b_port, max(s_zone) AS s_zone,
+       min(d_zone) AS d_zone, min(d_partner) AS partner
 FROM b GROUP BY breach, src_ip"""
 )
 
-_EVIDENCE = _BREACHES + evidence_sql(
-    "SELECT breach || '|' || src_ip AS entity, time, event_uid AS uid FROM b"
+# The first flow of each breaching conversation.
+_EVIDENCE = lookup_sql(
+    _BREACHES,
+    "SELECT breach || '|' || src_ip AS entity, src_ip, dst_ip, dst_port, t0 AS time FROM b",
+    port=True,
 )
 
 _TEXT = {
@@ -94,9 +94,9 @@ def detect_policy(
     engine: Engine, hospital: Hospital | None = None, params: NetParams | None = None
 ) -> list[Finding]:
     """Breaches of the hospital model's zone policy; nothing without a model."""
-    del params
     if hospital is None:
         return []
+    use_convs(engine, params or NetParams())
     rows = engine.query(_SUMMARY).to_pylist()
     if not rows:
         return []
