@@ -38,6 +38,10 @@ FANOUT_ROLES = (
     "print_server",
 )
 
+# Roles whose probing is their job (a vulnerability scanner, a network monitor sweeping for
+# devices): a declared one is not reported as a scanner, every other host still is.
+SCANNER_ROLES = ("scanner", "vulnerability_scanner", "network_monitor", "nms", "discovery")
+
 ADMIN_PORTS = (135, 139, 445, 3389, 5985, 5986)
 
 # Services that must never answer the internet unless declared: remote shells and desktops,

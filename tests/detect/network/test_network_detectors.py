@@ -65,6 +65,23 @@ def test_trw_flags_a_horizontal_scanner_after_a_few_failures() -> None:
     assert outer.title == "vertical scan" and outer.attack == ("T1595",)
 
 
+def test_trw_spares_a_declared_vulnerability_scanner() -> None:
+    f = Flows()
+    f.background(2)
+    for src in ("10.9.0.30", "10.1.0.66"):  # the same sweep from the declared scanner and a PC
+        for i in range(30):
+            f.add(60 + i * 0.05, src, f"10.1.2.{i + 1}", 445, ok=(i % 10 == 0))
+    nessus = Asset(
+        hostname="nessus", ip="10.9.0.30", kind="server", role="Vulnerability_Scanner", zone="srv"
+    )
+    model = hospital().model_copy(update={"assets": (*hospital().assets, nessus)})
+    found = NetworkScanDetector().run(DetectContext(f.store(), model))
+    assert [x.entity for x in found] == ["10.1.0.66"]
+    # without the model its role is unknown: it is a scanner like any other
+    unknown = NetworkScanDetector().run(DetectContext(f.store()))
+    assert sorted(x.entity for x in unknown) == ["10.1.0.66", "10.9.0.30"]
+
+
 def test_trw_leaves_clients_with_few_failures_alone() -> None:
     f = Flows()
     f.background(2)

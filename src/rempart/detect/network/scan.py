@@ -9,7 +9,8 @@ is reflected at ln((1-beta)/(1-alpha)) (the benign decision) so that a host that
 later is still caught; in SQL that is a running sum minus its running minimum (Lindley's
 recursion), two window passes that DuckDB and Spark both run.
 A flagged source is then classified: horizontal (many hosts, few ports), vertical (few
-hosts, many ports) or block (both).
+hosts, many ports) or block (both). A host whose declared role is to probe (vulnerability
+scanner, network monitor: `SCANNER_ROLES`) is not reported.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
 from rempart.netdetect.common import evidence_by, lookup_sql, utc
 from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import FLOW_KINDS, NetParams
+from rempart.netdetect.nets import FLOW_KINDS, SCANNER_ROLES, NetParams, sql_list
 
 NAME = "network_scan"
 VERSION = "1.0"
@@ -99,6 +100,7 @@ def _sql(p: NetParams) -> tuple[str, str, str]:
         max(CASE WHEN h.internal THEN 1 ELSE 0 END) AS internal
     FROM contacts c JOIN flagged fl ON fl.src_ip = c.src_ip
     JOIN _rempart_hosts h ON h.ip = c.src_ip
+    WHERE lower(coalesce(h.role, '')) NOT IN {sql_list(SCANNER_ROLES)}
     GROUP BY c.src_ip, fl.t_detect
     HAVING sum(1 - c.ok) >= {p.scan_min_failures}"""
     evidence = lookup_sql(
