@@ -3,10 +3,11 @@
 `edges_sql` reads the flows once and keeps only those with exactly one internal side (the
 other not special, not a declared partner): one row per (direction, internal-or-external
 source, destination, port, protocol, day) with attempts, answered / refused / unanswered
-counts, first and last time and the first event. Inbound rows are unsolicited
-attempts (TCP/UDP with a known outcome, ICMP echo and other requests); outbound rows are
-TCP/UDP connections with a known outcome. Both the inbound-exposure and the C&C detectors of
-one `rempart detect` run read this table, computed once (as `use_pairs` does for spread).
+counts, first and last time (no uid: evidence is looked up, `common.lookup_sql`). Inbound
+rows are unsolicited attempts (TCP/UDP with a known outcome, ICMP echo and other
+requests); outbound rows are TCP/UDP connections with a known outcome. Both the
+inbound-exposure and the C&C detectors of one `rempart detect` run read this table,
+computed once (as `use_pairs` does for spread).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ def _leg(direction: str) -> str:
         SELECT '{direction}' AS dir,
             fl.src_ip, fl.dst_ip, coalesce(fl.dst_port, -1) AS dst_port, fl.protocol,
             CAST(floor(epoch(fl.time) / 86400) AS BIGINT) AS day, fl.time,
-            fl.event_uid,
             CASE WHEN fl.status = 'success'
                    OR (fl.protocol = 'icmp' AND coalesce(fl.packets_in, 0) > 0)
                  THEN 1 ELSE 0 END AS ok,
@@ -56,8 +56,7 @@ def edges_sql() -> str:
         SELECT ip FROM _rempart_hosts WHERE NOT internal AND NOT special AND partner IS NULL
     )
     SELECT dir, src_ip, dst_ip, dst_port, protocol, day, count(*) AS n,
-        sum(ok) AS n_ok, sum(refused) AS n_refused, min(time) AS t0, max(time) AS t1,
-        min(event_uid) AS uid
+        sum(ok) AS n_ok, sum(refused) AS n_refused, min(time) AS t0, max(time) AS t1
     FROM ({_leg("in")} UNION ALL {_leg("out")}) b
     GROUP BY dir, src_ip, dst_ip, dst_port, protocol, day"""
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, lookup_sql, utc
 from rempart.netdetect.edges import EDGES, use_edges
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import NetParams, ip_number_sql, sql_list
@@ -90,8 +90,7 @@ def _base(p: NetParams) -> str:
     ), attackers AS (
         -- sources that failed somewhere inside and got sessions on an exposed service
         SELECT p.k, p.src_ip, min(p.dst_ip) AS entity, min(p.t0) AS t0, max(p.t1) AS t1,
-            sum(p.n_ok) AS n_ok, min(p.dst_port) AS a_port, max(p.dst_port) AS b_port,
-            min(p.uid) AS uid
+            sum(p.n_ok) AS n_ok, min(p.dst_port) AS a_port, max(p.dst_port) AS b_port
         FROM probes p
         JOIN (SELECT src_ip FROM unsol GROUP BY src_ip HAVING sum(n - n_ok) > 0) f
             ON f.src_ip = p.src_ip
@@ -131,12 +130,12 @@ def _sources(p: NetParams) -> str:
 
 
 def _evidence(p: NetParams) -> str:
-    return f"""{_base(p)}
-    {
-        evidence_sql(
-            "SELECT p.k AS entity, p.t0 AS time, p.uid FROM probes p JOIN reported r ON r.k = p.k"
-        )
-    }"""
+    return lookup_sql(
+        _base(p),
+        "SELECT p.k AS entity, p.src_ip, p.dst_ip, p.dst_port, p.t0 AS time "
+        "FROM probes p JOIN reported r ON r.k = p.k",
+        port=True,
+    )
 
 
 def _attacked(p: NetParams) -> str:
@@ -149,7 +148,14 @@ def _attacked(p: NetParams) -> str:
 
 def _attacked_rows(p: NetParams) -> str:
     return f"""{_base(p)}
-    SELECT k, src_ip, uid, t0 AS time FROM attackers"""
+    SELECT k, src_ip FROM attackers"""
+
+
+def _attacked_evidence(p: NetParams) -> str:
+    """The first answered session of each attacking source (one address per key)."""
+    return lookup_sql(
+        _base(p), "SELECT k AS entity, src_ip, entity AS dst_ip, t0 AS time FROM attackers"
+    )
 
 
 def _port_text(rows: list[dict[str, Any]], limit: int = 8) -> tuple[int, str]:
@@ -253,7 +259,7 @@ def detect_exposed(
     if not rows:
         return []
     detail = engine.query(_attacked_rows(p))
-    evidence = evidence_by(detail.rename_columns(["entity", "src_ip", "uid", "time"]))
+    evidence = evidence_by(engine.query(_attacked_evidence(p)))
     related: dict[str, list[str]] = defaultdict(list)
     for r in sorted(detail.to_pylist(), key=lambda r: (r["k"], r["src_ip"])):
         related[r["k"]].append(r["src_ip"])

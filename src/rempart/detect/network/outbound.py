@@ -21,7 +21,7 @@ from typing import ClassVar
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, evidence_sql, utc
+from rempart.netdetect.common import evidence_by, lookup_sql, utc
 from rempart.netdetect.edges import EDGES, use_edges
 from rempart.netdetect.engine import Engine
 from rempart.netdetect.nets import RELAY_ROLES, NetParams, ip_number_sql, sql_list
@@ -64,11 +64,12 @@ def _base(p: NetParams) -> str:
 
 
 def _evidence(p: NetParams) -> str:
-    inner = f"""SELECT j.k AS entity, o.t0 AS time, o.uid FROM judged j JOIN {EDGES} o
+    keys = f"""SELECT j.k AS entity, o.src_ip, o.dst_ip, o.dst_port, o.t0 AS time
+        FROM judged j JOIN {EDGES} o
         ON o.dir = 'out' AND o.src_ip = j.src_ip AND o.day = j.day
         AND ((j.kind = 'spam' AND o.protocol = 'tcp' AND o.dst_port = 25)
              OR (j.kind = 'flood' AND o.dst_ip = j.target))"""
-    return f"{_base(p)} {evidence_sql(inner)}"
+    return lookup_sql(_base(p), keys, port=True)
 
 
 def detect_outbound(
