@@ -181,6 +181,19 @@ def test_compact_table_and_older_workspace(tmp_path: Path) -> None:
         assert store.count("network_flow") == 3
 
 
+def test_flow_conn_with_a_stored_status(tmp_path: Path) -> None:
+    """A `flow_conn` from when `status` was stored keeps working: the view derives it."""
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        ingest_file(store, _conn(tmp_path, GOOD))
+        store.sql("ALTER TABLE flow_conn ADD COLUMN status VARCHAR")
+        store.sql("UPDATE flow_conn SET status = 'stale'")
+    with Store(db) as store:
+        ingest_file(store, _conn(tmp_path, FAILED, name="conn2.log"))
+        rows = store.sql("SELECT status FROM network_flow ORDER BY time").to_pylist()
+        assert [r["status"] for r in rows] == ["success", "failure"]
+
+
 def test_big_file_hashed_while_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A big new file is hashed on a thread during the parse; the digest still decides:
     the same content under another name is skipped, even if only known at the end."""

@@ -46,14 +46,15 @@ _COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _flow_columns(col: Callable[[str, str], str]) -> str:
+def _flow_columns(col: Callable[[str, str], str], *, status: bool = True) -> str:
     """`time`, the mapped columns and `status`, each Zeek column read through `col(name,
-    type)` (a cast on the text path, the typed column on the fast one, NULL when absent)."""
+    type)` (a cast on the text path, the typed column on the fast one, NULL when absent).
+    The compact table does not store `status`: its view derives it from `conn_state`."""
     mapped = ",\n        ".join(f"{col(z, t)} AS {f}" for z, f, t in _COLUMNS)
+    derived = f",\n        {status_sql(col('conn_state', 'VARCHAR'))} AS status" if status else ""
     return f"""
         make_timestamp(CAST(round({col("ts", "DOUBLE")} * 1000000) AS BIGINT)) AS time,
-        {mapped},
-        {status_sql(col("conn_state", "VARCHAR"))} AS status"""
+        {mapped}{derived}"""
 
 
 _BATCH_ROWS = 1 << 20
@@ -249,7 +250,7 @@ def _compact_sql(fields: set[str]) -> str:
     def col(name: str, cast: str = "VARCHAR") -> str:
         return f'"{name}"' if name in fields else f"CAST(NULL AS {cast})"
 
-    return f"""{_flow_columns(col)},
+    return f"""{_flow_columns(col, status=False)},
         "uid" AS flow_uid,
         {_checks('"ts"', patterns=False)} AS _reject
     """
