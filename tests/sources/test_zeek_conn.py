@@ -182,10 +182,13 @@ def test_compact_table_and_older_workspace(tmp_path: Path) -> None:
 
 
 def test_flow_conn_with_a_stored_status(tmp_path: Path) -> None:
-    """A `flow_conn` from when `status` was stored keeps working: the view derives it."""
+    """A `flow_conn` from when `status` was stored as text keeps working: its rows (no
+    `outcome`) get their status from conn_state in the view."""
     db = tmp_path / "s.duckdb"
     with Store(db) as store:
         ingest_file(store, _conn(tmp_path, GOOD))
+        assert store.sql("SELECT outcome FROM flow_conn").to_pylist() == [{"outcome": 1}]
+        store.sql("ALTER TABLE flow_conn DROP COLUMN outcome")
         store.sql("ALTER TABLE flow_conn ADD COLUMN status VARCHAR")
         store.sql("UPDATE flow_conn SET status = 'stale'")
     with Store(db) as store:

@@ -69,6 +69,16 @@ class Engine:
             expr = self.backend.sql(text, dialect="duckdb")
             return expr.to_pyarrow()
 
+    def count_flows(self) -> int:
+        """Rows of the flow table; on a store's view, from its tables' kept counts."""
+        if self.kind == "duckdb" and self.flows == FLOWS:
+            from rempart.store.flows import row_count
+
+            fast = row_count(self.backend)
+            if fast is not None:
+                return fast
+        return int(self.query("SELECT count(*) AS n FROM {flows}").column("n")[0].as_py())
+
     def materialize(self, name: str, sql: str) -> pa.Table | None:
         """Compute an intermediate result once so that several queries can read it as `name`.
 

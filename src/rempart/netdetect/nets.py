@@ -253,8 +253,8 @@ def prepare(engine: Engine, hospital: Hospital | None, params: NetParams) -> Non
     engine.register("_rempart_assets", _assets(hospital))
     engine.register("_rempart_partner_ports", _partner_ports(hospital))
     engine.register("_rempart_doors", _doors(hospital))
-    rows = engine.query("SELECT count(*) AS n FROM {flows}").column("n")[0].as_py()
-    key = (id(engine.backend), engine.flows, int(rows), hash(hospital), params)
+    rows = engine.count_flows()
+    key = (id(engine.backend), engine.flows, rows, hash(hospital), params)
     hit = _CACHE.get(key)
     if hit is not None and hit[0]() is engine.backend:
         hosts = hit[1]

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
-from rempart.store.flows import ADDRESS_RE, status_sql
+from rempart.store.flows import ADDRESS_RE, outcome_sql, status_sql
 
 _IP_RE = ADDRESS_RE
 
@@ -49,7 +49,7 @@ _COLUMNS: tuple[tuple[str, str, str], ...] = (
 def _flow_columns(col: Callable[[str, str], str], *, status: bool = True) -> str:
     """`time`, the mapped columns and `status`, each Zeek column read through `col(name,
     type)` (a cast on the text path, the typed column on the fast one, NULL when absent).
-    The compact table does not store `status`: its view derives it from `conn_state`."""
+    The compact table stores `status` as a number (`outcome`, see `_compact_sql`)."""
     mapped = ",\n        ".join(f"{col(z, t)} AS {f}" for z, f, t in _COLUMNS)
     derived = f",\n        {status_sql(col('conn_state', 'VARCHAR'))} AS status" if status else ""
     return f"""
@@ -251,6 +251,7 @@ def _compact_sql(fields: set[str]) -> str:
         return f'"{name}"' if name in fields else f"CAST(NULL AS {cast})"
 
     return f"""{_flow_columns(col, status=False)},
+        {outcome_sql(col("conn_state"))} AS outcome,
         "uid" AS flow_uid,
         {_checks('"ts"', patterns=False)} AS _reject
     """
