@@ -216,3 +216,29 @@ def test_big_file_hashed_while_parsed(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr(Store, "may_be_ingested", lambda self, quick: False)
     assert ingest_file(store, copy).status is FileStatus.ALREADY  # digest known at the end
     assert store.count("network_flow") == 2 and store.count("flow_files") == 1
+
+
+def test_address_inventory_feeds_the_host_table(tmp_path: Path) -> None:
+    """Each conn.log's good addresses are listed once (`flow_addresses`), and the detectors'
+    host table built from that list equals the one built from a scan of the flows."""
+    from rempart.netdetect import Engine, NetParams, nets
+
+    bad = GOOD.replace("C1", "C9").replace("10.1.0.6", "10.1.0.6;drop")
+    db = tmp_path / "a.duckdb"
+    with Store(db) as store:
+        ingest_file(store, _conn(tmp_path, GOOD + FAILED + bad))
+        listed = store.sql("SELECT file_no, ip FROM flow_addresses ORDER BY ip").to_pylist()
+        assert listed == [{"file_no": 1, "ip": f"10.1.0.{n}"} for n in (5, 6, 7)]
+        # a workspace from before the inventory: listed again when opened
+        store.sql("DELETE FROM flow_addresses")
+    with Store(db) as store:
+        assert store.count("flow_addresses") == 3
+        fast = Engine.for_store(store)
+        slow = Engine(store.con, "duckdb")  # no inventory: addresses read from the flows
+        tables = []
+        for engine in (fast, slow):
+            nets._CACHE.clear()  # (the host table is cached per connection and data)
+            nets.prepare(engine, None, NetParams())
+            assert engine.hosts is not None
+            tables.append(engine.hosts.sort_by("ip").to_pylist())
+        assert tables[0] == tables[1] and len(tables[0]) == 3

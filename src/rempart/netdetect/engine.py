@@ -10,6 +10,7 @@ only the small ones (candidates, findings) ever reach Python.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,9 @@ class Engine:
     kind: str  # "duckdb" or "pyspark"
     flows: str = FLOWS
     hosts: pa.Table | None = None  # the host table `prepare` registered (a cache key)
+    # SQL listing every address of the flows (column `ip`, given the FLOW_KINDS filter), when
+    # the backend keeps such an inventory; else `prepare` reads them from the flows
+    addresses: Callable[[str], str] | None = None
     _registered: set[str] = field(default_factory=set)
 
     @classmethod
@@ -47,7 +51,9 @@ class Engine:
         is only needed to carry it to other backends (and Ibis 12's DuckDB wrapper does not
         follow DuckDB 2's Arrow API yet).
         """
-        return cls(store.con, "duckdb")
+        from rempart.store.flows import addresses_sql
+
+        return cls(store.con, "duckdb", addresses=addresses_sql)
 
     @classmethod
     def for_spark(cls, session: Any, flows: str = FLOWS) -> Engine:

@@ -206,10 +206,13 @@ def _partner_ports(hospital: Hospital | None) -> pa.Table:
     )
 
 
-_HOSTS_SQL = f"""
-WITH ips AS (
+# Every address of the flows, when the backend keeps no inventory of them.
+_ADDRESSES_SQL = f"""
     SELECT DISTINCT src_ip AS ip FROM {{flows}} WHERE {FLOW_KINDS}
-    UNION SELECT DISTINCT dst_ip AS ip FROM {{flows}} WHERE {FLOW_KINDS}
+    UNION SELECT DISTINCT dst_ip AS ip FROM {{flows}} WHERE {FLOW_KINDS}"""
+
+_HOSTS_SQL = f"""
+WITH ips AS ({{addresses}}
 ), num AS (
     SELECT ip, {ip_number_sql("ip")} AS n FROM ips
 ), hit AS (
@@ -259,7 +262,8 @@ def prepare(engine: Engine, hospital: Hospital | None, params: NetParams) -> Non
     if hit is not None and hit[0]() is engine.backend:
         hosts = hit[1]
     else:
-        hosts = engine.query(_HOSTS_SQL)
+        listed = engine.addresses(FLOW_KINDS) if engine.addresses else _ADDRESSES_SQL
+        hosts = engine.query(_HOSTS_SQL.replace("{addresses}", listed))
         _CACHE.clear()
         _CACHE[key] = (weakref.ref(engine.backend), hosts)
     engine.register("_rempart_hosts", hosts)

@@ -32,6 +32,7 @@ from rempart.schema.classes import NETWORK_FLOW, TS
 ROWS = "flow_rows"
 COMPACT = "flow_conn"
 FILES = "flow_files"
+ADDRESSES = "flow_addresses"
 VIEW = "network_flow"
 
 # Zeek conn_state -> did the connection attempt succeed? (scan and worm detection read this)
@@ -113,6 +114,21 @@ _FILES_DDL = f"""CREATE TABLE IF NOT EXISTS {FILES} (
     source_format VARCHAR NOT NULL)"""
 
 
+_ADDRESSES_DDL = f"""CREATE TABLE IF NOT EXISTS {ADDRESSES} (
+    file_no INTEGER NOT NULL,
+    ip VARCHAR NOT NULL)"""
+
+
+def addresses_sql(kinds: str) -> str:
+    """Every address `network_flow` names (column `ip`), the rows of `flow_rows` filtered
+    by `kinds` (SQL on its columns): the conn.logs' addresses come from the small per-file
+    inventory the ingest keeps (`flow_addresses`), not from a scan of their rows."""
+    return (
+        f"SELECT ip FROM {ADDRESSES} UNION SELECT src_ip FROM {ROWS} WHERE {kinds} "
+        f"UNION SELECT dst_ip FROM {ROWS} WHERE {kinds}"
+    )
+
+
 def used(sql: str, params: dict[str, object]) -> dict[str, object]:
     """The parameters a statement names (DuckDB refuses unused ones)."""
     return {k: v for k, v in params.items() if f"${k}" in sql}
@@ -147,6 +163,20 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(f"CREATE TABLE IF NOT EXISTS {COMPACT} ({cols})")
     con.execute(_FILES_DDL)
+    con.execute(_ADDRESSES_DDL)
+    # conn.logs ingested before the inventory existed: list their addresses once
+    missing = con.execute(
+        f"SELECT list(file_no) FROM (SELECT file_no FROM {FILES} "
+        f"EXCEPT SELECT file_no FROM {ADDRESSES})"
+    ).fetchall()
+    if missing and missing[0][0]:
+        con.execute(
+            f"""INSERT INTO {ADDRESSES} SELECT DISTINCT file_no, ip FROM (
+                SELECT file_no, src_ip AS ip FROM {COMPACT}
+                UNION ALL SELECT file_no, dst_ip FROM {COMPACT}) a
+            WHERE ip IS NOT NULL AND list_contains($files, file_no)""",
+            {"files": missing[0][0]},
+        )
 
 
 def row_count(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -208,7 +238,8 @@ def _check_addresses(con: duckdb.DuckDBPyConnection, file_no: int) -> None:
     A day of flows names a few thousand hosts in tens of millions of rows: matching the
     pattern per row cost a tenth of the whole ingest; per distinct value it is free. The
     distinct values are fetched first and matched on their own: with the pattern in the
-    same query, DuckDB pushed it below the DISTINCT, back onto every row.
+    same query, DuckDB pushed it below the DISTINCT, back onto every row. The good ones are
+    kept as the file's address inventory (`flow_addresses`, read by `addresses_sql`).
     """
     rows = con.execute(
         f"""SELECT list(ip) FROM (
@@ -218,6 +249,8 @@ def _check_addresses(con: duckdb.DuckDBPyConnection, file_no: int) -> None:
     ).fetchall()
     seen = rows[0][0] if rows and rows[0][0] else []
     bad = [ip for ip in seen if ip is not None and not _ADDRESS.fullmatch(ip)]
+    good = [ip for ip in seen if ip is not None and _ADDRESS.fullmatch(ip)]
+    con.execute(f"INSERT INTO {ADDRESSES} SELECT $n, unnest($ips)", {"n": file_no, "ips": good})
     if bad:
         con.execute(
             f"""UPDATE {COMPACT} SET reject_reason = CASE
