@@ -249,15 +249,35 @@ LEFT JOIN _rempart_zones z ON z.zone = coalesce(best.zone, a.asset_zone)
 _CACHE: dict[tuple[int, str, int, int, NetParams], tuple[weakref.ref[Any], pa.Table]] = {}
 
 
+# The lookup tables of the last (model, params), with the model's hash: every detector of a
+# run prepares its engine, and rebuilding them (and hashing the model) each time added up.
+# The model is frozen and held here, so its identity stands for its content.
+_LOOKUPS: dict[tuple[int, NetParams], tuple[Hospital | None, int, dict[str, pa.Table]]] = {}
+
+
+def _lookups(hospital: Hospital | None, params: NetParams) -> tuple[int, dict[str, pa.Table]]:
+    hit = _LOOKUPS.get((id(hospital), params))
+    if hit is not None and hit[0] is hospital:
+        return hit[1], hit[2]
+    tables = {
+        "_rempart_ranges": _ranges(hospital, params),
+        "_rempart_zones": _zones(hospital),
+        "_rempart_assets": _assets(hospital),
+        "_rempart_partner_ports": _partner_ports(hospital),
+        "_rempart_doors": _doors(hospital),
+    }
+    _LOOKUPS.clear()
+    _LOOKUPS[(id(hospital), params)] = (hospital, hash(hospital), tables)
+    return hash(hospital), tables
+
+
 def prepare(engine: Engine, hospital: Hospital | None, params: NetParams) -> None:
     """Register the lookups and `_rempart_hosts` (one row per distinct address seen)."""
-    engine.register("_rempart_ranges", _ranges(hospital, params))
-    engine.register("_rempart_zones", _zones(hospital))
-    engine.register("_rempart_assets", _assets(hospital))
-    engine.register("_rempart_partner_ports", _partner_ports(hospital))
-    engine.register("_rempart_doors", _doors(hospital))
+    model_hash, tables = _lookups(hospital, params)
+    for name, table in tables.items():
+        engine.register(name, table)
     rows = engine.count_flows()
-    key = (id(engine.backend), engine.flows, rows, hash(hospital), params)
+    key = (id(engine.backend), engine.flows, rows, model_hash, params)
     hit = _CACHE.get(key)
     if hit is not None and hit[0]() is engine.backend:
         hosts = hit[1]
