@@ -242,3 +242,16 @@ def test_address_inventory_feeds_the_host_table(tmp_path: Path) -> None:
             assert engine.hosts is not None
             tables.append(engine.hosts.sort_by("ip").to_pylist())
         assert tables[0] == tables[1] and len(tables[0]) == 3
+
+
+def test_file_digest_is_the_sha256(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mapped in chunks or read (empty file), the digest is the file's plain sha256."""
+    import hashlib
+
+    from rempart.sources import base
+
+    monkeypatch.setattr(base, "DIGEST_CHUNK", 1000)
+    for size in (0, 1, 999, 1000, 12345):
+        p = tmp_path / f"f{size}"
+        p.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        assert base.file_digest(p) == hashlib.sha256(p.read_bytes()).hexdigest()

@@ -9,6 +9,7 @@ are counted per reason and the first ones are kept with their line numbers.
 from __future__ import annotations
 
 import hashlib
+import mmap
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
@@ -162,10 +163,28 @@ class Source(ABC):
         return EVENT_CLASSES[cls.EVENT_CLASS]
 
 
+DIGEST_CHUNK = 1 << 26
+
+
 def file_digest(path: Path) -> str:
-    """sha256 of the content: the identity that makes re-ingesting a no-op."""
+    """sha256 of the content: the identity that makes re-ingesting a no-op.
+
+    The file is mapped rather than read: a day of flows is hashed while DuckDB parses it on
+    the same cores, and copying it through read() cost half as much again as the hash."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
+        try:
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                view = memoryview(mapped)
+                try:
+                    for start in range(0, len(view), DIGEST_CHUNK):
+                        h.update(view[start : start + DIGEST_CHUNK])
+                finally:
+                    view.release()
+            return h.hexdigest()
+        except (ValueError, OSError):  # empty, or not mappable (a pipe, a special file)
+            h = hashlib.sha256()
+            fh.seek(0)
         while chunk := fh.read(1 << 22):
             h.update(chunk)
     return h.hexdigest()
