@@ -247,11 +247,13 @@ def test_address_inventory_feeds_the_host_table(tmp_path: Path) -> None:
 def test_file_digest_is_the_sha256(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Mapped in chunks or read (empty file), the digest is the file's plain sha256."""
     import hashlib
+    import mmap
 
     from rempart.sources import base
 
-    monkeypatch.setattr(base, "DIGEST_CHUNK", 1000)
-    for size in (0, 1, 999, 1000, 12345):
+    monkeypatch.setattr(base, "DIGEST_CHUNK", mmap.ALLOCATIONGRANULARITY)
+    step = mmap.ALLOCATIONGRANULARITY
+    for size in (0, 1, step - 1, step, 3 * step + 5):
         p = tmp_path / f"f{size}"
         p.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
         assert base.file_digest(p) == hashlib.sha256(p.read_bytes()).hexdigest()
