@@ -229,8 +229,15 @@ def test_address_inventory_feeds_the_host_table(tmp_path: Path) -> None:
         ingest_file(store, _conn(tmp_path, GOOD + FAILED + bad))
         listed = store.sql("SELECT file_no, ip FROM flow_addresses ORDER BY ip").to_pylist()
         assert listed == [{"file_no": 1, "ip": f"10.1.0.{n}"} for n in (5, 6, 7)]
-        # a workspace from before the inventory: listed again when opened
-        store.sql("DELETE FROM flow_addresses")
+        # a workspace from before the inventory: read-only, the flows are read instead;
+        # opened for writing, its addresses are listed
+        store.sql("DROP TABLE flow_addresses")
+    with Store(db, read_only=True) as store:
+        engine = Engine.for_store(store)
+        assert engine.addresses is None
+        nets._CACHE.clear()
+        nets.prepare(engine, None, NetParams())
+        assert engine.hosts is not None and engine.hosts.num_rows == 3
     with Store(db) as store:
         assert store.count("flow_addresses") == 3
         fast = Engine.for_store(store)

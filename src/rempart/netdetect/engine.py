@@ -51,9 +51,10 @@ class Engine:
         is only needed to carry it to other backends (and Ibis 12's DuckDB wrapper does not
         follow DuckDB 2's Arrow API yet).
         """
-        from rempart.store.flows import addresses_sql
+        from rempart.store.flows import addresses_sql, has_inventory
 
-        return cls(store.con, "duckdb", addresses=addresses_sql)
+        inventory = addresses_sql if has_inventory(store.con) else None
+        return cls(store.con, "duckdb", addresses=inventory)
 
     @classmethod
     def for_spark(cls, session: Any, flows: str = FLOWS) -> Engine:

@@ -130,6 +130,12 @@ def addresses_sql(kinds: str) -> str:
     )
 
 
+def has_inventory(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `addresses_sql` can be used (a workspace from before it, opened read-only,
+    has no inventory yet)."""
+    return _is_table(con, ADDRESSES) and _is_table(con, ROWS)
+
+
 def used(sql: str, params: dict[str, object]) -> dict[str, object]:
     """The parameters a statement names (DuckDB refuses unused ones)."""
     return {k: v for k, v in params.items() if f"${k}" in sql}
@@ -164,19 +170,15 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(f"CREATE TABLE IF NOT EXISTS {COMPACT} ({cols})")
     con.execute(_FILES_DDL)
-    con.execute(_ADDRESSES_DDL)
-    # conn.logs ingested before the inventory existed: list their addresses once
-    missing = con.execute(
-        f"SELECT list(file_no) FROM (SELECT file_no FROM {FILES} "
-        f"EXCEPT SELECT file_no FROM {ADDRESSES})"
-    ).fetchall()
-    if missing and missing[0][0]:
+    if not _is_table(con, ADDRESSES):
+        # a workspace from before the inventory: list its conn.logs' addresses once (from
+        # then on, each ingest adds its file's)
+        con.execute(_ADDRESSES_DDL)
         con.execute(
             f"""INSERT INTO {ADDRESSES} SELECT DISTINCT file_no, ip FROM (
                 SELECT file_no, src_ip AS ip FROM {COMPACT}
                 UNION ALL SELECT file_no, dst_ip FROM {COMPACT}) a
-            WHERE ip IS NOT NULL AND list_contains($files, file_no)""",
-            {"files": missing[0][0]},
+            WHERE ip IS NOT NULL"""
         )
 
 
