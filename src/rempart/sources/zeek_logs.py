@@ -16,7 +16,7 @@ from typing import ClassVar
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select
-from rempart.sources.zeek_conn import ZeekConnTsvSource, _count_header_lines, _is_gzip
+from rempart.sources.zeek_conn import _is_gzip, read_zeek_header, zeek_sniff
 
 
 class _ZeekLog(Source):
@@ -28,21 +28,17 @@ class _ZeekLog(Source):
     EXPRS: ClassVar[dict[str, str]]
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        text = head.decode("utf-8", "replace")
-        return (
-            text.startswith("#separator")
-            and f"#path\t{self.PATH}\n" in text
-            and "#fields\tts\tuid\tid.orig_h" in text
-        )
+        return zeek_sniff(head, self.PATH)
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        fields, _types, nulls = ZeekConnTsvSource()._header(path)
+        header = read_zeek_header(path)
+        fields, nulls = header.fields, header.nulls
         if "ts" not in fields or "id.orig_h" not in fields:
             raise SourceError(path, f"{self.PATH}.log lacks ts or id.orig_h")
         comp = "gzip" if _is_gzip(path) else "none"
         cols = {f: "VARCHAR" for f in fields}
         scan = (
-            "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim='\t', "
+            "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim=$sep, "
             "header=false, comment='#', quote='', escape='', auto_detect=false, "
             "columns=$columns, nullstr=$nulls, null_padding=true, store_rejects=true, "
             f"compression='{comp}')"
@@ -63,10 +59,10 @@ class _ZeekLog(Source):
         }
         exprs.update({k: _fill(v, col) for k, v in self.EXPRS.items()})
         reject = f"WHEN {col('id.resp_h')} IS NULL THEN 'truncated line (too few fields)' "
-        line = f"_n + {_count_header_lines(path)}"
+        line = f"_n + {header.lines}"
         select = flow_select(self.NAME, exprs, reject, line=line)
         sql = f"SELECT {select} FROM ({scan})"
-        params = {"columns": cols, "nulls": nulls}
+        params = {"columns": cols, "nulls": nulls, "sep": header.separator}
         emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params=params)
 
 
