@@ -400,6 +400,23 @@ def test_netfilter_in_a_whole_syslog(tmp_path: Path) -> None:
     assert _rejects(store) == [{"line": 35, "reason": "truncated line (no PROTO=)"}]
 
 
+def test_netfilter_output_chain_bridge_and_pri(tmp_path: Path) -> None:
+    """OUTPUT chain (empty `IN=`) on a bridge (`PHYSOUT=`), a raw `<PRI>` before the stamp,
+    and ulogd's LOGEMU lines (no `kernel:` tag, the prefix right after the host)."""
+    text = (
+        "<4>Mar 11 08:00:01 fw1 kernel: [1.0] ACCEPT-OUT IN= OUT=br0 PHYSOUT=eth1 "
+        "SRC=10.1.0.5 DST=10.2.0.1 LEN=60 TOS=0x00 PROTO=UDP SPT=1234 DPT=53 LEN=40\n"
+        f"Mar 11 08:00:02 fw1 DROP {NF_BODY}\n"
+    )
+    store, _ = _ingest(tmp_path, "messages", text)
+    out, ulogd = _rows(store)
+    assert (out["time"], out["rule"], out["action"]) == (
+        datetime(2019, 3, 11, 8, 0, 1, tzinfo=UTC), "ACCEPT-OUT", "allowed"
+    )  # fmt: skip
+    assert (out["protocol"], out["dst_port"], out["bytes_out"]) == ("udp", 53, 60)
+    assert (ulogd["src_ip"], ulogd["rule"], ulogd["action"]) == ("203.0.113.9", "DROP", "denied")
+
+
 def test_netfilter_december_log_read_in_january(tmp_path: Path) -> None:
     """BSD syslog has no year: a December line read on 2 January is last year's."""
     line = f"Dec 31 23:59:58 fw1 kernel: DROP {NF_BODY}\n"
@@ -462,3 +479,50 @@ def test_arrow_path_matches_query_path(tmp_path: Path, name: str, text: str) -> 
     src.parse(p, ctx)
     ctx.close()
     assert _rows(other) == fast
+
+
+def test_zeek_dns_and_smb_as_json(tmp_path: Path) -> None:
+    """Security Onion, Corelight and `LogAscii::use_json=T` sites write every log as JSON."""
+    dns = (
+        '{"ts":"2019-03-11T08:00:00.500000Z","uid":"D1","id.orig_h":"10.1.0.5","id.orig_p":5353,'
+        '"id.resp_h":"10.9.0.1","id.resp_p":53,"proto":"udp","trans_id":7,"rtt":0.01,'
+        '"query":"evil.example","qtype_name":"A","rcode_name":"NXDOMAIN","answers":[]}\n'
+        '{"ts":1552291201.0,"uid":"D2","id.orig_h":\n'
+    )
+    store, res = _ingest(tmp_path, "dns.json", dns)
+    assert (res.source, res.records) == ("zeek_dns_json", 1)
+    row = _rows(store)[0]
+    assert (row["time"], row["dns_query"], row["dns_rcode"], row["duration"]) == (
+        T0, "evil.example", "NXDOMAIN", 0.01
+    )  # fmt: skip
+    assert (row["record_kind"], row["flow_uid"], row["dst_port"]) == ("dns", "D1", 53)
+    assert _rejects(store) == [{"line": 2, "reason": "not valid JSON"}]
+    smb = (
+        '{"_path":"smb_mapping","ts":1552291200.5,"uid":"S1","id.orig_h":"10.1.0.5",'
+        '"id.orig_p":49152,"id.resp_h":"10.1.0.6","id.resp_p":445,'
+        '"path":"\\\\\\\\10.1.0.6\\\\ADMIN$","share_type":"DISK"}\n'
+    )
+    store, res = _ingest(tmp_path, "smb.json", smb)
+    assert (res.source, res.records) == ("zeek_smb_mapping_json", 1)
+    row = _rows(store)[0]
+    assert (row["smb_path"], row["smb_action"], row["time"]) == ("\\\\10.1.0.6\\ADMIN$", "DISK", T0)
+
+
+def test_stratosphere_zeek_logs_read_whole(shared_data: Path) -> None:
+    """Real Zeek output (with and without `#close`, labelled extra columns, IPv6): every
+    conn.log and dns.log row is read, none rejected."""
+    root = shared_data / "stratosphere_zeek"
+    if not root.is_dir():
+        pytest.skip(f"{root} not present")
+    seen = 0
+    for p in sorted(root.rglob("*.log*")):
+        if not p.name.startswith(("conn.log", "labeled-conn.log", "dns.log")):
+            continue
+        src = sniff(p)
+        assert src is not None and src.NAME in ("zeek_conn_tsv", "zeek_dns"), p
+        with p.open(encoding="utf-8", errors="replace") as fh:
+            data = sum(1 for line in fh if not line.startswith("#"))
+        res = ingest_file(Store.memory(), p)
+        assert (res.status, res.records, res.rejected) == (FileStatus.INGESTED, data, 0), p
+        seen += 1
+    assert seen >= 8

@@ -11,7 +11,8 @@ Stamps: BSD syslog (`Mar 11 08:00:01`, with or without fractions or a `<PRI>`), 
 (the previous one for a date more than two days after the reference: December logs read in
 January), and the clock is taken as UTC. A syslog file mixes every daemon's messages: lines
 that are not LOG lines (no `IN=... OUT=`) are skipped, not rejected; a LOG line without
-addresses or `PROTO=` is rejected with its line number. ICMP and ICMPv6 are stored as Zeek
+addresses or `PROTO=` is rejected with its line number. ulogd's LOGEMU lines (no `kernel:`
+tag, the prefix right after the host) are read too. ICMP and ICMPv6 are stored as Zeek
 does: protocol `icmp`, type as source port, code as destination port.
 Lines are split and matched by DuckDB regular expressions, never in a Python loop.
 """
@@ -65,9 +66,15 @@ class NetfilterLogSource(Source):
             rf"TRY_CAST(nullif(regexp_extract(line, '^{pri}(1 )?([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
             r"T[^ ]+)', 3), '') AS TIMESTAMPTZ)"
         )
+        kernel = r"regexp_extract(line, 'kernel(:| - - -| -) (\[[ 0-9.]+\] )?(.*?) ?IN=', 3)"
+        # ulogd (LOGEMU) writes no `kernel:` tag: the prefix follows the stamp and host
+        ulogd = (
+            rf"regexp_extract(line, '^{pri}([A-Z][a-z]{{2}} +[0-9]{{1,2}} [0-9:.]+|"
+            r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]+) [^ ]+ (.*?) ?IN=', 3)"
+        )
         prefix = (
-            r"nullif(trim(regexp_extract(line, 'kernel(:| - - -| -) (\[[ 0-9.]+\] )?(.*?) ?IN=', "
-            "3)), '')"
+            f"nullif(trim(CASE WHEN regexp_matches(line, ' kernel(:| -) ') THEN {kernel} "
+            f"ELSE {ulogd} END), '')"
         )
         verdict = (
             f"CASE WHEN regexp_matches(upper(coalesce({prefix}, '')), "

@@ -8,6 +8,7 @@ conn.log only (record_kind flow/firewall), so these records never double-count.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import ClassVar
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
-from rempart.sources.flowsql import emit_flows, flow_select
+from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
 from rempart.sources.zeek_conn import _is_gzip, read_zeek_header, zeek_sniff
 
 
@@ -47,8 +48,18 @@ class _ZeekLog(Source):
         def col(name: str) -> str:
             return f'"{name}"' if name in fields else "NULL"
 
+        exprs = self._exprs(col, "TRY_CAST(ts AS DOUBLE)")
+        reject = f"WHEN {col('id.resp_h')} IS NULL THEN 'truncated line (too few fields)' "
+        line = f"_n + {header.lines}"
+        select = flow_select(self.NAME, exprs, reject, line=line)
+        sql = f"SELECT {select} FROM ({scan})"
+        params = {"columns": cols, "nulls": nulls, "sep": header.separator}
+        emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params=params)
+
+    def _exprs(self, col: Callable[[str], str], epoch: str) -> dict[str, str]:
+        """The `network_flow` expressions from Zeek field references; `epoch` is ts in s."""
         exprs = {
-            "time": "make_timestamp(CAST(round(TRY_CAST(ts AS DOUBLE) * 1000000) AS BIGINT))",
+            "time": f"make_timestamp(CAST(round({epoch} * 1000000) AS BIGINT))",
             "src_ip": col("id.orig_h"),
             "src_port": col("id.orig_p"),
             "dst_ip": col("id.resp_h"),
@@ -58,12 +69,53 @@ class _ZeekLog(Source):
             "record_kind": f"'{self.KIND}'",
         }
         exprs.update({k: _fill(v, col) for k, v in self.EXPRS.items()})
-        reject = f"WHEN {col('id.resp_h')} IS NULL THEN 'truncated line (too few fields)' "
-        line = f"_n + {header.lines}"
-        select = flow_select(self.NAME, exprs, reject, line=line)
-        sql = f"SELECT {select} FROM ({scan})"
-        params = {"columns": cols, "nulls": nulls, "sep": header.separator}
-        emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params=params)
+        return exprs
+
+
+class _ZeekJsonLog(_ZeekLog):
+    """The same log as JSON lines (`LogAscii::use_json=T`, Security Onion, Corelight).
+
+    A line is kept when its `_path` (json-streaming-logs writes one) is this log's, or when
+    it has none; a line that is not JSON is rejected with its number."""
+
+    SIGNATURE: ClassVar[tuple[str, ...]]  # keys only this log has, when there is no _path
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        first = head.split(b"\n", 1)[0].strip()
+        if not first.startswith(b"{"):
+            return False
+        try:
+            record = json.loads(first)
+        except ValueError:
+            return False
+        if not isinstance(record, dict) or not {"ts", "id.orig_h"} <= record.keys():
+            return False
+        if "_path" in record:
+            return bool(record["_path"] == self.PATH)
+        return all(k in record for k in self.SIGNATURE)
+
+    def parse(self, path: Path, ctx: ParseContext) -> None:
+        def col(name: str) -> str:
+            return f"""(j->>'$."{name}"')"""
+
+        raw = col("ts")
+        num = f"TRY_CAST({raw} AS DOUBLE)"
+        epoch = (
+            f"coalesce(CASE WHEN {num} > 1e11 THEN {num} / 1000 ELSE {num} END, "
+            f"epoch(TRY_CAST({raw} AS TIMESTAMPTZ)))"
+        )
+        exprs = self._exprs(col, epoch)
+        parsed = (
+            "SELECT _n, json_valid(line) AS _ok, "
+            "CASE WHEN json_valid(line) THEN CAST(line AS JSON) END AS j "
+            f"FROM ({lines_scan(path)}) WHERE trim(line) <> ''"
+        )
+        select = flow_select(self.NAME, exprs, "WHEN NOT _ok THEN 'not valid JSON' ")
+        sql = (
+            f"SELECT {select} FROM ({parsed}) "
+            f"WHERE coalesce(j->>'$._path', '{self.PATH}') = '{self.PATH}'"
+        )
+        emit_flows(path, ctx, sql, self.schema())
 
 
 def _fill(template: str, col: Callable[[str], str]) -> str:
@@ -112,3 +164,21 @@ class ZeekSmbMappingSource(_ZeekLog):
         "smb_action": "<share_type>",
         "smb_path": "<path>",
     }
+
+
+class ZeekDnsJsonSource(ZeekDnsSource, _ZeekJsonLog):
+    NAME = "zeek_dns_json"
+    DESCRIPTION = "Zeek dns.log as JSON lines"
+    SIGNATURE = ("query", "qtype_name")
+
+
+class ZeekSmbFilesJsonSource(ZeekSmbFilesSource, _ZeekJsonLog):
+    NAME = "zeek_smb_files_json"
+    DESCRIPTION = "Zeek smb_files.log as JSON lines"
+    SIGNATURE = ("action", "name", "fuid")
+
+
+class ZeekSmbMappingJsonSource(ZeekSmbMappingSource, _ZeekJsonLog):
+    NAME = "zeek_smb_mapping_json"
+    DESCRIPTION = "Zeek smb_mapping.log as JSON lines"
+    SIGNATURE = ("share_type",)
