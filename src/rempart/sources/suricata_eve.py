@@ -26,7 +26,7 @@ def _j(path: str) -> str:
 
 class SuricataEveFlowSource(Source):
     NAME = "suricata_eve_flow"
-    VERSION = "1.0"
+    VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Suricata EVE JSON, event_type flow (other events skipped)"
 

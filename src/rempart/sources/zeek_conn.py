@@ -127,7 +127,7 @@ def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
 
 class ZeekConnTsvSource(Source):
     NAME = "zeek_conn_tsv"
-    VERSION = "1.0"
+    VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log, tab-separated with #fields header (plain or gzip)"
 
@@ -352,7 +352,7 @@ def read_zeek_header(path: Path) -> ZeekHeader:
 
 class ZeekConnJsonSource(Source):
     NAME = "zeek_conn_json"
-    VERSION = "1.0"
+    VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log as JSON lines (LogAscii::use_json=T), plain or gzip"
 

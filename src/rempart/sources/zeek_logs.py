@@ -125,7 +125,7 @@ def _fill(template: str, col: Callable[[str], str]) -> str:
 
 class ZeekDnsSource(_ZeekLog):
     NAME = "zeek_dns"
-    VERSION = "1.0"
+    VERSION = "1.1"
     DESCRIPTION = "Zeek dns.log (TSV): who resolved which name, with the answer code"
     PATH = "dns"
     KIND = "dns"
@@ -140,7 +140,7 @@ class ZeekDnsSource(_ZeekLog):
 
 class ZeekSmbFilesSource(_ZeekLog):
     NAME = "zeek_smb_files"
-    VERSION = "1.0"
+    VERSION = "1.1"
     DESCRIPTION = "Zeek smb_files.log (TSV): files opened, written or deleted over SMB"
     PATH = "smb_files"
     KIND = "smb"
@@ -154,7 +154,7 @@ class ZeekSmbFilesSource(_ZeekLog):
 
 class ZeekSmbMappingSource(_ZeekLog):
     NAME = "zeek_smb_mapping"
-    VERSION = "1.0"
+    VERSION = "1.1"
     DESCRIPTION = "Zeek smb_mapping.log (TSV): shares mapped (ADMIN$, IPC$, C$...)"
     PATH = "smb_mapping"
     KIND = "smb"
