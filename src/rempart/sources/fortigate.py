@@ -7,8 +7,10 @@
 Chosen as the appliance format because FortiGate is the firewall French hospitals most
 often run. `action` deny/blocked/dropped is a denied (failed) attempt; an accepted session
 that got no packet back is a failed one too. Only `type="traffic"` records are flows;
-other FortiOS log types (event, utm) are skipped. A syslog prefix before `date=` is allowed.
-`eventtime` (epoch, s/ms/us/ns) wins over date+time, which are read as UTC.
+other FortiOS log types (event, utm) are skipped. A syslog prefix before the fields is
+allowed, values may be quoted (with spaces inside) or bare. `eventtime` (epoch, s/ms/us/ns)
+wins over `date`+`time`, which are local time at the `tz` offset when given (FortiOS 6.2+),
+else read as UTC; lines without `date`/`time` (some forwarders drop them) use `eventtime`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
 
-_HEAD = re.compile(rb'(^|\s)date=\S+ time=\S+ .*type="?traffic"?')
+_HEAD = re.compile(rb'(^|\s)type="?traffic"?\s(.*\s)?srcip=')
 
 _PROTOS = "CASE {p} WHEN '6' THEN 'tcp' WHEN '17' THEN 'udp' WHEN '1' THEN 'icmp' ELSE {p} END"
 
@@ -34,7 +36,7 @@ def _kv(key: str) -> str:
 
 class FortiGateTrafficSource(Source):
     NAME = "fortigate_traffic"
-    VERSION = "1.0"
+    VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "FortiGate (FortiOS) traffic logs, key=value"
 
@@ -42,14 +44,20 @@ class FortiGateTrafficSource(Source):
         return any(_HEAD.search(line) for line in head.split(b"\n")[:10])
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        ev = f"TRY_CAST({_kv('eventtime')} AS DOUBLE)"
-        epoch = (
-            f"CASE WHEN {ev} > 1e17 THEN {ev} / 1e9 WHEN {ev} > 1e14 THEN {ev} / 1e6 "
-            f"WHEN {ev} > 1e11 THEN {ev} / 1e3 ELSE {ev} END"
+        ev = f"TRY_CAST({_kv('eventtime')} AS BIGINT)"
+        # seconds, ms, us or ns since the epoch, in whole microseconds (no float rounding)
+        micros = (
+            f"CASE WHEN {ev} > 1e17 THEN {ev} // 1000 WHEN {ev} > 1e14 THEN {ev} "
+            f"WHEN {ev} > 1e11 THEN {ev} * 1000 ELSE {ev} * 1000000 END"
         )
+        # date and time are the appliance's local clock: `tz` (FortiOS 6.2+) says its
+        # offset; without it they are read as UTC. FortiAnalyzer's `itime` comes last.
+        local = f"{_kv('date')} || ' ' || {_kv('time')}"
         time = (
-            f"coalesce(to_timestamp({epoch}), CAST(TRY_CAST({_kv('date')} || ' ' || "
-            f"{_kv('time')} AS TIMESTAMP) AS TIMESTAMP) AT TIME ZONE 'UTC')"
+            f"coalesce(make_timestamp({micros}) AT TIME ZONE 'UTC', "
+            f"TRY_CAST({local} || {_kv('tz')} AS TIMESTAMPTZ), "
+            f"CAST(TRY_CAST({local} AS TIMESTAMP) AS TIMESTAMP) AT TIME ZONE 'UTC', "
+            f"to_timestamp(TRY_CAST({_kv('itime')} AS DOUBLE)))"
         )
         action = f"lower(coalesce({_kv('action')}, ''))"
         denied = f"{action} IN ('deny', 'blocked', 'dropped', 'block', 'drop')"
@@ -77,7 +85,10 @@ class FortiGateTrafficSource(Source):
             "record_kind": "'firewall'",
             "rule": _kv("policyid"),
         }
-        reject = "WHEN NOT regexp_matches(line, 'date=') THEN 'not a FortiOS key=value line' "
+        reject = (
+            "WHEN NOT regexp_matches(line, '(^|\\s)(date|eventtime|logid|type)=') "
+            "THEN 'not a FortiOS key=value line' "
+        )
         kind = _kv("type")
         select = flow_select(self.NAME, exprs, reject)
         sql = (

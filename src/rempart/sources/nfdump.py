@@ -1,9 +1,17 @@
 """nfdump CSV (`nfdump -r file -o csv`): NetFlow/IPFIX records from routers and probes.
 
-The header line names the columns (`ts,te,td,sa,da,sp,dp,pr,flg,...,ipkt,ibyt,opkt,obyt`);
-nfdump ends the file with a `Summary` block, which is skipped (not a flow, not an error).
-TCP flags give the outcome: a SYN never acknowledged is a failed attempt. Read by DuckDB's
-CSV reader as text and cast in SQL, so a bad line is a rejected row with its line number.
+Two header styles exist. nfdump 1.6 and 1.7 up to 1.7.4 write a fixed 48-column layout
+named by short tokens (`ts,te,td,sa,da,sp,dp,pr,flg,...,ipkt,ibyt,opkt,obyt,...`), times as
+`YYYY-MM-DD hh:mm:ss`, protocols by name (TCP, UDP, ICMP6), and end the file with a
+`Summary` block, which is skipped (not a flow, not an error). nfdump 1.7.5 and later write
+`firstSeen,duration,proto,srcAddr,srcPort,dstAddr,dstPort,packets,bytes,flows` by default
+(protocol numbers, milliseconds) and any `-o 'csv:%ts,%sa,...'` layout with its own header
+line (`%tsr` gives epoch seconds). Columns are found by name in either style.
+TCP flags give the outcome: a SYN never acknowledged is a failed attempt. nfdump prints
+times in the local zone of the machine that ran it (`%tsg` or `TZ=UTC` give UTC); they are
+read as UTC. ICMP is stored as Zeek does: protocol `icmp`, type as source port, code as
+destination port. Read by DuckDB's CSV reader as text and cast in SQL, so a bad line is a
+rejected row with its line number.
 """
 
 from __future__ import annotations
@@ -15,56 +23,112 @@ from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select
 from rempart.sources.zeek_conn import _is_gzip
 
-_NEEDED = ("ts", "td", "sa", "da", "sp", "dp", "pr")
-_PROTO = "lower(CASE WHEN pr = '6' THEN 'TCP' WHEN pr = '17' THEN 'UDP' WHEN pr = '1' THEN 'ICMP' ELSE pr END)"  # noqa: E501
+# the fields read, and the names each nfdump generation gives them (1.6-1.7.4 first)
+_NAMES: dict[str, tuple[str, ...]] = {
+    "ts": ("ts", "firstSeen"),
+    "td": ("td", "duration"),
+    "sa": ("sa", "srcAddr"),
+    "da": ("da", "dstAddr"),
+    "sp": ("sp", "srcPort"),
+    "dp": ("dp", "dstPort"),
+    "pr": ("pr", "proto"),
+    "flg": ("flg", "flags"),
+    "ipkt": ("ipkt", "inPackets", "packets"),
+    "ibyt": ("ibyt", "inBytes", "bytes"),
+    "opkt": ("opkt", "outPackets"),
+    "obyt": ("obyt", "outBytes"),
+}
+_NEEDED = ("ts", "sa", "da", "pr")
+_TCP = ("tcp", "6")
+_ICMP = ("icmp", "icmp6", "ipv6-icmp", "1", "58")
+
+
+def _header(head: str) -> list[str] | None:
+    """The column names of an nfdump CSV header line, or None if it is not one."""
+    cols = [c.strip() for c in head.strip().split(",")]
+    names = set(cols)
+    if all(any(n in names for n in _NAMES[k]) for k in _NEEDED):
+        return cols
+    return None
 
 
 class NfdumpCsvSource(Source):
     NAME = "nfdump_csv"
-    VERSION = "1.0"
+    VERSION = "1.1"
     EVENT_CLASS = "network_flow"
-    DESCRIPTION = "nfdump -o csv export (NetFlow v5/v9, IPFIX)"
+    DESCRIPTION = "nfdump -o csv export (NetFlow v5/v9, IPFIX), 1.6 and 1.7 headers"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        first = head.split(b"\n", 1)[0].strip().decode("ascii", "replace")
-        return first.startswith("ts,te,td,sa,da,sp,dp,pr")
+        first = head.split(b"\n", 1)[0].decode("ascii", "replace")
+        if first.startswith("ts,te,td,sa,da,sp,dp,pr"):
+            return True
+        cols = _header(first)
+        return cols is not None and "srcAddr" in cols and "dstAddr" in cols
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         import gzip
 
         opener = gzip.open if _is_gzip(path) else open
         with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            header = fh.readline().strip().split(",")
-        if not all(c in header for c in _NEEDED):
-            raise SourceError(path, "nfdump CSV header lacks ts/td/sa/da/sp/dp/pr")
-        cols = {c: "VARCHAR" for c in header}
+            header = _header(fh.readline())
+        if header is None:
+            raise SourceError(path, "nfdump CSV header lacks the time, addresses or protocol")
+        if len(set(header)) != len(header):
+            raise SourceError(path, "nfdump CSV header names a column twice")
+        cols = dict.fromkeys(header, "VARCHAR")
 
-        def col(name: str) -> str:
-            return f'"{name}"' if name in header else "NULL"
+        def col(key: str) -> str:
+            for name in _NAMES[key]:
+                if name in header:
+                    return f'"{name}"'
+            return "NULL"
 
+        ts, pr, dp = col("ts"), col("pr"), col("dp")
         flags = f"coalesce({col('flg')}, '')"
+        proto = (
+            f"CASE WHEN lower(trim({pr})) IN {_ICMP} THEN 'icmp' "
+            f"WHEN trim({pr}) = '6' THEN 'tcp' WHEN trim({pr}) = '17' THEN 'udp' "
+            f"ELSE lower(trim({pr})) END"
+        )
+        tcp = f"lower(trim({pr})) IN {_TCP}"
+        port = "TRY_CAST(TRY_CAST(trim({}) AS DOUBLE) AS INTEGER)"
+        # ICMP: nfdump's destination port is type.code (or type * 256 + code)
+        dnum = port.format(dp)
+        icmp_type = (
+            f"CASE WHEN strpos({dp}, '.') > 0 THEN TRY_CAST(split_part({dp}, '.', 1) AS INTEGER) "
+            f"ELSE {dnum} // 256 END"
+        )
+        icmp_code = (
+            f"CASE WHEN strpos({dp}, '.') > 0 THEN TRY_CAST(split_part({dp}, '.', 2) AS INTEGER) "
+            f"ELSE {dnum} % 256 END"
+        )
+        is_icmp = f"({proto}) = 'icmp'"
         exprs = {
-            "time": "TRY_CAST(ts AS TIMESTAMP) AT TIME ZONE 'UTC'",
-            "duration": "td",
-            "src_ip": "sa",
-            "dst_ip": "da",
-            "src_port": "TRY_CAST(TRY_CAST(sp AS DOUBLE) AS INTEGER)",
-            "dst_port": "TRY_CAST(TRY_CAST(dp AS DOUBLE) AS INTEGER)",
-            "protocol": _PROTO,
-            "bytes_out": col("ibyt"),
-            "bytes_in": col("obyt"),
-            "packets_out": col("ipkt"),
-            "packets_in": col("opkt"),
+            # `YYYY-MM-DD hh:mm:ss[.mmm]`, or epoch seconds (`%tsr`)
+            "time": f"coalesce(TRY_CAST(trim({ts}) AS TIMESTAMP) AT TIME ZONE 'UTC', "
+            f"to_timestamp(TRY_CAST(trim({ts}) AS DOUBLE)))",
+            "duration": f"trim({col('td')})",
+            "src_ip": f"trim({col('sa')})",
+            "dst_ip": f"trim({col('da')})",
+            "src_port": f"CASE WHEN {is_icmp} THEN {icmp_type} ELSE {port.format(col('sp'))} END",
+            "dst_port": f"CASE WHEN {is_icmp} THEN {icmp_code} ELSE {dnum} END",
+            "protocol": proto,
+            "bytes_out": f"trim({col('ibyt')})",
+            "bytes_in": f"trim({col('obyt')})",
+            "packets_out": f"trim({col('ipkt')})",
+            "packets_in": f"trim({col('opkt')})",
             "conn_state": f"nullif({flags}, '')",
-            "status": f"""CASE WHEN {_PROTO} <> 'tcp' THEN 'unknown'
+            "status": f"""CASE WHEN NOT {tcp} THEN 'unknown'
                 WHEN strpos({flags}, 'A') > 0 THEN 'success'
                 WHEN strpos({flags}, 'S') > 0 OR strpos({flags}, 'R') > 0 THEN 'failure'
                 ELSE 'unknown' END""",
             "record_kind": "'flow'",
         }
         reject = (
-            "WHEN sa IS NULL OR da IS NULL OR pr IS NULL THEN 'truncated line (too few fields)' "
-            "WHEN dp IS NOT NULL AND TRY_CAST(dp AS DOUBLE) IS NULL THEN 'bad destination port' "
+            f"WHEN {col('sa')} IS NULL OR {col('da')} IS NULL OR {pr} IS NULL "
+            "THEN 'truncated line (too few fields)' "
+            f"WHEN {dp} IS NOT NULL AND {dnum} IS NULL AND NOT {is_icmp} "
+            "THEN 'bad destination port' "
         )
         comp = "gzip" if _is_gzip(path) else "none"
         scan = (
@@ -72,10 +136,10 @@ class NfdumpCsvSource(Source):
             "header=true, quote='', escape='', auto_detect=false, "
             f"columns=$columns, null_padding=true, store_rejects=true, compression='{comp}')"
         )
-        summary = f"(SELECT min(_n) FROM ({scan}) s WHERE ts = 'Summary')"
+        summary = f"(SELECT min(_n) FROM ({scan}) s WHERE {ts} = 'Summary')"
         select = flow_select(self.NAME, exprs, reject)
         sql = (
             f"SELECT {select} FROM ({scan}) t "
-            f"WHERE _n < coalesce({summary}, 9223372036854775807) AND coalesce(ts, '') <> ''"
+            f"WHERE _n < coalesce({summary}, 9223372036854775807) AND coalesce({ts}, '') <> ''"
         )
         emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params={"columns": cols})

@@ -9,10 +9,15 @@ Lines are decoded by DuckDB's JSON functions, never one by one in Python.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-from rempart.sources.base import ParseContext, Source
+from rempart.sources.base import HEAD_BYTES, ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
+
+_EVE_START = re.compile(
+    rb'\{"timestamp":\s*"[0-9]{4}-[0-9]{2}-[0-9]{2}T[^"]*",.{0,400}?"event_type":'
+)
 
 
 def _j(path: str) -> str:
@@ -21,21 +26,30 @@ def _j(path: str) -> str:
 
 class SuricataEveFlowSource(Source):
     NAME = "suricata_eve_flow"
-    VERSION = "1.0"
+    VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Suricata EVE JSON, event_type flow (other events skipped)"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        for raw in head.split(b"\n")[:5]:
-            line = raw.strip()
+        """EVE lines are JSON objects with `timestamp` and `event_type`. The file may open
+        with a `stats` or `engine` event (no flow_id), longer than the 8 KiB head."""
+        lines = [raw.strip() for raw in head.split(b"\n")]
+        if not lines[0].startswith(b"{"):
+            return False
+        complete = lines[:-1] if len(head) >= HEAD_BYTES else lines  # the last may be cut
+        for line in complete[:20]:
             if not line:
                 continue
             try:
                 record = json.loads(line)
             except ValueError:
                 return False
-            return isinstance(record, dict) and "event_type" in record and "flow_id" in record
-        return False
+            if not isinstance(record, dict):
+                return False
+            if "event_type" in record and "timestamp" in record:
+                return True
+        # one line longer than the head: Suricata writes timestamp first, then ids, event_type
+        return _EVE_START.match(lines[0]) is not None
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         stamp = _j("timestamp")
@@ -44,14 +58,19 @@ class SuricataEveFlowSource(Source):
             f"try_strptime({stamp}, '%Y-%m-%dT%H:%M:%S.%f%z'))"
         )
         to_client = f"TRY_CAST({_j('flow.pkts_toclient')} AS BIGINT)"
-        proto = f"lower({_j('proto')})"
+        # ICMP and ICMPv6 ("IPv6-ICMP") as Zeek names them: `icmp`, type and code as ports
+        proto = (
+            f"CASE WHEN lower({_j('proto')}) IN ('icmp', 'ipv6-icmp', 'icmpv6', '001', '058') "
+            f"THEN 'icmp' ELSE lower({_j('proto')}) END"
+        )
+        icmp = f"({proto}) = 'icmp'"
         exprs = {
             "time": time,
             "duration": f"TRY_CAST({_j('flow.age')} AS DOUBLE)",
             "src_ip": _j("src_ip"),
             "dst_ip": _j("dest_ip"),
-            "src_port": _j("src_port"),
-            "dst_port": _j("dest_port"),
+            "src_port": f"CASE WHEN {icmp} THEN {_j('icmp_type')} ELSE {_j('src_port')} END",
+            "dst_port": f"CASE WHEN {icmp} THEN {_j('icmp_code')} ELSE {_j('dest_port')} END",
             "protocol": proto,
             "service": _j("app_proto"),
             "bytes_out": _j("flow.bytes_toserver"),

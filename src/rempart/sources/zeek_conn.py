@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -126,51 +128,25 @@ def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
 
 class ZeekConnTsvSource(Source):
     NAME = "zeek_conn_tsv"
-    VERSION = "1.0"
+    VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log, tab-separated with #fields header (plain or gzip)"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        text = head.decode("utf-8", "replace")
-        if "\n#path\t" in text and "\n#path\tconn\n" not in text:
-            return False  # dns.log, smb_files.log... share the first columns
-        return text.startswith("#separator") and "#fields\tts\tuid\tid.orig_h" in text
-
-    def _header(self, path: Path) -> tuple[list[str], list[str], list[str]]:
-        opener = gzip.open if _is_gzip(path) else open
-        fields: list[str] = []
-        types: list[str] = []
-        nulls = ["-"]
-        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if not line.startswith("#"):
-                    break
-                key, _, rest = line.rstrip("\n").partition("\t")
-                if key == "#fields":
-                    fields = rest.split("\t")
-                elif key == "#types":
-                    types = rest.split("\t")
-                elif key == "#unset_field":
-                    nulls = [rest]
-                elif key == "#empty_field":
-                    nulls.append(rest)
-        if not fields:
-            raise SourceError(path, "no #fields header line")
-        if types and len(types) != len(fields):
-            raise SourceError(path, "#types and #fields have different lengths")
-        return fields, types, nulls
+        return zeek_sniff(head, "conn")
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        fields, _types, nulls = self._header(path)
+        header = read_zeek_header(path)
+        fields, nulls, sep = header.fields, header.nulls, header.separator
         missing = [f for f in _REQUIRED if f not in fields]
         if missing:
             raise SourceError(path, f"conn.log lacks column(s): {', '.join(missing)}")
         compression = "gzip" if _is_gzip(path) else "none"
-        header_lines = _count_header_lines(path)
+        header_lines = header.lines
         # Everything is read as text and cast in SQL, so a bad value or a truncated line is a
         # row with a reason (and exact line number) rather than a line DuckDB drops silently.
         text_read = (
-            "read_csv($path, delim='\t', header=false, comment='#', quote='', escape='', "
+            "read_csv($path, delim=$sep, header=false, comment='#', quote='', escape='', "
             "auto_detect=false, columns=$columns, nullstr=$nulls, null_padding=true, "
             f"store_rejects=true, compression='{compression}')"
         )
@@ -182,13 +158,14 @@ class ZeekConnTsvSource(Source):
             "path": str(path),
             "columns": dict.fromkeys(fields, "VARCHAR"),
             "nulls": nulls,
+            "sep": sep,
         }
         con = ctx.scratch()
         con.execute(_DROP_REJECTS)
         if "uid" in fields:
             typed = {f: _TYPED.get(f, "VARCHAR") for f in fields}
             fast_read = (
-                "read_csv($path, delim='\t', header=false, comment='#', quote='', escape='', "
+                "read_csv($path, delim=$sep, header=false, comment='#', quote='', escape='', "
                 "auto_detect=false, columns=$typed, nullstr=$nulls, store_rejects=true, "
                 f"compression='{compression}')"
             )
@@ -304,20 +281,86 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-def _count_header_lines(path: Path) -> int:
+@dataclass(frozen=True)
+class ZeekHeader:
+    """What a Zeek ASCII log's `#` header says: columns, null markers, separator, length."""
+
+    fields: list[str]
+    types: list[str]
+    nulls: list[str]
+    separator: str
+    lines: int
+
+
+def _separator(first_line: str) -> str | None:
+    """The separator declared by `#separator \\x09` (Zeek writes it escaped), if valid."""
+    if not first_line.startswith("#separator "):
+        return None
+    raw = first_line[len("#separator ") :].rstrip("\r\n")
+    sep = re.sub(r"\\x([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), raw)
+    return sep if len(sep) == 1 and sep not in "\r\n#" else None
+
+
+def zeek_sniff(head: bytes, log_path: str) -> bool:
+    """Is this the head of a Zeek ASCII log of kind `log_path` (conn, dns...)?
+
+    Any one-character `#separator` (tab by default), LF or CRLF lines. A conn.log may lack
+    `#path` (older or hand-cut files); the other logs must name themselves."""
+    text = head.decode("utf-8", "replace")
+    lines = [line.rstrip("\r") for line in text.split("\n")[:20]]
+    sep = _separator(lines[0]) if lines else None
+    if sep is None:
+        return False
+    paths = [line[6:] for line in lines if line.startswith(f"#path{sep}")]
+    if paths and paths[0] != log_path:
+        return False  # dns.log, smb_files.log... share the first columns
+    if not paths and log_path != "conn":
+        return False
+    start = sep.join(("#fields", "ts", "uid", "id.orig_h"))
+    return any(line.startswith(start) for line in lines)
+
+
+def read_zeek_header(path: Path) -> ZeekHeader:
+    """Read the `#` lines at the top of a Zeek log (plain or gzip); raise if unusable."""
     opener = gzip.open if _is_gzip(path) else open
+    fields: list[str] = []
+    types: list[str] = []
+    unset, empty = "-", "(empty)"
+    sep = "\t"
     n = 0
-    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if not line.startswith("#"):
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+        for raw in fh:
+            if not raw.startswith("#"):
                 break
+            line = raw.rstrip("\r\n")
+            if n == 0:
+                found = _separator(line)
+                if found is None:
+                    raise SourceError(path, "first line is not a valid #separator")
+                sep = found
             n += 1
-    return n
+            key, _, rest = line.partition(sep)
+            if key == "#fields":
+                fields = rest.split(sep)
+            elif key == "#types":
+                types = rest.split(sep)
+            elif key == "#unset_field":
+                unset = rest
+            elif key == "#empty_field":
+                empty = rest
+    if not fields:
+        raise SourceError(path, "no #fields header line")
+    if types and len(types) != len(fields):
+        raise SourceError(path, "#types and #fields have different lengths")
+    if len(set(fields)) != len(fields):
+        raise SourceError(path, "#fields names a column twice")
+    # unset ('-') and empty ('(empty)': an empty string, set or vector) both read as NULL
+    return ZeekHeader(fields, types, [unset, empty], sep, n)
 
 
 class ZeekConnJsonSource(Source):
     NAME = "zeek_conn_json"
-    VERSION = "1.0"
+    VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log as JSON lines (LogAscii::use_json=T), plain or gzip"
 
@@ -329,7 +372,12 @@ class ZeekConnJsonSource(Source):
             record = json.loads(first)
         except ValueError:
             return False
-        return isinstance(record, dict) and {"ts", "id.orig_h", "id.resp_h"} <= record.keys()
+        if not isinstance(record, dict) or not {"ts", "id.orig_h", "id.resp_h"} <= record.keys():
+            return False
+        if "_path" in record:  # json-streaming-logs and Corelight name the log in each line
+            return bool(record["_path"] == "conn")
+        # dns.log, http.log, ssl.log... share ts/uid/id.*; only conn.log has these
+        return "conn_state" in record or "missed_bytes" in record
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         con = ctx.scratch()
@@ -340,8 +388,10 @@ class ZeekConnJsonSource(Source):
         ]  # fmt: skip
         extracted = ", ".join(f"""j->>'$."{k}"' AS "{k}" """ for k in keys)
         # ts is epoch seconds by default, ISO 8601 with LogAscii::json_timestamps=JSON::TS_ISO8601
+        # or integer milliseconds with JSON::TS_MILLIS (a 13-digit number)
+        num = 'TRY_CAST("ts" AS DOUBLE)'
         ts_fix = (
-            """coalesce(TRY_CAST("ts" AS DOUBLE), """
+            f"coalesce(CASE WHEN {num} > 1e11 THEN {num} / 1000 ELSE {num} END, "
             """epoch(TRY_CAST("ts" AS TIMESTAMPTZ))) AS "ts" """
         )
         scan = (
@@ -355,6 +405,8 @@ class ZeekConnJsonSource(Source):
             f"CASE WHEN json_valid(line) THEN CAST(line AS JSON) END AS j FROM ({scan}) "
             "WHERE trim(line) <> ''"
         )
+        # a stream holding several logs (`_path` per line) keeps only the conn records
+        parsed = f"SELECT * FROM ({parsed}) WHERE coalesce(j->>'$._path', 'conn') = 'conn'"
         fields_sql = f"SELECT _n, _ok, {extracted} FROM ({parsed})"
         fixed = f"SELECT * REPLACE ({ts_fix}) FROM ({fields_sql})"
         select = _normalise_sql(set(keys), self.NAME, "_n", "WHEN NOT _ok THEN 'not valid JSON'")

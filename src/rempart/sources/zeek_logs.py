@@ -8,6 +8,7 @@ conn.log only (record_kind flow/firewall), so these records never double-count.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,8 +16,8 @@ from typing import ClassVar
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
-from rempart.sources.flowsql import emit_flows, flow_select
-from rempart.sources.zeek_conn import ZeekConnTsvSource, _count_header_lines, _is_gzip
+from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
+from rempart.sources.zeek_conn import _is_gzip, read_zeek_header, zeek_sniff
 
 
 class _ZeekLog(Source):
@@ -28,21 +29,17 @@ class _ZeekLog(Source):
     EXPRS: ClassVar[dict[str, str]]
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        text = head.decode("utf-8", "replace")
-        return (
-            text.startswith("#separator")
-            and f"#path\t{self.PATH}\n" in text
-            and "#fields\tts\tuid\tid.orig_h" in text
-        )
+        return zeek_sniff(head, self.PATH)
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        fields, _types, nulls = ZeekConnTsvSource()._header(path)
+        header = read_zeek_header(path)
+        fields, nulls = header.fields, header.nulls
         if "ts" not in fields or "id.orig_h" not in fields:
             raise SourceError(path, f"{self.PATH}.log lacks ts or id.orig_h")
         comp = "gzip" if _is_gzip(path) else "none"
         cols = {f: "VARCHAR" for f in fields}
         scan = (
-            "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim='\t', "
+            "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim=$sep, "
             "header=false, comment='#', quote='', escape='', auto_detect=false, "
             "columns=$columns, nullstr=$nulls, null_padding=true, store_rejects=true, "
             f"compression='{comp}')"
@@ -51,8 +48,18 @@ class _ZeekLog(Source):
         def col(name: str) -> str:
             return f'"{name}"' if name in fields else "NULL"
 
+        exprs = self._exprs(col, "TRY_CAST(ts AS DOUBLE)")
+        reject = f"WHEN {col('id.resp_h')} IS NULL THEN 'truncated line (too few fields)' "
+        line = f"_n + {header.lines}"
+        select = flow_select(self.NAME, exprs, reject, line=line)
+        sql = f"SELECT {select} FROM ({scan})"
+        params = {"columns": cols, "nulls": nulls, "sep": header.separator}
+        emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params=params)
+
+    def _exprs(self, col: Callable[[str], str], epoch: str) -> dict[str, str]:
+        """The `network_flow` expressions from Zeek field references; `epoch` is ts in s."""
         exprs = {
-            "time": "make_timestamp(CAST(round(TRY_CAST(ts AS DOUBLE) * 1000000) AS BIGINT))",
+            "time": f"make_timestamp(CAST(round({epoch} * 1000000) AS BIGINT))",
             "src_ip": col("id.orig_h"),
             "src_port": col("id.orig_p"),
             "dst_ip": col("id.resp_h"),
@@ -62,12 +69,53 @@ class _ZeekLog(Source):
             "record_kind": f"'{self.KIND}'",
         }
         exprs.update({k: _fill(v, col) for k, v in self.EXPRS.items()})
-        reject = f"WHEN {col('id.resp_h')} IS NULL THEN 'truncated line (too few fields)' "
-        line = f"_n + {_count_header_lines(path)}"
-        select = flow_select(self.NAME, exprs, reject, line=line)
-        sql = f"SELECT {select} FROM ({scan})"
-        params = {"columns": cols, "nulls": nulls}
-        emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params=params)
+        return exprs
+
+
+class _ZeekJsonLog(_ZeekLog):
+    """The same log as JSON lines (`LogAscii::use_json=T`, Security Onion, Corelight).
+
+    A line is kept when its `_path` (json-streaming-logs writes one) is this log's, or when
+    it has none; a line that is not JSON is rejected with its number."""
+
+    SIGNATURE: ClassVar[tuple[str, ...]]  # keys only this log has, when there is no _path
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        first = head.split(b"\n", 1)[0].strip()
+        if not first.startswith(b"{"):
+            return False
+        try:
+            record = json.loads(first)
+        except ValueError:
+            return False
+        if not isinstance(record, dict) or not {"ts", "id.orig_h"} <= record.keys():
+            return False
+        if "_path" in record:
+            return bool(record["_path"] == self.PATH)
+        return all(k in record for k in self.SIGNATURE)
+
+    def parse(self, path: Path, ctx: ParseContext) -> None:
+        def col(name: str) -> str:
+            return f"""(j->>'$."{name}"')"""
+
+        raw = col("ts")
+        num = f"TRY_CAST({raw} AS DOUBLE)"
+        epoch = (
+            f"coalesce(CASE WHEN {num} > 1e11 THEN {num} / 1000 ELSE {num} END, "
+            f"epoch(TRY_CAST({raw} AS TIMESTAMPTZ)))"
+        )
+        exprs = self._exprs(col, epoch)
+        parsed = (
+            "SELECT _n, json_valid(line) AS _ok, "
+            "CASE WHEN json_valid(line) THEN CAST(line AS JSON) END AS j "
+            f"FROM ({lines_scan(path)}) WHERE trim(line) <> ''"
+        )
+        select = flow_select(self.NAME, exprs, "WHEN NOT _ok THEN 'not valid JSON' ")
+        sql = (
+            f"SELECT {select} FROM ({parsed}) "
+            f"WHERE coalesce(j->>'$._path', '{self.PATH}') = '{self.PATH}'"
+        )
+        emit_flows(path, ctx, sql, self.schema())
 
 
 def _fill(template: str, col: Callable[[str], str]) -> str:
@@ -77,7 +125,7 @@ def _fill(template: str, col: Callable[[str], str]) -> str:
 
 class ZeekDnsSource(_ZeekLog):
     NAME = "zeek_dns"
-    VERSION = "1.0"
+    VERSION = "1.1"
     DESCRIPTION = "Zeek dns.log (TSV): who resolved which name, with the answer code"
     PATH = "dns"
     KIND = "dns"
@@ -92,7 +140,7 @@ class ZeekDnsSource(_ZeekLog):
 
 class ZeekSmbFilesSource(_ZeekLog):
     NAME = "zeek_smb_files"
-    VERSION = "1.0"
+    VERSION = "1.1"
     DESCRIPTION = "Zeek smb_files.log (TSV): files opened, written or deleted over SMB"
     PATH = "smb_files"
     KIND = "smb"
@@ -106,7 +154,7 @@ class ZeekSmbFilesSource(_ZeekLog):
 
 class ZeekSmbMappingSource(_ZeekLog):
     NAME = "zeek_smb_mapping"
-    VERSION = "1.0"
+    VERSION = "1.1"
     DESCRIPTION = "Zeek smb_mapping.log (TSV): shares mapped (ADMIN$, IPC$, C$...)"
     PATH = "smb_mapping"
     KIND = "smb"
@@ -116,3 +164,21 @@ class ZeekSmbMappingSource(_ZeekLog):
         "smb_action": "<share_type>",
         "smb_path": "<path>",
     }
+
+
+class ZeekDnsJsonSource(ZeekDnsSource, _ZeekJsonLog):
+    NAME = "zeek_dns_json"
+    DESCRIPTION = "Zeek dns.log as JSON lines"
+    SIGNATURE = ("query", "qtype_name")
+
+
+class ZeekSmbFilesJsonSource(ZeekSmbFilesSource, _ZeekJsonLog):
+    NAME = "zeek_smb_files_json"
+    DESCRIPTION = "Zeek smb_files.log as JSON lines"
+    SIGNATURE = ("action", "name", "fuid")
+
+
+class ZeekSmbMappingJsonSource(ZeekSmbMappingSource, _ZeekJsonLog):
+    NAME = "zeek_smb_mapping_json"
+    DESCRIPTION = "Zeek smb_mapping.log as JSON lines"
+    SIGNATURE = ("share_type",)
