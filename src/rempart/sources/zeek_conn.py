@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -358,6 +359,21 @@ def read_zeek_header(path: Path) -> ZeekHeader:
     return ZeekHeader(fields, types, [unset, empty], sep, n)
 
 
+def zeek_json_head(head: bytes) -> dict[str, Any] | None:
+    """The first line of a Zeek JSON log, when it is one (a JSON object with `ts` and
+    `id.orig_h`), else None: what every Zeek JSON source recognises first."""
+    first = head.split(b"\n", 1)[0].strip()
+    if not first.startswith(b"{"):
+        return None
+    try:
+        record = json.loads(first)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not {"ts", "id.orig_h"} <= record.keys():
+        return None
+    return record
+
+
 class ZeekConnJsonSource(Source):
     NAME = "zeek_conn_json"
     VERSION = "1.1"
@@ -365,14 +381,8 @@ class ZeekConnJsonSource(Source):
     DESCRIPTION = "Zeek conn.log as JSON lines (LogAscii::use_json=T), plain or gzip"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        first = head.split(b"\n", 1)[0].strip()
-        if not first.startswith(b"{"):
-            return False
-        try:
-            record = json.loads(first)
-        except ValueError:
-            return False
-        if not isinstance(record, dict) or not {"ts", "id.orig_h", "id.resp_h"} <= record.keys():
+        record = zeek_json_head(head)
+        if record is None or "id.resp_h" not in record:
             return False
         if "_path" in record:  # json-streaming-logs and Corelight name the log in each line
             return bool(record["_path"] == "conn")

@@ -8,7 +8,6 @@ conn.log only (record_kind flow/firewall), so these records never double-count.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import ClassVar
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
-from rempart.sources.zeek_conn import _is_gzip, read_zeek_header, zeek_sniff
+from rempart.sources.zeek_conn import _is_gzip, read_zeek_header, zeek_json_head, zeek_sniff
 
 
 class _ZeekLog(Source):
@@ -81,14 +80,8 @@ class _ZeekJsonLog(_ZeekLog):
     SIGNATURE: ClassVar[tuple[str, ...]]  # keys only this log has, when there is no _path
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        first = head.split(b"\n", 1)[0].strip()
-        if not first.startswith(b"{"):
-            return False
-        try:
-            record = json.loads(first)
-        except ValueError:
-            return False
-        if not isinstance(record, dict) or not {"ts", "id.orig_h"} <= record.keys():
+        record = zeek_json_head(head)
+        if record is None:
             return False
         if "_path" in record:
             return bool(record["_path"] == self.PATH)
