@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rempart.sources import sniff
+from rempart.sources import SOURCES, sniff
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
+from rempart.store.ingest import FileStatus, IngestReport, ingest_file
 
 NFDUMP_HEAD = (
     "ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,in,out,sas,das,smk,dmk,dtos,dir,"
@@ -242,3 +242,48 @@ def test_arrow_path_matches_query_path(tmp_path: Path, name: str, text: str) -> 
     slow = other.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
     assert slow == fast
     assert ctx.rejected == store.sql("SELECT count(*) AS n FROM rejects").column("n")[0].as_py()
+
+
+CENTRAL_SYSLOG = (
+    "Mar 11 08:00:00 mx postfix/smtpd[123]: warning: unknown[203.0.113.7]: "
+    "SASL LOGIN authentication failed: UGFzc3dvcmQ6\n"
+    "Mar 11 08:00:01 mx dovecot[12]: imap-login: Login: user=<alice>, method=PLAIN, "
+    "rip=10.1.0.5, lip=10.0.0.5, TLS\n"
+    "Mar 11 08:00:02 fw1 kernel: [12345.6] DROP-IN IN=eth0 OUT= SRC=203.0.113.9 DST=10.1.0.6 "
+    "LEN=60 TTL=50 ID=1 DF PROTO=TCP SPT=4444 DPT=445 WINDOW=29200 SYN URGP=0\n"
+    "Mar 11 08:00:03 srv sshd[99]: Accepted publickey for bob from 10.1.0.9 port 5555 ssh2\n"
+    "Mar 11 08:00:04 mx postfix/qmgr[55]: ABC123: removed\n"
+)
+
+
+def test_central_syslog_is_read_by_every_syslog_source(tmp_path: Path) -> None:
+    """One rsyslog file holding mail logins and firewall lines: both sources read it, in one
+    transaction; another program's line is nobody's, a mail daemon's chatter is rejected."""
+    p = tmp_path / "syslog"
+    p.write_text(CENTRAL_SYSLOG, encoding="utf-8")
+    store = Store.memory()
+    res = ingest_file(store, p, reference=datetime(2019, 3, 12, tzinfo=UTC))
+    assert res.status is FileStatus.INGESTED
+    assert set(res.source.split("+")) == {"mail_auth_syslog", "netfilter_log"}
+    parts = {name: (cls, n, bad) for name, cls, n, bad in res.parts}
+    assert parts == {
+        "mail_auth_syslog": ("authentication", 2, 1),
+        "netfilter_log": ("network_flow", 1, 0),
+    }
+    assert (res.records, res.rejected, res.reasons) == (3, 1, (("not a login record", 1),))
+    auth = store.sql("SELECT src_ip, status FROM authentication ORDER BY time").to_pylist()
+    assert auth == [
+        {"src_ip": "203.0.113.7", "status": "failure"},
+        {"src_ip": "10.1.0.5", "status": "success"},
+    ]
+    flows = store.sql("SELECT src_ip, dst_port, action FROM network_flow").to_pylist()
+    assert flows == [{"src_ip": "203.0.113.9", "dst_port": 445, "action": "denied"}]
+    rejected = store.sql("SELECT line, reason FROM rejects").to_pylist()
+    assert rejected == [{"line": 5, "reason": "not a login record"}]
+    report = IngestReport(files=[res])
+    assert report.by_class() == {"authentication": (1, 2, 1), "network_flow": (1, 1, 0)}
+    assert ingest_file(store, p).status is FileStatus.ALREADY
+    # a source named explicitly reads the file alone
+    netfilter = next(s for s in SOURCES if s.NAME == "netfilter_log")
+    only = ingest_file(Store.memory(), p, source=netfilter)
+    assert (only.source, only.records, only.rejected) == ("netfilter_log", 1, 0)

@@ -49,6 +49,19 @@ def _load_builtin() -> None:
 _load_builtin()
 
 
+def sniff_all(path: Path) -> list[Source]:
+    """Every registered source that recognises `path`, in registration order."""
+    head = read_head(path)
+    found = []
+    for source in SOURCES:
+        try:
+            if source.sniff(head, path):
+                found.append(source)
+        except Exception:  # noqa: S112 - a sniffer must never break discovery
+            continue
+    return found
+
+
 def sniff(path: Path) -> Source | None:
     """The first registered source that recognises `path`, if any."""
     head = read_head(path)
@@ -69,4 +82,5 @@ __all__ = [
     "quick_fingerprint",
     "read_head",
     "sniff",
+    "sniff_all",
 ]

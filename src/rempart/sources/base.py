@@ -150,6 +150,9 @@ class Source(ABC):
     VERSION: ClassVar[str]
     EVENT_CLASS: ClassVar[str]
     DESCRIPTION: ClassVar[str] = ""
+    # A syslog source that reads only its own programs' lines and leaves the others alone:
+    # a central syslog file is read by every such source that recognises it.
+    SHARES_LINES: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, head: bytes, path: Path) -> bool:

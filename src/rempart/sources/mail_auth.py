@@ -2,9 +2,11 @@
 
 Syslog lines (classic `Mon DD hh:mm:ss`, ISO 8601, or daemontools TAI64N `@4000...`) are
 matched by a few precompiled patterns per daemon; each login attempt becomes one
-`authentication` row (status success / failure, user, client address, service). Lines
-that are not login attempts (queue, delivery, TLS chatter) are rejected with the reason
-"not a login record", so the counts stay exact. Exchange's OWA/EWS/ActiveSync access goes
+`authentication` row (status success / failure, user, client address, service). A mail
+daemon's lines that are not login attempts (queue, delivery, TLS chatter) are rejected
+with the reason "not a login record", so the counts stay exact; other programs' lines (a
+central syslog also holds the kernel's firewall lines, sshd, cron) are left to the
+sources that read them. Exchange's OWA/EWS/ActiveSync access goes
 through IIS: its W3C log (`#Fields:` header) gives user, client address and HTTP status.
 """
 
@@ -67,6 +69,13 @@ _EXIM_OK = re.compile(r" <= \S+ .*?\[" + _IP + r"\](?::\d+)? .*?\bA=(?P<mech>\w+
 _SNIFF = re.compile(
     rb"(?m)(dovecot|imap-login|pop3-login|postfix(-\w+)?/[\w/]*smtpd\[\d+\]: |"
     rb"authenticator failed for|auth-worker\(|pam_unix\(dovecot)"
+)
+
+
+# The programs of a mail server's syslog lines (the tag before the message).
+_MAIL_PROGRAM = re.compile(
+    r"\b(?:postfix[\w/-]*|dovecot|imap-login|pop3-login|exim\w*|sendmail|sm-mta|courier\S*|"
+    r"cyrus\S*|saslauthd|auth-worker|opendkim|amavis\S*|spamd|rspamd)(?:\[\d+\])?:"
 )
 
 
@@ -161,7 +170,9 @@ def _row(
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     import gzip
 
-    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    opener = gzip.open if magic == b"\x1f\x8b" else open
     with opener(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             yield number, raw.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -169,6 +180,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 class MailAuthSyslogSource(Source):
     NAME = "mail_auth_syslog"
+    SHARES_LINES = True
     VERSION = "1.0"
     EVENT_CLASS = "authentication"
     DESCRIPTION = "Dovecot, Postfix SASL and Exim login attempts from syslog or their own logs"
@@ -184,7 +196,11 @@ class MailAuthSyslogSource(Source):
             when, rest = _line_time(line, ctx.reference_time)
             rec = parse_line(rest)
             if rec is None:
-                ctx.reject(number, "not a login record")
+                # a mail daemon's other messages are rejected (the counts stay exact); other
+                # programs' lines in a shared syslog (kernel, sshd, cron) are not this
+                # source's: another one may read them (`SHARES_LINES`)
+                if _MAIL_PROGRAM.search(rest[:160]):
+                    ctx.reject(number, "not a login record")
                 continue
             if when is None:
                 ctx.reject(number, "no timestamp")

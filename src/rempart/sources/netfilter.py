@@ -36,6 +36,7 @@ def _kv(key: str) -> str:
 
 class NetfilterLogSource(Source):
     NAME = "netfilter_log"
+    SHARES_LINES = True
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Linux iptables/nftables LOG lines in syslog (BSD, RFC 3339 or RFC 5424)"

@@ -18,7 +18,14 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.errors import RempartError
-from rempart.sources import ParseContext, Source, file_digest, quick_fingerprint, sniff
+from rempart.sources import (
+    ParseContext,
+    Source,
+    file_digest,
+    quick_fingerprint,
+    sniff,
+    sniff_all,
+)
 from rempart.store.duck import Store
 
 
@@ -39,6 +46,9 @@ class FileResult:
     rejected: int = 0
     reasons: tuple[tuple[str, int], ...] = ()
     error: str | None = None
+    # (source, event class, records, rejected) of each source that read the file: one,
+    # or several for a central syslog (see `Source.SHARES_LINES`)
+    parts: tuple[tuple[str, str, int, int], ...] = ()
 
 
 @dataclass
@@ -49,9 +59,13 @@ class IngestReport:
         """event class -> (files, records, rejected) for the files ingested now."""
         out: dict[str, tuple[int, int, int]] = {}
         for f in self.files:
-            if f.status is FileStatus.INGESTED and f.event_class:
-                n, r, j = out.get(f.event_class, (0, 0, 0))
-                out[f.event_class] = (n + 1, r + f.records, j + f.rejected)
+            if f.status is not FileStatus.INGESTED:
+                continue
+            parts = f.parts or ((f.source or "", f.event_class or "", f.records, f.rejected),)
+            for _, cls, records, rejected in parts:
+                if cls:
+                    n, r, j = out.get(cls, (0, 0, 0))
+                    out[cls] = (n + 1, r + records, j + rejected)
         return out
 
     def reasons(self) -> Counter[str]:
@@ -100,7 +114,9 @@ def ingest_file(
     The file's sha256 is its identity (a file already logged is skipped). Hashing a day of
     flows takes seconds on one core, so for a big file whose head, tail and size match no
     logged file (hence neither can its content) the hash runs on a thread while DuckDB
-    parses, and is checked again before the commit.
+    parses, and is checked again before the commit. A central syslog is read by every
+    syslog source that recognises it (mail logins and firewall lines, say), in the same
+    transaction; the result names them joined by `+`, with each one's counts in `parts`.
     """
     name = str(path)
     try:
@@ -115,12 +131,78 @@ def ingest_file(
                 return FileResult(name, FileStatus.ALREADY)
     except OSError as exc:
         return FileResult(name, FileStatus.FAILED, error=f"cannot read: {exc.strerror}")
-    source = source or sniff(path)
-    if source is None:
+    chosen = source or sniff(path)
+    if chosen is None:
         return FileResult(name, FileStatus.UNKNOWN)
+    readers = [chosen]
+    if source is None and chosen.SHARES_LINES:
+        # a central syslog: every syslog source that recognises it reads its own lines
+        readers += [s for s in sniff_all(path) if s is not chosen and s.SHARES_LINES]
     if not early:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rempart-digest")
         digest = pool.submit(file_digest, path).result
+    reference_time = reference or datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    contexts = [_context(store, path, reader, digest, reference_time) for reader in readers]
+    names = "+".join(r.NAME for r in readers)
+    classes = "+".join(dict.fromkeys(r.EVENT_CLASS for r in readers))
+    try:
+        with store.transaction():
+            for reader, ctx in zip(readers, contexts, strict=True):
+                reader.parse(path, ctx)
+            first = contexts[0]
+            first.file_id  # noqa: B018  (waits for the digest when it was computed alongside)
+            assert isinstance(first.digest, str)
+            if not early and store.already_ingested(first.digest):
+                raise _AlreadyIngested
+            store.log_ingest(
+                digest=first.digest,
+                path=name,
+                source=names,
+                version="+".join(r.VERSION for r in readers),
+                event_class=classes,
+                records=sum(c.records for c in contexts),
+                rejects=[r for c in contexts for r in c.kept_rejects],
+                quick=quick,
+            )
+    except _AlreadyIngested:
+        return FileResult(name, FileStatus.ALREADY)
+    except (RempartError, OSError, ValueError, pa.ArrowException) as exc:
+        return FileResult(name, FileStatus.FAILED, names, classes, error=str(exc))
+    except Exception as exc:
+        msg = f"{type(exc).__name__}: {exc}"
+        return FileResult(name, FileStatus.FAILED, names, classes, error=msg)
+    finally:
+        for ctx in contexts:
+            ctx.close()
+        if pool is not None:
+            pool.shutdown(wait=True)
+    reasons: Counter[str] = Counter()
+    for ctx in contexts:
+        reasons.update(ctx.reasons)
+    return FileResult(
+        name,
+        FileStatus.INGESTED,
+        names,
+        classes,
+        sum(c.records for c in contexts),
+        sum(c.rejected for c in contexts),
+        tuple(reasons.most_common()),
+        parts=tuple(
+            (r.NAME, r.EVENT_CLASS, c.records, c.rejected)
+            for r, c in zip(readers, contexts, strict=True)
+        ),
+    )
+
+
+def _context(
+    store: Store,
+    path: Path,
+    source: Source,
+    digest: str | Callable[[], str],
+    reference: datetime,
+) -> ParseContext:
+    """The ParseContext through which `source` writes `path` into `store`."""
+    name = str(path)
 
     def sink(data: pa.Table | pa.RecordBatchReader) -> int:
         return store.append(source.EVENT_CLASS, data)
@@ -129,6 +211,8 @@ def ingest_file(
         select: str, params: dict[str, Any], setup: str, extra_rejects: str
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
         return store.insert_query(source.EVENT_CLASS, select, params, setup, extra_rejects)
+
+    ctx: ParseContext
 
     def flow_sink(
         select: str, params: dict[str, Any], locate: str, setup: str, extra_rejects: str
@@ -150,45 +234,9 @@ def ingest_file(
         sink=sink,
         query_sink=query_sink,
         flow_sink=flow_sink if source.EVENT_CLASS == "network_flow" else None,
-        reference_time=reference or datetime.fromtimestamp(path.stat().st_mtime, UTC),
+        reference_time=reference,
     )
-    try:
-        with store.transaction():
-            source.parse(path, ctx)
-            ctx.file_id  # noqa: B018  (waits for the digest when it was computed alongside)
-            assert isinstance(ctx.digest, str)
-            if not early and store.already_ingested(ctx.digest):
-                raise _AlreadyIngested
-            store.log_ingest(
-                digest=ctx.digest,
-                path=name,
-                source=source.NAME,
-                version=source.VERSION,
-                event_class=source.EVENT_CLASS,
-                records=ctx.records,
-                rejects=ctx.kept_rejects,
-                quick=quick,
-            )
-    except _AlreadyIngested:
-        return FileResult(name, FileStatus.ALREADY)
-    except (RempartError, OSError, ValueError, pa.ArrowException) as exc:
-        return FileResult(name, FileStatus.FAILED, source.NAME, source.EVENT_CLASS, error=str(exc))
-    except Exception as exc:
-        msg = f"{type(exc).__name__}: {exc}"
-        return FileResult(name, FileStatus.FAILED, source.NAME, source.EVENT_CLASS, error=msg)
-    finally:
-        ctx.close()
-        if pool is not None:
-            pool.shutdown(wait=True)
-    return FileResult(
-        name,
-        FileStatus.INGESTED,
-        source.NAME,
-        source.EVENT_CLASS,
-        ctx.records,
-        ctx.rejected,
-        tuple(ctx.reasons.most_common()),
-    )
+    return ctx
 
 
 def ingest(
