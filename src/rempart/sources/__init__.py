@@ -64,14 +64,8 @@ def sniff_all(path: Path) -> list[Source]:
 
 def sniff(path: Path) -> Source | None:
     """The first registered source that recognises `path`, if any."""
-    head = read_head(path)
-    for source in SOURCES:
-        try:
-            if source.sniff(head, path):
-                return source
-        except Exception:  # noqa: S112 - a sniffer must never break discovery
-            continue
-    return None
+    found = sniff_all(path)
+    return found[0] if found else None
 
 
 __all__ = [

@@ -23,7 +23,6 @@ from rempart.sources import (
     Source,
     file_digest,
     quick_fingerprint,
-    sniff,
     sniff_all,
 )
 from rempart.store.duck import Store
@@ -131,13 +130,13 @@ def ingest_file(
                 return FileResult(name, FileStatus.ALREADY)
     except OSError as exc:
         return FileResult(name, FileStatus.FAILED, error=f"cannot read: {exc.strerror}")
-    chosen = source or sniff(path)
-    if chosen is None:
+    found = [source] if source else sniff_all(path)
+    if not found:
         return FileResult(name, FileStatus.UNKNOWN)
-    readers = [chosen]
-    if source is None and chosen.SHARES_LINES:
+    readers = [found[0]]
+    if found[0].SHARES_LINES:
         # a central syslog: every syslog source that recognises it reads its own lines
-        readers += [s for s in sniff_all(path) if s is not chosen and s.SHARES_LINES]
+        readers += [s for s in found[1:] if s.SHARES_LINES]
     if not early:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rempart-digest")
         digest = pool.submit(file_digest, path).result

@@ -36,25 +36,21 @@ WITH bounds AS (
     SELECT epoch(min(time)) + least({p.learn_seconds},
            0.1 * (epoch(max(time)) - epoch(min(time)))) AS t_learn
     FROM {{flows}}
-), f AS (
-    SELECT c.src_ip AS device, c.dst_ip AS peer, c.dst_port AS port, c.protocol, c.n,
-           c.n_ok, c.bytes, c.t0, c.t1,
-           s.hostname, s.zone AS device_zone, d.zone AS peer_zone, d.partner,
+), c AS (
+    SELECT cv.src_ip AS device, s.hostname, s.zone AS device_zone, cv.dst_ip AS peer,
+           d.zone AS peer_zone, d.partner, cv.dst_port AS port, cv.protocol,
            CASE WHEN d.internal THEN 'internal' WHEN d.partner IS NOT NULL THEN 'partner'
                 ELSE 'internet' END AS peer_class,
-           CASE WHEN pp.port IS NOT NULL THEN 1 ELSE 0 END AS declared
-    FROM {CONVS} c
-    JOIN _rempart_hosts s ON s.ip = c.src_ip
-    JOIN _rempart_hosts d ON d.ip = c.dst_ip
-    LEFT JOIN _rempart_partner_ports pp ON pp.partner = d.partner AND pp.port = c.dst_port
+           CASE WHEN pp.port IS NOT NULL THEN 1 ELSE 0 END AS declared,
+           cv.n AS flows, cv.bytes, cv.t0 AS first_seen, cv.t1 AS last_seen, cv.n_ok AS ok
+    FROM {CONVS} cv
+    JOIN _rempart_hosts s ON s.ip = cv.src_ip
+    JOIN _rempart_hosts d ON d.ip = cv.dst_ip
+    LEFT JOIN _rempart_partner_ports pp ON pp.partner = d.partner AND pp.port = cv.dst_port
     WHERE NOT d.special AND {medical_source("s")}
-), c AS (
-    SELECT device, hostname, device_zone, peer, peer_zone, partner, port, protocol,
-           peer_class, declared, n AS flows, bytes, t0 AS first_seen, t1 AS last_seen,
-           n_ok AS ok
-    FROM f
 ), usual AS (
-    SELECT DISTINCT f.device_zone, f.peer FROM f, bounds WHERE epoch(f.t0) < bounds.t_learn
+    SELECT DISTINCT c.device_zone, c.peer FROM c, bounds
+    WHERE epoch(c.first_seen) < bounds.t_learn
 ), v AS (
     SELECT c.*,
         CASE WHEN epoch(c.first_seen) >= bounds.t_learn AND u.peer IS NULL
