@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -49,7 +50,8 @@ for _key, _fr, _en in (
 
 
 def iter_messages(paths: list[Path]) -> Iterator[tuple[str, bytes]]:
-    """(label, raw) of every message under the paths: EML files, mboxes, Maildirs, folders."""
+    """(label, raw) of every message under the paths: EML and .msg files, mboxes, Maildirs,
+    folders."""
     for path in expand(paths):
         head = read_head(path, 4096)
         if head.startswith(b"From ") and _MBOX.sniff(head, path):
@@ -79,7 +81,9 @@ def register(app: typer.Typer) -> None:
 
     @group.command("score")
     def score_cmd(
-        paths: Annotated[list[Path], typer.Argument(help="EML, mbox, Maildir or folders.")],
+        paths: Annotated[
+            list[Path], typer.Argument(help="EML, Outlook .msg, mbox, Maildir or folders.")
+        ],
         fmt: Annotated[str, typer.Option("--format", help="table, jsonl or csv")] = "table",
         hospital: Annotated[Path | None, typer.Option("--hospital", help="hospital.yaml")] = None,
         reported: Annotated[
@@ -89,6 +93,7 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Note chaque message (0-100, verdict, raisons)."""
+        from rempart.mail.outlook import OutlookMsgError, is_outlook_msg, msg_to_mime
         from rempart.mail.parse import reported_originals
         from rempart.mail.score import score_message
 
@@ -119,6 +124,11 @@ def register(app: typer.Typer) -> None:
                 table.add_row(escape(label), str(v.score), verdict, escape("\n".join(v.reasons)))
 
         for outer, outer_raw in iter_messages(paths):
+            if is_outlook_msg(outer_raw):
+                # an Outlook item (dragged out, or a report with the original attached);
+                # when unreadable, the scorer says why
+                with contextlib.suppress(OutlookMsgError):
+                    outer_raw = msg_to_mime(outer_raw)
             inner = reported_originals(outer_raw) if reported else [outer_raw]
             for n, raw in enumerate(inner, start=1):
                 label = f"{outer}#{n}" if raw is not outer_raw else outer

@@ -129,6 +129,15 @@ def score_parsed(
     )
 
 
+def _unreadable(error: str, lang: Lang) -> MailVerdict:
+    return MailVerdict(
+        score=SUSPICIOUS,
+        verdict=Verdict.SUSPICIOUS,
+        reasons=(t("sig_unparseable", lang, error=error),),
+        signals=("sig_unparseable",),
+    )
+
+
 def score_message(
     raw: bytes,
     hospital: Hospital | None = None,
@@ -136,14 +145,16 @@ def score_message(
     lang: Lang = "fr",
     seen_domains: frozenset[str] | None = None,
 ) -> MailVerdict:
-    """Score one raw message (RFC 5322 bytes); never raises on hostile input."""
+    """Score one raw message (RFC 5322 bytes, or an Outlook `.msg`); never raises on
+    hostile input: what cannot be read is suspicious, with the reason."""
+    from rempart.mail.outlook import OutlookMsgError, is_outlook_msg, msg_to_mime
+
     try:
+        if is_outlook_msg(raw):
+            raw = msg_to_mime(raw)
         mail = parse_message(raw)
+    except OutlookMsgError as exc:
+        return _unreadable(f".msg: {exc}", lang)
     except Exception as exc:  # the parser is lenient; this is the last guard
-        return MailVerdict(
-            score=SUSPICIOUS,
-            verdict=Verdict.SUSPICIOUS,
-            reasons=(t("sig_unparseable", lang, error=type(exc).__name__),),
-            signals=("sig_unparseable",),
-        )
+        return _unreadable(type(exc).__name__, lang)
     return score_parsed(mail, hospital, lang=lang, seen_domains=seen_domains)

@@ -37,6 +37,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.sources.fortigate:FortiGateTrafficSource",
     "rempart.sources.email_mime:MboxSource",
     "rempart.sources.email_mime:EmlSource",
+    "rempart.sources.email_mime:OutlookMsgSource",
 )
 
 
