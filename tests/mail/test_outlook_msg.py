@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.mail.cfb import mapi_binary, mapi_text, properties, write_cfb
-from tests.mail.helpers import PE
+from tests.mail.helpers import PE, message
 from typer.testing import CliRunner
 
 from rempart.cli import app
@@ -196,3 +196,18 @@ def test_damaged_msg_never_raises_anything_else(flips: list[tuple[int, int]]) ->
     with contextlib.suppress(OutlookMsgError):
         parse_message(msg_to_mime(bytes(data)))
     assert score_message(bytes(data)).score >= 0
+
+
+def test_eml_report_with_a_saved_msg_file_attached() -> None:
+    """A staff member attached the .msg they had saved: the original is scored."""
+    report = message(
+        sender="Bob <bob@chu-test.fr>",
+        subject="TR: suspect",
+        attachments=[("Votre compte.msg", phishing_msg(), "application/vnd.ms-outlook")],
+    )
+    inner = reported_originals(report)
+    assert len(inner) == 1
+    assert parse_message(inner[0]).from_addr == "service@paypal.com"
+    broken = message(attachments=[("x.msg", phishing_msg()[:3000], "application/octet-stream")])
+    (only,) = reported_originals(broken)
+    assert score_message(only, lang="en").signals == ("sig_unparseable",)

@@ -389,8 +389,10 @@ def reported_originals(raw: bytes, limit: int = 20) -> list[bytes]:
     """The messages attached (message/rfc822) to a staff report, else the message itself.
 
     Staff "report phishing" by forwarding as attachment: the original, with its real
-    headers, is what must be scored.
+    headers, is what must be scored. An attached `.eml` or Outlook `.msg` file counts too.
     """
+    from rempart.mail.outlook import OutlookMsgError, is_outlook_msg, msg_to_mime
+
     try:
         msg = email.message_from_bytes(raw[:MAX_MESSAGE_BYTES], policy=email.policy.compat32)
         found: list[bytes] = []
@@ -411,6 +413,15 @@ def reported_originals(raw: bytes, limit: int = 20) -> list[bytes]:
                 data = _payload(part, [])
                 if data:
                     found.append(data)
+            elif (_filename(part) or "").lower().endswith(".msg") or (
+                part.get_content_type() == "application/vnd.ms-outlook"
+            ):
+                data = _payload(part, [])
+                if is_outlook_msg(data):  # a saved Outlook item attached to the report
+                    try:
+                        found.append(msg_to_mime(data))
+                    except OutlookMsgError:
+                        found.append(data)  # scored as an unreadable .msg, with the reason
     except Exception:
         return [raw]
     return found or [raw]
