@@ -361,7 +361,8 @@ def read_zeek_header(path: Path) -> ZeekHeader:
 
 def zeek_json_head(head: bytes) -> dict[str, Any] | None:
     """The first line of a Zeek JSON log, when it is one (a JSON object with `ts` and
-    `id.orig_h`), else None: what every Zeek JSON source recognises first."""
+    `id.orig_h`), else None: what every Zeek JSON source recognises first. A nested `id`
+    object is returned flattened to Zeek's dotted keys (`id.orig_h`...)."""
     first = head.split(b"\n", 1)[0].strip()
     if not first.startswith(b"{"):
         return None
@@ -369,9 +370,25 @@ def zeek_json_head(head: bytes) -> dict[str, Any] | None:
         record = json.loads(first)
     except ValueError:
         return None
-    if not isinstance(record, dict) or not {"ts", "id.orig_h"} <= record.keys():
+    if not isinstance(record, dict):
+        return None
+    nested = record.get("id")
+    if isinstance(nested, dict):  # `{"id": {"orig_h": ...}}`: read like the dotted keys
+        record = {**{f"id.{k}": v for k, v in nested.items()}, **record}
+    if not {"ts", "id.orig_h"} <= record.keys():
         return None
     return record
+
+
+def zeek_json_field(name: str) -> str:
+    """DuckDB SQL for a Zeek JSON field of the row's `j`: Zeek's dotted key (`id.orig_h`),
+    or the same field nested (`{"id": {"orig_h": ...}}`, as Elastic/Filebeat pipelines
+    and jq re-emit Zeek), whichever the line has."""
+    dotted = f"""j->>'$."{name}"'"""
+    if "." not in name:
+        return f"({dotted})"
+    outer, inner = name.split(".", 1)
+    return f"""coalesce({dotted}, j->>'$."{outer}"."{inner}"')"""
 
 
 class ZeekConnJsonSource(Source):
@@ -396,7 +413,7 @@ class ZeekConnJsonSource(Source):
             "service", "duration", "orig_bytes", "resp_bytes", "conn_state", "orig_pkts",
             "resp_pkts",
         ]  # fmt: skip
-        extracted = ", ".join(f"""j->>'$."{k}"' AS "{k}" """ for k in keys)
+        extracted = ", ".join(f'{zeek_json_field(k)} AS "{k}"' for k in keys)
         # ts is epoch seconds by default, ISO 8601 with LogAscii::json_timestamps=JSON::TS_ISO8601
         # or integer milliseconds with JSON::TS_MILLIS (a 13-digit number)
         num = 'TRY_CAST("ts" AS DOUBLE)'

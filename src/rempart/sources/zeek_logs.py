@@ -16,7 +16,13 @@ from typing import ClassVar
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
-from rempart.sources.zeek_conn import _is_gzip, read_zeek_header, zeek_json_head, zeek_sniff
+from rempart.sources.zeek_conn import (
+    _is_gzip,
+    read_zeek_header,
+    zeek_json_field,
+    zeek_json_head,
+    zeek_sniff,
+)
 
 
 class _ZeekLog(Source):
@@ -89,7 +95,7 @@ class _ZeekJsonLog(_ZeekLog):
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         def col(name: str) -> str:
-            return f"""(j->>'$."{name}"')"""
+            return zeek_json_field(name)
 
         raw = col("ts")
         num = f"TRY_CAST({raw} AS DOUBLE)"
