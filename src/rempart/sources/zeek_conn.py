@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
+from rempart.sources.gzipcut import is_gzip
 from rempart.store.flows import ADDRESS_RE, outcome_sql, status_sql
 
 _IP_RE = ADDRESS_RE
@@ -79,7 +80,7 @@ def _normalise_sql(
         {col("uid")} AS flow_uid,
         'flow' AS record_kind,
         $file_id || ':' || CAST({line_expr} AS VARCHAR) AS event_uid,
-        $path AS source_file,
+        $source_file AS source_file,
         CAST({line_expr} AS BIGINT) AS source_line,
         '{source_format}' AS source_format,
         CASE {first_check}
@@ -132,6 +133,7 @@ class ZeekConnTsvSource(Source):
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log, tab-separated with #fields header (plain or gzip)"
+    RECOVERS_CUT_GZIP = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return zeek_sniff(head, "conn")
@@ -183,6 +185,7 @@ class ZeekConnTsvSource(Source):
         normalise = _normalise_sql(set(fields), self.NAME, "_n")
         sql = f"SELECT {normalise} FROM ({numbered})"
         params["file_id"] = ctx.file_id
+        params["source_file"] = str(ctx.path)
         if ctx.emit_query(sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL):
             return
         reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
@@ -277,9 +280,7 @@ def _collect_csv_rejects(ctx: ParseContext) -> None:
         ctx.reject(int(line), str(reason))
 
 
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
+_is_gzip = is_gzip
 
 
 @dataclass(frozen=True)
@@ -396,6 +397,7 @@ class ZeekConnJsonSource(Source):
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log as JSON lines (LogAscii::use_json=T), plain or gzip"
+    RECOVERS_CUT_GZIP = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         record = zeek_json_head(head)
@@ -438,6 +440,6 @@ class ZeekConnJsonSource(Source):
         fixed = f"SELECT * REPLACE ({ts_fix}) FROM ({fields_sql})"
         select = _normalise_sql(set(keys), self.NAME, "_n", "WHEN NOT _ok THEN 'not valid JSON'")
         sql = f"SELECT {select} FROM ({fixed})"
-        params = {"path": str(path), "file_id": ctx.file_id}
+        params = {"path": str(path), "file_id": ctx.file_id, "source_file": str(ctx.path)}
         reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
         ctx.emit(_split_rejects(reader, ctx, self.schema()))
