@@ -374,3 +374,18 @@ def test_gzip_cut_inside_its_header_fails_clearly(tmp_path: Path) -> None:
     res = ingest_file(Store.memory(), p)
     assert res.status is FileStatus.FAILED
     assert res.error is not None and str(p) in res.error and "gzip" in res.error
+
+
+def test_gzip_cut_hashed_while_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big file is hashed on a thread while it is parsed: after the failed first read
+    and the parse of the plain copy, its identity is still the cut file's digest."""
+    monkeypatch.setattr("rempart.store.ingest.HASH_WHILE_PARSING_BYTES", 0)
+    whole = gzip.compress(_eve_lines(2000).encode())
+    p = tmp_path / "eve.json.gz"
+    p.write_bytes(whole[: len(whole) // 2])
+    store = Store.memory()
+    res = ingest_file(store, p)
+    assert (res.status, res.rejected) == (FileStatus.INGESTED, 1)
+    logged = store.sql("SELECT file_sha256 FROM ingest_log").column(0).to_pylist()
+    assert logged == [file_digest(p)]
+    assert ingest_file(store, p).status is FileStatus.ALREADY
