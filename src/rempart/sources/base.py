@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from rempart.schema import EVENT_CLASSES
+from rempart.sources.gzipcut import GZIP_MAGIC, gunzip_head
 
 MAX_KEPT_REJECTS = 10_000
 HEAD_BYTES = 8192
@@ -153,6 +154,10 @@ class Source(ABC):
     # A syslog source that reads only its own programs' lines and leaves the others alone:
     # a central syslog file is read by every such source that recognises it.
     SHARES_LINES: ClassVar[bool] = False
+    # The source can read a gzip file cut in the middle (`rempart.sources.gzipcut`): the
+    # ingest then hands it a plain copy of what precedes the cut, and the source names its
+    # rows after `ParseContext.path` (the original file), never the path it reads.
+    RECOVERS_CUT_GZIP: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, head: bytes, path: Path) -> bool:
@@ -211,15 +216,10 @@ def quick_fingerprint(path: Path, edge: int = 1 << 20) -> str:
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
-    """The first bytes of a file, transparently gunzipped."""
-    import gzip
-
+    """The first bytes of a file, transparently gunzipped (as far as a cut or corrupt gzip
+    stream goes: a file copied while it was written is still recognised)."""
     with path.open("rb") as fh:
         head = fh.read(size)
-    if head[:2] == b"\x1f\x8b":
-        try:
-            with gzip.open(path, "rb") as gz:
-                return gz.read(size)
-        except (OSError, EOFError):
-            return b""
+    if head[:2] == GZIP_MAGIC:
+        return gunzip_head(path, size)[0]
     return head

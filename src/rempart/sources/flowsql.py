@@ -59,7 +59,7 @@ def flow_select(source: str, exprs: dict[str, str], reject: str, line: str = "_n
         cols.append(f"TRY_CAST({exprs.get(name, 'NULL')} AS {typ}) AS {name}")
     cols += [
         f"$file_id || ':' || CAST({line} AS VARCHAR) AS event_uid",
-        "$path AS source_file",
+        "$source_file AS source_file",
         f"CAST({line} AS BIGINT) AS source_line",
         f"'{source}' AS source_format",
         f"CASE {reject} WHEN ({exprs['time']}) IS NULL THEN 'missing or bad timestamp' "
@@ -82,7 +82,12 @@ def emit_flows(
     """Hand the SELECT to the store (no row crosses Python) or, failing that, stream it as
     Arrow from the scratch DuckDB; either way good rows are stored and bad ones counted.
     `csv_rejects`: the SELECT reads with DuckDB's store_rejects, collect those lines too."""
-    params = {"path": str(path), "file_id": ctx.file_id, **(params or {})}
+    params = {
+        "path": str(path),
+        "file_id": ctx.file_id,
+        "source_file": str(ctx.path),  # (the original when `path` is a cut gzip's copy)
+        **(params or {}),
+    }
     extra = _CSV_REJECTS_SQL if csv_rejects else ""
     setup = _DROP_REJECTS if csv_rejects else ""
     if ctx.emit_query(sql, params, setup=setup, extra_rejects=extra):

@@ -1,9 +1,14 @@
-"""Suricata EVE JSON `flow` events (eve.json): one record per finished flow.
+"""Suricata EVE JSON `flow` and `netflow` events (eve.json): finished flows.
 
-Other event types in the same file (alert, dns, http, tls, stats...) are not flows and are
-skipped (not rejected); a line that is not JSON is rejected with its line number. The
-outcome: a TCP flow that got no packet back from the server is a failed attempt.
-Lines are decoded by DuckDB's JSON functions, never one by one in Python.
+A `flow` event is one record per flow, both directions counted. A `netflow` event
+(`eve-log.types: - netflow`) is one direction of a flow: Suricata writes the client's
+record (src = client) and, only if the server sent packets, a second record with the same
+`flow_id` and src/dest swapped; each becomes its own row, as written, with that direction's
+packets and bytes as `*_out` and `*_in` NULL (the other direction is the other row, not
+zero). Other event types (alert, dns, http, tls, stats...) are skipped (not rejected); a
+line that is not JSON is rejected with its line number. The outcome: a TCP flow that got
+no packet back from the server is a failed attempt. Lines are decoded by DuckDB's JSON
+functions, never one by one in Python.
 """
 
 from __future__ import annotations
@@ -24,11 +29,19 @@ def _j(path: str) -> str:
     return f"(j->>'$.{path}')"
 
 
+def _stamp(text: str) -> str:
+    """An EVE time (`2019-03-11T09:00:00.500000+0100`) as TIMESTAMPTZ, NULL if unreadable."""
+    return (
+        f"coalesce(TRY_CAST({text} AS TIMESTAMPTZ), try_strptime({text}, '%Y-%m-%dT%H:%M:%S.%f%z'))"
+    )
+
+
 class SuricataEveFlowSource(Source):
     NAME = "suricata_eve_flow"
-    VERSION = "1.1"
+    RECOVERS_CUT_GZIP = True
+    VERSION = "1.2"
     EVENT_CLASS = "network_flow"
-    DESCRIPTION = "Suricata EVE JSON, event_type flow (other events skipped)"
+    DESCRIPTION = "Suricata EVE JSON, event_type flow and netflow (other events skipped)"
 
     def sniff(self, head: bytes, path: Path) -> bool:
         """EVE lines are JSON objects with `timestamp` and `event_type`. The file may open
@@ -52,12 +65,17 @@ class SuricataEveFlowSource(Source):
         return _EVE_START.match(lines[0]) is not None
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        stamp = _j("timestamp")
-        time = (
-            f"coalesce(TRY_CAST({stamp} AS TIMESTAMPTZ), "
-            f"try_strptime({stamp}, '%Y-%m-%dT%H:%M:%S.%f%z'))"
-        )
+        time = _stamp(_j("timestamp"))
         to_client = f"TRY_CAST({_j('flow.pkts_toclient')} AS BIGINT)"
+        netflow = f"{_j('event_type')} = 'netflow'"
+        start, end = _stamp(_j("netflow.start")), _stamp(_j("netflow.end"))
+        age = f"TRY_CAST({_j('netflow.age')} AS DOUBLE)"  # whole seconds
+        # A netflow record has one side's cumulative TCP flags: a side that sent a SYN but
+        # never an ACK never completed the handshake (no answer, or a reset): a failed
+        # attempt, as Zeek's S0/REJ; SYN and ACK: it did. Without a SYN (capture started
+        # mid-stream) the outcome is unknown.
+        netflow_status = f"""CASE WHEN {_j("tcp.syn")} IS DISTINCT FROM 'true' THEN 'unknown'
+                WHEN {_j("tcp.ack")} = 'true' THEN 'success' ELSE 'failure' END"""
         # ICMP and ICMPv6 ("IPv6-ICMP") as Zeek names them: `icmp`, type and code as ports
         proto = (
             f"CASE WHEN lower({_j('proto')}) IN ('icmp', 'ipv6-icmp', 'icmpv6', '001', '058') "
@@ -65,20 +83,26 @@ class SuricataEveFlowSource(Source):
         )
         icmp = f"({proto}) = 'icmp'"
         exprs = {
-            "time": time,
-            "duration": f"TRY_CAST({_j('flow.age')} AS DOUBLE)",
+            # a netflow record's time is its flow's start (both directions share it)
+            "time": f"CASE WHEN {netflow} THEN coalesce({start}, {time}) ELSE {time} END",
+            "duration": f"""CASE WHEN {netflow}
+                THEN coalesce(epoch({end}) - epoch({start}), {age})
+                ELSE TRY_CAST({_j("flow.age")} AS DOUBLE) END""",
             "src_ip": _j("src_ip"),
             "dst_ip": _j("dest_ip"),
             "src_port": f"CASE WHEN {icmp} THEN {_j('icmp_type')} ELSE {_j('src_port')} END",
             "dst_port": f"CASE WHEN {icmp} THEN {_j('icmp_code')} ELSE {_j('dest_port')} END",
             "protocol": proto,
             "service": _j("app_proto"),
-            "bytes_out": _j("flow.bytes_toserver"),
-            "bytes_in": _j("flow.bytes_toclient"),
-            "packets_out": _j("flow.pkts_toserver"),
-            "packets_in": _j("flow.pkts_toclient"),
+            "bytes_out": f"CASE WHEN {netflow} THEN {_j('netflow.bytes')} "
+            f"ELSE {_j('flow.bytes_toserver')} END",
+            "bytes_in": f"CASE WHEN NOT {netflow} THEN {_j('flow.bytes_toclient')} END",
+            "packets_out": f"CASE WHEN {netflow} THEN {_j('netflow.pkts')} "
+            f"ELSE {_j('flow.pkts_toserver')} END",
+            "packets_in": f"CASE WHEN NOT {netflow} THEN {_j('flow.pkts_toclient')} END",
             "conn_state": f"coalesce({_j('tcp.state')}, {_j('flow.state')})",
             "status": f"""CASE WHEN {proto} <> 'tcp' THEN 'unknown'
+                WHEN {netflow} THEN {netflow_status}
                 WHEN {to_client} > 0 AND coalesce({_j("tcp.ack")}, 'false') = 'true'
                     THEN 'success'
                 WHEN {to_client} = 0 OR {_j("tcp.rst")} = 'true' THEN 'failure'
@@ -95,5 +119,6 @@ class SuricataEveFlowSource(Source):
             "WHERE trim(line) <> ''"
         )
         select = flow_select(self.NAME, exprs, reject)
-        sql = f"SELECT {select} FROM ({parsed}) WHERE NOT _ok OR {_j('event_type')} = 'flow'"
+        kinds = f"{_j('event_type')} IN ('flow', 'netflow')"
+        sql = f"SELECT {select} FROM ({parsed}) WHERE NOT _ok OR {kinds}"
         emit_flows(path, ctx, sql, self.schema())

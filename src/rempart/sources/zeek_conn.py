@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
+from rempart.sources.gzipcut import is_gzip
 from rempart.store.flows import ADDRESS_RE, outcome_sql, status_sql
 
 _IP_RE = ADDRESS_RE
@@ -79,7 +80,7 @@ def _normalise_sql(
         {col("uid")} AS flow_uid,
         'flow' AS record_kind,
         $file_id || ':' || CAST({line_expr} AS VARCHAR) AS event_uid,
-        $path AS source_file,
+        $source_file AS source_file,
         CAST({line_expr} AS BIGINT) AS source_line,
         '{source_format}' AS source_format,
         CASE {first_check}
@@ -132,6 +133,7 @@ class ZeekConnTsvSource(Source):
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log, tab-separated with #fields header (plain or gzip)"
+    RECOVERS_CUT_GZIP = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return zeek_sniff(head, "conn")
@@ -183,6 +185,7 @@ class ZeekConnTsvSource(Source):
         normalise = _normalise_sql(set(fields), self.NAME, "_n")
         sql = f"SELECT {normalise} FROM ({numbered})"
         params["file_id"] = ctx.file_id
+        params["source_file"] = str(ctx.path)
         if ctx.emit_query(sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL):
             return
         reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
@@ -277,9 +280,7 @@ def _collect_csv_rejects(ctx: ParseContext) -> None:
         ctx.reject(int(line), str(reason))
 
 
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
+_is_gzip = is_gzip
 
 
 @dataclass(frozen=True)
@@ -361,7 +362,8 @@ def read_zeek_header(path: Path) -> ZeekHeader:
 
 def zeek_json_head(head: bytes) -> dict[str, Any] | None:
     """The first line of a Zeek JSON log, when it is one (a JSON object with `ts` and
-    `id.orig_h`), else None: what every Zeek JSON source recognises first."""
+    `id.orig_h`), else None: what every Zeek JSON source recognises first. A nested `id`
+    object is returned flattened to Zeek's dotted keys (`id.orig_h`...)."""
     first = head.split(b"\n", 1)[0].strip()
     if not first.startswith(b"{"):
         return None
@@ -369,9 +371,25 @@ def zeek_json_head(head: bytes) -> dict[str, Any] | None:
         record = json.loads(first)
     except ValueError:
         return None
-    if not isinstance(record, dict) or not {"ts", "id.orig_h"} <= record.keys():
+    if not isinstance(record, dict):
+        return None
+    nested = record.get("id")
+    if isinstance(nested, dict):  # `{"id": {"orig_h": ...}}`: read like the dotted keys
+        record = {**{f"id.{k}": v for k, v in nested.items()}, **record}
+    if not {"ts", "id.orig_h"} <= record.keys():
         return None
     return record
+
+
+def zeek_json_field(name: str) -> str:
+    """DuckDB SQL for a Zeek JSON field of the row's `j`: Zeek's dotted key (`id.orig_h`),
+    or the same field nested (`{"id": {"orig_h": ...}}`, as Elastic/Filebeat pipelines
+    and jq re-emit Zeek), whichever the line has."""
+    dotted = f"""j->>'$."{name}"'"""
+    if "." not in name:
+        return f"({dotted})"
+    outer, inner = name.split(".", 1)
+    return f"""coalesce({dotted}, j->>'$."{outer}"."{inner}"')"""
 
 
 class ZeekConnJsonSource(Source):
@@ -379,6 +397,7 @@ class ZeekConnJsonSource(Source):
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log as JSON lines (LogAscii::use_json=T), plain or gzip"
+    RECOVERS_CUT_GZIP = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         record = zeek_json_head(head)
@@ -396,7 +415,7 @@ class ZeekConnJsonSource(Source):
             "service", "duration", "orig_bytes", "resp_bytes", "conn_state", "orig_pkts",
             "resp_pkts",
         ]  # fmt: skip
-        extracted = ", ".join(f"""j->>'$."{k}"' AS "{k}" """ for k in keys)
+        extracted = ", ".join(f'{zeek_json_field(k)} AS "{k}"' for k in keys)
         # ts is epoch seconds by default, ISO 8601 with LogAscii::json_timestamps=JSON::TS_ISO8601
         # or integer milliseconds with JSON::TS_MILLIS (a 13-digit number)
         num = 'TRY_CAST("ts" AS DOUBLE)'
@@ -421,6 +440,6 @@ class ZeekConnJsonSource(Source):
         fixed = f"SELECT * REPLACE ({ts_fix}) FROM ({fields_sql})"
         select = _normalise_sql(set(keys), self.NAME, "_n", "WHEN NOT _ok THEN 'not valid JSON'")
         sql = f"SELECT {select} FROM ({fixed})"
-        params = {"path": str(path), "file_id": ctx.file_id}
+        params = {"path": str(path), "file_id": ctx.file_id, "source_file": str(ctx.path)}
         reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
         ctx.emit(_split_rejects(reader, ctx, self.schema()))

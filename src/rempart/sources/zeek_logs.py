@@ -16,13 +16,20 @@ from typing import ClassVar
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
-from rempart.sources.zeek_conn import _is_gzip, read_zeek_header, zeek_json_head, zeek_sniff
+from rempart.sources.zeek_conn import (
+    _is_gzip,
+    read_zeek_header,
+    zeek_json_field,
+    zeek_json_head,
+    zeek_sniff,
+)
 
 
 class _ZeekLog(Source):
     """A Zeek TSV log other than conn: header read like conn.log's, fields mapped in SQL."""
 
     EVENT_CLASS = "network_flow"
+    RECOVERS_CUT_GZIP = True
     PATH: ClassVar[str]
     KIND: ClassVar[str]
     EXPRS: ClassVar[dict[str, str]]
@@ -89,7 +96,7 @@ class _ZeekJsonLog(_ZeekLog):
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         def col(name: str) -> str:
-            return f"""(j->>'$."{name}"')"""
+            return zeek_json_field(name)
 
         raw = col("ts")
         num = f"TRY_CAST({raw} AS DOUBLE)"

@@ -6,6 +6,8 @@ half-ingested after a crash, and a file whose digest is logged is skipped.
 
 from __future__ import annotations
 
+import tempfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from rempart.errors import RempartError
+from rempart.errors import RempartError, SourceError
 from rempart.sources import (
     ParseContext,
     Source,
@@ -25,6 +27,7 @@ from rempart.sources import (
     quick_fingerprint,
     sniff_all,
 )
+from rempart.sources.gzipcut import gunzip_head, gunzip_until_cut, is_gzip
 from rempart.store.duck import Store
 
 
@@ -132,6 +135,9 @@ def ingest_file(
         return FileResult(name, FileStatus.FAILED, error=f"cannot read: {exc.strerror}")
     found = [source] if source else sniff_all(path)
     if not found:
+        cut = _cut_in_gzip_header(path)
+        if cut:
+            return FileResult(name, FileStatus.FAILED, error=cut)
         return FileResult(name, FileStatus.UNKNOWN)
     readers = [found[0]]
     if found[0].SHARES_LINES:
@@ -141,13 +147,16 @@ def ingest_file(
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rempart-digest")
         digest = pool.submit(file_digest, path).result
     reference_time = reference or datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    contexts = [_context(store, path, reader, digest, reference_time) for reader in readers]
-    names = "+".join(r.NAME for r in readers)
-    classes = "+".join(dict.fromkeys(r.EVENT_CLASS for r in readers))
-    try:
+
+    def fresh() -> list[ParseContext]:
+        return [_context(store, path, reader, digest, reference_time) for reader in readers]
+
+    def parse_and_log(read: Path) -> None:
+        """One transaction: every reader parses `read` (the file itself, or the plain copy
+        of a cut gzip), then the file is logged under its own digest and path."""
         with store.transaction():
             for reader, ctx in zip(readers, contexts, strict=True):
-                reader.parse(path, ctx)
+                reader.parse(read, ctx)
             first = contexts[0]
             first.file_id  # noqa: B018  (waits for the digest when it was computed alongside)
             assert isinstance(first.digest, str)
@@ -163,6 +172,25 @@ def ingest_file(
                 rejects=[r for c in contexts for r in c.kept_rejects],
                 quick=quick,
             )
+
+    contexts = fresh()
+    names = "+".join(r.NAME for r in readers)
+    classes = "+".join(dict.fromkeys(r.EVENT_CLASS for r in readers))
+    try:
+        try:
+            parse_and_log(path)
+        except _AlreadyIngested:
+            raise
+        except Exception as exc:
+            if not (all(r.RECOVERS_CUT_GZIP for r in readers) and _may_be_cut(path, exc)):
+                raise
+            # a gzip cut in the middle (copied while it was written): the rows before the
+            # cut, with the cut said as a reject; a whole stream keeps the first failure
+            for ctx in contexts:
+                ctx.close()
+            contexts = fresh()
+            if not _parse_before_cut(store, path, contexts[0], parse_and_log):
+                raise
     except _AlreadyIngested:
         return FileResult(name, FileStatus.ALREADY)
     except (RempartError, OSError, ValueError, pa.ArrowException) as exc:
@@ -191,6 +219,73 @@ def ingest_file(
             for r, c in zip(readers, contexts, strict=True)
         ),
     )
+
+
+# What a parse failure says when the gzip stream it read may be cut or corrupt (DuckDB:
+# "Unexpected end of GZIP stream"; Python's gzip: "Compressed file ended before the
+# end-of-stream marker was reached", "CRC check failed").
+_CUT_HINTS = ("gzip", "compressed file ended", "end-of-stream", "crc check")
+
+
+def _may_be_cut(path: Path, exc: BaseException) -> bool:
+    """Whether a failed parse may come from a cut/corrupt gzip stream (then checked by
+    decompressing it; a whole file failing for another reason is not decompressed)."""
+    if isinstance(exc, EOFError | zlib.error):
+        return is_gzip(path)
+    text = str(exc).lower()
+    return any(h in text for h in _CUT_HINTS) and is_gzip(path)
+
+
+def _scratch_dir(store: Store) -> Path | None:
+    """Where a cut gzip's plain copy goes: next to the store (the workspace's disk, sized
+    for the data; /tmp may be memory), or the system's temporary directory."""
+    return None if str(store.path) == ":memory:" else store.path.parent
+
+
+def _parse_before_cut(
+    store: Store, path: Path, first: ParseContext, parse_and_log: Callable[[Path], None]
+) -> bool:
+    """Decompress a cut gzip up to its last complete line into a temporary plain file,
+    record the cut as a reject, and parse that file (the file's digest and path stay the
+    original's). False when the stream turns out whole: the failure was something else.
+    The temporary file is removed whatever happens."""
+    with tempfile.TemporaryDirectory(prefix=".rempart-gunzip-", dir=_scratch_dir(store)) as tmp:
+        plain = Path(tmp) / (path.stem or "plain")
+        cut = gunzip_until_cut(path, plain)
+        if cut is None:
+            return False
+        if cut.in_header:
+            raise SourceError(path, _header_cut_message(cut.offset))
+        first.reject(cut.line, cut.reason)
+        try:
+            parse_and_log(plain)
+        except (_AlreadyIngested, RempartError):
+            raise
+        except Exception as exc:  # said of the original file, never of the temporary copy
+            msg = str(exc).replace(str(plain), str(path))
+            raise SourceError(path, f"{cut.reason}; the rows before the cut: {msg}") from exc
+    return True
+
+
+def _header_cut_message(size: int) -> str:
+    return (
+        f"gzip stream truncated after {size} bytes, before any data could be "
+        "decompressed (file cut while it was written?): nothing to read"
+    )
+
+
+def _cut_in_gzip_header(path: Path) -> str | None:
+    """The failure to report for a gzip file that gives no byte at all (cut inside its
+    header), else None (an unknown format is then just unknown)."""
+    try:
+        if not is_gzip(path):
+            return None
+        head, broken = gunzip_head(path, 1)
+        if head or not broken:
+            return None
+        return f"{path}: {_header_cut_message(path.stat().st_size)}"
+    except OSError:
+        return None
 
 
 def _context(
