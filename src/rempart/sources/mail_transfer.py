@@ -173,74 +173,62 @@ class PostfixDeliverySource(Source):
                     THEN 'client'
                 END AS kind
             FROM q),
-        froms AS (
-            SELECT host, qid, _n,
-                   regexp_extract(msg, '^from=<([^>]*)>', 1) AS sender,
-                   regexp_extract(msg, ', size=([0-9]+)', 1) AS size
-            FROM k WHERE kind = 'from'),
-        mids AS (
-            SELECT host, qid, _n, regexp_extract(msg, '^message-id=<?([^>]*)>?', 1) AS mid
-            FROM k WHERE kind = 'mid'),
-        subjects AS (
-            SELECT host, qid, _n, regexp_extract(msg, '{_SUBJECT}', 1) AS subject
-            FROM k WHERE kind = 'subject'),
-        clients AS (
-            SELECT host, qid, _n, regexp_extract(msg, '{_CLIENT}', 1) AS c_name,
-                   regexp_extract(msg, '{_CLIENT}', 2) AS c_ip
-            FROM k WHERE kind = 'client'),
-        dl AS (
+        x AS (  -- each line's own values; NULL where the line is of another kind
             SELECT _n, line, time, host, qid, agent, kind,
-                   regexp_matches(msg, '{_TO}') AS ok_to,
-                   CASE WHEN kind = 'reject' THEN regexp_extract(msg, '{_REJECT}', 5)
-                        ELSE regexp_extract(msg, '{_TO}', 1) END AS d_rcpt,
-                   regexp_extract(msg, '{_TO}', 2) AS d_orig,
-                   regexp_extract(msg, '{_TO}', 3) AS d_relay,
-                   regexp_extract(msg, '{_TO}', 4) AS d_dsn,
-                   regexp_extract(msg, '{_TO}', 5) AS d_status,
-                   regexp_extract(msg, '{_TO}', 6) AS d_text,
-                   regexp_extract(msg, '{_REJECT}', 1) AS r_name,
-                   regexp_extract(msg, '{_REJECT}', 2) AS r_ip,
-                   regexp_extract(msg, '{_REJECT}', 3) AS r_reply,
-                   regexp_extract(msg, '{_REJECT}', 4) AS r_sender
-            FROM k WHERE kind IN ('to', 'reject'))
-        SELECT {{select}}
-        FROM dl
-        ASOF LEFT JOIN froms f ON dl.host = f.host AND dl.qid = f.qid AND dl._n >= f._n
-        ASOF LEFT JOIN mids i ON dl.host = i.host AND dl.qid = i.qid AND dl._n >= i._n
-        ASOF LEFT JOIN subjects s ON dl.host = s.host AND dl.qid = s.qid AND dl._n >= s._n
-        ASOF LEFT JOIN clients c ON dl.host = c.host AND dl.qid = c.qid AND dl._n >= c._n"""
-        rej = "dl.kind = 'reject'"
+                   CASE WHEN kind = 'from' THEN regexp_extract(
+                       msg, '^from=<([^>]*)>, size=([0-9]+)', ['snd', 'size']) END AS _f,
+                   CASE WHEN kind = 'mid' THEN regexp_extract(
+                       msg, '^message-id=<?([^>]*)>?', 1) END AS _mid,
+                   CASE WHEN kind = 'subject' THEN regexp_extract(msg, '{_SUBJECT}', 1)
+                       END AS _subject,
+                   CASE WHEN kind = 'client' THEN regexp_extract(
+                       msg, '{_CLIENT}', ['name', 'ip']) END AS _c,
+                   CASE WHEN kind = 'to' THEN regexp_extract(
+                       msg, '{_TO}', ['rcpt', 'orig', 'relay', 'dsn', 'st', 'text']) END AS _d,
+                   kind <> 'to' OR regexp_matches(msg, '{_TO}') AS ok_to,
+                   CASE WHEN kind = 'reject' THEN regexp_extract(
+                       msg, '{_REJECT}', ['name', 'ip', 'reply', 'snd', 'rcpt']) END AS _r
+            FROM k WHERE kind IS NOT NULL),
+        j AS (  -- the latest of each before the line, for its host and queue id
+            SELECT *, last_value(_f IGNORE NULLS) OVER w AS jf,
+                   last_value(_mid IGNORE NULLS) OVER w AS jmid,
+                   last_value(_subject IGNORE NULLS) OVER w AS jsubject,
+                   last_value(_c IGNORE NULLS) OVER w AS jc
+            FROM x
+            WINDOW w AS (PARTITION BY host, qid ORDER BY _n
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+        SELECT {{select}} FROM j WHERE kind IN ('to', 'reject')"""
+        rej = "j.kind = 'reject'"
         status = (
             f"CASE WHEN {rej} THEN 'rejected' "
-            "WHEN dl.d_status = 'sent' AND dl.agent = 'smtp' THEN 'relayed' "
-            "WHEN dl.d_status = 'sent' THEN 'delivered' "
-            "WHEN dl.d_status IN ('bounced', 'expired') THEN 'bounced' "
-            "ELSE dl.d_status END"
+            "WHEN j._d['st'] = 'sent' AND j.agent = 'smtp' THEN 'relayed' "
+            "WHEN j._d['st'] = 'sent' THEN 'delivered' "
+            "WHEN j._d['st'] IN ('bounced', 'expired') THEN 'bounced' "
+            "ELSE j._d['st'] END"
         )
         exprs = {
-            "time": "dl.time",
-            "sender": _addr(f"CASE WHEN {rej} THEN dl.r_sender ELSE f.sender END"),
-            "recipient": _addr("dl.d_rcpt"),
-            "orig_recipient": _addr("dl.d_orig"),
-            "message_id": "nullif(trim(i.mid), '')",
-            "queue_id": "nullif(dl.qid, 'NOQUEUE')",
-            "subject": "s.subject",
-            "src_ip": f"CASE WHEN {rej} THEN dl.r_ip ELSE c.c_ip END",
-            "client_host": f"CASE WHEN {rej} THEN dl.r_name ELSE c.c_name END",
-            "server": "CASE WHEN regexp_matches(dl.host, '^[0-9:.]+$') THEN NULL ELSE dl.host END",
-            "relay": "dl.d_relay",
+            "time": "j.time",
+            "sender": _addr(f"CASE WHEN {rej} THEN j._r['snd'] ELSE j.jf['snd'] END"),
+            "recipient": _addr(f"CASE WHEN {rej} THEN j._r['rcpt'] ELSE j._d['rcpt'] END"),
+            "orig_recipient": _addr("j._d['orig']"),
+            "message_id": "nullif(trim(j.jmid), '')",
+            "queue_id": "nullif(j.qid, 'NOQUEUE')",
+            "subject": "j.jsubject",
+            "src_ip": f"CASE WHEN {rej} THEN j._r['ip'] ELSE j.jc['ip'] END",
+            "client_host": f"CASE WHEN {rej} THEN j._r['name'] ELSE j.jc['name'] END",
+            "server": "CASE WHEN regexp_matches(j.host, '^[0-9:.]+$') THEN NULL ELSE j.host END",
+            "relay": "j._d['relay']",
             "status": status,
-            "status_detail": f"CASE WHEN {rej} THEN dl.r_reply "
-            "ELSE concat_ws(' ', dl.agent, 'dsn=' || dl.d_dsn, nullif(dl.d_text, '')) END",
-            "size": "f.size",
-            "raw": "dl.line",
+            "status_detail": f"CASE WHEN {rej} THEN j._r['reply'] ELSE concat_ws(' ', j.agent, "
+            "'dsn=' || nullif(j._d['dsn'], ''), nullif(j._d['text'], '')) END",
+            "size": "j.jf['size']",
+            "raw": "j.line",
         }
         reject = (
-            f"WHEN NOT {rej} AND NOT dl.ok_to "
-            "THEN 'malformed delivery line (no relay, dsn or status)' "
-            f"WHEN {rej} AND dl.d_rcpt = '' THEN 'malformed reject line (no to=)' "
+            "WHEN NOT j.ok_to THEN 'malformed delivery line (no relay, dsn or status)' "
+            f"WHEN {rej} AND j._r['rcpt'] = '' THEN 'malformed reject line (no to=)' "
         )
-        select = _select(self.NAME, exprs, reject, "dl._n", "CAST(dl._n AS VARCHAR)")
+        select = _select(self.NAME, exprs, reject, "j._n", "CAST(j._n AS VARCHAR)")
         _emit(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
 
 
