@@ -4,6 +4,7 @@ and the internal mass-mail detector reading them next to ingested messages."""
 from __future__ import annotations
 
 import gzip
+import re
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -480,3 +481,61 @@ def test_m365_message_trace(tmp_path: Path) -> None:
     assert _detect(tmp_path, "burst.csv", TRACE_HEAD + "\r\n".join(burst) + "\r\n") == [
         "paul@chu-test.fr"
     ]
+
+
+def test_postfix_refusals_forms(tmp_path: Path) -> None:
+    """postscreen's `from=<s>, to=<r>,` form; `from=<> to=<>` (refused at HELO) is a row
+    without addresses, not a malformed line; a refusal at EHLO is chatter, which
+    mail_auth_syslog still rejects (its line is not this source's)."""
+    lines = [
+        "May  5 15:51:11 mx postfix/postscreen[1148]: NOQUEUE: reject: RCPT from "
+        "[216.245.194.173]:60591: 550 5.7.1 Service unavailable; client [216.245.194.173] "
+        "blocked using rbl.example.com; from=<spammer@example.com>, to=<goodguy@chu-test.fr>, "
+        "proto=ESMTP, helo=<badguy.example.com>",
+        "May  5 15:51:12 mx postfix/smtpd[14398]: NOQUEUE: reject: RCPT from example.com"
+        "[192.0.43.10]: 450 4.7.1 : Helo command rejected: Host not found; from=<> to=<> "
+        "proto=ESMTP helo=",
+        "May  5 15:51:13 mx postfix/smtpd[3462]: NOQUEUE: reject: EHLO from x.example.ru"
+        "[78.107.251.238]: 504 5.5.2 <User>: Helo command rejected: need fully-qualified "
+        "hostname; proto=SMTP helo=<User>",
+        "May  5 15:51:14 mx postfix/smtpd[3462]: NOQUEUE: reject: RCPT from x[192.0.2.9]: 554 "
+        "5.7.1 <a@b>: Relay access denied; from=<a@b",
+    ]
+    store = Store.memory()
+    res = ingest_file(store, _write(tmp_path, "mail.log", "\n".join(lines) + "\n"), reference=REF)
+    parts = {name: (n, bad) for name, _, n, bad in res.parts}
+    assert parts == {"mail_auth_syslog": (0, 1), "postfix_delivery": (2, 1)}
+    assert store.sql("SELECT line, reason FROM rejects ORDER BY line").to_pylist() == [
+        {"line": 3, "reason": "not a login record"},
+        {"line": 4, "reason": "malformed reject line (no from=, to=)"},
+    ]
+    rows = store.sql(
+        "SELECT sender, recipient, src_ip, client_host, status FROM mail_transfer ORDER BY 1"
+    ).to_pylist()
+    assert rows == [
+        {"sender": "spammer@example.com", "recipient": "goodguy@chu-test.fr",
+         "src_ip": "216.245.194.173", "client_host": None, "status": "rejected"},
+        {"sender": None, "recipient": None, "src_ip": "192.0.43.10",
+         "client_host": "example.com", "status": "rejected"},
+    ]  # fmt: skip
+
+
+@pytest.mark.corpus
+def test_fail2ban_postfix_fixture_refusals(shared_data: Path) -> None:
+    """Real Postfix lines (fail2ban's fixtures): every `reject: RCPT from` line is one
+    `rejected` row with its client address, none is rejected as malformed, and no line is
+    both a row and a reject."""
+    path = shared_data / "fail2ban_log_fixtures" / "postfix"
+    if not path.is_file():
+        pytest.skip("fail2ban postfix fixture absent")
+    text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    expected = [n for n, line in enumerate(text, start=1) if re.search(r"reject: RCPT from ", line)]
+    store = Store.memory()
+    res = ingest_file(store, path, reference=REF)
+    parts = {name: (n, bad) for name, _, n, bad in res.parts}
+    assert parts["postfix_delivery"] == (len(expected), 0)
+    rows = store.sql("SELECT source_line, src_ip, status FROM mail_transfer ORDER BY 1")
+    assert [r["source_line"] for r in rows.to_pylist()] == expected
+    assert all(r["src_ip"] and r["status"] == "rejected" for r in rows.to_pylist())
+    rejected = {r["line"] for r in store.sql("SELECT line FROM rejects").to_pylist()}
+    assert not rejected & set(expected)

@@ -5,7 +5,7 @@ matched by a few precompiled patterns per daemon; each login attempt becomes one
 `authentication` row (status success / failure, user, client address, service). A mail
 daemon's lines that are not login attempts (connections, TLS chatter) are rejected with
 the reason "not a login record", so the counts stay exact; Postfix's queue lines (`QID:
-from=`, `QID: to=`, `NOQUEUE: reject:`) are the mail flow, read by `postfix_delivery`
+from=`, `QID: to=`, `NOQUEUE: reject: RCPT`) are the mail flow, read by `postfix_delivery`
 (`rempart.sources.mail_transfer`), and other programs' lines (a central syslog also holds
 the kernel's firewall lines, sshd, cron) are left to the sources that read them.
 Exchange's OWA/EWS/ActiveSync access goes through IIS: its W3C log (`#Fields:` header)
@@ -89,7 +89,13 @@ _MAIL_PROGRAM = re.compile(
 # `warning` or `statistics`.
 POSTFIX_QID = r"[0-9A-F]{4,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}|NOQUEUE"
 POSTFIX_QUEUE_LINE = r"postfix[\w.-]*/([\w/.-]+)\[[0-9]+\]: (" + POSTFIX_QID + "): "
-_POSTFIX_QUEUE = re.compile(POSTFIX_QUEUE_LINE)
+# what `postfix_delivery` reads: the queue lines, and the refused recipients (other
+# NOQUEUE refusals, at EHLO or CONNECT, are chatter like `connect from`: rejected here)
+_POSTFIX_FLOW = re.compile(
+    r"postfix[\w.-]*/[\w/.-]+\[[0-9]+\]: (?:(?:"
+    + POSTFIX_QID.replace("|NOQUEUE", "")
+    + r"): |NOQUEUE: (?:milter-)?reject: RCPT from )"
+)
 
 
 def syslog_time_sql(reference: datetime, line: str = "line") -> str:
@@ -236,7 +242,7 @@ class MailAuthSyslogSource(Source):
                 # a mail daemon's other messages are rejected (the counts stay exact); other
                 # programs' lines in a shared syslog (kernel, sshd, cron) are not this
                 # source's: another one may read them (`SHARES_LINES`)
-                if _MAIL_PROGRAM.search(rest[:160]) and not _POSTFIX_QUEUE.search(rest[:200]):
+                if _MAIL_PROGRAM.search(rest[:160]) and not _POSTFIX_FLOW.search(rest[:200]):
                     ctx.reject(number, "not a login record")
                 continue
             if when is None:

@@ -127,7 +127,7 @@ _TO = (
 )
 _REJECT = (
     r"^(?:reject|milter-reject): RCPT from ([^\[ ]*)\[([^\]]*)\](?::[0-9]+)?: (.*?); "
-    r"from=<([^>]*)> to=<([^>]*)>"
+    r"from=<([^>]*)>,? to=<([^>]*)>"
 )
 _CLIENT = r"^client=([^\[ ,]*)\[([^\]]*)\]"
 _SUBJECT = r"^[a-z]+: header Subject: (.*) from [^ ;]*\[[0-9a-fA-F.:]*\](?::[0-9]+)?; from=<"
@@ -187,7 +187,8 @@ class PostfixDeliverySource(Source):
                        msg, '{_TO}', ['rcpt', 'orig', 'relay', 'dsn', 'st', 'text']) END AS _d,
                    kind <> 'to' OR regexp_matches(msg, '{_TO}') AS ok_to,
                    CASE WHEN kind = 'reject' THEN regexp_extract(
-                       msg, '{_REJECT}', ['name', 'ip', 'reply', 'snd', 'rcpt']) END AS _r
+                       msg, '{_REJECT}', ['name', 'ip', 'reply', 'snd', 'rcpt']) END AS _r,
+                   kind <> 'reject' OR regexp_matches(msg, '{_REJECT}') AS ok_reject
             FROM k WHERE kind IS NOT NULL),
         j AS (  -- the latest of each before the line, for its host and queue id
             SELECT *, last_value(_f IGNORE NULLS) OVER w AS jf,
@@ -226,7 +227,7 @@ class PostfixDeliverySource(Source):
         }
         reject = (
             "WHEN NOT j.ok_to THEN 'malformed delivery line (no relay, dsn or status)' "
-            f"WHEN {rej} AND j._r['rcpt'] = '' THEN 'malformed reject line (no to=)' "
+            "WHEN NOT j.ok_reject THEN 'malformed reject line (no from=, to=)' "
         )
         select = _select(self.NAME, exprs, reject, "j._n", "CAST(j._n AS VARCHAR)")
         _emit(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
