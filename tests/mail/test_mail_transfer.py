@@ -539,3 +539,27 @@ def test_fail2ban_postfix_fixture_refusals(shared_data: Path) -> None:
     assert all(r["src_ip"] and r["status"] == "rejected" for r in rows.to_pylist())
     rejected = {r["line"] for r in store.sql("SELECT line FROM rejects").to_pylist()}
     assert not rejected & set(expected)
+
+
+def test_arrow_path_when_the_sink_takes_no_query(tmp_path: Path) -> None:
+    """Without the store's query path, the same SELECT streams Arrow from the scratch
+    DuckDB: same rows, same rejects."""
+    from rempart.sources.base import ParseContext
+    from rempart.sources.mail_transfer import PostfixDeliverySource
+
+    tables: list[object] = []
+
+    def sink(data: object) -> int:
+        import pyarrow as pa
+
+        table = data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+        assert isinstance(table, pa.Table)
+        tables.append(table)
+        return table.num_rows
+
+    p = _write(tmp_path, "syslog", POSTFIX)
+    ctx = ParseContext(path=p, digest="0" * 64, sink=sink, reference_time=REF)
+    PostfixDeliverySource().parse(p, ctx)
+    ctx.close()
+    assert (ctx.records, ctx.rejected) == (3, 1)
+    assert ctx.kept_rejects == [(7, "malformed delivery line (no relay, dsn or status)")]

@@ -81,8 +81,8 @@ _MAIL_PROGRAM = re.compile(
 )
 
 
-# Postfix's queue lines (`QID: from=...`, `QID: to=...`, `QID: removed`) and its SMTP
-# refusals (`NOQUEUE: reject: ...`) are the mail flow, read by `postfix_delivery`
+# Postfix's queue lines (`QID: from=...`, `QID: to=...`, `QID: removed`) and its refused
+# recipients (`NOQUEUE: reject: RCPT from ...`) are the mail flow, read by `postfix_delivery`
 # (rempart.sources.mail_transfer): not logins, yet not this source's to reject. The pattern
 # is written for both Python's `re` and DuckDB's RE2. A queue id is upper-case hex (short
 # ids) or, with `enable_long_queue_ids`, base-52 without vowels: never a word like

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source, read_head
-from rempart.sources.flowsql import emit_flows
 from rempart.sources.mail_auth import POSTFIX_QID, POSTFIX_QUEUE_LINE, syslog_time_sql
-from rempart.sources.zeek_conn import _is_gzip
+from rempart.sources.zeek_conn import _BATCH_ROWS, _is_gzip, _split_rejects
 
 _TEXT = (
     *("sender", "recipient", "orig_recipient", "message_id", "queue_id", "subject"),
@@ -53,7 +53,7 @@ def _select(name: str, exprs: dict[str, str], reject: str, line: str, uid: str) 
     cols += [
         f"TRY_CAST({exprs.get('size', 'NULL')} AS BIGINT) AS size",
         f"$file_id || ':' || {uid} AS event_uid",
-        "$path AS source_file",
+        "$source_file AS source_file",
         f"CAST({line} AS BIGINT) AS source_line",
         f"'{name}' AS source_format",
         f"CASE {reject} WHEN ({exprs['time']}) IS NULL THEN 'missing or bad timestamp' "
@@ -105,7 +105,18 @@ def _lines_read(path: Path) -> str:
 
 
 def _emit(path: Path, ctx: ParseContext, sql: str, schema: pa.Schema, gaps: list[int]) -> None:
-    emit_flows(path, ctx, sql, schema, params={"gaps": gaps} if gaps else None)
+    """Hand the SELECT to the store (no row crosses Python) or, failing that, stream it as
+    Arrow from the scratch DuckDB. Its parameters are exactly the ones it uses (DuckDB
+    refuses extra ones); `source_file` names the file given (`ctx.path`), which may not be
+    the one read (`path`)."""
+    params: dict[str, Any] = {"path": str(path), "file_id": ctx.file_id}
+    params["source_file"] = str(ctx.path)
+    if gaps:
+        params["gaps"] = gaps
+    if ctx.emit_query(sql, params):
+        return
+    reader = ctx.scratch().sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
+    ctx.emit(_split_rejects(reader, ctx, schema))
 
 
 def _addr(expr: str) -> str:
