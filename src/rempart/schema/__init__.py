@@ -15,6 +15,7 @@ from rempart.schema.classes import (
     AUTHENTICATION,
     EMAIL,
     FINDING,
+    MAIL_TRANSFER,
     MAILBOX_ACTIVITY,
     NETWORK_FLOW,
     PROCESS,
@@ -27,6 +28,7 @@ EVENT_CLASSES: dict[str, pa.Schema] = {
     "authentication": AUTHENTICATION,
     "process": PROCESS,
     "mailbox_activity": MAILBOX_ACTIVITY,
+    "mail_transfer": MAIL_TRANSFER,
 }
 """Event tables filled by sources. `finding` is produced by detectors, not sources."""
 
@@ -39,6 +41,7 @@ __all__ = [
     "EVENT_CLASSES",
     "FINDING",
     "MAILBOX_ACTIVITY",
+    "MAIL_TRANSFER",
     "NETWORK_FLOW",
     "PROCESS",
     "PROVENANCE",

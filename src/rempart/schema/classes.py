@@ -108,6 +108,31 @@ MAILBOX_ACTIVITY = pa.schema(
     ]
 )
 
+MAIL_TRANSFER = pa.schema(
+    [
+        # One row per (message, recipient) event of a mail server's delivery log (Postfix,
+        # Exchange message tracking, Microsoft 365 message trace): who sent to whom, when,
+        # through which server, with what outcome. No content: what a hospital keeps of the
+        # internal mail it does not ingest.
+        pa.field("time", TS, nullable=False),
+        pa.field("sender", pa.string()),  # envelope sender, lower case (NULL: bounce <>)
+        pa.field("recipient", pa.string()),  # the mailbox this row is about, lower case
+        pa.field("orig_recipient", pa.string()),  # as addressed, when a list/alias expanded it
+        pa.field("message_id", pa.string()),  # Message-ID header without <>, when logged
+        pa.field("queue_id", pa.string()),  # the server's own id (Postfix queue id...)
+        pa.field("subject", pa.string()),  # when the log has it (attacker-controlled text)
+        pa.field("src_ip", pa.string()),  # the client that handed the message in
+        pa.field("client_host", pa.string()),
+        pa.field("server", pa.string()),  # the server that logged the event
+        pa.field("relay", pa.string()),  # next hop / connector, when the log says
+        pa.field("status", pa.string()),  # received/delivered/relayed/deferred/bounced/rejected...
+        pa.field("status_detail", pa.string()),  # the log's own event and reply text
+        pa.field("size", pa.int64()),  # bytes
+        pa.field("raw", pa.string()),  # the original line, for evidence
+        *PROVENANCE,
+    ]
+)
+
 PROCESS = pa.schema(
     [
         pa.field("time", TS, nullable=False),

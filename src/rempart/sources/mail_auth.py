@@ -3,11 +3,13 @@
 Syslog lines (classic `Mon DD hh:mm:ss`, ISO 8601, or daemontools TAI64N `@4000...`) are
 matched by a few precompiled patterns per daemon; each login attempt becomes one
 `authentication` row (status success / failure, user, client address, service). A mail
-daemon's lines that are not login attempts (queue, delivery, TLS chatter) are rejected
-with the reason "not a login record", so the counts stay exact; other programs' lines (a
-central syslog also holds the kernel's firewall lines, sshd, cron) are left to the
-sources that read them. Exchange's OWA/EWS/ActiveSync access goes
-through IIS: its W3C log (`#Fields:` header) gives user, client address and HTTP status.
+daemon's lines that are not login attempts (connections, TLS chatter) are rejected with
+the reason "not a login record", so the counts stay exact; Postfix's queue lines (`QID:
+from=`, `QID: to=`, `NOQUEUE: reject: RCPT`) are the mail flow, read by `postfix_delivery`
+(`rempart.sources.mail_transfer`), and other programs' lines (a central syslog also holds
+the kernel's firewall lines, sshd, cron) are left to the sources that read them.
+Exchange's OWA/EWS/ActiveSync access goes through IIS: its W3C log (`#Fields:` header)
+gives user, client address and HTTP status.
 """
 
 from __future__ import annotations
@@ -77,6 +79,47 @@ _MAIL_PROGRAM = re.compile(
     r"\b(?:postfix[\w/-]*|dovecot|imap-login|pop3-login|exim\w*|sendmail|sm-mta|courier\S*|"
     r"cyrus\S*|saslauthd|auth-worker|opendkim|amavis\S*|spamd|rspamd)(?:\[\d+\])?:"
 )
+
+
+# Postfix's queue lines (`QID: from=...`, `QID: to=...`, `QID: removed`) and its refused
+# recipients (`NOQUEUE: reject: RCPT from ...`) are the mail flow, read by `postfix_delivery`
+# (rempart.sources.mail_transfer): not logins, yet not this source's to reject. The pattern
+# is written for both Python's `re` and DuckDB's RE2. A queue id is upper-case hex (short
+# ids) or, with `enable_long_queue_ids`, base-52 without vowels: never a word like
+# `warning` or `statistics`.
+POSTFIX_QID = r"[0-9A-F]{4,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}|NOQUEUE"
+POSTFIX_QUEUE_LINE = r"postfix[\w.-]*/([\w/.-]+)\[[0-9]+\]: (" + POSTFIX_QID + "): "
+# what `postfix_delivery` reads: the queue lines, and the refused recipients (other
+# NOQUEUE refusals, at EHLO or CONNECT, are chatter like `connect from`: rejected here)
+_POSTFIX_FLOW = re.compile(
+    r"postfix[\w.-]*/[\w/.-]+\[[0-9]+\]: (?:(?:"
+    + POSTFIX_QID.replace("|NOQUEUE", "")
+    + r"): |NOQUEUE: (?:milter-)?reject: RCPT from )"
+)
+
+
+def syslog_time_sql(reference: datetime, line: str = "line") -> str:
+    """DuckDB twin of `_line_time` for sources that read syslog as lines in SQL.
+
+    BSD stamps (`Mar 11 08:00:01`, fractions allowed) take the reference's year (the
+    previous one past reference + 2 days: December read in January) and UTC; RFC 3339 /
+    ISO stamps keep their zone (none: UTC). NULL when the line has neither."""
+    year = int(reference.year)
+    text = (
+        f"'{year} ' || regexp_replace(regexp_extract({line}, '^([A-Z][a-z]{{2}} +[0-9]{{1,2}} +"
+        r"[0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]+)?\s', 1), ' +', ' ', 'g')"
+    )
+    stamp = f"(CAST(try_strptime({text}, '%Y %b %d %H:%M:%S') AS TIMESTAMP) AT TIME ZONE 'UTC')"
+    limit = f"TIMESTAMPTZ '{reference.astimezone(UTC).isoformat()}' + INTERVAL 2 DAY"
+    iso = (
+        rf"TRY_CAST(nullif(regexp_extract({line}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T]"
+        r"[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?\s'), '')"
+        " AS TIMESTAMPTZ)"
+    )
+    return (
+        f"coalesce({iso}, CASE WHEN {stamp} > {limit} THEN {stamp} - INTERVAL 1 YEAR "
+        f"ELSE {stamp} END)"
+    )
 
 
 def _line_time(line: str, ref: datetime) -> tuple[datetime | None, str]:
@@ -199,7 +242,7 @@ class MailAuthSyslogSource(Source):
                 # a mail daemon's other messages are rejected (the counts stay exact); other
                 # programs' lines in a shared syslog (kernel, sshd, cron) are not this
                 # source's: another one may read them (`SHARES_LINES`)
-                if _MAIL_PROGRAM.search(rest[:160]):
+                if _MAIL_PROGRAM.search(rest[:160]) and not _POSTFIX_FLOW.search(rest[:200]):
                     ctx.reject(number, "not a login record")
                 continue
             if when is None:

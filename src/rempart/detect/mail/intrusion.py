@@ -315,57 +315,111 @@ class MailboxMassAccess(Detector):
         return out
 
 
+# statuses of a `mail_transfer` row that mean the message went (or was going) to that
+# recipient; refusals, list expansions and notifications are not the sender's writing
+_SENT = ("received", "submitted", "delivered", "relayed", "deferred", "bounced")
+_LOG_LABELS = {
+    "postfix_delivery": "journaux Postfix",
+    "exchange_tracking": "suivi des messages Exchange",
+    "m365_message_trace": "suivi des messages Microsoft 365",
+}
+
+
 class InternalMassMail(Detector):
     NAME = "internal_mass_mail"
-    VERSION = "1.0"
-    INPUTS = ("email",)
+    VERSION = "1.1"
+    INPUTS = ("email", "mail_transfer")
     ATTACK = ("T1534",)
     DESCRIPTION = (
         "An internal account suddenly mailing many internal recipients (phishing from inside)."
     )
 
     def run(self, ctx: DetectContext) -> list[Finding]:
+        """Ingested messages and the mail servers' delivery logs, as one set of (sender,
+        recipient, message) rows: a message seen in both (same Message-ID) counts once.
+
+        A delivery log may list a message several times (received, then delivered to each
+        mailbox, a list expanded into its members): the recipients counted are the ones the
+        sender wrote, i.e. the `received` rows of a message when the log has them, and a
+        list's own address rather than its members when the log names it."""
         if ctx.hospital is None or not ctx.hospital.hospital.domains:
             return []
         domains = [d.lower() for d in ctx.hospital.hospital.domains]
-        sql = """
-        WITH m AS (
-            SELECT event_uid, time, from_addr, subject,
-                   unnest(list_concat(to_addrs, coalesce(cc_addrs, []))) AS rcpt
-            FROM email WHERE time IS NOT NULL AND from_addr IS NOT NULL
-              AND list_contains(?, split_part(from_addr, '@', 2))),
-        internal AS (SELECT * FROM m WHERE list_contains(?, split_part(rcpt, '@', 2))),
+        sent = ", ".join(f"'{s}'" for s in _SENT)
+        sql = f"""
+        WITH em AS (
+            SELECT 'email' AS cls, event_uid, time, lower(from_addr) AS sender,
+                   lower(unnest(list_concat(to_addrs, coalesce(cc_addrs, [])))) AS rcpt,
+                   coalesce(nullif(lower(trim(message_id, ' <>')), ''), event_uid) AS msg,
+                   subject, NULL AS src_ip, 'email' AS log
+            FROM email WHERE time IS NOT NULL AND from_addr IS NOT NULL),
+        tr AS (
+            SELECT 'mail_transfer' AS cls, event_uid, time, lower(sender) AS sender,
+                   lower(coalesce(orig_recipient, recipient)) AS rcpt,
+                   coalesce(nullif(lower(trim(message_id, ' <>')), ''),
+                            coalesce(server, source_file) || ':' || queue_id, event_uid) AS msg,
+                   subject, src_ip, source_format AS log, status
+            FROM mail_transfer
+            WHERE sender IS NOT NULL AND recipient IS NOT NULL AND status IN ({sent})),
+        addressed AS (
+            SELECT * EXCLUDE (status) FROM tr
+            QUALIFY status = 'received'
+                 OR NOT bool_or(status = 'received') OVER (PARTITION BY msg)),
+        m AS (SELECT * FROM em UNION ALL BY NAME SELECT * FROM addressed),
+        internal AS (
+            SELECT * FROM m
+            WHERE list_contains($domains, split_part(sender, '@', 2))
+              AND list_contains($domains, split_part(rcpt, '@', 2))),
         hourly AS (
-            SELECT from_addr, time_bucket(INTERVAL 1 HOUR, time) AS hour,
-                   count(DISTINCT rcpt) AS rcpts, count(DISTINCT event_uid) AS msgs,
-                   list(DISTINCT event_uid)[1:50] AS ids, list(DISTINCT subject)[1:5] AS subjects,
+            SELECT sender AS from_addr, time_bucket(INTERVAL 1 HOUR, time) AS hour,
+                   count(DISTINCT rcpt) AS rcpts, count(DISTINCT msg) AS msgs,
+                   list(DISTINCT event_uid) FILTER (WHERE cls = 'email') AS email_ids,
+                   list(DISTINCT event_uid) FILTER (WHERE cls = 'mail_transfer')
+                       AS transfer_ids,
+                   list(DISTINCT log ORDER BY log) AS logs,
+                   list(DISTINCT src_ip ORDER BY src_ip) FILTER (WHERE src_ip IS NOT NULL)
+                       AS clients,
+                   list(DISTINCT subject)[1:5] AS subjects,
                    min(time) AS first, max(time) AS last
             FROM internal GROUP BY ALL),
         base AS (
             SELECT h.*, (SELECT avg(o.rcpts) FROM hourly o WHERE o.from_addr = h.from_addr
                          AND o.hour <> h.hour) AS usual
             FROM hourly h)
-        SELECT * FROM base WHERE rcpts >= ? AND (usual IS NULL OR rcpts >= 5 * usual)
+        SELECT * FROM base WHERE rcpts >= $min AND (usual IS NULL OR rcpts >= 5 * usual)
         ORDER BY first"""
+        params = {"domains": domains, "min": INTERNAL_BURST_RECIPIENTS}
         out = []
-        for r in _rows(ctx, sql, [domains, domains, INTERNAL_BURST_RECIPIENTS]):
+        for r in list(ctx.store.sql(sql, params).to_pylist()):
             usual = f"{r['usual']:.0f}" if r["usual"] is not None else "aucun"
+            logs = [
+                "messages ingérés" if log == "email" else _LOG_LABELS.get(log, log)
+                for log in r["logs"]
+            ]
+            clients = r["clients"] or []
+            seen_from = f", depuis {', '.join(clients[:3])}" if clients else ""
+            # full messages are the better evidence when the burst has some
+            cls, ids = (
+                ("email", r["email_ids"])
+                if r["email_ids"]
+                else ("mail_transfer", r["transfer_ids"])
+            )
             out.append(
                 self.finding(
                     severity=Severity.HIGH,
                     title=f"Messagerie : envoi massif interne depuis {r['from_addr']}",
                     reason=(
                         f"{r['from_addr']} a écrit à {r['rcpts']} destinataires internes en une "
-                        f"heure ({r['msgs']} messages, habituellement {usual} par heure) : compte "
-                        f"peut-être "
-                        f"compromis et utilisé pour hameçonner en interne."
+                        f"heure ({r['msgs']} messages, habituellement {usual} par heure"
+                        f"{seen_from}) : compte peut-être compromis et utilisé pour hameçonner "
+                        f"en interne. Vu dans : {', '.join(dict.fromkeys(logs))}."
                     ),
                     entity=r["from_addr"],
                     entity_type="account",
                     first_seen=r["first"],
                     last_seen=r["last"],
-                    evidence_class="email",
-                    evidence=tuple(r["ids"]),
+                    evidence_class=cls,
+                    evidence=tuple(sorted(ids)[:50]),
                     evidence_count=r["msgs"],
                     score=70.0,
                     related=tuple(s for s in r["subjects"] if s),
