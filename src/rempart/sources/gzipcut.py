@@ -13,8 +13,10 @@ gzip members (`cat a.gz b.gz`) are followed member by member.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 # compressed bytes read at a time: zlib gives nothing of the chunk in which it fails, so
@@ -63,28 +65,49 @@ def is_gzip(path: Path) -> bool:
         return fh.read(2) == GZIP_MAGIC
 
 
+class _Members:
+    """The decompressed pieces of every member of a gzip file (`cat a.gz b.gz` too), read
+    in chunks: `consumed` counts the compressed bytes read without error, `whole` says at
+    the end of the file whether the last member ended properly; a corrupt block raises
+    zlib.error out of `pieces`."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.consumed = 0
+        self.whole = False
+
+    def pieces(self, out_max: int) -> Iterator[bytes]:
+        d = zlib.decompressobj(wbits=31)
+        while chunk := self.fh.read(_CHUNK):
+            data = chunk
+            while data:
+                piece = d.decompress(data, out_max)
+                if piece:
+                    yield piece
+                if d.eof:
+                    data = d.unused_data
+                    if data:
+                        d = zlib.decompressobj(wbits=31)
+                else:
+                    data = d.unconsumed_tail
+            self.consumed += len(chunk)
+        self.whole = d.eof
+
+
 def gunzip_head(path: Path, size: int) -> tuple[bytes, bool]:
     """The first `size` decompressed bytes of a gzip file and whether the stream broke
     before them (a cut file still has a head to sniff)."""
     out = bytearray()
-    d = zlib.decompressobj(wbits=31)
     with path.open("rb") as fh:
-        while len(out) < size:
-            chunk = fh.read(1 << 16)
-            if not chunk:
-                return bytes(out), not d.eof
-            try:
-                while chunk and len(out) < size:
-                    out += d.decompress(chunk, size - len(out))
-                    if d.eof:
-                        chunk = d.unused_data
-                        if chunk:
-                            d = zlib.decompressobj(wbits=31)
-                    else:
-                        chunk = d.unconsumed_tail
-            except zlib.error:
-                return bytes(out), True
-    return bytes(out[:size]), False
+        members = _Members(fh)
+        try:
+            for piece in members.pieces(size):
+                out += piece
+                if len(out) >= size:
+                    return bytes(out[:size]), False
+        except zlib.error:
+            return bytes(out[:size]), True
+    return bytes(out), not members.whole
 
 
 def gunzip_until_cut(path: Path, dest: Path) -> GzipCut | None:
@@ -93,43 +116,26 @@ def gunzip_until_cut(path: Path, dest: Path) -> GzipCut | None:
     Returns None when the stream is whole (its members all end properly): the failure
     that led here was something else, and `dest` is of no use. Bytes after a complete
     last member that do not start another gzip member are a corruption too."""
-    d = zlib.decompressobj(wbits=31)
     written = 0  # decompressed bytes written
     last_end = 0  # position just after the last newline written
     lines = 0
-    offset = 0  # compressed bytes fed to zlib without error
-    kind = ""
     with path.open("rb") as src, dest.open("wb") as out:
-        while not kind:
-            chunk = src.read(_CHUNK)
-            if not chunk:
-                if not d.eof:
-                    kind = "truncated"
-                break
-            data = chunk
-            try:
-                while data:
-                    piece = d.decompress(data, _OUT_MAX)
-                    if piece:
-                        out.write(piece)
-                        n = piece.count(b"\n")
-                        if n:
-                            lines += n
-                            last_end = written + piece.rfind(b"\n") + 1
-                        written += len(piece)
-                    if d.eof:
-                        data = d.unused_data
-                        if data:
-                            d = zlib.decompressobj(wbits=31)
-                    else:
-                        data = d.unconsumed_tail
-            except zlib.error:
-                kind = "corrupt"
-                break
-            offset += len(chunk)
-        if not kind:
-            return None
+        members = _Members(src)
+        try:
+            for piece in members.pieces(_OUT_MAX):
+                out.write(piece)
+                n = piece.count(b"\n")
+                if n:
+                    lines += n
+                    last_end = written + piece.rfind(b"\n") + 1
+                written += len(piece)
+        except zlib.error:
+            kind = "corrupt"
+        else:
+            if members.whole:
+                return None
+            kind = "truncated"
         partial = written > last_end
         if partial:
             out.truncate(last_end)
-    return GzipCut(path, kind, offset, lines, partial, last_end)
+    return GzipCut(path, kind, members.consumed, lines, partial, last_end)
