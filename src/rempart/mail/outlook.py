@@ -86,7 +86,8 @@ def msg_to_mime(data: bytes) -> bytes:
         with olefile.OleFileIO(data) as ole:
             if ole.parsing_issues:  # olefile goes on past them, with streams read as empty
                 raise OutlookMsgError(f"damaged OLE container ({ole.parsing_issues[0][1]})")
-            if not ole.exists("__properties_version1.0") and not _substg(ole, []):
+            properties = _children(ole, [], "__substg1.0_", storages=False)
+            if not ole.exists("__properties_version1.0") and not properties:
                 raise OutlookMsgError(
                     "OLE file without Outlook message properties (a Word or Excel file?)"
                 )
@@ -97,16 +98,21 @@ def msg_to_mime(data: bytes) -> bytes:
         raise OutlookMsgError(f"damaged OLE container ({type(exc).__name__}: {exc})") from exc
 
 
-def _substg(ole: olefile.OleFileIO, prefix: list[str]) -> bool:
-    """Does the storage at `prefix` hold any MAPI property stream?"""
+def _children(
+    ole: olefile.OleFileIO, prefix: list[str], name_start: str, *, storages: bool
+) -> list[list[str]]:
+    """The streams (or storages) directly under `prefix` whose name starts with
+    `name_start` (OLE names compare without case), in name order."""
     depth = len(prefix)
     low = [p.lower() for p in prefix]
-    return any(
-        len(e) == depth + 1
+    found = [
+        e
+        for e in ole.listdir(streams=not storages, storages=storages)
+        if len(e) == depth + 1
         and [p.lower() for p in e[:depth]] == low
-        and e[-1].lower().startswith("__substg1.0_")
-        for e in ole.listdir(streams=True, storages=False)
-    )
+        and e[-1].lower().startswith(name_start)
+    ]
+    return sorted(found, key=lambda e: e[-1].lower())
 
 
 def _decode8(raw: bytes) -> str:
@@ -220,7 +226,7 @@ class _Converter:
                 note = "[Rempart: the body of this Outlook message is RTF only, not read]"
             alternative.attach(MIMEText(note, "plain", "utf-8"))
         body.attach(alternative)
-        for storage in self._attachments(prefix):
+        for storage in _children(self.ole, prefix, _ATTACH_PREFIX, storages=True):
             self.parts += 1
             if self.parts > MAX_PARTS:
                 break
@@ -229,18 +235,6 @@ class _Converter:
                 body.attach(part)
         head = "\n".join(self.headers(prefix, depth)).encode("utf-8")
         return head + b"\n" + body.as_bytes()
-
-    def _attachments(self, prefix: list[str]) -> list[list[str]]:
-        depth = len(prefix)
-        low = [p.lower() for p in prefix]
-        found = [
-            e
-            for e in self.ole.listdir(streams=False, storages=True)
-            if len(e) == depth + 1
-            and [p.lower() for p in e[:depth]] == low
-            and e[-1].lower().startswith(_ATTACH_PREFIX)
-        ]
-        return sorted(found, key=lambda e: e[-1].lower())
 
     def _attachment(self, storage: list[str], depth: int) -> MIMEBase | None:
         name = (
