@@ -454,9 +454,10 @@ class TextModel:
         """P(phishing or unwanted) and the words that pushed it up the most."""
         weights = self.weights
         present: dict[str, str] = {}
-        for word in words_of(subject, body):
+        for word in words_of(subject, body):  # (distinct words, in order of appearance)
             for gram in self._known_grams(word):
-                present.setdefault(gram, word)
+                if gram not in present:  # a gram keeps the first word that has it
+                    present[gram] = word
         if self.meta.get("word_features"):
             for tok in tokens(subject, body[: _MAX_CHARS * 2]):
                 key = WORD_PREFIX + tok
@@ -465,7 +466,7 @@ class TextModel:
         if not present:
             return 1.0 / (1.0 + math.exp(-self.intercept)), ()
         scale = 1.0 / math.sqrt(len(present))
-        z = self.intercept + scale * sum(weights[g] for g in present)
+        z = self.intercept + scale * sum(map(weights.__getitem__, present))
         prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         words: dict[str, float] = {}
         for gram, word in present.items():
