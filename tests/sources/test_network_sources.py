@@ -291,3 +291,23 @@ def test_central_syslog_is_read_by_every_syslog_source(tmp_path: Path) -> None:
     netfilter = next(s for s in SOURCES if s.NAME == "netfilter_log")
     only = ingest_file(Store.memory(), p, source=netfilter)
     assert (only.source, only.records, only.rejected) == ("netfilter_log", 1, 0)
+
+
+def test_central_syslog_gzip_cut_keeps_every_source_rows_before_the_cut(tmp_path: Path) -> None:
+    """A rotated central syslog copied while it was compressed: every syslog source reads
+    the rows before the cut (mail logins too), named after the original file."""
+    import gzip
+
+    data = gzip.compress(CENTRAL_SYSLOG.encode() * 3000, compresslevel=1, mtime=0)
+    p = tmp_path / "syslog.1.gz"
+    p.write_bytes(data[: len(data) * 3 // 5])
+    store = Store.memory()
+    res = ingest_file(store, p, reference=datetime(2019, 3, 12, tzinfo=UTC))
+    assert res.status is FileStatus.INGESTED, res.error
+    parts = {name: (cls, n) for name, cls, n, _ in res.parts}
+    assert parts["mail_auth_syslog"][1] > 1000 and parts["netfilter_log"][1] > 500
+    assert any(reason.startswith("gzip stream truncated") for reason, _ in res.reasons)
+    files = store.sql("SELECT DISTINCT source_file FROM authentication").to_pylist()
+    assert files == [{"source_file": str(p)}]
+    flows = store.sql("SELECT DISTINCT source_file FROM network_flow").to_pylist()
+    assert flows == [{"source_file": str(p)}]

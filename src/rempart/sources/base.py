@@ -154,10 +154,6 @@ class Source(ABC):
     # A syslog source that reads only its own programs' lines and leaves the others alone:
     # a central syslog file is read by every such source that recognises it.
     SHARES_LINES: ClassVar[bool] = False
-    # The source can read a gzip file cut in the middle (`rempart.sources.gzipcut`): the
-    # ingest then hands it a plain copy of what precedes the cut, and the source names its
-    # rows after `ParseContext.path` (the original file), never the path it reads.
-    RECOVERS_CUT_GZIP: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, head: bytes, path: Path) -> bool:
@@ -165,7 +161,11 @@ class Source(ABC):
 
     @abstractmethod
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        """Emit the file's records; reject the bad ones; raise SourceError if unreadable."""
+        """Emit the file's records; reject the bad ones; raise SourceError if unreadable.
+
+        Rows are named after `ctx.path`, never `path`: for a gzip file cut in the middle
+        (`rempart.sources.gzipcut`), the ingest hands every source a plain copy of what
+        precedes the cut, and the rows belong to the original file."""
 
     @classmethod
     def schema(cls) -> pa.Schema:

@@ -218,7 +218,7 @@ class _MailSource(Source):
                 continue
             record.update(
                 event_uid=f"{ctx.file_id}:{line}",
-                source_file=str(path),
+                source_file=str(ctx.path),
                 source_line=line,
                 source_format=self.NAME,
             )

@@ -36,7 +36,6 @@ def _kv(key: str) -> str:
 
 class FortiGateTrafficSource(Source):
     NAME = "fortigate_traffic"
-    RECOVERS_CUT_GZIP = True
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "FortiGate (FortiOS) traffic logs, key=value"

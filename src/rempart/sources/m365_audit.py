@@ -180,7 +180,7 @@ class M365AuditSource(Source):
                 continue
             row.update(
                 event_uid=f"{ctx.file_id}:{number}",
-                source_file=str(path),
+                source_file=str(ctx.path),
                 source_line=number,
                 source_format=self.NAME,
             )

@@ -253,7 +253,7 @@ class MailAuthSyslogSource(Source):
                 dst_host=rest.split(" ", 1)[0] if _SYSLOG_TS.match(line) else None,
                 raw=line[:4000],
                 event_uid=f"{ctx.file_id}:{number}",
-                source_file=str(path),
+                source_file=str(ctx.path),
                 source_line=number,
                 source_format=self.NAME,
             )
@@ -330,7 +330,7 @@ class ExchangeIisSource(Source):
                     "status_detail": str(status),
                     "raw": line[:4000],
                     "event_uid": f"{ctx.file_id}:{number}",
-                    "source_file": str(path),
+                    "source_file": str(ctx.path),
                     "source_line": number,
                     "source_format": self.NAME,
                 }

@@ -36,7 +36,6 @@ def _kv(key: str) -> str:
 
 class NetfilterLogSource(Source):
     NAME = "netfilter_log"
-    RECOVERS_CUT_GZIP = True
     SHARES_LINES = True
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"

@@ -54,7 +54,6 @@ def _header(head: str) -> list[str] | None:
 
 class NfdumpCsvSource(Source):
     NAME = "nfdump_csv"
-    RECOVERS_CUT_GZIP = True
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "nfdump -o csv export (NetFlow v5/v9, IPFIX), 1.6 and 1.7 headers"

@@ -38,7 +38,6 @@ def _stamp(text: str) -> str:
 
 class SuricataEveFlowSource(Source):
     NAME = "suricata_eve_flow"
-    RECOVERS_CUT_GZIP = True
     VERSION = "1.2"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Suricata EVE JSON, event_type flow and netflow (other events skipped)"

@@ -244,7 +244,7 @@ class EvtxSource(Source):
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         batcher = _single_file_batcher(ctx)
-        file_id, name = ctx.file_id, str(path)
+        file_id, name = ctx.file_id, str(ctx.path)
 
         def add(line: int, rid: int | None, text: str) -> None:
             batcher.add(file_id, name, self.NAME, line, rid, text)
@@ -298,7 +298,7 @@ class WinJsonSource(Source):
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         batcher = _single_file_batcher(ctx)
-        file_id, name = ctx.file_id, str(path)
+        file_id, name = ctx.file_id, str(ctx.path)
 
         def add(line: int, rid: int | None, text: str) -> None:
             batcher.add(file_id, name, self.NAME, line, rid, text)

@@ -133,7 +133,6 @@ class ZeekConnTsvSource(Source):
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log, tab-separated with #fields header (plain or gzip)"
-    RECOVERS_CUT_GZIP = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return zeek_sniff(head, "conn")
@@ -397,7 +396,6 @@ class ZeekConnJsonSource(Source):
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log as JSON lines (LogAscii::use_json=T), plain or gzip"
-    RECOVERS_CUT_GZIP = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         record = zeek_json_head(head)

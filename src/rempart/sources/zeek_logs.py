@@ -29,7 +29,6 @@ class _ZeekLog(Source):
     """A Zeek TSV log other than conn: header read like conn.log's, fields mapped in SQL."""
 
     EVENT_CLASS = "network_flow"
-    RECOVERS_CUT_GZIP = True
     PATH: ClassVar[str]
     KIND: ClassVar[str]
     EXPRS: ClassVar[dict[str, str]]

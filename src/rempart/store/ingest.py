@@ -182,7 +182,7 @@ def ingest_file(
         except _AlreadyIngested:
             raise
         except Exception as exc:
-            if not (all(r.RECOVERS_CUT_GZIP for r in readers) and _may_be_cut(path, exc)):
+            if not _may_be_cut(path, exc):
                 raise
             # a gzip cut in the middle (copied while it was written): the rows before the
             # cut, with the cut said as a reject; a whole stream keeps the first failure
