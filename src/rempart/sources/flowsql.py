@@ -14,12 +14,12 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.sources.base import ParseContext
+from rempart.sources.gzipcut import is_gzip
 from rempart.sources.zeek_conn import (
     _BATCH_ROWS,
     _CSV_REJECTS_SQL,
     _DROP_REJECTS,
     _collect_csv_rejects,
-    _is_gzip,
     _split_rejects,
 )
 
@@ -42,7 +42,7 @@ IP_OK = "regexp_full_match(coalesce({}, ''), '^[0-9A-Fa-f.:]{{2,45}}$')"
 
 def lines_scan(path: Path) -> str:
     """(_n, line) for every line of the file, numbered from 1, as DuckDB SQL."""
-    comp = "gzip" if _is_gzip(path) else "none"
+    comp = "gzip" if is_gzip(path) else "none"
     return (
         "SELECT row_number() OVER () AS _n, line FROM read_csv($path, delim='\x01', "
         "header=false, quote='', escape='', auto_detect=false, columns={'line': 'VARCHAR'}, "

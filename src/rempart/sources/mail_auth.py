@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.sources.base import ParseContext, Source
+from rempart.sources.gzipcut import is_gzip
 
 _BATCH = 5000
 MAX_LINE = 4000
@@ -213,9 +214,7 @@ def _row(
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     import gzip
 
-    with path.open("rb") as probe:
-        magic = probe.read(2)
-    opener = gzip.open if magic == b"\x1f\x8b" else open
+    opener = gzip.open if is_gzip(path) else open
     with opener(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             yield number, raw.decode("utf-8", errors="replace").rstrip("\r\n")

@@ -31,8 +31,9 @@ import pyarrow as pa
 
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source, read_head
+from rempart.sources.gzipcut import is_gzip
 from rempart.sources.mail_auth import POSTFIX_QID, POSTFIX_QUEUE_LINE, syslog_time_sql
-from rempart.sources.zeek_conn import _BATCH_ROWS, _is_gzip, _split_rejects
+from rempart.sources.zeek_conn import _BATCH_ROWS, _split_rejects
 
 _TEXT = (
     *("sender", "recipient", "orig_recipient", "message_id", "queue_id", "subject"),
@@ -96,7 +97,7 @@ def _numbered(path: Path, ctx: ParseContext) -> tuple[str, list[int]]:
 
 
 def _lines_read(path: Path) -> str:
-    comp = "gzip" if _is_gzip(path) else "none"
+    comp = "gzip" if is_gzip(path) else "none"
     return (
         "read_csv($path, delim='\x01', header=false, quote='', escape='', auto_detect=false, "
         f"columns={{'line': 'VARCHAR'}}, compression='{comp}', strict_mode=false, "

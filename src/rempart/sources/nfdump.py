@@ -21,7 +21,7 @@ from pathlib import Path
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select
-from rempart.sources.zeek_conn import _is_gzip
+from rempart.sources.gzipcut import is_gzip
 
 # the fields read, and the names each nfdump generation gives them (1.6-1.7.4 first)
 _NAMES: dict[str, tuple[str, ...]] = {
@@ -68,7 +68,7 @@ class NfdumpCsvSource(Source):
     def parse(self, path: Path, ctx: ParseContext) -> None:
         import gzip
 
-        opener = gzip.open if _is_gzip(path) else open
+        opener = gzip.open if is_gzip(path) else open
         with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
             header = _header(fh.readline())
         if header is None:
@@ -130,7 +130,7 @@ class NfdumpCsvSource(Source):
             f"WHEN {dp} IS NOT NULL AND {dnum} IS NULL AND NOT {is_icmp} "
             "THEN 'bad destination port' "
         )
-        comp = "gzip" if _is_gzip(path) else "none"
+        comp = "gzip" if is_gzip(path) else "none"
         scan = (
             "SELECT row_number() OVER () + 1 AS _n, * FROM read_csv($path, delim=',', "
             "header=true, quote='', escape='', auto_detect=false, "

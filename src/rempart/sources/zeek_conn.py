@@ -143,7 +143,7 @@ class ZeekConnTsvSource(Source):
         missing = [f for f in _REQUIRED if f not in fields]
         if missing:
             raise SourceError(path, f"conn.log lacks column(s): {', '.join(missing)}")
-        compression = "gzip" if _is_gzip(path) else "none"
+        compression = "gzip" if is_gzip(path) else "none"
         header_lines = header.lines
         # Everything is read as text and cast in SQL, so a bad value or a truncated line is a
         # row with a reason (and exact line number) rather than a line DuckDB drops silently.
@@ -279,9 +279,6 @@ def _collect_csv_rejects(ctx: ParseContext) -> None:
         ctx.reject(int(line), str(reason))
 
 
-_is_gzip = is_gzip
-
-
 @dataclass(frozen=True)
 class ZeekHeader:
     """What a Zeek ASCII log's `#` header says: columns, null markers, separator, length."""
@@ -323,7 +320,7 @@ def zeek_sniff(head: bytes, log_path: str) -> bool:
 
 def read_zeek_header(path: Path) -> ZeekHeader:
     """Read the `#` lines at the top of a Zeek log (plain or gzip); raise if unusable."""
-    opener = gzip.open if _is_gzip(path) else open
+    opener = gzip.open if is_gzip(path) else open
     fields: list[str] = []
     types: list[str] = []
     unset, empty = "-", "(empty)"
@@ -425,7 +422,7 @@ class ZeekConnJsonSource(Source):
             "SELECT row_number() OVER () AS _n, line FROM read_csv($path, delim='\x01', "
             "header=false, quote='', escape='', auto_detect=false, "
             "columns={'line': 'VARCHAR'}, "
-            f"compression='{'gzip' if _is_gzip(path) else 'none'}')"
+            f"compression='{'gzip' if is_gzip(path) else 'none'}')"
         )
         parsed = (
             f"SELECT _n, json_valid(line) AS _ok, "

@@ -16,8 +16,8 @@ from typing import ClassVar
 from rempart.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
+from rempart.sources.gzipcut import is_gzip
 from rempart.sources.zeek_conn import (
-    _is_gzip,
     read_zeek_header,
     zeek_json_field,
     zeek_json_head,
@@ -41,7 +41,7 @@ class _ZeekLog(Source):
         fields, nulls = header.fields, header.nulls
         if "ts" not in fields or "id.orig_h" not in fields:
             raise SourceError(path, f"{self.PATH}.log lacks ts or id.orig_h")
-        comp = "gzip" if _is_gzip(path) else "none"
+        comp = "gzip" if is_gzip(path) else "none"
         cols = {f: "VARCHAR" for f in fields}
         scan = (
             "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim=$sep, "
