@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.mail.helpers import HOSPITAL, message
 
-from rempart.detect import DetectContext
+from rempart.detect import DetectContext, Finding
 from rempart.detect.mail.intrusion import InternalMassMail
+from rempart.model import Hospital
 from rempart.sources import SOURCES
 from rempart.sources.mail_auth import _line_time, syslog_time_sql
 from rempart.store import Store
@@ -243,7 +244,12 @@ def test_exchange_without_fields_header_fails_with_reason(tmp_path: Path) -> Non
 
 
 def _postfix_burst(
-    sender: str, rcpts: list[str], start: datetime, n_msgs: int = 3, qid: int = 0xA000
+    sender: str,
+    rcpts: list[str],
+    start: datetime,
+    n_msgs: int = 3,
+    qid: int = 0xA000,
+    client: str = "10.1.2.3",
 ) -> list[str]:
     """Postfix lines of `n_msgs` messages from `sender`, the recipients spread over them."""
     out = []
@@ -252,7 +258,7 @@ def _postfix_burst(
         q = f"{qid + i:X}"
         t = (start + timedelta(minutes=i)).strftime("%b %d %H:%M:%S")
         out += [
-            f"{t} mx postfix/smtpd[1]: {q}: client=pc12[10.1.2.3]",
+            f"{t} mx postfix/smtpd[1]: {q}: client=pc12[{client}]",
             f"{t} mx postfix/cleanup[2]: {q}: message-id=<m{q}@chu-test.fr>",
             f"{t} mx postfix/qmgr[3]: {q}: from=<{sender}>, size=900, nrcpt={per} (queue active)",
         ]
@@ -330,6 +336,68 @@ def test_mass_mail_negatives(tmp_path: Path) -> None:
     external = [f"x{i}@ext-partner.fr" for i in range(40)]
     usual += _postfix_burst("paul@chu-test.fr", external, T0, qid=0xC000)
     assert _detect(tmp_path, "neg.log", "\n".join(usual) + "\n") == []
+
+
+def _found(lines: list[str], tmp_path: Path, hospital: Hospital = HOSPITAL) -> list[Finding]:
+    store = Store.memory()
+    res = ingest_file(store, _write(tmp_path, "b.log", "\n".join(lines) + "\n"), reference=REF)
+    assert res.status is FileStatus.INGESTED and res.rejected == 0
+    return InternalMassMail().run(DetectContext(store, hospital))
+
+
+def test_declared_broadcaster_reported_only_from_a_new_client(tmp_path: Path) -> None:
+    """A declared broadcast account mailing all staff from its usual workstation is no
+    alert; the same mailing from a machine it never used is one, said as such."""
+    staff = [f"u{i}@chu-test.fr" for i in range(300)]
+    hospital = HOSPITAL.model_copy(
+        update={
+            "hospital": HOSPITAL.hospital.model_copy(
+                update={"broadcast_senders": ("communication@chu-test.fr", "*@info.chu-test.fr")}
+            )
+        }
+    )
+    before = _postfix_burst("communication@chu-test.fr", staff[:3], T0 - timedelta(days=1),
+                            n_msgs=1, qid=0x1000)  # fmt: skip
+    usual = _postfix_burst("communication@chu-test.fr", staff, T0, qid=0x2000)
+    listed = _postfix_burst("lettre@info.chu-test.fr", staff, T0, qid=0x3000)
+    assert _found(before + usual + listed, tmp_path, hospital) == []
+    # not declared: the same mailing is a burst
+    assert [f.entity for f in _found(before + usual, tmp_path)] == ["communication@chu-test.fr"]
+    moved = _postfix_burst("communication@chu-test.fr", staff, T0, qid=0x2000, client="10.9.9.9")
+    found = _found(before + moved, tmp_path, hospital)
+    assert [f.entity for f in found] == ["communication@chu-test.fr"]
+    assert "compte de diffusion (déclaré dans hospital.yaml)" in found[0].reason
+    assert "part de 10.9.9.9, jamais vu pour ce compte" in found[0].reason
+    assert "300 destinataires internes" in found[0].reason
+
+
+def test_learnt_broadcaster_needs_earlier_days(tmp_path: Path) -> None:
+    """A sender whose bursts were seen on two earlier days is a known broadcaster (its
+    next burst from a known client is no alert, from a new one it is); bursts within one
+    day are a campaign, each hour of which stays reported."""
+    staff = [f"u{i}@chu-test.fr" for i in range(40)]
+    lines: list[str] = []
+    for h in range(24):  # a day of ordinary mail: one recipient an hour
+        lines += _postfix_burst("paie@chu-test.fr", staff[:1], T0 - timedelta(days=5, hours=h),
+                                n_msgs=1, qid=0xE000 + h)  # fmt: skip
+    for d in (3, 2):
+        lines += _postfix_burst("paie@chu-test.fr", staff, T0 - timedelta(days=d), qid=0x1000 * d)
+    found = _found([*lines, *_postfix_burst("paie@chu-test.fr", staff, T0, qid=0x9000)], tmp_path)
+    assert [f.first_seen.date() for f in found] == [
+        (T0 - timedelta(days=3)).date(),
+        (T0 - timedelta(days=2)).date(),
+    ]
+    again = _postfix_burst("paie@chu-test.fr", staff, T0, qid=0x9000, client="10.6.6.6")
+    found = _found([*lines, *again], tmp_path)
+    assert len(found) == 3 and "déjà vus sur 2 jours précédents" in found[-1].reason
+    assert "part de 10.6.6.6" in found[-1].reason
+    # a campaign of three hours on one day (with a day of ordinary mail before it)
+    campaign: list[str] = []
+    for h in range(3):
+        campaign += _postfix_burst("paie@chu-test.fr", staff, T0 + timedelta(hours=h),
+                                   qid=0xA000 + 16 * h)  # fmt: skip
+    found = _found(lines[: 24 * 4] + campaign, tmp_path)
+    assert len(found) == 3
 
 
 def test_mass_mail_message_in_both_tables_counted_once(tmp_path: Path) -> None:

@@ -41,6 +41,19 @@ def test_bad_cidr_reports_its_line(tmp_path: Path) -> None:
     assert "CIDR" in msg
 
 
+def test_broadcast_senders_lowered_and_a_bad_one_reports_its_line(tmp_path: Path) -> None:
+    ok = _write(
+        tmp_path, "hospital:\n  name: X\n  broadcast_senders: [Com@CHU.fr, '*@info.chu.fr']\n"
+    )
+    assert load_hospital(ok).hospital.broadcast_senders == ("com@chu.fr", "*@info.chu.fr")
+    bad = _write(tmp_path, "hospital:\n  name: X\n  broadcast_senders:\n    - communication\n")
+    with pytest.raises(ModelError) as err:
+        load_hospital(bad)
+    (loc, msg), *_ = err.value.problems
+    assert loc.line == 4
+    assert "not a mail address or pattern" in msg
+
+
 def test_unknown_zone_reference_reports_its_line(tmp_path: Path) -> None:
     p = _write(
         tmp_path,

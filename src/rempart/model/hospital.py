@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -83,6 +84,17 @@ def _check_cidr(value: str) -> str:
         return str(ipaddress.ip_network(value, strict=False))
     except ValueError as exc:
         raise ValueError(f"not a CIDR network: {value!r}") from exc
+
+
+def _check_sender(value: str) -> str:
+    """A mail address or shell pattern, lower-cased (addresses are compared lower-cased)."""
+    local, at, domain = value.strip().lower().rpartition("@")
+    if not at or not local or not domain or any(c.isspace() for c in value.strip()):
+        raise ValueError(f"not a mail address or pattern (name@domain): {value!r}")
+    return f"{local}@{domain}"
+
+
+SenderPattern = Annotated[str, AfterValidator(_check_sender)]
 
 
 class Site(Frozen):
@@ -221,6 +233,10 @@ class HospitalInfo(Frozen):
     finess: str | None = None  # French health-establishment id, used in the declaration
     domains: tuple[str, ...] = ()
     internal_ranges: tuple[str, ...] = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+    # internal senders whose mass mailings are expected (communication, IT, staff lists):
+    # an address or a shell pattern ("*@info.ch-exemple.fr"); their bursts are reported only
+    # when sent from a client address the account never used before
+    broadcast_senders: tuple[SenderPattern, ...] = ()
 
     @field_validator("internal_ranges")
     @classmethod

@@ -8,6 +8,7 @@ grouped results (and checks client addresses against the hospital's ranges).
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 from typing import Any
 
@@ -22,6 +23,8 @@ SPRAY_MIN_USERS = 5
 AFTER_FAILURES_MIN = 5
 MASS_READ_ITEMS = 200
 INTERNAL_BURST_RECIPIENTS = 30
+# earlier days with a burst after which a sender is a known broadcaster
+LEARNT_BROADCAST_DAYS = 2
 
 _SERVICES_SQL = ", ".join(f"'{s}'" for s in MAIL_SERVICES)
 LOGINS = f"""
@@ -327,7 +330,7 @@ _LOG_LABELS = {
 
 class InternalMassMail(Detector):
     NAME = "internal_mass_mail"
-    VERSION = "1.1"
+    VERSION = "1.2"
     INPUTS = ("email", "mail_transfer")
     ATTACK = ("T1534",)
     DESCRIPTION = (
@@ -385,19 +388,46 @@ class InternalMassMail(Detector):
         base AS (
             SELECT h.*, (SELECT avg(o.rcpts) FROM hourly o WHERE o.from_addr = h.from_addr
                          AND o.hour <> h.hour) AS usual
-            FROM hourly h)
-        SELECT * FROM base WHERE rcpts >= $min AND (usual IS NULL OR rcpts >= 5 * usual)
-        ORDER BY first"""
+            FROM hourly h),
+        burst AS (SELECT * FROM base WHERE rcpts >= $min AND (usual IS NULL OR rcpts >= 5 * usual))
+        SELECT b.*,
+               -- earlier days (a day or more before) with a burst of the same size: a sender
+               -- who does this regularly is a broadcaster (a campaign within one day is not)
+               (SELECT count(DISTINCT CAST(o.hour AS DATE)) FROM hourly o
+                WHERE o.from_addr = b.from_addr AND o.rcpts >= $min
+                  AND o.hour <= b.hour - INTERVAL 1 DAY) AS burst_days,
+               (SELECT list(DISTINCT c) FROM (
+                    SELECT unnest(o.clients) AS c FROM hourly o
+                    WHERE o.from_addr = b.from_addr AND o.hour < b.hour)) AS known_clients
+        FROM burst b ORDER BY first"""
         params = {"domains": domains, "min": INTERNAL_BURST_RECIPIENTS}
+        declared = ctx.hospital.hospital.broadcast_senders
         out = []
         for r in list(ctx.store.sql(sql, params).to_pylist()):
-            usual = f"{r['usual']:.0f}" if r["usual"] is not None else "aucun"
+            clients = r["clients"] or []
+            why = self._broadcaster(r, declared)
+            if why is not None:
+                known = set(r["known_clients"] or [])
+                new = [c for c in clients if c not in known]
+                if not known or not new:  # its usual mailing, or nothing to compare with
+                    continue
+                pre = (
+                    f"{r['from_addr']} est un compte de diffusion ({why}), mais cet envoi à "
+                    f"{r['rcpts']} destinataires internes en une heure ({r['msgs']} messages) "
+                    f"part de {', '.join(new[:3])}, jamais vu pour ce compte"
+                )
+            else:
+                usual = f"{r['usual']:.0f}" if r["usual"] is not None else "aucun"
+                seen_from = f", depuis {', '.join(clients[:3])}" if clients else ""
+                pre = (
+                    f"{r['from_addr']} a écrit à {r['rcpts']} destinataires internes en une "
+                    f"heure ({r['msgs']} messages, habituellement {usual} par heure"
+                    f"{seen_from})"
+                )
             logs = [
                 "messages ingérés" if log == "email" else _LOG_LABELS.get(log, log)
                 for log in r["logs"]
             ]
-            clients = r["clients"] or []
-            seen_from = f", depuis {', '.join(clients[:3])}" if clients else ""
             # full messages are the better evidence when the burst has some
             cls, ids = (
                 ("email", r["email_ids"])
@@ -409,9 +439,7 @@ class InternalMassMail(Detector):
                     severity=Severity.HIGH,
                     title=f"Messagerie : envoi massif interne depuis {r['from_addr']}",
                     reason=(
-                        f"{r['from_addr']} a écrit à {r['rcpts']} destinataires internes en une "
-                        f"heure ({r['msgs']} messages, habituellement {usual} par heure"
-                        f"{seen_from}) : compte peut-être compromis et utilisé pour hameçonner "
+                        f"{pre} : compte peut-être compromis et utilisé pour hameçonner "
                         f"en interne. Vu dans : {', '.join(dict.fromkeys(logs))}."
                     ),
                     entity=r["from_addr"],
@@ -426,3 +454,14 @@ class InternalMassMail(Detector):
                 )
             )
         return out
+
+    @staticmethod
+    def _broadcaster(row: dict[str, Any], declared: tuple[str, ...]) -> str | None:
+        """Why this sender's mass mailings are expected (declared in hospital.yaml, or seen
+        on earlier days), or None."""
+        sender = str(row["from_addr"])
+        if any(fnmatch.fnmatchcase(sender, pattern) for pattern in declared):
+            return "déclaré dans hospital.yaml"
+        if row["burst_days"] >= LEARNT_BROADCAST_DAYS:
+            return f"envois massifs déjà vus sur {row['burst_days']} jours précédents"
+        return None
