@@ -241,6 +241,61 @@ def test_m365_normalise_never_crashes(record: dict[str, object]) -> None:
     assert row is None or row["status"] in ("success", "failure")
 
 
+_LOGIN_LINES = [
+    _dovecot(0, False, "alice@chu-test.fr", "198.51.100.7"),
+    _dovecot(1, True, "alice@chu-test.fr", "198.51.100.7"),
+    "Mar 11 08:00:05 mx postfix/submission/smtpd[11538]: warning: unknown[203.0.113.9]: "
+    "SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=bob@chu-test.fr",
+    "Mar 11 08:00:06 mx postfix/smtpd[1]: 4F2A: client=pc[10.1.2.3], sasl_method=PLAIN, "
+    "sasl_username=carol",
+    "2026-03-11 08:00:07 dovecot_login authenticator failed for (User) [192.0.2.37]:4816: "
+    "535 Incorrect authentication data (set_id=test@chu-test.fr)",
+    "2026-03-11 08:00:07 1lJQ <= a@b.fr H=(pc) [10.0.0.9]:55 P=esmtpsa A=dovecot_plain:alice",
+    "Mar 11 08:00:08 mx dovecot: auth-worker(3): pam(bob,192.0.2.8): pam_authenticate() failed",
+    "Mar 11 08:00:09 mx dovecot: auth: Error: pam_unix(dovecot:auth): authentication failure; "
+    "logname= uid=0 euid=0 tty=dovecot ruser=eve rhost=192.0.2.9  user=eve",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(_LOGIN_LINES),
+    st.text(max_size=12),
+    st.integers(0, 200),
+    st.integers(0, 200),
+    st.integers(0, 200),
+)
+def test_every_readable_line_is_a_candidate(
+    line: str, noise: str, at: int, start: int, stop: int
+) -> None:
+    """The syslog reader passes over the lines `_candidate` refuses without parsing them:
+    whatever `parse_line` reads must be a candidate (mutated lines: inserted text, a slice
+    with its case swapped)."""
+    from rempart.sources.mail_auth import _candidate, _line_time, parse_line
+
+    lo, hi = sorted((start, stop))
+    mutated = line[:at] + noise + line[at:]
+    mutated = mutated[:lo] + mutated[lo:hi].swapcase() + mutated[hi:]
+    _, rest = _line_time(mutated, T0)
+    if parse_line(rest) is not None:
+        assert _candidate(mutated.encode())
+    assert all(parse_line(_line_time(x, T0)[1]) is not None for x in _LOGIN_LINES)
+
+
+def test_inner_date_out_of_range_is_a_reject_not_a_failed_file(tmp_path: Path) -> None:
+    """A stamp inside the line that is no date (year 0) rejects that line only."""
+    lines = [
+        _dovecot(0, False, "alice@chu-test.fr", "198.51.100.7"),
+        "mx dovecot: 0000-12-30 00:00:00 imap-login: Disconnected (auth failed, 1 attempts "
+        "in 2 secs): user=<bob>, method=PLAIN, rip=192.0.2.4, lip=10.0.0.5, TLS",
+    ]
+    p = tmp_path / "mail.log"
+    p.write_text("\n".join(lines) + "\n")
+    res = ingest_file(Store.memory(), p, reference=T0 + timedelta(days=1))
+    assert (res.source, res.records, res.rejected) == ("mail_auth_syslog", 1, 1)
+    assert res.reasons == (("no timestamp", 1),)
+
+
 def test_m365_array_and_bad_json(tmp_path: Path) -> None:
     p = tmp_path / "audit.json"
     p.write_text(json.dumps([_rec("UserLoggedIn"), _rec("UserLoginFailed", ResultStatus="Failed")]))

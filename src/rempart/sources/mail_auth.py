@@ -8,8 +8,10 @@ the reason "not a login record", so the counts stay exact; Postfix's queue lines
 from=`, `QID: to=`, `NOQUEUE: reject: RCPT`) are the mail flow, read by `postfix_delivery`
 (`rempart.sources.mail_transfer`), and other programs' lines (a central syslog also holds
 the kernel's firewall lines, sshd, cron) are left to the sources that read them.
-Exchange's OWA/EWS/ActiveSync access goes through IIS: its W3C log (`#Fields:` header)
-gives user, client address and HTTP status.
+A line that holds none of the words a login line must hold is passed over on its raw bytes
+(most of a central syslog or of a Postfix log: see `_candidate`), so only login lines pay
+for the Python patterns. Exchange's OWA/EWS/ActiveSync access goes through IIS: its W3C
+log (`#Fields:` header) gives user, client address and HTTP status.
 """
 
 from __future__ import annotations
@@ -150,7 +152,10 @@ def _line_time(line: str, ref: datetime) -> tuple[datetime | None, str]:
         return datetime.fromtimestamp(seconds, tz=UTC), line[m.end() :]
     m = _INNER_TS.search(line[:100])  # "host prog[pid]: 2021-07-17 23:20:49 ..." (journald)
     if m:
-        return datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}+00:00"), line
+        try:
+            return datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}+00:00"), line
+        except ValueError:  # "0000-00-00 00:00:00" and the like: no time
+            return None, line
     return None, line
 
 
@@ -211,13 +216,53 @@ def _row(
     }
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     import gzip
 
     opener = gzip.open if is_gzip(path) else open
     with opener(path, "rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            yield number, raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        yield from enumerate(fh, start=1)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    for number, raw in _raw_lines(path):
+        yield number, raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+# A line `parse_line` can read holds one of these (each of its patterns needs one): the
+# other lines, most of a central syslog or of a Postfix log, are passed over on their raw
+# bytes, without decoding them, reading their time or trying every pattern. Two plain
+# alternations, the second on the lower-cased line: one case-insensitive expression of the
+# same words is four times slower in `re`.
+_MARKERS = re.compile(rb"A=|sasl_username=|-login: ")  # (case-sensitive, as their patterns)
+# the failure words ("auth" stands for every form of it)
+_WORDS = re.compile(rb"auth|password mismatch|unknown user|invalid credentials")
+
+
+def _candidate(raw: bytes) -> bool:
+    """Whether `parse_line` may read this line (a superset: it decides)."""
+    return _MARKERS.search(raw) is not None or _WORDS.search(raw.lower()) is not None
+
+
+# the stamp `_line_time` removes (the rest of the line is what the program patterns see)
+_STAMP = re.compile(
+    rb"^(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d\d:\d\d:\d\d\s+|"
+    rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+|"
+    rb"@4000[0-9a-f]{12}[0-9a-f]{8}\s+)"
+)
+_MAIL_PROGRAM_B = re.compile(_MAIL_PROGRAM.pattern.encode())
+_POSTFIX_FLOW_B = re.compile(_POSTFIX_FLOW.pattern.encode())
+
+
+def _other_mail_line(raw: bytes) -> bool:
+    """A mail daemon's line that is not a login (rejected, so the counts stay exact), as
+    opposed to the mail flow (`postfix_delivery`'s) or another program's line."""
+    stamp = _STAMP.match(raw)
+    start = stamp.end() if stamp else 0
+    return bool(
+        _MAIL_PROGRAM_B.search(raw, start, start + 160)
+        and not _POSTFIX_FLOW_B.search(raw, start, start + 200)
+    )
 
 
 class MailAuthSyslogSource(Source):
@@ -232,8 +277,15 @@ class MailAuthSyslogSource(Source):
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         rows: list[dict[str, Any]] = []
-        for number, line in _lines(path):
-            if not line.strip() or line.startswith("#"):
+        for number, raw in _raw_lines(path):
+            if raw.startswith(b"#"):
+                continue
+            if not _candidate(raw):
+                if _other_mail_line(raw):
+                    ctx.reject(number, "not a login record")
+                continue
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if not line.strip():
                 continue
             when, rest = _line_time(line, ctx.reference_time)
             rec = parse_line(rest)
