@@ -151,6 +151,28 @@ def test_nfdump_exact_record_and_summary_skipped(tmp_path: Path) -> None:
     assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [4]
 
 
+@pytest.mark.parametrize("limit", [0, 1 << 30])
+def test_staged_or_read_twice_same_rows_and_rejects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """A source's SELECT staged in memory (small files) or run twice (big ones, here forced
+    by the size limit) stores the same rows and the same rejects."""
+    import rempart.store.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "STAGE_MAX_BYTES", limit)
+    store, res = _ingest(tmp_path, "flows.csv", NFDUMP)
+    assert (res.records, res.rejected) == (3, 1)
+    rows = store.sql(
+        "SELECT source_line, src_ip, dst_ip, bytes_out FROM network_flow ORDER BY source_line"
+    ).to_pylist()
+    assert [(r["source_line"], r["dst_ip"], r["bytes_out"]) for r in rows] == [
+        (2, "10.1.0.6", 300), (3, "10.1.0.7", 60), (5, "8.8.8.8", 70)
+    ]  # fmt: skip
+    assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [4]
+    tables = store.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").column(0)
+    assert "_staged" not in tables.to_pylist()  # (DuckDB's CSV reject tables may stay)
+
+
 def test_eve_exact_record_skips_other_events(tmp_path: Path) -> None:
     store, _ = _ingest(tmp_path, "eve.json", EVE)
     rows = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()

@@ -158,19 +158,20 @@ class PostfixDeliverySource(Source):
         return bool(_POSTFIX_SNIFF.search(head))
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        time = syslog_time_sql(ctx.reference_time)
+        # the time of the rows kept only (a delivery or refusal is one line in four to seven)
+        time = syslog_time_sql(ctx.reference_time, "j.line")
         scan, gaps = _numbered(path, ctx)
         agents = ", ".join(f"'{a}'" for a in _DELIVERY_AGENTS)
         sql = f"""
         WITH p AS (
-            SELECT _n, line, {time} AS time,
+            SELECT _n, line,
                    regexp_extract(line, '(\\S+) postfix[\\w.-]*/', 1) AS host,
                    regexp_extract(line, '{POSTFIX_QUEUE_LINE}(.*)$',
                                   ['path', 'qid', 'msg']) AS m
             FROM ({scan}) _l
             WHERE line LIKE '%postfix%' AND regexp_matches(line, '{POSTFIX_QUEUE_LINE}')),
         q AS (
-            SELECT _n, line, time, host, m.qid AS qid, m.msg AS msg,
+            SELECT _n, line, host, m.qid AS qid, m.msg AS msg,
                    regexp_extract(m.path, '([^/]+)$', 1) AS agent
             FROM p),
         k AS (
@@ -186,7 +187,7 @@ class PostfixDeliverySource(Source):
                 END AS kind
             FROM q),
         x AS (  -- each line's own values; NULL where the line is of another kind
-            SELECT _n, line, time, host, qid, agent, kind,
+            SELECT _n, line, host, qid, agent, kind,
                    CASE WHEN kind = 'from' THEN regexp_extract(
                        msg, '^from=<([^>]*)>, size=([0-9]+)', ['snd', 'size']) END AS _f,
                    CASE WHEN kind = 'mid' THEN regexp_extract(
@@ -220,7 +221,7 @@ class PostfixDeliverySource(Source):
             "ELSE j._d['st'] END"
         )
         exprs = {
-            "time": "j.time",
+            "time": time,
             "sender": _addr(f"CASE WHEN {rej} THEN j._r['snd'] ELSE j.jf['snd'] END"),
             "recipient": _addr(f"CASE WHEN {rej} THEN j._r['rcpt'] ELSE j._d['rcpt'] END"),
             "orig_recipient": _addr("j._d['orig']"),

@@ -288,6 +288,21 @@ def _cut_in_gzip_header(path: Path) -> str | None:
         return None
 
 
+# A source's SELECT is staged in memory (computed once, then inserted and its rejects
+# counted) for files up to this size, read twice beyond it: staging a 1.3 GB nfdump CSV
+# took 18-20 s instead of 26-31 s, for a peak of 1.3 GB instead of 0.6 GB.
+STAGE_MAX_BYTES = 512 << 20
+GZIP_RATIO = 8  # what a gzip log is taken to hold, per compressed byte
+
+
+def _stage(path: Path) -> bool:
+    try:
+        size = path.stat().st_size * (GZIP_RATIO if is_gzip(path) else 1)
+    except OSError:
+        return False
+    return size <= STAGE_MAX_BYTES
+
+
 def _context(
     store: Store,
     path: Path,
@@ -304,7 +319,9 @@ def _context(
     def query_sink(
         select: str, params: dict[str, Any], setup: str, extra_rejects: str
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
-        return store.insert_query(source.EVENT_CLASS, select, params, setup, extra_rejects)
+        return store.insert_query(
+            source.EVENT_CLASS, select, params, setup, extra_rejects, stage=_stage(path)
+        )
 
     ctx: ParseContext
 
