@@ -200,6 +200,86 @@ def test_zeek_other_separator_crlf_gzip(tmp_path: Path, sep: str, newline: str, 
         assert _rejects(store) == [{"line": 10, "reason": "truncated line (too few fields)"}]
 
 
+# Zeek 6 added `ip_proto`; a site's older sensor or an earlier log has no such column, and
+# another orders `service` before `proto` (types and counts fit: read with the first header,
+# its rows would swap them silently)
+ZEEK6 = [*STD, "ip_proto"]
+SWAPPED = [*STD[:6], "service", "proto", *STD[8:]]
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_zeek_concatenated_logs_with_other_columns(tmp_path: Path, gz: bool) -> None:
+    """`cat`/`zcat` of logs whose `#fields` differ: each section read under its own header,
+    the rows named after the original file, a bad line rejected with its own line number."""
+    first = zeek_log(STD, [{}])  # rows on line 9
+    second = zeek_log(ZEEK6, [{"uid": "C2", "ip_proto": "6"}, "x\tC9\t10.1.0.5"])  # 19, 20
+    third = zeek_log(SWAPPED, [{"uid": "C3", "proto": "udp", "service": "dns"}])  # 30
+    parts = [first, second, third]
+    data = b"".join(gzip.compress(x.encode()) for x in parts) if gz else "".join(parts).encode()
+    p = tmp_path / ("conn.log.gz" if gz else "conn.log")
+    p.write_bytes(data)
+    fast, slow = _both_paths(p)
+    for store in (fast, slow):
+        rows = _rows(store, "flow_uid")
+        assert [(r["flow_uid"], r["protocol"], r["service"]) for r in rows] == [
+            ("C1", "tcp", "smb"), ("C2", "tcp", "smb"), ("C3", "udp", "dns")
+        ]  # fmt: skip
+        assert {r["source_file"] for r in rows} == {str(p)}
+        assert [r["line"] for r in _rejects(store)] == [20]
+    # (the compact table keeps no line for good rows: the Zeek uid names them)
+    assert [r["source_line"] for r in _rows(slow, "flow_uid")] == [9, 19, 30]
+    assert not [x for x in tmp_path.iterdir() if x.name.startswith(".rempart-")]
+
+
+def test_zeek_repeated_header_keeps_line_numbers(tmp_path: Path) -> None:
+    """Logs of the same columns concatenated need no rewriting; a bad line after the second
+    header keeps its own number (DuckDB numbered rows without the skipped comments)."""
+    text = zeek_log(STD, [{}]) + zeek_log(STD, [{"uid": "C2"}, {"uid": "C3", "id.orig_h": "x"}])
+    p = tmp_path / "conn.log"
+    p.write_text(text)
+    fast, slow = _both_paths(p)
+    for store in (fast, slow):
+        assert [r["flow_uid"] for r in _rows(store, "flow_uid")] == ["C1", "C2"]
+        assert _rejects(store) == [{"line": 20, "reason": "bad originator address"}]
+    assert [r["source_line"] for r in _rows(slow, "flow_uid")] == [9, 19]
+
+
+def test_zeek_dns_logs_concatenated(tmp_path: Path) -> None:
+    dns = [*STD[:6], "proto", "query", "rcode_name"]
+    dns2 = [*STD[:6], "proto", "trans_id", "query", "rcode_name"]
+    values = {"query": "a.example", "rcode_name": "NOERROR", "trans_id": "7", "proto": "udp"}
+    text = zeek_log(dns, [values], path="dns") + zeek_log(
+        dns2, [{**values, "uid": "D2", "query": "b.example"}], path="dns"
+    )
+    store, res = _ingest(tmp_path, "dns.log", text)
+    assert (res.records, res.rejected) == (2, 0)
+    rows = _rows(store)
+    assert [(r["dns_query"], r["dns_rcode"], r["source_line"]) for r in rows] == [
+        ("a.example", "NOERROR", 9), ("b.example", "NOERROR", 19)
+    ]  # fmt: skip
+
+
+def test_realign_keeps_every_line(tmp_path: Path) -> None:
+    """The rewritten copy has as many lines as the file, one layout, the markers of the
+    first section (a section whose unset marker is `?` and empty `<>`)."""
+    from rempart.sources.zeek_layout import realign
+
+    other = zeek_log(["ts", "uid", "proto"], [{"proto": "?"}, {"proto": "<>"}], sep="|")
+    other = other.replace("#unset_field|-", "#unset_field|?").replace(
+        "#empty_field|(empty)", "#empty_field|<>"
+    )
+    text = zeek_log(STD[:3], [{}]) + other
+    src, dst = tmp_path / "in.log", tmp_path / "out.log"
+    src.write_text(text)
+    realign(src, dst)
+    out = dst.read_text().split("\n")
+    assert len(out) == len(text.split("\n"))
+    union = ["ts", "uid", "id.orig_h", "proto"]
+    assert [x for x in out if x.startswith("#fields")] == ["\t".join(["#fields", *union])] * 2
+    assert out[8] == "1552291200.5\tC1\t10.1.0.5\t-"
+    assert out[18:20] == ["1552291200.5\tC1\t-\t-", "1552291200.5\tC1\t-\t(empty)"]
+
+
 def test_zeek_header_only_log_is_empty_not_failed(tmp_path: Path) -> None:
     """A quiet hour: Zeek writes the header and `#close`, no rows."""
     _, res = _ingest(tmp_path, "conn.log", zeek_log(STD, []))

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import duckdb
 import pyarrow as pa
 
+from rempart.errors import SourceError
 from rempart.schema import EVENT_CLASSES
 from rempart.sources.gzipcut import GZIP_MAGIC, gunzip_head
 
@@ -39,6 +40,18 @@ FlowSink = Callable[
     [str, dict[str, Any], str, str, str],
     tuple[int, dict[str, int], list[tuple[int | None, str]]],
 ]
+
+
+class RewriteNeeded(SourceError):
+    """Raised by a source that can read this file only once rewritten, line for line (a
+    Zeek log whose columns change mid-file: `rempart.sources.zeek_layout`). The ingest rolls
+    back what was read, writes the copy with `rewrite(src, dst)` next to the workspace and
+    reads that instead, the rows named after the original file."""
+
+    def __init__(self, path: Path, message: str, rewrite: Callable[[Path, Path], None]) -> None:
+        super().__init__(path, message)
+        self.reason = message
+        self.rewrite = rewrite
 
 
 @dataclass

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from rempart.errors import SourceError
-from rempart.sources.base import ParseContext, Source
+from rempart.sources.base import ParseContext, RewriteNeeded, Source
 from rempart.sources.gzipcut import is_gzip
+from rempart.sources.zeek_layout import LAYOUT_CHANGED, realign, separator
 from rempart.store.flows import ADDRESS_RE, outcome_sql, status_sql
 
 _IP_RE = ADDRESS_RE
@@ -144,52 +144,48 @@ class ZeekConnTsvSource(Source):
         if missing:
             raise SourceError(path, f"conn.log lacks column(s): {', '.join(missing)}")
         compression = "gzip" if is_gzip(path) else "none"
-        header_lines = header.lines
-        # Everything is read as text and cast in SQL, so a bad value or a truncated line is a
-        # row with a reason (and exact line number) rather than a line DuckDB drops silently.
-        text_read = (
-            "read_csv($path, delim=$sep, header=false, comment='#', quote='', escape='', "
-            "auto_detect=false, columns=$columns, nullstr=$nulls, null_padding=true, "
-            f"store_rejects=true, compression='{compression}')"
-        )
-        # DuckDB does not report line numbers of good rows once comments are skipped; the
-        # record number plus the header length is exact for Zeek files (comments only at the
-        # ends), since short lines are padded rather than dropped.
-        numbered = f"SELECT row_number() OVER () + {header_lines} AS _n, * FROM {text_read}"
-        params = {
-            "path": str(path),
-            "columns": dict.fromkeys(fields, "VARCHAR"),
-            "nulls": nulls,
-            "sep": sep,
-        }
+        # The text path (and the fast path's line finder): every line as text, split and
+        # cast in SQL, so a bad value or a truncated line is a row with a reason and its
+        # exact line number rather than a line DuckDB drops silently.
+        scan = header.text_scan(compression)
+        params: dict[str, Any] = {"path": str(path)}
+        rejects = header.rejects_sql()
         con = ctx.scratch()
         con.execute(_DROP_REJECTS)
         if "uid" in fields:
+            # The fast path: DuckDB's reader types the columns (a bad line is a reject with
+            # its number); `#` lines are read, not skipped, and dropped as rejects, so the
+            # reader numbers lines as the file does and another `#fields` header is seen.
             typed = {f: _TYPED.get(f, "VARCHAR") for f in fields}
             fast_read = (
-                "read_csv($path, delim=$sep, header=false, comment='#', quote='', escape='', "
+                "read_csv($path, delim=$sep, header=false, quote='', escape='', "
                 "auto_detect=false, columns=$typed, nullstr=$nulls, store_rejects=true, "
                 f"compression='{compression}')"
             )
             ts = 'TRY_CAST("ts" AS DOUBLE)'
-            locate = f"SELECT _n AS source_line, {_checks(ts)} AS _reject FROM ({numbered})"
+            locate = (
+                f"SELECT _n AS source_line, {_checks(ts)} AS _reject FROM ({scan}) "
+                "WHERE NOT _layout AND NOT _extra"
+            )
             if ctx.emit_flows(
                 f"SELECT {_compact_sql(set(fields))} FROM {fast_read}",
-                {**params, "typed": typed},
+                {**params, "typed": typed, "nulls": nulls, "sep": sep},
                 locate=locate,
                 setup=_DROP_REJECTS,
-                extra_rejects=_CSV_REJECTS_SQL,
+                extra_rejects=rejects,
             ):
+                header.check_layout(path, ctx)
                 return
-        normalise = _normalise_sql(set(fields), self.NAME, "_n")
-        sql = f"SELECT {normalise} FROM ({numbered})"
+        first_check = f"WHEN _layout THEN '{LAYOUT_CHANGED}' WHEN _extra THEN 'too many fields'"
+        normalise = _normalise_sql(set(fields), self.NAME, "_n", first_check)
+        sql = f"SELECT {normalise} FROM ({scan})"
         params["file_id"] = ctx.file_id
         params["source_file"] = str(ctx.path)
-        if ctx.emit_query(sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL):
-            return
-        reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
-        ctx.emit(_split_rejects(reader, ctx, self.schema()))
-        _collect_csv_rejects(ctx)
+        if not ctx.emit_query(sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL):
+            reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
+            ctx.emit(_split_rejects(reader, ctx, self.schema()))
+            _collect_csv_rejects(ctx)
+        header.check_layout(path, ctx)
 
 
 # Columns the fast path lets DuckDB's reader type (a bad value rejects the line, with its
@@ -260,22 +256,34 @@ _CAST_REASONS = {
     "id.orig_p": "bad originator port",
 }
 
-# DuckDB's CSV reject table as (line, reason), one row per line (the reader may run twice).
-_CSV_REJECTS_SQL = (
-    "SELECT line, CASE kind "
-    + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _CSV_REASONS.items())
-    + " WHEN 'CAST' THEN CASE col "
-    + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _CAST_REASONS.items())
-    + " ELSE concat('bad value in column ', col) END"
-    + " ELSE concat('bad value in column ', col, ' (', lower(kind), ')') END "
-    "FROM (SELECT line, arg_min(error_type, column_idx) AS kind, "
-    "arg_min(column_name, column_idx) AS col FROM reject_errors GROUP BY line) r ORDER BY line"
-)
+
+def csv_rejects_sql(outer: str = "{reason}", where: str = "") -> str:
+    """DuckDB's CSV reject table as (line, reason), one row per line (the reader may run
+    twice); `outer` wraps the reason (`{reason}`), `where` filters on `csv_line`."""
+    reason = (
+        "CASE kind "
+        + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _CSV_REASONS.items())
+        + " WHEN 'CAST' THEN CASE col "
+        + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _CAST_REASONS.items())
+        + " ELSE concat('bad value in column ', col) END"
+        + " ELSE concat('bad value in column ', col, ' (', lower(kind), ')') END"
+    )
+    return (
+        f"SELECT line, {outer.replace('{reason}', reason)} "
+        "FROM (SELECT line, arg_min(error_type, column_idx) AS kind, "
+        "arg_min(column_name, column_idx) AS col, "
+        # (DuckDB keeps the previous line's LF at the start of a CRLF file's csv_line)
+        "any_value(trim(csv_line, chr(10) || chr(13))) AS csv_line "
+        f"FROM reject_errors GROUP BY line) r {where} ORDER BY line"
+    )
 
 
-def _collect_csv_rejects(ctx: ParseContext) -> None:
+_CSV_REJECTS_SQL = csv_rejects_sql()
+
+
+def _collect_csv_rejects(ctx: ParseContext, sql: str = _CSV_REJECTS_SQL) -> None:
     """Turn DuckDB's CSV reject table into one rejection per line, with a short reason."""
-    for line, reason in ctx.scratch().execute(_CSV_REJECTS_SQL).fetchall():
+    for line, reason in ctx.scratch().execute(sql).fetchall():
         ctx.reject(int(line), str(reason))
 
 
@@ -289,14 +297,56 @@ class ZeekHeader:
     separator: str
     lines: int
 
+    def rejects_sql(self) -> str:
+        """DuckDB's CSV rejects of this log read without skipping its `#` lines (so its
+        line numbers are the file's): header lines are no rejects, except a `#fields` line
+        that differs from this one, counted under LAYOUT_CHANGED (see `zeek_layout`)."""
+        first = self.separator.join(["#fields", *self.fields]).replace("'", "''")
+        key = f"#fields{self.separator}".replace("'", "''")
+        return csv_rejects_sql(
+            f"CASE WHEN starts_with(csv_line, '#') THEN '{LAYOUT_CHANGED}' ELSE {{reason}} END",
+            f"WHERE NOT starts_with(csv_line, '#') OR (starts_with(csv_line, '{key}') "
+            f"AND csv_line <> '{first}')",
+        )
 
-def _separator(first_line: str) -> str | None:
-    """The separator declared by `#separator \\x09` (Zeek writes it escaped), if valid."""
-    if not first_line.startswith("#separator "):
-        return None
-    raw = first_line[len("#separator ") :].rstrip("\r\n")
-    sep = re.sub(r"\\x([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), raw)
-    return sep if len(sep) == 1 and sep not in "\r\n#" else None
+    def text_scan(self, compression: str) -> str:
+        """SQL of every data line as text: `_n` (its line number), one column per field
+        (NULL for the unset and empty markers), `_extra` (more fields than the header) and
+        `_layout` (another `#fields` header, see LAYOUT_CHANGED). Parameters: $path.
+
+        Each line is read whole and split in SQL, `#` lines included (skipped after they are
+        numbered): DuckDB numbers the rows its reader gives, and its CSV reader drops a line
+        with too many fields and the skipped comments, so line numbers drifted after either;
+        here every line is a row."""
+        sep = self.separator.replace("'", "''")
+        first = self.separator.join(["#fields", *self.fields]).replace("'", "''")
+        nulls = ", ".join("'" + n.replace("'", "''") + "'" for n in self.nulls)
+        cols = ", ".join(
+            f'CASE WHEN list_contains([{nulls}], _v[{i}]) THEN NULL ELSE _v[{i}] END AS "{f}"'
+            for i, f in enumerate(self.fields, start=1)
+        )
+        read = (
+            "read_csv($path, delim='\x01', header=false, quote='', escape='', "
+            "auto_detect=false, columns={'line': 'VARCHAR'}, strict_mode=false, "
+            f"store_rejects=true, compression='{compression}')"
+        )
+        return f"""
+            SELECT _n, {cols}, len(_v) > {len(self.fields)} AS _extra,
+                   starts_with(line, '#') AS _layout
+            FROM (SELECT _n, line, string_split(rtrim(line, chr(13)), '{sep}') AS _v
+                  FROM (SELECT row_number() OVER () AS _n, line FROM {read})
+                  WHERE NOT starts_with(line, '#')
+                     OR (starts_with(line, '#fields{sep}')
+                         AND rtrim(line, chr(13)) <> '{first}'))"""
+
+    def check_layout(self, path: Path, ctx: ParseContext) -> None:
+        """Raise RewriteNeeded when the read met another `#fields` header."""
+        if ctx.reasons.get(LAYOUT_CHANGED):
+            raise RewriteNeeded(
+                path,
+                "Zeek logs with other columns concatenated (another #fields line)",
+                realign,
+            )
 
 
 def zeek_sniff(head: bytes, log_path: str) -> bool:
@@ -306,7 +356,7 @@ def zeek_sniff(head: bytes, log_path: str) -> bool:
     `#path` (older or hand-cut files); the other logs must name themselves."""
     text = head.decode("utf-8", "replace")
     lines = [line.rstrip("\r") for line in text.split("\n")[:20]]
-    sep = _separator(lines[0]) if lines else None
+    sep = separator(lines[0]) if lines else None
     if sep is None:
         return False
     paths = [line[6:] for line in lines if line.startswith(f"#path{sep}")]
@@ -332,7 +382,7 @@ def read_zeek_header(path: Path) -> ZeekHeader:
                 break
             line = raw.rstrip("\r\n")
             if n == 0:
-                found = _separator(line)
+                found = separator(line)
                 if found is None:
                     raise SourceError(path, "first line is not a valid #separator")
                 sep = found

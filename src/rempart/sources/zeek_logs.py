@@ -23,6 +23,7 @@ from rempart.sources.zeek_conn import (
     zeek_json_head,
     zeek_sniff,
 )
+from rempart.sources.zeek_layout import LAYOUT_CHANGED
 
 
 class _ZeekLog(Source):
@@ -38,28 +39,22 @@ class _ZeekLog(Source):
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         header = read_zeek_header(path)
-        fields, nulls = header.fields, header.nulls
+        fields = header.fields
         if "ts" not in fields or "id.orig_h" not in fields:
             raise SourceError(path, f"{self.PATH}.log lacks ts or id.orig_h")
-        comp = "gzip" if is_gzip(path) else "none"
-        cols = {f: "VARCHAR" for f in fields}
-        scan = (
-            "SELECT row_number() OVER () AS _n, * FROM read_csv($path, delim=$sep, "
-            "header=false, comment='#', quote='', escape='', auto_detect=false, "
-            "columns=$columns, nullstr=$nulls, null_padding=true, store_rejects=true, "
-            f"compression='{comp}')"
-        )
+        scan = header.text_scan("gzip" if is_gzip(path) else "none")
 
         def col(name: str) -> str:
             return f'"{name}"' if name in fields else "NULL"
 
         exprs = self._exprs(col, "TRY_CAST(ts AS DOUBLE)")
-        reject = f"WHEN {col('id.resp_h')} IS NULL THEN 'truncated line (too few fields)' "
-        line = f"_n + {header.lines}"
-        select = flow_select(self.NAME, exprs, reject, line=line)
-        sql = f"SELECT {select} FROM ({scan})"
-        params = {"columns": cols, "nulls": nulls, "sep": header.separator}
-        emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params=params)
+        reject = (
+            f"WHEN _layout THEN '{LAYOUT_CHANGED}' WHEN _extra THEN 'too many fields' "
+            f"WHEN {col('id.resp_h')} IS NULL THEN 'truncated line (too few fields)' "
+        )
+        select = flow_select(self.NAME, exprs, reject, line="_n")
+        emit_flows(path, ctx, f"SELECT {select} FROM ({scan})", self.schema(), csv_rejects=True)
+        header.check_layout(path, ctx)
 
     def _exprs(self, col: Callable[[str], str], epoch: str) -> dict[str, str]:
         """The `network_flow` expressions from Zeek field references; `epoch` is ts in s."""

@@ -27,6 +27,7 @@ from rempart.sources import (
     quick_fingerprint,
     sniff_all,
 )
+from rempart.sources.base import RewriteNeeded
 from rempart.sources.gzipcut import gunzip_head, gunzip_until_cut, is_gzip
 from rempart.store.duck import Store
 
@@ -181,6 +182,12 @@ def ingest_file(
             parse_and_log(path)
         except _AlreadyIngested:
             raise
+        except RewriteNeeded as exc:
+            # e.g. Zeek logs of other columns concatenated: read a copy in one layout
+            for ctx in contexts:
+                ctx.close()
+            contexts = fresh()
+            _parse_rewritten(store, path, exc, parse_and_log)
         except Exception as exc:
             if not _may_be_cut(path, exc):
                 raise
@@ -265,6 +272,25 @@ def _parse_before_cut(
             msg = str(exc).replace(str(plain), str(path))
             raise SourceError(path, f"{cut.reason}; the rows before the cut: {msg}") from exc
     return True
+
+
+def _parse_rewritten(
+    store: Store, path: Path, need: RewriteNeeded, parse_and_log: Callable[[Path], None]
+) -> None:
+    """Parse the copy the source asked for (see RewriteNeeded), written in a temporary
+    directory next to the store and removed whatever happens."""
+    with tempfile.TemporaryDirectory(prefix=".rempart-rewrite-", dir=_scratch_dir(store)) as tmp:
+        copy = Path(tmp) / (path.name.removesuffix(".gz") or "log")
+        try:
+            need.rewrite(path, copy)
+            parse_and_log(copy)
+        except (_AlreadyIngested, RempartError) as exc:
+            if isinstance(exc, RewriteNeeded):
+                raise SourceError(path, f"{need.reason}; its rewritten copy too") from exc
+            raise
+        except Exception as exc:  # said of the original file, never of the temporary copy
+            msg = str(exc).replace(str(copy), str(path))
+            raise SourceError(path, f"{need.reason}; rewriting it: {msg}") from exc
 
 
 def _header_cut_message(size: int) -> str:
