@@ -173,6 +173,23 @@ def test_staged_or_read_twice_same_rows_and_rejects(
     assert "_staged" not in tables.to_pylist()  # (DuckDB's CSV reject tables may stay)
 
 
+def test_eve_flow_time_is_its_start(tmp_path: Path) -> None:
+    """A `flow` event is written when the flow ends or times out: its row's time is the
+    flow's start (`flow.start`), its duration end - start; without them, `timestamp` and
+    `age` (the record above)."""
+    line = (
+        '{"timestamp":"2019-03-11T08:10:00.000000+0100","flow_id":7,"event_type":"flow",'
+        '"src_ip":"10.1.0.5","src_port":49152,"dest_ip":"10.1.0.6","dest_port":445,'
+        '"proto":"TCP","flow":{"pkts_toserver":5,"pkts_toclient":4,"bytes_toserver":300,'
+        '"bytes_toclient":400,"start":"2019-03-11T08:00:00.250000+0100",'
+        '"end":"2019-03-11T08:04:30.750000+0100","age":270,"state":"closed"}}\n'
+    )
+    store, _ = _ingest(tmp_path, "eve.json", line)
+    row = store.sql("SELECT time, duration FROM network_flow").to_pylist()[0]
+    assert row["time"] == datetime(2019, 3, 11, 7, 0, 0, 250000, tzinfo=UTC)
+    assert row["duration"] == 270.5
+
+
 def test_eve_exact_record_skips_other_events(tmp_path: Path) -> None:
     store, _ = _ingest(tmp_path, "eve.json", EVE)
     rows = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()

@@ -38,7 +38,7 @@ def _stamp(text: str) -> str:
 
 class SuricataEveFlowSource(Source):
     NAME = "suricata_eve_flow"
-    VERSION = "1.2"
+    VERSION = "1.3"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Suricata EVE JSON, event_type flow and netflow (other events skipped)"
 
@@ -68,6 +68,9 @@ class SuricataEveFlowSource(Source):
         to_client = f"TRY_CAST({_j('flow.pkts_toclient')} AS BIGINT)"
         netflow = f"{_j('event_type')} = 'netflow'"
         start, end = _stamp(_j("netflow.start")), _stamp(_j("netflow.end"))
+        # a `flow` event is written when its flow ends or times out (`timestamp`), minutes
+        # after it began; the start is what orders first contacts (who reached whom first)
+        flow_start, flow_end = _stamp(_j("flow.start")), _stamp(_j("flow.end"))
         age = f"TRY_CAST({_j('netflow.age')} AS DOUBLE)"  # whole seconds
         # A netflow record has one side's cumulative TCP flags: a side that sent a SYN but
         # never an ACK never completed the handshake (no answer, or a reset): a failed
@@ -82,11 +85,13 @@ class SuricataEveFlowSource(Source):
         )
         icmp = f"({proto}) = 'icmp'"
         exprs = {
-            # a netflow record's time is its flow's start (both directions share it)
-            "time": f"CASE WHEN {netflow} THEN coalesce({start}, {time}) ELSE {time} END",
+            # a record's time is its flow's start (both netflow directions share it)
+            "time": f"""CASE WHEN {netflow} THEN coalesce({start}, {time})
+                ELSE coalesce({flow_start}, {time}) END""",
             "duration": f"""CASE WHEN {netflow}
                 THEN coalesce(epoch({end}) - epoch({start}), {age})
-                ELSE TRY_CAST({_j("flow.age")} AS DOUBLE) END""",
+                ELSE coalesce(epoch({flow_end}) - epoch({flow_start}),
+                              TRY_CAST({_j("flow.age")} AS DOUBLE)) END""",
             "src_ip": _j("src_ip"),
             "dst_ip": _j("dest_ip"),
             "src_port": f"CASE WHEN {icmp} THEN {_j('icmp_type')} ELSE {_j('src_port')} END",
