@@ -26,6 +26,7 @@ NET_HEADS = [
     b'{"timestamp":"2019-03-11T08:00:00.0+0000","event_type":"stats","stats":{}}\n',
     b"Mar 11 08:00:01 fw kernel: DROP IN=e OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=1 PROTO=TCP\n",
     b'eventtime=1 type="traffic" srcip=10.0.0.1 dstip=10.0.0.2 proto=6 action="deny"\n',
+    b'{"event":{"dataset":"zeek.connection"},"@timestamp":"2019-01-11T06:33:35Z"}\n',
 ]
 
 

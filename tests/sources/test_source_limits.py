@@ -10,6 +10,7 @@ import json
 import random
 import zlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -389,3 +390,90 @@ def test_gzip_cut_hashed_while_parsed(tmp_path: Path, monkeypatch: pytest.Monkey
     logged = store.sql("SELECT file_sha256 FROM ingest_log").column(0).to_pylist()
     assert logged == [file_digest(p)]
     assert ingest_file(store, p).status is FileStatus.ALREADY
+
+
+# --- Zeek connections in ECS (Filebeat's Zeek module, Elasticsearch exports) ---------------
+
+# the record of Filebeat's own test expectations (x-pack/filebeat/module/zeek/connection),
+# dotted as Kibana and flattening tools write it
+ECS_DOTTED = {
+    "@timestamp": "2019-01-11T06:33:35.857Z",
+    "destination.bytes": 206,
+    "destination.ip": "192.168.86.1",
+    "destination.packets": 1,
+    "destination.port": 53,
+    "event.dataset": "zeek.connection",
+    "event.duration": 76967000,
+    "network.protocol": "dns",
+    "network.transport": "udp",
+    "source.bytes": 103,
+    "source.ip": "192.168.86.167",
+    "source.packets": 1,
+    "source.port": 38339,
+    "zeek.connection.state": "SF",
+    "zeek.session_id": "CAcJw21BbVedgFnYH3",
+}
+# nested, as Elasticsearch stores it, under `_source` as elasticdump exports a hit
+ECS_HIT = {
+    "_index": "filebeat-7.17.0",
+    "_id": "x1",
+    "_source": {
+        "@timestamp": "2021-06-09T20:55:13.160Z",
+        "source": {"ip": "10.0.2.15", "port": 46408, "bytes": 0, "packets": 0},
+        "destination": {"ip": "172.217.9.68", "port": 80, "bytes": 0, "packets": 0},
+        "network": {"transport": "tcp"},
+        "event": {"dataset": "zeek.connection", "module": "zeek"},
+        "zeek": {"session_id": "C2KP1V3alRLoxl4JB9", "connection": {"state": "S0"}},
+    },
+}
+ECS_ICMP = {
+    "@timestamp": "2019-03-01T00:10:00.578Z",
+    "source": {"ip": "192.0.2.205", "bytes": 107, "packets": 1},
+    "destination": {"ip": "198.51.100.249", "bytes": 0, "packets": 0},
+    "network": {"transport": "icmp"},
+    "event": {"dataset": "zeek.connection"},
+    "zeek": {"session_id": "Cc6NJ3GRlfjE44I3h", "connection": {"state": "OTH",
+             "icmp": {"type": 3, "code": 3}}},
+}  # fmt: skip
+ECS_DNS = {
+    "@timestamp": "2019-01-11T06:33:35.857Z",
+    "event": {"dataset": "zeek.dns"},
+    "source": {"ip": "192.168.86.167"},
+    "dns": {"question": {"name": "x.example"}},
+}
+
+
+def test_ecs_zeek_connections_nested_dotted_and_hits(tmp_path: Path) -> None:
+    """Another dataset first (skipped, not rejected: the sniffer looks past it), a dotted
+    record, an Elasticsearch hit, ICMP, and a broken line rejected with its number."""
+    lines = [json.dumps(x) for x in (ECS_DNS, ECS_DOTTED, ECS_HIT, ECS_ICMP)] + ["{broken"]
+    p = tmp_path / "export.ndjson"
+    p.write_text("\n".join(lines) + "\n")
+    assert (src := sniff(p)) is not None and src.NAME == "zeek_conn_ecs"
+    store = Store.memory()
+    res = ingest_file(store, p)
+    assert (res.records, res.rejected, res.reasons) == (3, 1, (("not valid JSON", 1),))
+    rows = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    dns, syn, icmp = rows
+    assert dns["time"] == datetime(2019, 1, 11, 6, 33, 35, 857000, tzinfo=UTC)
+    assert (dns["src_ip"], dns["src_port"], dns["dst_ip"], dns["dst_port"]) == (
+        "192.168.86.167", 38339, "192.168.86.1", 53
+    )  # fmt: skip
+    assert (dns["protocol"], dns["service"], dns["duration"]) == ("udp", "dns", 0.076967)
+    assert (dns["bytes_out"], dns["bytes_in"], dns["packets_out"], dns["packets_in"]) == (
+        103, 206, 1, 1
+    )  # fmt: skip
+    assert (dns["status"], dns["flow_uid"], dns["source_line"]) == (
+        "success", "CAcJw21BbVedgFnYH3", 2
+    )  # fmt: skip
+    assert (syn["dst_port"], syn["conn_state"], syn["status"]) == (80, "S0", "failure")
+    assert syn["flow_uid"] == "C2KP1V3alRLoxl4JB9"
+    assert (icmp["protocol"], icmp["src_port"], icmp["dst_port"]) == ("icmp", 3, 3)
+    assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [5]
+
+
+def test_ecs_other_datasets_are_not_zeek_connections(tmp_path: Path) -> None:
+    p = tmp_path / "dns.ndjson"
+    p.write_text(json.dumps(ECS_DNS) + "\n")
+    found = sniff(p)
+    assert found is None or found.NAME != "zeek_conn_ecs"

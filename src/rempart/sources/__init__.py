@@ -20,6 +20,7 @@ SOURCES: Registry[Source] = Registry("source")
 BUILTIN: tuple[str, ...] = (
     "rempart.sources.zeek_conn:ZeekConnTsvSource",
     "rempart.sources.zeek_conn:ZeekConnJsonSource",
+    "rempart.sources.ecs_zeek:EcsZeekConnSource",
     "rempart.sources.winevent:EvtxSource",
     "rempart.sources.winevent:WinJsonSource",
     "rempart.sources.m365_audit:M365AuditSource",
