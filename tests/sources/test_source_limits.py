@@ -394,51 +394,51 @@ def test_gzip_cut_hashed_while_parsed(tmp_path: Path, monkeypatch: pytest.Monkey
 
 # --- Zeek connections in ECS (Filebeat's Zeek module, Elasticsearch exports) ---------------
 
-# the record of Filebeat's own test expectations (x-pack/filebeat/module/zeek/connection),
-# dotted as Kibana and flattening tools write it
+# names as Filebeat's Zeek module documents them (values written here), dotted as Kibana
+# and flattening tools write them
 ECS_DOTTED = {
-    "@timestamp": "2019-01-11T06:33:35.857Z",
+    "@timestamp": "2026-03-11T08:15:02.125Z",
     "destination.bytes": 206,
-    "destination.ip": "192.168.86.1",
+    "destination.ip": "10.10.0.53",
     "destination.packets": 1,
     "destination.port": 53,
     "event.dataset": "zeek.connection",
-    "event.duration": 76967000,
+    "event.duration": 42500000,
     "network.protocol": "dns",
     "network.transport": "udp",
     "source.bytes": 103,
-    "source.ip": "192.168.86.167",
+    "source.ip": "10.20.4.17",
     "source.packets": 1,
-    "source.port": 38339,
+    "source.port": 51234,
     "zeek.connection.state": "SF",
-    "zeek.session_id": "CAcJw21BbVedgFnYH3",
+    "zeek.session_id": "CkR2vb3yUqT9dWm1Za",
 }
 # nested, as Elasticsearch stores it, under `_source` as elasticdump exports a hit
 ECS_HIT = {
-    "_index": "filebeat-7.17.0",
+    "_index": "filebeat-zeek",
     "_id": "x1",
     "_source": {
-        "@timestamp": "2021-06-09T20:55:13.160Z",
-        "source": {"ip": "10.0.2.15", "port": 46408, "bytes": 0, "packets": 0},
-        "destination": {"ip": "172.217.9.68", "port": 80, "bytes": 0, "packets": 0},
+        "@timestamp": "2026-03-11T08:15:03.500Z",
+        "source": {"ip": "10.20.4.18", "port": 49711, "bytes": 0, "packets": 0},
+        "destination": {"ip": "203.0.113.80", "port": 80, "bytes": 0, "packets": 0},
         "network": {"transport": "tcp"},
         "event": {"dataset": "zeek.connection", "module": "zeek"},
-        "zeek": {"session_id": "C2KP1V3alRLoxl4JB9", "connection": {"state": "S0"}},
+        "zeek": {"session_id": "CbX7pW2nQe4Lr8sT1a", "connection": {"state": "S0"}},
     },
 }
 ECS_ICMP = {
-    "@timestamp": "2019-03-01T00:10:00.578Z",
-    "source": {"ip": "192.0.2.205", "bytes": 107, "packets": 1},
-    "destination": {"ip": "198.51.100.249", "bytes": 0, "packets": 0},
+    "@timestamp": "2026-03-11T08:15:04.000Z",
+    "source": {"ip": "198.51.100.7", "bytes": 107, "packets": 1},
+    "destination": {"ip": "10.20.4.19", "bytes": 0, "packets": 0},
     "network": {"transport": "icmp"},
     "event": {"dataset": "zeek.connection"},
-    "zeek": {"session_id": "Cc6NJ3GRlfjE44I3h", "connection": {"state": "OTH",
+    "zeek": {"session_id": "Cq9ZfH3jKd5Mn2Vb7", "connection": {"state": "OTH",
              "icmp": {"type": 3, "code": 3}}},
 }  # fmt: skip
 ECS_DNS = {
-    "@timestamp": "2019-01-11T06:33:35.857Z",
+    "@timestamp": "2026-03-11T08:15:02.125Z",
     "event": {"dataset": "zeek.dns"},
-    "source": {"ip": "192.168.86.167"},
+    "source": {"ip": "10.20.4.17"},
     "dns": {"question": {"name": "x.example"}},
 }
 
@@ -455,19 +455,19 @@ def test_ecs_zeek_connections_nested_dotted_and_hits(tmp_path: Path) -> None:
     assert (res.records, res.rejected, res.reasons) == (3, 1, (("not valid JSON", 1),))
     rows = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
     dns, syn, icmp = rows
-    assert dns["time"] == datetime(2019, 1, 11, 6, 33, 35, 857000, tzinfo=UTC)
+    assert dns["time"] == datetime(2026, 3, 11, 8, 15, 2, 125000, tzinfo=UTC)
     assert (dns["src_ip"], dns["src_port"], dns["dst_ip"], dns["dst_port"]) == (
-        "192.168.86.167", 38339, "192.168.86.1", 53
+        "10.20.4.17", 51234, "10.10.0.53", 53
     )  # fmt: skip
-    assert (dns["protocol"], dns["service"], dns["duration"]) == ("udp", "dns", 0.076967)
+    assert (dns["protocol"], dns["service"], dns["duration"]) == ("udp", "dns", 0.0425)
     assert (dns["bytes_out"], dns["bytes_in"], dns["packets_out"], dns["packets_in"]) == (
         103, 206, 1, 1
     )  # fmt: skip
     assert (dns["status"], dns["flow_uid"], dns["source_line"]) == (
-        "success", "CAcJw21BbVedgFnYH3", 2
+        "success", "CkR2vb3yUqT9dWm1Za", 2
     )  # fmt: skip
     assert (syn["dst_port"], syn["conn_state"], syn["status"]) == (80, "S0", "failure")
-    assert syn["flow_uid"] == "C2KP1V3alRLoxl4JB9"
+    assert syn["flow_uid"] == "CbX7pW2nQe4Lr8sT1a"
     assert (icmp["protocol"], icmp["src_port"], icmp["dst_port"]) == ("icmp", 3, 3)
     assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [5]
 
