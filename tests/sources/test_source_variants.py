@@ -214,20 +214,23 @@ def test_zeek_concatenated_logs_with_other_columns(tmp_path: Path, gz: bool) -> 
     first = zeek_log(STD, [{}])  # rows on line 9
     second = zeek_log(ZEEK6, [{"uid": "C2", "ip_proto": "6"}, "x\tC9\t10.1.0.5"])  # 19, 20
     third = zeek_log(SWAPPED, [{"uid": "C3", "proto": "udp", "service": "dns"}])  # 30
-    parts = [first, second, third]
+    fewer = zeek_log(STD[:12], [{"uid": "C4", "conn_state": "S0"}])  # 40 (no packets)
+    parts = [first, second, third, fewer]
     data = b"".join(gzip.compress(x.encode()) for x in parts) if gz else "".join(parts).encode()
     p = tmp_path / ("conn.log.gz" if gz else "conn.log")
     p.write_bytes(data)
     fast, slow = _both_paths(p)
     for store in (fast, slow):
         rows = _rows(store, "flow_uid")
-        assert [(r["flow_uid"], r["protocol"], r["service"]) for r in rows] == [
-            ("C1", "tcp", "smb"), ("C2", "tcp", "smb"), ("C3", "udp", "dns")
+        assert [(r["flow_uid"], r["protocol"], r["service"], r["status"]) for r in rows] == [
+            ("C1", "tcp", "smb", "success"), ("C2", "tcp", "smb", "success"),
+            ("C3", "udp", "dns", "success"), ("C4", "tcp", "smb", "failure"),
         ]  # fmt: skip
+        assert rows[3]["packets_out"] is None and rows[0]["packets_out"] is not None
         assert {r["source_file"] for r in rows} == {str(p)}
         assert [r["line"] for r in _rejects(store)] == [20]
     # (the compact table keeps no line for good rows: the Zeek uid names them)
-    assert [r["source_line"] for r in _rows(slow, "flow_uid")] == [9, 19, 30]
+    assert [r["source_line"] for r in _rows(slow, "flow_uid")] == [9, 19, 30, 40]
     assert not [x for x in tmp_path.iterdir() if x.name.startswith(".rempart-")]
 
 

@@ -139,7 +139,7 @@ class ZeekConnTsvSource(Source):
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         header = read_zeek_header(path)
-        fields, nulls, sep = header.fields, header.nulls, header.separator
+        fields = header.fields
         missing = [f for f in _REQUIRED if f not in fields]
         if missing:
             raise SourceError(path, f"conn.log lacks column(s): {', '.join(missing)}")
@@ -148,7 +148,7 @@ class ZeekConnTsvSource(Source):
         # cast in SQL, so a bad value or a truncated line is a row with a reason and its
         # exact line number rather than a line DuckDB drops silently.
         scan = header.text_scan(compression)
-        params: dict[str, Any] = {"path": str(path)}
+        params: dict[str, Any] = {"path": str(path), **header.text_params()}
         rejects = header.rejects_sql()
         con = ctx.scratch()
         con.execute(_DROP_REJECTS)
@@ -169,7 +169,7 @@ class ZeekConnTsvSource(Source):
             )
             if ctx.emit_flows(
                 f"SELECT {_compact_sql(set(fields))} FROM {fast_read}",
-                {**params, "typed": typed, "nulls": nulls, "sep": sep},
+                {**params, "typed": typed},
                 locate=locate,
                 setup=_DROP_REJECTS,
                 extra_rejects=rejects,
@@ -312,32 +312,37 @@ class ZeekHeader:
     def text_scan(self, compression: str) -> str:
         """SQL of every data line as text: `_n` (its line number), one column per field
         (NULL for the unset and empty markers), `_extra` (more fields than the header) and
-        `_layout` (another `#fields` header, see LAYOUT_CHANGED). Parameters: $path.
+        `_layout` (another `#fields` header, see LAYOUT_CHANGED). Parameters: $path,
+        $columns, $nulls, $sep (`text_params`).
 
-        Each line is read whole and split in SQL, `#` lines included (skipped after they are
-        numbered): DuckDB numbers the rows its reader gives, and its CSV reader drops a line
-        with too many fields and the skipped comments, so line numbers drifted after either;
-        here every line is a row."""
-        sep = self.separator.replace("'", "''")
-        first = self.separator.join(["#fields", *self.fields]).replace("'", "''")
-        nulls = ", ".join("'" + n.replace("'", "''") + "'" for n in self.nulls)
-        cols = ", ".join(
-            f'CASE WHEN list_contains([{nulls}], _v[{i}]) THEN NULL ELSE _v[{i}] END AS "{f}"'
-            for i, f in enumerate(self.fields, start=1)
-        )
+        Every line is a row, `#` lines included (numbered, then skipped): DuckDB numbers the
+        rows its reader gives, and its CSV reader used to drop a line with too many fields
+        (a reject) and skip the comments, so line numbers drifted after either. Here the
+        reader pads short lines (`null_padding`), keeps long ones (`strict_mode=false`) and
+        has two more columns than the header: `_x1` set means the line has too many fields,
+        and a `#fields` line is this header's only with its names in place and no `_x2`."""
+        mine = ", ".join("'" + f.replace("'", "''") + "'" for f in ["#fields", *self.fields])
+        cols = ", ".join(f'"{f}"' for f in self.fields)
+        first = f'"{self.fields[0]}"'
         read = (
-            "read_csv($path, delim='\x01', header=false, quote='', escape='', "
-            "auto_detect=false, columns={'line': 'VARCHAR'}, strict_mode=false, "
-            f"store_rejects=true, compression='{compression}')"
+            "read_csv($path, delim=$sep, header=false, quote='', escape='', "
+            "auto_detect=false, columns=$columns, nullstr=$nulls, null_padding=true, "
+            f"strict_mode=false, store_rejects=true, compression='{compression}')"
         )
+        names = ", ".join(f'"{f}"' for f in self.fields[1:])
+        listed = f"list_value({first}, {names + ', ' if names else ''}_x1)"
+        this_header = f"({listed} = [{mine}] AND _x2 IS NULL)"
         return f"""
-            SELECT _n, {cols}, len(_v) > {len(self.fields)} AS _extra,
-                   starts_with(line, '#') AS _layout
-            FROM (SELECT _n, line, string_split(rtrim(line, chr(13)), '{sep}') AS _v
-                  FROM (SELECT row_number() OVER () AS _n, line FROM {read})
-                  WHERE NOT starts_with(line, '#')
-                     OR (starts_with(line, '#fields{sep}')
-                         AND rtrim(line, chr(13)) <> '{first}'))"""
+            SELECT _n, {cols}, _x1 IS NOT NULL AS _extra,
+                   coalesce(starts_with({first}, '#'), false) AS _layout
+            FROM (SELECT row_number() OVER () AS _n, * FROM {read})
+            WHERE NOT coalesce(starts_with({first}, '#'), false)
+               OR ({first} = '#fields' AND NOT {this_header})"""
+
+    def text_params(self) -> dict[str, object]:
+        """The parameters of `text_scan`."""
+        columns = dict.fromkeys([*self.fields, "_x1", "_x2"], "VARCHAR")
+        return {"columns": columns, "nulls": self.nulls, "sep": self.separator}
 
     def check_layout(self, path: Path, ctx: ParseContext) -> None:
         """Raise RewriteNeeded when the read met another `#fields` header."""

@@ -53,7 +53,8 @@ class _ZeekLog(Source):
             f"WHEN {col('id.resp_h')} IS NULL THEN 'truncated line (too few fields)' "
         )
         select = flow_select(self.NAME, exprs, reject, line="_n")
-        emit_flows(path, ctx, f"SELECT {select} FROM ({scan})", self.schema(), csv_rejects=True)
+        sql = f"SELECT {select} FROM ({scan})"
+        emit_flows(path, ctx, sql, self.schema(), csv_rejects=True, params=header.text_params())
         header.check_layout(path, ctx)
 
     def _exprs(self, col: Callable[[str], str], epoch: str) -> dict[str, str]:
