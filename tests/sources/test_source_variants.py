@@ -234,6 +234,16 @@ def test_zeek_concatenated_logs_with_other_columns(tmp_path: Path, gz: bool) -> 
     assert not [x for x in tmp_path.iterdir() if x.name.startswith(".rempart-")]
 
 
+def test_zeek_concatenated_log_of_another_separator(tmp_path: Path) -> None:
+    """A section written with `redef LogAscii::separator = ","` after a tab one."""
+    text = zeek_log(STD, [{}]) + zeek_log(STD, [{"uid": "C2"}], sep=",")
+    p = tmp_path / "conn.log"
+    p.write_text(text)
+    for store in _both_paths(p):
+        assert [r["flow_uid"] for r in _rows(store, "flow_uid")] == ["C1", "C2"]
+        assert _rejects(store) == []
+
+
 def test_zeek_repeated_header_keeps_line_numbers(tmp_path: Path) -> None:
     """Logs of the same columns concatenated need no rewriting; a bad line after the second
     header keeps its own number (DuckDB numbered rows without the skipped comments)."""

@@ -76,21 +76,19 @@ def emit_flows(
     sql: str,
     schema: pa.Schema,
     *,
-    csv_rejects: bool | str = False,
+    csv_rejects: bool = False,
     params: dict[str, Any] | None = None,
 ) -> None:
     """Hand the SELECT to the store (no row crosses Python) or, failing that, stream it as
     Arrow from the scratch DuckDB; either way good rows are stored and bad ones counted.
-    `csv_rejects`: the SELECT reads with DuckDB's store_rejects, collect those lines too
-    (with this SQL when it is one, see `csv_rejects_sql`)."""
+    `csv_rejects`: the SELECT reads with DuckDB's store_rejects, collect those lines too."""
     params = {
         "path": str(path),
         "file_id": ctx.file_id,
         "source_file": str(ctx.path),  # (the original when `path` is a cut gzip's copy)
         **(params or {}),
     }
-    extra = csv_rejects if isinstance(csv_rejects, str) else _CSV_REJECTS_SQL
-    extra = extra if csv_rejects else ""
+    extra = _CSV_REJECTS_SQL if csv_rejects else ""
     setup = _DROP_REJECTS if csv_rejects else ""
     if ctx.emit_query(sql, params, setup=setup, extra_rejects=extra):
         return
@@ -100,4 +98,4 @@ def emit_flows(
     reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
     ctx.emit(_split_rejects(reader, ctx, schema))
     if csv_rejects:
-        _collect_csv_rejects(ctx, extra)
+        _collect_csv_rejects(ctx)

@@ -144,7 +144,7 @@ class ZeekConnTsvSource(Source):
         if missing:
             raise SourceError(path, f"conn.log lacks column(s): {', '.join(missing)}")
         compression = "gzip" if is_gzip(path) else "none"
-        # The text path (and the fast path's line finder): every line as text, split and
+        # The text path (and the fast path's line finder): every line a row of text columns
         # cast in SQL, so a bad value or a truncated line is a row with a reason and its
         # exact line number rather than a line DuckDB drops silently.
         scan = header.text_scan(compression)
@@ -281,31 +281,30 @@ def csv_rejects_sql(outer: str = "{reason}", where: str = "") -> str:
 _CSV_REJECTS_SQL = csv_rejects_sql()
 
 
-def _collect_csv_rejects(ctx: ParseContext, sql: str = _CSV_REJECTS_SQL) -> None:
+def _collect_csv_rejects(ctx: ParseContext) -> None:
     """Turn DuckDB's CSV reject table into one rejection per line, with a short reason."""
-    for line, reason in ctx.scratch().execute(sql).fetchall():
+    for line, reason in ctx.scratch().execute(_CSV_REJECTS_SQL).fetchall():
         ctx.reject(int(line), str(reason))
 
 
 @dataclass(frozen=True)
 class ZeekHeader:
-    """What a Zeek ASCII log's `#` header says: columns, null markers, separator, length."""
+    """What a Zeek ASCII log's `#` header says: columns, null markers, separator."""
 
     fields: list[str]
     types: list[str]
     nulls: list[str]
     separator: str
-    lines: int
 
     def rejects_sql(self) -> str:
         """DuckDB's CSV rejects of this log read without skipping its `#` lines (so its
         line numbers are the file's): header lines are no rejects, except a `#fields` line
         that differs from this one, counted under LAYOUT_CHANGED (see `zeek_layout`)."""
         first = self.separator.join(["#fields", *self.fields]).replace("'", "''")
-        key = f"#fields{self.separator}".replace("'", "''")
+        # (any `#fields` line: a section written with another separator is one too)
         return csv_rejects_sql(
             f"CASE WHEN starts_with(csv_line, '#') THEN '{LAYOUT_CHANGED}' ELSE {{reason}} END",
-            f"WHERE NOT starts_with(csv_line, '#') OR (starts_with(csv_line, '{key}') "
+            "WHERE NOT starts_with(csv_line, '#') OR (starts_with(csv_line, '#fields') "
             f"AND csv_line <> '{first}')",
         )
 
@@ -337,7 +336,7 @@ class ZeekHeader:
                    coalesce(starts_with({first}, '#'), false) AS _layout
             FROM (SELECT row_number() OVER () AS _n, * FROM {read})
             WHERE NOT coalesce(starts_with({first}, '#'), false)
-               OR ({first} = '#fields' AND NOT {this_header})"""
+               OR (starts_with({first}, '#fields') AND NOT {this_header})"""
 
     def text_params(self) -> dict[str, object]:
         """The parameters of `text_scan`."""
@@ -408,7 +407,7 @@ def read_zeek_header(path: Path) -> ZeekHeader:
     if len(set(fields)) != len(fields):
         raise SourceError(path, "#fields names a column twice")
     # unset ('-') and empty ('(empty)': an empty string, set or vector) both read as NULL
-    return ZeekHeader(fields, types, [unset, empty], sep, n)
+    return ZeekHeader(fields, types, [unset, empty], sep)
 
 
 def zeek_json_head(head: bytes) -> dict[str, Any] | None:
