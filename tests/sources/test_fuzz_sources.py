@@ -27,6 +27,7 @@ NET_HEADS = [
     b"Mar 11 08:00:01 fw kernel: DROP IN=e OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=1 PROTO=TCP\n",
     b'eventtime=1 type="traffic" srcip=10.0.0.1 dstip=10.0.0.2 proto=6 action="deny"\n',
     b'{"event":{"dataset":"zeek.connection"},"@timestamp":"2019-01-11T06:33:35Z"}\n',
+    b'id=firewall time="2019-03-11 09:00:05" fw="SNS" tz=+0100 src=10.0.0.1 dst=10.0.0.2\n',
 ]
 
 

@@ -36,6 +36,28 @@ NFDUMP = (
     + "Summary\nflows,bytes,packets,avg_bps,avg_pps,avg_bpp\n3,860,12,0,0,71\n"
 )
 
+# Stormshield WELF lines, after the fields its documentation describes (values written here)
+SNS = (
+    'id=firewall time="2019-03-11 09:00:05" fw="SNS-CHU" tz=+0100 '
+    'startime="2019-03-11 09:00:01" pri=5 confid=01 slotlevel=2 ruleid=12 srcif="Ethernet1" '
+    'srcifname="in" ipproto=tcp dstif="Ethernet0" dstifname="out" proto=microsoft-ds '
+    "src=10.1.0.5 srcport=49152 dst=10.2.0.9 dstport=445 ipv=4 sent=0 rcvd=0 duration=0.00 "
+    'action=block logtype="connection"\n'
+    '<134>Mar 11 09:00:06 SNS-CHU asqd: id=firewall time="2019-03-11 09:00:06" fw="SNS-CHU" '
+    'tz=+0100 startime="2019-03-11 09:00:02" pri=5 ruleid=3 ipproto=tcp proto=https '
+    "src=10.1.0.5 srcport=49153 dst=93.184.216.34 dstport=443 ipv=4 sent=1200 rcvd=5400 "
+    'duration=3.52 action=pass msg="Connexion vers le portail" logtype="connection"\n'
+    'id=firewall time="2019-03-11 09:00:07" fw="SNS-CHU" tz=+0100 '
+    'startime="2019-03-11 09:00:07" pri=4 ipproto=icmp icmptype=8 icmpcode=0 proto=icmp '
+    'src=10.9.0.1 dst=10.1.0.5 ipv=4 action=pass logtype="filter"\n'
+    'id=firewall time="2019-03-11 09:00:08" fw="SNS-CHU" tz=+0100 ipproto=tcp proto=ssh '
+    "src=198.51.100.7 srcport=54937 dst=10.1.0.1 dstport=22 action=block "
+    'msg="Interactive connection detected" alarmid=85 logtype="alarm"\n'
+    'id=firewall time="2019-03-11 09:00:09" fw="SNS-CHU" tz=+0100 ipproto=tcp src=10.1.0.5 '
+    'srcport=1 dst=not-an-ip dstport=445 sent=0 rcvd=0 action=pass logtype="connection"\n'
+    "garbage line\n"
+)
+
 EVE = (
     '{"timestamp":"2019-03-11T08:00:00.500000+0000","flow_id":1111,"event_type":"flow",'
     '"src_ip":"10.1.0.5","src_port":49152,"dest_ip":"10.1.0.6","dest_port":445,"proto":"TCP",'
@@ -120,6 +142,9 @@ def _ingest(tmp_path: Path, name: str, text: str) -> tuple[Store, object]:
         # the sshd line is another daemon's message: skipped, not rejected
         ("messages", NETFILTER, "netfilter_log", 2, {"truncated line (no PROTO=)": 1}),
         ("fgt.log", FORTI, "fortigate_traffic", 2, {"bad destination address": 1}),
+        # the alarm line is another kind: skipped, not rejected
+        ("l_connection", SNS, "stormshield_log", 3,
+         {"bad destination address": 1, "not a WELF line": 1}),
         ("dns.log", DNS, "zeek_dns", 1, {"truncated line (too few fields)": 1}),
         ("smb_mapping.log", SMB, "zeek_smb_mapping", 1, {}),
     ],
@@ -238,10 +263,33 @@ def test_zeek_dns_and_smb_records(tmp_path: Path) -> None:
     assert row["smb_path"].endswith("ADMIN$") and row["smb_action"] == "DISK"
 
 
+def test_stormshield_exact_records(tmp_path: Path) -> None:
+    """`startime` at the `tz` offset, a block is a denied attempt, ICMP type and code as
+    the ports, a filter line without byte counts has an unknown outcome."""
+    store, _ = _ingest(tmp_path, "l_connection", SNS)
+    block, https, ping = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    assert block["time"] == datetime(2019, 3, 11, 8, 0, 1, tzinfo=UTC)
+    assert (block["src_ip"], block["dst_ip"], block["dst_port"], block["protocol"]) == (
+        "10.1.0.5", "10.2.0.9", 445, "tcp"
+    )  # fmt: skip
+    assert (block["action"], block["status"], block["rule"], block["record_kind"]) == (
+        "denied", "failure", "12", "firewall"
+    )  # fmt: skip
+    assert (https["status"], https["bytes_out"], https["bytes_in"], https["duration"]) == (
+        "success", 1200, 5400, 3.52
+    )  # fmt: skip
+    assert (https["service"], https["source_line"]) == ("https", 2)
+    assert (ping["protocol"], ping["src_port"], ping["dst_port"], ping["status"]) == (
+        "icmp", 8, 0, "unknown"
+    )  # fmt: skip
+    assert store.sql("SELECT line FROM rejects ORDER BY line").column("line").to_pylist() == [5, 6]
+
+
 def test_sniffers_say_no_to_each_other(tmp_path: Path) -> None:
-    samples = {"a.csv": NFDUMP, "b.json": EVE, "c.log": NETFILTER, "d.log": FORTI, "e": DNS}
+    samples = {"a.csv": NFDUMP, "b.json": EVE, "c.log": NETFILTER, "d.log": FORTI, "e": DNS,
+               "f": SNS}  # fmt: skip
     expected = ["nfdump_csv", "suricata_eve_flow", "netfilter_log", "fortigate_traffic",
-                "zeek_dns"]  # fmt: skip
+                "zeek_dns", "stormshield_log"]  # fmt: skip
     found = []
     for name, text in samples.items():
         p = tmp_path / name

@@ -39,6 +39,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.sources.suricata_eve:SuricataEveFlowSource",
     "rempart.sources.netfilter:NetfilterLogSource",
     "rempart.sources.fortigate:FortiGateTrafficSource",
+    "rempart.sources.stormshield:StormshieldSource",
     "rempart.sources.email_mime:MboxSource",
     "rempart.sources.email_mime:EmlSource",
     "rempart.sources.email_mime:OutlookMsgSource",

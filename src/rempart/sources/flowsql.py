@@ -50,6 +50,15 @@ def lines_scan(path: Path) -> str:
     )
 
 
+def kv(key: str) -> str:
+    """SQL for the value of `key=value` or `key="value"` in `line` (firewalls' key=value
+    logs: FortiOS, Stormshield's WELF), NULL when absent or empty."""
+    return (
+        f"""nullif(coalesce(nullif(regexp_extract(line, '(^|\\s){key}="([^"]*)"', 2), ''), """
+        f"""regexp_extract(line, '(^|\\s){key}=([^"\\s]*)', 2)), '')"""
+    )
+
+
 def flow_select(source: str, exprs: dict[str, str], reject: str, line: str = "_n") -> str:
     """SELECT list producing `network_flow` columns from SQL expressions (others NULL)."""
     cols = [f"CAST({exprs['time']} AS TIMESTAMPTZ) AS time"]

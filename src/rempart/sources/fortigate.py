@@ -19,19 +19,11 @@ import re
 from pathlib import Path
 
 from rempart.sources.base import ParseContext, Source
-from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
+from rempart.sources.flowsql import emit_flows, flow_select, kv, lines_scan
 
 _HEAD = re.compile(rb'(^|\s)type="?traffic"?\s(.*\s)?srcip=')
 
 _PROTOS = "CASE {p} WHEN '6' THEN 'tcp' WHEN '17' THEN 'udp' WHEN '1' THEN 'icmp' ELSE {p} END"
-
-
-def _kv(key: str) -> str:
-    """The value of key=value or key="value" (FortiOS quotes strings), NULL when absent."""
-    return (
-        f"""nullif(coalesce(nullif(regexp_extract(line, '(^|\\s){key}="([^"]*)"', 2), ''), """
-        f"""regexp_extract(line, '(^|\\s){key}=([^"\\s]*)', 2)), '')"""
-    )
 
 
 class FortiGateTrafficSource(Source):
@@ -44,7 +36,7 @@ class FortiGateTrafficSource(Source):
         return any(_HEAD.search(line) for line in head.split(b"\n")[:10])
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        ev = f"TRY_CAST({_kv('eventtime')} AS BIGINT)"
+        ev = f"TRY_CAST({kv('eventtime')} AS BIGINT)"
         # seconds, ms, us or ns since the epoch, in whole microseconds (no float rounding)
         micros = (
             f"CASE WHEN {ev} > 1e17 THEN {ev} // 1000 WHEN {ev} > 1e14 THEN {ev} "
@@ -52,44 +44,44 @@ class FortiGateTrafficSource(Source):
         )
         # date and time are the appliance's local clock: `tz` (FortiOS 6.2+) says its
         # offset; without it they are read as UTC. FortiAnalyzer's `itime` comes last.
-        local = f"{_kv('date')} || ' ' || {_kv('time')}"
+        local = f"{kv('date')} || ' ' || {kv('time')}"
         time = (
             f"coalesce(make_timestamp({micros}) AT TIME ZONE 'UTC', "
-            f"TRY_CAST({local} || {_kv('tz')} AS TIMESTAMPTZ), "
+            f"TRY_CAST({local} || {kv('tz')} AS TIMESTAMPTZ), "
             f"CAST(TRY_CAST({local} AS TIMESTAMP) AS TIMESTAMP) AT TIME ZONE 'UTC', "
-            f"to_timestamp(TRY_CAST({_kv('itime')} AS DOUBLE)))"
+            f"to_timestamp(TRY_CAST({kv('itime')} AS DOUBLE)))"
         )
-        action = f"lower(coalesce({_kv('action')}, ''))"
+        action = f"lower(coalesce({kv('action')}, ''))"
         denied = f"{action} IN ('deny', 'blocked', 'dropped', 'block', 'drop')"
-        rcvd = f"coalesce(TRY_CAST({_kv('rcvdpkt')} AS BIGINT), 0)"
-        proto = _PROTOS.format(p=_kv("proto"))
+        rcvd = f"coalesce(TRY_CAST({kv('rcvdpkt')} AS BIGINT), 0)"
+        proto = _PROTOS.format(p=kv("proto"))
         exprs = {
             "time": time,
-            "duration": _kv("duration"),
-            "src_ip": _kv("srcip"),
-            "dst_ip": _kv("dstip"),
-            "src_port": _kv("srcport"),
-            "dst_port": _kv("dstport"),
+            "duration": kv("duration"),
+            "src_ip": kv("srcip"),
+            "dst_ip": kv("dstip"),
+            "src_port": kv("srcport"),
+            "dst_port": kv("dstport"),
             "protocol": proto,
-            "service": f"lower({_kv('service')})",
-            "bytes_out": _kv("sentbyte"),
-            "bytes_in": _kv("rcvdbyte"),
-            "packets_out": _kv("sentpkt"),
-            "packets_in": _kv("rcvdpkt"),
+            "service": f"lower({kv('service')})",
+            "bytes_out": kv("sentbyte"),
+            "bytes_in": kv("rcvdbyte"),
+            "packets_out": kv("sentpkt"),
+            "packets_in": kv("rcvdpkt"),
             "conn_state": f"nullif({action}, '')",
             "action": f"CASE WHEN {denied} THEN 'denied' ELSE 'allowed' END",
             "status": f"""CASE WHEN {denied} THEN 'failure'
                 WHEN {rcvd} > 0 THEN 'success'
                 WHEN {proto} = 'tcp' THEN 'failure' ELSE 'unknown' END""",
-            "flow_uid": _kv("sessionid"),
+            "flow_uid": kv("sessionid"),
             "record_kind": "'firewall'",
-            "rule": _kv("policyid"),
+            "rule": kv("policyid"),
         }
         reject = (
             "WHEN NOT regexp_matches(line, '(^|\\s)(date|eventtime|logid|type)=') "
             "THEN 'not a FortiOS key=value line' "
         )
-        kind = _kv("type")
+        kind = kv("type")
         select = flow_select(self.NAME, exprs, reject)
         sql = (
             f"SELECT {select} FROM ({lines_scan(path)}) "
