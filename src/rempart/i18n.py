@@ -50,6 +50,7 @@ for _key, _fr, _en in (
     ("already ingested", "déjà ingéré", "already ingested"),
     ("unknown format", "format inconnu", "unknown format"),
     ("failed", "échec", "failed"),
+    ("rewritten", "ingéré depuis une copie réalignée", "ingested from a realigned copy"),
     ("patient_zero", "Patient zéro", "Patient zero"),
     ("entry_email", "Courriel d'entrée", "Entry email"),
     ("recipients", "destinataire(s)", "recipient(s)"),

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from rempart.cli import app
 from rempart.sources import ParseContext, sniff
 from rempart.store import Store
 from rempart.store.ingest import FileResult, FileStatus, ingest_file
@@ -242,6 +244,13 @@ def test_zeek_concatenated_log_of_another_separator(tmp_path: Path) -> None:
     for store in _both_paths(p):
         assert [r["flow_uid"] for r in _rows(store, "flow_uid")] == ["C1", "C2"]
         assert _rejects(store) == []
+    # the team is told the file was read from a realigned copy, and why
+    res = ingest_file(Store.memory(), p)
+    assert res.rewritten is not None and "another #fields line" in res.rewritten
+    runner = CliRunner()
+    out = runner.invoke(app, ["ingest", str(p), "--workspace", str(tmp_path / "ws")])
+    assert out.exit_code == 0, out.output
+    assert "copie réalignée" in out.output
 
 
 def test_zeek_repeated_header_keeps_line_numbers(tmp_path: Path) -> None:
@@ -254,6 +263,7 @@ def test_zeek_repeated_header_keeps_line_numbers(tmp_path: Path) -> None:
     for store in (fast, slow):
         assert [r["flow_uid"] for r in _rows(store, "flow_uid")] == ["C1", "C2"]
         assert _rejects(store) == [{"line": 20, "reason": "bad originator address"}]
+    assert ingest_file(Store.memory(), p).rewritten is None
     assert [r["source_line"] for r in _rows(slow, "flow_uid")] == [9, 19]
 
 

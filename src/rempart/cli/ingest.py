@@ -8,6 +8,7 @@ from typing import Annotated
 
 import duckdb
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -88,14 +89,18 @@ def render_report(report: IngestReport, lang: Lang) -> None:
     for cls, (n, r, j) in sorted(report.by_class().items()):
         table.add_row(cls, str(n), f"{r:,}", f"{j:,}")
     console.print(table)
-    other = [f for f in report.files if f.status is not FileStatus.INGESTED]
+    # files not ingested, and those read from a rewritten copy (the team should know why)
+    other = [f for f in report.files if f.status is not FileStatus.INGESTED or f.rewritten]
     if other:
         files = Table(show_header=True)
         files.add_column(t("file", lang))
         files.add_column(t("status", lang))
         for f in other:
-            detail = t(f.status.value, lang) + (f": {f.error}" if f.error else "")
-            files.add_row(f.path, detail)
+            if f.rewritten and f.status is FileStatus.INGESTED:
+                detail = f"{t('rewritten', lang)}: {f.rewritten}"
+            else:
+                detail = t(f.status.value, lang) + (f": {f.error}" if f.error else "")
+            files.add_row(escape(f.path), escape(detail))
         console.print(files)
     reasons = report.reasons()
     if reasons:

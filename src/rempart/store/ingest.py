@@ -52,6 +52,8 @@ class FileResult:
     # (source, event class, records, rejected) of each source that read the file: one,
     # or several for a central syslog (see `Source.SHARES_LINES`)
     parts: tuple[tuple[str, str, int, int], ...] = ()
+    # why the rows were read from a rewritten copy (see RewriteNeeded), else None
+    rewritten: str | None = None
 
 
 @dataclass
@@ -175,6 +177,7 @@ def ingest_file(
             )
 
     contexts = fresh()
+    rewritten: str | None = None
     names = "+".join(r.NAME for r in readers)
     classes = "+".join(dict.fromkeys(r.EVENT_CLASS for r in readers))
     try:
@@ -188,6 +191,7 @@ def ingest_file(
                 ctx.close()
             contexts = fresh()
             _parse_rewritten(store, path, exc, parse_and_log)
+            rewritten = exc.reason
         except Exception as exc:
             if not _may_be_cut(path, exc):
                 raise
@@ -225,6 +229,7 @@ def ingest_file(
             (r.NAME, r.EVENT_CLASS, c.records, c.rejected)
             for r, c in zip(readers, contexts, strict=True)
         ),
+        rewritten=rewritten,
     )
 
 
