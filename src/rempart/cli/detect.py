@@ -6,6 +6,7 @@ import ipaddress
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
@@ -53,7 +54,7 @@ def render_runs(runs: list[DetectorRun], lang: str) -> Table:
     table.add_column(t("findings", lg), justify="right")
     table.add_column(t("error", lg))
     for r in runs:
-        table.add_row(r.name, r.version, str(r.findings), r.error or "")
+        table.add_row(r.name, r.version, str(r.findings), escape(r.error or ""))
     return table
 
 

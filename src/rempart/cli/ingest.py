@@ -108,7 +108,7 @@ def render_report(report: IngestReport, lang: Lang) -> None:
         rt.add_column(t("reason", lang))
         rt.add_column(t("rejected", lang), justify="right")
         for reason, count in reasons.most_common():
-            rt.add_row(reason, f"{count:,}")
+            rt.add_row(escape(reason), f"{count:,}")
         console.print(rt)
 
 
