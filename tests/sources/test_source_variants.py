@@ -7,6 +7,7 @@ read, and a broken line is rejected with its reason and line number while the re
 from __future__ import annotations
 
 import gzip
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -234,6 +235,26 @@ def test_zeek_concatenated_logs_with_other_columns(tmp_path: Path, gz: bool) -> 
     # (the compact table keeps no line for good rows: the Zeek uid names them)
     assert [r["source_line"] for r in _rows(slow, "flow_uid")] == [9, 19, 30, 40]
     assert not [x for x in tmp_path.iterdir() if x.name.startswith(".rempart-")]
+
+
+def test_zeek_concatenated_and_cut_gzip(tmp_path: Path) -> None:
+    """A concatenation of logs of other columns, gzipped and cut while it was copied: the
+    rows before the cut are read under their own headers, the cut is one reject."""
+    rnd = random.Random(3)
+    rows = [{"uid": f"A{i}x{rnd.getrandbits(60):x}"} for i in range(1500)]
+    later = [{"uid": f"B{i}x{rnd.getrandbits(60):x}", "ip_proto": "6"} for i in range(1500)]
+    data = gzip.compress((zeek_log(STD, rows) + zeek_log(ZEEK6, later)).encode())
+    p = tmp_path / "conn.log.gz"
+    p.write_bytes(data[: len(data) * 9 // 10])
+    store, res = _ingest(tmp_path, "conn.log.gz", p.read_bytes())
+    assert res.rewritten is not None
+    assert [reason for reason, _ in res.reasons] == [
+        next(r for r, _ in res.reasons if r.startswith("gzip stream truncated"))
+    ]
+    uids = [r["flow_uid"] for r in _rows(store, "flow_uid")]
+    assert len(uids) == res.records and 1500 < res.records < 3000
+    assert {u[0] for u in uids} == {"A", "B"}
+    assert {r["protocol"] for r in _rows(store, "flow_uid")} == {"tcp"}
 
 
 def test_zeek_concatenated_log_of_another_separator(tmp_path: Path) -> None:

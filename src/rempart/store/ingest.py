@@ -151,8 +151,35 @@ def ingest_file(
         digest = pool.submit(file_digest, path).result
     reference_time = reference or datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
+    # rejects said before the file is read again (a gzip's cut): every fresh start keeps them
+    carried: list[tuple[int | None, str]] = []
+    contexts: list[ParseContext] = []
+    rewritten: str | None = None  # why the rows were read from a rewritten copy
+
     def fresh() -> list[ParseContext]:
-        return [_context(store, path, reader, digest, reference_time) for reader in readers]
+        made = [_context(store, path, reader, digest, reference_time) for reader in readers]
+        for line, reason in carried:
+            made[0].reject(line, reason)
+        return made
+
+    def restart() -> None:
+        """Forget what a failed parse counted (its transaction was rolled back)."""
+        nonlocal contexts
+        for ctx in contexts:
+            ctx.close()
+        contexts = fresh()
+
+    def parse_file(source: Path) -> None:
+        """parse_and_log `source` (the file, or a cut gzip's plain copy), or the copy a
+        source asks for when it must be rewritten (see RewriteNeeded)."""
+        nonlocal rewritten
+        try:
+            parse_and_log(source)
+        except RewriteNeeded as need:
+            # e.g. Zeek logs of other columns concatenated: read a copy in one layout
+            restart()
+            _parse_rewritten(store, path, source, need, parse_and_log)
+            rewritten = need.reason
 
     def parse_and_log(read: Path) -> None:
         """One transaction: every reader parses `read` (the file itself, or the plain copy
@@ -177,30 +204,19 @@ def ingest_file(
             )
 
     contexts = fresh()
-    rewritten: str | None = None
     names = "+".join(r.NAME for r in readers)
     classes = "+".join(dict.fromkeys(r.EVENT_CLASS for r in readers))
     try:
         try:
-            parse_and_log(path)
+            parse_file(path)
         except _AlreadyIngested:
             raise
-        except RewriteNeeded as exc:
-            # e.g. Zeek logs of other columns concatenated: read a copy in one layout
-            for ctx in contexts:
-                ctx.close()
-            contexts = fresh()
-            _parse_rewritten(store, path, exc, parse_and_log)
-            rewritten = exc.reason
         except Exception as exc:
             if not _may_be_cut(path, exc):
                 raise
             # a gzip cut in the middle (copied while it was written): the rows before the
             # cut, with the cut said as a reject; a whole stream keeps the first failure
-            for ctx in contexts:
-                ctx.close()
-            contexts = fresh()
-            if not _parse_before_cut(store, path, contexts[0], parse_and_log):
+            if not _parse_before_cut(store, path, carried, restart, parse_file):
                 raise
     except _AlreadyIngested:
         return FileResult(name, FileStatus.ALREADY)
@@ -255,12 +271,16 @@ def _scratch_dir(store: Store) -> Path | None:
 
 
 def _parse_before_cut(
-    store: Store, path: Path, first: ParseContext, parse_and_log: Callable[[Path], None]
+    store: Store,
+    path: Path,
+    carried: list[tuple[int | None, str]],
+    restart: Callable[[], None],
+    parse_file: Callable[[Path], None],
 ) -> bool:
     """Decompress a cut gzip up to its last complete line into a temporary plain file,
-    record the cut as a reject, and parse that file (the file's digest and path stay the
-    original's). False when the stream turns out whole: the failure was something else.
-    The temporary file is removed whatever happens."""
+    carry the cut as a reject into fresh counts (`restart`), and read that file (the
+    file's digest and path stay the original's). False when the stream turns out whole:
+    the failure was something else. The temporary file is removed whatever happens."""
     with tempfile.TemporaryDirectory(prefix=".rempart-gunzip-", dir=_scratch_dir(store)) as tmp:
         plain = Path(tmp) / (path.stem or "plain")
         cut = gunzip_until_cut(path, plain)
@@ -268,9 +288,10 @@ def _parse_before_cut(
             return False
         if cut.in_header:
             raise SourceError(path, _header_cut_message(cut.offset))
-        first.reject(cut.line, cut.reason)
+        carried.append((cut.line, cut.reason))
+        restart()
         try:
-            parse_and_log(plain)
+            parse_file(plain)
         except (_AlreadyIngested, RempartError):
             raise
         except Exception as exc:  # said of the original file, never of the temporary copy
@@ -280,21 +301,26 @@ def _parse_before_cut(
 
 
 def _parse_rewritten(
-    store: Store, path: Path, need: RewriteNeeded, parse_and_log: Callable[[Path], None]
+    store: Store,
+    path: Path,
+    source: Path,
+    need: RewriteNeeded,
+    parse_and_log: Callable[[Path], None],
 ) -> None:
-    """Parse the copy the source asked for (see RewriteNeeded), written in a temporary
-    directory next to the store and removed whatever happens."""
+    """Parse the copy of `source` (the file `path`, or a cut gzip's plain copy of it) the
+    source asked for (see RewriteNeeded), written in a temporary directory next to the
+    store and removed whatever happens; errors are said of `path`."""
     with tempfile.TemporaryDirectory(prefix=".rempart-rewrite-", dir=_scratch_dir(store)) as tmp:
         copy = Path(tmp) / (path.name.removesuffix(".gz") or "log")
         try:
-            need.rewrite(path, copy)
+            need.rewrite(source, copy)
             parse_and_log(copy)
         except (_AlreadyIngested, RempartError) as exc:
             if isinstance(exc, RewriteNeeded):
                 raise SourceError(path, f"{need.reason}; its rewritten copy too") from exc
             raise
         except Exception as exc:  # said of the original file, never of the temporary copy
-            msg = str(exc).replace(str(copy), str(path))
+            msg = str(exc).replace(str(copy), str(path)).replace(str(source), str(path))
             raise SourceError(path, f"{need.reason}; rewriting it: {msg}") from exc
 
 
