@@ -31,6 +31,7 @@ from rempart.sources.flowsql import emit_flows, flow_select, kv, lines_scan
 
 _HEAD = re.compile(rb'(^|\s)id=firewall\s(.*\s)?time="[^"]*"\s(.*\s)?fw=')
 FLOW_KINDS = ("connection", "filter")
+_WELF = "regexp_matches(line, '(^|\\s)id=firewall\\s')"  # a Stormshield line, in SQL
 
 
 class StormshieldSource(Source):
@@ -76,13 +77,13 @@ class StormshieldSource(Source):
             "record_kind": "'firewall'",
             "rule": kv("ruleid"),
         }
-        reject = "WHEN NOT regexp_matches(line, '(^|\\s)id=firewall\\s') THEN 'not a WELF line' "
+        reject = f"WHEN NOT {_WELF} THEN 'not a WELF line' "
         kind = kv("logtype")
         kinds = ", ".join(f"'{k}'" for k in FLOW_KINDS)
         # a line of another kind, or a status line without addresses (l_filter's counters
         # go to l_filterstat, but a date change writes a line to every log), is skipped
         flows = f"coalesce({kind}, 'connection') IN ({kinds}) AND {kv('src')} IS NOT NULL"
         select = flow_select(self.NAME, exprs, reject)
-        wanted = f"NOT regexp_matches(line, '(^|\\s)id=firewall\\s') OR ({flows})"
+        wanted = f"NOT {_WELF} OR ({flows})"
         sql = f"SELECT {select} FROM ({lines_scan(path)}) WHERE trim(line) <> '' AND ({wanted})"
         emit_flows(path, ctx, sql, self.schema())
