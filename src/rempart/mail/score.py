@@ -13,6 +13,7 @@ from rempart.i18n import Lang, t
 from rempart.mail import messages as _messages  # noqa: F401 - registers the reasons' texts
 from rempart.mail import signals as sig
 from rempart.mail.parse import ParsedMail, parse_message
+from rempart.mail.senders import trusted_sender
 from rempart.mail.textmodel import TextModel, default_model, latin_share
 from rempart.model import Hospital
 
@@ -90,7 +91,7 @@ def score_parsed(
     model: TextModel | None = None,
 ) -> MailVerdict:
     found: list[sig.Signal] = [
-        *sig.authentication(mail),
+        *sig.authentication(mail, hospital.hospital.authserv_ids if hospital else ()),
         *sig.identities(mail),
         *sig.sender_shape(mail),
         *sig.impersonation(mail, hospital),
@@ -108,6 +109,12 @@ def score_parsed(
         points, latin = capped_by_script(points, mail)
         if latin is not None:
             found.append(sig.Signal("sig_text_model_script", 0, (("latin", f"{100 * latin:.0f}"),)))
+        trusted = trusted_sender(mail, hospital) if points >= SUSPICIOUS else None
+        if trusted is not None:
+            # a known organisation's own notification reads like its imitations; the
+            # gateway vouched for the sender, so only another signal can make it suspicious
+            points = SUSPICIOUS - 1
+            found.append(sig.Signal("sig_trusted_sender", 0, (("domain", trusted),)))
         if points:
             words = ", ".join(top[:3]) or "-"
             found.append(

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from rempart.mail.attachments import inspect
 from rempart.mail.lookalike import PSL, is_own, lookalike, name_key, registrable
 from rempart.mail.parse import ParsedMail, domain_of
+from rempart.mail.senders import brand_owns, family, gateway_results, org
 from rempart.model import Hospital
 
 
@@ -93,10 +94,13 @@ _DOMAINISH = re.compile(r"(?i)\b((?:[a-z0-9-]+\.)+[a-z]{2,24})\b")
 _ADDR_IN_NAME = re.compile(r"[\w.+-]+@([\w-]+\.)+[a-z]{2,}", re.IGNORECASE)
 
 
-def authentication(mail: ParsedMail) -> list[Signal]:
-    """SPF / DKIM / DMARC / ARC failures recorded by the receiving server."""
+def authentication(mail: ParsedMail, authserv_ids: tuple[str, ...] = ()) -> list[Signal]:
+    """SPF / DKIM / DMARC / ARC failures recorded by the receiving server (only by the
+    hospital's gateway when its authserv-ids are declared: an earlier hop's verdict, or one
+    the sender wrote, is then ignored)."""
     results: dict[str, set[str]] = {}
-    for header in mail.auth_results:
+    headers = gateway_results(mail, authserv_ids) if authserv_ids else mail.auth_results
+    for header in headers:
         for mech, verdict in _AUTH_RE.findall(header):
             results.setdefault(mech.lower(), set()).add(verdict.lower())
     for header in mail.received_spf:
@@ -129,9 +133,9 @@ def identities(mail: ParsedMail) -> list[Signal]:
         return out
     if mail.from_malformed:
         out.append(Signal("sig_from_malformed", 10, (("from", from_dom),)))
-    org = registrable(from_dom)
+    from_org = registrable(from_dom)
     reply = domain_of(mail.reply_to)
-    if reply and registrable(reply) != org:
+    if reply and registrable(reply) != from_org:
         points = 20 if reply in FREEMAIL and from_dom not in FREEMAIL else 8
         out.append(Signal("sig_reply_to_mismatch", points, (("reply", reply), ("from", from_dom))))
     if mail.from_display:
@@ -139,7 +143,7 @@ def identities(mail: ParsedMail) -> list[Signal]:
         if (
             m
             and domain_of(m.group(0).lower())
-            and registrable(domain_of(m.group(0).lower()) or "") != org
+            and registrable(domain_of(m.group(0).lower()) or "") != from_org
         ):
             out.append(Signal("sig_display_address", 20, (("shown", m.group(0)),)))
     return out
@@ -340,13 +344,15 @@ def lure(mail: ParsedMail) -> Signal | None:
     if not found:
         return None
     from_dom = domain_of(mail.from_addr) or ""
-    org = registrable(from_dom) if from_dom else None
+    # the sender's organisation: its registrable domain and its brand's other domains
+    # (Microsoft's sign-in alerts link to live.com)
+    own = family(from_dom) if from_dom else frozenset()
     reply = domain_of(mail.reply_to)
-    elsewhere = bool(reply and registrable(reply) != org)
+    elsewhere = bool(reply and org(reply) not in own)
     if not elsewhere:
         for link in mail.links[:100]:
             host = _host(link.href)
-            if host and registrable(host) != org:
+            if host and org(host) not in own:
                 elsewhere = True
                 break
     freemail = from_dom in FREEMAIL or (reply or "") in FREEMAIL
@@ -542,7 +548,7 @@ def sender_shape(mail: ParsedMail) -> list[Signal]:
     m = _BRAND_RE.search(_unconfused((mail.from_display or "")[:200]))
     if m:
         brand = BRANDS[m.group(1).lower()]
-        if not brand or brand.replace("-", "") not in compact:
+        if not brand or (brand.replace("-", "") not in compact and not brand_owns(brand, from_dom)):
             out.append(Signal("sig_brand_display", 30, (("brand", m.group(1)), ("from", from_dom))))
     if from_dom.endswith(".onmicrosoft.com"):
         out.append(Signal("sig_tenant_sender", 15, (("from", from_dom),)))

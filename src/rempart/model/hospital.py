@@ -97,6 +97,17 @@ def _check_sender(value: str) -> str:
 SenderPattern = Annotated[str, AfterValidator(_check_sender)]
 
 
+def _check_domain(value: str) -> str:
+    """A domain name, lower-cased, without a trailing dot."""
+    domain = value.strip().lower().rstrip(".")
+    if "." not in domain or any(c.isspace() or c in "@/:" for c in domain):
+        raise ValueError(f"not a domain name (ch-exemple.fr): {value!r}")
+    return domain
+
+
+DomainName = Annotated[str, AfterValidator(_check_domain)]
+
+
 class Site(Frozen):
     id: Ident
     name: str
@@ -237,6 +248,13 @@ class HospitalInfo(Frozen):
     # an address or a shell pattern ("*@info.ch-exemple.fr"); their bursts are reported only
     # when sent from a client address the account never used before
     broadcast_senders: tuple[SenderPattern, ...] = ()
+    # the authserv-id the mail gateway writes at the head of its Authentication-Results
+    # ("mx.ch-exemple.fr"): only those headers are then believed; unset, the topmost one is
+    authserv_ids: tuple[str, ...] = ()
+    # domains whose mail, once authenticated by the gateway (DMARC), the text model alone
+    # does not make suspicious: the software vendors, agencies and groups the hospital
+    # hears from (large notifiers such as microsoft.com or ameli.fr are known already)
+    trusted_senders: tuple[DomainName, ...] = ()
 
     @field_validator("internal_ranges")
     @classmethod
