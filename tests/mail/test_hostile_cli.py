@@ -202,3 +202,19 @@ def test_campaign_grows_from_flagged_messages_only(tmp_path: Path) -> None:
     run_detectors(DetectContext(store, HOSPITAL), ["phishing"])
     found = campaigns(store)
     assert [c.size for c in found] == [3]
+
+
+def test_cli_skips_files_that_are_not_messages(tmp_path: Path) -> None:
+    (tmp_path / "a.eml").write_bytes(message())
+    (tmp_path / "capture.gif").write_bytes(b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + bytes(40))
+    (tmp_path / "notes.txt").write_text("Send submissions to the list\n\tlist@example.org\n")
+    # damaged, but a message: its first line names a field, so it is scored (suspicious)
+    (tmp_path / "damaged.eml").write_bytes(b"Subject: =?utf-8?B?\xff\xfe\x00\r\n\x00\x00garbage")
+    result = CliRunner().invoke(
+        app, ["email", "score", str(tmp_path), "--format", "jsonl", "--lang", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(Path(r["file"]).name for r in rows) == ["a.eml", "damaged.eml"]
+    assert "skipped (not a message: no header)" in result.stderr
+    assert "capture.gif" in result.stderr and "notes.txt" in result.stderr

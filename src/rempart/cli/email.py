@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, check_paths, console, lang_of
+from rempart.cli.common import (
+    LangOpt,
+    WorkspaceOpt,
+    check_format,
+    check_paths,
+    console,
+    err_console,
+    lang_of,
+)
 from rempart.i18n import add, t
 from rempart.model import Hospital
 from rempart.sources.base import read_head
@@ -45,18 +54,43 @@ for _key, _fr, _en in (
     ("mail_senders", "expéditeurs", "senders"),
     ("mail_recipients", "destinataires", "recipients"),
     ("mail_subject", "objet", "subject"),
+    ("mail_not_a_message", "[yellow]ignoré[/] (ce n'est pas un message : aucun en-tête) : {path}",
+     "[yellow]skipped[/] (not a message: no header): {path}"),
+    ("mail_more_skipped", "[yellow]… et {n} autres fichiers ignorés[/]",
+     "[yellow]… and {n} more files skipped[/]"),
 ):  # fmt: skip
     add(_key, _fr, _en)
 
 
-def iter_messages(paths: list[Path]) -> Iterator[tuple[str, bytes]]:
+_FIELD = re.compile(rb"[A-Za-z0-9][A-Za-z0-9-]{0,75}[ \t]*:")
+
+
+def is_message(head: bytes) -> bool:
+    """Whether a file can be a message at all: an Outlook item, or text whose first line is
+    a header field. A picture or a document saved beside the reported mail is not scored
+    (it would read as an unreadable, hence suspicious, message); a damaged message, whose
+    first line still names a field, is."""
+    from rempart.mail.outlook import is_outlook_msg
+
+    if is_outlook_msg(head):
+        return True
+    first = head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n \t").split(b"\n", 1)[0]
+    return bool(_FIELD.match(first))
+
+
+def iter_messages(
+    paths: list[Path], skipped: list[Path] | None = None
+) -> Iterator[tuple[str, bytes]]:
     """(label, raw) of every message under the paths: EML and .msg files, mboxes, Maildirs,
-    folders."""
+    folders. Files that are not messages are added to `skipped` instead."""
     for path in expand(paths):
         head = read_head(path, 4096)
         if head.startswith(b"From ") and _MBOX.sniff(head, path):
             for line, raw in _MBOX.messages(path):
                 yield (f"{path}:{line}" if line > 2 else str(path)), raw
+        elif not is_message(head):
+            if skipped is not None:
+                skipped.append(path)
         else:
             try:
                 yield str(path), path.read_bytes()
@@ -123,7 +157,8 @@ def register(app: typer.Typer) -> None:
                 verdict = f"[{style}]{t('mail_' + v.verdict.value, lg)}[/]"
                 table.add_row(escape(label), str(v.score), verdict, escape("\n".join(v.reasons)))
 
-        for outer, outer_raw in iter_messages(paths):
+        skipped: list[Path] = []
+        for outer, outer_raw in iter_messages(paths, skipped):
             if is_outlook_msg(outer_raw):
                 # an Outlook item (dragged out, or a report with the original attached);
                 # when unreadable, the scorer says why
@@ -135,6 +170,10 @@ def register(app: typer.Typer) -> None:
                 emit(label, score_message(raw, hosp, lang=lg))
         if fmt == "table":
             console.print(table)
+        for path in skipped[:20]:
+            err_console.print(t("mail_not_a_message", lg, path=escape(str(path))), soft_wrap=True)
+        if len(skipped) > 20:
+            err_console.print(t("mail_more_skipped", lg, n=len(skipped) - 20), soft_wrap=True)
 
     @group.command("campaigns")
     def campaigns_cmd(
