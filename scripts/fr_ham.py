@@ -117,22 +117,37 @@ FILL = {
 }
 
 
-def _fill(template: str, rng: random.Random) -> str:
-    return template.format(**{k: rng.choice(v) for k, v in FILL.items()})
+def _fill(template: str, rng: random.Random, fill: dict[str, list[str]]) -> str:
+    return template.format(**{k: rng.choice(v) for k, v in fill.items()})
 
 
-def generate(count: int = 400, seed: int = 20241123) -> list[tuple[str, str]]:
-    """(subject, body) pairs of ordinary French hospital mail."""
+def generate(
+    count: int = 400,
+    seed: int = 20241123,
+    *,
+    parts: tuple[list[str], list[str], list[str], list[str], list[str]] | None = None,
+    fill: dict[str, list[str]] | None = None,
+) -> list[tuple[str, str]]:
+    """(subject, body) pairs of ordinary French hospital mail (or of the `parts`: subjects,
+    openings, bodies, closings, signatures, filled from `fill`; see en_ham.py)."""
+    subjects, openings, bodies, closings, signatures = parts or (
+        SUBJECTS,
+        OPENINGS,
+        BODIES,
+        CLOSINGS,
+        SIGNATURES,
+    )
+    values = fill or FILL
     rng = random.Random(seed)
     out = []
     for _ in range(count):
         body = "\n\n".join(
             [
-                _fill(rng.choice(OPENINGS), rng),
-                " ".join(_fill(b, rng) for b in rng.sample(BODIES, rng.randint(1, 3))),
-                _fill(rng.choice(CLOSINGS), rng),
-                _fill(rng.choice(SIGNATURES), rng),
+                _fill(rng.choice(openings), rng, values),
+                " ".join(_fill(b, rng, values) for b in rng.sample(bodies, rng.randint(1, 3))),
+                _fill(rng.choice(closings), rng, values),
+                _fill(rng.choice(signatures), rng, values),
             ]
         )
-        out.append((_fill(rng.choice(SUBJECTS), rng), body))
+        out.append((_fill(rng.choice(subjects), rng, values), body))
     return out

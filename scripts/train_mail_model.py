@@ -29,6 +29,7 @@ from rempart.mail.textmodel import MODEL_FILE, features
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+from en_ham import generate as generate_en  # noqa: E402
 from fr_ham import generate  # noqa: E402
 
 SEED = 20241123
@@ -43,7 +44,9 @@ HAM_QUANTILE = 0.997
 TRAINED_ON = (
     "phishing_pot + spamassassin_public_corpus (train split, 70 %)"
     " + 400 synthetic French hospital messages (scripts/fr_ham.py)"
+    " + {en} synthetic English business messages to a hospital (scripts/en_ham.py)"
 )
+EN_HAM = 300
 
 
 def _identity(doc: list[str]) -> list[str]:
@@ -57,6 +60,7 @@ def main() -> int:
     parser.add_argument("--C", type=float, default=100.0)
     parser.add_argument("--spam-weight", type=float, default=SPAM_WEIGHT)
     parser.add_argument("--oof", type=Path, help="write out-of-fold probabilities (JSON)")
+    parser.add_argument("--en-ham", type=int, default=EN_HAM, help="English synthetic ham")
     args = parser.parse_args()
     train = [s for s in samples(args.data) if s.split == "train"]
     if not train:
@@ -70,7 +74,7 @@ def main() -> int:
         real.append(True)
         weight.append(args.spam_weight if s.group == "spam" else 1.0)
         names.append(s.path.name)
-    for subject, body in generate():
+    for subject, body in [*generate(), *(generate_en(args.en_ham) if args.en_ham else [])]:
         docs.append(list(features(subject, body)))
         labels.append(0)
         real.append(False)
@@ -94,7 +98,7 @@ def main() -> int:
     ham = oof[(y == 0) & is_real]
     pos = oof[y == 1]
     meta = {
-        "trained_on": TRAINED_ON,
+        "trained_on": TRAINED_ON.format(en=args.en_ham),
         "train_messages": len(y),
         "train_positive": int(y.sum()),
         "seed": SEED,
