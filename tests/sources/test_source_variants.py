@@ -422,6 +422,30 @@ def test_nfdump_175_default_csv(tmp_path: Path) -> None:
     assert _rejects(store) == [{"line": 5, "reason": "truncated line (too few fields)"}]
 
 
+def test_nfdump_quiet_without_header(tmp_path: Path) -> None:
+    """`nfdump -q -o csv` writes no header line: both default layouts are read by shape,
+    the records numbered from line 1."""
+    from tests.sources.test_network_sources import NFDUMP
+
+    store, res = _ingest(tmp_path, "flows.csv", NFDUMP_175.split("\n", 1)[1])
+    assert (res.source, res.records) == ("nfdump_csv", 3)
+    assert _rows(store)[0]["time"] == T0 and _rows(store)[0]["dst_port"] == 445
+    assert _rejects(store) == [{"line": 4, "reason": "truncated line (too few fields)"}]
+    old = tmp_path / "old"
+    old.mkdir()
+    store, res = _ingest(old, "flows.csv", NFDUMP.split("\n", 1)[1])
+    assert (res.source, res.records) == ("nfdump_csv", 3)
+    first = _rows(store)[0]
+    assert (first["src_ip"], first["dst_ip"], first["bytes_out"], first["status"]) == (
+        "10.1.0.5", "10.1.0.6", 300, "success"
+    )  # fmt: skip
+    assert _rejects(store) == [{"line": 3, "reason": "truncated line (too few fields)"}]
+    # a CSV of two times and addresses but another number of fields is not taken for it
+    other = tmp_path / "other.csv"
+    other.write_text("2019-03-11 08:00:00,2019-03-11 08:00:01,1.0,10.1.0.5,10.1.0.6\n")
+    assert sniff(other) is None
+
+
 def test_nfdump_custom_csv_with_epoch_times(tmp_path: Path) -> None:
     store, res = _ingest(tmp_path, "flows.csv", NFDUMP_RAW)
     assert (res.source, res.records) == ("nfdump_csv", 2)

@@ -6,7 +6,9 @@ named by short tokens (`ts,te,td,sa,da,sp,dp,pr,flg,...,ipkt,ibyt,opkt,obyt,...`
 `Summary` block, which is skipped (not a flow, not an error). nfdump 1.7.5 and later write
 `firstSeen,duration,proto,srcAddr,srcPort,dstAddr,dstPort,packets,bytes,flows` by default
 (protocol numbers, milliseconds) and any `-o 'csv:%ts,%sa,...'` layout with its own header
-line (`%tsr` gives epoch seconds). Columns are found by name in either style.
+line (`%tsr` gives epoch seconds). Columns are found by name in either style. Written with
+`-q`, the file has no header line; the two default layouts are then recognised by their
+fields (48 starting with two times, or the ten of 1.7.5).
 TCP flags give the outcome: a SYN never acknowledged is a failed attempt. nfdump prints
 times in the local zone of the machine that ran it (`%tsg` or `TZ=UTC` give UTC); they are
 read as UTC. ICMP is stored as Zeek does: protocol `icmp`, type as source port, code as
@@ -16,6 +18,7 @@ rejected row with its line number.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rempart.errors import SourceError
@@ -39,6 +42,25 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "obyt": ("obyt", "outBytes"),
 }
 _NEEDED = ("ts", "sa", "da", "pr")
+# `nfdump -q` writes no header line: the two default layouts are then known by their shape
+_FIXED_48 = (
+    "ts", "te", "td", "sa", "da", "sp", "dp", "pr", "flg", "fwd", "stos", "ipkt", "ibyt",
+    "opkt", "obyt", "in", "out", "sas", "das", "smk", "dmk", "dtos", "dir", "nh", "nhb",
+    "svln", "dvln", "ismc", "odmc", "idmc", "osmc", *(f"mpls{i}" for i in range(1, 11)),
+    "cl", "sl", "al", "ra", "eng", "exid", "tr",
+)  # fmt: skip
+_DEFAULT_175 = (
+    "firstSeen", "duration", "proto", "srcAddr", "srcPort", "dstAddr", "dstPort", "packets",
+    "bytes", "flows",
+)  # fmt: skip
+_STAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?"
+_IP = r"[0-9A-Fa-f.:]{2,45}"
+_HEADLESS = {
+    # 1.6 - 1.7.4: ts,te,td,sa,da,... (48 fields)
+    _FIXED_48: re.compile(rf"^{_STAMP},{_STAMP},[0-9.]+,{_IP},{_IP},"),
+    # 1.7.5+: firstSeen,duration,proto,srcAddr,srcPort,dstAddr,dstPort,packets,bytes,flows
+    _DEFAULT_175: re.compile(rf"^{_STAMP},[0-9.]+,\w+,{_IP},[0-9.]+,{_IP},[0-9.]+,\d+,\d+,\d+\s*$"),
+}
 _TCP = ("tcp", "6")
 _ICMP = ("icmp", "icmp6", "ipv6-icmp", "1", "58")
 
@@ -52,6 +74,16 @@ def _header(head: str) -> list[str] | None:
     return None
 
 
+def _headless(first: str) -> list[str] | None:
+    """The column names of a default layout written without its header (`nfdump -q`), when
+    `first` is a record of it, else None."""
+    fields = first.rstrip("\r\n").count(",") + 1
+    for names, shape in _HEADLESS.items():
+        if fields == len(names) and shape.match(first):
+            return list(names)
+    return None
+
+
 class NfdumpCsvSource(Source):
     NAME = "nfdump_csv"
     VERSION = "1.1"
@@ -60,7 +92,7 @@ class NfdumpCsvSource(Source):
 
     def sniff(self, head: bytes, path: Path) -> bool:
         first = head.split(b"\n", 1)[0].decode("ascii", "replace")
-        if first.startswith("ts,te,td,sa,da,sp,dp,pr"):
+        if first.startswith("ts,te,td,sa,da,sp,dp,pr") or _headless(first):
             return True
         cols = _header(first)
         return cols is not None and "srcAddr" in cols and "dstAddr" in cols
@@ -70,7 +102,10 @@ class NfdumpCsvSource(Source):
 
         opener = gzip.open if is_gzip(path) else open
         with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            header = _header(fh.readline())
+            first = fh.readline()
+        header = _header(first)
+        headless = _headless(first) if header is None else None
+        header = header or headless
         if header is None:
             raise SourceError(path, "nfdump CSV header lacks the time, addresses or protocol")
         if len(set(header)) != len(header):
@@ -132,8 +167,9 @@ class NfdumpCsvSource(Source):
         )
         comp = "gzip" if is_gzip(path) else "none"
         scan = (
-            "SELECT row_number() OVER () + 1 AS _n, * FROM read_csv($path, delim=',', "
-            "header=true, quote='', escape='', auto_detect=false, "
+            f"SELECT row_number() OVER () + {0 if headless else 1} AS _n, * FROM read_csv("
+            f"$path, delim=',', header={'false' if headless else 'true'}, quote='', escape='', "
+            "auto_detect=false, "
             f"columns=$columns, null_padding=true, store_rejects=true, compression='{comp}')"
         )
         summary = f"(SELECT min(_n) FROM ({scan}) s WHERE {ts} = 'Summary')"
