@@ -99,6 +99,30 @@ FORTI = (
     'dstip=bad..ip proto=17 action="accept"\n'
 )
 
+# CEF from three vendors, after their documented examples (values written here): FortiGate
+# (eventtime, `out` = its sentbyte, a value with a space), a FortiGate UTM record (not a
+# flow), Palo Alto TRAFFIC and THREAT, Check Point drop and accept, an event without
+# addresses, a line that is not CEF, an unreadable date
+CEF = (
+    "Mar 11 08:00:01 FGT-CHU CEF: 0|Fortinet|Fortigate|v6.0.3|00013|traffic:forward close|3|"
+    "FTNTFGTeventtime=1552291201 cat=traffic:forward src=10.1.0.5 spt=49153 dst=93.184.216.34 "
+    "dpt=443 proto=6 act=close FTNTFGTpolicyid=3 app=HTTPS FTNTFGTdstcountry=United States "
+    "FTNTFGTduration=2 out=1200 in=5400 FTNTFGTsentpkt=10 FTNTFGTrcvdpkt=9\n"
+    "Mar 11 08:00:02 FGT-CHU CEF: 0|Fortinet|Fortigate|v6.0.3|16384|utm:virus infected|5|"
+    "FTNTFGTeventtime=1552291202 cat=utm:virus src=10.1.0.5 dst=93.184.216.34 dpt=80\n"
+    "CEF:0|Palo Alto Networks|PAN-OS|10.1.0|TRAFFIC|deny|3|rt=Mar 11 2019 08:00:03 GMT "
+    "src=10.1.0.5 dst=10.2.0.9 spt=49154 dpt=445 proto=tcp act=deny app=ms-ds-smb "
+    "cs1Label=Rule cs1=Block SMB between buildings in=66 out=0\n"
+    "CEF:0|Palo Alto Networks|PAN-OS|10.1.0|THREAT|vulnerability|5|rt=Mar 11 2019 08:00:04 "
+    "src=10.1.0.5 dst=10.2.0.9 dpt=445 proto=tcp act=alert\n"
+    "CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|Log|Accept|Unknown|act=Accept "
+    "rt=1552291205000 src=10.3.0.5 spt=41001 dst=10.3.0.4 dpt=3389 proto=6 in=74 out=0\n"
+    "CEF:0|Vendor|Product|1.0|100|login|3|rt=1552291206000 suser=alice msg=user logged in\n"
+    "this line is not CEF\n"
+    "CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|Log|Accept|Unknown|act=Accept "
+    "rt=not a date src=10.3.0.5 dst=10.3.0.4 dpt=22 proto=6\n"
+)
+
 ZEEK_HEAD = (
     "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t{path}\n"
     "#open\t2019-03-11-08-00-00\n#fields\t{fields}\n#types\t{types}\n"
@@ -145,6 +169,9 @@ def _ingest(tmp_path: Path, name: str, text: str) -> tuple[Store, object]:
         # the alarm line is another kind: skipped, not rejected
         ("l_connection", SNS, "stormshield_log", 3,
          {"bad destination address": 1, "not a WELF line": 1}),
+        # threats, UTM and events without addresses are other kinds: skipped
+        ("siem.log", CEF, "cef_traffic", 3,
+         {"not a CEF line": 1, "missing or bad timestamp": 1}),
         ("dns.log", DNS, "zeek_dns", 1, {"truncated line (too few fields)": 1}),
         ("smb_mapping.log", SMB, "zeek_smb_mapping", 1, {}),
     ],
@@ -263,6 +290,37 @@ def test_zeek_dns_and_smb_records(tmp_path: Path) -> None:
     assert row["smb_path"].endswith("ADMIN$") and row["smb_action"] == "DISK"
 
 
+def test_cef_exact_records(tmp_path: Path) -> None:
+    """Vendors' CEF traffic: times from eventtime / rt (date or epoch ms), FortiGate's byte
+    direction, a value holding spaces, denials, a one-way TCP session failed; other event
+    kinds skipped, not rejected."""
+    store, res = _ingest(tmp_path, "siem.log", CEF)
+    assert res.source == "cef_traffic"  # type: ignore[attr-defined]
+    fgt, pan, chk = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    assert fgt["time"] == datetime(2019, 3, 11, 8, 0, 1, tzinfo=UTC)
+    assert (fgt["src_ip"], fgt["dst_ip"], fgt["dst_port"], fgt["protocol"]) == (
+        "10.1.0.5", "93.184.216.34", 443, "tcp"
+    )  # fmt: skip
+    assert (fgt["bytes_out"], fgt["bytes_in"], fgt["packets_in"], fgt["duration"]) == (
+        1200, 5400, 9, 2.0
+    )  # fmt: skip
+    assert (fgt["status"], fgt["action"], fgt["rule"], fgt["service"]) == (
+        "success", "allowed", "3", "https"
+    )  # fmt: skip
+    assert pan["time"] == datetime(2019, 3, 11, 8, 0, 3, tzinfo=UTC)
+    assert (pan["action"], pan["status"], pan["rule"], pan["source_line"]) == (
+        "denied", "failure", "Block SMB between buildings", 3
+    )  # fmt: skip
+    assert (chk["time"], chk["bytes_out"], chk["status"]) == (
+        datetime(2019, 3, 11, 8, 0, 5, tzinfo=UTC), 74, "failure"
+    )  # fmt: skip
+    rejects = store.sql("SELECT line, reason FROM rejects ORDER BY line").to_pylist()
+    assert rejects == [
+        {"line": 7, "reason": "not a CEF line"},
+        {"line": 8, "reason": "missing or bad timestamp"},
+    ]
+
+
 def test_stormshield_exact_records(tmp_path: Path) -> None:
     """`startime` at the `tz` offset, a block is a denied attempt, ICMP type and code as
     the ports, a filter line without byte counts has an unknown outcome."""
@@ -287,9 +345,9 @@ def test_stormshield_exact_records(tmp_path: Path) -> None:
 
 def test_sniffers_say_no_to_each_other(tmp_path: Path) -> None:
     samples = {"a.csv": NFDUMP, "b.json": EVE, "c.log": NETFILTER, "d.log": FORTI, "e": DNS,
-               "f": SNS}  # fmt: skip
+               "f": SNS, "g.log": CEF}  # fmt: skip
     expected = ["nfdump_csv", "suricata_eve_flow", "netfilter_log", "fortigate_traffic",
-                "zeek_dns", "stormshield_log"]  # fmt: skip
+                "zeek_dns", "stormshield_log", "cef_traffic"]  # fmt: skip
     found = []
     for name, text in samples.items():
         p = tmp_path / name

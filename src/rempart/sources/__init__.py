@@ -37,6 +37,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.sources.zeek_logs:ZeekSmbMappingJsonSource",
     "rempart.sources.nfdump:NfdumpCsvSource",
     "rempart.sources.suricata_eve:SuricataEveFlowSource",
+    "rempart.sources.cef:CefTrafficSource",
     "rempart.sources.netfilter:NetfilterLogSource",
     "rempart.sources.fortigate:FortiGateTrafficSource",
     "rempart.sources.stormshield:StormshieldSource",
