@@ -603,6 +603,28 @@ def test_fortigate_without_date_with_tz_and_spaces(tmp_path: Path) -> None:
     assert _rejects(store) == [{"line": 3, "reason": "bad destination address"}]
 
 
+def test_key_inside_quoted_text_does_not_shadow_the_field(tmp_path: Path) -> None:
+    """A `key=` written inside another field's quoted value (a message quoting a log) is
+    not the field: quoted values are consumed whole (FortiOS and WELF alike)."""
+    fgt = (
+        'date=2019-03-11 time=08:00:00 type="traffic" msg="peer srcip=6.6.6.6 dstport=22 '
+        'blocked" srcip=10.1.0.5 srcport=49152 dstip=10.2.0.9 dstport=445 proto=6 '
+        'action="deny" sentbyte=0 rcvdbyte=0\n'
+    )
+    store, _ = _ingest(tmp_path, "fgt.log", fgt)
+    row = _rows(store)[0]
+    assert (row["src_ip"], row["dst_port"], row["action"]) == ("10.1.0.5", 445, "denied")
+    sns = tmp_path / "sns"
+    sns.mkdir()
+    welf = (
+        'id=firewall time="2019-03-11 08:00:00" fw="SNS" tz=+0000 msg="src=6.6.6.6 seen" '
+        "ipproto=tcp src=10.1.0.5 srcport=49152 dst=10.2.0.9 dstport=445 sent=0 rcvd=0 "
+        'action=block logtype="connection"\n'
+    )
+    store, _ = _ingest(sns, "l_connection", welf)
+    assert _rows(store)[0]["src_ip"] == "10.1.0.5"
+
+
 # --- the Arrow path (a sink without SQL) reads the same --------------------------------
 
 

@@ -41,17 +41,26 @@ _HEADER = rf"CEF: ?[0-9]+\|({_FIELD})\|({_FIELD})\|{_FIELD}\|({_FIELD})\|{_FIELD
 _IS_CEF = "regexp_matches(line, 'CEF: ?[0-9]+\\|')"
 
 
+_SEP = "\x01"  # never in a log line: marks where each extension key starts
+
+
 def _head(group: int) -> str:
     """SQL for header field `group` (1 vendor, 2 product, 3 signature id)."""
     return f"regexp_extract(line, '{_HEADER}', {group})"
 
 
+def _keyed() -> str:
+    """SQL for the extension with a separator (character 1) before every key, made once per
+    line so that each field is then a plain search for the separator and `key=`. A key is
+    a word followed by `=` after white space (an `=` inside a value is escaped)."""
+    extension = rf"regexp_extract(line, 'CEF: ?[0-9]+(?:\|{_FIELD}){{6}}\|(.*)$', 1)"
+    return rf"'{_SEP}' || regexp_replace({extension}, '\s+([^\s=\\]+)=', '{_SEP}\1=', 'g')"
+
+
 def ext(key: str) -> str:
-    """SQL for the value of `key` in the extension, NULL when absent or empty. Values may
-    hold spaces: one runs until the next ` key=` (an `=` inside a value is escaped)."""
-    word = r"(?:[^\s=\\]|\\.)"
-    pattern = rf"\|(?:.*\s)?{key}=({word}*(?:\s+{word}+)*?)(?:\s+{word}+=|\s*$)"
-    return f"nullif(trim(regexp_extract(line, '{pattern}', 1)), '')"
+    """SQL for the value of `key` in the extension (column `x`, see `_keyed`), NULL when
+    absent or empty. Values may hold spaces: one runs until the next key."""
+    return f"nullif(trim(regexp_extract(x, '{_SEP}{key}=([^{_SEP}]*)', 1)), '')"
 
 
 def _stamp(value: str) -> str:
@@ -109,7 +118,7 @@ class CefTrafficSource(Source):
         return any(_CEF.search(line) for line in head.split(b"\n")[:10])
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        vendor = f"lower({_head(1)})"
+        vendor = "vendor"
         fortinet = f"{vendor} = 'fortinet'"
         act = f"lower(coalesce({ext('act')}, ''))"
         denied = f"{act} IN {_DENIED}"
@@ -148,11 +157,12 @@ class CefTrafficSource(Source):
             f"coalesce({ext('src')}, {ext('c6a2')}) IS NOT NULL "
             f"AND coalesce({ext('dst')}, {ext('c6a3')}) IS NOT NULL "
             f"AND NOT ({fortinet} AND NOT starts_with({cat}, 'traffic')) "
-            f"AND NOT ({vendor} = 'palo alto networks' AND upper({_head(3)}) <> 'TRAFFIC')"
+            f"AND NOT ({vendor} = 'palo alto networks' AND upper(signature) <> 'TRAFFIC')"
         )
         select = flow_select(self.NAME, exprs, reject)
-        sql = (
-            f"SELECT {select} FROM ({lines_scan(path)}) "
-            f"WHERE trim(line) <> '' AND (NOT {_IS_CEF} OR ({traffic}))"
+        lines = (
+            f"SELECT _n, line, {_keyed()} AS x, lower({_head(1)}) AS vendor, "
+            f"{_head(3)} AS signature FROM ({lines_scan(path)}) WHERE trim(line) <> ''"
         )
+        sql = f"SELECT {select} FROM ({lines}) WHERE NOT {_IS_CEF} OR ({traffic})"
         emit_flows(path, ctx, sql, self.schema())

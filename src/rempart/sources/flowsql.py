@@ -50,13 +50,27 @@ def lines_scan(path: Path) -> str:
     )
 
 
-def kv(key: str) -> str:
-    """SQL for the value of `key=value` or `key="value"` in `line` (firewalls' key=value
-    logs: FortiOS, Stormshield's WELF), NULL when absent or empty."""
-    return (
-        f"""nullif(coalesce(nullif(regexp_extract(line, '(^|\\s){key}="([^"]*)"', 2), ''), """
-        f"""regexp_extract(line, '(^|\\s){key}=([^"\\s]*)', 2)), '')"""
+SEP = "\x01"  # never in a log line: marks where each key=value pair starts
+
+
+def keyed_lines(path: Path) -> str:
+    """(_n, line, x) for every line, `x` being its key=value pairs each preceded by a
+    separator (character 1), for `kv`. Made once per line by one pass over the pairs: a
+    quoted value is consumed whole, so a `key=` written inside another field's quoted text
+    (`msg="… srcip=…"`) is not taken for a field, and each field is then a plain search
+    for the separator and `key=` instead of a pattern run over the whole line."""
+    pairs = (
+        rf"""regexp_replace(line, '(^|\s)([A-Za-z0-9_.-]+)=("[^"]*"|[^\s"]*)', """
+        rf"""'{SEP}\2=\3', 'g')"""
     )
+    return f"SELECT _n, line, {pairs} AS x FROM ({lines_scan(path)})"
+
+
+def kv(key: str) -> str:
+    """SQL for the value of `key=value` or `key="value"` in `x` (see `keyed_lines`;
+    firewalls' key=value logs: FortiOS, Stormshield's WELF), NULL when absent or empty."""
+    value = f"""regexp_extract(x, '{SEP}{key}=("([^"]*)"|[^\\s"{SEP}]*)', 1)"""
+    return f"""nullif(trim({value}, '"'), '')"""
 
 
 def flow_select(source: str, exprs: dict[str, str], reject: str, line: str = "_n") -> str:

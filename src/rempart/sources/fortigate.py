@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from rempart.sources.base import ParseContext, Source
-from rempart.sources.flowsql import emit_flows, flow_select, kv, lines_scan
+from rempart.sources.flowsql import emit_flows, flow_select, keyed_lines, kv
 
 _HEAD = re.compile(rb'(^|\s)type="?traffic"?\s(.*\s)?srcip=')
 
@@ -84,7 +84,7 @@ class FortiGateTrafficSource(Source):
         kind = kv("type")
         select = flow_select(self.NAME, exprs, reject)
         sql = (
-            f"SELECT {select} FROM ({lines_scan(path)}) "
+            f"SELECT {select} FROM ({keyed_lines(path)}) "
             f"WHERE trim(line) <> '' AND coalesce({kind}, 'traffic') = 'traffic'"
         )
         emit_flows(path, ctx, sql, self.schema())

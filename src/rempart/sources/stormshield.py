@@ -27,7 +27,7 @@ import re
 from pathlib import Path
 
 from rempart.sources.base import ParseContext, Source
-from rempart.sources.flowsql import emit_flows, flow_select, kv, lines_scan
+from rempart.sources.flowsql import emit_flows, flow_select, keyed_lines, kv
 
 _HEAD = re.compile(rb'(^|\s)id=firewall\s(.*\s)?time="[^"]*"\s(.*\s)?fw=')
 FLOW_KINDS = ("connection", "filter")
@@ -85,5 +85,5 @@ class StormshieldSource(Source):
         flows = f"coalesce({kind}, 'connection') IN ({kinds}) AND {kv('src')} IS NOT NULL"
         select = flow_select(self.NAME, exprs, reject)
         wanted = f"NOT {_WELF} OR ({flows})"
-        sql = f"SELECT {select} FROM ({lines_scan(path)}) WHERE trim(line) <> '' AND ({wanted})"
+        sql = f"SELECT {select} FROM ({keyed_lines(path)}) WHERE trim(line) <> '' AND ({wanted})"
         emit_flows(path, ctx, sql, self.schema())
