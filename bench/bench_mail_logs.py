@@ -120,7 +120,7 @@ def ingest(path: Path, workdir: Path, source: str | None) -> tuple[float, object
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--lines", type=int, default=1_200_000)
-    ap.add_argument("--workdir", type=Path, default=Path("bench-mail-logs"))
+    ap.add_argument("--workdir", type=Path, default=Path("bench/out/mail-logs"))
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)

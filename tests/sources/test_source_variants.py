@@ -696,3 +696,34 @@ def test_stratosphere_zeek_logs_read_whole(shared_data: Path) -> None:
         assert (res.status, res.records, res.rejected) == (FileStatus.INGESTED, data, 0), p
         seen += 1
     assert seen >= 8
+
+
+def test_line_numbers_when_the_file_is_read_in_parallel_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Line-based sources number lines from the order DuckDB keeps when it reads a file in
+    parts on several threads (`flowsql.lines_scan`); small buffers force many parts here."""
+    import rempart.sources.flowsql as flowsql
+
+    monkeypatch.setattr(flowsql, "LINES_READ_OPTIONS", ", buffer_size=65536, max_line_size=4096")
+    line = (
+        "date=2019-03-11 time=08:{m:02d}:{s:02d} type=traffic srcip=10.1.{a}.{b} "
+        "srcport={p} dstip=10.2.0.9 dstport=445 proto=6 action=deny sentbyte=0 rcvdbyte=0\n"
+    )
+    bad = {7, 15_001, 39_999}  # an address that is not one, on known lines
+    text = "".join(
+        line.format(
+            m=i // 60 % 60, s=i % 60, a="x" if i in bad else i // 250 % 250, b=i % 250, p=1024 + i
+        )
+        for i in range(1, 40_001)
+    )
+    store, res = _ingest(tmp_path, "fgt.log", text)
+    assert (res.records, res.rejected) == (40_000 - len(bad), len(bad))
+    assert [r["line"] for r in _rejects(store)] == sorted(bad)
+    # every row's line number names the line it came from (its source port is 1024 + line)
+    off = (
+        store.sql("SELECT count(*) AS n FROM network_flow WHERE src_port <> 1024 + source_line")
+        .column("n")[0]
+        .as_py()
+    )
+    assert off == 0

@@ -30,9 +30,9 @@ MAX_KEPT_REJECTS = 10_000
 HEAD_BYTES = 8192
 
 Sink = Callable[[pa.Table | pa.RecordBatchReader], int]
-# (select, params, setup, extra_rejects) -> (records, rejects by reason, first lines)
+# (select, params, setup, extra_rejects, teardown) -> (records, rejects by reason, first lines)
 QuerySink = Callable[
-    [str, dict[str, Any], str, str],
+    [str, dict[str, Any], str, str, str],
     tuple[int, dict[str, int], list[tuple[int | None, str]]],
 ]
 # (select, params, locate, setup, extra_rejects) -> (records, rejects by reason, first lines)
@@ -89,19 +89,22 @@ class ParseContext:
         *,
         setup: str = "",
         extra_rejects: str = "",
+        teardown: str = "",
     ) -> bool:
         """Hand a DuckDB SELECT over the input file to the store instead of Arrow batches.
 
         The SELECT yields the event class's columns plus `_reject` (a reason, NULL for a good
-        row) and reads only the file, never the store; the store runs it as an INSERT, so
+        row) and reads only the file (or what `setup` made of it), never the store's tables;
+        the store runs it as an INSERT, so
         no row crosses Python (the hot path for big flow files). `setup` runs first,
         `extra_rejects` (rows of line, reason) after, on the same connection (for DuckDB's
-        CSV reject tables). Returns False when the sink cannot take queries: the source then
-        emits Arrow.
+        CSV reject tables), `teardown` last, even on failure (to drop what `setup` made).
+        `setup` may name the SELECT's parameters. Returns False when the sink cannot take
+        queries: the source then emits Arrow.
         """
         if self.query_sink is None:
             return False
-        records, counts, kept = self.query_sink(select, params, setup, extra_rejects)
+        records, counts, kept = self.query_sink(select, params, setup, extra_rejects, teardown)
         self._count(records, counts, kept)
         return True
 

@@ -40,13 +40,32 @@ _TYPED = {
 IP_OK = "regexp_full_match(coalesce({}, ''), '^[0-9A-Fa-f.:]{{2,45}}$')"
 
 
+LINES = "_rempart_lines"  # a temporary table of the file's lines, in order (see below)
+# extra read_csv options for that table (tests set small buffers, to read in parallel parts)
+LINES_READ_OPTIONS = ""
+
+
 def lines_scan(path: Path) -> str:
-    """(_n, line) for every line of the file, numbered from 1, as DuckDB SQL."""
+    """(_n, line) for every line of the file, numbered from 1, as DuckDB SQL.
+
+    It reads the temporary table `emit_flows` fills from `path` first (`lines_setup`): read
+    into a table, the file keeps its order (DuckDB preserves insertion order) and the row
+    number is the line number, so the sources' expressions then run on every core. Numbered
+    by a window over the file instead, the whole SELECT ran on one core (a FortiGate log:
+    24 s against 12.5 s on two)."""
+    del path  # the table was filled from it
+    # (inside a transaction the new table's row ids start at a high offset, not 0)
+    return f"SELECT rowid - (SELECT min(rowid) FROM {LINES}) + 1 AS _n, line FROM {LINES}"
+
+
+def lines_setup(path: Path) -> str:
+    """SQL filling `LINES` with the lines of the file at `$path` (plain or gzip)."""
     comp = "gzip" if is_gzip(path) else "none"
     return (
-        "SELECT row_number() OVER () AS _n, line FROM read_csv($path, delim='\x01', "
-        "header=false, quote='', escape='', auto_detect=false, columns={'line': 'VARCHAR'}, "
-        f"compression='{comp}', strict_mode=false)"
+        f"CREATE OR REPLACE TEMP TABLE {LINES} AS SELECT line FROM read_csv($path, "
+        "delim='\x01', header=false, quote='', escape='', auto_detect=false, "
+        f"columns={{'line': 'VARCHAR'}}, compression='{comp}', strict_mode=false"
+        f"{LINES_READ_OPTIONS})"
     )
 
 
@@ -113,12 +132,20 @@ def emit_flows(
     }
     extra = _CSV_REJECTS_SQL if csv_rejects else ""
     setup = _DROP_REJECTS if csv_rejects else ""
-    if ctx.emit_query(sql, params, setup=setup, extra_rejects=extra):
+    teardown = ""
+    if LINES in sql:  # read through `lines_scan`: the lines table first, dropped after
+        setup, teardown = lines_setup(path), f"DROP TABLE IF EXISTS {LINES}"
+    if ctx.emit_query(sql, params, setup=setup, extra_rejects=extra, teardown=teardown):
         return
     con = ctx.scratch()
-    if setup:
-        con.execute(setup)
-    reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
-    ctx.emit(_split_rejects(reader, ctx, schema))
+    try:
+        if setup:
+            con.execute(setup, {k: v for k, v in params.items() if f"${k}" in setup})
+        used = {k: v for k, v in params.items() if f"${k}" in sql}
+        reader = con.sql(sql, params=used).to_arrow_reader(_BATCH_ROWS)
+        ctx.emit(_split_rejects(reader, ctx, schema))
+    finally:
+        if teardown:
+            con.execute(teardown)
     if csv_rejects:
         _collect_csv_rejects(ctx)

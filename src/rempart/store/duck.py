@@ -7,6 +7,7 @@ whose content digest is already logged is skipped, so re-ingesting changes nothi
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -189,6 +190,7 @@ class Store:
         extra_rejects: str = "",
         keep: int = 10_000,
         stage: bool = False,
+        teardown: str = "",
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
         """INSERT a source's SELECT (event columns + `_reject`) without leaving DuckDB.
 
@@ -197,15 +199,17 @@ class Store:
         With `stage`, it is computed once into a temporary table (in memory, spilled by
         DuckDB past its limit) that both statements read: its regular expressions and
         windows would otherwise run twice, which cost a third to a half of a Postfix or
-        firewall log's ingest. Without, it runs twice and holds nothing (big files).
+        firewall log's ingest. Without, it runs twice and holds nothing (big files). `setup`
+        runs first (it may name the parameters), `teardown` last, whatever happens.
         """
         target = self._physical(table)
-        if setup:
-            self.con.execute(setup)
-        if stage:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {select}", params)
-            select, params = "SELECT * FROM _staged", {}
         try:
+            if setup:
+                self.con.execute(setup, flows.used(setup, params))
+            params = flows.used(select, params)
+            if stage:
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {select}", params)
+                select, params = "SELECT * FROM _staged", {}
             rows = self.con.execute(
                 f"INSERT INTO {target} BY NAME SELECT * EXCLUDE (_reject) FROM ({select}) _q "
                 "WHERE _reject IS NULL",
@@ -218,8 +222,12 @@ class Store:
                 params,
             ).fetchall()
         finally:
-            if stage:
-                self.con.execute("DROP TABLE IF EXISTS _staged")
+            # after a failure the transaction is aborted and these fail too: the rollback
+            # drops the tables, and the first error is the one to report
+            for cleanup in ("DROP TABLE IF EXISTS _staged" if stage else "", teardown):
+                if cleanup:
+                    with contextlib.suppress(duckdb.Error):
+                        self.con.execute(cleanup)
         counts = {str(reason): int(n) for reason, n, _ in grouped}
         kept = [(line, str(reason)) for reason, _, lines in grouped for line in lines]
         return records, *self._reader_rejects(counts, kept, extra_rejects, keep)

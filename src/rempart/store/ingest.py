@@ -374,10 +374,16 @@ def _context(
         return store.append(source.EVENT_CLASS, data)
 
     def query_sink(
-        select: str, params: dict[str, Any], setup: str, extra_rejects: str
+        select: str, params: dict[str, Any], setup: str, extra_rejects: str, teardown: str
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
         return store.insert_query(
-            source.EVENT_CLASS, select, params, setup, extra_rejects, stage=_stage(path)
+            source.EVENT_CLASS,
+            select,
+            params,
+            setup,
+            extra_rejects,
+            stage=_stage(path),
+            teardown=teardown,
         )
 
     ctx: ParseContext
