@@ -76,6 +76,51 @@ def test_zeek_json_nested_id_reads_like_dotted(tmp_path: Path) -> None:
     ]
 
 
+def test_zeek_json_fast_path_reads_what_the_line_path_reads(tmp_path: Path) -> None:
+    """The JSON reader's path (compact flow table, both cores) stores the same rows and
+    names the same rejected lines, with the same reasons, as the line-by-line path."""
+    lines = [json.dumps(r) for r in CONN_JSON]
+    lines += [
+        '{"ts":1552291202.0,"uid":"B1","id.orig_h":"10.1.0.5",',  # cut mid-record
+        "",  # a blank line
+        json.dumps({**CONN_JSON[0], "uid": "B2", "id.orig_h": "10.1.0.5;x"}),
+        json.dumps({**CONN_JSON[0], "uid": "B3", "id.resp_p": "smb"}),
+        json.dumps({**CONN_JSON[0], "uid": "B4", "ts": "yesterday"}),
+        json.dumps(
+            {
+                "_path": "dns",
+                "ts": 1552291203.0,
+                "uid": "D1",
+                "id.orig_h": "10.1.0.5",
+                "id.resp_h": "10.9.0.1",
+                "query": "x.example",
+            }
+        ),
+        json.dumps({**CONN_JSON[1], "uid": "G3", "ts": "2019-03-11T08:00:04.250Z"}),
+    ]
+    p = tmp_path / "conn.json"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast, slow = _both_paths(p)
+    assert (
+        fast.sql("SELECT count(*) AS n FROM flow_conn").column("n")[0].as_py() == 3
+    )  # the compact table: the reader's path was taken
+    keep = ("time", "src_ip", "dst_ip", "src_port", "dst_port", "protocol", "service",
+            "bytes_out", "bytes_in", "packets_out", "packets_in", "status", "flow_uid")  # fmt: skip
+    got = [{k: r[k] for k in keep} for r in _rows(fast, "flow_uid")]
+    assert got == [{k: r[k] for k in keep} for r in _rows(slow, "flow_uid")]
+    assert [r["flow_uid"] for r in got] == ["G3", "N1", "N2"]
+    assert (
+        _rejects(fast)
+        == _rejects(slow)
+        == [
+            {"line": 3, "reason": "not valid JSON"},
+            {"line": 5, "reason": "bad originator address"},
+            {"line": 6, "reason": "bad responder port"},
+            {"line": 7, "reason": "missing or bad timestamp"},
+        ]
+    )
+
+
 def test_zeek_json_nested_dns_and_smb(tmp_path: Path) -> None:
     """dns.log and smb_mapping.log re-emitted with a nested `id` are recognised and read."""
     dns = {"ts": 1552291200.5, "uid": "D1", "id": {"orig_h": "10.1.0.5", "orig_p": 5353,
