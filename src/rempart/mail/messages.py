@@ -55,6 +55,8 @@ for _key, _fr, _en in (
     ("att_html_smuggling", "contrebande HTML (fichier assemblé par script) : {name}", "HTML smuggling (file built by script): {name}"),
     ("att_credential_form", "page de saisie de mot de passe en pièce jointe : {name}", "password-entry page attached: {name}"),
     ("sig_text_model", "texte typique d'hameçonnage (p={p} ; mots : {words})", "text typical of phishing (p={p}; words: {words})"),
+    ("sig_qr_link", "lien dans un QR code d'une image ({host} ; {n} lien(s)) : l'adresse échappe au texte et se lit sur un téléphone", "link inside a QR code in a picture ({host}; {n} link(s)): the address is out of the text and is opened on a phone"),
+    ("sig_qr_unread", "images non lues (décodeur de QR codes absent : installer zxing-cpp et Pillow)", "pictures not read (QR decoder missing: install zxing-cpp and Pillow)"),
     ("sig_trusted_sender", "expéditeur authentifié par la passerelle (DMARC) pour {domain}, organisation connue : le texte seul ne rend pas le message suspect", "sender authenticated by the gateway (DMARC) for {domain}, a known organisation: the text alone does not make the message suspicious"),
     ("sig_text_model_script", "texte surtout dans une écriture que le modèle de texte ne lit pas (latin : {latin} %) : sa part reste sous le seuil suspect", "text mostly in a script the text model was not trained on (Latin: {latin} %): its share stays under the suspicious threshold"),
     ("sig_defects", "message anormal : {what}", "abnormal message: {what}"),

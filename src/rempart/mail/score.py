@@ -6,13 +6,14 @@ every point comes with a reason a person can read, in French or English.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rempart.i18n import Lang, t
 from rempart.mail import messages as _messages  # noqa: F401 - registers the reasons' texts
+from rempart.mail import qrcodes
 from rempart.mail import signals as sig
-from rempart.mail.parse import ParsedMail, parse_message
+from rempart.mail.parse import Link, ParsedMail, parse_message
 from rempart.mail.senders import trusted_sender
 from rempart.mail.textmodel import TextModel, default_model, latin_share
 from rempart.model import Hospital
@@ -90,7 +91,17 @@ def score_parsed(
     seen_domains: frozenset[str] | None = None,
     model: TextModel | None = None,
 ) -> MailVerdict:
+    qr = qrcodes.scan(mail)
+    notes: list[sig.Signal] = []
+    if qr.links:
+        # the links of QR codes are links: every link signal reads them too
+        mail = replace(mail, links=mail.links + tuple(Link(u) for u in qr.links))
+        host = sig.host_of(qr.links[0]) or qr.links[0][:60]
+        notes.append(sig.Signal("sig_qr_link", 25, (("host", host), ("n", str(len(qr.links))))))
+    elif qr.pictures and not qr.readable:
+        notes.append(sig.Signal("sig_qr_unread", 0))
     found: list[sig.Signal] = [
+        *notes,
         *sig.authentication(mail, hospital.hospital.authserv_ids if hospital else ()),
         *sig.identities(mail),
         *sig.sender_shape(mail),

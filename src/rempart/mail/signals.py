@@ -639,6 +639,11 @@ def _host(url: str) -> str | None:
     return host.lower().rstrip(".") if host else None
 
 
+def host_of(url: str) -> str | None:
+    """The lower-cased host a URL names, or None."""
+    return _host(url)
+
+
 def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
