@@ -85,14 +85,42 @@ BRAND_DOMAINS: dict[str, frozenset[str]] = {
     }.items()
 }  # fmt: skip
 
-_FREEMAIL_VOUCHES_FOR_NOBODY = frozenset(
-    {"gmail.com", "googlemail.com", "live.com", "outlook.com", "msn.com", "icloud.com",
-     "me.com", "laposte.net", "orange.fr", "free.fr", "sfr.fr"}
-)  # fmt: skip
+# Mail providers where anyone can open a mailbox: an address there vouches for nobody.
+FREEMAIL = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.fr",
+        "hotmail.com",
+        "hotmail.fr",
+        "outlook.com",
+        "outlook.fr",
+        "live.com",
+        "live.fr",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "gmx.com",
+        "gmx.fr",
+        "gmx.de",
+        "mail.ru",
+        "yandex.ru",
+        "laposte.net",
+        "orange.fr",
+        "wanadoo.fr",
+        "free.fr",
+        "sfr.fr",
+        "protonmail.com",
+        "proton.me",
+        "zoho.com",
+    ]
+)
 # Organisations whose authenticated mail is their own notifications: the brands' domains,
 # less those where anyone can open a mailbox.
 TRUSTED_NOTIFIERS: frozenset[str] = (
-    frozenset(d for ds in BRAND_DOMAINS.values() for d in ds) - _FREEMAIL_VOUCHES_FOR_NOBODY
+    frozenset(d for ds in BRAND_DOMAINS.values() for d in ds) - FREEMAIL
 )
 
 _OWNERS: dict[str, frozenset[str]] = {}
@@ -182,6 +210,7 @@ def trusted_sender(mail: ParsedMail, hospital: Hospital | None = None) -> str | 
 
 __all__ = [
     "BRAND_DOMAINS",
+    "FREEMAIL",
     "TRUSTED_NOTIFIERS",
     "authenticated_from",
     "authserv_id",

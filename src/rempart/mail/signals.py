@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from rempart.mail.attachments import inspect
 from rempart.mail.lookalike import PSL, is_own, lookalike, name_key, registrable
 from rempart.mail.parse import ParsedMail, domain_of
-from rempart.mail.senders import brand_owns, family, gateway_results, org
+from rempart.mail.senders import FREEMAIL, brand_owns, family, gateway_results, org
 from rempart.model import Hospital
 
 
@@ -55,37 +55,6 @@ SHORTENERS = frozenset(
         "tiny.one",
         "u.to",
         "clck.ru",
-    ]
-)
-FREEMAIL = frozenset(
-    [
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "yahoo.fr",
-        "hotmail.com",
-        "hotmail.fr",
-        "outlook.com",
-        "outlook.fr",
-        "live.com",
-        "live.fr",
-        "msn.com",
-        "aol.com",
-        "icloud.com",
-        "me.com",
-        "gmx.com",
-        "gmx.fr",
-        "gmx.de",
-        "mail.ru",
-        "yandex.ru",
-        "laposte.net",
-        "orange.fr",
-        "wanadoo.fr",
-        "free.fr",
-        "sfr.fr",
-        "protonmail.com",
-        "proton.me",
-        "zoho.com",
     ]
 )
 _AUTH_RE = re.compile(r"(?i)\b(spf|dkim|dmarc|arc)\s*=\s*([a-z]+)")
