@@ -6,8 +6,9 @@
 Each labelled conn.log is ingested alone (through the normal Zeek source; the extra `label`
 columns are ignored) and every network detector runs without a hospital model. Internal
 addresses: RFC 1918 plus, when the log has Zeek's `local_orig` / `local_resp` columns, every
-address Zeek marked local (collapsed into CIDR blocks and passed as `extra_internal`, as
-`rempart detect --internal` would; the ranges used are printed). `--rfc1918-only` keeps the
+address Zeek marked local (kept by the ingest and collapsed into CIDR blocks, as
+`rempart detect` adds them; the ranges used are printed, and checked against a read of the
+whole file). `--rfc1918-only` keeps the
 old behaviour (RFC 1918 alone), under which monitored devices with public addresses are
 external and nothing about them is judged.
 
@@ -32,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from rempart.detect import DetectContext, network_detectors, run_detectors
+from rempart.netdetect.nets import RFC1918
 from rempart.store import Store
 from rempart.store.ingest import ingest_file
 
@@ -122,9 +124,17 @@ def main() -> int:
           f" {'prec':>5} {'rec':>5} {'scan-like rec':>13}  internal added")  # fmt: skip
     for path in logs:
         bad, scan_like, hosts = truth(path)
-        ranges = () if args.rfc1918_only else local_ranges(path)
         with Store.memory() as store:
             res = ingest_file(store, path)
+            # as `rempart detect` does: the addresses Zeek marked local, outside RFC 1918
+            ranges = () if args.rfc1918_only else store.sensor_local_ranges(RFC1918)
+            private = [ipaddress.ip_network(c) for c in RFC1918]
+            whole = tuple(
+                r for r in local_ranges(path)
+                if not any(ipaddress.ip_network(r).subnet_of(n) for n in private)  # type: ignore[arg-type]
+            )  # fmt: skip
+            if not args.rfc1918_only and ranges != whole:
+                print(f"note: the ingest kept {ranges}, the whole file says {whole}")
             run_detectors(DetectContext(store, None, ranges), network_detectors())
             rows = store.sql("SELECT detector, entity, related FROM finding").to_pylist()
         flagged: set[str] = set()

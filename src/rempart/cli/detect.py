@@ -13,6 +13,7 @@ from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.detect import DetectContext, DetectorRun, run_detectors
 from rempart.i18n import Lang, add, t
 from rempart.model import Hospital, load_hospital
+from rempart.netdetect.nets import RFC1918
 from rempart.store import Store, Workspace
 
 for _key, _fr, _en in (
@@ -26,6 +27,11 @@ for _key, _fr, _en in (
     ("detect_bad_cidr", "--internal : {value} n'est pas un réseau CIDR",
      "--internal: {value} is not a CIDR network"),
     ("detect_internal", "plages internes ajoutées : {ranges}", "internal ranges added: {ranges}"),
+    ("detect_sensor_local",
+     "adresses que le capteur Zeek dit locales (local_orig/local_resp), hors plages internes, "
+     "traitées comme internes : {n} bloc(s) ({ranges})",
+     "addresses the Zeek sensor marked local (local_orig/local_resp), outside the internal "
+     "ranges, treated as internal: {n} block(s) ({ranges})"),
 ):  # fmt: skip
     add(_key, _fr, _en)
 
@@ -73,6 +79,13 @@ def register(app: typer.Typer) -> None:
                 help="Plage interne en plus (CIDR, répétable) : réseau numéroté en public.",
             ),
         ] = None,
+        sensor_local: Annotated[
+            bool,
+            typer.Option(
+                "--sensor-local/--no-sensor-local",
+                help="Traiter comme internes les adresses que Zeek a marquées locales.",
+            ),
+        ] = True,
     ) -> None:
         """Lance les détecteurs ; leurs alertes remplacent celles du passage précédent."""
         lg = lang_of(lang)
@@ -84,6 +97,13 @@ def register(app: typer.Typer) -> None:
         if ranges:
             console.print(t("detect_internal", lg, ranges=", ".join(ranges)))
         with Store(ws.db_path) as store:
+            if sensor_local:
+                base = hospital.hospital.internal_ranges if hospital else RFC1918
+                local = store.sensor_local_ranges((*base, *ranges))
+                if local:
+                    shown = ", ".join(local[:5]) + (", …" if len(local) > 5 else "")
+                    console.print(t("detect_sensor_local", lg, n=len(local), ranges=escape(shown)))
+                    ranges = (*ranges, *local)
             runs = run_detectors(DetectContext(store, hospital, ranges), only or None)
         console.print(render_runs(runs, lang))
         if any(r.error for r in runs):

@@ -69,6 +69,9 @@ class ParseContext:
     kept_rejects: list[tuple[int | None, str]] = field(default_factory=list)
     query_sink: QuerySink | None = None
     flow_sink: FlowSink | None = None
+    # addresses the sensor itself marked local (Zeek's local_orig / local_resp), kept by
+    # the ingest with the file (see `rempart.store.flows.sensor_local_ranges`)
+    local_addresses: list[str] = field(default_factory=list)
     _scratch: duckdb.DuckDBPyConnection | None = None
 
     @property

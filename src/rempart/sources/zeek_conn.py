@@ -175,6 +175,7 @@ class ZeekConnTsvSource(Source):
                 extra_rejects=rejects,
             ):
                 header.check_layout(path, ctx)
+                ctx.local_addresses += _local_tsv(con, header, params)
                 return
         first_check = f"WHEN _layout THEN '{LAYOUT_CHANGED}' WHEN _extra THEN 'too many fields'"
         normalise = _normalise_sql(set(fields), self.NAME, "_n", first_check)
@@ -186,6 +187,54 @@ class ZeekConnTsvSource(Source):
             ctx.emit(_split_rejects(reader, ctx, self.schema()))
             _collect_csv_rejects(ctx)
         header.check_layout(path, ctx)
+        ctx.local_addresses += _local_tsv(con, header, params)
+
+
+# Lines read for the addresses the sensor marked local: its configuration, the same over a
+# file; the head of a big file names the monitored hosts without a second pass over it all
+LOCAL_SAMPLE_LINES = 100_000
+
+
+def _local_tsv(con: Any, header: ZeekHeader, params: dict[str, Any]) -> list[str]:
+    """The addresses Zeek marked local (`local_orig`, `local_resp` = T) in the first
+    LOCAL_SAMPLE_LINES lines of a TSV conn.log, when it has those columns."""
+    if "local_orig" not in header.fields or "local_resp" not in header.fields:
+        return []
+    sample = (  # (no line numbers: a window would read the whole file before the LIMIT)
+        "SELECT * FROM read_csv($path, delim=$sep, header=false, quote='', escape='', "
+        "auto_detect=false, columns=$columns, nullstr=$nulls, null_padding=true, "
+        f"strict_mode=false, ignore_errors=true) LIMIT {LOCAL_SAMPLE_LINES}"
+    )
+    return _local(con, sample, "'T'", {k: params[k] for k in ("path", "columns", "nulls", "sep")})
+
+
+def _local(con: Any, sample: str, true: str, params: dict[str, Any]) -> list[str]:
+    rows = con.execute(
+        f"""SELECT list(DISTINCT ip) FROM (
+            SELECT "id.orig_h" AS ip FROM ({sample}) s WHERE CAST(local_orig AS VARCHAR) = {true}
+            UNION ALL
+            SELECT "id.resp_h" FROM ({sample}) s WHERE CAST(local_resp AS VARCHAR) = {true})
+        WHERE ip IS NOT NULL""",
+        params,
+    ).fetchall()
+    return [str(ip) for ip in (rows[0][0] or [])] if rows else []
+
+
+def _local_json(con: Any, path: Path, *, nested: bool) -> list[str]:
+    """`_local_tsv` for a JSON conn.log (`local_orig` / `local_resp` are JSON booleans)."""
+    cols: dict[str, str] = {"local_orig": "VARCHAR", "local_resp": "VARCHAR"}
+    if nested:
+        cols["id"] = "STRUCT(orig_h VARCHAR, resp_h VARCHAR)"
+        ips = '"id".orig_h AS "id.orig_h", "id".resp_h AS "id.resp_h"'
+    else:
+        cols |= {"id.orig_h": "VARCHAR", "id.resp_h": "VARCHAR"}
+        ips = '"id.orig_h", "id.resp_h"'
+    sample = (
+        f"SELECT {ips}, local_orig, local_resp FROM read_json($path, "
+        "format='newline_delimited', columns=$cols, ignore_errors=true, "
+        f"maximum_object_size=16777216) LIMIT {LOCAL_SAMPLE_LINES}"
+    )
+    return _local(con, sample, "'true'", {"path": str(path), "cols": cols})
 
 
 # Columns the fast path lets DuckDB's reader type (a bad value rejects the line, with its
@@ -518,8 +567,15 @@ class ZeekConnJsonSource(Source):
         return "conn_state" in record or "missed_bytes" in record
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        if self._fast(path, ctx):
-            return
+        if not self._fast(path, ctx):
+            self._lines(path, ctx)
+        record = zeek_json_head(read_head(path)) or {}
+        if "local_orig" in record or "local_resp" in record:
+            nested = isinstance(record.get("id"), dict)
+            ctx.local_addresses += _local_json(ctx.scratch(), path, nested=nested)
+
+    def _lines(self, path: Path, ctx: ParseContext) -> None:
+        """The line path: each line's fields extracted from its JSON, in SQL."""
         con = ctx.scratch()
         keys = [
             "ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto",

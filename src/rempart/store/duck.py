@@ -262,6 +262,14 @@ class Store:
         ).fetchall()
         return bool(rows)
 
+    def record_sensor_local(self, digest: str, addresses: list[str]) -> None:
+        """Keep the addresses a file's sensor marked local (see `flows.sensor_local_ranges`)."""
+        flows.record_sensor_local(self.con, digest, addresses)
+
+    def sensor_local_ranges(self, covered: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The sensors' local addresses as CIDR blocks, less those inside `covered`."""
+        return flows.sensor_local_ranges(self.con, covered)
+
     def log_ingest(
         self,
         *,

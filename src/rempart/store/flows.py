@@ -21,6 +21,7 @@ over tens of millions of rows, while an unused literal costs nothing.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import re
 from collections.abc import Callable
 
@@ -118,6 +119,48 @@ _FILES_DDL = f"""CREATE TABLE IF NOT EXISTS {FILES} (
 _ADDRESSES_DDL = f"""CREATE TABLE IF NOT EXISTS {ADDRESSES} (
     file_no INTEGER NOT NULL,
     ip VARCHAR NOT NULL)"""
+
+
+SENSOR_LOCAL = "sensor_local"
+_SENSOR_LOCAL_DDL = f"""CREATE TABLE IF NOT EXISTS {SENSOR_LOCAL} (
+    file_sha256 VARCHAR NOT NULL,
+    ip VARCHAR NOT NULL)"""
+
+
+def record_sensor_local(con: duckdb.DuckDBPyConnection, digest: str, ips: list[str]) -> None:
+    """Keep the addresses the sensor of file `digest` marked local (Zeek's `local_orig` /
+    `local_resp`, from its `Site::local_nets`): what the sensor knows of the monitored
+    network, used by `rempart detect` when the network is numbered in public space."""
+    con.execute(_SENSOR_LOCAL_DDL)
+    good = [ip for ip in ips if _ADDRESS.fullmatch(ip)]
+    if good:
+        con.execute(
+            f"INSERT INTO {SENSOR_LOCAL} SELECT $d, unnest($ips)", {"d": digest, "ips": good}
+        )
+
+
+def sensor_local_ranges(
+    con: duckdb.DuckDBPyConnection, covered: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The sensors' local addresses as CIDR blocks (contiguous addresses collapsed), less
+    those already inside `covered` (the internal ranges in force): a hospital numbered in
+    RFC 1918 adds nothing, a capture of a public network adds its monitored hosts."""
+    if not _is_table(con, SENSOR_LOCAL):
+        return ()
+    nets = [ipaddress.ip_network(c, strict=False) for c in covered]
+    v4: list[ipaddress.IPv4Network] = []
+    v6: list[ipaddress.IPv6Network] = []
+    for (ip,) in con.execute(f"SELECT DISTINCT ip FROM {SENSOR_LOCAL} ORDER BY ip").fetchall():
+        with contextlib.suppress(ValueError):
+            net = ipaddress.ip_network(ip)  # one address: a /32 or /128
+            if any(net.version == n.version and net.subnet_of(n) for n in nets):  # type: ignore[arg-type]
+                continue
+            if isinstance(net, ipaddress.IPv4Network):
+                v4.append(net)
+            else:
+                v6.append(net)
+    blocks = [*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6)]
+    return tuple(str(b) for b in blocks)
 
 
 def addresses_sql(kinds: str) -> str:

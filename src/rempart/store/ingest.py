@@ -192,6 +192,9 @@ def ingest_file(
             assert isinstance(first.digest, str)
             if not early and store.already_ingested(first.digest):
                 raise _AlreadyIngested
+            local = sorted({ip for c in contexts for ip in c.local_addresses})
+            if local:
+                store.record_sensor_local(first.digest, local)
             store.log_ingest(
                 digest=first.digest,
                 path=name,
