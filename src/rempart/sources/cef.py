@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 
 from rempart.sources.base import ParseContext, Source
-from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
+from rempart.sources.flowsql import emit_flows, epoch_any, flow_select, lines_scan
 
 _CEF = re.compile(rb"CEF: ?\d+\|")
 # a header field: anything but an unescaped pipe
@@ -78,16 +78,6 @@ def _stamp(value: str) -> str:
     )
 
 
-def _epoch_any(value: str) -> str:
-    """SQL timestamp of an epoch in s, ms, µs or ns (FortiGate's eventtime)."""
-    ev = f"TRY_CAST({value} AS BIGINT)"
-    micros = (
-        f"CASE WHEN {ev} > 1e17 THEN {ev} // 1000 WHEN {ev} > 1e14 THEN {ev} "
-        f"WHEN {ev} > 1e11 THEN {ev} * 1000 ELSE {ev} * 1000000 END"
-    )
-    return f"make_timestamp({micros}) AT TIME ZONE 'UTC'"
-
-
 def _labelled(label: str) -> str:
     """SQL for the first custom string (`cs1`…`cs6`) whose label starts with `label`
     (`cs1Label=Rule` at Palo Alto, `cs5Label=Policy Id` at FortiGate 5.6)."""
@@ -129,7 +119,7 @@ class CefTrafficSource(Source):
         low = f"least(TRY_CAST({ext('in')} AS BIGINT), TRY_CAST({ext('out')} AS BIGINT))"
         exprs = {
             "time": f"coalesce({_stamp(ext('rt'))}, {_stamp(ext('start'))}, "
-            f"{_epoch_any(ext('FTNTFGTeventtime'))}, {_stamp(ext('end'))})",
+            f"{epoch_any(ext('FTNTFGTeventtime'))}, {_stamp(ext('end'))})",
             "duration": ext("FTNTFGTduration"),
             "src_ip": f"coalesce({ext('src')}, {ext('c6a2')})",
             "dst_ip": f"coalesce({ext('dst')}, {ext('c6a3')})",

@@ -92,6 +92,17 @@ def kv(key: str) -> str:
     return f"""nullif(trim({value}, '"'), '')"""
 
 
+def epoch_any(value: str) -> str:
+    """SQL timestamp (UTC) of an epoch given in seconds, ms, µs or ns (FortiOS `eventtime`),
+    in whole microseconds (no float rounding); NULL when it is not a number."""
+    ev = f"TRY_CAST({value} AS BIGINT)"
+    micros = (
+        f"CASE WHEN {ev} > 1e17 THEN {ev} // 1000 WHEN {ev} > 1e14 THEN {ev} "
+        f"WHEN {ev} > 1e11 THEN {ev} * 1000 ELSE {ev} * 1000000 END"
+    )
+    return f"make_timestamp({micros}) AT TIME ZONE 'UTC'"
+
+
 def flow_select(source: str, exprs: dict[str, str], reject: str, line: str = "_n") -> str:
     """SELECT list producing `network_flow` columns from SQL expressions (others NULL)."""
     cols = [f"CAST({exprs['time']} AS TIMESTAMPTZ) AS time"]

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from rempart.sources.base import ParseContext, Source
-from rempart.sources.flowsql import emit_flows, flow_select, keyed_lines, kv
+from rempart.sources.flowsql import emit_flows, epoch_any, flow_select, keyed_lines, kv
 
 _HEAD = re.compile(rb'(^|\s)type="?traffic"?\s(.*\s)?srcip=')
 
@@ -36,17 +36,11 @@ class FortiGateTrafficSource(Source):
         return any(_HEAD.search(line) for line in head.split(b"\n")[:10])
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
-        ev = f"TRY_CAST({kv('eventtime')} AS BIGINT)"
-        # seconds, ms, us or ns since the epoch, in whole microseconds (no float rounding)
-        micros = (
-            f"CASE WHEN {ev} > 1e17 THEN {ev} // 1000 WHEN {ev} > 1e14 THEN {ev} "
-            f"WHEN {ev} > 1e11 THEN {ev} * 1000 ELSE {ev} * 1000000 END"
-        )
         # date and time are the appliance's local clock: `tz` (FortiOS 6.2+) says its
         # offset; without it they are read as UTC. FortiAnalyzer's `itime` comes last.
         local = f"{kv('date')} || ' ' || {kv('time')}"
         time = (
-            f"coalesce(make_timestamp({micros}) AT TIME ZONE 'UTC', "
+            f"coalesce({epoch_any(kv('eventtime'))}, "
             f"TRY_CAST({local} || {kv('tz')} AS TIMESTAMPTZ), "
             f"CAST(TRY_CAST({local} AS TIMESTAMP) AS TIMESTAMP) AT TIME ZONE 'UTC', "
             f"to_timestamp(TRY_CAST({kv('itime')} AS DOUBLE)))"
