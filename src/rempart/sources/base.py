@@ -98,8 +98,8 @@ class ParseContext:
 
         The SELECT yields the event class's columns plus `_reject` (a reason, NULL for a good
         row) and reads only the file (or what `setup` made of it), never the store's tables;
-        the store runs it as an INSERT, so
-        no row crosses Python (the hot path for big flow files). `setup` runs first,
+        the store runs it as an INSERT, so no row crosses Python (the hot path for big flow
+        files). `setup` runs first,
         `extra_rejects` (rows of line, reason) after, on the same connection (for DuckDB's
         CSV reject tables), `teardown` last, even on failure (to drop what `setup` made).
         `setup` may name the SELECT's parameters. Returns False when the sink cannot take

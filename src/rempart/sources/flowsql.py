@@ -22,6 +22,7 @@ from rempart.sources.zeek_conn import (
     _collect_csv_rejects,
     _split_rejects,
 )
+from rempart.store.flows import used
 
 _TEXT = (
     "src_ip", "dst_ip", "protocol", "service", "conn_state", "status", "action", "flow_uid",
@@ -151,9 +152,8 @@ def emit_flows(
     con = ctx.scratch()
     try:
         if setup:
-            con.execute(setup, {k: v for k, v in params.items() if f"${k}" in setup})
-        used = {k: v for k, v in params.items() if f"${k}" in sql}
-        reader = con.sql(sql, params=used).to_arrow_reader(_BATCH_ROWS)
+            con.execute(setup, used(setup, params))
+        reader = con.sql(sql, params=used(sql, params)).to_arrow_reader(_BATCH_ROWS)
         ctx.emit(_split_rejects(reader, ctx, schema))
     finally:
         if teardown:
