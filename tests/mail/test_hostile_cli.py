@@ -210,6 +210,10 @@ def test_cli_skips_files_that_are_not_messages(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("Send submissions to the list\n\tlist@example.org\n")
     # damaged, but a message: its first line names a field, so it is scored (suspicious)
     (tmp_path / "damaged.eml").write_bytes(b"Subject: =?utf-8?B?\xff\xfe\x00\r\n\x00\x00garbage")
+    # `Name: value` lines, but no field a message has (a Python package's metadata)
+    (tmp_path / "PKG-INFO").write_text(
+        "Metadata-Version: 2.1\nName: tool\nVersion: 1.0\nAuthor-email: a@example.org\n\nText\n"
+    )
     result = CliRunner().invoke(
         app, ["email", "score", str(tmp_path), "--format", "jsonl", "--lang", "en"]
     )
@@ -218,3 +222,4 @@ def test_cli_skips_files_that_are_not_messages(tmp_path: Path) -> None:
     assert sorted(Path(r["file"]).name for r in rows) == ["a.eml", "damaged.eml"]
     assert "skipped (not a message: no header)" in result.stderr
     assert "capture.gif" in result.stderr and "notes.txt" in result.stderr
+    assert "PKG-INFO" in result.stderr

@@ -72,6 +72,21 @@ def test_pictures_without_a_link_and_broken_pictures() -> None:
     assert "sig_qr_link" not in score_message(raw, HOSPITAL).signals
 
 
+def test_odd_palettes_do_not_warn(recwarn: pytest.WarningsRecorder) -> None:
+    """A palette picture with per-entry transparency makes Pillow warn on conversion (seen
+    in a real message); the warning must not reach the analyst or fail a strict run."""
+    img = Image.new("P", (60, 60))
+    img.putpalette(bytes(range(256)) * 3)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", transparency=bytes([0, 128, 255, 10]))
+    with pytest.warns(UserWarning, match="Transparency"):  # the case is the real one
+        Image.open(io.BytesIO(buf.getvalue())).convert("L")
+    recwarn.clear()
+    result = scan(parse_message(message(attachments=[("logo.png", buf.getvalue(), "image/png")])))
+    assert (result.links, result.pictures) == ((), 1)
+    assert not recwarn.list
+
+
 def _png_header_only(width: int, height: int) -> bytes:
     """A PNG whose header claims a huge picture (a decompression bomb's first bytes)."""
 

@@ -63,19 +63,31 @@ for _key, _fr, _en in (
 
 
 _FIELD = re.compile(rb"[A-Za-z0-9][A-Za-z0-9-]{0,75}[ \t]*:")
+# Fields only a message has; Python's PKG-INFO, Debian control files and HTTP dumps share
+# the `Name: value` syntax but none of these names
+_MAIL_FIELD = re.compile(
+    rb"(?im)^(?:from|to|cc|subject|date|message-id|received|return-path|mime-version|"
+    rb"content-type|reply-to|sender|delivered-to|envelope-to|in-reply-to|references|"
+    rb"authentication-results|received-spf|dkim-signature|arc-[a-z-]+|thread-[a-z]+|"
+    rb"x-[a-z0-9-]+)[ \t]*:"
+)
 
 
 def is_message(head: bytes) -> bool:
     """Whether a file can be a message at all: an Outlook item, or text whose first line is
-    a header field. A picture or a document saved beside the reported mail is not scored
-    (it would read as an unreadable, hence suspicious, message); a damaged message, whose
-    first line still names a field, is."""
+    a header field and whose header names a field only messages have. A picture or a
+    document saved beside the reported mail is not scored (it would read as an unreadable,
+    hence suspicious, message); a damaged message, whose first line still names a field,
+    is."""
     from rempart.mail.outlook import is_outlook_msg
 
     if is_outlook_msg(head):
         return True
-    first = head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n \t").split(b"\n", 1)[0]
-    return bool(_FIELD.match(first))
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n \t")
+    if not _FIELD.match(text.split(b"\n", 1)[0]):
+        return False
+    fields = re.split(rb"\r?\n\r?\n", text, maxsplit=1)[0]
+    return bool(_MAIL_FIELD.search(fields))
 
 
 def iter_messages(

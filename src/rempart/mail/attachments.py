@@ -1,25 +1,35 @@
 """Attachment inspection by content, never by name alone, and never by running anything.
 
 Magic bytes say what a file is (PE, ELF, Mach-O, LNK, ISO 9660, UDF, OLE, OOXML, ZIP,
-RAR, 7z, HTML); archives are listed from their directory only (no decompression, so a zip
-bomb costs nothing) with a bounded member count; Office macros are read with `oletools`
-(imported on first use); HTML attachments are scanned as text for credential forms and
-HTML smuggling.
+RAR, 7z, gzip, bzip2, xz, tar, PDF, HTML). Archives are listed from their directory only
+(zip, tar, RAR with `rarfile`), with a bounded member count, and small members of zip and
+tar archives are looked into in turn, two levels deep (a zip in a zip is the usual way
+past a gateway that opens one level); single-file compression (gzip, bzip2, xz) is
+decompressed up to `MAX_INNER_BYTES` only, so a bomb costs nothing. Office macros are read
+with `oletools`, PDFs with `pypdf` (`rempart.mail.pdfcheck`), both imported on first use;
+HTML attachments are scanned as text for credential forms and HTML smuggling.
 """
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import io
+import lzma
 import re
+import tarfile
 import warnings
 import zipfile
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from rempart.mail import pdfcheck
 from rempart.mail.parse import Attachment, read_html
 
 MAX_ARCHIVE_MEMBERS = 2000
 MAX_NESTED = 2
+MAX_INNER_BYTES = 8 * 1024 * 1024  # read of a compressed stream or an archive member
 BOMB_RATIO = 200  # declared uncompressed / compressed size
 
 _EXEC_EXT = frozenset(
@@ -130,6 +140,12 @@ def kind_of(data: bytes) -> str:
         return "7z"
     if head[:3] == b"\x1f\x8b\x08":
         return "gzip"
+    if head[:3] == b"BZh" and head[3:4].isdigit():
+        return "bzip2"
+    if head[:6] == b"\xfd7zXZ\x00":
+        return "xz"
+    if data[257:262] == b"ustar":
+        return "tar"
     if data[0x8001:0x8006] == b"CD001" or data[0x9001:0x9006] == b"CD001":
         return "iso"
     if data[0x8001:0x8006] in (b"BEA01", b"NSR02", b"NSR03"):
@@ -150,6 +166,20 @@ def _ext(name: str | None) -> str:
     return name.rsplit(".", 1)[1].strip().lower()
 
 
+@dataclass(frozen=True)
+class Member:
+    """One file of an archive, as the archive's directory describes it."""
+
+    name: str
+    size: int  # declared uncompressed size
+    packed: int
+    encrypted: bool = False
+
+
+# reads one member's bytes (bounded), or None
+Reader = Callable[[Member], bytes | None]
+
+
 def _zip_members(data: bytes) -> tuple[list[zipfile.ZipInfo], bool]:
     """Members of a zip from its central directory only; (members, readable)."""
     try:
@@ -157,6 +187,88 @@ def _zip_members(data: bytes) -> tuple[list[zipfile.ZipInfo], bool]:
             return zf.infolist()[:MAX_ARCHIVE_MEMBERS], True
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
         return [], False
+
+
+def _zip_reader(data: bytes) -> Reader:
+    def read(member: Member) -> bytes | None:
+        # zipfile stops at the declared size, which the caller bounded
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return zf.read(member.name)[:MAX_INNER_BYTES]
+
+    return read
+
+
+def _tar_members(data: bytes) -> tuple[list[Member], Reader | None]:
+    """Regular files of a tar (the readable part of a truncated one); (members, reader)."""
+    members: list[Member] = []
+    infos: dict[str, tarfile.TarInfo] = {}
+    try:
+        tf = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115 - kept for reads
+        for info in tf:
+            if len(members) >= MAX_ARCHIVE_MEMBERS:
+                break
+            if info.isfile() or info.issym() or info.islnk():
+                target = info.linkname if not info.isfile() else ""
+                members.append(Member(info.name, info.size, info.size))
+                if target:  # a link's target is a path too (traversal)
+                    members.append(Member(target, 0, 0))
+                infos[info.name] = info
+    except (tarfile.TarError, EOFError, OSError, ValueError):
+        if not members:
+            return [], None
+
+    def read(member: Member) -> bytes | None:
+        info = infos.get(member.name)
+        handle = tf.extractfile(info) if info is not None and info.isfile() else None
+        return handle.read(MAX_INNER_BYTES) if handle is not None else None
+
+    return members, read
+
+
+def _rar_members(data: bytes) -> tuple[list[Member], bool, bool]:
+    """Members of a RAR from its headers (`rarfile`, which needs no `unrar` to list);
+    (members, readable, names hidden by a password)."""
+    import rarfile
+
+    try:
+        with rarfile.RarFile(io.BytesIO(data)) as rf:
+            infos = rf.infolist()[:MAX_ARCHIVE_MEMBERS]
+            members = [
+                Member(i.filename or "", i.file_size or 0, i.compress_size or 0, i.needs_password())
+                for i in infos
+            ]
+            return members, bool(members), False
+    except rarfile.PasswordRequired:
+        return [], True, True
+    except Exception:  # rarfile's errors, and what a hostile header makes it raise
+        return [], False, False
+
+
+def _decompress(kind: str, data: bytes) -> tuple[bytes, bool] | None:
+    """The first MAX_INNER_BYTES of a gzip, bzip2 or xz stream and whether it is a bomb
+    (more than BOMB_RATIO times its size); None when the stream is broken."""
+    try:
+        if kind == "gzip":
+            out = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, MAX_INNER_BYTES)
+        elif kind == "bzip2":
+            out = bz2.BZ2Decompressor().decompress(data, max_length=MAX_INNER_BYTES)
+        else:
+            out = lzma.LZMADecompressor().decompress(data, max_length=MAX_INNER_BYTES)
+    except (zlib.error, OSError, EOFError, ValueError, lzma.LZMAError):
+        return None
+    return out, len(out) > BOMB_RATIO * max(len(data), 1)
+
+
+_COMPRESSED_EXT = {"gz": "", "tgz": ".tar", "bz2": "", "tbz2": ".tar", "xz": "", "txz": ".tar"}
+
+
+def _inner_name(name: str | None) -> str:
+    """`report.pdf.gz` -> `report.pdf`, `logs.tgz` -> `logs.tar`."""
+    if not name:
+        return "(contenu)"
+    stem, _, ext = name.rpartition(".")
+    suffix = _COMPRESSED_EXT.get(ext.lower())
+    return stem + suffix if suffix is not None and stem else name
 
 
 def _ooxml_macros(members: list[zipfile.ZipInfo]) -> bool:
@@ -188,8 +300,33 @@ def _vba_quiet(data: bytes, name: str) -> tuple[bool, bool, bool]:
         return False, False, False
 
 
-def inspect(att: Attachment, depth: int = 0) -> list[Finding]:
-    """Facts about one attachment; archives are looked into (directory only, bounded)."""
+# Zip-based document formats: a zip named like them is what it says
+_ZIP_DOCS = frozenset(["docx", "xlsx", "pptx", "docm", "xlsm", "pptm", "odt", "ods", "odp"])
+_ARCHIVES = frozenset(["zip", "rar", "7z", "gzip", "bzip2", "xz", "tar"])
+# Inner findings not carried up to the attachment (weak, or said at the outer level)
+_NOT_CARRIED = frozenset(["att_html", "att_tnef", "att_archive_broken"])
+
+
+@dataclass
+class Report:
+    """What a message's attachments hold: the findings, and the links their documents
+    (PDFs) point to, which the link signals then read like the message's own."""
+
+    findings: list[Finding] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+
+def examine(attachments: tuple[Attachment, ...] | list[Attachment]) -> Report:
+    """Every attachment of a message inspected once."""
+    report = Report()
+    for att in attachments:
+        report.findings.extend(inspect(att, links=report.links))
+    return report
+
+
+def inspect(att: Attachment, depth: int = 0, links: list[str] | None = None) -> list[Finding]:
+    """Facts about one attachment; archives and PDFs are looked into (bounded). Links found
+    in documents are appended to `links` when given."""
     name = att.name or "(sans nom)"
     data = att.data
     kind = kind_of(data)
@@ -205,6 +342,9 @@ def inspect(att: Attachment, depth: int = 0) -> list[Finding]:
         out.append(Finding("att_exec_name", name, 50, ext))
     if ext and kind in ("pe", "elf", "lnk") and ext in _DOC_EXT:
         out.append(Finding("att_disguised", name, 20, ext))
+    if ext in _DOC_EXT and ext not in _ZIP_DOCS and kind in _ARCHIVES:
+        # an archive named like a document: content, not name, says what it is
+        out.append(Finding("att_disguised_archive", name, 25, ext))
     parts = (att.name or "").lower().rsplit(".", 2)
     if len(parts) == 3 and parts[1] in _DOC_EXT and parts[2] in _EXEC_EXT:
         out.append(Finding("att_double_ext", name, 25))
@@ -213,53 +353,133 @@ def inspect(att: Attachment, depth: int = 0) -> list[Finding]:
         if macros:
             out.append(Finding("att_macro", name, 45 + 15 * auto + 10 * calls))
     elif kind == "zip":
-        members, readable = _zip_members(data)
-        if _ooxml_macros(members):
+        zip_infos, readable = _zip_members(data)
+        if _ooxml_macros(zip_infos):
             macros, auto, calls = _vba(data, name)
             out.append(Finding("att_macro", name, 45 + 15 * auto + 10 * calls))
-        elif not any(m.filename.startswith(("word/", "xl/", "ppt/")) for m in members):
-            out.extend(_archive(members, readable, name, depth, data))
+        elif not any(m.filename.startswith(("word/", "xl/", "ppt/")) for m in zip_infos):
+            members = [
+                Member(m.filename, m.file_size, m.compress_size, bool(m.flag_bits & 0x1))
+                for m in zip_infos
+            ]
+            out.extend(_archive(members, readable, name, depth, _zip_reader(data), links))
+    elif kind == "tar":
+        members, read = _tar_members(data)
+        out.extend(_archive(members, read is not None, name, depth, read, links))
+    elif kind == "rar":
+        members, readable, hidden = _rar_members(data)
+        if hidden:
+            out.append(Finding("att_archive_encrypted", name, 45))
+        else:
+            out.extend(_archive(members, readable, name, depth, None, links))
+    elif kind in ("gzip", "bzip2", "xz"):
+        out.extend(_compressed(kind, data, name, depth, links))
     elif kind == "tnef":
         out.append(Finding("att_tnef", name, 5))
-    elif kind in ("rar", "7z"):
+    elif kind == "7z":
         out.append(Finding("att_archive_opaque", name, 20, kind))
+    elif kind == "pdf":
+        out.extend(_pdf(data, name, depth, links))
     elif kind == "html" or ext in ("html", "htm", "shtml", "xhtml", "svg"):
         out.extend(_html_attachment(data, name))
     return out
 
 
+def _short(name: str, keep: int = 40) -> str:
+    return name if len(name) <= keep else name[: keep - 1] + "…"
+
+
+def _carried(sub: Attachment, outer: str, depth: int, links: list[str] | None) -> list[Finding]:
+    """The findings of a file inside another (archive member, embedded file), named
+    `outer/inner`; an executable's name becomes "an archive holding an executable"."""
+    out: list[Finding] = []
+    for f in inspect(sub, depth + 1, links):
+        if f.key in _NOT_CARRIED:
+            continue
+        if f.key == "att_exec_name":
+            f = Finding("att_archive_exec", f.name, 65, f.name[:80])
+        out.append(Finding(f.key, f"{_short(outer)}/{f.name}", f.points, f.detail))
+    return out
+
+
 def _archive(
-    members: list[zipfile.ZipInfo], readable: bool, name: str, depth: int, data: bytes
+    members: list[Member],
+    readable: bool,
+    name: str,
+    depth: int,
+    read: Reader | None,
+    links: list[str] | None = None,
 ) -> list[Finding]:
     out: list[Finding] = []
     if not readable:
         return [Finding("att_archive_broken", name, 15)]
-    if any(m.flag_bits & 0x1 for m in members):
+    if any(m.encrypted for m in members):
         out.append(Finding("att_archive_encrypted", name, 45))
-    packed = sum(m.compress_size for m in members) or 1
-    unpacked = sum(m.file_size for m in members)
+    packed = sum(m.packed for m in members) or 1
+    unpacked = sum(m.size for m in members)
     if unpacked / packed > BOMB_RATIO or unpacked > 4 * 1024**3:
         out.append(Finding("att_zip_bomb", name, 40, f"{unpacked // packed}:1"))
     for m in members:
-        member_name = m.filename
-        if ".." in member_name.replace("\\", "/").split("/") or member_name.startswith(("/", "\\")):
-            out.append(Finding("att_path_traversal", name, 30, member_name[:80]))
+        path = m.name.replace("\\", "/")
+        if ".." in path.split("/") or path.startswith("/") or path[1:3] == ":/":
+            out.append(Finding("att_path_traversal", name, 30, m.name[:80]))
             break
     for m in members:
-        ext = _ext(m.filename)
-        if ext in _EXEC_EXT:
-            out.append(Finding("att_archive_exec", name, 65, m.filename[:80]))
+        if _ext(m.name) in _EXEC_EXT:
+            out.append(Finding("att_archive_exec", name, 65, m.name[:80]))
             break
-    if depth < MAX_NESTED and not any(f.key == "att_zip_bomb" for f in out):
-        with contextlib.suppress(Exception), zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for m in members[:20]:
-                if m.flag_bits & 0x1 or m.file_size > 2 * 1024 * 1024:
-                    continue
-                inner = zf.read(m)[: 2 * 1024 * 1024]
-                sub = Attachment(m.filename, "application/octet-stream", inner, len(inner), "")
-                for f in inspect(sub, depth + 1):
-                    if f.key in ("att_executable", "att_lnk", "att_macro", "att_disk_image"):
-                        out.append(Finding(f.key, f"{name}/{f.name}", f.points, f.detail))
+    if read is None or depth >= MAX_NESTED or any(f.key == "att_zip_bomb" for f in out):
+        return out
+    for m in members[:20]:
+        if m.encrypted or m.size > MAX_INNER_BYTES:
+            continue
+        inner: bytes | None = None
+        with contextlib.suppress(Exception):  # a broken member is skipped, never fatal
+            inner = read(m)
+        if inner:
+            sub = Attachment(m.name, "application/octet-stream", inner, len(inner), "")
+            out.extend(_carried(sub, name, depth, links))
+    return out
+
+
+def _compressed(
+    kind: str, data: bytes, name: str, depth: int, links: list[str] | None
+) -> list[Finding]:
+    """A gzip / bzip2 / xz file: its (bounded) content judged as the file it holds."""
+    got = _decompress(kind, data)
+    if got is None:
+        return [Finding("att_archive_broken", name, 15)]
+    inner, bomb = got
+    if bomb:
+        return [Finding("att_zip_bomb", name, 40, f"> {BOMB_RATIO}:1")]
+    if depth >= MAX_NESTED or not inner:
+        return []
+    sub = Attachment(
+        _inner_name(name.split("/")[-1]), "application/octet-stream", inner, len(inner), ""
+    )
+    return _carried(sub, name, depth, links)
+
+
+def _pdf(data: bytes, name: str, depth: int, links: list[str] | None) -> list[Finding]:
+    """Scripts, launches, sending forms and embedded files of a PDF; its links go to
+    `links`."""
+    facts = pdfcheck.facts(data)
+    out: list[Finding] = []
+    if facts.launch:
+        out.append(Finding("att_pdf_launch", name, 55))
+    if facts.javascript:
+        # forms made with Acrobat carry formatting scripts; one run at opening is rarer
+        out.append(Finding("att_pdf_script", name, 35 if facts.auto_action else 20))
+    if facts.submit_form:
+        out.append(Finding("att_pdf_form", name, 20))
+    if links is not None:
+        links.extend(u for u in facts.links if u not in links)
+    for file_name, content in facts.embedded:
+        if _ext(file_name) in _EXEC_EXT:
+            out.append(Finding("att_pdf_embedded_exec", name, 65, file_name[:80]))
+        if depth < MAX_NESTED:
+            sub = Attachment(file_name, "application/octet-stream", content, len(content), "")
+            out.extend(f for f in _carried(sub, name, depth, links) if f.key != "att_archive_exec")
     return out
 
 

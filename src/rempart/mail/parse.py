@@ -271,11 +271,23 @@ def _as_text(data: bytes, charset: str | None) -> str:
         return data.decode("latin-1", errors="replace")
 
 
+_NAME_PARAM = re.compile(r'(?i)(?:^|;)\s*(?:file)?name\s*=\s*(?:"([^"]*)"|([^;\s]+))')
+
+
 def _filename(part: Message) -> str | None:
     try:
         name = part.get_filename()
     except Exception:
         return "(undecodable name)"
+    if name and "\ufffd" in name:
+        # raw 8-bit bytes in the parameter (a UTF-8 name sent unencoded): compat32 shows
+        # replacement characters; read the header's bytes as UTF-8 instead
+        for field in ("Content-Disposition", "Content-Type"):
+            value = part.get(field)
+            found = _NAME_PARAM.search(_eight_bit(value)) if isinstance(value, Header) else None
+            if found:
+                name = found.group(1) or found.group(2)
+                break
     return _decode(name) or None if name else None
 
 

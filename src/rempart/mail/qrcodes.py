@@ -20,7 +20,9 @@ import binascii
 import contextlib
 import io
 import re
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from rempart.mail.parse import ParsedMail
 
@@ -58,6 +60,19 @@ def pictures(mail: ParsedMail) -> list[bytes]:
     return out[:MAX_IMAGES]
 
 
+def _gray(data: bytes, image: Any) -> Any:
+    """The picture in grey levels, or None when its header says it is too large. Pillow's
+    warnings (odd palettes, decompression bombs) are silenced: a hostile picture must not
+    write to the analyst's terminal, nor fail a run that treats warnings as errors."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with image.open(io.BytesIO(data), formats=_FORMATS) as img:
+            width, height = img.size
+            if width * height > MAX_PIXELS:
+                return None
+            return img.convert("L")
+
+
 def scan(mail: ParsedMail) -> QrScan:
     """The links of the QR codes in the message's pictures."""
     found = pictures(mail)
@@ -72,11 +87,9 @@ def scan(mail: ParsedMail) -> QrScan:
     links: dict[str, None] = {}
     for data in found:
         try:
-            with Image.open(io.BytesIO(data), formats=_FORMATS) as img:
-                width, height = img.size
-                if width * height > MAX_PIXELS:
-                    continue  # decided on the header: the pixels are never decoded
-                gray = img.convert("L")
+            gray = _gray(data, Image)
+            if gray is None:
+                continue  # decided on the header: the pixels are never decoded
             for code in zxingcpp.read_barcodes(gray, formats=formats):
                 text = code.text.strip()
                 if _URLISH.match(text):

@@ -13,6 +13,7 @@ from rempart.i18n import Lang, t
 from rempart.mail import messages as _messages  # noqa: F401 - registers the reasons' texts
 from rempart.mail import qrcodes
 from rempart.mail import signals as sig
+from rempart.mail.attachments import examine
 from rempart.mail.parse import Link, ParsedMail, parse_message
 from rempart.mail.senders import trusted_sender
 from rempart.mail.textmodel import TextModel, default_model, latin_share
@@ -92,7 +93,13 @@ def score_parsed(
     model: TextModel | None = None,
 ) -> MailVerdict:
     qr = qrcodes.scan(mail)
+    attached = examine(mail.attachments)
     notes: list[sig.Signal] = []
+    if attached.links:
+        # the links of attached PDFs are links too (a "shared document" is one link)
+        known = {link.href for link in mail.links}
+        extra = tuple(Link(u) for u in attached.links if u not in known)
+        mail = replace(mail, links=mail.links + extra)
     if qr.links:
         # the links of QR codes are links: every link signal reads them too
         mail = replace(mail, links=mail.links + tuple(Link(u) for u in qr.links))
@@ -108,7 +115,7 @@ def score_parsed(
         *sig.impersonation(mail, hospital),
         *sig.disguises(mail, hospital),
         *sig.links(mail, seen_domains),
-        *sig.attachments(mail),
+        *sig.attachments(mail, attached),
     ]
     model = model or default_model()
     if model is not None:

