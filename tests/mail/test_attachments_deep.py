@@ -137,6 +137,14 @@ def test_rar_listing() -> None:
     assert keys("broken.rar", b"Rar!\x1a\x07\x00" + b"\xff" * 30) == {"att_archive_broken"}
 
 
+def test_archives_that_are_not_opened_are_named() -> None:
+    cab = b"MSCF\x00\x00\x00\x00" + bytes(60)
+    ace = bytes(7) + b"**ACE**" + bytes(40)
+    found = inspect(Attachment("facture.cab", "application/octet-stream", cab, len(cab), ""))
+    assert [(f.key, f.detail) for f in found] == [("att_archive_opaque", "cab")]
+    assert {"att_archive_opaque", "att_disguised_archive"} == keys("facture.pdf", ace)
+
+
 def raw_pdf(*objects: bytes) -> bytes:
     """A PDF of these objects (1 is the catalog), with a correct cross-reference table."""
     out = b"%PDF-1.4\n"

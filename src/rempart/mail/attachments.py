@@ -138,6 +138,12 @@ def kind_of(data: bytes) -> str:
         return "rar"
     if head[:6] == b"7z\xbc\xaf\x27\x1c":
         return "7z"
+    if head[:4] == b"MSCF":
+        return "cab"
+    if data[7:14] == b"**ACE**":
+        return "ace"
+    if head[:2] == b"\x60\xea":
+        return "arj"
     if head[:3] == b"\x1f\x8b\x08":
         return "gzip"
     if head[:3] == b"BZh" and head[3:4].isdigit():
@@ -302,7 +308,7 @@ def _vba_quiet(data: bytes, name: str) -> tuple[bool, bool, bool]:
 
 # Zip-based document formats: a zip named like them is what it says
 _ZIP_DOCS = frozenset(["docx", "xlsx", "pptx", "docm", "xlsm", "pptm", "odt", "ods", "odp"])
-_ARCHIVES = frozenset(["zip", "rar", "7z", "gzip", "bzip2", "xz", "tar"])
+_ARCHIVES = frozenset(["zip", "rar", "7z", "gzip", "bzip2", "xz", "tar", "cab", "ace", "arj"])
 # Inner findings not carried up to the attachment (weak, or said at the outer level)
 _NOT_CARRIED = frozenset(["att_html", "att_tnef", "att_archive_broken"])
 
@@ -376,8 +382,10 @@ def inspect(att: Attachment, depth: int = 0, links: list[str] | None = None) -> 
         out.extend(_compressed(kind, data, name, depth, links))
     elif kind == "tnef":
         out.append(Finding("att_tnef", name, 5))
-    elif kind == "7z":
-        out.append(Finding("att_archive_opaque", name, 20, kind))
+    elif kind in ("7z", "cab", "ace", "arj"):
+        # not listed here; CAB, ACE and ARJ are old formats that mail filters skip, which
+        # is why malicious mail uses them
+        out.append(Finding("att_archive_opaque", name, 20 if kind == "7z" else 30, kind))
     elif kind == "pdf":
         out.extend(_pdf(data, name, depth, links))
     elif kind == "html" or ext in ("html", "htm", "shtml", "xhtml", "svg"):
