@@ -261,3 +261,35 @@ def test_eight_bit_attachment_name_is_read_as_utf8() -> None:
     raw = raw.replace(b'filename="x.zip"', 'filename="ФНС_558.zip"'.encode())
     names = [a.name for a in parse_message(raw).attachments]
     assert names == ["ФНС_558.zip"]
+
+
+def test_html_redirector_and_its_target() -> None:
+    page = (
+        b"<html><head><meta http-equiv='refresh' content='0; url=https://203.0.113.5/o365/login'>"
+        b"</head><body>Chargement...</body></html>"
+    )
+    att = Attachment("Facture_0425.html", "text/html", page, len(page), "")
+    links: list[str] = []
+    found = {f.key: f for f in inspect(att, links=links)}
+    assert found["att_html_redirect"].detail == "https://203.0.113.5/o365/login"
+    assert links == ["https://203.0.113.5/o365/login"]
+    scripted = b"<html><script>window.location.href = 'https://login.example.net/x?e=' + m;</script></html>"
+    assert "att_html_redirect" in keys("doc.htm", scripted)
+    built = b"<html><script>var u = atob(s); location.replace(u);</script></html>"
+    assert "att_html_redirect" in keys("doc.htm", built)
+    # a receipt saved as HTML goes nowhere
+    receipt = b"<html><body><h1>Re\xc3\xa7u</h1><a href='https://shop.example/'>boutique</a></body></html>"
+    assert keys("recu.html", receipt) == {"att_html"}
+    v = score_message(message(attachments=[("Facture.html", page, "text/html")]), HOSPITAL)
+    assert v.flagged and {"att_html_redirect", "sig_link_ip"} <= set(v.signals), v.reasons
+
+
+def test_svg_with_script_even_under_another_name() -> None:
+    svg = (
+        b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        b"<script>window.location='https://evil.example/'</script></svg>"
+    )
+    assert {"att_svg_active", "att_html_redirect"} <= keys("scan.svg", svg)
+    assert "att_svg_active" in keys("scan.png", svg)  # content, not name
+    logo = b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>'
+    assert keys("logo.svg", logo) == {"att_html"}

@@ -163,6 +163,8 @@ def kind_of(data: bytes) -> str:
     low = data[:2048].lstrip().lower()
     if low.startswith((b"<!doctype html", b"<html", b"<head", b"<script", b"<body", b"<meta")):
         return "html"
+    if _SVG.match(data[:4096]):
+        return "svg"
     return "other"
 
 
@@ -388,8 +390,8 @@ def inspect(att: Attachment, depth: int = 0, links: list[str] | None = None) -> 
         out.append(Finding("att_archive_opaque", name, 20 if kind == "7z" else 30, kind))
     elif kind == "pdf":
         out.extend(_pdf(data, name, depth, links))
-    elif kind == "html" or ext in ("html", "htm", "shtml", "xhtml", "svg"):
-        out.extend(_html_attachment(data, name))
+    elif kind in ("html", "svg") or ext in ("html", "htm", "shtml", "xhtml", "svg"):
+        out.extend(_html_attachment(data, name, links, svg=kind == "svg" or ext == "svg"))
     return out
 
 
@@ -491,12 +493,46 @@ def _pdf(data: bytes, name: str, depth: int, links: list[str] | None) -> list[Fi
     return out
 
 
-def _html_attachment(data: bytes, name: str) -> list[Finding]:
+# An HTML page that sends its reader elsewhere as soon as it opens: the "invoice.html"
+# redirector of credential phishing (a meta refresh, or a script setting the location)
+_META_REFRESH = re.compile(
+    rb"""(?is)<meta[^>]+http-equiv\s*=\s*["']?refresh[^>]*content\s*=\s*["']?\s*\d*\s*;?\s*url\s*=\s*['"]?([^"'>\s]+)"""
+)
+_SCRIPT_REDIRECT = re.compile(
+    rb"""(?is)(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*=\s*|location\.(?:replace|assign)\s*\("""
+)
+_SCRIPT_URL = re.compile(rb"""(?i)["'`](https?://[^"'`\s]{4,2000})["'`]""")
+_SVG = re.compile(rb"(?is)^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!doctype[^>]*>\s*)*<svg\b")
+_SVG_ACTIVE = re.compile(rb"(?i)<script|\son[a-z]+\s*=|<foreignobject|javascript:")
+
+
+def _html_attachment(
+    data: bytes, name: str, links: list[str] | None = None, svg: bool = False
+) -> list[Finding]:
     out = [Finding("att_html", name, 15)]
     text = data[:2_000_000]
-    if _SCRIPT.search(text) and _SMUGGLING.search(text):
+    scripted = bool(_SCRIPT.search(text))
+    if scripted and _SMUGGLING.search(text):
         out.append(Finding("att_html_smuggling", name, 55))
+    if svg and _SVG_ACTIVE.search(text):
+        # a picture has no use for scripts, event handlers or embedded HTML
+        out.append(Finding("att_svg_active", name, 45))
+    targets: list[str] = []
+    refresh = _META_REFRESH.search(text)
+    if refresh:
+        targets.append(refresh.group(1).decode("latin-1"))
+    if scripted and _SCRIPT_REDIRECT.search(text):
+        targets.extend(m.group(1).decode("latin-1") for m in _SCRIPT_URL.finditer(text[:200_000]))
+        if not targets:
+            targets.append("")  # the address is built by the script: still a redirect
+    if targets:
+        out.append(Finding("att_html_redirect", name, 40, targets[0][:80]))
     facts = read_html(text.decode("utf-8", errors="replace"))
     if facts.passwords:
         out.append(Finding("att_credential_form", name, 55))
+    if links is not None:
+        # where the page sends its reader or what it types: judged like the message's links
+        for url in [*targets, *facts.forms][:20]:
+            if url.lower().startswith(("http://", "https://")) and url not in links:
+                links.append(url)
     return out

@@ -58,6 +58,8 @@ for _key, _fr, _en in (
     ("att_tnef", "pièce jointe TNEF (winmail.dat) non inspectée : {name}", "TNEF attachment (winmail.dat) not inspected: {name}"),
     ("att_html", "page HTML en pièce jointe : {name}", "HTML page attached: {name}"),
     ("att_html_smuggling", "contrebande HTML (fichier assemblé par script) : {name}", "HTML smuggling (file built by script): {name}"),
+    ("att_html_redirect", "page HTML jointe qui renvoie ailleurs dès l'ouverture ({detail}) : {name}", "attached HTML page that sends its reader elsewhere on opening ({detail}): {name}"),
+    ("att_svg_active", "image SVG avec script ou contenu actif : {name}", "SVG picture with script or active content: {name}"),
     ("att_credential_form", "page de saisie de mot de passe en pièce jointe : {name}", "password-entry page attached: {name}"),
     ("sig_text_model", "texte typique d'hameçonnage (p={p} ; mots : {words})", "text typical of phishing (p={p}; words: {words})"),
     ("sig_qr_link", "lien dans un QR code d'une image ({host} ; {n} lien(s)) : l'adresse échappe au texte et se lit sur un téléphone", "link inside a QR code in a picture ({host}; {n} link(s)): the address is out of the text and is opened on a phone"),
