@@ -325,6 +325,7 @@ _LOG_LABELS = {
     "postfix_delivery": "journaux Postfix",
     "exchange_tracking": "suivi des messages Exchange",
     "m365_message_trace": "suivi des messages Microsoft 365",
+    "exim_delivery": "journaux Exim",
 }
 
 
