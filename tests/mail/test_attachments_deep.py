@@ -210,6 +210,23 @@ def test_pdf_script_launch_form_and_embedded_file() -> None:
     assert {"att_pdf_embedded_exec", "att_executable"} <= keys("doc.pdf", buf.getvalue())
 
 
+def test_pdf_embedded_file_is_inflated_within_its_bound() -> None:
+    """A deflated embedded file of 60 MB (60 kB in the PDF) is read to 2 MB, not inflated."""
+    bomb = zlib.compress(PE + b"\x00" * 60_000_000, 9)
+    pdf = raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(f) 4 0 R] >> >> >>",
+        PAGES,
+        PAGE,
+        b"<< /Type /Filespec /F (setup.exe) /EF << /F 5 0 R >> >>",
+        b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(bomb)
+        + bomb
+        + b"\nendstream",
+    )
+    got = facts(pdf)
+    assert [(n, len(c)) for n, c in got.embedded] == [("setup.exe", 2 * 1024 * 1024)]
+    assert {"att_pdf_embedded_exec", "att_executable"} <= keys("doc.pdf", pdf)
+
+
 def test_pdf_names_written_with_escapes_are_decoded() -> None:
     """`/J#61vaScript` is `/JavaScript` to a PDF reader (pdfid's obfuscated names)."""
     raw = raw_pdf(

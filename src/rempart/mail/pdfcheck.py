@@ -12,9 +12,11 @@ visited, the links and the embedded files kept.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,10 +115,6 @@ def _read(data: bytes, out: PdfFacts) -> None:
             stack.extend(obj.values())
         elif isinstance(obj, ArrayObject):
             stack.extend(obj)
-    with_files = getattr(reader, "attachments", {})
-    for file_name in list(with_files)[:MAX_EMBEDDED]:
-        for content in with_files[file_name][:1]:
-            out.embedded.append((str(file_name), bytes(content[:MAX_EMBEDDED_BYTES])))
 
 
 def _judge(obj: Any, out: PdfFacts) -> None:
@@ -135,11 +133,31 @@ def _judge(obj: Any, out: PdfFacts) -> None:
         text = _text(uri)
         if text and text not in out.links:
             out.links.append(text)
+    if "/EF" in obj and len(out.embedded) < MAX_EMBEDDED:
+        out.embedded.append(_embedded(obj))
     for trigger in ("/OpenAction", "/AA"):
         action = obj.get(trigger)
         if action is not None and _runs_script(action):
             out.auto_action = True
             out.javascript = True
+
+
+def _embedded(spec: Any) -> tuple[str, bytes]:
+    """(name, first bytes) of an embedded file. The stream is inflated here, within
+    MAX_EMBEDDED_BYTES, rather than by pypdf (which would inflate up to 75 MB per stream):
+    a deflated or unfiltered stream is read, another filter gives the name only."""
+    name = _text(spec.get("/UF") or spec.get("/F") or "")
+    content = b""
+    with contextlib.suppress(Exception):  # a broken file specification: the name is a fact
+        stream = spec["/EF"].get_object().get("/F").get_object()
+        raw = bytes(getattr(stream, "_data", b""))  # the stream as stored (pypdf's field)
+        kind = stream.get("/Filter")
+        kind = kind[0] if isinstance(kind, list) and len(kind) == 1 else kind
+        if kind is None:
+            content = raw[:MAX_EMBEDDED_BYTES]
+        elif str(kind) == "/FlateDecode":
+            content = zlib.decompressobj().decompress(raw, MAX_EMBEDDED_BYTES)
+    return name, content
 
 
 def _runs_script(action: Any) -> bool:
