@@ -90,3 +90,32 @@ def test_detect_judges_the_device_the_sensor_monitors(tmp_path: Path, flag: str 
     else:
         assert "marked local" not in res.output
         assert not probed
+
+
+def test_detect_says_when_no_address_is_internal(tmp_path: Path) -> None:
+    """A capture of a public network, unmarked by its sensor: the internal detectors would
+    judge nothing, and the team is told how to give the ranges."""
+    rows = [
+        {**r, "local_orig": "F", "local_resp": "F"}
+        for r in _probed_rows()
+        if not r["id.orig_h"].startswith("192.168.")
+    ]
+    ws = Workspace.at(tmp_path / "ws")
+    log = tmp_path / "conn.log"
+    log.write_text(zeek_log(STD, rows), encoding="utf-8")
+    with Store(ws.db_path) as store:
+        ingest_file(store, log)
+    runner = CliRunner()
+    base = ["detect", "--workspace", str(ws.root), "--lang", "en"]
+    res = runner.invoke(app, base)
+    assert res.exit_code == 0, res.output
+    assert "none of the flows' 32 addresses" in " ".join(res.output.split())
+    given = runner.invoke(app, [*base, "--internal", "147.32.0.0/16"])
+    assert given.exit_code == 0 and "none of the flows" not in given.output
+    # with the NAT'd internal host of the original capture, nothing is said
+    ws2 = Workspace.at(tmp_path / "ws2")
+    log.write_text(zeek_log(STD, _probed_rows()), encoding="utf-8")
+    with Store(ws2.db_path) as store:
+        ingest_file(store, log)
+    res = runner.invoke(app, ["detect", "--workspace", str(ws2.root), "--no-sensor-local"])
+    assert res.exit_code == 0 and "aucune des" not in res.output

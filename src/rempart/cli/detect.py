@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -32,8 +33,48 @@ for _key, _fr, _en in (
      "traitées comme internes : {n} bloc(s) ({ranges})",
      "addresses the Zeek sensor marked local (local_orig/local_resp), outside the internal "
      "ranges, treated as internal: {n} block(s) ({ranges})"),
+    ("detect_no_internal",
+     "aucune des {n} adresses des flux n'est dans les plages internes ({ranges}) : propagation, "
+     "politique de zones et exposition ne jugent rien ; donnez les plages du réseau avec "
+     "--internal CIDR (ou internal_ranges dans hospital.yaml)",
+     "none of the flows' {n} addresses is inside the internal ranges ({ranges}): spread, zone "
+     "policy and exposure judge nothing; give the network's ranges with --internal CIDR (or "
+     "internal_ranges in hospital.yaml)"),
 ):  # fmt: skip
     add(_key, _fr, _en)
+
+
+def flow_addresses(store: Store, limit: int = 200_000) -> list[str]:
+    """Distinct addresses of the stored flows and firewall records (at most `limit`)."""
+    from rempart.store.flows import addresses_sql, has_inventory
+
+    kinds = "coalesce(record_kind, 'flow') IN ('flow', 'firewall')"
+    sql = (
+        addresses_sql(kinds)
+        if has_inventory(store.con)
+        else "SELECT src_ip AS ip FROM network_flow UNION SELECT dst_ip FROM network_flow"
+    )
+    try:
+        rows = store.con.execute(f"SELECT ip FROM ({sql}) WHERE ip IS NOT NULL LIMIT {limit}")
+        return [str(r[0]) for r in rows.fetchall()]
+    except duckdb.Error:  # no flow table in this workspace
+        return []
+
+
+def none_internal(addresses: list[str], ranges: tuple[str, ...]) -> bool:
+    """Whether there are addresses and none is inside `ranges`: a network numbered in
+    public space, whose hosts every internal detector would then take for the internet."""
+    nets = [ipaddress.ip_network(r, strict=False) for r in ranges]
+    seen = False
+    for text in addresses:
+        try:
+            ip = ipaddress.ip_address(text)
+        except ValueError:
+            continue
+        seen = True
+        if any(ip in net for net in nets if net.version == ip.version):
+            return False
+    return seen
 
 
 def workspace_hospital(ws: Workspace) -> Hospital | None:
@@ -96,14 +137,18 @@ def register(app: typer.Typer) -> None:
             console.print(t("no_model", lg))
         if ranges:
             console.print(t("detect_internal", lg, ranges=", ".join(ranges)))
+        base = hospital.hospital.internal_ranges if hospital else RFC1918
         with Store(ws.db_path) as store:
             if sensor_local:
-                base = hospital.hospital.internal_ranges if hospital else RFC1918
                 local = store.sensor_local_ranges((*base, *ranges))
                 if local:
                     shown = ", ".join(local[:5]) + (", …" if len(local) > 5 else "")
                     console.print(t("detect_sensor_local", lg, n=len(local), ranges=escape(shown)))
                     ranges = (*ranges, *local)
+            addresses = flow_addresses(store)
+            if none_internal(addresses, (*base, *ranges)):
+                shown = ", ".join((*base, *ranges)[:6])
+                console.print(t("detect_no_internal", lg, n=len(addresses), ranges=shown))
             runs = run_detectors(DetectContext(store, hospital, ranges), only or None)
         console.print(render_runs(runs, lang))
         if any(r.error for r in runs):
