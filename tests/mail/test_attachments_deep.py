@@ -310,3 +310,14 @@ def test_svg_with_script_even_under_another_name() -> None:
     assert "att_svg_active" in keys("scan.png", svg)  # content, not name
     logo = b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>'
     assert keys("logo.svg", logo) == {"att_html"}
+
+
+def test_body_form_actions_are_judged_as_links() -> None:
+    form = (
+        "<p>Confirmez votre identifiant</p><form action='http://198.51.100.20/login.php' "
+        "method='post'><input name='u'><input type='password' name='p'></form>"
+    )
+    v = score_message(message(html=form), HOSPITAL)
+    assert {"sig_link_ip", "sig_body_password_form"} <= set(v.signals), v.reasons
+    search = "<form action='/recherche'><input name='q'></form>"  # a relative action: no link
+    assert "sig_link_ip" not in score_message(message(html=search), HOSPITAL).signals

@@ -60,6 +60,42 @@ def test_model_file_is_plain_json() -> None:
         load_model_json("\x80\x04K\x01.")  # a pickle is not accepted
 
 
+def test_model_reads_no_corpus_token_of_the_subject() -> None:
+    """The subject's words come from the cleaned subject: phishing_pot's redaction
+    (`phishing@pot`) and the 2002 lists' `[tags]` are corpus artefacts, not words."""
+    from rempart.mail.textmodel import tokens
+
+    toks = tokens("[zzzzteana] phishing@pot Jean, your parcel", "Bonjour")
+    assert {"s:jean", "s:parcel"} <= set(toks)
+    assert not {"s:phishing", "s:pot", "s:zzzzteana"} & set(toks)
+    model = default_model()
+    assert model is not None
+    assert not {"w:s:phishing", "w:s:zzzzteana"} & set(model.weights)
+
+
+def test_verdict_words_do_not_depend_on_the_hash_seed() -> None:
+    """Two processes with other hash seeds name the same words (ties broken by the word)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from rempart.mail.textmodel import default_model;"
+        "print(default_model().probability('Votre colis Jean Pierre', 'Payez les frais "
+        "de douane de votre colis Jean Pierre sous 24 h'))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outs) == 1, outs
+
+
 @pytest.mark.corpus
 def test_held_out_quality(shared_data: Path) -> None:
     """Recall on phishing and false positives on ham, on the split never trained on."""

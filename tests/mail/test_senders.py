@@ -9,6 +9,7 @@ from tests.mail.helpers import HOSPITAL, message
 from rempart.mail.parse import parse_message
 from rempart.mail.score import score_message
 from rempart.mail.senders import authenticated_from, authserv_id, family, trusted_sender
+from rempart.mail.textmodel import TextModel
 from rempart.model import Hospital
 from rempart.model.hospital import HospitalInfo
 
@@ -19,6 +20,14 @@ ALERT = (
     "account."
 )
 GATEWAY = "mx.chu-test.fr"
+
+
+@pytest.fixture
+def phishy_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text model for which every text reads as phishing (p = 0.99): these tests are
+    about what authentication changes, whatever the trained model makes of the alert."""
+    model = TextModel({}, 5.0, {"p_suspicious": 0.9})
+    monkeypatch.setattr("rempart.mail.score.default_model", lambda: model)
 
 
 def auth(domain: str, dmarc: str = "pass", authserv: str = GATEWAY) -> str:
@@ -39,6 +48,7 @@ def alert(sender: str, domain: str, *headers: str, href: str | None = None) -> b
     return b"".join(f"Authentication-Results: {h}\r\n".encode() for h in headers) + raw
 
 
+@pytest.mark.usefixtures("phishy_text")
 def test_known_notifier_authenticated_is_not_suspicious_on_text_alone() -> None:
     raw = alert("Microsoft <account-security-noreply@accountprotection.microsoft.com>",
                 "accountprotection.microsoft.com", auth("accountprotection.microsoft.com"))  # fmt: skip
@@ -71,6 +81,7 @@ def test_known_notifier_authenticated_is_not_suspicious_on_text_alone() -> None:
         ("Microsoft <security@microsoft.com>", (auth("microsoft.com"),), "https://secure-login.example.net/x"),
     ],
 )  # fmt: skip
+@pytest.mark.usefixtures("phishy_text")
 def test_authentication_does_not_launder_phishing(
     sender: str, headers: tuple[str, ...], href: str | None
 ) -> None:
@@ -78,6 +89,7 @@ def test_authentication_does_not_launder_phishing(
     assert v.flagged, v.reasons
 
 
+@pytest.mark.usefixtures("phishy_text")
 def test_only_the_gateways_authserv_id_is_believed() -> None:
     forged = alert("Microsoft <security@microsoft.com>", "microsoft.com",
                    auth("microsoft.com", authserv="mx.attacker.example"))  # fmt: skip

@@ -20,6 +20,7 @@ from rempart.mail.textmodel import TextModel, default_model, latin_share
 from rempart.model import Hospital
 
 SUSPICIOUS = 40
+_WEB = ("http://", "https://")
 MALICIOUS = 70
 # Below MODEL_FLOOR the text model adds nothing; from it, MODEL_BASE points. A probability
 # under 0.5 means the model leans towards legitimate mail, so it adds nothing there (a grid
@@ -95,10 +96,12 @@ def score_parsed(
     qr = qrcodes.scan(mail)
     attached = examine(mail.attachments)
     notes: list[sig.Signal] = []
-    if attached.links:
-        # the links of attached PDFs are links too (a "shared document" is one link)
+    # where attached documents and the message's own forms send their reader are links
+    # too (a "shared document" PDF is one link; a form posts what is typed)
+    targets = [*attached.links, *(f for f in mail.forms if f.lower().startswith(_WEB))]
+    if targets:
         known = {link.href for link in mail.links}
-        extra = tuple(Link(u) for u in attached.links if u not in known)
+        extra = tuple(Link(u) for u in dict.fromkeys(targets) if u not in known)
         mail = replace(mail, links=mail.links + extra)
     if qr.links:
         # the links of QR codes are links: every link signal reads them too

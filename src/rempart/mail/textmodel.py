@@ -353,16 +353,24 @@ def clean_text(subject: str, body: str) -> str:
     return _URLISH.sub(" ", text)
 
 
+def subject_text(subject: str) -> str:
+    """The subject's words for the `s:` features: addresses removed before the list and
+    corpus lines, so phishing_pot's redacted subjects (`phishing@pot Jean, votre colis`)
+    keep their real words."""
+    text = _URLISH.sub(" ", _SUBJECT_PREFIX.sub("", unicodedata.normalize("NFKC", subject)))
+    return _LIST_LINE.sub(" ", text)
+
+
 def tokens(subject: str, body: str) -> list[str]:
     """Lower-cased words (letters only), stop words removed, plus adjacent-word pairs."""
     words = [w for w in _TOKEN.findall(clean_text(subject, body).lower()) if w not in STOP_WORDS][
         :_MAX_TOKENS
     ]
-    subject_words = {
-        "s:" + w
-        for w in _TOKEN.findall(unicodedata.normalize("NFKC", subject).lower())
-        if w not in STOP_WORDS
-    }
+    # the subject cleaned like the text (addresses first, then `[list]` tags and list or
+    # corpus lines): read raw, "phishing@pot" and "[zzzzteana]" were features
+    subject_words = dict.fromkeys(
+        "s:" + w for w in _TOKEN.findall(subject_text(subject).lower()) if w not in STOP_WORDS
+    )
     pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
     return [*words, *pairs, *subject_words]
 
@@ -466,14 +474,14 @@ class TextModel:
         if not present:
             return 1.0 / (1.0 + math.exp(-self.intercept)), ()
         scale = 1.0 / math.sqrt(len(present))
-        z = self.intercept + scale * sum(map(weights.__getitem__, present))
+        z = self.intercept + scale * math.fsum(map(weights.__getitem__, present))
         prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         words: dict[str, float] = {}
         for gram, word in present.items():
             w = weights[gram]
             if w > 0:
                 words[word] = words.get(word, 0.0) + w
-        top = sorted(words, key=lambda k: -words[k])[:5]
+        top = sorted(words, key=lambda k: (-words[k], k))[:5]  # (ties: alphabetical)
         return prob, tuple(top)
 
 
