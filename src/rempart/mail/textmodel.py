@@ -27,10 +27,11 @@ _LIST_LINE = re.compile(
     r"yahoo! groups|egroups|unsubscribe from this list|irish linux users|spamassassin|"
     r"taint\.org|zzzz|phishing@pot).*$"
 )
-# "URL:" lines of the 2002 RSS digests and technical header lines in bodies only tell the
-# corpora apart. Reply prefixes, quoting and forwarded "De :/Envoyé :" blocks are kept:
+# "URL:" and "Date:" lines of the 2002 RSS digests (a third of the easy ham has a "Date:"
+# line, 6 of 383 phishing) and technical header lines in bodies only tell the corpora
+# apart; the message's own Date header is never read either. Reply prefixes, quoting and forwarded "De :/Envoyé :" blocks are kept:
 # they are how real conversations look, in 2002 and in a hospital today.
-_QUOTED_OR_HEADER_LINE = re.compile(r"(?im)^[ \t>]*(url|message-id|x-[\w-]+)[ \t]*:.*$")
+_QUOTED_OR_HEADER_LINE = re.compile(r"(?im)^[ \t>]*(url|date|message-id|x-[\w-]+)[ \t]*:.*$")
 _SUBJECT_PREFIX = re.compile(r"\[[^\]]{1,40}\]")  # [list-name] tags: mailing-list artefacts
 _PUNCT = re.compile(r"[^\w\s$€£!?]+")
 _TOKEN = re.compile(r"[^\W\d_]{2,24}")
