@@ -29,8 +29,9 @@ _LIST_LINE = re.compile(
 )
 # "URL:" and "Date:" lines of the 2002 RSS digests (a third of the easy ham has a "Date:"
 # line, 6 of 383 phishing) and technical header lines in bodies only tell the corpora
-# apart; the message's own Date header is never read either. Reply prefixes, quoting and forwarded "De :/Envoyé :" blocks are kept:
-# they are how real conversations look, in 2002 and in a hospital today.
+# apart; the message's own Date header is never read either. Reply prefixes, quoting and
+# forwarded "De :/Envoyé :" blocks are kept: they are how real conversations look, in 2002
+# and in a hospital today.
 _QUOTED_OR_HEADER_LINE = re.compile(r"(?im)^[ \t>]*(url|date|message-id|x-[\w-]+)[ \t]*:.*$")
 _SUBJECT_PREFIX = re.compile(r"\[[^\]]{1,40}\]")  # [list-name] tags: mailing-list artefacts
 _PUNCT = re.compile(r"[^\w\s$€£!?]+")
