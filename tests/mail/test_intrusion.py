@@ -312,3 +312,37 @@ def test_m365_array_and_bad_json(tmp_path: Path) -> None:
     )
     res2 = ingest_file(Store.memory(), q)
     assert (res2.records, res2.rejected) == (1, 2)
+
+
+@pytest.mark.parametrize("powershell", [False, True])
+def test_m365_purview_csv_export(tmp_path: Path, powershell: bool) -> None:
+    """The CSV of the Purview audit search (or `Search-UnifiedAuditLog | Export-Csv`):
+    one record per row, its JSON in `AuditData` (quotes doubled, newlines allowed)."""
+    import csv
+    import io
+
+    params = [{"Name": "ForwardTo", "Value": "x@evil.example"}]
+    records = [_rec("New-InboxRule", Parameters=params), _rec("MailboxLogin")]
+    buf = io.StringIO()
+    if powershell:
+        buf.write("#TYPE Deserialized.Microsoft.Exchange.Management.UnifiedAuditLogRecord\r\n")
+        names = ["RunspaceId", "RecordType", "CreationDate", "UserIds", "Operations", "AuditData"]
+    else:
+        names = ["RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData"]
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL if powershell else csv.QUOTE_MINIMAL)
+    writer.writerow(names)
+    for r in records:
+        audit = json.dumps(r, indent=1 if powershell else None)  # pretty JSON spans lines
+        writer.writerow(["x", "2026-03-11T09:00:00", "ExchangeAdmin", r["Operation"], "dg", audit])
+    writer.writerow(["x", "2026-03-11T09:00:00", "ExchangeItem", "Broken", "dg", "{not json"])
+    path = tmp_path / "AuditLog_2026-03-11.csv"
+    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+    store = Store.memory()
+    res = ingest_file(store, path)
+    assert (res.source, res.records, res.rejected) == ("m365_audit", 2, 1)
+    lines = store.sql("SELECT source_line FROM mailbox_activity ORDER BY source_line").to_pylist()
+    first = 3 if powershell else 2
+    assert lines[0]["source_line"] == first  # the line where the record's row starts
+    assert any("invalid JSON" in reason for reason, _ in res.reasons)
+    found = MailboxRules().run(DetectContext(store))
+    assert [f.entity for f in found] == ["dg@chu-test.fr"]

@@ -3,14 +3,19 @@
 Accepts the Management Activity API / Purview export records (`CreationTime`, `Operation`,
 `UserId`, `ClientIP`), the Sentinel `OfficeActivity` shape (`TimeGenerated`,
 `Client_IPAddress`) and Entra audit records (`OperationName`, `InitiatedBy`), as a JSON
-array, JSON lines, or the Purview CSV's `AuditData` column already extracted to JSON lines.
-Each record becomes one `mailbox_activity` row: logins, mailbox reads, rules, forwarding,
-permission grants. Records are few (thousands a day), so they are read with `json`.
+array, JSON lines, or the CSV that the Purview portal's audit search exports and
+`Search-UnifiedAuditLog | Export-Csv` writes (one record per row, its JSON in the
+`AuditData` column; PowerShell's `#TYPE` line allowed). Each record becomes one
+`mailbox_activity` row: logins, mailbox reads, rules, forwarding, permission grants.
+Records are few (thousands a day), so they are read with `json` and `csv`.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,8 +33,41 @@ _RULE_PARAMS = (
 )
 
 
+def _csv_header(head: bytes) -> bytes | None:
+    """The header line of an audit CSV export (after PowerShell's `#TYPE` line), if any."""
+    for line in head.lstrip(b"\xef\xbb\xbf").splitlines()[:3]:
+        if line.startswith(b"#"):
+            continue
+        return line if b"AuditData" in line and b"CreationDate" in line else None
+    return None
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, Any]]:
+    """(line, record) of each CSV row: its `AuditData` JSON (a row's JSON may hold quoted
+    newlines; the line is where the row starts)."""
+    lines = text.splitlines(keepends=True)
+    skip = 1 if lines and lines[0].startswith("#") else 0
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # one record's JSON can be long
+    reader = csv.DictReader(io.StringIO("".join(lines[skip:])))
+    start = skip + 2  # the first row's line (after the header)
+    for row in reader:
+        line = start
+        start = skip + reader.line_num + 1
+        data = row.get("AuditData")
+        if not data:
+            yield line, ValueError("no AuditData in this row")
+            continue
+        try:
+            yield line, json.loads(data)
+        except json.JSONDecodeError as exc:
+            yield line, exc
+
+
 def _records(path: Path) -> Iterator[tuple[int, Any]]:
     text = path.read_text(encoding="utf-8-sig", errors="replace")
+    if _csv_header(text[:65536].encode("utf-8", errors="replace")) is not None:
+        yield from _csv_records(text)
+        return
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
@@ -157,9 +195,11 @@ class M365AuditSource(Source):
     NAME = "m365_audit"
     VERSION = "1.0"
     EVENT_CLASS = "mailbox_activity"
-    DESCRIPTION = "Microsoft 365 unified audit log / Entra ID audit (JSON array or lines)"
+    DESCRIPTION = "Microsoft 365 unified audit log / Entra ID audit (JSON, or Purview CSV)"
 
     def sniff(self, head: bytes, path: Path) -> bool:
+        if _csv_header(head) is not None:
+            return True
         text = head.lstrip(b"\xef\xbb\xbf \r\n\t[")
         if not text.startswith(b"{"):
             return False
@@ -171,8 +211,11 @@ class M365AuditSource(Source):
     def parse(self, path: Path, ctx: ParseContext) -> None:
         rows: list[dict[str, Any]] = []
         for number, rec in _records(path):
-            if isinstance(rec, Exception):
+            if isinstance(rec, json.JSONDecodeError):
                 ctx.reject(number, f"invalid JSON: {rec}")
+                continue
+            if isinstance(rec, Exception):
+                ctx.reject(number, str(rec))
                 continue
             row = normalise(rec) if isinstance(rec, dict) else None
             if row is None:
