@@ -38,6 +38,9 @@ _MONTHS = {
 _SYSLOG_TS = re.compile(r"^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d\d):(\d\d):(\d\d)\s+")
 _ISO_TS = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?\s+")
 _TAI_TS = re.compile(r"^@(4000[0-9a-f]{12})[0-9a-f]{8}\s+")
+_BRACKET_TS = re.compile(
+    r"^\[(\d{1,2})-([A-Z][a-z]{2})-(\d{4}) (\d\d:\d\d:\d\d)(?: ([+-]\d{4}))?\]:?\s*"
+)
 _INNER_TS = re.compile(r"\b(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\b")
 _IP = r"(?P<ip>[0-9a-fA-F:.]*[0-9a-fA-F])"
 
@@ -71,16 +74,61 @@ _EXIM_FAIL = re.compile(
 )
 _EXIM_OK = re.compile(r" <= \S+ .*?\[" + _IP + r"\](?::\d+)? .*?\bA=(?P<mech>\w+):(?P<user>\S+)")
 
+# Other mail servers and webmails (their lines as fail2ban's filters know them)
+_COURIER = re.compile(
+    r"\b(?P<prog>[\w-]*(?:imap|pop3)[\w-]*|courier[\w-]*)(?:\[\d+\])?: LOGIN(?P<fail> FAILED)?, "
+    r"(?:method=(?P<mech>[\w-]+), )?(?:user=(?P<user>[^,]*), )?ip=\[(?:::ffff:)?" + _IP + r"\]"
+)
+_CYRUS_FAIL = re.compile(
+    r"\b(?P<prog>(?:cyrus/)?(?:imaps?|pop3s?|imapd|pop3d|sieve|lmtp)\w*)(?:\[\d+\])?: "
+    r"badlogin: (?:[^\s\[]+ ?)?\[" + _IP + r"\] (?P<mech>[\w-]+)(?: (?P<user>(?!SASL)[^\s\[]+))?"
+)
+_CYRUS_OK = re.compile(
+    r"\b(?P<prog>(?:cyrus/)?(?:imaps?|pop3s?|imapd|pop3d|sieve)\w*)(?:\[\d+\])?: "
+    r"login: (?:[^\s\[]+ ?)?\[" + _IP + r"\] (?P<user>\S+) (?P<mech>[\w-]+)\b.*User logged in"
+)
+_UW = re.compile(
+    r"\b(?P<prog>imapd|ipop3d|ipop2d)\[\d+\]: (?P<what>Login (?:failed|excessive login failures|"
+    r"disabled) |Failed \S+ override of |Login |Authenticated )user=(?P<user>\S*)\s.*?\["
+    + _IP
+    + r"\]"
+)
+_WEBMAIL_FAIL = re.compile(
+    r"(?:IMAP Error: Login failed|FAILED login|Failed login) for (?P<user>.*?) from "
+)
+# roundcube: the user name is the attacker's text and may hold " from 127.0.0.1": the
+# address is the last "from" that ends the message or leads to its error or session
+_WEBMAIL_FROM = re.compile(
+    r" from " + _IP + r"(?=(?:\([^)]*\))?(?:\.\s+AUTHENTICATE|\s+in session|\.?\s*$))"
+)
+_SOGO = re.compile(
+    r"SOGoRootPage (?P<ok>successful )?[Ll]ogin from '(?P<ip>[0-9a-fA-F:.]+)[^']*' for user "
+    r"'(?P<user>[^']*)'(?P<maybe> might not have worked)?"
+)
+_SENDMAIL_AUTH = re.compile(r"\bAUTH failure \((?P<mech>[^)]*)\)")
+_SENDMAIL_RELAY = re.compile(r"\brelay=(?:[^\s\[,]+ )?\[" + _IP + r"\]")
+_SENDMAIL_ATTACK = re.compile(
+    r"\[" + _IP + r"\](?: \(may be forged\))?: possible SMTP attack: command=AUTH"
+)
+_SOLID = re.compile(r"solid-pop3d\[\d+\]: (?P<what>.*) - " + _IP + r"\s*$")
+_SOLID_USER = re.compile(r"(?:user(?: name)?:? )(?P<user>\S+)")
+_USER_EQ = re.compile(r"\buser=(?P<user>[^,\s]+)")
+
 _SNIFF = re.compile(
     rb"(?m)(dovecot|imap-login|pop3-login|postfix(-\w+)?/[\w/]*smtpd\[\d+\]: |"
-    rb"authenticator failed for|auth-worker\(|pam_unix\(dovecot)"
+    rb"authenticator failed for|auth-worker\(|pam_unix\(dovecot|: LOGIN(?: FAILED)?, |"
+    rb"badlogin: |: Login (?:failed|excessive|disabled) user=|[Ll]ogin failed for |"
+    rb"FAILED login for |Failed login for |SOGoRootPage |AUTH failure \(|"
+    rb"possible SMTP attack: command=AUTH|solid-pop3d\[|: login: .*User logged in|"
+    rb"(?:imapd|ipop3d)\[\d+\]: (?:Login|Authenticated) user=)"
 )
 
 
 # The programs of a mail server's syslog lines (the tag before the message).
 _MAIL_PROGRAM = re.compile(
     r"\b(?:postfix[\w/-]*|dovecot|imap-login|pop3-login|exim\w*|sendmail|sm-mta|courier\S*|"
-    r"cyrus\S*|saslauthd|auth-worker|opendkim|amavis\S*|spamd|rspamd)(?:\[\d+\])?:"
+    r"cyrus\S*|saslauthd|auth-worker|opendkim|amavis\S*|spamd|rspamd|imapd[\w-]*|"
+    r"i?pop3d[\w-]*|solid-pop3d|roundcube|sogod)(?:\[\d+\])?:"
 )
 
 
@@ -150,6 +198,16 @@ def _line_time(line: str, ref: datetime) -> tuple[datetime | None, str]:
     if m:
         seconds = int(m.group(1), 16) - 2**62 - 10
         return datetime.fromtimestamp(seconds, tz=UTC), line[m.end() :]
+    m = _BRACKET_TS.match(line)  # Roundcube's own log: [22-Jan-2013 22:28:21 +0200]:
+    if m:
+        day, mon, year, clock, zone = m.groups()
+        try:
+            when = datetime.strptime(
+                f"{day} {mon} {year} {clock} {zone or '+0000'}", "%d %b %Y %H:%M:%S %z"
+            )
+        except ValueError:
+            return None, line
+        return when.astimezone(UTC), line[m.end() :]
     m = _INNER_TS.search(line[:100])  # "host prog[pid]: 2021-07-17 23:20:49 ..." (journald)
     if m:
         try:
@@ -163,7 +221,8 @@ def parse_line(rest: str) -> dict[str, Any] | None:
     """A login attempt from one log line (timestamp removed), or None."""
     rest = rest[:MAX_LINE]  # bounded: no pattern sees an unbounded attacker-made line
     m = _POSTFIX_SASL_FAIL.search(rest)
-    if m:
+    if m and "Connection lost to authentication server" not in m.group("rest"):
+        # (a lost authentication server fails every client: no one's password was wrong)
         u = _SASL_USER.search(m.group("rest"))
         return _row(
             m.group("ip"), u.group("user") if u else None, "smtp", "failure", m.group("mech")
@@ -193,6 +252,9 @@ def parse_line(rest: str) -> dict[str, Any] | None:
             if ip:
                 return _row(ip, f.group("user") if f else None, service, "failure", None)
         return None
+    other = _other_servers(rest)
+    if other is not None:
+        return other
     if _FAIL_WORDS.search(rest):
         m = _DOVECOT_PASSDB.search(rest)
         if m:
@@ -201,6 +263,70 @@ def parse_line(rest: str) -> dict[str, Any] | None:
         if hosts and "dovecot" in rest:
             u = _RUSER.search(rest.split("rhost=")[-1])
             return _row(hosts[-1], u.group("user") if u else None, "imap", "failure", None)
+    return None
+
+
+def _service(prog: str) -> str:
+    return "pop3" if "pop" in prog.lower() else "imap"
+
+
+# what one of `_other_servers`' patterns needs (one search instead of ten on other lines)
+_OTHER_HINT = re.compile(
+    r"LOGIN|badlogin: |login: |[Ll]ogin |Authenticated user=|FAILED login|Failed login|"
+    r"SOGoRootPage|AUTH failure|command=AUTH|solid-pop3d|override of"
+)
+
+
+def _other_servers(rest: str) -> dict[str, Any] | None:
+    """Courier, Cyrus, UW-IMAP, solid-pop3d, Sendmail, and the Roundcube and SOGo webmails."""
+    if not _OTHER_HINT.search(rest):
+        return None
+    m = _COURIER.search(rest)
+    if m:
+        status = "failure" if m.group("fail") else "success"
+        return _row(
+            m.group("ip"), m.group("user"), _service(m.group("prog")), status, m.group("mech")
+        )
+    m = _CYRUS_FAIL.search(rest)
+    if m:
+        return _row(
+            m.group("ip"), m.group("user"), _service(m.group("prog")), "failure", m.group("mech")
+        )
+    m = _CYRUS_OK.search(rest)
+    if m:
+        return _row(
+            m.group("ip"), m.group("user"), _service(m.group("prog")), "success", m.group("mech")
+        )
+    m = _UW.search(rest)
+    if m:
+        ok = m.group("what") in ("Login ", "Authenticated ")
+        status = "success" if ok else "failure"
+        return _row(m.group("ip"), m.group("user"), _service(m.group("prog")), status, None)
+    m = _WEBMAIL_FAIL.search(rest)
+    if m:
+        ips = _WEBMAIL_FROM.findall(rest)
+        if ips:
+            user = m.group("user").split(" from ")[0].split(" against ")[0]
+            return _row(ips[-1], user[:200], "webmail", "failure", None)
+    m = _SOGO.search(rest)
+    if m and (m.group("ok") or m.group("maybe")):
+        status = "failure" if m.group("maybe") else "success"
+        return _row(m.group("ip"), m.group("user"), "webmail", status, None)
+    m = _SENDMAIL_AUTH.search(rest)
+    if m:
+        relays = _SENDMAIL_RELAY.findall(rest)
+        u = _USER_EQ.search(rest)
+        if relays:
+            return _row(
+                relays[-1], u.group("user") if u else None, "smtp", "failure", m.group("mech")
+            )
+    m = _SENDMAIL_ATTACK.search(rest)
+    if m:
+        return _row(m.group("ip"), None, "smtp", "failure", None)
+    m = _SOLID.search(rest)
+    if m and re.search(r"failed|not allowed|can't", m.group("what")):
+        u = _SOLID_USER.search(m.group("what"))
+        return _row(m.group("ip"), u.group("user") if u else None, "pop3", "failure", None)
     return None
 
 
@@ -236,7 +362,10 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 # same words is four times slower in `re`.
 _MARKERS = re.compile(rb"A=|sasl_username=|-login: ")  # (case-sensitive, as their patterns)
 # the failure words ("auth" stands for every form of it)
-_WORDS = re.compile(rb"auth|password mismatch|unknown user|invalid credentials")
+_WORDS = re.compile(
+    rb"auth|login|password mismatch|unknown user|invalid credentials|might not have worked|"
+    rb"override of|apop"
+)
 
 
 def _candidate(raw: bytes) -> bool:
@@ -270,7 +399,10 @@ class MailAuthSyslogSource(Source):
     SHARES_LINES = True
     VERSION = "1.0"
     EVENT_CLASS = "authentication"
-    DESCRIPTION = "Dovecot, Postfix SASL and Exim login attempts from syslog or their own logs"
+    DESCRIPTION = (
+        "Dovecot, Postfix SASL, Exim, Courier, Cyrus, UW-IMAP, Sendmail, Roundcube and SOGo "
+        "login attempts from syslog or their own logs"
+    )
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return bool(_SNIFF.search(head))

@@ -16,7 +16,7 @@ from rempart.detect.base import DetectContext, Detector, Finding, Severity
 
 MAIL_SERVICES = (
     *("imap", "pop3", "smtp", "submission", "managesieve", "lmtp", "owa", "ews", "mapi"),
-    *("microsoft-server-activesync", "autodiscover", "rpc", "oab", "m365"),
+    *("microsoft-server-activesync", "autodiscover", "rpc", "oab", "m365", "webmail"),
 )
 BRUTE_MIN_FAILURES = 10
 SPRAY_MIN_USERS = 5
