@@ -157,6 +157,6 @@ def test_cli_maildir_and_mbox(tmp_path: Path) -> None:
         app, ["email", "score", str(maildir), str(mbox), "--format", "jsonl"]
     )
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.output.splitlines()]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 4
     assert sum(":" in r["file"].rsplit("/", 1)[-1] and "mbox" in r["file"] for r in rows) >= 1

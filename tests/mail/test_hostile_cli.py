@@ -79,14 +79,14 @@ def test_cli_jsonl_keys(tmp_path: Path) -> None:
         app, ["email", "score", str(tmp_path), "--format", "jsonl", "--lang", "en"]
     )
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.output.splitlines()]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 2
     assert all(list(r) == ["file", "message_id", "score", "verdict", "reasons"] for r in rows)
     bad = next(r for r in rows if r["file"].endswith("b.eml"))
     assert bad["verdict"] == "malicious"
     assert isinstance(bad["reasons"], list)
     csv_out = CliRunner().invoke(app, ["email", "score", str(tmp_path), "--format", "csv"])
-    assert csv_out.output.splitlines()[0] == "file,message_id,score,verdict,reasons"
+    assert csv_out.stdout.splitlines()[0] == "file,message_id,score,verdict,reasons"
 
 
 def _store_with_campaign(tmp_path: Path) -> Store:
@@ -179,7 +179,7 @@ def test_cli_reported_mailbox(tmp_path: Path) -> None:
         app, ["email", "score", str(tmp_path), "--reported", "--format", "jsonl"]
     )
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.output.splitlines()]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 1
     assert rows[0]["file"].endswith("report.eml#1")
     assert rows[0]["verdict"] == "malicious"
@@ -223,3 +223,22 @@ def test_cli_skips_files_that_are_not_messages(tmp_path: Path) -> None:
     assert "skipped (not a message: no header)" in result.stderr
     assert "capture.gif" in result.stderr and "notes.txt" in result.stderr
     assert "PKG-INFO" in result.stderr
+
+
+def test_cli_workers_give_the_same_rows_in_order_and_a_summary(tmp_path: Path) -> None:
+    for i in range(6):
+        subject = "Votre colis est retenu : payez les frais" if i % 2 else f"Réunion {i}"
+        raw = message(subject=subject, sender=f"n{i}@partner.example")
+        (tmp_path / f"m{i}.eml").write_bytes(raw.replace(b"<test-1@", f"<m{i}@".encode()))
+    runner = CliRunner()
+    base = ["email", "score", str(tmp_path), "--format", "jsonl", "--lang", "en"]
+    one = runner.invoke(app, base)
+    two = runner.invoke(app, [*base, "--workers", "2"])
+    assert one.exit_code == 0 and two.exit_code == 0, two.output
+    assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 6
+    verdicts = [json.loads(line)["verdict"] for line in one.stdout.splitlines()]
+    flagged = sum(v != "clean" for v in verdicts)
+    assert f"6 message(s): {verdicts.count('malicious')} malicious" in two.stderr
+    assert f"{verdicts.count('clean')} clean" in two.stderr and flagged == 6 - verdicts.count(
+        "clean"
+    )

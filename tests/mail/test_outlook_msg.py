@@ -159,7 +159,7 @@ def test_cli_scores_msg_files_and_goes_on_after_a_broken_one(tmp_path: Path) -> 
         app, ["email", "score", str(tmp_path), "--format", "jsonl", "--lang", "en"]
     )
     assert result.exit_code == 0, result.output
-    rows = {Path(r["file"]).name: r for r in map(json.loads, result.output.splitlines())}
+    rows = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
     assert rows["report.msg"]["verdict"] == "malicious"
     assert rows["report.msg"]["message_id"] == "<phish-1@evil.xyz>"
     assert rows["broken.msg"]["verdict"] == "suspicious"

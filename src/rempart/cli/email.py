@@ -25,7 +25,7 @@ from rempart.cli.common import (
     err_console,
     lang_of,
 )
-from rempart.i18n import add, t
+from rempart.i18n import Lang, add, t
 from rempart.model import Hospital
 from rempart.sources.base import read_head
 from rempart.sources.email_mime import MboxSource
@@ -33,6 +33,8 @@ from rempart.store import Store, Workspace
 from rempart.store.ingest import expand
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from rempart.mail.score import MailVerdict
 
 JSONL_KEYS = ("file", "message_id", "score", "verdict", "reasons")
@@ -58,6 +60,10 @@ for _key, _fr, _en in (
      "[yellow]skipped[/] (not a message: no header): {path}"),
     ("mail_more_skipped", "[yellow]… et {n} autres fichiers ignorés[/]",
      "[yellow]… and {n} more files skipped[/]"),
+    ("mail_summary", "{n} message(s) : {malicious} malveillant(s), {suspicious} suspect(s), "
+     "{clean} sain(s)", "{n} message(s): {malicious} malicious, {suspicious} suspicious, "
+     "{clean} clean"),
+    ("mail_scoring", "notation des messages", "scoring messages"),
 ):  # fmt: skip
     add(_key, _fr, _en)
 
@@ -88,6 +94,52 @@ def is_message(head: bytes) -> bool:
         return False
     fields = re.split(rb"\r?\n\r?\n", text, maxsplit=1)[0]
     return bool(_MAIL_FIELD.search(fields))
+
+
+# Scoring in worker processes: each gets the hospital model once, then (label, raw) pairs
+_WORKER: dict[str, object] = {}
+
+
+def _worker_init(hospital: Hospital | None, lang: str) -> None:
+    _WORKER.update(hospital=hospital, lang=lang)
+
+
+def _worker_score(job: tuple[str, bytes]) -> tuple[str, MailVerdict]:
+    from rempart.mail.score import score_message
+
+    hospital = _WORKER.get("hospital")
+    lang: Lang = "en" if _WORKER.get("lang") == "en" else "fr"
+    return job[0], score_message(
+        job[1], hospital if isinstance(hospital, Hospital) else None, lang=lang
+    )
+
+
+def scored(
+    jobs: Iterator[tuple[str, bytes]], hospital: Hospital | None, lang: str, workers: int
+) -> Iterator[tuple[str, MailVerdict]]:
+    """(label, verdict) of each job, in order. With several workers, at most a few hundred
+    messages are in flight at once: a mailbox of any size is never held in memory whole."""
+    if workers <= 1:
+        _worker_init(hospital, lang)
+        yield from map(_worker_score, jobs)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent may hold threads (DuckDB, Rich), which fork would copy
+    context = multiprocessing.get_context("spawn")
+    window = 64 * workers
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker_init, initargs=(hospital, lang)
+    ) as pool:
+        pending: deque[Future[tuple[str, MailVerdict]]] = deque()
+        for job in jobs:
+            pending.append(pool.submit(_worker_score, job))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def iter_messages(
@@ -135,13 +187,17 @@ def register(app: typer.Typer) -> None:
         reported: Annotated[
             bool, typer.Option("--reported", help="Score the originals attached to staff reports.")
         ] = False,
+        workers: Annotated[
+            int, typer.Option("--workers", min=1, help="Processus de notation en parallèle.")
+        ] = 1,
         workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
     ) -> None:
         """Note chaque message (0-100, verdict, raisons)."""
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
         from rempart.mail.outlook import OutlookMsgError, is_outlook_msg, msg_to_mime
         from rempart.mail.parse import reported_originals
-        from rempart.mail.score import score_message
 
         lg = lang_of(lang)
         check_format(fmt, ("table", "jsonl", "csv"))
@@ -170,18 +226,36 @@ def register(app: typer.Typer) -> None:
                 table.add_row(escape(label), str(v.score), verdict, escape("\n".join(v.reasons)))
 
         skipped: list[Path] = []
-        for outer, outer_raw in iter_messages(paths, skipped):
-            if is_outlook_msg(outer_raw):
-                # an Outlook item (dragged out, or a report with the original attached);
-                # when unreadable, the scorer says why
-                with contextlib.suppress(OutlookMsgError):
-                    outer_raw = msg_to_mime(outer_raw)
-            inner = reported_originals(outer_raw) if reported else [outer_raw]
-            for n, raw in enumerate(inner, start=1):
-                label = f"{outer}#{n}" if raw is not outer_raw else outer
-                emit(label, score_message(raw, hosp, lang=lg))
+
+        def jobs() -> Iterator[tuple[str, bytes]]:
+            for outer, outer_raw in iter_messages(paths, skipped):
+                raw_outer = outer_raw
+                if is_outlook_msg(raw_outer):
+                    # an Outlook item (dragged out, or a report with the original attached);
+                    # when unreadable, the scorer says why
+                    with contextlib.suppress(OutlookMsgError):
+                        raw_outer = msg_to_mime(raw_outer)
+                inner = reported_originals(raw_outer) if reported else [raw_outer]
+                for n, raw in enumerate(inner, start=1):
+                    yield (f"{outer}#{n}" if raw is not raw_outer else outer), raw
+
+        counts = dict.fromkeys(("malicious", "suspicious", "clean"), 0)
+        # progress on the terminal only (stderr): the rows on stdout stay clean for pipes
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description} {task.completed}"),
+            console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
+        ) as bar:
+            task = bar.add_task(t("mail_scoring", lg))
+            for label, verdict in scored(jobs(), hosp, lg, workers):
+                emit(label, verdict)
+                counts[verdict.verdict.value] += 1
+                bar.advance(task)
         if fmt == "table":
             console.print(table)
+        err_console.print(t("mail_summary", lg, n=sum(counts.values()), **counts))
         for path in skipped[:20]:
             err_console.print(t("mail_not_a_message", lg, path=escape(str(path))), soft_wrap=True)
         if len(skipped) > 20:
