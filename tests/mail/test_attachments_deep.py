@@ -14,6 +14,8 @@ import tarfile
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfWriter
 from pypdf.annotations import Link as PdfLink
 from tests.mail.helpers import HOSPITAL, PE, message, zip_bytes
@@ -321,3 +323,29 @@ def test_body_form_actions_are_judged_as_links() -> None:
     assert {"sig_link_ip", "sig_body_password_form"} <= set(v.signals), v.reasons
     search = "<form action='/recherche'><input name='q'></form>"  # a relative action: no link
     assert "sig_link_ip" not in score_message(message(html=search), HOSPITAL).signals
+
+
+_MAGICS = [
+    b"PK\x03\x04",
+    b"Rar!\x1a\x07\x00",
+    b"Rar!\x1a\x07\x01\x00",
+    b"\x1f\x8b\x08",
+    b"BZh9",
+    b"\xfd7zXZ\x00",
+    b"%PDF-1.7\n",
+    b"<svg ",
+    b"<html><script>location.href='",
+    b"MSCF",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(magic=st.sampled_from(_MAGICS), body=st.binary(max_size=3000), name=st.text(max_size=30))
+def test_inspect_never_raises_on_hostile_bytes(magic: bytes, body: bytes, name: str) -> None:
+    data = magic + body
+    links: list[str] = []
+    found = inspect(
+        Attachment(name or None, "application/octet-stream", data, len(data), ""), links=links
+    )
+    assert all(f.points >= 0 for f in found)
+    assert len(links) <= 200
