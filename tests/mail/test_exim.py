@@ -81,6 +81,7 @@ def test_exim_lines_in_syslog(tmp_path: Path) -> None:
     store = Store.memory()
     res = ingest_file(store, path, reference=REF)
     assert res.status is FileStatus.INGESTED
+    assert res.rejected == 0  # Exim's queue lines are the mail flow, not failed logins
     row = store.con.execute(
         "SELECT sender, recipient, server, src_ip, client_host FROM mail_transfer"
     ).fetchall()

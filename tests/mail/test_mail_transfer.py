@@ -425,6 +425,7 @@ def test_mass_mail_message_in_both_tables_counted_once(tmp_path: Path) -> None:
 # --- robustness -----------------------------------------------------------------------------
 
 _HEADS = [
+    b"Mar 11 09:00:01 mx sm-mta[1]: 2BB9a1ab012345: to=<a@b.fr>, delay=00:00:01, stat=Sent\n",
     b"2026-03-11 09:00:01 1rjXkA-0004Vd-2B <= a@b.fr H=(pc) [10.1.2.3] P=esmtpsa S=1\n",
     b"Mar 11 09:00:01 mx postfix/qmgr[102]: 4F2A1B: from=<a@b.fr>, size=1, nrcpt=1 (queue active)\n",
     (EXCHANGE_HEAD + _exchange_line(T0, "RECEIVE", ["a@b.fr"]) + "\r\n").encode(),

@@ -30,6 +30,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.sources.mail_auth:MailAuthSyslogSource",
     "rempart.sources.mail_transfer:PostfixDeliverySource",
     "rempart.sources.exim:EximDeliverySource",
+    "rempart.sources.sendmail:SendmailDeliverySource",
     "rempart.sources.zeek_logs:ZeekDnsSource",
     "rempart.sources.zeek_logs:ZeekSmbFilesSource",
     "rempart.sources.zeek_logs:ZeekSmbMappingSource",

@@ -142,10 +142,16 @@ POSTFIX_QID = r"[0-9A-F]{4,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}|NOQUEUE"
 POSTFIX_QUEUE_LINE = r"postfix[\w.-]*/([\w/.-]+)\[[0-9]+\]: (" + POSTFIX_QID + "): "
 # what `postfix_delivery` reads: the queue lines, and the refused recipients (other
 # NOQUEUE refusals, at EHLO or CONNECT, are chatter like `connect from`: rejected here)
+# ... and the same for Sendmail (`sendmail_delivery`) and Exim in syslog (`exim_delivery`):
+# their queue lines are the mail flow too
 _POSTFIX_FLOW = re.compile(
     r"postfix[\w.-]*/[\w/.-]+\[[0-9]+\]: (?:(?:"
     + POSTFIX_QID.replace("|NOQUEUE", "")
     + r"): |NOQUEUE: (?:milter-)?reject: RCPT from )"
+    r"|(?:sendmail|sm-mta|sm-acceptingconnections)\[[0-9]+\]: [0-9A-Za-z]{10,20}: "
+    r"(?:from=|to=|ruleset=check_rcpt, )"
+    r"|exim\w*\[[0-9]+\]: (?:\[[0-9]+\] )?[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} "
+    r"(?:<=|=>|->|>>|\*>|\*\*|==|Completed)"
 )
 
 
