@@ -25,6 +25,8 @@ MAX_OBJECTS = 20_000
 MAX_LINKS = 50
 MAX_EMBEDDED = 10
 MAX_EMBEDDED_BYTES = 2 * 1024 * 1024
+# pypdf logs each repair of a broken document: a hostile file's, not the analyst's, news
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 # Raw tokens that make parsing worth it: a document without any of them (and without
 # compressed object streams or escaped names, which could hide them) has nothing to find
@@ -94,7 +96,6 @@ def _read(data: bytes, out: PdfFacts) -> None:
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its repairs are not our news
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
         reader.decrypt("")  # opened without a password, as a reader would (else: unreadable)

@@ -22,17 +22,16 @@ import re
 from pathlib import Path
 
 from rempart.sources.base import ParseContext, Source
-from rempart.sources.mail_auth import syslog_time_sql
+from rempart.sources.mail_auth import EXIM_FLAGS, EXIM_ID, syslog_time_sql
 from rempart.sources.mail_transfer import _addr, _emit, _numbered, _select
 
-EXIM_ID = r"[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}"
 _SNIFF = re.compile(
     rb"(?m)(?:^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?: [+-]\d{4})?|exim\w*\[\d+\]:) (?:\[\d+\] )?"
     + EXIM_ID.encode()
     + rb" (?:<=|=>|->|>>|\*\*|==) "
 )
 # the id, the flag and the rest of an event line of a message
-_EVENT = rf"(?:^|\s)({EXIM_ID}) (<=|=>|->|>>|\*>|\*\*|==) (.*)$"
+_EVENT = rf"(?:^|\s)({EXIM_ID}) ({EXIM_FLAGS}) (.*)$"
 # `=> local <bob@x>` (a local delivery names the local part, then the address) or `=> a@b`
 _RCPT = r"^(\S+)(?: <([^>]*)>)?"
 # `H=name [ip]`, `H=(helo) [ip]`, `H=name (helo) [ip]`
@@ -140,4 +139,4 @@ class EximDeliverySource(Source):
         _emit(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
 
 
-__all__ = ["EXIM_ID", "EximDeliverySource"]
+__all__ = ["EximDeliverySource"]

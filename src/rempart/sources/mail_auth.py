@@ -140,18 +140,23 @@ _MAIL_PROGRAM = re.compile(
 # `warning` or `statistics`.
 POSTFIX_QID = r"[0-9A-F]{4,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}|NOQUEUE"
 POSTFIX_QUEUE_LINE = r"postfix[\w.-]*/([\w/.-]+)\[[0-9]+\]: (" + POSTFIX_QID + "): "
+# Exim's message id (4.97 and later: longer middle and last parts) and its event flags
+EXIM_ID = r"[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}"
+EXIM_FLAGS = r"<=|=>|->|>>|\*>|\*\*|=="
+# Sendmail's programs, queue id and the queue lines `sendmail_delivery` reads
+SENDMAIL_PROGRAM = r"(?:sendmail|sm-mta|sm-msp-queue|sm-acceptingconnections)\[[0-9]+\]: "
+SENDMAIL_QID = r"[0-9A-Za-z]{10,20}"
+SENDMAIL_KINDS = r"from=|to=|ruleset=check_rcpt, "
 # what `postfix_delivery` reads: the queue lines, and the refused recipients (other
-# NOQUEUE refusals, at EHLO or CONNECT, are chatter like `connect from`: rejected here)
-# ... and the same for Sendmail (`sendmail_delivery`) and Exim in syslog (`exim_delivery`):
-# their queue lines are the mail flow too
+# NOQUEUE refusals, at EHLO or CONNECT, are chatter like `connect from`: rejected here);
+# and Sendmail's (`sendmail_delivery`) and Exim's in syslog (`exim_delivery`): the mail
+# flow too, not failed logins
 _POSTFIX_FLOW = re.compile(
     r"postfix[\w.-]*/[\w/.-]+\[[0-9]+\]: (?:(?:"
     + POSTFIX_QID.replace("|NOQUEUE", "")
     + r"): |NOQUEUE: (?:milter-)?reject: RCPT from )"
-    r"|(?:sendmail|sm-mta|sm-acceptingconnections)\[[0-9]+\]: [0-9A-Za-z]{10,20}: "
-    r"(?:from=|to=|ruleset=check_rcpt, )"
-    r"|exim\w*\[[0-9]+\]: (?:\[[0-9]+\] )?[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} "
-    r"(?:<=|=>|->|>>|\*>|\*\*|==|Completed)"
+    + rf"|{SENDMAIL_PROGRAM}{SENDMAIL_QID}: (?:{SENDMAIL_KINDS})"
+    + rf"|exim\w*\[[0-9]+\]: (?:\[[0-9]+\] )?{EXIM_ID} (?:{EXIM_FLAGS}|Completed)"
 )
 
 

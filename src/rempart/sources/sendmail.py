@@ -19,16 +19,16 @@ import re
 from pathlib import Path
 
 from rempart.sources.base import ParseContext, Source
-from rempart.sources.mail_auth import syslog_time_sql
+from rempart.sources.mail_auth import (
+    SENDMAIL_KINDS,
+    SENDMAIL_PROGRAM,
+    SENDMAIL_QID,
+    syslog_time_sql,
+)
 from rempart.sources.mail_transfer import _addr, _emit, _numbered, _select
 
-_PROGRAM = r"(?:sendmail|sm-mta|sm-msp-queue|sm-acceptingconnections)\[[0-9]+\]: "
-_QID = r"[0-9A-Za-z]{10,20}"
-_LINE = rf"(\S+) {_PROGRAM}({_QID}): (from=|to=|ruleset=check_rcpt, )(.*)$"
-_SNIFF = re.compile(
-    rb"(?:sendmail|sm-mta|sm-acceptingconnections)\[\d+\]: [0-9A-Za-z]{10,20}: "
-    rb"(?:from=|to=|ruleset=check_rcpt, )"
-)
+_LINE = rf"(\S+) {SENDMAIL_PROGRAM}({SENDMAIL_QID}): ({SENDMAIL_KINDS})(.*)$"
+_SNIFF = re.compile(f"{SENDMAIL_PROGRAM}{SENDMAIL_QID}: (?:{SENDMAIL_KINDS})".encode())
 _SMTP_MAILERS = ("esmtp", "smtp", "relay", "dsmtp", "smtp8")
 _RELAY = r"relay=(?:([^\s\[,]+) )?\[([0-9A-Fa-f.:]+)\]"
 # the recipients of a `to=` line: `<a>,<b>` or `a,b` up to the next field
