@@ -676,6 +676,16 @@ def test_zeek_dns_and_smb_as_json(tmp_path: Path) -> None:
     assert (res.source, res.records) == ("zeek_smb_mapping_json", 1)
     row = _rows(store)[0]
     assert (row["smb_path"], row["smb_action"], row["time"]) == ("\\\\10.1.0.6\\ADMIN$", "DISK", T0)
+    # smb_files without `_path` and without `fuid` (logged only when a file analysis ran)
+    files = (
+        '{"ts":1552291200.5,"uid":"S2","id.orig_h":"10.1.0.5","id.orig_p":49153,'
+        '"id.resp_h":"10.1.0.6","id.resp_p":445,"action":"SMB::FILE_OPEN",'
+        '"path":"\\\\\\\\DC\\\\sysvol","name":"gpt.ini","size":22}\n'
+    )
+    store, res = _ingest(tmp_path, "smb_files.json", files)
+    assert (res.source, res.records) == ("zeek_smb_files_json", 1)
+    row = _rows(store)[0]
+    assert (row["smb_action"], row["flow_uid"], row["dst_port"]) == ("SMB::FILE_OPEN", "S2", 445)
 
 
 def test_stratosphere_zeek_logs_read_whole(shared_data: Path) -> None:

@@ -66,6 +66,17 @@ def test_gzip_without_extension_is_sniffed(tmp_path: Path) -> None:
     assert res.records == 1
 
 
+def test_separator_line_with_a_tab(tmp_path: Path) -> None:
+    """Some exporters write `#separator<TAB>\\x09` instead of Zeek's space (zat's sample
+    `conn_date_issue.log`): the same file, read the same."""
+    p = _conn(tmp_path, GOOD + FAILED)
+    p.write_text(p.read_text().replace("#separator ", "#separator\t", 1))
+    source = sniff(p)
+    assert source is not None and source.NAME == "zeek_conn_tsv"
+    res = ingest_file(Store.memory(), p)
+    assert (res.records, res.rejected) == (2, 0)
+
+
 def test_reingest_adds_nothing(tmp_path: Path) -> None:
     p = _conn(tmp_path, GOOD + FAILED)
     store = Store.memory()

@@ -23,9 +23,14 @@ from rempart.sources.gzipcut import is_gzip
 LAYOUT_CHANGED = "Zeek header changes mid-file (#fields)"
 
 
+# Zeek writes `#separator \x09` (a space, then the escaped tab); some exporters and
+# hand-edited files put a tab after the word instead
+SEPARATOR_LINES = (b"#separator ", b"#separator\t")
+
+
 def separator(first_line: str) -> str | None:
     """The separator declared by `#separator \\x09` (Zeek writes it escaped), if valid."""
-    if not first_line.startswith("#separator "):
+    if not first_line.startswith(tuple(s.decode() for s in SEPARATOR_LINES)):
         return None
     raw = first_line[len("#separator ") :].rstrip("\r\n")
     sep = re.sub(r"\\x([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), raw)
@@ -50,7 +55,7 @@ def _layouts(src: Path) -> tuple[list[bytes], dict[bytes, bytes]]:
         for raw in fh:
             if not raw.startswith(b"#"):
                 continue
-            if raw.startswith(b"#separator "):
+            if raw.startswith(SEPARATOR_LINES):
                 found = separator(raw.decode("utf-8", "replace"))
                 sep = found.encode() if found else sep
                 continue
@@ -85,7 +90,7 @@ def realign(src: Path, dst: Path) -> None:
         for raw in fh:
             end = raw[len(raw.rstrip(b"\r\n")) :]
             if raw.startswith(b"#"):
-                if raw.startswith(b"#separator "):
+                if raw.startswith(SEPARATOR_LINES):
                     found = separator(raw.decode("utf-8", "replace"))
                     sep = found.encode() if found else sep
                     out_sep = out_sep or sep

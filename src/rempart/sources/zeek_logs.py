@@ -170,7 +170,8 @@ class ZeekDnsJsonSource(ZeekDnsSource, _ZeekJsonLog):
 class ZeekSmbFilesJsonSource(ZeekSmbFilesSource, _ZeekJsonLog):
     NAME = "zeek_smb_files_json"
     DESCRIPTION = "Zeek smb_files.log as JSON lines"
-    SIGNATURE = ("action", "name", "fuid")
+    # `fuid` is logged only when a file analysis ran; `action` values are SMB::FILE_*
+    SIGNATURE = ("action", "path", "name")
 
 
 class ZeekSmbMappingJsonSource(ZeekSmbMappingSource, _ZeekJsonLog):
