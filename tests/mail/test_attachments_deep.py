@@ -5,6 +5,7 @@ files are built here."""
 
 from __future__ import annotations
 
+import base64
 import bz2
 import gzip
 import io
@@ -25,6 +26,7 @@ from rempart.mail.parse import Attachment, parse_message
 from rempart.mail.pdfcheck import facts
 from rempart.mail.score import score_message
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 40
 SCRIPT = b"var s = WScript.CreateObject('WScript.Shell'); s.Run('calc');"
 
 
@@ -327,6 +329,11 @@ def test_body_form_actions_are_judged_as_links() -> None:
 
 _MAGICS = [
     b"PK\x03\x04",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    b"{\\rtf1{\\object\\objemb{\\*\\objdata 0105000002000000",
+    bytes.fromhex("e4525c7b8cd8a74daeb15378d02996d3e716e3bd65261145a4c48d4d0b7a9eac"),
+    b"ITSF",
+    b'<html><a href="data:application/x-msdownload;base64,TVq',
     b"Rar!\x1a\x07\x00",
     b"Rar!\x1a\x07\x01\x00",
     b"\x1f\x8b\x08",
@@ -349,3 +356,137 @@ def test_inspect_never_raises_on_hostile_bytes(magic: bytes, body: bytes, name: 
     )
     assert all(f.points >= 0 for f in found)
     assert len(links) <= 200
+
+
+# Files packaged in documents: built to the formats' specifications ([MS-OLEDS] 2.3 for
+# OLE1 and Ole10Native, [MS-ONESTORE] 2.6.13 for OneNote's FileDataStoreObject)
+
+
+def ole10native(name: str, content: bytes, *, prefix: bool = True) -> bytes:
+    body = (
+        struct.pack("<H", 2)
+        + name.encode() + b"\0"
+        + f"C:\\Users\\x\\{name}".encode() + b"\0"
+        + struct.pack("<I", 0x00030000)
+        + struct.pack("<I", len(name) + 8) + f"C:\\tmp\\{name}".encode() + b"\0"
+        + struct.pack("<I", len(content)) + content
+    )  # fmt: skip
+    return (struct.pack("<I", len(body)) + body) if prefix else body
+
+
+def ole_doc(streams: dict[str, bytes]) -> bytes:
+    from tests.mail.cfb import write_cfb
+
+    return write_cfb({"WordDocument": b"\xec\xa5" + b"\0" * 60, "ObjectPool": {"_1": streams}})
+
+
+def rtf_object(class_name: bytes, native: bytes) -> bytes:
+    ole1 = (
+        struct.pack("<II", 0x0501, 2)
+        + struct.pack("<I", len(class_name) + 1) + class_name + b"\0"
+        + struct.pack("<II", 0, 0)
+        + struct.pack("<I", len(native)) + native
+    )  # fmt: skip
+    return (
+        b"{\\rtf1\\ansi{\\object\\objemb{\\*\\objclass " + class_name + b"}"
+        b"{\\*\\objdata " + ole1.hex().encode() + b"}}}"
+    )
+
+
+def test_ole_document_with_a_packaged_executable() -> None:
+    doc = ole_doc({"\x01Ole10Native": ole10native("Facture.exe", PE)})
+    found = {f.key: f for f in inspect(Attachment("facture.doc", "", doc, len(doc), ""))}
+    assert found["att_office_package_exec"].detail == "Facture.exe"
+    assert found["att_executable"].name == "facture.doc/Facture.exe"
+    # a harmless packaged text: named, not judged an executable
+    txt = ole_doc({"\x01Ole10Native": ole10native("notes.txt", b"liste des lits")})
+    assert keys("notes.doc", txt) == {"att_office_package"}
+    # an ordinary Word file embeds nothing
+    assert keys("rapport.doc", ole_doc({"\x01CompObj": b"\x01\x00\xfe\xff"})) == set()
+
+
+def test_rtf_package_and_exploit_objects() -> None:
+    script = rtf_object(b"Package", ole10native("avis.hta", b"<script>x</script>", prefix=False))
+    found = {f.key: f for f in inspect(Attachment("avis.rtf", "", script, len(script), ""))}
+    assert found["att_office_package_exec"].detail == "avis.hta"
+    # Equation Editor (CVE-2017-11882) and OLE2Link (CVE-2017-0199)
+    equation = rtf_object(b"Equation.3", b"\x1c\x00" + b"A" * 40)
+    found = {f.key: f for f in inspect(Attachment("doc.rtf", "", equation, len(equation), ""))}
+    assert found["att_office_exploit"].detail == "Equation Editor"
+    link = rtf_object(b"OLE2Link", b"\0" * 16)
+    assert "att_office_exploit" in keys("lien.doc", link)  # content, not name, says RTF
+    assert keys("texte.rtf", b"{\\rtf1\\ansi Bonjour\\par}") == set()
+
+
+def test_ooxml_remote_template_and_embedded_package() -> None:
+    rels = (
+        b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+        b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
+        b'Target="https://cdn-office.example.net/t/Normal.dotm" TargetMode="External"/>'
+        b"</Relationships>"
+    )
+    docx = zip_bytes(
+        {
+            "[Content_Types].xml": b"<Types/>",
+            "word/document.xml": b"<w:document/>",
+            "word/_rels/settings.xml.rels": rels,
+        }
+    )
+    links: list[str] = []
+    found = inspect(Attachment("contrat.docx", "", docx, len(docx), ""), links=links)
+    assert [f.key for f in found] == ["att_remote_template"]
+    assert links == ["https://cdn-office.example.net/t/Normal.dotm"]
+    # a hyperlink to the outside is ordinary
+    plain = rels.replace(b"attachedTemplate", b"hyperlink")
+    assert keys(
+        "c.docx", zip_bytes({"word/document.xml": b"<w/>", "word/_rels/d.rels": plain})
+    ) == (set())
+    # an embedded OLE package, and an embedded workbook (judged by content only)
+    bin_ = ole_doc({"\x01Ole10Native": ole10native("run.cmd", b"@echo off")})
+    docx = zip_bytes(
+        {
+            "word/document.xml": b"<w:document/>",
+            "word/embeddings/oleObject1.bin": bin_,
+            "word/embeddings/Microsoft_Excel_Worksheet.xlsx": zip_bytes(
+                {"xl/workbook.xml": b"<w/>"}
+            ),
+        }
+    )
+    assert keys("note.docx", docx) == {"att_office_package_exec"}
+
+
+def onenote(*files: bytes) -> bytes:
+    from rempart.mail.officeobj import ONENOTE_MAGIC
+
+    out = ONENOTE_MAGIC + b"\0" * 64
+    for content in files:
+        guid = bytes.fromhex("e716e3bd65261145a4c48d4d0b7a9eac")
+        out += guid + struct.pack("<QIQ", len(content), 0, 0) + content
+        out += b"\0" * (-len(content) % 8) + bytes.fromhex("22a7fb71790f0b4abb13899256426b24")
+    return out
+
+
+def test_onenote_with_embedded_files() -> None:
+    hta = b'<HTA:APPLICATION ID="x"><script>new ActiveXObject("WScript.Shell")</script>'
+    found = {f.key: f for f in inspect(Attachment("Facture.one", "", onenote(PNG, hta, PE), 0, ""))}
+    assert found["att_onenote_embedded"].detail == "2"  # the picture is not counted
+    assert found["att_executable"].name == "Facture.one/#2"
+    # renamed, it is still read by its content; with photos only it says nothing
+    assert "att_onenote_embedded" in keys("scan.dat", onenote(hta))
+    assert keys("scan.dat", onenote(PNG, b"\xff\xd8\xff\xe0photo")) == set()
+
+
+def test_chm_by_content_and_data_links_in_html() -> None:
+    assert keys("aide.dat", b"ITSF\x03\x00\x00\x00" + b"\0" * 80) == {"att_chm"}
+    page = (
+        b'<html><body><a href="data:application/octet-stream;base64,'
+        + base64.b64encode(PE)
+        + b'" download="scan.exe">Ouvrir le document</a></body></html>'
+    )
+    found = {f.key: f for f in inspect(Attachment("doc.html", "", page, len(page), ""))}
+    assert {"att_html_smuggling", "att_executable"} <= set(found)
+    assert found["att_executable"].name == "doc.html/data:"
+    # a newsletter inlining its pictures is not smuggling
+    pic = b'<html><img src="data:image/png;base64,' + base64.b64encode(PNG) + b'"></html>'
+    assert keys("lettre.html", pic) == {"att_html"}

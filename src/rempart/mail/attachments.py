@@ -7,11 +7,15 @@ tar archives are looked into in turn, two levels deep (a zip in a zip is the usu
 past a gateway that opens one level); single-file compression (gzip, bzip2, xz) is
 decompressed up to `MAX_INNER_BYTES` only, so a bomb costs nothing. Office macros are read
 with `oletools`, PDFs with `pypdf` (`rempart.mail.pdfcheck`), both imported on first use;
-HTML attachments are scanned as text for credential forms and HTML smuggling.
+files packaged in Office, RTF and OneNote documents, their exploit objects and remote
+templates with `rempart.mail.officeobj`; HTML attachments are scanned as text for
+credential forms and HTML smuggling, and the files their `data:` links carry are judged.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import bz2
 import contextlib
 import io
@@ -24,7 +28,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rempart.mail import pdfcheck
+from rempart.mail import officeobj, pdfcheck
 from rempart.mail.parse import Attachment, read_html
 
 MAX_ARCHIVE_MEMBERS = 2000
@@ -160,6 +164,12 @@ def kind_of(data: bytes) -> str:
         return "tnef"
     if head[:4] == b"%PDF":
         return "pdf"
+    if head[:4] == b"{\\rt":  # what Word checks; `{\\rtf1` is not required
+        return "rtf"
+    if head == officeobj.ONENOTE_MAGIC:
+        return "onenote"
+    if head[:4] == b"ITSF":
+        return "chm"
     low = data[:2048].lstrip().lower()
     if low.startswith((b"<!doctype html", b"<html", b"<head", b"<script", b"<body", b"<meta")):
         return "html"
@@ -360,12 +370,23 @@ def inspect(att: Attachment, depth: int = 0, links: list[str] | None = None) -> 
         macros, auto, calls = _vba(data, name)
         if macros:
             out.append(Finding("att_macro", name, 45 + 15 * auto + 10 * calls))
+        out.extend(_objects(officeobj.ole(data), name, depth, links))
+    elif kind == "rtf":
+        out.extend(_objects(officeobj.rtf(data), name, depth, links))
+    elif kind == "onenote":
+        out.extend(_onenote(data, name, depth, links))
+    elif kind == "chm":
+        out.append(Finding("att_chm", name, 55))
     elif kind == "zip":
         zip_infos, readable = _zip_members(data)
-        if _ooxml_macros(zip_infos):
-            macros, auto, calls = _vba(data, name)
+        office = any(m.filename.startswith(("word/", "xl/", "ppt/")) for m in zip_infos)
+        macros = _ooxml_macros(zip_infos)
+        if macros:
+            _, auto, calls = _vba(data, name)
             out.append(Finding("att_macro", name, 45 + 15 * auto + 10 * calls))
-        elif not any(m.filename.startswith(("word/", "xl/", "ppt/")) for m in zip_infos):
+        if office:
+            out.extend(_objects(officeobj.ooxml(data, zip_infos), name, depth, links))
+        elif not macros:
             members = [
                 Member(m.filename, m.file_size, m.compress_size, bool(m.flag_bits & 0x1))
                 for m in zip_infos
@@ -391,7 +412,8 @@ def inspect(att: Attachment, depth: int = 0, links: list[str] | None = None) -> 
     elif kind == "pdf":
         out.extend(_pdf(data, name, depth, links))
     elif kind in ("html", "svg") or ext in ("html", "htm", "shtml", "xhtml", "svg"):
-        out.extend(_html_attachment(data, name, links, svg=kind == "svg" or ext == "svg"))
+        svg = kind == "svg" or ext == "svg"
+        out.extend(_html_attachment(data, name, links, svg=svg, depth=depth))
     return out
 
 
@@ -493,6 +515,75 @@ def _pdf(data: bytes, name: str, depth: int, links: list[str] | None) -> list[Fi
     return out
 
 
+def _objects(
+    found: officeobj.Objects, name: str, depth: int, links: list[str] | None
+) -> list[Finding]:
+    """Findings for what a document embeds (see `rempart.mail.officeobj`), and the
+    findings of the embedded files themselves, named `document/file`."""
+    out: list[Finding] = []
+    if found.exploits:
+        out.append(Finding("att_office_exploit", name, 60, found.exploits[0]))
+    if found.remote:
+        out.append(Finding("att_remote_template", name, 50, found.remote[0][:80]))
+        if links is not None:
+            links.extend(u for u in found.remote if u.lower().startswith(("http://", "https://")))
+    runnable = [f for f, _ in found.packages if _ext(f) in _EXEC_EXT]
+    if runnable:
+        out.append(Finding("att_office_package_exec", name, 65, runnable[0][:80]))
+    elif found.packages:
+        # a file shown as an icon, opened by a double click: rare in honest documents
+        out.append(Finding("att_office_package", name, 25, found.packages[0][0][:80] or "?"))
+    if depth < MAX_NESTED:
+        for file_name, content in [*found.packages, *found.embedded]:
+            sub = Attachment(file_name, "application/octet-stream", content, len(content), "")
+            out.extend(f for f in _carried(sub, name, depth, links) if f.key != "att_archive_exec")
+    return out
+
+
+def _onenote(data: bytes, name: str, depth: int, links: list[str] | None) -> list[Finding]:
+    """A OneNote section holding files (pictures aside): each is judged by its content."""
+    blobs = officeobj.onenote(data).blobs
+    if not blobs:
+        return []
+    out = [Finding("att_onenote_embedded", name, 50, str(len(blobs)))]
+    if depth < MAX_NESTED:
+        for i, blob in enumerate(blobs, 1):
+            sub = Attachment(f"#{i}", "application/octet-stream", blob, len(blob), "")
+            out.extend(_carried(sub, name, depth, links))
+    return out
+
+
+# `data:` links that carry a file in the page itself (base64): a click saves it, no script
+# needed. Bounded: the first few, each at most MAX_INNER_BYTES once decoded.
+_DATA_LINK = re.compile(rb"(?i)data:([a-z0-9.+/-]{0,80})(?:;[a-z0-9=._-]{1,40})*;base64,")
+_B64 = re.compile(rb"[A-Za-z0-9+/=\s]{1,%d}" % (MAX_INNER_BYTES * 4 // 3 + 4))
+_PLAIN_DATA = frozenset([b"image/png", b"image/jpeg", b"image/gif", b"image/webp", b"font/woff"])
+
+
+def _data_links(text: bytes, name: str, depth: int, links: list[str] | None) -> list[Finding]:
+    """Findings of the files carried by the page's base64 `data:` links (pictures and
+    fonts, which every designed e-mail inlines, are not decoded)."""
+    out: list[Finding] = []
+    if depth >= MAX_NESTED:
+        return out
+    for i, m in enumerate(_DATA_LINK.finditer(text)):
+        if i >= 10:
+            break
+        if m.group(1).lower() in _PLAIN_DATA:
+            continue
+        body = _B64.match(text, m.end())
+        if body is None:
+            continue
+        raw = re.sub(rb"[\s=]+", b"", body.group(0))
+        try:
+            content = base64.b64decode(raw + b"=" * (-len(raw) % 4))
+        except (ValueError, binascii.Error):
+            continue
+        sub = Attachment("data:", "application/octet-stream", content, len(content), "")
+        out.extend(_carried(sub, name, depth, links))
+    return out
+
+
 # An HTML page that sends its reader elsewhere as soon as it opens: the "invoice.html"
 # redirector of credential phishing (a meta refresh, or a script setting the location)
 _META_REFRESH = re.compile(
@@ -507,13 +598,15 @@ _SVG_ACTIVE = re.compile(rb"(?i)<script|\son[a-z]+\s*=|<foreignobject|javascript
 
 
 def _html_attachment(
-    data: bytes, name: str, links: list[str] | None = None, svg: bool = False
+    data: bytes, name: str, links: list[str] | None = None, svg: bool = False, depth: int = 0
 ) -> list[Finding]:
     out = [Finding("att_html", name, 15)]
     text = data[:2_000_000]
     scripted = bool(_SCRIPT.search(text))
-    if scripted and _SMUGGLING.search(text):
+    carried = _data_links(text, name, depth, links)
+    if (scripted and _SMUGGLING.search(text)) or carried:
         out.append(Finding("att_html_smuggling", name, 55))
+    out.extend(carried)
     if svg and _SVG_ACTIVE.search(text):
         # a picture has no use for scripts, event handlers or embedded HTML
         out.append(Finding("att_svg_active", name, 45))
