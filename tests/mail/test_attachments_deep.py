@@ -149,6 +149,29 @@ def test_archives_that_are_not_opened_are_named() -> None:
     assert {"att_archive_opaque", "att_disguised_archive"} == keys("facture.pdf", ace)
 
 
+def _7z(files: dict[str, bytes], password: str | None = None, *, hide: bool = False) -> bytes:
+    import py7zr
+
+    out = io.BytesIO()
+    with py7zr.SevenZipFile(out, "w", password=password) as archive:
+        archive.header_encryption = hide
+        for name, data in files.items():
+            archive.writestr(data, name)
+    return out.getvalue()
+
+
+def test_7z_listing() -> None:
+    assert keys("photos.7z", _7z({"a.jpg": b"\xff\xd8" + bytes(100)})) == set()
+    found = {f.key: f for f in inspect(Attachment("p.7z", "", _7z({"facture.js": SCRIPT}), 0, ""))}
+    assert found["att_archive_exec"].detail == "facture.js"
+    # a password: the names still show, or are hidden too (header encryption)
+    assert {"att_archive_encrypted", "att_archive_exec"} <= keys("p.7z", _7z({"a.exe": PE}, "x"))
+    assert keys("p.7z", _7z({"a.exe": PE}, "x", hide=True)) == {"att_archive_encrypted"}
+    # declared sizes far beyond the file: a bomb, as for zip
+    assert "att_zip_bomb" in keys("big.7z", _7z({"zeros.bin": bytes(8 * 1024 * 1024)}))
+    assert keys("broken.7z", b"7z\xbc\xaf\x27\x1c" + bytes(40)) == {"att_archive_broken"}
+
+
 def raw_pdf(*objects: bytes) -> bytes:
     """A PDF of these objects (1 is the catalog), with a correct cross-reference table."""
     out = b"%PDF-1.4\n"
@@ -339,6 +362,7 @@ _MAGICS = [
     b"\x1f\x8b\x08",
     b"BZh9",
     b"\xfd7zXZ\x00",
+    b"7z\xbc\xaf\x27\x1c\x00\x04",
     b"%PDF-1.7\n",
     b"<svg ",
     b"<html><script>location.href='",

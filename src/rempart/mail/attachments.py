@@ -1,12 +1,13 @@
 """Attachment inspection by content, never by name alone, and never by running anything.
 
-Magic bytes say what a file is (PE, ELF, Mach-O, LNK, ISO 9660, UDF, OLE, OOXML, ZIP,
-RAR, 7z, gzip, bzip2, xz, tar, PDF, HTML). Archives are listed from their directory only
-(zip, tar, RAR with `rarfile`), with a bounded member count, and small members of zip and
-tar archives are looked into in turn, two levels deep (a zip in a zip is the usual way
-past a gateway that opens one level); single-file compression (gzip, bzip2, xz) is
-decompressed up to `MAX_INNER_BYTES` only, so a bomb costs nothing. Office macros are read
-with `oletools`, PDFs with `pypdf` (`rempart.mail.pdfcheck`), both imported on first use;
+Magic bytes say what a file is (PE, ELF, Mach-O, LNK, ISO 9660, UDF, OLE, OOXML, RTF,
+OneNote, CHM, ZIP, RAR, 7z, gzip, bzip2, xz, tar, PDF, HTML). Archives are listed from their
+directory only (zip, tar, RAR with `rarfile`, 7z with `py7zr`), with a bounded member
+count, and small members of zip and tar archives are looked into in turn, two levels deep
+(a zip in a zip is the usual way past a gateway that opens one level); single-file
+compression (gzip, bzip2, xz) is decompressed up to `MAX_INNER_BYTES` only, so a bomb
+costs nothing. Office macros are read with `oletools`, PDFs with `pypdf`
+(`rempart.mail.pdfcheck`), both imported on first use;
 files packaged in Office, RTF and OneNote documents, their exploit objects and remote
 templates with `rempart.mail.officeobj`; HTML attachments are scanned as text for
 credential forms and HTML smuggling, and the files their `data:` links carry are judged.
@@ -18,6 +19,7 @@ import base64
 import binascii
 import bz2
 import contextlib
+import dataclasses
 import io
 import lzma
 import re
@@ -262,6 +264,28 @@ def _rar_members(data: bytes) -> tuple[list[Member], bool, bool]:
         return [], False, False
 
 
+def _7z_members(data: bytes) -> tuple[list[Member], bool, bool]:
+    """Members of a 7z from its header (`py7zr`, which bounds the header it decodes);
+    (members, readable, names hidden by a password). Members are listed, not unpacked."""
+    import py7zr
+
+    try:
+        with py7zr.SevenZipFile(io.BytesIO(data)) as archive:
+            locked = archive.needs_password()
+            members = [
+                Member(i.filename or "", i.uncompressed or 0, i.compressed or 0, locked)
+                for i in archive.list()[:MAX_ARCHIVE_MEMBERS]
+                if not i.is_directory
+            ]
+    except py7zr.PasswordRequired:
+        return [], True, True
+    except Exception:  # py7zr's errors, and what a hostile header makes it raise
+        return [], False, False
+    if members and not any(m.packed for m in members):  # solid: one stream for all
+        members[0] = dataclasses.replace(members[0], packed=len(data))
+    return members, bool(members), False
+
+
 def _decompress(kind: str, data: bytes) -> tuple[bytes, bool] | None:
     """The first MAX_INNER_BYTES of a gzip, bzip2 or xz stream and whether it is a bomb
     (more than BOMB_RATIO times its size); None when the stream is broken."""
@@ -395,8 +419,8 @@ def inspect(att: Attachment, depth: int = 0, links: list[str] | None = None) -> 
     elif kind == "tar":
         members, read = _tar_members(data)
         out.extend(_archive(members, read is not None, name, depth, read, links))
-    elif kind == "rar":
-        members, readable, hidden = _rar_members(data)
+    elif kind in ("rar", "7z"):
+        members, readable, hidden = (_rar_members if kind == "rar" else _7z_members)(data)
         if hidden:
             out.append(Finding("att_archive_encrypted", name, 45))
         else:
@@ -405,10 +429,10 @@ def inspect(att: Attachment, depth: int = 0, links: list[str] | None = None) -> 
         out.extend(_compressed(kind, data, name, depth, links))
     elif kind == "tnef":
         out.append(Finding("att_tnef", name, 5))
-    elif kind in ("7z", "cab", "ace", "arj"):
-        # not listed here; CAB, ACE and ARJ are old formats that mail filters skip, which
-        # is why malicious mail uses them
-        out.append(Finding("att_archive_opaque", name, 20 if kind == "7z" else 30, kind))
+    elif kind in ("cab", "ace", "arj"):
+        # not listed here; old formats that mail filters skip, which is why malicious mail
+        # uses them
+        out.append(Finding("att_archive_opaque", name, 30, kind))
     elif kind == "pdf":
         out.extend(_pdf(data, name, depth, links))
     elif kind in ("html", "svg") or ext in ("html", "htm", "shtml", "xhtml", "svg"):
