@@ -37,7 +37,7 @@ QuerySink = Callable[
 ]
 # (select, params, locate, setup, extra_rejects) -> (records, rejects by reason, first lines)
 FlowSink = Callable[
-    [str, dict[str, Any], str, str, str],
+    [str, dict[str, Any], list[tuple[str, str]], str, str, str],
     tuple[int, dict[str, int], list[tuple[int | None, str]]],
 ]
 
@@ -116,21 +116,24 @@ class ParseContext:
         select: str,
         params: dict[str, Any],
         *,
+        checks: list[tuple[str, str]],
         locate: str,
         setup: str = "",
         extra_rejects: str = "",
     ) -> bool:
         """Hand a connection log's SELECT to the store's compact flow table.
 
-        The SELECT yields `rempart.store.flows.COMPACT_COLUMNS` plus `_reject`, in any
-        order and without line numbers (the sensor's `flow_uid` identifies each row, so the
-        file is read on every thread at once). `locate` yields `source_line, _reject` for
-        every row, numbered; the store runs it only when rows were rejected, to name their
-        lines. Returns False when the sink cannot take it: the source then emits otherwise.
+        The SELECT yields `rempart.store.flows.COMPACT_COLUMNS`, in any order and without
+        line numbers (the sensor's `flow_uid` identifies each row, so the file is read on
+        every thread at once). `checks` are (condition on those columns, reason), judged on
+        the stored rows (the first true one names a row's reason). `locate` yields
+        `source_line, _reject` for every row, numbered, with the same reasons; the store
+        runs it only when rows were rejected, to name their lines. Returns False when the
+        sink cannot take it: the source then emits otherwise.
         """
         if self.flow_sink is None:
             return False
-        records, counts, kept = self.flow_sink(select, params, locate, setup, extra_rejects)
+        records, counts, kept = self.flow_sink(select, params, checks, locate, setup, extra_rejects)
         self._count(records, counts, kept)
         return True
 

@@ -170,6 +170,7 @@ class ZeekConnTsvSource(Source):
             if ctx.emit_flows(
                 f"SELECT {_compact_sql(set(fields))} FROM {fast_read}",
                 {**params, "typed": typed},
+                checks=_STORED_CHECKS,
                 locate=locate,
                 setup=_DROP_REJECTS,
                 extra_rejects=rejects,
@@ -251,14 +252,12 @@ _TYPED = {
 }
 
 
-def _addresses_checked(*, patterns: bool) -> list[tuple[str, str]]:
-    """The two address checks (condition, reason). Without `patterns` an address is only
-    required to be there: the store matches the pattern on each distinct address
-    (`rempart.store.flows`), with the same reasons."""
+def _addresses_checked() -> list[tuple[str, str]]:
+    """The two address checks of a numbered line (condition, reason); on stored rows the
+    store matches the pattern on each distinct address (`rempart.store.flows`), with the
+    same reasons."""
 
     def address(col: str) -> str:
-        if not patterns:
-            return f'"{col}" IS NULL'
         return f"""NOT regexp_full_match(coalesce("{col}", ''), {_IP_RE})"""
 
     return [
@@ -275,29 +274,53 @@ def _case(checks: list[tuple[str, str]]) -> str:
     return f"CASE WHEN {good} THEN NULL {whens} ELSE NULL END"
 
 
-def _checks(ts: str, *, patterns: bool = True) -> str:
-    """The row checks of the fast path (the reader does the others), as a reason or NULL."""
+def _checks(ts: str) -> str:
+    """The row checks of the fast path (the reader does the others), as a reason or NULL,
+    for the numbered lines (see `_STORED_CHECKS`)."""
     return _case(
         [
             (f"{ts} IS NULL", "missing or bad timestamp"),
             ('"uid" IS NULL', "missing uid"),
-            *_addresses_checked(patterns=patterns),
+            *_addresses_checked(),
         ]
     )
 
 
-def _compact_sql(fields: set[str], reject: str | None = None) -> str:
-    """SELECT list from typed Zeek conn columns to the compact flow columns + `_reject`
-    (the fast path's checks unless `reject` is given)."""
+def _compact_sql(fields: set[str]) -> str:
+    """SELECT list from typed Zeek conn columns to the compact flow columns."""
 
     def col(name: str, cast: str = "VARCHAR") -> str:
         return f'"{name}"' if name in fields else f"CAST(NULL AS {cast})"
 
     return f"""{_flow_columns(col, status=False)},
         {outcome_sql(col("conn_state"))} AS outcome,
-        "uid" AS flow_uid,
-        {reject or _checks('"ts"', patterns=False)} AS _reject
+        "uid" AS flow_uid
     """
+
+
+# The fast path's checks on the stored columns (`rempart.store.flows.insert_compact`): the
+# same reasons, in the same order, as `_checks` gives the numbered lines; the reader types
+# the rest. An address is only required here: the store matches the pattern per value.
+_STORED_CHECKS = [
+    ("time IS NULL", "missing or bad timestamp"),
+    ("flow_uid IS NULL", "missing uid"),
+    ("src_ip IS NULL", "bad originator address"),
+    ("dst_ip IS NULL", "bad responder address"),
+]
+# The JSON path's, as `_json_reject` gives them; a responder port that is not a number is
+# stored as -1 (`_json_typed`), a value no port has, so that it can be told from none.
+_JSON_STORED_CHECKS = [
+    (
+        "time IS NULL AND flow_uid IS NULL AND src_ip IS NULL AND dst_ip IS NULL "
+        "AND protocol IS NULL AND conn_state IS NULL",
+        "not valid JSON",
+    ),
+    _STORED_CHECKS[0],
+    _STORED_CHECKS[1],
+    ("protocol IS NULL AND conn_state IS NULL", "truncated line (too few fields)"),
+    ("dst_port = -1", "bad responder port"),
+    *_STORED_CHECKS[2:],
+]
 
 
 # The JSON fields a conn record is read from, and the typed columns the compact SELECT
@@ -317,22 +340,28 @@ _JSON_TS = (
 def _json_typed(rows: str, extra: str = "") -> str:
     """The conn columns of JSON records (`rows`: a query with the fields as text columns
     named like Zeek's keys), typed as the compact SELECT wants them, plus `_bad_resp_p`
-    (a responder port that is not a number) for the checks."""
+    (a responder port that is not a number) for the checks; such a port is typed -1."""
+    bad_port = '("id.resp_p" IS NOT NULL AND TRY_CAST("id.resp_p" AS INTEGER) IS NULL)'
     typed = ", ".join(
-        f'TRY_CAST("{k}" AS {_TYPED[k]}) AS "{k}"' for k in _JSON_KEYS if k in _TYPED and k != "ts"
+        (
+            f'CASE WHEN {bad_port} THEN -1 ELSE TRY_CAST("{k}" AS {_TYPED[k]}) END AS "{k}"'
+            if k == "id.resp_p"
+            else f'TRY_CAST("{k}" AS {_TYPED[k]}) AS "{k}"'
+        )
+        for k in _JSON_KEYS
+        if k in _TYPED and k != "ts"
     )
     text = ", ".join(f'"{k}"' for k in _JSON_KEYS if k not in _TYPED)
     return (
-        f'SELECT {extra}{_JSON_TS} AS "ts", {typed}, {text}, '
-        '("id.resp_p" IS NOT NULL AND TRY_CAST("id.resp_p" AS INTEGER) IS NULL) AS _bad_resp_p '
+        f'SELECT {extra}{_JSON_TS} AS "ts", {typed}, {text}, {bad_port} AS _bad_resp_p '
         f"FROM ({rows}) _r"
     )
 
 
-def _json_reject(*, patterns: bool) -> str:
+def _json_reject() -> str:
     """The JSON path's checks as a reason or NULL: the fast path's, and the text path's for
     what the reader no longer refuses (a record without proto and state, a port that is not
-    a number); with `patterns`, as the line finder names the lines (see `_checks`)."""
+    a number), as the line finder names the lines (see `_JSON_STORED_CHECKS`)."""
     return _case(
         [
             # the reader gives a line it cannot read as a record of NULLs
@@ -345,7 +374,7 @@ def _json_reject(*, patterns: bool) -> str:
             ('"uid" IS NULL', "missing uid"),
             ('"proto" IS NULL AND "conn_state" IS NULL', "truncated line (too few fields)"),
             ("_bad_resp_p", "bad responder port"),
-            *_addresses_checked(patterns=patterns),
+            *_addresses_checked(),
         ]
     )
 
@@ -659,8 +688,7 @@ class ZeekConnJsonSource(Source):
             else ""
         )
         records = f"SELECT *{dotted} FROM {read} WHERE coalesce(\"_path\", 'conn') = 'conn'"
-        compact = _compact_sql(set(_JSON_KEYS), _json_reject(patterns=False))
-        select = f"SELECT {compact} FROM ({_json_typed(records)})"
+        select = f"SELECT {_compact_sql(set(_JSON_KEYS))} FROM ({_json_typed(records)})"
         # the rejected records' lines: the same fields from each numbered line
         fields = ", ".join(f'{zeek_json_field(k)} AS "{k}"' for k in _JSON_KEYS)
         numbered = (  # (numbered before blank lines are dropped: the file's own numbers)
@@ -670,7 +698,7 @@ class ZeekConnJsonSource(Source):
             "WHERE coalesce(j->>'$._path', 'conn') = 'conn'"
         )
         locate = (
-            f"SELECT _n AS source_line, {_json_reject(patterns=True)} AS _reject "
+            f"SELECT _n AS source_line, {_json_reject()} AS _reject "
             f"FROM ({_json_typed(numbered, '_n, ')})"
         )
-        return ctx.emit_flows(select, params, locate=locate)
+        return ctx.emit_flows(select, params, checks=_JSON_STORED_CHECKS, locate=locate)

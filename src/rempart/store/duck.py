@@ -153,6 +153,7 @@ class Store:
         file_id: Callable[[], str],
         path: str,
         source_format: str,
+        checks: list[tuple[str, str]],
         locate: str,
         setup: str = "",
         extra_rejects: str = "",
@@ -160,13 +161,20 @@ class Store:
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
         """INSERT a connection log's compact SELECT (see `rempart.store.flows`).
 
-        `locate` numbers the file's rows and gives (source_line, _reject) for the rejected
-        ones; it only runs when some were rejected, to say on which lines.
+        `checks` (condition on the stored columns, reason) reject stored rows; `locate`
+        numbers the file's rows and gives (source_line, _reject) for the rejected ones, the
+        same reasons; it only runs when some were rejected, to say on which lines.
         """
         if setup:
             self.con.execute(setup)
         records, counts = flows.insert_compact(
-            self.con, select, params, file_id=file_id, path=path, source_format=source_format
+            self.con,
+            select,
+            params,
+            checks=checks,
+            file_id=file_id,
+            path=path,
+            source_format=source_format,
         )
         kept: list[tuple[int | None, str]] = []
         if counts:

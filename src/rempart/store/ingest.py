@@ -392,7 +392,12 @@ def _context(
     ctx: ParseContext
 
     def flow_sink(
-        select: str, params: dict[str, Any], locate: str, setup: str, extra_rejects: str
+        select: str,
+        params: dict[str, Any],
+        checks: list[tuple[str, str]],
+        locate: str,
+        setup: str,
+        extra_rejects: str,
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
         return store.insert_flows(
             select,
@@ -400,6 +405,7 @@ def _context(
             file_id=lambda: ctx.file_id,
             path=name,
             source_format=source.NAME,
+            checks=checks,
             locate=locate,
             setup=setup,
             extra_rejects=extra_rejects,
