@@ -25,7 +25,13 @@ from sklearn.model_selection import StratifiedKFold
 from rempart.mail import signals as sig
 from rempart.mail.corpus import samples
 from rempart.mail.parse import parse_message
-from rempart.mail.score import SUSPICIOUS, capped_by_script, model_points, score_parsed
+from rempart.mail.score import (
+    SUSPICIOUS,
+    capped_by_length,
+    capped_by_script,
+    model_points,
+    score_parsed,
+)
 from rempart.mail.textmodel import TextModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +70,7 @@ def main() -> int:
         fired.append({f"{f.key}@{f.points}" if f.key in SPLIT_POINTS else f.key for f in found})
         p = min(max(oof[s.path.name], 1e-4), 1 - 1e-4)
         share = capped_by_script(model_points(p, p_susp), mail)[0]  # as score_parsed does
+        share = capped_by_length(share, mail)[0]
         hand.append(min(100, score_parsed(mail, model=off).score + share))
         logit.append(math.log(p / (1 - p)))
         labels.append(1 if s.positive else 0)

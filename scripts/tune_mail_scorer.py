@@ -20,7 +20,13 @@ import numpy as np
 
 from rempart.mail.corpus import samples
 from rempart.mail.parse import parse_message
-from rempart.mail.score import SUSPICIOUS, capped_by_script, model_points, score_parsed
+from rempart.mail.score import (
+    SUSPICIOUS,
+    capped_by_length,
+    capped_by_script,
+    model_points,
+    score_parsed,
+)
 from rempart.mail.textmodel import TextModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +45,12 @@ def main() -> int:
             continue
         mail = parse_message(s.path.read_bytes())
         points = score_parsed(mail, model=off).score
-        # whether the model's share would be capped (text mostly in a non-Latin script)
-        capped = capped_by_script(SUSPICIOUS, mail)[1] is not None
+        # whether the model's share would be capped (text mostly in a non-Latin script,
+        # or too short)
+        capped = (
+            capped_by_script(SUSPICIOUS, mail)[1] is not None
+            or capped_by_length(SUSPICIOUS, mail)[1] is not None
+        )
         rows.append((s.group, points, oof[s.path.name], capped))
     group = np.array([r[0] for r in rows])
     signal_points = np.array([r[1] for r in rows])

@@ -85,6 +85,28 @@ def test_model_alone_is_capped_on_non_latin_text() -> None:
     assert latin_share("会議", "資料を添付") == 0.0
 
 
+def test_model_alone_is_capped_on_short_text() -> None:
+    """A copier's scan-to-mail says two words; the committed model gave it 0.994."""
+    scan = parse_message(
+        message(
+            sender="KM_C258 <scanner@chu-test.fr>",
+            subject="Message from KM_C258",
+            text="Document numérisé",
+            attachments=[("SKM_C258.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")],
+        )
+    )
+    v = score_parsed(scan)
+    assert "sig_text_model_short" in v.signals and not v.flagged
+    sure = TextModel({}, 10.0, {"p_suspicious": 0.9})
+    assert score_parsed(scan, model=sure).score == SUSPICIOUS - 1
+    # a text of eight words or more keeps the model's whole share
+    long = score_parsed(parse_message(message()), model=sure)
+    assert "sig_text_model_short" not in long.signals and long.score >= SUSPICIOUS
+    # no readable word at all: said as such, not as "typical words"
+    empty = score_parsed(parse_message(message(subject="", text="")), model=sure)
+    assert "sig_text_model_empty" in empty.signals and "sig_text_model" not in empty.signals
+
+
 @pytest.mark.parametrize(
     ("subject", "text"),
     [

@@ -72,6 +72,8 @@ for _key, _fr, _en in (
     ("sig_qr_unread", "images non lues (décodeur de QR codes absent : installer zxing-cpp et Pillow)", "pictures not read (QR decoder missing: install zxing-cpp and Pillow)"),
     ("sig_trusted_sender", "expéditeur authentifié par la passerelle (DMARC) pour {domain}, organisation connue : le texte seul ne rend pas le message suspect", "sender authenticated by the gateway (DMARC) for {domain}, a known organisation: the text alone does not make the message suspicious"),
     ("sig_text_model_script", "texte surtout dans une écriture que le modèle de texte ne lit pas (latin : {latin} %) : sa part reste sous le seuil suspect", "text mostly in a script the text model was not trained on (Latin: {latin} %): its share stays under the suspicious threshold"),
+    ("sig_text_model_short", "texte trop court ({n} mots) pour que le modèle de texte conclue seul : sa part reste sous le seuil suspect", "text too short ({n} words) for the text model to conclude alone: its share stays under the suspicious threshold"),
+    ("sig_text_model_empty", "aucun mot lisible (message vide, ou fait d'images et de liens, comme l'hameçonnage qui échappe aux filtres de texte ; p={p})", "no readable word (an empty message, or only pictures and links, as phishing that evades text filters; p={p})"),
     ("sig_defects", "message anormal : {what}", "abnormal message: {what}"),
     ("sig_unparseable", "message illisible ({error})", "unreadable message ({error})"),
 ):  # fmt: skip
