@@ -7,10 +7,10 @@ count, and small members of zip and tar archives are looked into in turn, two le
 (a zip in a zip is the usual way past a gateway that opens one level); single-file
 compression (gzip, bzip2, xz) is decompressed up to `MAX_INNER_BYTES` only, so a bomb
 costs nothing. Office macros are read with `oletools`, PDFs with `pypdf`
-(`rempart.mail.pdfcheck`), both imported on first use;
-files packaged in Office, RTF and OneNote documents, their exploit objects and remote
-templates with `rempart.mail.officeobj`; HTML attachments are scanned as text for
-credential forms and HTML smuggling, and the files their `data:` links carry are judged.
+(`rempart.mail.pdfcheck`), both imported on first use; files packaged in Office, RTF and
+OneNote documents, their exploit objects and remote templates with
+`rempart.mail.officeobj`. HTML attachments are scanned as text for credential forms and
+HTML smuggling, and the files their `data:` links carry are judged.
 """
 
 from __future__ import annotations
