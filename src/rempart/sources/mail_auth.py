@@ -471,6 +471,27 @@ _OWA_PATHS = (
 )
 
 
+# IIS's 401 answers that are a step of Windows authentication, not a refused password:
+# 401.2 (the anonymous first request) and SEC_E_NO_CREDENTIALS (0x8009030E, NTLM's
+# challenge leg). Every Outlook connection to EWS, MAPI or Autodiscover starts with them;
+# counted as failures, each busy client became a "brute force".
+_NO_CREDENTIALS = "2148074254"
+# win32 statuses of a refused logon: bad password or unknown user (0x52E), account locked
+# (0x775), password expired (0x532), disabled (0x533), restricted (0x52F), SEC_E_LOGON_DENIED
+_LOGON_FAILED = frozenset(["1326", "1909", "1330", "1331", "1327", "2148074252"])
+
+
+def _challenge(values: dict[str, str], user: str) -> bool:
+    """Is this 401 a step of the authentication handshake rather than a failed logon?
+    Without IIS's sub-status and win32 status, only a 401 naming no user is taken as one."""
+    sub, win32 = values.get("sc-substatus"), values.get("sc-win32-status")
+    if sub is None and win32 is None:
+        return user == "-"
+    if win32 in _LOGON_FAILED:
+        return False
+    return sub == "2" or win32 == _NO_CREDENTIALS or (sub != "1" and user == "-")
+
+
 class ExchangeIisSource(Source):
     """Exchange client access (OWA, EWS, ActiveSync, MAPI) from the IIS W3C log."""
 
@@ -504,6 +525,9 @@ class ExchangeIisSource(Source):
                 continue
             user = values.get("cs-username", "-")
             is_login = stem.startswith("/owa/auth") and values.get("cs-method") == "POST"
+            if status == 401 and _challenge(values, user):
+                ctx.reject(number, "authentication challenge (401 before credentials)")
+                continue
             if status == 401 or (is_login and "reason=" in values.get("cs-uri-query", "")):
                 outcome = "failure"
             elif user != "-" and 200 <= status < 400:
