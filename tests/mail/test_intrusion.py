@@ -115,6 +115,20 @@ def test_success_after_failures(tmp_path: Path) -> None:
     )
 
 
+def test_webmail_on_loopback_is_not_one_attacker(tmp_path: Path) -> None:
+    """Roundcube in front of Dovecot: every user's login comes from 127.0.0.1."""
+    typos = [_dovecot(i, False, f"user{i}@chu-test.fr", "127.0.0.1") for i in range(12)]
+    other = [_dovecot(13, True, "dg@chu-test.fr", "127.0.0.1")]
+    ctx = DetectContext(_ingest_lines(tmp_path, typos + other))
+    assert MailBruteForce().run(ctx) == []
+    assert MailLoginAfterFailures().run(ctx) == []
+    # the same account failing then succeeding is still found through the account
+    own = [_dovecot(i, False, "dg@chu-test.fr", "127.0.0.1") for i in range(6)]
+    own.append(_dovecot(7, True, "dg@chu-test.fr", "127.0.0.1"))
+    found = MailLoginAfterFailures().run(DetectContext(_ingest_lines(tmp_path, own, "c.log")))
+    assert [f.entity for f in found] == ["dg@chu-test.fr"]
+
+
 def test_new_external_source(tmp_path: Path) -> None:
     lines = [_dovecot(0, True, "ana@chu-test.fr", "10.2.0.4"), _dovecot(5, True, "ana@chu-test.fr", "10.2.0.9"),
              _dovecot(9, True, "ana@chu-test.fr", "185.220.101.3")]  # fmt: skip

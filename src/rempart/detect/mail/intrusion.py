@@ -27,6 +27,20 @@ INTERNAL_BURST_RECIPIENTS = 30
 LEARNT_BROADCAST_DAYS = 2
 
 _SERVICES_SQL = ", ".join(f"'{s}'" for s in MAIL_SERVICES)
+
+
+def _not_loopback(col: str) -> str:
+    """SQL: `col` is not a loopback address. A login from 127.0.0.1 is a webmail or proxy on
+    the mail server itself speaking for all its users (Roundcube and SOGo in front of
+    Dovecot): grouped by that address, every user's typos became one "brute force", and
+    another user's login after them a "login after failures". The webmail's own log, which
+    Rempart also reads, names the real client."""
+    return (
+        f"NOT ({col} LIKE '127.%' OR {col} LIKE '::ffff:127.%' OR {col} = '::1' "
+        f"OR {col} = 'localhost')"
+    )
+
+
 LOGINS = f"""
 logins AS (
     SELECT event_uid, 'authentication' AS cls, time, lower(user) AS user, src_ip, service, status
@@ -80,6 +94,7 @@ class MailBruteForce(Detector):
                list(event_uid ORDER BY time)[1:50] AS ids, list(DISTINCT user)[1:20] AS names,
                any_value(cls) AS cls
         FROM logins WHERE status = 'failure' AND src_ip IS NOT NULL
+          AND {_not_loopback("src_ip")}
         GROUP BY src_ip, hour HAVING count(*) >= {BRUTE_MIN_FAILURES} ORDER BY first"""
         out: list[Finding] = []
         for r in _rows(ctx, sql):
@@ -121,7 +136,8 @@ class MailLoginAfterFailures(Detector):
         ko AS (SELECT * FROM logins WHERE status = 'failure')
         SELECT ok.event_uid, ok.cls, ok.time, ok.user, ok.src_ip, count(ko.event_uid) AS failures,
                min(ko.time) AS first, list(ko.event_uid ORDER BY ko.time)[1:49] AS ids
-        FROM ok JOIN ko ON (ko.user = ok.user OR ko.src_ip = ok.src_ip)
+        FROM ok JOIN ko ON (ko.user = ok.user
+                            OR (ko.src_ip = ok.src_ip AND {_not_loopback("ok.src_ip")}))
              AND ko.time < ok.time AND ko.time >= ok.time - INTERVAL 1 HOUR
         GROUP BY ALL HAVING count(ko.event_uid) >= {AFTER_FAILURES_MIN} ORDER BY ok.time"""
         out = []
