@@ -7,6 +7,7 @@ import io
 import zipfile
 from email.message import EmailMessage
 
+from rempart.mail.textmodel import TextModel
 from rempart.model import Hospital
 from rempart.model.hospital import HospitalInfo, Partner, Person
 
@@ -54,3 +55,11 @@ PE = b"MZ" + b"\x90\x00" * 30 + b"This program cannot be run in DOS mode" + b"\x
 LNK = b"L\x00\x00\x00\x01\x14\x02\x00" + b"\x00" * 100
 ISO = b"\x00" * 0x8001 + b"CD001" + b"\x00" * 100
 B64 = base64.b64encode
+
+
+class SureModel(TextModel):
+    """A text model that knows every text and gives each its prior (sigmoid of the
+    intercept), with one word named: a model that says "phishing" to all of them."""
+
+    def probability(self, subject: str, body: str) -> tuple[float, tuple[str, ...]]:
+        return self.prior, ("mot",)

@@ -4,12 +4,11 @@ forged header does not make phishing a notification."""
 from __future__ import annotations
 
 import pytest
-from tests.mail.helpers import HOSPITAL, message
+from tests.mail.helpers import HOSPITAL, SureModel, message
 
 from rempart.mail.parse import parse_message
 from rempart.mail.score import score_message
 from rempart.mail.senders import authenticated_from, authserv_id, family, trusted_sender
-from rempart.mail.textmodel import TextModel
 from rempart.model import Hospital
 from rempart.model.hospital import HospitalInfo
 
@@ -26,7 +25,7 @@ GATEWAY = "mx.chu-test.fr"
 def phishy_text(monkeypatch: pytest.MonkeyPatch) -> None:
     """A text model for which every text reads as phishing (p = 0.99): these tests are
     about what authentication changes, whatever the trained model makes of the alert."""
-    model = TextModel({}, 5.0, {"p_suspicious": 0.9})
+    model = SureModel({}, 5.0, {"p_suspicious": 0.9})
     monkeypatch.setattr("rempart.mail.score.default_model", lambda: model)
 
 

@@ -5,11 +5,13 @@ a crafted negative message."""
 from __future__ import annotations
 
 import pytest
-from tests.mail.helpers import HOSPITAL, message
+from tests.mail.helpers import HOSPITAL, SureModel, message
 
 from rempart.mail.parse import parse_message
 from rempart.mail.score import SUSPICIOUS, score_message, score_parsed
 from rempart.mail.textmodel import TextModel, latin_share
+
+SURE = SureModel({}, 10.0, {"p_suspicious": 0.9})
 
 
 def keys(raw: bytes) -> tuple[str, ...]:
@@ -66,7 +68,7 @@ def test_parcel_and_subscription_lures_need_a_way_out(text: str) -> None:
 
 
 def test_model_alone_is_capped_on_non_latin_text() -> None:
-    sure = TextModel({}, 10.0, {"p_suspicious": 0.9})  # says "phishing" to everything
+    sure = SURE
     japanese = parse_message(
         message(
             sender="伊東 <ito@example.co.jp>",
@@ -97,14 +99,26 @@ def test_model_alone_is_capped_on_short_text() -> None:
     )
     v = score_parsed(scan)
     assert "sig_text_model_short" in v.signals and not v.flagged
-    sure = TextModel({}, 10.0, {"p_suspicious": 0.9})
+    sure = SURE
     assert score_parsed(scan, model=sure).score == SUSPICIOUS - 1
     # a text of eight words or more keeps the model's whole share
     long = score_parsed(parse_message(message()), model=sure)
     assert "sig_text_model_short" not in long.signals and long.score >= SUSPICIOUS
     # no readable word at all: said as such, not as "typical words"
-    empty = score_parsed(parse_message(message(subject="", text="")), model=sure)
+    blank = TextModel({}, 10.0, {"p_suspicious": 0.9})  # knows no word: its prior only
+    empty = score_parsed(parse_message(message(subject="", text="")), model=blank)
     assert "sig_text_model_empty" in empty.signals and "sig_text_model" not in empty.signals
+    # words, none of which the model knows (a Russian partner's letter): its prior for
+    # picture-only messages does not count
+    russian = parse_message(
+        message(
+            subject="Сотрудничество",
+            text="Добрый день. Мы являемся стартапом и хотели бы использовать ваш продукт для "
+            "решения задач. Если вы заинтересованы, пожалуйста, ответьте на это письмо.",
+        )
+    )
+    v = score_parsed(russian, model=TextModel({"w:hello": 1.0}, 10.0, {"p_suspicious": 0.9}))
+    assert "sig_text_model_unknown" in v.signals and v.score == 0
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,7 @@ for _key, _fr, _en in (
     ("sig_trusted_sender", "expéditeur authentifié par la passerelle (DMARC) pour {domain}, organisation connue : le texte seul ne rend pas le message suspect", "sender authenticated by the gateway (DMARC) for {domain}, a known organisation: the text alone does not make the message suspicious"),
     ("sig_text_model_script", "texte surtout dans une écriture que le modèle de texte ne lit pas (latin : {latin} %) : sa part reste sous le seuil suspect", "text mostly in a script the text model was not trained on (Latin: {latin} %): its share stays under the suspicious threshold"),
     ("sig_text_model_short", "texte trop court ({n} mots) pour que le modèle de texte conclue seul : sa part reste sous le seuil suspect", "text too short ({n} words) for the text model to conclude alone: its share stays under the suspicious threshold"),
+    ("sig_text_model_unknown", "texte dont le modèle ne connaît aucun mot (autre écriture ou autre langue) : il ne compte pas", "text of which the model knows no word (another script or language): it does not count"),
     ("sig_text_model_empty", "aucun mot lisible (message vide, ou fait d'images et de liens, comme l'hameçonnage qui échappe aux filtres de texte ; p={p})", "no readable word (an empty message, or only pictures and links, as phishing that evades text filters; p={p})"),
     ("sig_defects", "message anormal : {what}", "abnormal message: {what}"),
     ("sig_unparseable", "message illisible ({error})", "unreadable message ({error})"),

@@ -145,6 +145,11 @@ def score_parsed(
         points = model_points(
             prob, float(threshold) if isinstance(threshold, int | float) else 0.85
         )
+        if not top and prob == model.prior and words_of(mail.subject, mail.text):
+            # words, none of which the model knows (another script or language): its
+            # prior for picture-only messages says nothing about them
+            points = 0
+            found.append(sig.Signal("sig_text_model_unknown", 0))
         points, latin = capped_by_script(points, mail)
         if latin is not None:
             found.append(sig.Signal("sig_text_model_script", 0, (("latin", f"{100 * latin:.0f}"),)))

@@ -460,6 +460,12 @@ class TextModel:
                 self._known[word] = known
         return known
 
+    @property
+    def prior(self) -> float:
+        """The probability of a text in which the model knows no feature (its intercept):
+        what it learnt of messages that are only pictures and links."""
+        return 1.0 / (1.0 + math.exp(-self.intercept))
+
     def probability(self, subject: str, body: str) -> tuple[float, tuple[str, ...]]:
         """P(phishing or unwanted) and the words that pushed it up the most."""
         weights = self.weights
@@ -474,7 +480,7 @@ class TextModel:
                 if key in weights:
                     present.setdefault(key, tok.removeprefix("s:"))
         if not present:
-            return 1.0 / (1.0 + math.exp(-self.intercept)), ()
+            return self.prior, ()
         scale = 1.0 / math.sqrt(len(present))
         z = self.intercept + scale * math.fsum(map(weights.__getitem__, present))
         prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
