@@ -112,7 +112,7 @@ def test_held_out_quality(shared_data: Path) -> None:
         else:
             n_ham += 1
             flagged_ham += v.flagged
-    assert flagged_phish / n_phish >= 0.88  # measured 0.928 (bench/bench_mail.py)
+    assert flagged_phish / n_phish >= 0.88  # measured 0.935 (bench/bench_mail.py)
     assert flagged_ham / n_ham <= 0.015  # measured 0.0039
 
 
