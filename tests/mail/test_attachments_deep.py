@@ -442,6 +442,22 @@ def test_rtf_package_and_exploit_objects() -> None:
     assert keys("texte.rtf", b"{\\rtf1\\ansi Bonjour\\par}") == set()
 
 
+def test_rtf_objects_are_read_from_their_groups_only() -> None:
+    """rtfobj reads text slowly (8.8 MB in 43 s): only the groups holding objects go to it,
+    so an object behind a megabyte of padding is found, and text is never parsed whole."""
+    from rempart.mail.officeobj import _TEXTISH_BYTES, MAX_OBJECTS, _object_groups
+
+    script = rtf_object(b"Package", ole10native("avis.hta", b"<script>x</script>", prefix=False))
+    padding = b"Bonjour le monde \\par " * 50_000
+    padded = b"{\\rtf1\\ansi " + padding + script[len(b"{\\rtf1\\ansi") :]
+    assert "att_office_package_exec" in keys("lettre.rtf", padded)
+    assert len(_object_groups(padded)) < len(script) + 64
+    assert _object_groups(b"{\\rtf1\\ansi " + padding + b"}") == b""
+    # groups that never close, full of text: each cut short
+    unclosed = b"{\\rtf1 " + (b"{\\object{\\*\\objdata " + padding) * 30
+    assert len(_object_groups(unclosed)) <= MAX_OBJECTS * (_TEXTISH_BYTES + 1) + 16
+
+
 def test_ooxml_remote_template_and_embedded_package() -> None:
     rels = (
         b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
