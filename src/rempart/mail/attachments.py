@@ -458,6 +458,29 @@ def _carried(sub: Attachment, outer: str, depth: int, links: list[str] | None) -
     return out
 
 
+def _inside(
+    files: list[tuple[str, bytes]],
+    outer: str,
+    depth: int,
+    links: list[str] | None,
+    drop: frozenset[str] = frozenset(),
+) -> list[Finding]:
+    """The findings of the files a document carries (PDF embedded files, Office packages,
+    OneNote files, `data:` links), judged by content and named `outer/inner`, within the
+    nesting bound; `drop` leaves out what the caller already said of them."""
+    if depth >= MAX_NESTED:
+        return []
+    out: list[Finding] = []
+    for file_name, content in files:
+        sub = Attachment(file_name, "application/octet-stream", content, len(content), "")
+        out.extend(f for f in _carried(sub, outer, depth, links) if f.key not in drop)
+    return out
+
+
+# an executable-type name the document's own finding already names
+_NAMED_EXEC = frozenset(["att_archive_exec"])
+
+
 def _archive(
     members: list[Member],
     readable: bool,
@@ -533,9 +556,7 @@ def _pdf(data: bytes, name: str, depth: int, links: list[str] | None) -> list[Fi
     for file_name, content in facts.embedded:
         if _ext(file_name) in _EXEC_EXT:
             out.append(Finding("att_pdf_embedded_exec", name, 65, file_name[:80]))
-        if depth < MAX_NESTED:
-            sub = Attachment(file_name, "application/octet-stream", content, len(content), "")
-            out.extend(f for f in _carried(sub, name, depth, links) if f.key != "att_archive_exec")
+        out.extend(_inside([(file_name, content)], name, depth, links, _NAMED_EXEC))
     return out
 
 
@@ -557,10 +578,7 @@ def _objects(
     elif found.packages:
         # a file shown as an icon, opened by a double click: rare in honest documents
         out.append(Finding("att_office_package", name, 25, found.packages[0][0][:80] or "?"))
-    if depth < MAX_NESTED:
-        for file_name, content in [*found.packages, *found.embedded]:
-            sub = Attachment(file_name, "application/octet-stream", content, len(content), "")
-            out.extend(f for f in _carried(sub, name, depth, links) if f.key != "att_archive_exec")
+    out.extend(_inside([*found.packages, *found.embedded], name, depth, links, _NAMED_EXEC))
     return out
 
 
@@ -569,12 +587,11 @@ def _onenote(data: bytes, name: str, depth: int, links: list[str] | None) -> lis
     blobs = officeobj.onenote(data).blobs
     if not blobs:
         return []
-    out = [Finding("att_onenote_embedded", name, 50, str(len(blobs)))]
-    if depth < MAX_NESTED:
-        for i, blob in enumerate(blobs, 1):
-            sub = Attachment(f"#{i}", "application/octet-stream", blob, len(blob), "")
-            out.extend(_carried(sub, name, depth, links))
-    return out
+    numbered = [(f"#{i}", blob) for i, blob in enumerate(blobs, 1)]
+    return [
+        Finding("att_onenote_embedded", name, 50, str(len(blobs))),
+        *_inside(numbered, name, depth, links),
+    ]
 
 
 # `data:` links that carry a file in the page itself (base64): a click saves it, no script
@@ -603,8 +620,7 @@ def _data_links(text: bytes, name: str, depth: int, links: list[str] | None) -> 
             content = base64.b64decode(raw + b"=" * (-len(raw) % 4))
         except (ValueError, binascii.Error):
             continue
-        sub = Attachment("data:", "application/octet-stream", content, len(content), "")
-        out.extend(_carried(sub, name, depth, links))
+        out.extend(_inside([("data:", content)], name, depth, links))
     return out
 
 
