@@ -83,11 +83,21 @@ _VOID_TAGS = frozenset(
     | {"source", "track", "wbr"}
 )
 MAX_OPEN_TAGS = 500
+# Elements a browser reads as raw text (no tags inside), and those whose content it never
+# shows (xmp's raw text is shown)
+_RAW_TEXT_TAGS = frozenset({"noframes", "noembed", "iframe", "xmp"})
+_UNSHOWN_TAGS = frozenset({"script", "style", "title", "noframes", "noembed", "iframe"})
 
 
 class _Html(HTMLParser):
     """Visible text (with images' alt text), anchors (href + text), form actions, password
-    fields; text inside elements hidden by inline style is counted, not kept."""
+    fields; text inside elements hidden by inline style is kept, and counted.
+
+    Elements whose content a browser takes as raw text and never shows (`noframes`,
+    `noembed`, `iframe`) are read as such, as `script` and `style` are: otherwise
+    `<noframes><style></noframes>` would hide the rest of the message from Rempart but not
+    from the reader. `head` is not skipped: a browser shows text and links written in an
+    unclosed head."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -120,7 +130,9 @@ class _Html(HTMLParser):
                 return
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "title", "head"):
+        if tag in _RAW_TEXT_TAGS:
+            self.set_cdata_mode(tag)  # as HTMLParser does itself for script and style
+        if tag in _UNSHOWN_TAGS:
             self._skip += 1
             return
         values = {k: (v or "") for k, v in attrs}
@@ -140,7 +152,7 @@ class _Html(HTMLParser):
             self.text.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "title", "head"):
+        if tag in _UNSHOWN_TAGS:
             self._skip = max(0, self._skip - 1)
             return
         self._pop(tag)
@@ -234,6 +246,10 @@ def _addr(value: str | None) -> str | None:
     return parseaddr(value)[1].strip().lower() or None
 
 
+# A domain as DNS can hold it (letters, digits, hyphens; other scripts for IDN) or an
+# address literal: "x@'brand.example.com" is no address any mail software writes.
+_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\]")
 _ANGLE_ADDR = re.compile(r"<\s*([^<>@\s]+@[^<>@\s]+?)\s*>")
 
 
@@ -247,7 +263,7 @@ def _from(value: str) -> tuple[str, str, bool]:
     """
     display, addr = parseaddr(value)
     if "@" in addr or not value:
-        return display, addr, False
+        return display, addr, bool(addr) and not _DOMAIN.fullmatch(addr.rpartition("@")[2])
     found = _ANGLE_ADDR.findall(value)
     if not found:
         return display, addr, False

@@ -88,6 +88,11 @@ def authentication(mail: ParsedMail, authserv_ids: tuple[str, ...] = ()) -> list
         out.append(Signal("sig_spf_softfail", 8))
     if "fail" in dkim and "pass" not in dkim:
         out.append(Signal("sig_dkim_fail", 10))
+    elif spf == {"none"} and dkim == {"none"}:
+        # the domain publishes no SPF and the message is not signed: since 2024 Gmail and
+        # Yahoo refuse such mail from any sender, so an organisation that mails does not
+        # send it (internal mail, which no gateway checks, records nothing at all)
+        out.append(Signal("sig_unauthenticated", 10))
     if "fail" in results.get("arc", set()):
         out.append(Signal("sig_arc_fail", 5))
     return out
@@ -200,6 +205,13 @@ ABUSED_TLDS = frozenset(
     ]
 )
 _STYLED = re.compile("[\U0001d400-\U0001d7ff\u200b-\u200f\u2060-\u2064\ufeff]")
+# Invisible characters (zero-width, bidirectional controls) between two Latin letters:
+# "Pa\u200cy\u200cPal" reads as PayPal but matches no word list. Persian or Indic text
+# joins its own letters with them; the hidden preheaders of newsletters ("&zwnj;&nbsp;")
+# put them between spaces. The soft hyphen is a hyphenation hint, left out.
+_INVISIBLE_IN_WORD = re.compile(
+    "(?<=[A-Za-z])[\u200b-\u200d\u2060-\u2064\ufeff\u202a-\u202e\u2066-\u2069]+(?=[A-Za-z])"
+)
 # Letters of other scripts that render like Latin ones ("Yоur аccоunt", "Μetamаsk"):
 # mapped back before looking for brand names, and counted inside Latin words.
 _CONFUSABLE = str.maketrans(
@@ -214,6 +226,13 @@ _CONFUSABLE = str.maketrans(
     }
 )  # fmt: skip
 _WORD = re.compile(r"\w+")
+# Names for networks that never reach the internet (RFC 6761, 6762, 8375; ".internal",
+# reserved by ICANN in 2024; and the usual Active Directory choices): the hospital's own
+# servers send from them, so they are not the "extension that does not exist" of a forger.
+PRIVATE_TLDS = frozenset(
+    {"local", "localdomain", "localhost", "internal", "lan", "home", "arpa", "corp"}
+    | {"intra", "intranet", "priv", "private", "test", "example", "invalid", "ad"}
+)
 # Free app-hosting and storage platforms: anyone gets a sub-domain in a minute, so a
 # business does not send its mail from one, and a login page there is someone else's.
 HOSTING_SUFFIXES = frozenset(
@@ -278,6 +297,7 @@ _LURES: dict[str, re.Pattern[str]] = {
         r"|opgeschort)|(?:uw|je) pakket (?:is |wordt )?(?:opgehouden|vastgehouden|geblokkeerd)"
         r"|pakket\w* (?:wacht|wachten) op (?:bezorging|levering|aflevering)"
         r"|pakket in afwachting van|douane(?:rechten|kosten)|invoerrechten"
+        r"|(?:submit|schedule|request) a redelivery"
         r"|(?:package|parcel|shipment) (?:is |has been )?(?:on hold|held|awaiting "
         r"(?:delivery|payment))|(?:unpaid|outstanding) (?:customs|shipping) (?:fees?|duties)"
         r"|paket (?:wartet|konnte nicht zugestellt)|zollgebühr\w*"
@@ -292,7 +312,7 @@ _LURES: dict[str, re.Pattern[str]] = {
     ),
     "advance_fee": re.compile(
         r"\b(?:next of kin|inheritance fund|beneficiary of|compensation fund"
-        r"|unclaimed (?:fund|inheritance|deposit)"
+        r"|unclaimed (?:funds?|inheritance|deposits?|payments?)"
         r"|dear (?:friend|beneficiary)|consignment box|barrister)\b"
     ),
 }
@@ -301,6 +321,9 @@ _LURES: dict[str, re.Pattern[str]] = {
 def _as_written(text: str, low: str, m: re.Match[str]) -> str:
     """The phrase matched in the lower-cased text, as the message writes it."""
     return text[m.start() : m.end()] if len(low) == len(text) else m.group(0)
+
+
+_ADDR_IN_TEXT = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}")
 
 
 def lure(mail: ParsedMail) -> Signal | None:
@@ -324,7 +347,9 @@ def lure(mail: ParsedMail) -> Signal | None:
             if host and org(host) not in own:
                 elsewhere = True
                 break
-    freemail = from_dom in FREEMAIL or (reply or "") in FREEMAIL
+    # the reply address written in the text, at free mail ("contact me at x@gmail.com")
+    written = {d for d in (a.rpartition("@")[2].lower() for a in _ADDR_IN_TEXT.findall(text))}
+    freemail = from_dom in FREEMAIL or (reply or "") in FREEMAIL or bool(written & FREEMAIL)
     for kind, phrase in found:
         if elsewhere or (kind != "account" and freemail):
             return Signal("sig_lure", 15, (("kind", kind), ("phrase", phrase[:60])))
@@ -353,7 +378,10 @@ _OFFERS: dict[str, re.Pattern[str]] = {
         r"|sexkontakte|citas (?:calientes|discretas)|incontri (?:piccanti|discreti)"
         r"|sex ?dat(?:e|es|ing)|seksdate|(?:eenzame|geile|knappe|mooie) (?:vrouwen|meisjes"
         r"|dames)|singles? in (?:je|jouw|uw) (?:buurt|regio|omgeving)"
-        r"|(?:gratis|discreet) (?:afspreken|daten|flirten))\b"
+        r"|(?:gratis|discreet) (?:afspreken|daten|flirten)"
+        r"|(?:russian|ukrainian|slavic) (?:beauties|brides|women|girls|ladies)"
+        r"|(?:belles|femmes|jolies) (?:russes|ukrainiennes|slaves)"
+        r"|russische (?:schoonheden|vrouwen|meisjes|frauen|schönheiten))\b"
     ),
     "crypto_investment": re.compile(
         r"\b(?:stake your (?:xlm|xrp|eth|sol|ada|crypto|tokens?|coins?)|staking rewards?"
@@ -361,6 +389,11 @@ _OFFERS: dict[str, re.Pattern[str]] = {
         r"|(?:double|triple) your (?:bitcoin|crypto|money|investment)"
         r"|guaranteed (?:returns?|profits?)|rendements? garantis?|gains? garantis?"
         r"|passive income|revenus? passifs?|loyalty rewards?)\b"
+    ),
+    "job": re.compile(
+        r"\b(?:first payment within|earn (?:up to )?(?:\$|€|£)?\d[\d,.]* ?(?:\$|€|£|usd|eur)?"
+        r" (?:per|a|every) (?:day|hour)|gagne[rz] (?:jusqu'à )?\d[\d ,.]* ?(?:€|euros?) par"
+        r" (?:jour|heure)|verdien (?:tot )?€ ?\d+ per (?:dag|uur)|online work!)"
     ),
     "prize": re.compile(
         r"(?:\byou(?:'ve| have)? (?:been (?:selected|chosen)|won)\b(?!['’]t)"
@@ -523,7 +556,12 @@ def sender_shape(mail: ParsedMail) -> list[Signal]:
         out.append(Signal("sig_tenant_sender", 15, (("from", from_dom),)))
     elif from_dom and _hosting(from_dom):
         out.append(Signal("sig_hosting_sender", 15, (("from", from_dom),)))
-    if from_dom and "." in from_dom and PSL.publicsuffix(from_dom, accept_unknown=False) is None:
+    if (
+        from_dom
+        and "." in from_dom
+        and from_dom.rsplit(".", 1)[1] not in PRIVATE_TLDS
+        and PSL.publicsuffix(from_dom, accept_unknown=False) is None
+    ):
         out.append(Signal("sig_unknown_tld", 20, (("from", from_dom),)))
     mixed = mixed_script_words(f"{mail.from_display or ''} {mail.subject}")
     if mixed:
@@ -539,7 +577,10 @@ def sender_shape(mail: ParsedMail) -> list[Signal]:
     found = lure(mail)
     if found:
         out.append(found)
-    if len(_STYLED.findall(mail.subject + (mail.from_display or ""))) >= 3:
+    if (
+        len(_STYLED.findall(mail.subject + (mail.from_display or ""))) >= 3
+        or len(_INVISIBLE_IN_WORD.findall(mail.text[:20000])) >= 3
+    ):
         out.append(Signal("sig_styled_text", 20))
     return out
 
@@ -621,6 +662,13 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+# A host named after an IPv4 address ("20.196.139.106.static.example.net",
+# "ec2-3-8-1-2.compute..."): the reverse name of a bare server, not a site someone named.
+_IP_NAMED = re.compile(
+    r"(?:^|[.-])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:[.-](?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?=[.-])"
+)
+
+
 def links(mail: ParsedMail, seen_domains: frozenset[str] | None = None) -> list[Signal]:
     """Text/target mismatches, IP or punycode hosts, shorteners, userinfo tricks, new domains."""
     out: list[Signal] = []
@@ -638,7 +686,10 @@ def links(mail: ParsedMail, seen_domains: frozenset[str] | None = None) -> list[
             continue
         if _is_ip(host):
             add(Signal("sig_link_ip", 20, (("host", host),)))
-        if "xn--" in host:
+        elif _IP_NAMED.search(host):
+            add(Signal("sig_link_ip_name", 15, (("host", host),)))
+        if "xn--" in host or not host.isascii():
+            # a host written in Unicode is the same punycode name, before the browser encodes it
             add(Signal("sig_link_punycode", 20, (("host", host),)))
         if host in SHORTENERS:
             add(Signal("sig_link_shortener", 10, (("host", host),)))
