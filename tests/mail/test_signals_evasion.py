@@ -137,3 +137,12 @@ def test_parcel_redelivery_lure() -> None:
     assert "sig_lure" in keys(message(sender="Post <noreply@post.example>", html=html))
     own = html.replace("parcel-help.example.net", "www.post.example")
     assert "sig_lure" not in keys(message(sender="Post <noreply@post.example>", html=own))
+
+
+def test_ingest_reads_past_noframes_too() -> None:
+    from rempart.sources.email_mime import html_to_text
+
+    text, links = html_to_text(
+        '<noframes><style></noframes><a href="https://pay.example.net/x">Payer</a> ici'
+    )
+    assert links == ["https://pay.example.net/x"] and text == "Payer ici"

@@ -20,6 +20,8 @@ from email.message import Message
 from email.utils import parseaddr
 from html.parser import HTMLParser
 
+from rempart.htmltags import RAW_TEXT_TAGS, UNSHOWN_TAGS
+
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_PARTS = 300
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -83,10 +85,6 @@ _VOID_TAGS = frozenset(
     | {"source", "track", "wbr"}
 )
 MAX_OPEN_TAGS = 500
-# Elements a browser reads as raw text (no tags inside), and those whose content it never
-# shows (xmp's raw text is shown)
-_RAW_TEXT_TAGS = frozenset({"noframes", "noembed", "iframe", "xmp"})
-_UNSHOWN_TAGS = frozenset({"script", "style", "title", "noframes", "noembed", "iframe"})
 
 
 class _Html(HTMLParser):
@@ -130,9 +128,9 @@ class _Html(HTMLParser):
                 return
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _RAW_TEXT_TAGS:
+        if tag in RAW_TEXT_TAGS:
             self.set_cdata_mode(tag)  # as HTMLParser does itself for script and style
-        if tag in _UNSHOWN_TAGS:
+        if tag in UNSHOWN_TAGS:
             self._skip += 1
             return
         values = {k: (v or "") for k, v in attrs}
@@ -152,7 +150,7 @@ class _Html(HTMLParser):
             self.text.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _UNSHOWN_TAGS:
+        if tag in UNSHOWN_TAGS:
             self._skip = max(0, self._skip - 1)
             return
         self._pop(tag)

@@ -482,7 +482,7 @@ class TextModel:
         if not present:
             return self.prior, ()
         scale = 1.0 / math.sqrt(len(present))
-        z = self.intercept + scale * math.fsum(map(weights.__getitem__, present))
+        z = self.intercept + scale * sum(map(weights.__getitem__, present))
         prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         words: dict[str, float] = {}
         for gram, word in present.items():

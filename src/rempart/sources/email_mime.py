@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.errors import SourceError
+from rempart.htmltags import RAW_TEXT_TAGS, UNSHOWN_TAGS
 from rempart.sources.base import ParseContext, Source
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # larger messages are truncated, with a defect noted
@@ -50,14 +51,16 @@ class _HtmlText(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+        if tag in RAW_TEXT_TAGS:
+            self.set_cdata_mode(tag)  # raw text to a browser: "<noframes><style>" hides nothing
+        if tag in UNSHOWN_TAGS:
             self._skip += 1
         for name, value in attrs:
             if value and name in ("href", "action", "src") and value.lower().startswith("http"):
                 self.links.append(value.strip())
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
+        if tag in UNSHOWN_TAGS and self._skip:
             self._skip -= 1
 
     def handle_data(self, data: str) -> None:
