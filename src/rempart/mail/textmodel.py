@@ -449,13 +449,16 @@ class TextModel:
     weights: dict[str, float]
     intercept: float
     meta: dict[str, object]
-    _known: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _known: dict[str, tuple[tuple[str, float], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
-    def _known_grams(self, word: str) -> tuple[str, ...]:
+    def _known_grams(self, word: str) -> tuple[tuple[str, float], ...]:
+        """The grams of `word` the model has a weight for, with the weight (cached)."""
         known = self._known.get(word)
         if known is None:
             weights = self.weights
-            known = tuple(g for g in word_grams(word) if g in weights)
+            known = tuple((g, weights[g]) for g in word_grams(word) if g in weights)
             if len(self._known) < 500_000:
                 self._known[word] = known
         return known
@@ -467,28 +470,35 @@ class TextModel:
         return 1.0 / (1.0 + math.exp(-self.intercept))
 
     def probability(self, subject: str, body: str) -> tuple[float, tuple[str, ...]]:
-        """P(phishing or unwanted) and the words that pushed it up the most."""
-        weights = self.weights
-        present: dict[str, str] = {}
+        """P(phishing or unwanted) and the words that pushed it up the most.
+
+        One pass over the known features: each counts once (a gram keeps the first word
+        that has it), its weight added to the sum and, when positive, to its word's."""
+        present: set[str] = set()
+        total = 0.0
+        words: dict[str, float] = {}  # word -> sum of its positive weights
         for word in words_of(subject, body):  # (distinct words, in order of appearance)
-            for gram in self._known_grams(word):
-                if gram not in present:  # a gram keeps the first word that has it
-                    present[gram] = word
+            for gram, w in self._known_grams(word):
+                if gram not in present:
+                    present.add(gram)
+                    total += w
+                    if w > 0:
+                        words[word] = words.get(word, 0.0) + w
         if self.meta.get("word_features"):
+            weights = self.weights
             for tok in tokens(subject, body[: _MAX_CHARS * 2]):
                 key = WORD_PREFIX + tok
-                if key in weights:
-                    present.setdefault(key, tok.removeprefix("s:"))
+                if key in weights and key not in present:
+                    present.add(key)
+                    w = weights[key]
+                    total += w
+                    if w > 0:
+                        word = tok.removeprefix("s:")
+                        words[word] = words.get(word, 0.0) + w
         if not present:
             return self.prior, ()
-        scale = 1.0 / math.sqrt(len(present))
-        z = self.intercept + scale * sum(map(weights.__getitem__, present))
+        z = self.intercept + total / math.sqrt(len(present))
         prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-        words: dict[str, float] = {}
-        for gram, word in present.items():
-            w = weights[gram]
-            if w > 0:
-                words[word] = words.get(word, 0.0) + w
         top = sorted(words, key=lambda k: (-words[k], k))[:5]  # (ties: alphabetical)
         return prob, tuple(top)
 
