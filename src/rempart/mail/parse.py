@@ -20,7 +20,7 @@ from email.message import Message
 from email.utils import parseaddr
 from html.parser import HTMLParser
 
-from rempart.htmltags import RAW_TEXT_TAGS, UNSHOWN_TAGS
+from rempart.htmltags import RAW_TEXT_TAGS, UNSHOWN_TAGS, feed_all
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_PARTS = 300
@@ -182,8 +182,7 @@ def read_html(html: str) -> HtmlFacts:
     """Text, links and forms of an HTML document; hostile markup never stops the batch."""
     parser = _Html()
     with contextlib.suppress(Exception):
-        parser.feed(html[:MAX_HTML_CHARS])
-        parser.close()
+        feed_all(parser, html[:MAX_HTML_CHARS])
     text = _WS_RE.sub(" ", "".join(parser.text)).strip()
     return HtmlFacts(
         text, tuple(parser.links), tuple(parser.forms), parser.passwords, parser.hidden_chars

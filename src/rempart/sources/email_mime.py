@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.errors import SourceError
-from rempart.htmltags import RAW_TEXT_TAGS, UNSHOWN_TAGS
+from rempart.htmltags import RAW_TEXT_TAGS, UNSHOWN_TAGS, feed_all
 from rempart.sources.base import ParseContext, Source
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # larger messages are truncated, with a defect noted
@@ -71,8 +71,7 @@ class _HtmlText(HTMLParser):
 def html_to_text(html: str) -> tuple[str, list[str]]:
     parser = _HtmlText()
     with contextlib.suppress(Exception):  # hostile HTML must never stop the batch
-        parser.feed(html)
-        parser.close()
+        feed_all(parser, html)
     return " ".join(" ".join(parser.text).split()), parser.links
 
 
