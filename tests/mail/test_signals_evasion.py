@@ -102,13 +102,23 @@ def test_private_names_are_not_unknown_extensions() -> None:
         assert "sig_unknown_tld" not in keys(message(sender=f"Supervision <nagios@{dom}>")), dom
 
 
-def test_advance_fee_with_a_free_mail_contact_in_the_text() -> None:
-    text = ("We discovered that you have unclaimed funds. Get back to me for more details:"
-            " ambassador.office020@gmail.com")  # fmt: skip
-    assert "sig_lure" in keys(message(sender="UN Office <office@un-econ.example>", text=text))
+@pytest.mark.parametrize(
+    ("part", "body", "elsewhere"),
+    [
+        # an advance-fee formula whose way out is a free-mail address written in the text
+        ("text", "We discovered that you have unclaimed funds. Get back to me for more"
+         " details: ambassador.office020@gmail.com", "ambassador.office020@gmail.com"),
+        # a parcel lure whose way out is a link to another organisation
+        ("html", "<p>Your package will be sent back. To submit a redelivery click below.</p>"
+         '<a href="https://parcel-help.example.net/x">Review</a>', "parcel-help.example.net"),
+    ],
+)  # fmt: skip
+def test_new_lure_wording_needs_a_way_out(part: str, body: str, elsewhere: str) -> None:
+    sender = "Service <office@sender.example>"
+    assert "sig_lure" in keys(message(sender=sender, **{part: body}))
     # the same wording with no way out to someone else is not a lure
-    own = text.replace("ambassador.office020@gmail.com", "office@un-econ.example")
-    assert "sig_lure" not in keys(message(sender="UN Office <office@un-econ.example>", text=own))
+    own = body.replace(elsewhere, "office@sender.example" if part == "text" else "sender.example")
+    assert "sig_lure" not in keys(message(sender=sender, **{part: own}))
 
 
 @pytest.mark.parametrize(
@@ -129,14 +139,6 @@ def test_new_scam_offers_negative() -> None:
     text = ("Le poste de nuit est rémunéré selon la grille ; première paie le 28. "
             "Russian and Ukrainian patients: interpreters on call.")  # fmt: skip
     assert "sig_scam_offer" not in keys(message(text=text))
-
-
-def test_parcel_redelivery_lure() -> None:
-    html = ('<p>Your package will be sent back. To submit a redelivery click below.</p>'
-            '<a href="https://parcel-help.example.net/x">Review</a>')  # fmt: skip
-    assert "sig_lure" in keys(message(sender="Post <noreply@post.example>", html=html))
-    own = html.replace("parcel-help.example.net", "www.post.example")
-    assert "sig_lure" not in keys(message(sender="Post <noreply@post.example>", html=own))
 
 
 def test_ingest_reads_past_noframes_too() -> None:

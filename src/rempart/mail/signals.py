@@ -348,7 +348,7 @@ def lure(mail: ParsedMail) -> Signal | None:
                 elsewhere = True
                 break
     # the reply address written in the text, at free mail ("contact me at x@gmail.com")
-    written = {d for d in (a.rpartition("@")[2].lower() for a in _ADDR_IN_TEXT.findall(text))}
+    written = {a.rpartition("@")[2].lower() for a in _ADDR_IN_TEXT.findall(text)}
     freemail = from_dom in FREEMAIL or (reply or "") in FREEMAIL or bool(written & FREEMAIL)
     for kind, phrase in found:
         if elsewhere or (kind != "account" and freemail):
