@@ -33,7 +33,7 @@ for _key, _fr, _en in (
     ("sig_lookalike_link", "lien vers {domain} qui imite {of} ({how})", "link to {domain} imitating {of} ({how})"),
     ("sig_link_ip", "lien vers une adresse IP ({host})", "link to an IP address ({host})"),
     ("sig_link_ip_name", "lien vers un serveur nommé d'après son adresse IP ({host})", "link to a server named after its IP address ({host})"),
-    ("sig_link_punycode", "lien vers un domaine punycode ({host})", "link to a punycode domain ({host})"),
+    ("sig_link_punycode", "lien vers un domaine punycode ou écrit en Unicode ({host})", "link to a punycode or Unicode domain ({host})"),
     ("sig_link_shortener", "lien raccourci ({host})", "shortened link ({host})"),
     ("sig_link_userinfo", "lien déguisé avec « @ » ({host})", "link disguised with '@' ({host})"),
     ("sig_link_mismatch", "le lien affiche {shown} mais mène à {target}", "link shows {shown} but goes to {target}"),
