@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import parseaddr
-from html.parser import HTMLParser
 
-from rempart.htmltags import RAW_TEXT_TAGS, UNSHOWN_TAGS, feed_all
+from rempart.htmltags import ShownHtmlParser
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_PARTS = 300
@@ -87,24 +86,19 @@ _VOID_TAGS = frozenset(
 MAX_OPEN_TAGS = 500
 
 
-class _Html(HTMLParser):
+class _Html(ShownHtmlParser):
     """Visible text (with images' alt text), anchors (href + text), form actions, password
-    fields; text inside elements hidden by inline style is kept, and counted.
-
-    Elements whose content a browser takes as raw text and never shows (`noframes`,
-    `noembed`, `iframe`) are read as such, as `script` and `style` are: otherwise
-    `<noframes><style></noframes>` would hide the rest of the message from Rempart but not
-    from the reader. `head` is not skipped: a browser shows text and links written in an
-    unclosed head."""
+    fields; text inside elements hidden by inline style is kept, and counted. What a
+    browser never shows is left out by `ShownHtmlParser`; `head` is not: a browser shows
+    text and links written in an unclosed head."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.text: list[str] = []
         self.links: list[Link] = []
         self.forms: list[str] = []
         self.passwords = 0
         self.hidden_chars = 0
-        self._skip = 0
         self._href: str | None = None
         self._anchor: list[str] = []
         self._open: list[tuple[str, bool]] = []  # open elements, and whether each hides
@@ -127,16 +121,11 @@ class _Html(HTMLParser):
                 del self._open[i:]
                 return
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in RAW_TEXT_TAGS:
-            self.set_cdata_mode(tag)  # as HTMLParser does itself for script and style
-        if tag in UNSHOWN_TAGS:
-            self._skip += 1
-            return
+    def shown_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: (v or "") for k, v in attrs}
         hides = "hidden" in values or bool(_HIDDEN_STYLE.search(values.get("style", "")[:2000]))
         self._push(tag, hides)
-        if tag == "img" and values.get("alt") and not self._skip:
+        if tag == "img" and values.get("alt"):
             self.text.append(f" {values['alt'][:300]} ")
         if tag == "a":
             href = values.get("href", "").strip()
@@ -149,19 +138,14 @@ class _Html(HTMLParser):
         elif tag in ("br", "p", "div", "tr", "li"):
             self.text.append("\n")
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in UNSHOWN_TAGS:
-            self._skip = max(0, self._skip - 1)
-            return
+    def shown_endtag(self, tag: str) -> None:
         self._pop(tag)
         if tag == "a" and self._href is not None:
             if len(self.links) < MAX_LINKS:
                 self.links.append(Link(self._href, " ".join("".join(self._anchor).split())))
             self._href = None
 
-    def handle_data(self, data: str) -> None:
-        if self._skip:
-            return
+    def shown_data(self, data: str) -> None:
         if self._hidden:  # kept: a hidden preheader is what the inbox list shows
             self.hidden_chars += len(data.strip())
         self.text.append(data)
@@ -182,7 +166,7 @@ def read_html(html: str) -> HtmlFacts:
     """Text, links and forms of an HTML document; hostile markup never stops the batch."""
     parser = _Html()
     with contextlib.suppress(Exception):
-        feed_all(parser, html[:MAX_HTML_CHARS])
+        parser.read(html[:MAX_HTML_CHARS])
     text = _WS_RE.sub(" ", "".join(parser.text)).strip()
     return HtmlFacts(
         text, tuple(parser.links), tuple(parser.forms), parser.passwords, parser.hidden_chars

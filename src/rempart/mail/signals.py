@@ -60,7 +60,9 @@ SHORTENERS = frozenset(
 _AUTH_RE = re.compile(r"(?i)\b(spf|dkim|dmarc|arc)\s*=\s*([a-z]+)")
 _SPF_RE = re.compile(r"(?i)^\s*(pass|fail|softfail|neutral|none|permerror|temperror)\b")
 _DOMAINISH = re.compile(r"(?i)\b((?:[a-z0-9-]+\.)+[a-z]{2,24})\b")
-_ADDR_IN_NAME = re.compile(r"[\w.+-]+@([\w-]+\.)+[a-z]{2,}", re.IGNORECASE)
+# An address written in a display name or a text (bounded: a long run of letters with no
+# "@" is not rescanned from every position)
+_ADDRESS = re.compile(r"[\w.+-]{1,64}@(?:[\w-]{1,63}\.){1,8}[a-z]{2,24}\b", re.IGNORECASE)
 
 
 def authentication(mail: ParsedMail, authserv_ids: tuple[str, ...] = ()) -> list[Signal]:
@@ -113,7 +115,7 @@ def identities(mail: ParsedMail) -> list[Signal]:
         points = 20 if reply in FREEMAIL and from_dom not in FREEMAIL else 8
         out.append(Signal("sig_reply_to_mismatch", points, (("reply", reply), ("from", from_dom))))
     if mail.from_display:
-        m = _ADDR_IN_NAME.search(mail.from_display[:200])
+        m = _ADDRESS.search(mail.from_display[:200])
         if (
             m
             and domain_of(m.group(0).lower())
@@ -323,9 +325,6 @@ def _as_written(text: str, low: str, m: re.Match[str]) -> str:
     return text[m.start() : m.end()] if len(low) == len(text) else m.group(0)
 
 
-_ADDR_IN_TEXT = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}")
-
-
 def lure(mail: ParsedMail) -> Signal | None:
     """A lure's wording sent with a way out to someone else than the sender."""
     text = f"{mail.subject}\n{mail.text[:6000]}"
@@ -348,7 +347,7 @@ def lure(mail: ParsedMail) -> Signal | None:
                 elsewhere = True
                 break
     # the reply address written in the text, at free mail ("contact me at x@gmail.com")
-    written = {a.rpartition("@")[2].lower() for a in _ADDR_IN_TEXT.findall(text)}
+    written = {a.rpartition("@")[2].lower() for a in _ADDRESS.findall(text)}
     freemail = from_dom in FREEMAIL or (reply or "") in FREEMAIL or bool(written & FREEMAIL)
     for kind, phrase in found:
         if elsewhere or (kind != "account" and freemail):

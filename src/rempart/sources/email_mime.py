@@ -17,14 +17,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from rempart.errors import SourceError
-from rempart.htmltags import RAW_TEXT_TAGS, UNSHOWN_TAGS, feed_all
+from rempart.htmltags import ShownHtmlParser
 from rempart.sources.base import ParseContext, Source
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # larger messages are truncated, with a defect noted
@@ -41,37 +40,29 @@ _KNOWN_HEADERS = (
 _URL_RE = re.compile(r"""https?://[^\s"'<>()\[\]{}]{3,2000}""", re.IGNORECASE)
 
 
-class _HtmlText(HTMLParser):
-    """Collects visible text and link targets; never fetches anything."""
+class _HtmlText(ShownHtmlParser):
+    """Collects visible text and link targets (of every element, scripts' included); never
+    fetches anything."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.text: list[str] = []
         self.links: list[str] = []
-        self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in RAW_TEXT_TAGS:
-            self.set_cdata_mode(tag)  # raw text to a browser: "<noframes><style>" hides nothing
-        if tag in UNSHOWN_TAGS:
-            self._skip += 1
+        super().handle_starttag(tag, attrs)
         for name, value in attrs:
             if value and name in ("href", "action", "src") and value.lower().startswith("http"):
                 self.links.append(value.strip())
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in UNSHOWN_TAGS and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.text.append(data)
+    def shown_data(self, data: str) -> None:
+        self.text.append(data)
 
 
 def html_to_text(html: str) -> tuple[str, list[str]]:
     parser = _HtmlText()
     with contextlib.suppress(Exception):  # hostile HTML must never stop the batch
-        feed_all(parser, html)
+        parser.read(html)
     return " ".join(" ".join(parser.text).split()), parser.links
 
 
