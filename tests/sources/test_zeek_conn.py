@@ -192,9 +192,28 @@ def test_compact_table_and_older_workspace(tmp_path: Path) -> None:
         assert store.count("network_flow") == 3
 
 
+def test_compact_columns_keep_their_chosen_compression(tmp_path: Path) -> None:
+    """`flow_conn` is written with one compression per column, not DuckDB's per row group
+    choice: uids plainly, addresses with dictionary+FSST, times and ports bit-packed."""
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        ingest_file(store, _conn(tmp_path, GOOD + FAILED))
+        store.sql("CHECKPOINT")
+        used = {
+            r["column_name"]: r["compression"]
+            for r in store.sql(
+                "SELECT DISTINCT column_name, compression FROM pragma_storage_info('flow_conn') "
+                "WHERE segment_type <> 'VALIDITY'"
+            ).to_pylist()
+        }
+    assert used["flow_uid"] == "Uncompressed"
+    assert used["src_ip"] == used["conn_state"] == "DICT_FSST"
+    assert used["time"] == used["src_port"] == "BitPacking"
+
+
 def test_flow_conn_with_a_stored_status(tmp_path: Path) -> None:
-    """A `flow_conn` from when `status` was stored as text keeps working: its rows (no
-    `outcome`) get their status from conn_state in the view."""
+    """A `flow_conn` from when `status` was stored as text keeps working: its rows get
+    their `outcome` from conn_state when the column is added, and the view names it."""
     db = tmp_path / "s.duckdb"
     with Store(db) as store:
         ingest_file(store, _conn(tmp_path, GOOD))
@@ -206,6 +225,9 @@ def test_flow_conn_with_a_stored_status(tmp_path: Path) -> None:
         ingest_file(store, _conn(tmp_path, FAILED, name="conn2.log"))
         rows = store.sql("SELECT status FROM network_flow ORDER BY time").to_pylist()
         assert [r["status"] for r in rows] == ["success", "failure"]
+        assert store.sql(
+            "SELECT count(*) AS n FROM flow_conn WHERE outcome IS NULL"
+        ).to_pylist() == [{"n": 0}]
 
 
 def test_big_file_hashed_while_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,7 +64,8 @@ class Store:
             if name == flows.VIEW:
                 flows.create(self.con)
                 self._add_missing_columns(flows.ROWS, schema)
-                self._add_missing_columns(flows.COMPACT, flows.COMPACT_FLOW)
+                if "outcome" in self._add_missing_columns(flows.COMPACT, flows.COMPACT_FLOW):
+                    flows.backfill_outcome(self.con)
                 flows.refresh_view(self.con)
                 continue
             self.con.register("_empty", schema.empty_table())
@@ -74,12 +75,13 @@ class Store:
         for ddl in _META_DDL:
             self.con.execute(ddl)
 
-    def _add_missing_columns(self, table: str, schema: pa.Schema) -> None:
-        """Additive schema evolution: a workspace made by an older version gains new columns."""
+    def _add_missing_columns(self, table: str, schema: pa.Schema) -> list[str]:
+        """Additive schema evolution: a workspace made by an older version gains new columns
+        (their names are returned, for the caller to fill those it can)."""
         have = {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
         missing = [f for f in schema if f.name not in have]
         if not missing:
-            return
+            return []
         self.con.register("_new", pa.schema(missing).empty_table())
         types = dict(
             self.con.execute("SELECT column_name, column_type FROM (DESCRIBE _new)").fetchall()
@@ -87,6 +89,7 @@ class Store:
         self.con.unregister("_new")
         for f in missing:
             self.con.execute(f'ALTER TABLE {table} ADD COLUMN "{f.name}" {types[f.name]}')
+        return [f.name for f in missing]
 
     # --- plumbing -------------------------------------------------------------------------
     def __enter__(self) -> Store:

@@ -70,10 +70,19 @@ def outcome_sql(conn_state: str) -> str:
 
 
 def _status_of_outcome() -> str:
-    """The view's `status`: named from `outcome`; rows stored before it existed (NULL
-    outcome) get it from their conn_state."""
-    whens = " ".join(f"WHEN {n} THEN '{name}'" for n, name in OUTCOMES.items())
-    return f"CASE outcome {whens} ELSE {status_sql('conn_state')} END"
+    """The view's `status`: named from `outcome` by a simple CASE, which DuckDB answers on
+    the number itself when a query compares `status` with a name (a CASE falling back to
+    conn_state took a sixth of a second per 20 M rows for each such comparison). Every row
+    has an outcome: rows stored before the column existed get theirs when it is added
+    (`backfill_outcome`)."""
+    whens = " ".join(f"WHEN {n} THEN '{name}'" for n, name in OUTCOMES.items() if n)
+    return f"CASE outcome {whens} ELSE '{OUTCOMES[0]}' END"
+
+
+def backfill_outcome(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the rows of a workspace from before `outcome` their outcome, once, from their
+    conn_state (the column was just added: all its values are NULL)."""
+    con.execute(f"UPDATE {COMPACT} SET outcome = {outcome_sql('conn_state')} WHERE outcome IS NULL")
 
 
 # What an address field may hold (IPv4 or IPv6 text); anything else rejects its row.
@@ -190,6 +199,27 @@ def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(rows[0][0])
 
 
+def _compression(f: pa.Field) -> str:
+    """The compression `flow_conn` stores a column with, chosen once here, not per row group.
+
+    Left to itself, DuckDB tries every method on every column of every row group (122,880
+    rows) before writing it: about a tenth of a conn.log ingest, for the choice it made
+    anyway on a day of twin traffic (dictionary+FSST for addresses, protocol, service and
+    state; bit-packing for times, ports and counters; ALP for durations; run-length for the
+    outcome and the file number). Zeek uids are random: dictionary+FSST cost more than
+    every other column together and saved a fifth of their size, so they are stored plainly.
+    """
+    if f.name == "flow_uid":
+        return "uncompressed"
+    if pa.types.is_string(f.type):
+        return "dict_fsst"
+    if pa.types.is_floating(f.type):
+        return "alp"
+    if f.name in ("outcome", "file_no"):
+        return "rle"
+    return "bitpacking"
+
+
 def create(con: duckdb.DuckDBPyConnection) -> None:
     """Create the flow tables (the caller then adds missing columns and refreshes the view);
     a workspace from before (a plain `network_flow` table) keeps its rows: the table is
@@ -202,12 +232,8 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
     con.register("_empty", COMPACT_FLOW.empty_table())
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE _empty)").fetchall())
     con.unregister("_empty")
-    # Zeek uids are random: DuckDB's dictionary+FSST analysis of such strings cost more than
-    # every other column together and saved a fifth of their size; store them plainly.
     cols = ", ".join(
-        f'"{f.name}" {types[f.name]}'
-        + (" USING COMPRESSION uncompressed" if f.name == "flow_uid" else "")
-        for f in COMPACT_FLOW
+        f'"{f.name}" {types[f.name]} USING COMPRESSION {_compression(f)}' for f in COMPACT_FLOW
     )
     con.execute(f"CREATE TABLE IF NOT EXISTS {COMPACT} ({cols})")
     con.execute(_FILES_DDL)

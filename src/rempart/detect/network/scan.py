@@ -53,16 +53,18 @@ def _sql(p: NetParams) -> tuple[str, str, str]:
     # First contacts, computed once (`_rempart_contacts`), of the sources that failed at
     # least scan_min_failures of them: a walk needs that many failures to matter, so the
     # others cannot be flagged (a failed host, or a failed (host, port), is a failed contact).
+    # (aggregated first, then joined to the hosts: the join costs a probe per contact, not
+    # per flow)
     contacts = f"""
-    WITH f AS (
-        SELECT fl.src_ip, fl.dst_ip, fl.dst_port, fl.time, fl.status
-        FROM {{flows}} fl JOIN _rempart_hosts d ON d.ip = fl.dst_ip
-        WHERE {FLOW_KINDS} AND NOT d.special AND fl.status IN ('success', 'failure')
-          AND (fl.protocol = 'tcp' OR fl.action = 'denied')
-    ), c AS (
+    WITH a AS (
         SELECT src_ip, dst_ip, dst_port, min(time) AS t0,
                max(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok
-        FROM f GROUP BY src_ip, dst_ip, dst_port
+        FROM {{flows}}
+        WHERE {FLOW_KINDS} AND status IN ('success', 'failure')
+          AND (protocol = 'tcp' OR action = 'denied')
+        GROUP BY src_ip, dst_ip, dst_port
+    ), c AS (
+        SELECT a.* FROM a JOIN _rempart_hosts d ON d.ip = a.dst_ip WHERE NOT d.special
     )
     SELECT c.* FROM c JOIN (
         SELECT src_ip FROM c GROUP BY src_ip HAVING sum(1 - ok) >= {p.scan_min_failures}) k
