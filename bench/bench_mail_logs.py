@@ -101,9 +101,9 @@ def scan(path: Path) -> float:
 
 def ingest(path: Path, workdir: Path, source: str | None) -> tuple[float, object]:
     """Ingest into a fresh store on disk; (seconds, FileResult)."""
+    from rempart.ingest.files import ingest_file
     from rempart.sources import SOURCES
     from rempart.store import Store
-    from rempart.store.ingest import ingest_file
 
     ws = workdir / "store"
     shutil.rmtree(ws, ignore_errors=True)

@@ -152,8 +152,8 @@ def main() -> int:
         return 0
 
     from rempart.detect import DetectContext, network_detectors, run_detectors
+    from rempart.ingest.files import ingest_file
     from rempart.model import Hospital
-    from rempart.store.ingest import ingest_file
 
     workdir: Path = args.workdir
     if args.conn:

@@ -33,9 +33,9 @@ from pathlib import Path
 import duckdb
 
 from rempart.detect import DetectContext, network_detectors, run_detectors
-from rempart.netdetect.nets import RFC1918
+from rempart.detect.network.nets import RFC1918
+from rempart.ingest.files import ingest_file
 from rempart.store import Store
-from rempart.store.ingest import ingest_file
 
 # Detectors whose `related` lists the attacking addresses (others list peers, C&C servers).
 ATTACKER_RELATED = {"inbound_probe", "exposed_service"}

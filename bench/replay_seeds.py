@@ -13,7 +13,7 @@ import argparse
 import statistics
 import time
 
-from rempart.replay import replay_montpellier
+from rempart.app.replay import replay_montpellier
 from rempart.twin.spread import SpreadParams
 
 

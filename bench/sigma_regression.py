@@ -12,11 +12,11 @@ from pathlib import Path
 
 import yaml
 
+from rempart.ingest.files import ingest_file
 from rempart.sigma.engine import LEVELS, load_rules
 from rempart.sources import file_digest
 from rempart.sources.winevent import WinJsonSource
 from rempart.store import Store
-from rempart.store.ingest import ingest_file
 
 RULE_DIRS = ("rules", "rules-emerging-threats", "rules-threat-hunting", "rules-compliance")
 ALL_STATUSES = frozenset({"stable", "test", "experimental", "deprecated", "unsupported"})

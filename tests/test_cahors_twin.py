@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rempart.contain import Plan, care_impact, egress_cut, review_egress
 from rempart.contain.export import render_plan
+from rempart.ingest.files import ingest_file
 from rempart.store import Store
-from rempart.store.ingest import ingest_file
 from rempart.twin.hospital import generate_hospital
 from rempart.twin.traffic import write_conn_log
 

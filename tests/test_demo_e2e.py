@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from rempart.app.demo import run_demo
 from rempart.cli import app
-from rempart.demo import run_demo
 from rempart.store import Workspace
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 import rempart.cli  # noqa: F401 - registers every command's messages
-from rempart.i18n import CATALOG, add, t
+from rempart.core.i18n import CATALOG, add, t
 
 
 def test_every_message_has_both_languages() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from rempart.app.demo import run_demo
+from rempart.app.respond import controls_for, situation_from_incident
 from rempart.cli import app
 from rempart.contain import BlockProtocolsWithinZones, IsolateZones, Plan
-from rempart.demo import run_demo
-from rempart.respond import controls_for, situation_from_incident
 from rempart.store import Store, Workspace
 from rempart.twin.hospital import generate_hospital
 

@@ -12,9 +12,9 @@ from tests.sources.test_source_variants import STD, zeek_log
 from typer.testing import CliRunner
 
 from rempart.cli import app
-from rempart.netdetect.nets import RFC1918
+from rempart.detect.network.nets import RFC1918
+from rempart.ingest.files import ingest_file
 from rempart.store import Store, Workspace
-from rempart.store.ingest import ingest_file
 
 DEVICE = "147.32.81.167"  # a monitored device with a public address
 

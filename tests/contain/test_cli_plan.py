@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rempart.cli import app
-from rempart.errors import ConfigError, ContainmentError, VitalCutRefused
+from rempart.core.errors import ConfigError, ContainmentError, VitalCutRefused
 from rempart.store import Store
 
 from .test_allowlist import _flow_table

@@ -27,7 +27,7 @@ from rempart.contain.export import (
     write_plan,
     write_validated,
 )
-from rempart.errors import VitalCutRefused
+from rempart.core.errors import VitalCutRefused
 from rempart.model import Hospital
 
 from .tools import REASON, tool_usable

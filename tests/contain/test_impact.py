@@ -17,7 +17,7 @@ from rempart.contain import (
     confirm_vital,
 )
 from rempart.contain.export import compile_plan
-from rempart.errors import ContainmentError, VitalCutRefused
+from rempart.core.errors import ContainmentError, VitalCutRefused
 from rempart.model import Hospital
 
 from .conftest import T0

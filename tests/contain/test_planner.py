@@ -23,7 +23,7 @@ from rempart.contain import (
     load_situation,
     vital_partners,
 )
-from rempart.errors import ConfigError
+from rempart.core.errors import ConfigError
 from rempart.model import Hospital
 
 from .conftest import T0

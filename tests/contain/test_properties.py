@@ -34,7 +34,7 @@ from rempart.contain import (
     load_situation,
 )
 from rempart.contain.export import EXPORTERS, Rule, compile_plan, make_exporter, render_plan
-from rempart.errors import ConfigError, VitalCutRefused
+from rempart.core.errors import ConfigError, VitalCutRefused
 from rempart.model import DependencyKind, Hospital
 
 from .conftest import SMALL, T0

@@ -7,9 +7,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.sources.winevent import WinJsonSource
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 
 GOOD = '{"@timestamp": "2026-01-01T00:00:00Z", "Hostname": "PC", "EventID": 1}'
 lines = st.one_of(

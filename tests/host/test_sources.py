@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.sources import sniff
 from rempart.sources.winevent import EvtxSource, WinJsonSource
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 
 pytestmark = pytest.mark.corpus
 

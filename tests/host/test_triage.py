@@ -110,8 +110,8 @@ def test_sigmahq_regression_cases(shared_data: Path) -> None:
 def test_sigma_detector_findings(tmp_path: Path) -> None:
     from rempart.detect.base import DetectContext
     from rempart.detect.host import SigmaDetector
+    from rempart.ingest.files import ingest_file
     from rempart.store import Store
-    from rempart.store.ingest import ingest_file
 
     store = Store.memory()
     ingest_file(store, _events(tmp_path))

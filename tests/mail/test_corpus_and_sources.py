@@ -10,11 +10,11 @@ from tests.mail.helpers import HOSPITAL, message
 from typer.testing import CliRunner
 
 from rempart.cli import app
+from rempart.ingest.files import ingest_file
 from rempart.mail.corpus import samples
 from rempart.mail.score import score_message
 from rempart.mail.textmodel import default_model, load_model_json
 from rempart.store import Store
-from rempart.store.ingest import ingest_file
 
 FRENCH_LEGIT = [
     (

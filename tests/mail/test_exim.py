@@ -10,8 +10,8 @@ from tests.mail.helpers import HOSPITAL
 
 from rempart.detect import DetectContext
 from rempart.detect.mail.intrusion import InternalMassMail
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 
 REF = datetime(2024, 3, 12, tzinfo=UTC)
 

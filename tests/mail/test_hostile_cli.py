@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 from rempart.cli import app
 from rempart.detect import DetectContext
 from rempart.detect.mail.phishing import PhishingDetector
+from rempart.ingest.files import ingest_file
 from rempart.mail import campaign_of, campaigns, purge_csv, score_message
 from rempart.mail.parse import parse_message
 from rempart.store import Store
-from rempart.store.ingest import ingest_file
 
 
 def test_zip_bomb_is_not_inflated() -> None:

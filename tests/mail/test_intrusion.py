@@ -22,9 +22,9 @@ from rempart.detect.mail.intrusion import (
     MailLoginAfterFailures,
     MailNewSource,
 )
+from rempart.ingest.files import ingest_file
 from rempart.sources import sniff
 from rempart.store import Store
-from rempart.store.ingest import ingest_file
 
 T0 = datetime(2026, 3, 11, 8, 0, tzinfo=UTC)
 

@@ -17,11 +17,11 @@ from tests.mail.helpers import HOSPITAL, message
 
 from rempart.detect import DetectContext, Finding
 from rempart.detect.mail.intrusion import InternalMassMail
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.model import Hospital
 from rempart.sources import SOURCES
 from rempart.sources.mail_auth import _line_time, syslog_time_sql
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 
 REF = datetime(2026, 3, 12, tzinfo=UTC)
 T0 = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)

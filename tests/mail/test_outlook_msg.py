@@ -16,11 +16,11 @@ from tests.mail.helpers import PE, message
 from typer.testing import CliRunner
 
 from rempart.cli import app
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.mail import score_message
 from rempart.mail.outlook import OutlookMsgError, msg_to_mime
 from rempart.mail.parse import parse_message, reported_originals
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 
 TRANSPORT = (
     "Received: from mail.evil.xyz (mail.evil.xyz [203.0.113.9])\r\n"

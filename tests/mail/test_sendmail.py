@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 
 REF = datetime(2026, 3, 12, tzinfo=UTC)
 LOG = """\

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from rempart.errors import ModelError
+from rempart.core.errors import ModelError
 from rempart.model import AssetKind, load_hospital
 
 EXAMPLE = Path(str(resources.files("rempart.model") / "examples" / "hospital.yaml"))

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rempart.ingest.files import ingest_file
 from rempart.sources import sniff
 from rempart.store import Store
-from rempart.store.ingest import ingest_file
 
 MSG = (
     b"Return-Path: <bounce@evil.example>\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.sources import SOURCES
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 
 ZEEK_HEAD = (
     b"#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\t"

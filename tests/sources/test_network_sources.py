@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from rempart.ingest.files import FileStatus, IngestReport, ingest_file
 from rempart.sources import SOURCES, sniff
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, IngestReport, ingest_file
 
 NFDUMP_HEAD = (
     "ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,in,out,sas,das,smk,dmk,dtos,dir,"
@@ -209,7 +209,7 @@ def test_staged_or_read_twice_same_rows_and_rejects(
 ) -> None:
     """A source's SELECT staged in memory (small files) or run twice (big ones, here forced
     by the size limit) stores the same rows and the same rejects."""
-    import rempart.store.ingest as ingest_module
+    import rempart.ingest.files as ingest_module
 
     monkeypatch.setattr(ingest_module, "STAGE_MAX_BYTES", limit)
     store, res = _ingest(tmp_path, "flows.csv", NFDUMP)

@@ -26,10 +26,10 @@ from tests.sources.test_source_variants import (
     zeek_log,
 )
 
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.sources import file_digest, sniff
 from rempart.sources.gzipcut import gunzip_until_cut
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 
 # --- Zeek JSON with a nested `id` --------------------------------------------------------
 
@@ -425,7 +425,7 @@ def test_gzip_cut_inside_its_header_fails_clearly(tmp_path: Path) -> None:
 def test_gzip_cut_hashed_while_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A big file is hashed on a thread while it is parsed: after the failed first read
     and the parse of the plain copy, its identity is still the cut file's digest."""
-    monkeypatch.setattr("rempart.store.ingest.HASH_WHILE_PARSING_BYTES", 0)
+    monkeypatch.setattr("rempart.ingest.files.HASH_WHILE_PARSING_BYTES", 0)
     whole = gzip.compress(_eve_lines(2000).encode())
     p = tmp_path / "eve.json.gz"
     p.write_bytes(whole[: len(whole) // 2])

@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from rempart.cli import app
+from rempart.ingest.files import FileResult, FileStatus, ingest_file
 from rempart.sources import ParseContext, sniff
 from rempart.store import Store
-from rempart.store.ingest import FileResult, FileStatus, ingest_file
 
 REF = datetime(2019, 6, 1, tzinfo=UTC)
 T0 = datetime(2019, 3, 11, 8, 0, 0, 500000, tzinfo=UTC)  # 1552291200.5

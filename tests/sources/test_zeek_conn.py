@@ -6,9 +6,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.sources import ParseContext, sniff
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 
 HEADER = (
     "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
@@ -233,7 +233,7 @@ def test_flow_conn_with_a_stored_status(tmp_path: Path) -> None:
 def test_big_file_hashed_while_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A big new file is hashed on a thread during the parse; the digest still decides:
     the same content under another name is skipped, even if only known at the end."""
-    from rempart.store import ingest as ingest_mod
+    from rempart.ingest import files as ingest_mod
 
     monkeypatch.setattr(ingest_mod, "HASH_WHILE_PARSING_BYTES", 0)
     p = _conn(tmp_path, GOOD + FAILED)
@@ -254,7 +254,9 @@ def test_big_file_hashed_while_parsed(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_address_inventory_feeds_the_host_table(tmp_path: Path) -> None:
     """Each conn.log's good addresses are listed once (`flow_addresses`), and the detectors'
     host table built from that list equals the one built from a scan of the flows."""
-    from rempart.netdetect import Engine, NetParams, nets
+    from rempart.detect.network import nets
+    from rempart.detect.network.nets import NetParams
+    from rempart.store.engine import Engine
 
     bad = GOOD.replace("C1", "C9").replace("10.1.0.6", "10.1.0.6;drop")
     db = tmp_path / "a.duckdb"

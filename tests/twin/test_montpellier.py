@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.model import Hospital
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 from rempart.twin.hospital import generate_hospital
 from rempart.twin.scenarios.montpellier import (
     FIRST_INFECTION,

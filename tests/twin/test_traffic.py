@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import rempart.twin.traffic as traffic
+from rempart.ingest.files import FileStatus, ingest_file
 from rempart.model import Hospital
 from rempart.store import Store
-from rempart.store.ingest import FileStatus, ingest_file
 from rempart.twin.hospital import generate_hospital
 from rempart.twin.traffic import CONN_FIELDS, attack_flows, write_conn_log
 

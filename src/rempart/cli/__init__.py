@@ -7,7 +7,7 @@ import importlib
 import typer
 
 from rempart.cli.common import err_console
-from rempart.errors import RempartError
+from rempart.core.errors import RempartError
 
 app = typer.Typer(
     name="rempart",

@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
-from rempart.i18n import add, t
+from rempart.core.i18n import add, t
 from rempart.store import Store, Workspace
 
 for _key, _fr, _en in (

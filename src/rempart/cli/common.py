@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rempart.i18n import Lang
+from rempart.core.i18n import Lang
 
 WorkspaceOpt = Annotated[
     Path | None,

@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from rempart.app.demo import DemoResult, run_demo
 from rempart.cli.common import LangOpt, console, lang_of
-from rempart.demo import DemoResult, run_demo
-from rempart.i18n import Lang, add, t
+from rempart.core.i18n import Lang, add, t
 from rempart.store import Workspace
 from rempart.store.workspace import ENV_WORKSPACE
 

@@ -11,10 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.core.i18n import Lang, add, t
 from rempart.detect import DetectContext, DetectorRun, run_detectors
-from rempart.i18n import Lang, add, t
+from rempart.detect.network.nets import RFC1918
 from rempart.model import Hospital, load_hospital
-from rempart.netdetect.nets import RFC1918
 from rempart.store import Store, Workspace
 
 for _key, _fr, _en in (

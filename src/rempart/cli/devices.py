@@ -13,11 +13,11 @@ from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
 from rempart.cli.incident import load_workspace_hospital
+from rempart.core.errors import ConfigError
+from rempart.core.i18n import add, t
 from rempart.detect.network.medical import device_connections
-from rempart.errors import ConfigError
-from rempart.i18n import add, t
-from rempart.netdetect.engine import Engine
 from rempart.store import Store, Workspace
+from rempart.store.engine import Engine
 
 COLUMNS = ("device", "hostname", "device_zone", "peer", "port", "flows", "bytes", "concern")
 

@@ -25,12 +25,12 @@ from rempart.cli.common import (
     err_console,
     lang_of,
 )
-from rempart.i18n import Lang, add, t
+from rempart.core.i18n import Lang, add, t
+from rempart.ingest.files import expand
 from rempart.model import Hospital
 from rempart.sources.base import read_head
 from rempart.sources.email_mime import MboxSource
 from rempart.store import Store, Workspace
-from rempart.store.ingest import expand
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -270,7 +270,7 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Liste les campagnes du courrier ingéré (ou celle du --message)."""
-        from rempart.mail.campaigns import campaign_of, campaigns
+        from rempart.detect.mail.campaigns import campaign_of, campaigns
 
         lg = lang_of(lang)
         ws = Workspace.at(workspace)
@@ -302,7 +302,7 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Exporte la liste de purge (CSV) de la campagne d'un message."""
-        from rempart.mail.campaigns import campaign_of, purge_csv
+        from rempart.detect.mail.campaigns import campaign_of, purge_csv
 
         lg = lang_of(lang)
         ws = Workspace.at(workspace)

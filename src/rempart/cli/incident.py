@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
-from rempart.i18n import Lang, add, t
+from rempart.core.i18n import Lang, add, t
 from rempart.incidents import Incident, build_incident
 from rempart.incidents.spread import spread_hint
 from rempart.model import Hospital, load_hospital

@@ -13,9 +13,9 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, lang_of
-from rempart.i18n import Lang, t
+from rempart.core.i18n import Lang, t
+from rempart.ingest.files import FileStatus, IngestReport, expand, ingest_file
 from rempart.store import Store, Workspace
-from rempart.store.ingest import FileStatus, IngestReport, expand, ingest_file
 
 
 def run_ingest(store: Store, paths: list[Path], lang: Lang, *, quiet: bool = False) -> IngestReport:

@@ -28,8 +28,8 @@ from rempart.contain import (
     review_egress,
 )
 from rempart.contain.export import EXPORTERS, write_plan
-from rempart.errors import ConfigError
-from rempart.i18n import Lang, add, t
+from rempart.core.errors import ConfigError
+from rempart.core.i18n import Lang, add, t
 from rempart.model import Hospital, load_hospital
 from rempart.store import Store, Workspace
 
@@ -203,8 +203,8 @@ def _ranked_for_incident(
 ) -> list[tuple[Plan, CareImpact]]:
     """Plans for a saved incident, ranked on the twin (machines saved against care cut)."""
     # imported here: the twin's engine is only needed when ranking an incident
+    from rempart.app.respond import respond
     from rempart.incidents import Incident
-    from rempart.respond import respond
 
     path = Path(incident)
     if not path.is_file():

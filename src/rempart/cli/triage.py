@@ -23,8 +23,8 @@ from rempart.cli.common import (
     err_console,
     lang_of,
 )
+from rempart.core.i18n import Lang, add, t
 from rempart.detect.host import TriageResult, triage
-from rempart.i18n import Lang, add, t
 from rempart.store import Store, Workspace
 
 for _k, _fr, _en in (

@@ -10,10 +10,10 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from rempart.app.replay import replay_montpellier
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
-from rempart.i18n import Lang, add, t
+from rempart.core.i18n import Lang, add, t
 from rempart.model import Hospital, load_hospital
-from rempart.replay import replay_montpellier
 from rempart.store import Workspace
 from rempart.twin.hospital import generate_hospital, write_hospital
 from rempart.twin.scenarios.montpellier import (

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from rempart.i18n import Lang
+from rempart.core.i18n import Lang
 from rempart.model.hospital import Frozen, Ident
 
 # Application protocols a worm uses to move between machines, with their transport ports.

@@ -26,8 +26,8 @@ from rempart.contain.actions import (
     Plan,
     QuarantineHosts,
 )
-from rempart.errors import ContainmentError, VitalCutRefused
-from rempart.i18n import Lang
+from rempart.core.errors import ContainmentError, VitalCutRefused
+from rempart.core.i18n import Lang
 from rempart.model.hospital import (
     Asset,
     CareService,

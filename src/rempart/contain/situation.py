@@ -27,7 +27,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from rempart.contain.actions import HostRef
-from rempart.errors import ConfigError
+from rempart.core.errors import ConfigError
 from rempart.model.hospital import Frozen, Hospital, Ident
 from rempart.model.inventory import zone_for_ip
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from rempart.core.registry import Registry
 from rempart.detect.base import (
     DetectContext,
     Detector,
@@ -12,7 +13,6 @@ from rempart.detect.base import (
     Severity,
     findings_table,
 )
-from rempart.registry import Registry
 
 DETECTORS: Registry[Detector] = Registry("detector")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from rempart.detect.network.tree import reconstruct_spread
 from rempart.incidents.build import SpreadHint
 from rempart.model import Hospital
-from rempart.netdetect.spread import reconstruct_spread
 from rempart.store import Store
 
 

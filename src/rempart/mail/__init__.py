@@ -8,7 +8,7 @@ incident team.
 
 from __future__ import annotations
 
-from rempart.mail.campaigns import Campaign, campaign_of, campaigns, purge_csv
+from rempart.detect.mail.campaigns import Campaign, campaign_of, campaigns, purge_csv
 from rempart.mail.score import MailVerdict, Verdict, score_message
 
 __all__ = [

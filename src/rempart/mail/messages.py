@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rempart.i18n import add
+from rempart.core.i18n import add
 
 for _key, _fr, _en in (
     ("sig_dmarc_fail", "DMARC en échec", "DMARC failed"),

@@ -19,7 +19,7 @@ from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import parseaddr
 
-from rempart.htmltags import ShownHtmlParser
+from rempart.core.htmltags import ShownHtmlParser
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_PARTS = 300

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from rempart.i18n import Lang, t
+from rempart.core.i18n import Lang, t
 from rempart.mail import messages as _messages  # noqa: F401 - registers the reasons' texts
 from rempart.mail import qrcodes
 from rempart.mail import signals as sig

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from rempart.errors import Location
+from rempart.core.errors import Location
 from rempart.model.hospital import Asset, AssetKind, Zone
 
 _ALIASES: dict[str, str] = {

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from rempart.errors import Location, ModelError
+from rempart.core.errors import Location, ModelError
 from rempart.model.hospital import Asset, Hospital, Loc
 from rempart.model.inventory import read_inventory
 

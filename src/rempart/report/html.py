@@ -12,8 +12,8 @@ from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from rempart.core.i18n import Lang, add, t
 from rempart.detect import DetectorRun
-from rempart.i18n import Lang, add, t
 from rempart.incidents import Incident
 from rempart.report.svg import Series, epidemic_curve
 

@@ -26,7 +26,7 @@ import pyarrow as pa
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from rempart.errors import ConfigError
+from rempart.core.errors import ConfigError
 from rempart.sigma.arrow_eval import ArrowGroup
 from rempart.sigma.backend import RAW_FIELD, arrow_ready, as_plan, columns_of, sql_literal, to_sql
 

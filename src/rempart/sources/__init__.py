@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from rempart.registry import Registry
+from rempart.core.registry import Registry
 from rempart.sources.base import ParseContext, Source, file_digest, quick_fingerprint, read_head
 
 SOURCES: Registry[Source] = Registry("source")

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import duckdb
 import pyarrow as pa
 
-from rempart.errors import SourceError
+from rempart.core.errors import SourceError
 from rempart.schema import EVENT_CLASSES
 from rempart.sources.gzipcut import GZIP_MAGIC, gunzip_head
 

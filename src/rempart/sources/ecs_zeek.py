@@ -19,9 +19,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rempart.schema.flowsql import status_sql
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.flowsql import emit_flows, flow_select, lines_scan
-from rempart.store.flows import status_sql
 
 DATASETS = ("zeek.connection", "zeek.conn")
 

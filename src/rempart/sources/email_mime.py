@@ -22,8 +22,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from rempart.errors import SourceError
-from rempart.htmltags import ShownHtmlParser
+from rempart.core.errors import SourceError
+from rempart.core.htmltags import ShownHtmlParser
 from rempart.sources.base import ParseContext, Source
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # larger messages are truncated, with a defect noted

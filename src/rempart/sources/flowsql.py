@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from rempart.schema.flowsql import used
 from rempart.sources.base import ParseContext
 from rempart.sources.gzipcut import is_gzip
 from rempart.sources.zeek_conn import (
@@ -22,7 +23,6 @@ from rempart.sources.zeek_conn import (
     _collect_csv_rejects,
     _split_rejects,
 )
-from rempart.store.flows import used
 
 _TEXT = (
     "src_ip", "dst_ip", "protocol", "service", "conn_state", "status", "action", "flow_uid",

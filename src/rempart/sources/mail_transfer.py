@@ -29,7 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from rempart.errors import SourceError
+from rempart.core.errors import SourceError
 from rempart.sources.base import ParseContext, Source, read_head
 from rempart.sources.gzipcut import is_gzip
 from rempart.sources.mail_auth import POSTFIX_QID, POSTFIX_QUEUE_LINE, syslog_time_sql

@@ -6,7 +6,7 @@ event as JSON in `raw` for evidence, and a flat `fields` MAP (EventData / UserDa
 JSON keys plus the System keys `EventID`, `Channel`, `Computer`, `Provider_Name`) that the
 Sigma engine matches on. The EVTX parser is the Rust one of the `evtx` package; it yields
 records as JSON strings which are normalised per chunk by DuckDB, never one by one in Python.
-Logon events are copied to `authentication` afterwards (`rempart.detect.host.collect`).
+Logon events are copied to `authentication` afterwards (`rempart.ingest.windows`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import IO, ClassVar
 import duckdb
 import pyarrow as pa
 
-from rempart.errors import SourceError
+from rempart.core.errors import SourceError
 from rempart.sources.base import ParseContext, Source
 
 CHUNK = 20_000

@@ -22,11 +22,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rempart.errors import SourceError
+from rempart.core.errors import SourceError
+from rempart.schema.flowsql import ADDRESS_RE, outcome_sql, status_sql
 from rempart.sources.base import ParseContext, RewriteNeeded, Source, read_head
 from rempart.sources.gzipcut import is_gzip
 from rempart.sources.zeek_layout import LAYOUT_CHANGED, realign, separator
-from rempart.store.flows import ADDRESS_RE, outcome_sql, status_sql
 
 _IP_RE = ADDRESS_RE
 

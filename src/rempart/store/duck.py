@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from rempart.errors import StoreError
+from rempart.core.errors import StoreError
 from rempart.schema import ALL_TABLES
 from rempart.store import flows
 

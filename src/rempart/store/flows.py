@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import re
 from collections.abc import Callable
 
 import duckdb
 import pyarrow as pa
 
 from rempart.schema.classes import NETWORK_FLOW, TS
+from rempart.schema.flowsql import ADDRESS_PATTERN, OUTCOMES, outcome_sql, used
 
 ROWS = "flow_rows"
 COMPACT = "flow_conn"
@@ -36,39 +36,8 @@ FILES = "flow_files"
 ADDRESSES = "flow_addresses"
 VIEW = "network_flow"
 
+
 # Zeek conn_state -> did the connection attempt succeed? (scan and worm detection read this)
-# Failure: the originator's SYN got no answer or a reset (S0, REJ, RSTOS0, SH). OTH, SHR and
-# RSTRH mean no SYN was seen from the originator (mid-stream at capture start, backscatter):
-# the outcome is unknown, and counting them as failures made busy clients look like scanners.
-FAILED_STATES = ("S0", "REJ", "RSTOS0", "SH")
-OK_STATES = ("SF", "S1", "S2", "S3", "RSTO", "RSTR")
-
-
-def status_sql(conn_state: str) -> str:
-    """SQL for the normalised outcome (success / failure / unknown) of a Zeek conn_state.
-
-    A simple CASE, not `IN (...)`: DuckDB plans an IN list as a join, which the `network_flow`
-    view then ran on every row of every query, even those that never read `status`."""
-    whens = " ".join(
-        [f"WHEN '{s}' THEN 'success'" for s in OK_STATES]
-        + [f"WHEN '{s}' THEN 'failure'" for s in FAILED_STATES]
-    )
-    return f"CASE {conn_state} {whens} ELSE 'unknown' END"
-
-
-# `flow_conn.outcome` -> status (0 is unknown)
-OUTCOMES = {1: "success", 2: "failure", 0: "unknown"}
-
-
-def outcome_sql(conn_state: str) -> str:
-    """SQL for `flow_conn.outcome`: `status_sql` as a number."""
-    # (SF, by far the most common state, first: a row leaves the CASE at its first match)
-    whens = " ".join(
-        [f"WHEN '{s}' THEN 1" for s in OK_STATES] + [f"WHEN '{s}' THEN 2" for s in FAILED_STATES]
-    )
-    return f"CAST(CASE {conn_state} {whens} ELSE 0 END AS UTINYINT)"
-
-
 def _status_of_outcome() -> str:
     """The view's `status`: named from `outcome` by a simple CASE, which DuckDB answers on
     the number itself when a query compares `status` with a name (a CASE falling back to
@@ -83,11 +52,6 @@ def backfill_outcome(con: duckdb.DuckDBPyConnection) -> None:
     """Give the rows of a workspace from before `outcome` their outcome, once, from their
     conn_state (the column was just added: all its values are NULL)."""
     con.execute(f"UPDATE {COMPACT} SET outcome = {outcome_sql('conn_state')} WHERE outcome IS NULL")
-
-
-# What an address field may hold (IPv4 or IPv6 text); anything else rejects its row.
-ADDRESS_RE = "'^[0-9A-Fa-f.:]{2,45}$'"
-_ADDRESS = re.compile(ADDRESS_RE.strip("'"))
 
 
 # What a connection log row keeps (the sensor's own fields), in this order.
@@ -139,7 +103,7 @@ def record_sensor_local(con: duckdb.DuckDBPyConnection, digest: str, ips: list[s
     `local_resp`, from its `Site::local_nets`): what the sensor knows of the monitored
     network, used by `rempart detect` when the network is numbered in public space."""
     con.execute(_SENSOR_LOCAL_DDL)
-    good = [ip for ip in ips if _ADDRESS.fullmatch(ip)]
+    good = [ip for ip in ips if ADDRESS_PATTERN.fullmatch(ip)]
     if good:
         con.execute(
             f"INSERT INTO {SENSOR_LOCAL} SELECT $d, unnest($ips)", {"d": digest, "ips": good}
@@ -184,11 +148,6 @@ def has_inventory(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether `addresses_sql` can be used (a workspace from before it, opened read-only,
     has no inventory yet)."""
     return _is_table(con, ADDRESSES) and _is_table(con, ROWS)
-
-
-def used(sql: str, params: dict[str, object]) -> dict[str, object]:
-    """The parameters a statement names (DuckDB refuses unused ones)."""
-    return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
 def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -320,8 +279,8 @@ def _check_addresses(con: duckdb.DuckDBPyConnection, file_no: int) -> list[str]:
         {"n": file_no},
     ).fetchall()
     seen = rows[0][0] if rows and rows[0][0] else []
-    bad = [ip for ip in seen if ip is not None and not _ADDRESS.fullmatch(ip)]
-    good = [ip for ip in seen if ip is not None and _ADDRESS.fullmatch(ip)]
+    bad = [ip for ip in seen if ip is not None and not ADDRESS_PATTERN.fullmatch(ip)]
+    good = [ip for ip in seen if ip is not None and ADDRESS_PATTERN.fullmatch(ip)]
     con.execute(f"INSERT INTO {ADDRESSES} SELECT $n, unnest($ips)", {"n": file_no, "ips": good})
     return bad
 

@@ -7,9 +7,9 @@ from tests.detect.network.flowdata import Flows
 from rempart.detect import DetectContext
 from rempart.detect.network.c2 import C2BeaconDetector, beacon_score
 from rempart.detect.network.inbound import ExposedServiceDetector, InboundProbeDetector
+from rempart.detect.network.nets import NetParams
 from rempart.detect.network.outbound import OutboundAbuseDetector
 from rempart.model import Asset, Door, Hospital, HospitalInfo, Zone
-from rempart.netdetect import NetParams
 
 DEVICE = "147.32.81.167"  # a monitored device numbered in public space
 

@@ -7,11 +7,13 @@ from tests.detect.network.flowdata import Flows
 from rempart.detect import DetectContext, run_detectors
 from rempart.detect.network.lateral import LateralSpreadDetector
 from rempart.detect.network.medical import MedicalExposureDetector, device_connections
+from rempart.detect.network.nets import NetParams
 from rempart.detect.network.policy import ZonePolicyDetector
 from rempart.detect.network.scan import NetworkScanDetector, classify
 from rempart.detect.network.spread import SpreadTreeDetector
+from rempart.detect.network.tree import reconstruct_spread
 from rempart.model import Asset, Hospital, HospitalInfo, Partner, Zone
-from rempart.netdetect import Engine, NetParams, reconstruct_spread
+from rempart.store.engine import Engine
 
 
 def hospital() -> Hospital:

@@ -21,12 +21,13 @@ from rempart.detect.network.c2 import detect_c2
 from rempart.detect.network.inbound import detect_exposed, detect_inbound
 from rempart.detect.network.lateral import detect_lateral
 from rempart.detect.network.medical import detect_medical
+from rempart.detect.network.nets import NetParams, prepare
 from rempart.detect.network.outbound import detect_outbound
 from rempart.detect.network.policy import detect_policy
 from rempart.detect.network.scan import detect_scans
 from rempart.detect.network.spread import tree_findings
-from rempart.netdetect import Engine, NetParams, prepare
-from rempart.netdetect.spread import spread_from_engine
+from rempart.detect.network.tree import spread_from_engine
+from rempart.store.engine import Engine
 
 pytestmark = pytest.mark.slow
 

@@ -25,7 +25,7 @@ from rempart.contain.export.write import (
     backup_path,
     write_validated,
 )
-from rempart.errors import RegistryError
+from rempart.core.errors import RegistryError
 from rempart.model.hospital import Hospital
 
 EXPORTERS: dict[str, type[Exporter]] = {}

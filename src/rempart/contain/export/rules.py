@@ -29,7 +29,7 @@ from rempart.contain.actions import (
     Plan,
     QuarantineHosts,
 )
-from rempart.errors import ContainmentError
+from rempart.core.errors import ContainmentError
 from rempart.model.hospital import Frozen, Hospital
 
 Family = Literal[4, 6]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rempart.contain.export.base import Validation
-from rempart.errors import ContainmentError
+from rempart.core.errors import ContainmentError
 
 
 class ExportValidationError(ContainmentError):

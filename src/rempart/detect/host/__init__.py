@@ -19,7 +19,8 @@ from typing import ClassVar, Literal
 import pyarrow as pa
 
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
-from rempart.detect.host.collect import bulk_ingest, sync_authentication
+from rempart.ingest.files import FileResult, expand
+from rempart.ingest.windows import bulk_ingest, sync_authentication
 from rempart.sigma.engine import (
     DEFAULT_STATUSES,
     EvalStats,
@@ -31,7 +32,6 @@ from rempart.sigma.engine import (
 )
 from rempart.sources.winevent import collection_hosts
 from rempart.store import Store
-from rempart.store.ingest import FileResult, expand
 
 Verdict = Literal["compromised", "suspicious", "clean"]
 MAX_REASONS = 6

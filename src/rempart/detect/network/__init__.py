@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rempart.detect.base import DetectContext, Detector, Finding
+from rempart.detect.network.common import engine_for
+from rempart.detect.network.nets import NetParams
 from rempart.model import Hospital
-from rempart.netdetect.common import engine_for
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import NetParams
+from rempart.store.engine import Engine
 
 
 class NetworkDetector(Detector):

@@ -27,11 +27,11 @@ from typing import Any, ClassVar
 
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
+from rempart.detect.network.common import evidence_by, evidence_sql, utc
+from rempart.detect.network.edges import EDGES, use_edges
+from rempart.detect.network.nets import FLOW_KINDS, RELAY_ROLES, NetParams, ip_number_sql, sql_list
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, evidence_sql, utc
-from rempart.netdetect.edges import EDGES, use_edges
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import FLOW_KINDS, RELAY_ROLES, NetParams, ip_number_sql, sql_list
+from rempart.store.engine import Engine
 
 NAME = "c2_beacon"
 VERSION = "1.0"

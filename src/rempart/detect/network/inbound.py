@@ -25,11 +25,11 @@ from typing import Any, ClassVar
 
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
+from rempart.detect.network.common import evidence_by, lookup_sql, utc
+from rempart.detect.network.edges import EDGES, use_edges
+from rempart.detect.network.nets import NetParams, ip_number_sql, sql_list
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, lookup_sql, utc
-from rempart.netdetect.edges import EDGES, use_edges
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import NetParams, ip_number_sql, sql_list
+from rempart.store.engine import Engine
 
 PROBE = "inbound_probe"
 ATTACKED = "exposed_service"

@@ -14,11 +14,11 @@ from typing import ClassVar
 
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
+from rempart.detect.network.common import evidence_by, utc
+from rempart.detect.network.nets import NetParams
+from rempart.detect.network.pairs import PAIRS_CTE, pair_uids_sql, use_pairs
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, utc
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import NetParams
-from rempart.netdetect.pairs import PAIRS_CTE, pair_uids_sql, use_pairs
+from rempart.store.engine import Engine
 
 NAME = "lateral_spread"
 VERSION = "1.0"

@@ -19,11 +19,11 @@ import pyarrow as pa
 
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
+from rempart.detect.network.common import evidence_by, lookup_sql, utc
+from rempart.detect.network.convs import CONVS, medical_source, use_convs
+from rempart.detect.network.nets import NetParams, prepare
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, lookup_sql, utc
-from rempart.netdetect.convs import CONVS, medical_source, use_convs
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import NetParams, prepare
+from rempart.store.engine import Engine
 
 NAME = "medical_exposure"
 VERSION = "1.0"

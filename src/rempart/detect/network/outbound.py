@@ -1,6 +1,6 @@
 """Outbound abuse: an internal host sending spam or flooding one internet address.
 
-Both read the shared border table (`rempart.netdetect.edges`, one row per edge and UTC day),
+Both read the shared border table (`rempart.detect.network.edges`, one row per edge and UTC day),
 so they cost no extra pass over the flows.
 
 - **spam**: SMTP (TCP 25) to at least `spam_min_servers` = 25 distinct internet mail
@@ -20,11 +20,11 @@ from typing import ClassVar
 
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
+from rempart.detect.network.common import evidence_by, lookup_sql, utc
+from rempart.detect.network.edges import EDGES, use_edges
+from rempart.detect.network.nets import RELAY_ROLES, NetParams, ip_number_sql, sql_list
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, lookup_sql, utc
-from rempart.netdetect.edges import EDGES, use_edges
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import RELAY_ROLES, NetParams, ip_number_sql, sql_list
+from rempart.store.engine import Engine
 
 NAME = "outbound_abuse"
 VERSION = "1.0"

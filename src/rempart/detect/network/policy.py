@@ -16,11 +16,11 @@ from typing import ClassVar
 
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
+from rempart.detect.network.common import evidence_by, lookup_sql, utc
+from rempart.detect.network.convs import CONVS_CTE, use_convs
+from rempart.detect.network.nets import NetParams
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, lookup_sql, utc
-from rempart.netdetect.convs import CONVS_CTE, use_convs
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import NetParams
+from rempart.store.engine import Engine
 
 NAME = "zone_policy"
 VERSION = "1.0"

@@ -20,10 +20,10 @@ from typing import ClassVar
 
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
+from rempart.detect.network.common import evidence_by, lookup_sql, utc
+from rempart.detect.network.nets import FLOW_KINDS, SCANNER_ROLES, NetParams, sql_list
 from rempart.model import Hospital
-from rempart.netdetect.common import evidence_by, lookup_sql, utc
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import FLOW_KINDS, SCANNER_ROLES, NetParams, sql_list
+from rempart.store.engine import Engine
 
 NAME = "network_scan"
 VERSION = "1.0"

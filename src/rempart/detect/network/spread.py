@@ -1,6 +1,6 @@
 """Spread tree as findings: patient zero (critical) and each probably infected host (high).
 
-The tree itself comes from `rempart.netdetect.spread.reconstruct_spread`, which the
+The tree itself comes from `rempart.detect.network.tree.reconstruct_spread`, which the
 incident builder calls directly; this detector turns it into alerts with evidence.
 """
 
@@ -10,10 +10,10 @@ from typing import ClassVar
 
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
+from rempart.detect.network.nets import NetParams
+from rempart.detect.network.tree import SpreadEdge, SpreadTree, spread_from_engine
 from rempart.model import Hospital
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import NetParams
-from rempart.netdetect.spread import SpreadEdge, SpreadTree, spread_from_engine
+from rempart.store.engine import Engine
 
 NAME = "spread_tree"
 VERSION = "1.0"

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.model import AssetKind, Hospital, ZoneKind
-from rempart.netdetect.engine import Engine
+from rempart.store.engine import Engine
 
 RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 # Never a peer: multicast, broadcast, loopback, link-local, "this network".

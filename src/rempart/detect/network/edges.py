@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import FLOW_KINDS, NetParams
+from rempart.detect.network.nets import FLOW_KINDS, NetParams
+from rempart.store.engine import Engine
 
 EDGES = "_rempart_edges"
 

@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rempart.app.replay import EarlyResponse, early_response
+from rempart.app.respond import controls_for
 from rempart.contain import Action, RankedPlan
 from rempart.contain.export import write_plan
+from rempart.core.errors import ContainmentError
+from rempart.core.i18n import Lang
 from rempart.detect import DETECTORS, DetectContext, DetectorRun, run_detectors
-from rempart.errors import ContainmentError
-from rempart.i18n import Lang
 from rempart.incidents import Incident, build_incident
 from rempart.incidents.spread import spread_hint
+from rempart.ingest.files import IngestReport, ingest_file
 from rempart.model import Hospital, load_hospital
-from rempart.replay import EarlyResponse, early_response
 from rempart.report import ImpactRow, PlanView, ReportData, TruthView, render_html
-from rempart.respond import controls_for
 from rempart.store import Store, Workspace
-from rempart.store.ingest import IngestReport, ingest_file
 from rempart.twin.hospital import generate_hospital, write_hospital
 from rempart.twin.scenarios.montpellier import (
     HORIZONS,

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from rempart.detect.network.nets import NetParams, prepare
 from rempart.model import Hospital
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import NetParams, prepare
+from rempart.store.engine import Engine
 
 if TYPE_CHECKING:
     from rempart.detect.base import DetectContext

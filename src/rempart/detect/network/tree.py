@@ -16,12 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from rempart.detect.network.common import utc
+from rempart.detect.network.nets import NetParams, prepare
+from rempart.detect.network.pairs import PAIRS_CTE, pair_uids_sql, use_pairs
 from rempart.model import Hospital
-from rempart.netdetect.common import utc
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import NetParams, prepare
-from rempart.netdetect.pairs import PAIRS_CTE, pair_uids_sql, use_pairs
 from rempart.store import Store
+from rempart.store.engine import Engine
 
 
 @dataclass(frozen=True)

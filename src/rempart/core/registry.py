@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar, Generic, Protocol, TypeVar
 
-from rempart.errors import RegistryError
+from rempart.core.errors import RegistryError
 
 
 class Named(Protocol):

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import FLOW_KINDS, NetParams, sql_list
+from rempart.detect.network.nets import FLOW_KINDS, NetParams, sql_list
+from rempart.store.engine import Engine
 
 CONVS = "_rempart_convs"
 # `convs` as a CTE over the materialised table (see `use_convs`).

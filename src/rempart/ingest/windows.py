@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from rempart.errors import SourceError
+from rempart.core.errors import SourceError
+from rempart.ingest.files import FileResult, FileStatus, ingest_file
 from rempart.sources import Source, file_digest, sniff
 from rempart.sources.base import MAX_KEPT_REJECTS
 from rempart.sources.winevent import (
@@ -25,7 +26,6 @@ from rempart.sources.winevent import (
     read_json_events,
 )
 from rempart.store import Store
-from rempart.store.ingest import FileResult, FileStatus, ingest_file
 
 # --- the authentication table, derived from logon events ----------------------------------
 

@@ -15,15 +15,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from rempart.app.respond import Response, controls_for, respond
 from rempart.detect import DETECTORS, DetectContext, run_detectors
 from rempart.incidents import Incident, build_incident
 from rempart.incidents.build import alerting_detectors
 from rempart.incidents.spread import spread_hint
+from rempart.ingest.files import ingest_file
 from rempart.model import Hospital
-from rempart.respond import Response, controls_for, respond
 from rempart.schema import EVENT_CLASSES
 from rempart.store import Store
-from rempart.store.ingest import ingest_file
 from rempart.twin.hospital import generate_hospital
 from rempart.twin.scenarios.montpellier import (
     HORIZONS,

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from rempart.netdetect.common import lookup_sql
-from rempart.netdetect.convs import CONVS, use_convs
-from rempart.netdetect.engine import Engine
-from rempart.netdetect.nets import FANOUT_ROLES, NetParams, sql_list
+from rempart.detect.network.common import lookup_sql
+from rempart.detect.network.convs import CONVS, use_convs
+from rempart.detect.network.nets import FANOUT_ROLES, NetParams, sql_list
+from rempart.store.engine import Engine
 
 PAIRS = "_rempart_pairs"
 # `pairs` as a CTE over the materialised table (see `use_pairs`).

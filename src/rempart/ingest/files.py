@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from rempart.errors import RempartError, SourceError
+from rempart.core.errors import RempartError, SourceError
 from rempart.sources import (
     ParseContext,
     Source,

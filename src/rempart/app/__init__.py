@@ -1,0 +1,1 @@
+"""The use cases: one module each, the only layer the CLI and the web console call."""
