@@ -459,7 +459,7 @@ _HIT_SCHEMA = pa.schema([pa.field("event_uid", pa.string()), pa.field("r", pa.in
 
 
 def evaluate(
-    con: Engine,
+    db: Engine | duckdb.DuckDBPyConnection,
     ruleset: RuleSet,
     *,
     table: str = "process",
@@ -472,8 +472,12 @@ def evaluate(
 
     Rules whose plan runs on PyArrow share their sub-matches within a group (`use_arrow`);
     the others run as DuckDB queries of RULES_PER_QUERY rules each. Both give the same hits.
-    `con` is the store's engine (the detectors' way to the store, never its connection).
+    `db` is the store's engine (the detectors' way to the store), or a DuckDB connection of
+    the caller's own (a test's, a throw-away database).
     """
+    from rempart.store.engine import Engine
+
+    con = db if isinstance(db, Engine) else Engine(db, "duckdb")
     mapping = mapping or default_mapping()
     stats = stats if stats is not None else EvalStats()
     rules = list(ruleset.rules)
