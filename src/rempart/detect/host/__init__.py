@@ -14,13 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pyarrow as pa
 
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
-from rempart.ingest.files import FileResult, expand
-from rempart.ingest.windows import bulk_ingest, sync_authentication
 from rempart.sigma.engine import (
     DEFAULT_STATUSES,
     EvalStats,
@@ -33,6 +31,9 @@ from rempart.sigma.engine import (
 from rempart.sources.winevent import collection_hosts
 from rempart.store import Store
 from rempart.store.engine import Engine
+
+if TYPE_CHECKING:  # (only `triage()`, which ingests, reads the ingest layer; see its note)
+    from rempart.ingest.files import FileResult
 
 Verdict = Literal["compromised", "suspicious", "clean"]
 MAX_REASONS = 6
@@ -208,6 +209,11 @@ def triage(
     `store`: where events go (default: a throw-away in-memory store). `cache_dir`: where the
     compiled rule set is kept between runs (default: none, rules are converted every time).
     """
+    # detect/ does not depend on ingest/: this pipeline is an application use case (it moves
+    # to `rempart.app`), and only it ingests
+    from rempart.ingest.files import expand
+    from rempart.ingest.windows import bulk_ingest, sync_authentication
+
     own = store is None
     store = store or Store.memory()
     try:
