@@ -62,8 +62,8 @@ def _logs(tmp_path: Path) -> list[Path]:
     out = []
     for f in range(FILES):
         lines = [
-            f"{1552291200 + f * 1000 + i}.5\tC{f}x{i}\t10.1.0.{f + 1}\t{40000 + i}\t10.1.1.{i % 200}"
-            f"\t445\ttcp\tsmb\t0.5\t100\t200\tSF\n"
+            f"{1552291200 + f * 1000 + i}.5\tC{f}x{i}\t10.1.0.{f + 1}\t{40000 + i}"
+            f"\t10.1.1.{i % 200}\t445\ttcp\tsmb\t0.5\t100\t200\tSF\n"
             for i in range(ROWS)
         ]
         p = tmp_path / f"conn{f}.log"
