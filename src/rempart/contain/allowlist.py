@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from rempart.contain.actions import CutEgressExcept
 from rempart.model.hospital import AssetKind, Frozen, Hospital, Partner, PartnerKind
-from rempart.store.duck import Store
+from rempart.store import Store
 
 VITAL_KINDS: frozenset[PartnerKind] = frozenset(
     {
@@ -138,7 +138,7 @@ def review_egress(
     port_rows = [(k, p) for k, ports in allowed_ports.items() for p in ports]
     servers = [(a.hostname, a.ip) for a in hospital.assets if a.ip and a.kind is AssetKind.SERVER]
 
-    con = store.con
+    con = store.engine()
     con.register("_rp_inside", _ranges(inside))
     con.register("_rp_internal", _ranges(internal))
     con.register("_rp_allowed", _ranges(allowed))
@@ -197,14 +197,14 @@ def review_egress(
             GROUP BY f.src_ip, f.dst_ip, f.dst_port, epoch_us(f.time) // 86400000000""",
             params,
         )
-        totals = con.execute(
+        totals = con.rows(
             f"""SELECT count(*),
                        count(*) FILTER (WHERE contains(src_ip, ':') OR contains(dst_ip, ':')),
                        count(DISTINCT epoch_us(time) // 86400000000)
                 FROM network_flow {where}""",
             params,
-        ).fetchall()[0]
-        stopped = con.execute(
+        )[0]
+        stopped = con.rows(
             """SELECT f.dst_ip, f.dst_port, any_value(f.protocol), any_value(f.service),
                       sum(f.n) AS flows, count(DISTINCT f.src_ip),
                       list_sort(list(DISTINCT s.hostname) FILTER (WHERE s.hostname IS NOT NULL)),
@@ -214,11 +214,11 @@ def review_egress(
                WHERE f.kept_by IS NULL
                GROUP BY f.dst_ip, f.dst_port
                ORDER BY days DESC, flows DESC, f.dst_ip, f.dst_port"""
-        ).fetchall()
-        kept = con.execute(
+        )
+        kept = con.rows(
             """SELECT kept_by, sum(n), count(DISTINCT day) FROM _rp_flows
                WHERE kept_by IS NOT NULL GROUP BY kept_by"""
-        ).fetchall()
+        )
     finally:
         con.execute("DROP TABLE IF EXISTS _rp_flows")
         for name in ("_rp_inside", "_rp_internal", "_rp_allowed", "_rp_ports", "_rp_servers"):

@@ -12,13 +12,14 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import pyarrow as pa
 
 from rempart.model import Hospital
 from rempart.schema import FINDING
 from rempart.store import Store
+from rempart.store.engine import Engine
 
 MAX_EVIDENCE_IDS = 50
 
@@ -94,12 +95,19 @@ class DetectContext:
     """What a detector may read: the store and, when there is one, the hospital model.
 
     `internal` adds address ranges (CIDR) to the internal ones (the model's, else RFC 1918):
-    `rempart detect --internal`, for a network numbered in public space.
+    `rempart detect --internal`, for a network numbered in public space. `engine` is where
+    detectors run their queries (default: the store's DuckDB); no detector touches the
+    store's connection itself.
     """
 
     store: Store
     hospital: Hospital | None = None
     internal: tuple[str, ...] = ()
+    engine: Engine = field(default=cast(Engine, None))
+
+    def __post_init__(self) -> None:
+        if self.engine is None:
+            object.__setattr__(self, "engine", self.store.engine())
 
 
 class Detector(ABC):

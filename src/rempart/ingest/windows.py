@@ -56,7 +56,7 @@ WHERE p.source_format IN ('evtx', 'winevent_json')
 def sync_authentication(store: Store) -> int:
     """Copy Windows logon events (4624/4625/4648/4771/4776) into `authentication`; idempotent."""
     before = store.count("authentication")
-    store.con.execute(_AUTH_SQL)
+    store.execute(_AUTH_SQL)
     return store.count("authentication") - before
 
 
@@ -79,7 +79,7 @@ def bulk_ingest(
             digests[path] = file_digest(path)
         except OSError as exc:
             results.append(FileResult(str(path), FileStatus.FAILED, error=str(exc)))
-    known = _known_digests(store, set(digests.values()))
+    known = store.ingested_digests(set(digests.values()))
     mine: list[tuple[Path, str, Source, list[tuple[int | None, str]]]] = []
     others: list[tuple[Path, Source | None]] = []
     con = duckdb.connect(":memory:")
@@ -123,19 +123,6 @@ def bulk_ingest(
     return results
 
 
-def _known_digests(store: Store, digests: set[str]) -> set[str]:
-    if not digests:
-        return set()
-    store.con.register("_digests", pa.table({"d": sorted(digests)}))
-    try:
-        rows = store.con.execute(
-            "SELECT file_sha256 FROM ingest_log WHERE file_sha256 IN (SELECT d FROM _digests)"
-        ).fetchall()
-    finally:
-        store.con.unregister("_digests")
-    return {str(r[0]) for r in rows}
-
-
 def _log(
     store: Store,
     mine: list[tuple[Path, str, Source, list[tuple[int | None, str]]]],
@@ -175,13 +162,7 @@ def _log(
                 tuple(reasons.most_common()),
             )
         )
-    for table, rows in (("ingest_log", log_rows), ("rejects", rej_rows)):
-        if rows["path"]:
-            store.con.register("_rows", pa.table(rows))
-            try:
-                store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
-            finally:
-                store.con.unregister("_rows")
+    store.append_log(pa.table(log_rows), pa.table(rej_rows))
     return results
 
 

@@ -31,7 +31,7 @@ from email.utils import format_datetime, formataddr
 
 import olefile
 
-from rempart.mail.parse import MAX_MESSAGE_BYTES, MAX_PARTS
+from rempart.mail.limits import MAX_MESSAGE_BYTES, MAX_PARTS
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_DEPTH = 3  # an item attached to an item attached to a report is as deep as it goes

@@ -20,9 +20,8 @@ from email.message import Message
 from email.utils import parseaddr
 
 from rempart.core.htmltags import ShownHtmlParser
+from rempart.mail.limits import MAX_MESSAGE_BYTES, MAX_PARTS
 
-MAX_MESSAGE_BYTES = 25 * 1024 * 1024
-MAX_PARTS = 300
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 60_000
 MAX_HTML_CHARS = 400_000

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -29,6 +29,9 @@ from pydantic import BaseModel, ConfigDict
 from rempart.core.errors import ConfigError
 from rempart.sigma.arrow_eval import ArrowGroup
 from rempart.sigma.backend import RAW_FIELD, arrow_ready, as_plan, columns_of, sql_literal, to_sql
+
+if TYPE_CHECKING:
+    from rempart.store.engine import Engine
 
 LEVELS: tuple[str, ...] = ("informational", "low", "medium", "high", "critical")
 DEFAULT_STATUSES: frozenset[str] = frozenset({"stable", "test", "experimental"})
@@ -456,7 +459,7 @@ _HIT_SCHEMA = pa.schema([pa.field("event_uid", pa.string()), pa.field("r", pa.in
 
 
 def evaluate(
-    con: duckdb.DuckDBPyConnection,
+    db: Engine | duckdb.DuckDBPyConnection,
     ruleset: RuleSet,
     *,
     table: str = "process",
@@ -469,7 +472,12 @@ def evaluate(
 
     Rules whose plan runs on PyArrow share their sub-matches within a group (`use_arrow`);
     the others run as DuckDB queries of RULES_PER_QUERY rules each. Both give the same hits.
+    `db` is the store's engine (the detectors' way to the store), or a DuckDB connection of
+    the caller's own (a test's, a throw-away database).
     """
+    from rempart.store.engine import Engine
+
+    con = db if isinstance(db, Engine) else Engine(db, "duckdb")
     mapping = mapping or default_mapping()
     stats = stats if stats is not None else EvalStats()
     rules = list(ruleset.rules)
@@ -493,14 +501,14 @@ def evaluate(
             f"CREATE OR REPLACE TEMP TABLE sigma_grp AS SELECT event_uid{lifted} "
             f"FROM {table} WHERE ({where}) AND ({pred or 'true'})"
         )
-        n = int(con.execute("SELECT count(*) FROM sigma_grp").fetchall()[0][0])
+        n = int(con.rows("SELECT count(*) FROM sigma_grp")[0][0])
         stats.groups[pred or "*"] = n
         stats.events += n
         if n == 0:
             continue
         arrow_idxs = [i for i in idxs if rules[i].plan] if use_arrow else []
         if arrow_idxs:
-            group = ArrowGroup(con.sql("SELECT * FROM sigma_grp").to_arrow_table().combine_chunks())
+            group = ArrowGroup(con.query("SELECT * FROM sigma_grp").combine_chunks())
             uids = group.table.column("event_uid")
             for i in arrow_idxs:
                 rows = group.matches(rules[i].plan)
@@ -522,7 +530,7 @@ def evaluate(
                 "SELECT event_uid, unnest(list_filter([" + cases + "], lambda x: x IS NOT NULL))"
                 " AS r FROM sigma_grp"
             )
-            parts.append(con.sql(query).to_arrow_table().cast(_HIT_SCHEMA))
+            parts.append(con.query(query).cast(_HIT_SCHEMA))
             stats.queries += 1
     con.execute("DROP TABLE IF EXISTS sigma_grp")
     hits = pa.concat_tables(parts) if parts else _HIT_SCHEMA.empty_table()
@@ -535,7 +543,7 @@ def evaluate(
 
 
 def _run_correlations(
-    con: duckdb.DuckDBPyConnection, hits: pa.Table, ruleset: RuleSet, table: str, m: Mapping
+    con: Engine, hits: pa.Table, ruleset: RuleSet, table: str, m: Mapping
 ) -> pa.Table:
     """event_count / value_count over tumbling windows of `timespan`, grouped by fields."""
     con.register("_base_hits", hits)
@@ -566,7 +574,7 @@ def _run_correlations(
                            HAVING {measure} {c.op} {c.count})
                 SELECT e.event_uid, {sql_literal(c.rule_id)} AS rule_id
                 FROM e JOIN g USING ({gb})"""
-            parts.append(con.sql(query).to_arrow_table())
+            parts.append(con.query(query))
     finally:
         con.unregister("_base_hits")
     if not parts:

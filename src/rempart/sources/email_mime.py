@@ -284,8 +284,8 @@ class OutlookMsgSource(_MailSource):
         return is_outlook_msg(head)
 
     def messages(self, path: Path) -> Iterator[tuple[int, bytes]]:
+        from rempart.mail.limits import MAX_MESSAGE_BYTES
         from rempart.mail.outlook import OutlookMsgError, msg_to_mime
-        from rempart.mail.parse import MAX_MESSAGE_BYTES
 
         if path.stat().st_size > MAX_MESSAGE_BYTES:
             raise SourceError(path, f"Outlook message larger than {MAX_MESSAGE_BYTES} bytes")

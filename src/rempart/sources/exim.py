@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.mail_auth import EXIM_FLAGS, EXIM_ID, syslog_time_sql
-from rempart.sources.mail_transfer import _addr, _emit, _numbered, _select
+from rempart.sources.mailsql import address_sql, emit_select, numbered_lines, transfer_select
 
 _SNIFF = re.compile(
     rb"(?m)(?:^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?: [+-]\d{4})?|exim\w*\[\d+\]:) (?:\[\d+\] )?"
@@ -59,7 +59,7 @@ class EximDeliverySource(Source):
             f"coalesce(TRY_CAST({own}['t'] || coalesce(nullif({own}['z'], ''), '+0000') "
             f"AS TIMESTAMPTZ), {syslog_time_sql(ctx.reference_time, 'j.line')})"
         )
-        scan, gaps = _numbered(path, ctx)
+        scan, gaps = numbered_lines(path, ctx)
         sql = f"""
         WITH p AS (
             SELECT _n, line,
@@ -110,9 +110,9 @@ class EximDeliverySource(Source):
         rcpt = f"CASE WHEN {local} THEN nullif(j._d['orig'], '') ELSE j._d['addr'] END"
         exprs = {
             "time": time,
-            "sender": _addr(f"CASE WHEN {rej} THEN j._r['snd'] ELSE j.ja.snd END"),
-            "recipient": _addr(f"CASE WHEN {rej} THEN j._r['rcpt'] ELSE {rcpt} END"),
-            "orig_recipient": _addr(
+            "sender": address_sql(f"CASE WHEN {rej} THEN j._r['snd'] ELSE j.ja.snd END"),
+            "recipient": address_sql(f"CASE WHEN {rej} THEN j._r['rcpt'] ELSE {rcpt} END"),
+            "orig_recipient": address_sql(
                 f"CASE WHEN NOT {local} AND j._d['orig'] <> j._d['addr'] THEN j._d['orig'] END"
             ),
             "message_id": "nullif(trim(j.ja.mid, ' <>'), '')",
@@ -135,8 +135,8 @@ class EximDeliverySource(Source):
         reject = (
             "WHEN j.kind = 'rcpt' AND j._d['addr'] = '' THEN 'recipient line without an address' "
         )
-        select = _select(self.NAME, exprs, reject, "j._n", "CAST(j._n AS VARCHAR)")
-        _emit(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
+        select = transfer_select(self.NAME, exprs, reject, "j._n", "CAST(j._n AS VARCHAR)")
+        emit_select(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
 
 
 __all__ = ["EximDeliverySource"]

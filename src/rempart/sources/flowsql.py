@@ -15,14 +15,14 @@ import pyarrow as pa
 
 from rempart.schema.flowsql import used
 from rempart.sources.base import ParseContext
-from rempart.sources.gzipcut import is_gzip
-from rempart.sources.zeek_conn import (
-    _BATCH_ROWS,
-    _CSV_REJECTS_SQL,
-    _DROP_REJECTS,
-    _collect_csv_rejects,
-    _split_rejects,
+from rempart.sources.batches import (
+    BATCH_ROWS,
+    CSV_REJECTS_SQL,
+    DROP_REJECTS,
+    collect_csv_rejects,
+    split_rejects,
 )
+from rempart.sources.gzipcut import is_gzip
 
 _TEXT = (
     "src_ip", "dst_ip", "protocol", "service", "conn_state", "status", "action", "flow_uid",
@@ -142,8 +142,8 @@ def emit_flows(
         "source_file": str(ctx.path),  # (the original when `path` is a cut gzip's copy)
         **(params or {}),
     }
-    extra = _CSV_REJECTS_SQL if csv_rejects else ""
-    setup = _DROP_REJECTS if csv_rejects else ""
+    extra = CSV_REJECTS_SQL if csv_rejects else ""
+    setup = DROP_REJECTS if csv_rejects else ""
     teardown = ""
     if LINES in sql:  # read through `lines_scan`: the lines table first, dropped after
         setup, teardown = lines_setup(path), f"DROP TABLE IF EXISTS {LINES}"
@@ -153,10 +153,10 @@ def emit_flows(
     try:
         if setup:
             con.execute(setup, used(setup, params))
-        reader = con.sql(sql, params=used(sql, params)).to_arrow_reader(_BATCH_ROWS)
-        ctx.emit(_split_rejects(reader, ctx, schema))
+        reader = con.sql(sql, params=used(sql, params)).to_arrow_reader(BATCH_ROWS)
+        ctx.emit(split_rejects(reader, ctx, schema))
     finally:
         if teardown:
             con.execute(teardown)
     if csv_rejects:
-        _collect_csv_rejects(ctx)
+        collect_csv_rejects(ctx)

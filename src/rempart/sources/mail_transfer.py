@@ -25,105 +25,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
 
 from rempart.core.errors import SourceError
 from rempart.sources.base import ParseContext, Source, read_head
-from rempart.sources.gzipcut import is_gzip
 from rempart.sources.mail_auth import POSTFIX_QID, POSTFIX_QUEUE_LINE, syslog_time_sql
-from rempart.sources.zeek_conn import _BATCH_ROWS, _split_rejects
-
-_TEXT = (
-    *("sender", "recipient", "orig_recipient", "message_id", "queue_id", "subject"),
-    *("src_ip", "client_host", "server", "relay", "status", "status_detail", "raw"),
+from rempart.sources.mailsql import (
+    address_sql,
+    emit_select,
+    numbered_lines,
+    transfer_select,
 )
-MAX_FIELD = 1000  # attacker-controlled text (subjects, addresses) is stored bounded
-MAX_RAW = 4000
-
-
-def _select(name: str, exprs: dict[str, str], reject: str, line: str, uid: str) -> str:
-    """SELECT list of `mail_transfer` columns (missing ones NULL) plus `_reject`."""
-    cols = [f"CAST({exprs['time']} AS TIMESTAMPTZ) AS time"]
-    for col in _TEXT:
-        limit = MAX_RAW if col == "raw" else MAX_FIELD
-        cols.append(
-            f"left(nullif(CAST({exprs.get(col, 'NULL')} AS VARCHAR), ''), {limit}) AS {col}"
-        )
-    cols += [
-        f"TRY_CAST({exprs.get('size', 'NULL')} AS BIGINT) AS size",
-        f"$file_id || ':' || {uid} AS event_uid",
-        "$source_file AS source_file",
-        f"CAST({line} AS BIGINT) AS source_line",
-        f"'{name}' AS source_format",
-        f"CASE {reject} WHEN ({exprs['time']}) IS NULL THEN 'missing or bad timestamp' "
-        "ELSE NULL END AS _reject",
-    ]
-    return ",\n".join(cols)
-
-
-_READER_REASONS = {"INVALID ENCODING": "not UTF-8 text", "LINE SIZE OVER MAXIMUM": "line too long"}
-MAX_UNREADABLE = 1000
-
-
-def _numbered(path: Path, ctx: ParseContext) -> tuple[str, list[int]]:
-    """SQL of (_n, line) over the file's lines, `_n` its line number, and the parameter
-    (`gaps`) it needs.
-
-    A line DuckDB cannot decode (not UTF-8: an 8-bit subject in a log, say) is dropped by
-    the reader; a first pass on the scratch connection (fast: the lines are only scanned)
-    finds them, rejects each with its number, and the good lines are numbered around them.
-    """
-    read = _lines_read(path)
-    con = ctx.scratch()
-    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-    probe = read.replace("ignore_errors=true", "ignore_errors=true, store_rejects=true")
-    con.execute(f"SELECT count(line) FROM {probe}", {"path": str(path)}).fetchall()
-    bad = con.execute(
-        "SELECT line, any_value(error_type) FROM reject_errors GROUP BY line ORDER BY line"
-    ).fetchall()
-    if len(bad) > MAX_UNREADABLE:
-        raise SourceError(path, f"not a text log ({len(bad)} unreadable lines)")
-    for line, kind in bad:
-        ctx.reject(int(line), _READER_REASONS.get(str(kind), f"unreadable line ({kind})"))
-    # the j-th dropped line (1-based) has (line - j) good lines before it
-    gaps = [int(line) - j for j, (line, _) in enumerate(bad, start=1)]
-    offset = " + len(list_filter($gaps, lambda g: g < _i))" if gaps else ""
-    sql = (
-        f"SELECT _i{offset} AS _n, line FROM (SELECT row_number() OVER () AS _i, line FROM {read})"
-    )
-    return sql, gaps
-
-
-def _lines_read(path: Path) -> str:
-    comp = "gzip" if is_gzip(path) else "none"
-    return (
-        "read_csv($path, delim='\x01', header=false, quote='', escape='', auto_detect=false, "
-        f"columns={{'line': 'VARCHAR'}}, compression='{comp}', strict_mode=false, "
-        "ignore_errors=true)"
-    )
-
-
-def _emit(path: Path, ctx: ParseContext, sql: str, schema: pa.Schema, gaps: list[int]) -> None:
-    """Hand the SELECT to the store (no row crosses Python) or, failing that, stream it as
-    Arrow from the scratch DuckDB. Its parameters are exactly the ones it uses (DuckDB
-    refuses extra ones); `source_file` names the file given (`ctx.path`), which may not be
-    the one read (`path`)."""
-    params: dict[str, Any] = {"path": str(path), "file_id": ctx.file_id}
-    params["source_file"] = str(ctx.path)
-    if gaps:
-        params["gaps"] = gaps
-    if ctx.emit_query(sql, params):
-        return
-    reader = ctx.scratch().sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
-    ctx.emit(_split_rejects(reader, ctx, schema))
-
-
-def _addr(expr: str) -> str:
-    """An address as stored: lower case, no angle brackets, NULL when empty (`<>`)."""
-    return f"nullif(lower(trim({expr}, ' <>')), '')"
-
 
 # --- Postfix --------------------------------------------------------------------------------
 
@@ -160,7 +71,7 @@ class PostfixDeliverySource(Source):
     def parse(self, path: Path, ctx: ParseContext) -> None:
         # the time of the rows kept only (a delivery or refusal is one line in four to seven)
         time = syslog_time_sql(ctx.reference_time, "j.line")
-        scan, gaps = _numbered(path, ctx)
+        scan, gaps = numbered_lines(path, ctx)
         agents = ", ".join(f"'{a}'" for a in _DELIVERY_AGENTS)
         sql = f"""
         WITH p AS (
@@ -222,9 +133,9 @@ class PostfixDeliverySource(Source):
         )
         exprs = {
             "time": time,
-            "sender": _addr(f"CASE WHEN {rej} THEN j._r['snd'] ELSE j.jf['snd'] END"),
-            "recipient": _addr(f"CASE WHEN {rej} THEN j._r['rcpt'] ELSE j._d['rcpt'] END"),
-            "orig_recipient": _addr("j._d['orig']"),
+            "sender": address_sql(f"CASE WHEN {rej} THEN j._r['snd'] ELSE j.jf['snd'] END"),
+            "recipient": address_sql(f"CASE WHEN {rej} THEN j._r['rcpt'] ELSE j._d['rcpt'] END"),
+            "orig_recipient": address_sql("j._d['orig']"),
             "message_id": "nullif(trim(j.jmid), '')",
             "queue_id": "nullif(j.qid, 'NOQUEUE')",
             "subject": "j.jsubject",
@@ -242,8 +153,8 @@ class PostfixDeliverySource(Source):
             "WHEN NOT j.ok_to THEN 'malformed delivery line (no relay, dsn or status)' "
             "WHEN NOT j.ok_reject THEN 'malformed reject line (no from=, to=)' "
         )
-        select = _select(self.NAME, exprs, reject, "j._n", "CAST(j._n AS VARCHAR)")
-        _emit(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
+        select = transfer_select(self.NAME, exprs, reject, "j._n", "CAST(j._n AS VARCHAR)")
+        emit_select(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
 
 
 # --- Exchange message tracking ----------------------------------------------------------------
@@ -319,7 +230,7 @@ class ExchangeTrackingSource(Source):
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         fields, _ = _exchange_header(path)
-        scan, gaps = _numbered(path, ctx)
+        scan, gaps = numbered_lines(path, ctx)
         # each line's CSV fields by a regular expression (quoted fields may hold commas,
         # `""` is a quote): the lines reader numbers every line exactly, where DuckDB's CSV
         # reader would drop a line it cannot decode and shift the numbers after it
@@ -361,9 +272,9 @@ class ExchangeTrackingSource(Source):
         )
         exprs = {
             "time": 'TRY_CAST(e."date-time" AS TIMESTAMPTZ)',
-            "sender": _addr('e."sender-address"'),
-            "recipient": _addr("e._rcpt"),
-            "orig_recipient": _addr(orig),
+            "sender": address_sql('e."sender-address"'),
+            "recipient": address_sql("e._rcpt"),
+            "orig_recipient": address_sql(orig),
             "message_id": f"nullif(trim({col('message-id')}, ' <>'), '')",
             "queue_id": col("internal-message-id"),
             "subject": col("message-subject"),
@@ -382,8 +293,8 @@ class ExchangeTrackingSource(Source):
             "THEN 'missing or bad event-id' "
         )
         uid = "CAST(e._n AS VARCHAR) || '/' || CAST(e._k AS VARCHAR)"
-        select = _select(self.NAME, exprs, reject, "e._n", uid)
-        _emit(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
+        select = transfer_select(self.NAME, exprs, reject, "e._n", uid)
+        emit_select(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
 
 
 # --- Microsoft 365 message trace --------------------------------------------------------------
@@ -432,7 +343,7 @@ class M365MessageTraceSource(Source):
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         names, header_line = _trace_header(path)
-        scan, gaps = _numbered(path, ctx)
+        scan, gaps = numbered_lines(path, ctx)
         index = {n: i for i, n in enumerate(names, start=1) if re.fullmatch(r"\w+", n)}
 
         def col(name: str) -> str:
@@ -461,8 +372,8 @@ class M365MessageTraceSource(Source):
         SELECT {{select}} FROM s"""
         exprs = {
             "time": time,
-            "sender": _addr(col("SenderAddress")),
-            "recipient": _addr(col("RecipientAddress")),
+            "sender": address_sql(col("SenderAddress")),
+            "recipient": address_sql(col("RecipientAddress")),
             "message_id": f"nullif(trim({col('MessageId')}, ' <>'), '')",
             "queue_id": col("MessageTraceId"),
             "subject": col("Subject"),
@@ -474,6 +385,6 @@ class M365MessageTraceSource(Source):
             "size": col("Size"),
             "raw": "s.line",
         }
-        reject = f"WHEN {_addr(col('RecipientAddress'))} IS NULL THEN 'no recipient address' "
-        select = _select(self.NAME, exprs, reject, "s._n", "CAST(s._n AS VARCHAR)")
-        _emit(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
+        reject = f"WHEN {address_sql(col('RecipientAddress'))} IS NULL THEN 'no recipient address' "
+        select = transfer_select(self.NAME, exprs, reject, "s._n", "CAST(s._n AS VARCHAR)")
+        emit_select(path, ctx, sql.replace("{select}", select), self.schema(), gaps)

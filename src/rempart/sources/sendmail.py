@@ -25,7 +25,7 @@ from rempart.sources.mail_auth import (
     SENDMAIL_QID,
     syslog_time_sql,
 )
-from rempart.sources.mail_transfer import _addr, _emit, _numbered, _select
+from rempart.sources.mailsql import address_sql, emit_select, numbered_lines, transfer_select
 
 _LINE = rf"(\S+) {SENDMAIL_PROGRAM}({SENDMAIL_QID}): ({SENDMAIL_KINDS})(.*)$"
 _SNIFF = re.compile(f"{SENDMAIL_PROGRAM}{SENDMAIL_QID}: (?:{SENDMAIL_KINDS})".encode())
@@ -49,7 +49,7 @@ class SendmailDeliverySource(Source):
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         time = syslog_time_sql(ctx.reference_time, "j.line")
-        scan, gaps = _numbered(path, ctx)
+        scan, gaps = numbered_lines(path, ctx)
         smtp = ", ".join(f"'{m}'" for m in _SMTP_MAILERS)
         sql = f"""
         WITH p AS (
@@ -90,8 +90,8 @@ class SendmailDeliverySource(Source):
         )
         exprs = {
             "time": time,
-            "sender": _addr("j.jf.snd"),
-            "recipient": _addr(
+            "sender": address_sql("j.jf.snd"),
+            "recipient": address_sql(
                 f"CASE WHEN {rej} THEN regexp_extract(j.rest, 'arg1=<?([^>,]*)>?', 1) "
                 "ELSE j._rcpt END"
             ),
@@ -116,8 +116,8 @@ class SendmailDeliverySource(Source):
             "THEN 'malformed delivery line (no stat=)' "
         )
         uid = "CAST(j._n AS VARCHAR) || '/' || coalesce(j._rcpt, '')"
-        select = _select(self.NAME, exprs, reject, "j._n", uid)
-        _emit(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
+        select = transfer_select(self.NAME, exprs, reject, "j._n", uid)
+        emit_select(path, ctx, sql.replace("{select}", select), self.schema(), gaps)
 
 
 __all__ = ["SendmailDeliverySource"]

@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from rempart.core.errors import SourceError
 from rempart.schema.flowsql import ADDRESS_RE, outcome_sql, status_sql
 from rempart.sources.base import ParseContext, RewriteNeeded, Source, read_head
+from rempart.sources.batches import (
+    BATCH_ROWS,
+    CSV_REJECTS_SQL,
+    DROP_REJECTS,
+    collect_csv_rejects,
+    csv_rejects_sql,
+    split_rejects,
+)
 from rempart.sources.gzipcut import is_gzip
 from rempart.sources.zeek_layout import LAYOUT_CHANGED, realign, separator
 
@@ -61,9 +66,6 @@ def _flow_columns(col: Callable[[str, str], str], *, status: bool = True) -> str
         {mapped}{derived}"""
 
 
-_BATCH_ROWS = 1 << 20
-
-
 def _normalise_sql(
     fields: set[str], source_format: str, line_expr: str, first_check: str = ""
 ) -> str:
@@ -97,37 +99,6 @@ def _normalise_sql(
     """
 
 
-def _split_rejects(
-    reader: pa.RecordBatchReader, ctx: ParseContext, schema: pa.Schema
-) -> pa.RecordBatchReader:
-    """Stream valid rows on; count the others as rejected (per batch, never per row)."""
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        for batch in reader:
-            reason = batch.column("_reject")
-            bad = pc.is_valid(reason)
-            if pc.any(bad).as_py():
-                bad_rows = batch.filter(bad)
-                lines = bad_rows.column("source_line").to_pylist()
-                for line, why in zip(lines, bad_rows.column("_reject").to_pylist(), strict=True):
-                    ctx.reject(line, str(why))
-                batch = batch.filter(pc.invert(bad))
-            yield conform(batch, schema)
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
-
-
-def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
-    """The batch in the event schema's column order; nullable columns it lacks become NULL."""
-    arrays = [
-        batch.column(f.name).cast(f.type)
-        if f.name in batch.schema.names
-        else pa.nulls(batch.num_rows, f.type)
-        for f in schema
-    ]
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
-
-
 class ZeekConnTsvSource(Source):
     NAME = "zeek_conn_tsv"
     VERSION = "1.1"
@@ -151,7 +122,7 @@ class ZeekConnTsvSource(Source):
         params: dict[str, Any] = {"path": str(path), **header.text_params()}
         rejects = header.rejects_sql()
         con = ctx.scratch()
-        con.execute(_DROP_REJECTS)
+        con.execute(DROP_REJECTS)
         if "uid" in fields:
             # The fast path: DuckDB's reader types the columns (a bad line is a reject with
             # its number); `#` lines are read, not skipped, and dropped as rejects, so the
@@ -172,7 +143,7 @@ class ZeekConnTsvSource(Source):
                 {**params, "typed": typed},
                 checks=_STORED_CHECKS,
                 locate=locate,
-                setup=_DROP_REJECTS,
+                setup=DROP_REJECTS,
                 extra_rejects=rejects,
             ):
                 header.check_layout(path, ctx)
@@ -183,10 +154,10 @@ class ZeekConnTsvSource(Source):
         sql = f"SELECT {normalise} FROM ({scan})"
         params["file_id"] = ctx.file_id
         params["source_file"] = str(ctx.path)
-        if not ctx.emit_query(sql, params, setup=_DROP_REJECTS, extra_rejects=_CSV_REJECTS_SQL):
-            reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
-            ctx.emit(_split_rejects(reader, ctx, self.schema()))
-            _collect_csv_rejects(ctx)
+        if not ctx.emit_query(sql, params, setup=DROP_REJECTS, extra_rejects=CSV_REJECTS_SQL):
+            reader = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
+            ctx.emit(split_rejects(reader, ctx, self.schema()))
+            collect_csv_rejects(ctx)
         header.check_layout(path, ctx)
         ctx.local_addresses += _local_tsv(con, header, params)
 
@@ -377,54 +348,6 @@ def _json_reject() -> str:
             *_addresses_checked(),
         ]
     )
-
-
-_DROP_REJECTS = "DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans"
-
-_CSV_REASONS = {
-    "MISSING COLUMNS": "truncated line (too few fields)",
-    "TOO MANY COLUMNS": "too many fields",
-    "UNQUOTED VALUE": "malformed line",
-    "LINE SIZE OVER MAXIMUM": "line too long",
-    "INVALID ENCODING": "invalid UTF-8",
-}
-
-# A value the fast path's reader could not type (same reasons as the text path's checks).
-_CAST_REASONS = {
-    "ts": "missing or bad timestamp",
-    "id.resp_p": "bad responder port",
-    "id.orig_p": "bad originator port",
-}
-
-
-def csv_rejects_sql(outer: str = "{reason}", where: str = "") -> str:
-    """DuckDB's CSV reject table as (line, reason), one row per line (the reader may run
-    twice); `outer` wraps the reason (`{reason}`), `where` filters on `csv_line`."""
-    reason = (
-        "CASE kind "
-        + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _CSV_REASONS.items())
-        + " WHEN 'CAST' THEN CASE col "
-        + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _CAST_REASONS.items())
-        + " ELSE concat('bad value in column ', col) END"
-        + " ELSE concat('bad value in column ', col, ' (', lower(kind), ')') END"
-    )
-    return (
-        f"SELECT line, {outer.replace('{reason}', reason)} "
-        "FROM (SELECT line, arg_min(error_type, column_idx) AS kind, "
-        "arg_min(column_name, column_idx) AS col, "
-        # (DuckDB keeps the previous line's LF at the start of a CRLF file's csv_line)
-        "any_value(trim(csv_line, chr(10) || chr(13))) AS csv_line "
-        f"FROM reject_errors GROUP BY line) r {where} ORDER BY line"
-    )
-
-
-_CSV_REJECTS_SQL = csv_rejects_sql()
-
-
-def _collect_csv_rejects(ctx: ParseContext) -> None:
-    """Turn DuckDB's CSV reject table into one rejection per line, with a short reason."""
-    for line, reason in ctx.scratch().execute(_CSV_REJECTS_SQL).fetchall():
-        ctx.reject(int(line), str(reason))
 
 
 @dataclass(frozen=True)
@@ -639,8 +562,8 @@ class ZeekConnJsonSource(Source):
         select = _normalise_sql(set(keys), self.NAME, "_n", "WHEN NOT _ok THEN 'not valid JSON'")
         sql = f"SELECT {select} FROM ({fixed})"
         params = {"path": str(path), "file_id": ctx.file_id, "source_file": str(ctx.path)}
-        reader = con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
-        ctx.emit(_split_rejects(reader, ctx, self.schema()))
+        reader = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
+        ctx.emit(split_rejects(reader, ctx, self.schema()))
 
     def _fast(self, path: Path, ctx: ParseContext, record: dict[str, Any]) -> bool:
         """Read the file with DuckDB's JSON reader, on every core, into the compact flow

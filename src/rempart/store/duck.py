@@ -8,19 +8,78 @@ whose content digest is already logged is skipped, so re-ingesting changes nothi
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from rempart.core.errors import StoreError
 from rempart.schema import ALL_TABLES
+from rempart.schema.flowsql import used
 from rempart.store import flows
+
+if TYPE_CHECKING:
+    from rempart.store.engine import Engine
+
+# How long opening a store waits for another process's lock before failing (seconds);
+# the environment variable overrides the default, a `wait` argument overrides both.
+LOCK_WAIT_ENV = "REMPART_STORE_WAIT"
+DEFAULT_LOCK_WAIT = 30.0
+_LOCK_HINTS = ("lock", "conflicting", "already open", "being used")
+_HOLDER = re.compile(r"held in (.+?) \(PID (\d+)\)")
+
+
+def lock_wait() -> float:
+    """Seconds to wait for a busy store: $REMPART_STORE_WAIT, else DEFAULT_LOCK_WAIT."""
+    text = os.environ.get(LOCK_WAIT_ENV, "")
+    try:
+        return max(0.0, float(text)) if text else DEFAULT_LOCK_WAIT
+    except ValueError:
+        return DEFAULT_LOCK_WAIT
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.IOException) and any(h in text for h in _LOCK_HINTS)
+
+
+def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file, waiting (bounded) while another process holds its lock.
+
+    DuckDB lets one process write a file, or several read it, never both at once: a reader
+    started during `rempart ingest` waits here until the ingest ends, and an ingest waits for
+    the readers. Past `wait` seconds the error names the file and, when DuckDB says, the
+    process that holds it.
+    """
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                raise StoreError(f"cannot open store {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                found = _HOLDER.search(str(exc))
+                holder = (
+                    f"process {found.group(2)} ({found.group(1)})" if found else "another process"
+                )
+                raise StoreError(
+                    f"store {path} is in use by {holder} (waited {wait:g} s; "
+                    f"{'reading' if read_only else 'writing'} needs the other one to finish; "
+                    f"set {LOCK_WAIT_ENV} to wait longer): {exc}"
+                ) from exc
+            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause = min(pause * 2, 1.0)
+
 
 _META_DDL = (
     """CREATE TABLE IF NOT EXISTS ingest_log (
@@ -45,12 +104,16 @@ _META_DDL = (
 class Store:
     """A DuckDB database in a workspace; tables are created from `rempart.schema`."""
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, *, read_only: bool = False, wait: float | None = None
+    ) -> None:
+        """Open (or create) the store; `wait`: seconds to wait for another process's lock
+        (default `lock_wait()`)."""
         self.path = Path(path)
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        if str(path) == ":memory:":
+            self.con = duckdb.connect(":memory:")
+        else:
+            self.con = _connect(self.path, read_only, lock_wait() if wait is None else wait)
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self._create_tables()
@@ -120,6 +183,43 @@ class Store:
         """Run a query and return its result as an Arrow table."""
         return self.con.sql(query, params=params).to_arrow_table()
 
+    def engine(self) -> Engine:
+        """The engine detectors run their queries through (this store's DuckDB)."""
+        from rempart.store.engine import Engine
+
+        return Engine.for_store(self)
+
+    def execute(self, statement: str, params: list[Any] | dict[str, Any] | None = None) -> None:
+        """Run a statement whose result is not needed (an INSERT ... SELECT, say)."""
+        self.con.execute(statement, params)
+
+    def track_progress(self) -> None:
+        """Have DuckDB track its queries' progress (without printing a bar), for
+        `query_progress`; call it before the long query starts."""
+        self.con.execute("SET enable_progress_bar = true")
+        self.con.execute("SET enable_progress_bar_print = false")
+
+    def query_progress(self) -> float:
+        """Percent done of the query running on this store (from another thread), -1 when
+        none; raises duckdb.Error once the store is closed."""
+        return float(self.con.query_progress())
+
+    def flow_addresses(self, limit: int = 200_000) -> list[str]:
+        """Distinct addresses of the stored flows and firewall records (at most `limit`)."""
+        kinds = "coalesce(record_kind, 'flow') IN ('flow', 'firewall')"
+        sql = (
+            flows.addresses_sql(kinds)
+            if flows.has_inventory(self.con)
+            else "SELECT src_ip AS ip FROM network_flow UNION SELECT dst_ip FROM network_flow"
+        )
+        try:
+            rows = self.con.execute(
+                f"SELECT ip FROM ({sql}) WHERE ip IS NOT NULL LIMIT $limit", {"limit": limit}
+            )
+            return [str(r[0]) for r in rows.fetchall()]
+        except duckdb.Error:  # no flow table in this workspace
+            return []
+
     def count(self, table: str) -> int:
         if table == flows.VIEW:
             fast = flows.row_count(self.con)
@@ -187,7 +287,7 @@ class Store:
                     f"SELECT source_line, _reject FROM ({locate}) _l "
                     f"WHERE list_contains($_reasons, _reject) ORDER BY source_line "
                     f"LIMIT {int(keep)}",
-                    {**flows.used(locate, params), "_reasons": list(counts)},
+                    {**used(locate, params), "_reasons": list(counts)},
                 ).fetchall()
             ]
         return records, *self._reader_rejects(counts, kept, extra_rejects, keep)
@@ -216,8 +316,8 @@ class Store:
         target = self._physical(table)
         try:
             if setup:
-                self.con.execute(setup, flows.used(setup, params))
-            params = flows.used(select, params)
+                self.con.execute(setup, used(setup, params))
+            params = used(select, params)
             if stage:
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {select}", params)
                 select, params = "SELECT * FROM _staged", {}
@@ -264,6 +364,26 @@ class Store:
             "SELECT 1 FROM ingest_log WHERE file_sha256 = ?", [digest]
         ).fetchall()
         return bool(rows)
+
+    def ingested_digests(self, digests: set[str]) -> set[str]:
+        """Those of `digests` (file SHA-256) already in the ingest log."""
+        if not digests:
+            return set()
+        rows = self.con.execute(
+            "SELECT file_sha256 FROM ingest_log WHERE list_contains($d, file_sha256)",
+            {"d": sorted(digests)},
+        ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def append_log(self, log: pa.Table, rejects: pa.Table) -> None:
+        """Many files' `ingest_log` rows and their `rejects` rows at once (columns by name)."""
+        for table, rows in (("ingest_log", log), ("rejects", rejects)):
+            if rows.num_rows:
+                self.con.register("_log_rows", rows)
+                try:
+                    self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _log_rows")
+                finally:
+                    self.con.unregister("_log_rows")
 
     def may_be_ingested(self, quick: str) -> bool:
         """Whether a logged file could have this content (same quick fingerprint, or a file

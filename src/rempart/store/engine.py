@@ -1,4 +1,7 @@
-"""Where network detections run: the store's DuckDB (default) or Apache Spark, through Ibis.
+"""Where detections run: the store's DuckDB (default) or Apache Spark, through Ibis.
+
+Every detector (network, mail, host) reads the store through an `Engine`, never through the
+raw connection: queries with parameters, Arrow batch readers, small registered tables.
 
 Detections are written once, as SQL in DuckDB's dialect; Ibis (with sqlglot) carries that SQL
 to the backend, so the same text runs embedded on one hospital's DuckDB file or on a Spark
@@ -16,10 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from rempart.core.errors import StoreError
+
 if TYPE_CHECKING:
     from rempart.store import Store
 
 FLOWS = "network_flow"
+
+Params = list[Any] | dict[str, Any] | None
 
 _SPARK_TYPES = {
     pa.string(): "string",
@@ -66,15 +73,67 @@ class Engine:
             backend = ibis.pyspark.connect(session)
         return cls(backend, "pyspark", flows)
 
-    def query(self, sql: str) -> pa.Table:
-        """Run DuckDB-dialect SQL (`{flows}` is replaced by the flow table) on the backend."""
+    def session(self) -> Engine:
+        """The same backend with its own registered tables and host cache (one detector's)."""
+        return Engine(self.backend, self.kind, self.flows, addresses=self.addresses)
+
+    def _params(self, params: Params) -> None:
+        if params and self.kind != "duckdb":
+            raise StoreError(f"query parameters need the DuckDB engine, not {self.kind}")
+
+    def query(self, sql: str, params: Params = None) -> pa.Table:
+        """Run DuckDB-dialect SQL (`{flows}` is replaced by the flow table) on the backend.
+
+        `params` ($name or ? placeholders) keep input values out of the SQL text (DuckDB).
+        """
         text = sql.replace("{flows}", self.flows)
+        self._params(params)
         if self.kind == "duckdb":
-            return self.backend.sql(text).to_arrow_table()
+            return self.backend.sql(text, params=params).to_arrow_table()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pyspark's pandas-version notices
             expr = self.backend.sql(text, dialect="duckdb")
             return expr.to_pyarrow()
+
+    def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """A (small) result as Python tuples, the values DuckDB itself gives."""
+        if self.kind == "duckdb":
+            self._params(params)
+            text = sql.replace("{flows}", self.flows)
+            return list(self.backend.execute(text, params).fetchall())
+        table = self.query(sql, params)
+        return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
+
+    def reader(
+        self, sql: str, params: Params = None, batch_size: int = 1024
+    ) -> pa.RecordBatchReader:
+        """The rows of a query as Arrow batches, for results too big to hold at once."""
+        text = sql.replace("{flows}", self.flows)
+        self._params(params)
+        if self.kind == "duckdb":
+            return self.backend.sql(text, params=params).to_arrow_reader(batch_size=batch_size)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expr = self.backend.sql(text, dialect="duckdb")
+            return expr.to_pyarrow_batches(chunk_size=batch_size)
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run a statement (a temporary table, say) whose result is not needed."""
+        self._params(params)
+        if self.kind == "duckdb":
+            self.backend.execute(sql.replace("{flows}", self.flows), params)
+            return
+        self.backend._session.sql(sql.replace("{flows}", self.flows))
+
+    def unregister(self, name: str) -> None:
+        """Drop a table `register` made visible."""
+        if name not in self._registered:
+            return
+        self._registered.discard(name)
+        if self.kind == "duckdb":
+            self.backend.unregister(name)
+        else:
+            self.backend._session.catalog.dropTempView(name)
 
     def count_flows(self) -> int:
         """Rows of the flow table; on a store's view, from its tables' kept counts."""

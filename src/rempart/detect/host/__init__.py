@@ -14,13 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pyarrow as pa
 
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
-from rempart.ingest.files import FileResult, expand
-from rempart.ingest.windows import bulk_ingest, sync_authentication
 from rempart.sigma.engine import (
     DEFAULT_STATUSES,
     EvalStats,
@@ -32,6 +30,10 @@ from rempart.sigma.engine import (
 )
 from rempart.sources.winevent import collection_hosts
 from rempart.store import Store
+from rempart.store.engine import Engine
+
+if TYPE_CHECKING:  # (only `triage()`, which ingests, reads the ingest layer; see its note)
+    from rempart.ingest.files import FileResult
 
 Verdict = Literal["compromised", "suspicious", "clean"]
 MAX_REASONS = 6
@@ -97,14 +99,17 @@ ORDER BY host, time, rule_id
 """
 
 
+def _engine(store: Store | Engine) -> Engine:
+    return store.engine() if isinstance(store, Store) else store
+
+
 def match(
-    store: Store, ruleset: RuleSet, *, folder_hosts: dict[str, str] | None = None
+    store: Store | Engine, ruleset: RuleSet, *, folder_hosts: dict[str, str] | None = None
 ) -> tuple[list[Hit], EvalStats]:
     """Run the rule set over the store's Windows events; hits aggregated per file/host/rule."""
     stats = EvalStats()
-    hits = evaluate(
-        store.con, ruleset, where="source_format IN ('evtx', 'winevent_json')", stats=stats
-    )
+    db = _engine(store)
+    hits = evaluate(db, ruleset, where="source_format IN ('evtx', 'winevent_json')", stats=stats)
     meta = pa.table(
         {
             "rule_id": [r.rule_id for r in ruleset.rules]
@@ -116,20 +121,21 @@ def match(
     host_expr = "p.host"
     if folder_hosts:
         fh = pa.table({"fpath": list(folder_hosts), "fhost": list(folder_hosts.values())})
-        store.con.register("_folder_hosts", fh)
+        db.register("_folder_hosts", fh)
         host_expr = "(SELECT fhost FROM _folder_hosts WHERE fpath = p.source_file)"
-    store.con.register("_hits", hits)
-    store.con.register(
+    db.register("_hits", hits)
+    db.register(
         "_rules",
         meta.group_by("rule_id")
         .aggregate([("title", "min"), ("level", "min")])
         .rename_columns(["rule_id", "title", "level"]),
     )
     try:
-        rows = store.con.sql(_HITS_SQL.format(host_expr=host_expr)).fetchall()
+        rows = db.rows(_HITS_SQL.format(host_expr=host_expr))
     finally:
-        store.con.unregister("_hits")
-        store.con.unregister("_rules")
+        db.unregister("_hits")
+        db.unregister("_rules")
+        db.unregister("_folder_hosts")
     out = [
         Hit(
             str(f),
@@ -147,13 +153,15 @@ def match(
     return out, stats
 
 
-def host_files(store: Store, folder_hosts: dict[str, str] | None = None) -> dict[str, set[str]]:
+def host_files(
+    store: Store | Engine, folder_hosts: dict[str, str] | None = None
+) -> dict[str, set[str]]:
     """Every host seen in the Windows events, with the files its events came from."""
     out: dict[str, set[str]] = defaultdict(set)
-    rows = store.con.execute(
+    rows = _engine(store).rows(
         "SELECT DISTINCT COALESCE(host, '?'), source_file FROM process "
         "WHERE source_format IN ('evtx', 'winevent_json')"
-    ).fetchall()
+    )
     for host, f in rows:
         name = folder_hosts.get(f, host) if folder_hosts else host
         out[str(name)].add(str(f))
@@ -201,6 +209,11 @@ def triage(
     `store`: where events go (default: a throw-away in-memory store). `cache_dir`: where the
     compiled rule set is kept between runs (default: none, rules are converted every time).
     """
+    # detect/ does not depend on ingest/: this pipeline is an application use case (it moves
+    # to `rempart.app`), and only it ingests
+    from rempart.ingest.files import expand
+    from rempart.ingest.windows import bulk_ingest, sync_authentication
+
     own = store is None
     store = store or Store.memory()
     try:
@@ -264,7 +277,7 @@ class SigmaDetector(Detector):
 
     def run(self, ctx: DetectContext) -> list[Finding]:
         ruleset = load_rules([builtin_rules_dir(), *self.rules], min_level=self.min_level)
-        hits, _ = match(ctx.store, ruleset)
+        hits, _ = match(ctx.engine, ruleset)
         grouped: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         for h in hits:
             grouped[(h.host, h.rule_id)].append(h)

@@ -16,6 +16,9 @@ from datetime import datetime
 from pathlib import Path
 
 from rempart.store import Store
+from rempart.store.engine import Engine
+
+Source = Store | Engine  # the store (its DuckDB engine is used) or an engine
 
 MAX_KEY_FANOUT = 500  # a key carried by more messages than this is too common to tie them
 _SUBJECT_NOISE = re.compile(r"(?i)^((re|fw|fwd|tr|aw|wg)\s*:\s*)+")
@@ -90,15 +93,19 @@ _INFRA_LINKS = (
 )
 
 
-def _flagged(store: Store) -> set[str] | None:
+def _engine(source: Source) -> Engine:
+    return source.engine() if isinstance(source, Store) else source
+
+
+def _flagged(db: Engine) -> set[str] | None:
     """event_uids the `phishing` detector flagged, or None when detection has not run."""
-    rows = store.sql(
+    rows = db.query(
         "SELECT DISTINCT unnest(evidence) AS uid FROM finding WHERE detector = 'phishing'"
     ).to_pylist()
     return {r["uid"] for r in rows} or None
 
 
-def campaigns(store: Store, *, min_size: int = 2, seeds: set[str] | None = None) -> list[Campaign]:
+def campaigns(store: Source, *, min_size: int = 2, seeds: set[str] | None = None) -> list[Campaign]:
     """Campaigns of at least `min_size` messages, largest first.
 
     When the `phishing` detector has run (or `seeds` are given), a campaign grows from the
@@ -106,8 +113,9 @@ def campaigns(store: Store, *, min_size: int = 2, seeds: set[str] | None = None)
     mail sharing a newsletter link is not chained in, but every copy of the phish is, even
     a copy that scored clean. Without findings, every shared key ties messages.
     """
-    seeds = seeds if seeds is not None else _flagged(store)
-    rows = store.sql(_KEYS_SQL).to_pylist()
+    db = _engine(store)
+    seeds = seeds if seeds is not None else _flagged(db)
+    rows = db.query(_KEYS_SQL).to_pylist()
     by_key: dict[str, list[str]] = {}
     for row in rows:
         key = row["key"]
@@ -134,7 +142,7 @@ def campaigns(store: Store, *, min_size: int = 2, seeds: set[str] | None = None)
     for first, keys in ties.items():
         shared.setdefault(uf.find(first), set()).update(keys)
     out = [
-        _build(store, sorted(uids), sorted(shared.get(root, ())))
+        _build(db, sorted(uids), sorted(shared.get(root, ())))
         for root, uids in groups.items()
         if len(uids) >= min_size and (seeds is None or seeds.intersection(uids))
     ]
@@ -142,8 +150,8 @@ def campaigns(store: Store, *, min_size: int = 2, seeds: set[str] | None = None)
     return out
 
 
-def _build(store: Store, uids: list[str], shared: list[str]) -> Campaign:
-    rows = store.sql(_MESSAGES_SQL, [uids]).to_pylist()
+def _build(db: Engine, uids: list[str], shared: list[str]) -> Campaign:
+    rows = db.query(_MESSAGES_SQL, [uids]).to_pylist()
     recipients = sorted({a for r in rows for a in (r["to_addrs"] or []) + (r["cc_addrs"] or [])})
     times = [r["time"] for r in rows if r["time"] is not None]
     return Campaign(
@@ -159,7 +167,7 @@ def _build(store: Store, uids: list[str], shared: list[str]) -> Campaign:
     )
 
 
-def campaign_of(store: Store, message_id: str) -> Campaign | None:
+def campaign_of(store: Source, message_id: str) -> Campaign | None:
     """The campaign holding the message (by Message-ID or event_uid), if it is in one."""
     wanted = message_id.strip()
     for camp in campaigns(store):
@@ -184,9 +192,9 @@ PURGE_COLUMNS = (
 )
 
 
-def purge_csv(store: Store, campaign: Campaign, out: Path | None = None) -> str:
+def purge_csv(store: Source, campaign: Campaign, out: Path | None = None) -> str:
     """One CSV row per (message, recipient) to purge from the mailboxes; written to `out`."""
-    rows = store.sql(_MESSAGES_SQL, [list(campaign.event_uids)]).to_pylist()
+    rows = _engine(store).query(_MESSAGES_SQL, [list(campaign.event_uids)]).to_pylist()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(PURGE_COLUMNS)

@@ -77,7 +77,7 @@ def _internal_checker(ctx: DetectContext) -> Any:
 
 
 def _rows(ctx: DetectContext, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    return list(ctx.store.sql(sql, params).to_pylist())
+    return list(ctx.engine.query(sql, params).to_pylist())
 
 
 class MailBruteForce(Detector):
@@ -420,7 +420,7 @@ class InternalMassMail(Detector):
         params = {"domains": domains, "min": INTERNAL_BURST_RECIPIENTS}
         declared = ctx.hospital.hospital.broadcast_senders
         out = []
-        for r in list(ctx.store.sql(sql, params).to_pylist()):
+        for r in list(ctx.engine.query(sql, params).to_pylist()):
             clients = r["clients"] or []
             why = self._broadcaster(r, declared)
             if why is not None:

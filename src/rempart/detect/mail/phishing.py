@@ -32,7 +32,7 @@ class PhishingDetector(Detector):
 
         findings: list[Finding] = []
         seen: set[str] = set()
-        reader = ctx.store.con.sql(_SQL).to_arrow_reader(batch_size=256)
+        reader = ctx.engine.reader(_SQL, batch_size=256)
         for batch in reader:
             for row in batch.to_pylist():
                 raw = row["raw"] or b""

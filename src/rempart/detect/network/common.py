@@ -22,7 +22,7 @@ MAX_EVIDENCE = 50
 def engine_for(ctx: DetectContext, params: NetParams) -> Engine:
     """The store's DuckDB, with lookups and the host table registered (the context's extra
     internal ranges added to the params')."""
-    engine = Engine.for_store(ctx.store)
+    engine = ctx.engine.session()
     prepare(engine, ctx.hospital, with_internal(params, ctx.internal))
     return engine
 

@@ -1,7 +1,9 @@
 """Spread tree as findings: patient zero (critical) and each probably infected host (high).
 
-The tree itself comes from `rempart.detect.network.tree.reconstruct_spread`, which the
-incident builder calls directly; this detector turns it into alerts with evidence.
+The tree itself comes from `rempart.detect.network.tree`; this detector turns it into alerts
+with evidence, and those findings are the tree's only stored form: the incident builder reads
+it back from them (`rempart.incidents.spread`): patient zero is the critical finding, whose
+score is the tree's confidence; each infected host's `related` names its probable parent.
 """
 
 from __future__ import annotations
