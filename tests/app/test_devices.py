@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
+
 from rempart.app.devices import devices
 from rempart.schema import NETWORK_FLOW
 from rempart.store import Store
