@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import StoreError
 from rempart.schema import ALL_TABLES
 from rempart.store import flows
@@ -45,8 +45,11 @@ _META_DDL = (
 class Store:
     """A DuckDB database in a workspace; tables are created from `rempart.schema`."""
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, *, read_only: bool = False, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.path = Path(path)
+        self.clock = clock  # stamps ingest_log.ingested_at
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
@@ -56,8 +59,8 @@ class Store:
             self._create_tables()
 
     @classmethod
-    def memory(cls) -> Store:
-        return cls(":memory:")
+    def memory(cls, clock: Clock = SYSTEM_CLOCK) -> Store:
+        return cls(":memory:", clock=clock)
 
     def _create_tables(self) -> None:
         for name, schema in ALL_TABLES.items():
@@ -305,7 +308,7 @@ class Store:
                 event_class,
                 records,
                 len(rejects),
-                datetime.now(UTC),
+                self.clock.now(),
                 quick,
             ],
         )
