@@ -302,6 +302,7 @@ __all__ = [
     "HostVerdict",
     "SigmaDetector",
     "TriageResult",
+    "host_files",
     "judge",
     "match",
     "triage",
