@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from rempart.contain import (
@@ -17,6 +19,7 @@ from rempart.contain import (
     confirm_vital,
 )
 from rempart.contain.export import compile_plan
+from rempart.core.clock import FixedClock
 from rempart.core.errors import ContainmentError, VitalCutRefused
 from rempart.model import Hospital
 
@@ -110,7 +113,7 @@ def test_confirmation_is_recorded_and_unlocks_the_plan(hospital: Hospital) -> No
     with pytest.raises(VitalCutRefused):
         check_plan(plan, hospital)
     confirmed = confirm_vital(
-        plan, hospital, "urgences", "procédure papier en place", "Dr Martin", clock=lambda: T0
+        plan, hospital, "urgences", "procédure papier en place", "Dr Martin", clock=FixedClock(T0)
     )
     assert plan.confirmations == ()  # values are frozen: a new plan is returned
     (c,) = confirmed.confirmations
@@ -121,7 +124,7 @@ def test_confirmation_is_recorded_and_unlocks_the_plan(hospital: Hospital) -> No
 
 def test_confirmation_of_one_dependency_leaves_the_others_refused(hospital: Hospital) -> None:
     plan = _plan(IsolateZones(zones=("bat-a",), reason="r"))
-    one = confirm_vital(plan, hospital, "urgences:labo", "téléphone", "x", clock=lambda: T0)
+    one = confirm_vital(plan, hospital, "urgences:labo", "téléphone", "x", clock=FixedClock(T0))
     with pytest.raises(VitalCutRefused) as err:
         check_plan(one, hospital)
     assert [c.dependency_ref for c in err.value.cuts] == ["dpi01"]  # type: ignore[attr-defined]
@@ -135,6 +138,15 @@ def test_confirming_something_not_cut_is_an_error(hospital: Hospital) -> None:
         apply_confirmations([plan], hospital, [("paie", "x")], "x")
     (done,) = apply_confirmations([plan], hospital, [("dpi01", "DPI de secours")], "x")
     assert done.confirmations[0].target == "dpi01"
+
+
+def test_confirmation_time_comes_from_the_clock(hospital: Hospital) -> None:
+    plan = _plan(IsolateZones(zones=("bat-a",), reason="r"))
+    noon = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
+    (done,) = apply_confirmations(
+        [plan], hospital, [("dpi01", "DPI de secours")], "x", clock=FixedClock(noon)
+    )
+    assert done.confirmations[0].at == noon
 
 
 def test_kept_zone_stays_linked_except_lateral_protocols(hospital: Hospital) -> None:

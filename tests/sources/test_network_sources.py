@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.sources.harness import Ingested, ingest_sample
 
 from rempart.ingest.files import FileStatus, IngestReport, ingest_file
 from rempart.sources import SOURCES, sniff
@@ -151,11 +152,8 @@ SMB = (
 )
 
 
-def _ingest(tmp_path: Path, name: str, text: str) -> tuple[Store, object]:
-    p = tmp_path / name
-    p.write_text(text, encoding="utf-8")
-    store = Store.memory()
-    return store, ingest_file(store, p, reference=datetime(2019, 6, 1, tzinfo=UTC))
+def _ingest(tmp_path: Path, name: str, text: str) -> Ingested:
+    return ingest_sample(tmp_path, name, text, reference=datetime(2019, 6, 1, tzinfo=UTC))
 
 
 @pytest.mark.parametrize(
@@ -179,19 +177,16 @@ def _ingest(tmp_path: Path, name: str, text: str) -> tuple[Store, object]:
 def test_counts_and_rejects(
     tmp_path: Path, name: str, text: str, source: str, records: int, reasons: dict[str, int]
 ) -> None:
-    store, res = _ingest(tmp_path, name, text)
-    assert res.status is FileStatus.INGESTED, res.error  # type: ignore[attr-defined]
-    assert res.source == source  # type: ignore[attr-defined]
-    assert res.records == records  # type: ignore[attr-defined]
-    assert dict(res.reasons) == reasons  # type: ignore[attr-defined]
-    assert store.count("network_flow") == records
-    lines = store.sql("SELECT line FROM rejects").column("line").to_pylist()
-    assert all(isinstance(n, int) and n >= 1 for n in lines)
+    got = _ingest(tmp_path, name, text)
+    assert got.ok, got.result.error
+    assert (got.result.source, got.counts[0], got.reasons) == (source, records, reasons)
+    assert got.store.count("network_flow") == records
+    assert all(isinstance(n, int) and n >= 1 for n in got.reject_lines)
 
 
 def test_nfdump_exact_record_and_summary_skipped(tmp_path: Path) -> None:
-    store, _ = _ingest(tmp_path, "flows.csv", NFDUMP)
-    rows = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    got = _ingest(tmp_path, "flows.csv", NFDUMP)
+    rows = got.rows("network_flow")
     first = rows[0]
     assert first["time"] == datetime(2019, 3, 11, 8, 0, tzinfo=UTC)
     assert (first["src_ip"], first["dst_ip"], first["dst_port"]) == ("10.1.0.5", "10.1.0.6", 445)
@@ -200,7 +195,7 @@ def test_nfdump_exact_record_and_summary_skipped(tmp_path: Path) -> None:
     )  # fmt: skip
     assert first["source_line"] == 2 and first["duration"] == 1.024
     assert rows[1]["status"] == "failure"  # SYN never acknowledged
-    assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [4]
+    assert got.reject_lines == [4]
 
 
 @pytest.mark.parametrize("limit", [0, 1 << 30])
@@ -212,16 +207,14 @@ def test_staged_or_read_twice_same_rows_and_rejects(
     import rempart.ingest.files as ingest_module
 
     monkeypatch.setattr(ingest_module, "STAGE_MAX_BYTES", limit)
-    store, res = _ingest(tmp_path, "flows.csv", NFDUMP)
-    assert (res.records, res.rejected) == (3, 1)
-    rows = store.sql(
-        "SELECT source_line, src_ip, dst_ip, bytes_out FROM network_flow ORDER BY source_line"
-    ).to_pylist()
+    got = _ingest(tmp_path, "flows.csv", NFDUMP)
+    assert got.counts == (3, 1)
+    rows = got.rows("network_flow")
     assert [(r["source_line"], r["dst_ip"], r["bytes_out"]) for r in rows] == [
         (2, "10.1.0.6", 300), (3, "10.1.0.7", 60), (5, "8.8.8.8", 70)
     ]  # fmt: skip
-    assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [4]
-    tables = store.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").column(0)
+    assert got.reject_lines == [4]
+    tables = got.store.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").column(0)
     assert "_staged" not in tables.to_pylist()  # (DuckDB's CSV reject tables may stay)
 
 
@@ -236,15 +229,15 @@ def test_eve_flow_time_is_its_start(tmp_path: Path) -> None:
         '"bytes_toclient":400,"start":"2019-03-11T08:00:00.250000+0100",'
         '"end":"2019-03-11T08:04:30.750000+0100","age":270,"state":"closed"}}\n'
     )
-    store, _ = _ingest(tmp_path, "eve.json", line)
-    row = store.sql("SELECT time, duration FROM network_flow").to_pylist()[0]
+    got = _ingest(tmp_path, "eve.json", line)
+    (row,) = got.rows("network_flow")
     assert row["time"] == datetime(2019, 3, 11, 7, 0, 0, 250000, tzinfo=UTC)
     assert row["duration"] == 270.5
 
 
 def test_eve_exact_record_skips_other_events(tmp_path: Path) -> None:
-    store, _ = _ingest(tmp_path, "eve.json", EVE)
-    rows = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    got = _ingest(tmp_path, "eve.json", EVE)
+    rows = got.rows("network_flow")
     assert [r["source_line"] for r in rows] == [1, 3]
     first = rows[0]
     assert first["time"] == datetime(2019, 3, 11, 8, 0, 0, 500000, tzinfo=UTC)
@@ -253,19 +246,18 @@ def test_eve_exact_record_skips_other_events(tmp_path: Path) -> None:
 
 
 def test_netfilter_exact_record(tmp_path: Path) -> None:
-    store, _ = _ingest(tmp_path, "messages", NETFILTER)
-    row = store.sql("SELECT * FROM network_flow ORDER BY source_line LIMIT 1").to_pylist()[0]
+    got = _ingest(tmp_path, "messages", NETFILTER)
+    row = got.record("network_flow", source_line=1)
     assert row["time"] == datetime(2019, 3, 11, 8, 0, 1, tzinfo=UTC)  # year from reference
     assert (row["rule"], row["action"], row["status"]) == ("DROP-B1-B2", "denied", "failure")
     assert (row["src_port"], row["dst_port"], row["protocol"]) == (49152, 445, "tcp")
     assert row["record_kind"] == "firewall"
-    rej = store.sql("SELECT line, reason FROM rejects ORDER BY line").to_pylist()
-    assert rej[0] == {"line": 3, "reason": "truncated line (no PROTO=)"}
+    assert got.rejects[0] == (3, "truncated line (no PROTO=)")
 
 
 def test_fortigate_exact_record(tmp_path: Path) -> None:
-    store, _ = _ingest(tmp_path, "fgt.log", FORTI)
-    rows = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    got = _ingest(tmp_path, "fgt.log", FORTI)
+    rows = got.rows("network_flow")
     deny, ok = rows
     assert deny["time"] == datetime(2019, 3, 11, 8, 0, 1, tzinfo=UTC)
     assert (deny["action"], deny["status"], deny["rule"], deny["flow_uid"]) == (
@@ -274,19 +266,19 @@ def test_fortigate_exact_record(tmp_path: Path) -> None:
     assert (ok["status"], ok["bytes_in"], ok["service"], ok["duration"]) == (
         "success", 5400, "https", 3.0
     )  # fmt: skip
-    assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [4]
+    assert got.reject_lines == [4]
 
 
 def test_zeek_dns_and_smb_records(tmp_path: Path) -> None:
-    store, _ = _ingest(tmp_path, "dns.log", DNS)
-    row = store.sql("SELECT * FROM network_flow").to_pylist()[0]
+    got = _ingest(tmp_path, "dns.log", DNS)
+    (row,) = got.rows("network_flow")
     assert (row["dns_query"], row["dns_rcode"], row["record_kind"]) == (
         "evil.example", "NXDOMAIN", "dns"
     )  # fmt: skip
     assert row["source_line"] == 9 and row["flow_uid"] == "D1"
-    assert store.sql("SELECT line FROM rejects").column("line").to_pylist() == [10]
-    store, _ = _ingest(tmp_path, "smb_mapping.log", SMB)
-    row = store.sql("SELECT * FROM network_flow").to_pylist()[0]
+    assert got.reject_lines == [10]
+    got = _ingest(tmp_path, "smb_mapping.log", SMB)
+    (row,) = got.rows("network_flow")
     assert row["smb_path"].endswith("ADMIN$") and row["smb_action"] == "DISK"
 
 
@@ -294,9 +286,9 @@ def test_cef_exact_records(tmp_path: Path) -> None:
     """Vendors' CEF traffic: times from eventtime / rt (date or epoch ms), FortiGate's byte
     direction, a value holding spaces, denials, a one-way TCP session failed; other event
     kinds skipped, not rejected."""
-    store, res = _ingest(tmp_path, "siem.log", CEF)
-    assert res.source == "cef_traffic"  # type: ignore[attr-defined]
-    fgt, pan, chk = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    got = _ingest(tmp_path, "siem.log", CEF)
+    assert got.result.source == "cef_traffic"
+    fgt, pan, chk = got.rows("network_flow")
     assert fgt["time"] == datetime(2019, 3, 11, 8, 0, 1, tzinfo=UTC)
     assert (fgt["src_ip"], fgt["dst_ip"], fgt["dst_port"], fgt["protocol"]) == (
         "10.1.0.5", "93.184.216.34", 443, "tcp"
@@ -314,18 +306,14 @@ def test_cef_exact_records(tmp_path: Path) -> None:
     assert (chk["time"], chk["bytes_out"], chk["status"]) == (
         datetime(2019, 3, 11, 8, 0, 5, tzinfo=UTC), 74, "failure"
     )  # fmt: skip
-    rejects = store.sql("SELECT line, reason FROM rejects ORDER BY line").to_pylist()
-    assert rejects == [
-        {"line": 7, "reason": "not a CEF line"},
-        {"line": 8, "reason": "missing or bad timestamp"},
-    ]
+    assert got.rejects == [(7, "not a CEF line"), (8, "missing or bad timestamp")]
 
 
 def test_stormshield_exact_records(tmp_path: Path) -> None:
     """`startime` at the `tz` offset, a block is a denied attempt, ICMP type and code as
     the ports, a filter line without byte counts has an unknown outcome."""
-    store, _ = _ingest(tmp_path, "l_connection", SNS)
-    block, https, ping = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    got = _ingest(tmp_path, "l_connection", SNS)
+    block, https, ping = got.rows("network_flow")
     assert block["time"] == datetime(2019, 3, 11, 8, 0, 1, tzinfo=UTC)
     assert (block["src_ip"], block["dst_ip"], block["dst_port"], block["protocol"]) == (
         "10.1.0.5", "10.2.0.9", 445, "tcp"
@@ -340,7 +328,7 @@ def test_stormshield_exact_records(tmp_path: Path) -> None:
     assert (ping["protocol"], ping["src_port"], ping["dst_port"], ping["status"]) == (
         "icmp", 8, 0, "unknown"
     )  # fmt: skip
-    assert store.sql("SELECT line FROM rejects ORDER BY line").column("line").to_pylist() == [5, 6]
+    assert got.reject_lines == [5, 6]
 
 
 def test_sniffers_say_no_to_each_other(tmp_path: Path) -> None:
@@ -371,8 +359,8 @@ def test_arrow_path_matches_query_path(tmp_path: Path, name: str, text: str) -> 
 
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
-    store, _ = _ingest(tmp_path, name, text)
-    fast = store.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
+    got = _ingest(tmp_path, name, text)
+    fast = got.rows("network_flow")
     other = Store.memory()
     src = sniff(p)
     assert src is not None
@@ -386,7 +374,7 @@ def test_arrow_path_matches_query_path(tmp_path: Path, name: str, text: str) -> 
     ctx.close()
     slow = other.sql("SELECT * FROM network_flow ORDER BY source_line").to_pylist()
     assert slow == fast
-    assert ctx.rejected == store.sql("SELECT count(*) AS n FROM rejects").column("n")[0].as_py()
+    assert ctx.rejected == len(got.rejects)
 
 
 CENTRAL_SYSLOG = (

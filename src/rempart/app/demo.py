@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rempart.app.incidents_store import save_incident
@@ -20,6 +19,7 @@ from rempart.app.report import write_report
 from rempart.app.respond import controls_for
 from rempart.contain import Action, RankedPlan
 from rempart.contain.export import write_plan
+from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import ContainmentError
 from rempart.core.i18n import Lang
 from rempart.detect import DETECTORS, DetectContext, DetectorRun, run_detectors
@@ -149,6 +149,7 @@ def run_demo(
     runs: int = 100,
     lang: Lang = "fr",
     step: Step | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> DemoResult:
     """Run the whole scenario; `step(name)` is called as each stage starts."""
     say = step or (lambda _name: None)
@@ -202,7 +203,7 @@ def run_demo(
     data = ReportData(
         hospital_name=hospital.hospital.name,
         incident=incident,
-        generated=datetime.now(UTC),
+        generated=clock.now(),
         plans=tuple(
             _plan_view(r, export if r.plan.id == chosen_uid else None, lang, early)
             for r in (response.ranked[:3] if response else ())

@@ -11,9 +11,7 @@ confirmed it; the confirmation is recorded in the plan.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 
 from rempart.contain.actions import (
@@ -26,6 +24,7 @@ from rempart.contain.actions import (
     Plan,
     QuarantineHosts,
 )
+from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import ContainmentError, VitalCutRefused
 from rempart.core.i18n import Lang
 from rempart.model.hospital import (
@@ -338,10 +337,6 @@ def check_plan(plan: Plan, hospital: Hospital) -> CareImpact:
     return impact
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def parse_confirmation(text: str) -> tuple[str, str]:
     """`"name: reason"` (the CLI's --confirm-vital) into (target, reason)."""
     target, sep, reason = text.partition(":")
@@ -356,11 +351,11 @@ def confirm_vital(
     target: str,
     reason: str,
     by: str,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Plan:
     """Record that `by` accepts the vital cut(s) named by `target`; refuse a target that
     matches no vital cut of this plan (a typo must not look like a confirmation)."""
-    confirmation = Confirmation(target=target, reason=reason, by=by, at=clock())
+    confirmation = Confirmation(target=target, reason=reason, by=by, at=clock.now())
     impact = care_impact(plan, hospital)
     if not any(i.confirmed_by((confirmation,)) for i in impact.vital_cuts):
         known = ", ".join(sorted({i.service for i in impact.vital_cuts})) or "—"
@@ -375,7 +370,7 @@ def apply_confirmations(
     hospital: Hospital,
     confirmations: list[tuple[str, str]],
     by: str,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> list[Plan]:
     """Record each (target, reason) in every plan whose vital cuts it names.
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -132,7 +131,7 @@ def _log(
     by_file: dict[str, list[tuple[int | None, str]]] = {}
     for f, line, reason in batcher.rejects:
         by_file.setdefault(f, []).append((line, reason))
-    now = datetime.now(UTC)
+    now = store.clock.now()
     log_rows: dict[str, list[object]] = {k: [] for k in _LOG_COLS}
     rej_rows: dict[str, list[object]] = {k: [] for k in ("file_sha256", "path", "line", "reason")}
     results: list[FileResult] = []

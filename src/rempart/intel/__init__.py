@@ -1,1 +1,3 @@
 """intel."""
+
+__all__: list[str] = []  # nothing re-exported: import the modules

@@ -32,70 +32,15 @@ from dataclasses import dataclass, field
 
 from rempart.mail import officeobj, pdfcheck
 from rempart.mail.parse import Attachment, read_html
+from rempart.mail.wordlists import attachment_lists
 
 MAX_ARCHIVE_MEMBERS = 2000
 MAX_NESTED = 2
 MAX_INNER_BYTES = 8 * 1024 * 1024  # read of a compressed stream or an archive member
 BOMB_RATIO = 200  # declared uncompressed / compressed size
 
-_EXEC_EXT = frozenset(
-    [
-        "exe",
-        "scr",
-        "com",
-        "pif",
-        "bat",
-        "cmd",
-        "vbs",
-        "vbe",
-        "js",
-        "jse",
-        "wsf",
-        "wsh",
-        "hta",
-        "msi",
-        "msp",
-        "cpl",
-        "dll",
-        "jar",
-        "ps1",
-        "psm1",
-        "reg",
-        "lnk",
-        "iso",
-        "img",
-        "vhd",
-        "vhdx",
-        "scf",
-        "url",
-        "application",
-        "gadget",
-        "msc",
-        "chm",
-        "one",
-        "xll",
-        "appref-ms",
-    ]
-)
-_DOC_EXT = frozenset(
-    [
-        "pdf",
-        "doc",
-        "docx",
-        "xls",
-        "xlsx",
-        "ppt",
-        "pptx",
-        "txt",
-        "rtf",
-        "jpg",
-        "jpeg",
-        "png",
-        "gif",
-        "odt",
-        "ods",
-    ]
-)
+_EXEC_EXT = frozenset(attachment_lists().executable)
+_DOC_EXT = frozenset(attachment_lists().document)
 _SMUGGLING = re.compile(
     rb"(?i)(msSaveOrOpenBlob|new\s+Blob\s*\(|URL\.createObjectURL|\.download\s*=|"
     rb"atob\s*\(|data:application/(?:octet-stream|x-msdownload|zip|x-zip))"

@@ -15,18 +15,13 @@ from functools import lru_cache
 from publicsuffixlist import PublicSuffixList
 from rapidfuzz.distance import Levenshtein
 
+from rempart.mail.wordlists import lookalike_lists
+
 PSL = _PSL = PublicSuffixList()
 
 # Characters that render like Latin letters (the common ones seen in phishing), and ASCII
 # sequences that read alike. The skeleton maps all of them to one form before comparing.
-_GLYPHS = str.maketrans(
-    {
-        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
-        "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ո": "n", "ս": "u",
-        "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "υ": "u",
-        "0": "o", "1": "l", "i": "l", "3": "e", "5": "s", "$": "s", "@": "a", "_": "-",
-    }
-)  # fmt: skip
+_GLYPHS = str.maketrans(lookalike_lists().glyphs)
 _SEQUENCES = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"))
 
 

@@ -26,97 +26,18 @@ from functools import lru_cache
 
 from rempart.mail.lookalike import registrable
 from rempart.mail.parse import ParsedMail, domain_of
+from rempart.mail.wordlists import sender_lists
 from rempart.model import Hospital
 
 # Brand slug (the values of `signals.BRANDS`) -> the registrable domains it sends or links
 # from. Freemail domains may appear (Microsoft's alerts link to live.com) but never vouch
 # for a sender: anyone can open an account there.
 BRAND_DOMAINS: dict[str, frozenset[str]] = {
-    k: frozenset(v)
-    for k, v in {
-        "microsoft": ("microsoft.com", "office.com", "office365.com", "microsoftonline.com",
-                      "live.com", "outlook.com", "sharepointonline.com", "onedrive.com",
-                      "skype.com", "azure.com", "windows.com", "microsoft365.com", "msn.com",
-                      "bing.com", "cloud.microsoft"),
-        "apple": ("apple.com", "icloud.com", "me.com"),
-        "amazon": ("amazon.com", "amazon.fr", "amazon.de", "amazon.co.uk", "amazon.es",
-                   "amazon.it", "amazon.be", "amazon.nl"),
-        "paypal": ("paypal.com", "paypal.fr", "paypal.me"),
-        "google": ("google.com", "google.fr", "gmail.com", "googlemail.com", "youtube.com"),
-        "netflix": ("netflix.com",),
-        "dhl": ("dhl.com", "dhl.fr", "dhl.de"),
-        "fedex": ("fedex.com",),
-        "ups": ("ups.com",),
-        "laposte": ("laposte.fr", "laposte.net", "colissimo.fr"),
-        "colissimo": ("colissimo.fr", "laposte.fr"),
-        "chronopost": ("chronopost.fr",),
-        "ameli": ("ameli.fr", "assurance-maladie.fr"),
-        "impots": ("impots.gouv.fr",),
-        "caf": ("caf.fr",),
-        "antai": ("antai.gouv.fr",),
-        "docusign": ("docusign.net", "docusign.com"),
-        "dropbox": ("dropbox.com", "dropboxmail.com"),
-        "facebook": ("facebook.com", "facebookmail.com", "meta.com"),
-        "instagram": ("instagram.com",),
-        "whatsapp": ("whatsapp.com",),
-        "linkedin": ("linkedin.com",),
-        "orange": ("orange.fr", "orange.com"),
-        "sfr": ("sfr.fr",),
-        "free": ("free.fr", "free-mobile.fr"),
-        "bouygues": ("bouyguestelecom.fr",),
-        "wetransfer": ("wetransfer.com",),
-        "adobe": ("adobe.com",),
-        "ancv": ("ancv.com",),
-        "moncompteformation": ("moncompteformation.gouv.fr",),
-        "urssaf": ("urssaf.fr",),
-        "francetravail": ("francetravail.fr", "pole-emploi.fr"),
-        "pole-emploi": ("pole-emploi.fr", "francetravail.fr"),
-        "doctolib": ("doctolib.fr", "doctolib.com"),
-        "mssante": ("mssante.fr",),
-        "esante": ("esante.gouv.fr",),
-        "ants": ("ants.gouv.fr",),
-        "sncf": ("sncf.com", "sncf-connect.com"),
-        "edf": ("edf.fr",),
-        "engie": ("engie.fr", "engie.com"),
-        "ovh": ("ovh.com", "ovh.net", "ovhcloud.com"),
-        "ionos": ("ionos.fr", "ionos.com"),
-        "github": ("github.com",),
-        "zoom": ("zoom.us", "zoom.com"),
-    }.items()
-}  # fmt: skip
+    k: frozenset(v) for k, v in sender_lists().brand_domains.items()
+}
 
 # Mail providers where anyone can open a mailbox: an address there vouches for nobody.
-FREEMAIL = frozenset(
-    [
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "yahoo.fr",
-        "hotmail.com",
-        "hotmail.fr",
-        "outlook.com",
-        "outlook.fr",
-        "live.com",
-        "live.fr",
-        "msn.com",
-        "aol.com",
-        "icloud.com",
-        "me.com",
-        "gmx.com",
-        "gmx.fr",
-        "gmx.de",
-        "mail.ru",
-        "yandex.ru",
-        "laposte.net",
-        "orange.fr",
-        "wanadoo.fr",
-        "free.fr",
-        "sfr.fr",
-        "protonmail.com",
-        "proton.me",
-        "zoho.com",
-    ]
-)
+FREEMAIL = frozenset(sender_lists().freemail)
 # Organisations whose authenticated mail is their own notifications: the brands' domains,
 # less those where anyone can open a mailbox.
 TRUSTED_NOTIFIERS: frozenset[str] = (

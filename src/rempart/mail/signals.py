@@ -18,6 +18,7 @@ from rempart.mail.attachments import Report, examine
 from rempart.mail.lookalike import PSL, is_own, lookalike, name_key, registrable
 from rempart.mail.parse import ParsedMail, domain_of
 from rempart.mail.senders import FREEMAIL, brand_owns, family, gateway_results, org
+from rempart.mail.wordlists import signal_lists
 from rempart.model import Hospital
 
 
@@ -28,35 +29,9 @@ class Signal:
     values: tuple[tuple[str, str], ...] = ()
 
 
-SHORTENERS = frozenset(
-    [
-        "bit.ly",
-        "tinyurl.com",
-        "t.co",
-        "goo.gl",
-        "ow.ly",
-        "is.gd",
-        "buff.ly",
-        "cutt.ly",
-        "rebrand.ly",
-        "shorturl.at",
-        "tiny.cc",
-        "rb.gy",
-        "t.ly",
-        "s.id",
-        "v.gd",
-        "bl.ink",
-        "lnkd.in",
-        "qrco.de",
-        "shorte.st",
-        "adf.ly",
-        "bitly.com",
-        "urlz.fr",
-        "tiny.one",
-        "u.to",
-        "clck.ru",
-    ]
-)
+# The word lists live in data/signals.yaml (validated on load)
+_LISTS = signal_lists()
+SHORTENERS = frozenset(_LISTS.shorteners)
 _AUTH_RE = re.compile(r"(?i)\b(spf|dkim|dmarc|arc)\s*=\s*([a-z]+)")
 _SPF_RE = re.compile(r"(?i)^\s*(pass|fail|softfail|neutral|none|permerror|temperror)\b")
 _DOMAINISH = re.compile(r"(?i)\b((?:[a-z0-9-]+\.)+[a-z]{2,24})\b")
@@ -125,87 +100,13 @@ def identities(mail: ParsedMail) -> list[Signal]:
     return out
 
 
-BRANDS = {
-    "paypal": "paypal", "microsoft": "microsoft", "office 365": "microsoft", "outlook": "microsoft",
-    "onedrive": "microsoft", "sharepoint": "microsoft", "apple": "apple", "icloud": "apple",
-    "amazon": "amazon", "netflix": "netflix", "dhl": "dhl", "fedex": "fedex", "ups": "ups",
-    "la poste": "laposte", "colissimo": "colissimo", "chronopost": "chronopost",
-    "ameli": "ameli", "assurance maladie": "ameli", "impots": "impots", "impôts": "impots",
-    "caf": "caf", "antai": "antai", "docusign": "docusign", "dropbox": "dropbox",
-    "google": "google", "gmail": "google", "facebook": "facebook", "instagram": "instagram",
-    "whatsapp": "whatsapp", "linkedin": "linkedin", "binance": "binance", "coinbase": "coinbase",
-    "metamask": "metamask", "crédit agricole": "creditagricole",
-    "credit agricole": "creditagricole",
-    "société générale": "societegenerale", "bnp": "bnp", "banque postale": "labanquepostale",
-    "orange": "orange", "sfr": "sfr", "free mobile": "free", "bouygues": "bouygues",
-    "wetransfer": "wetransfer", "adobe": "adobe", "zimbra": "zimbra", "webmail": "",
-    "mcafee": "mcafee", "norton": "norton", "bitcoin": "", "wallet": "",
-    # crypto wallets and exchanges: the most impersonated brands of "wallet drainer" phishing
-    "ledger": "ledger", "trezor": "trezor", "trust wallet": "trustwallet",
-    "trustwallet": "trustwallet", "exodus": "exodus", "phantom": "phantom",
-    "kraken": "kraken", "opensea": "opensea", "uniswap": "uniswap", "tether": "tether",
-    "electrum": "electrum", "blockchain.com": "blockchain", "bybit": "bybit",
-    "kucoin": "kucoin", "crypto.com": "crypto",
-    # French services whose names phishing borrows (health, training, holidays, transport)
-    "ancv": "ancv", "chèques-vacances": "ancv", "cheques-vacances": "ancv",
-    "cpf": "moncompteformation", "mon compte formation": "moncompteformation",
-    "urssaf": "urssaf", "france travail": "francetravail", "pôle emploi": "pole-emploi",
-    "doctolib": "doctolib", "mssanté": "mssante", "mssante": "mssante",
-    "pro santé connect": "esante", "sncf": "sncf", "edf": "edf", "engie": "engie",
-    "ants": "ants", "crit'air": "certificat-air", "mondial relay": "mondialrelay",
-    "vinted": "vinted", "leboncoin": "leboncoin", "ovh": "ovh", "ionos": "ionos",
-    "spotify": "spotify", "disney+": "disney", "canal+": "canal", "booking.com": "booking",
-    # retailers and crypto projects whose names "you have been selected" and giveaway
-    # scams borrow
-    "shein": "shein", "temu": "temu", "aliexpress": "aliexpress", "lidl": "lidl",
-    "carrefour": "carrefour", "auchan": "auchan", "leclerc": "leclerc",
-    "decathlon": "decathlon", "ikea": "ikea", "cdiscount": "cdiscount",
-    "ripple": "ripple", "xrp": "ripple", "stellar": "stellar", "solana": "solana",
-}  # fmt: skip
+BRANDS = _LISTS.brands
 _BRAND_RE = re.compile(
     r"(?i)(?<![\w])("
     + "|".join(re.escape(b) for b in sorted(BRANDS, key=len, reverse=True))
     + r")(?![\w])"
 )
-ABUSED_TLDS = frozenset(
-    [
-        "shop",
-        "top",
-        "xyz",
-        "click",
-        "buzz",
-        "icu",
-        "cyou",
-        "rest",
-        "bar",
-        "sbs",
-        "cfd",
-        "lol",
-        "quest",
-        "monster",
-        "beauty",
-        "hair",
-        "skin",
-        "makeup",
-        "boats",
-        "mom",
-        "autos",
-        "yachts",
-        "motorcycles",
-        "bond",
-        "gq",
-        "tk",
-        "ml",
-        "ga",
-        "cf",
-        "work",
-        "fit",
-        "live",
-        "su",
-        "zip",
-        "mov",
-    ]
-)
+ABUSED_TLDS = frozenset(_LISTS.abused_tlds)
 _STYLED = re.compile("[\U0001d400-\U0001d7ff\u200b-\u200f\u2060-\u2064\ufeff]")
 # Invisible characters (zero-width, bidirectional controls) between two Latin letters:
 # "Pa\u200cy\u200cPal" reads as PayPal but matches no word list. Persian or Indic text
@@ -216,52 +117,15 @@ _INVISIBLE_IN_WORD = re.compile(
 )
 # Letters of other scripts that render like Latin ones ("Yоur аccоunt", "Μetamаsk"):
 # mapped back before looking for brand names, and counted inside Latin words.
-_CONFUSABLE = str.maketrans(
-    {
-        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
-        "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l", "А": "A", "В": "B", "Е": "E",
-        "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X",
-        "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "υ": "u",
-        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
-        "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ɡ": "g", "ո": "n",
-        "ս": "u",
-    }
-)  # fmt: skip
+_CONFUSABLE = str.maketrans(_LISTS.confusables)
 _WORD = re.compile(r"\w+")
 # Names for networks that never reach the internet (RFC 6761, 6762, 8375; ".internal",
 # reserved by ICANN in 2024; and the usual Active Directory choices): the hospital's own
 # servers send from them, so they are not the "extension that does not exist" of a forger.
-PRIVATE_TLDS = frozenset(
-    {"local", "localdomain", "localhost", "internal", "lan", "home", "arpa", "corp"}
-    | {"intra", "intranet", "priv", "private", "test", "example", "invalid", "ad"}
-)
+PRIVATE_TLDS = frozenset(_LISTS.private_tlds)
 # Free app-hosting and storage platforms: anyone gets a sub-domain in a minute, so a
 # business does not send its mail from one, and a login page there is someone else's.
-HOSTING_SUFFIXES = frozenset(
-    [
-        "firebaseapp.com",
-        "web.app",
-        "herokuapp.com",
-        "azurewebsites.net",
-        "appspot.com",
-        "netlify.app",
-        "vercel.app",
-        "pages.dev",
-        "workers.dev",
-        "r2.dev",
-        "github.io",
-        "glitch.me",
-        "000webhostapp.com",
-        "weebly.com",
-        "wixsite.com",
-        "ngrok.io",
-        "ngrok-free.app",
-        "ipfs.io",
-        "dweb.link",
-        "repl.co",
-        "surge.sh",
-    ]
-)
+HOSTING_SUFFIXES = frozenset(_LISTS.hosting_suffixes)
 
 
 # The wording of the classic lures, in the languages hospital staff receive mail in
@@ -269,54 +133,7 @@ HOSTING_SUFFIXES = frozenset(
 # alone is not enough (a real bank writes "update your details" too): it counts only with a
 # link to another organisation than the sender's, or replies sent elsewhere / to free mail.
 _LURES: dict[str, re.Pattern[str]] = {
-    "account": re.compile(
-        r"\b(?:"
-        r"(?:verify|confirm|validate|update|unlock|restore|reactivate) (?:your|the) "
-        r"(?:account|identity|password|mailbox|e-?mail|login|credentials|payment|billing)"
-        r"|(?:account|mailbox|password) (?:has been |is |was |will be )?(?:suspended|locked"
-        r"|disabled|deactivated|limited|restricted|on hold|expir\w*)"
-        r"|mailbox (?:is )?(?:full|over quota)|unusual (?:sign[- ]?in|login|activity)"
-        r"|payment (?:method )?(?:has )?(?:failed|declined|expired|was declined)"
-        r"|(?:cannot|could not|unable to) (?:renew|process) your (?:subscription|payment)"
-        r"|action required|final notice"
-        r"|(?:vérifie[rz]?|vérification de|confirme[rz]?|valide[rz]?|mette[rz]? à jour|"
-        r"réactive[rz]?) (?:votre|vos) (?:compte|identité|mot de passe|messagerie|"
-        r"informations|coordonnées|données|paiement|accès)"
-        r"|compte (?:a été |est |sera )?(?:suspendu|bloqué|désactivé|limité|restreint)"
-        r"|mot de passe (?:a |va |expire|expiré)|boîte (?:mail|aux lettres) (?:pleine|saturée)"
-        r"|paiement (?:a été )?(?:refusé|échoué|rejeté|en attente)|action requise"
-        r"|frais de (?:livraison|douane|réexpédition)|colis (?:est )?en attente"
-        r"|(?:subscription|membership) (?:has |may have |is )?(?:expired|ended|cancell?ed)"
-        r"|abonnement (?:a |est )?(?:peut-être )?(?:expiré|suspendu|arrivé à expiration)"
-        r"|perte de vos (?:avantages|points|droits)|vos points (?:expirent|vont expirer)"
-        r"|abonnement ist (?:möglicherweise )?(?:abgelaufen|gekündigt)"
-        r"|(?:bestätigen|verifizieren|aktualisieren) sie ihr\w* (?:konto|identität|daten|"
-        r"zahlungs\w*)|konto (?:wurde |ist )?(?:gesperrt|eingeschränkt|deaktiviert)"
-        r"|zahlung (?:ist )?fehlgeschlagen"
-        r"|(?:verifieer|bevestig|update) (?:uw|je) (?:account|gegevens|identiteit)"
-        r"|(?:account|rekening) (?:is )?geblokkeerd|betaling (?:is )?mislukt"
-        r"|abonnement (?:is |heeft |wordt )?(?:\w+ )?(?:verlopen|beëindigd|geannuleerd"
-        r"|opgeschort)|(?:uw|je) pakket (?:is |wordt )?(?:opgehouden|vastgehouden|geblokkeerd)"
-        r"|pakket\w* (?:wacht|wachten) op (?:bezorging|levering|aflevering)"
-        r"|pakket in afwachting van|douane(?:rechten|kosten)|invoerrechten"
-        r"|(?:submit|schedule|request) a redelivery"
-        r"|(?:package|parcel|shipment) (?:is |has been )?(?:on hold|held|awaiting "
-        r"(?:delivery|payment))|(?:unpaid|outstanding) (?:customs|shipping) (?:fees?|duties)"
-        r"|paket (?:wartet|konnte nicht zugestellt)|zollgebühr\w*"
-        r"|(?:verifique|confirme|atualize) (?:a )?(?:sua|seu) (?:conta|identidade|senha|dados)"
-        r"|conta (?:foi )?(?:suspensa|bloqueada)|pagamento (?:recusado|pendente)"
-        r")\b"
-    ),
-    "crypto": re.compile(
-        r"\b(?:airdrop|seed phrase|recovery phrase|secret phrase|phrase de récupération"
-        r"|claim (?:your )?(?:tokens?|rewards?|airdrop)|connect (?:your )?wallet"
-        r"|wallet (?:has been |is |will be )?(?:suspended|locked|disabled|deactivated))\b"
-    ),
-    "advance_fee": re.compile(
-        r"\b(?:next of kin|inheritance fund|beneficiary of|compensation fund"
-        r"|unclaimed (?:funds?|inheritance|deposits?|payments?)"
-        r"|dear (?:friend|beneficiary)|consignment box|barrister)\b"
-    ),
+    kind: re.compile("".join(pieces)) for kind, pieces in _LISTS.lures.items()
 }
 
 
@@ -360,52 +177,7 @@ def lure(mail: ParsedMail) -> Signal | None:
 # Only specific phrases: "slot", "winner" or "sex" alone are ordinary words. Matched on
 # lower-cased text, like the lures.
 _OFFERS: dict[str, re.Pattern[str]] = {
-    "gambling": re.compile(
-        r"\b(?:online casino|casino (?:bonus|en ligne|online)|jackpot|free ?spins?"
-        r"|welcome bonus|deposit bonus|no[- ]deposit bonus|wagering|prize pool"
-        r"|welkomstbonus|gratis spins|stortingsbonus"
-        r"|\d{2,3} ?% (?:bonus|match bonus)|bonus de bienvenue|tours gratuits"
-        r"|machines? à sous|paris sportifs|freispiele|giros gratis|tiradas gratis"
-        r"|giri gratis|rodadas grátis|bono de bienvenida)\b"
-    ),
-    "adult": re.compile(
-        r"\b(?:sex dating|(?:have |for )?sex with you|looking for a (?:lover|sex partner)"
-        r"|lonely (?:women|girls|ladies|wives|housewives)|hot singles|horny"
-        r"|(?:wants?|would like) to (?:meet|chat with|have a chat with) you"
-        r"|singles? (?:in|near) your (?:area|city)|hook-?up|rencontres? (?:coquines?|discrètes?"
-        r"|sans lendemain)|plan cul|femmes? (?:seules?|mûres?|cougars?) (?:près|de votre)"
-        r"|sexkontakte|citas (?:calientes|discretas)|incontri (?:piccanti|discreti)"
-        r"|sex ?dat(?:e|es|ing)|seksdate|(?:eenzame|geile|knappe|mooie) (?:vrouwen|meisjes"
-        r"|dames)|singles? in (?:je|jouw|uw) (?:buurt|regio|omgeving)"
-        r"|(?:gratis|discreet) (?:afspreken|daten|flirten)"
-        r"|(?:russian|ukrainian|slavic) (?:beauties|brides|women|girls|ladies)"
-        r"|(?:belles|femmes|jolies) (?:russes|ukrainiennes|slaves)"
-        r"|russische (?:schoonheden|vrouwen|meisjes|frauen|schönheiten))\b"
-    ),
-    "crypto_investment": re.compile(
-        r"\b(?:stake your (?:xlm|xrp|eth|sol|ada|crypto|tokens?|coins?)|staking rewards?"
-        r"|mine bitcoin|bitcoin (?:vaut|is now worth|is worth)|crypto(?:currency)? trading bot"
-        r"|(?:double|triple) your (?:bitcoin|crypto|money|investment)"
-        r"|guaranteed (?:returns?|profits?)|rendements? garantis?|gains? garantis?"
-        r"|passive income|revenus? passifs?|loyalty rewards?)\b"
-    ),
-    "job": re.compile(
-        r"\b(?:first payment within|earn (?:up to )?(?:\$|€|£)?\d[\d,.]* ?(?:\$|€|£|usd|eur)?"
-        r" (?:per|a|every) (?:day|hour)|gagne[rz] (?:jusqu'à )?\d[\d ,.]* ?(?:€|euros?) par"
-        r" (?:jour|heure)|verdien (?:tot )?€ ?\d+ per (?:dag|uur)|online work!)"
-    ),
-    "prize": re.compile(
-        r"(?:\byou(?:'ve| have)? (?:been (?:selected|chosen)|won)\b(?!['’]t)"
-        r"|\bclaim your (?:prize|reward|gift|winnings)\b|\byour lucky day\b"
-        r"|\bvous avez (?:été (?:sélectionnée?s?|choisie?s?)|gagné)\b|\bsie haben gewonnen\b"
-        r"|\bhas (?:sido seleccionad[oa]|ganado)\b|\bhai vinto\b|\b(?:você )?ganhou\b"
-        r"|\bdu er blevet udvalgt\b|\bfree iphone\b|\biphone (?:gratuit|offert)\b"
-        r"|\bsie wurden (?:\w+ ){0,3}(?:ausgewählt|ausgelost)\b|\bdu hast gewonnen\b"
-        r"|\bzu den (?:glücklichen )?(?:auserwählten|gewinnern)\b"
-        r"|\b(?:je|u) (?:hebt|heeft) gewonnen\b"
-        r"|\b(?:je|u) bent (?:\w+ ){0,2}(?:geselecteerd|gekozen|uitgekozen)\b"
-        r"|\bclaim (?:je|uw) (?:prijs|beloning|cadeau)\b)"
-    ),
+    kind: re.compile("".join(pieces)) for kind, pieces in _LISTS.offers.items()
 }
 
 

@@ -1,1 +1,3 @@
 """recover."""
+
+__all__: list[str] = []  # nothing re-exported: import the modules

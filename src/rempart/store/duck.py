@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import StoreError
 from rempart.schema import ALL_TABLES
 from rempart.schema.flowsql import used
@@ -105,11 +105,17 @@ class Store:
     """A DuckDB database in a workspace; tables are created from `rempart.schema`."""
 
     def __init__(
-        self, path: Path | str, *, read_only: bool = False, wait: float | None = None
+        self,
+        path: Path | str,
+        *,
+        read_only: bool = False,
+        wait: float | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """Open (or create) the store; `wait`: seconds to wait for another process's lock
-        (default `lock_wait()`)."""
+        (default `lock_wait()`); `clock` stamps ingest_log.ingested_at."""
         self.path = Path(path)
+        self.clock = clock
         if str(path) == ":memory:":
             self.con = duckdb.connect(":memory:")
         else:
@@ -119,8 +125,8 @@ class Store:
             self._create_tables()
 
     @classmethod
-    def memory(cls) -> Store:
-        return cls(":memory:")
+    def memory(cls, clock: Clock = SYSTEM_CLOCK) -> Store:
+        return cls(":memory:", clock=clock)
 
     def _create_tables(self) -> None:
         for name, schema in ALL_TABLES.items():
@@ -438,7 +444,7 @@ class Store:
                 event_class,
                 records,
                 len(rejects),
-                datetime.now(UTC),
+                self.clock.now(),
                 quick,
             ],
         )

@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 import yaml
+from pydantic import BaseModel, ConfigDict
 
+from rempart.core.datafile import load_data
 from rempart.model.hospital import (
     Asset,
     AssetKind,
@@ -34,7 +36,6 @@ from rempart.model.hospital import (
     HospitalInfo,
     Inventory,
     Partner,
-    PartnerKind,
     Person,
     Site,
     Zone,
@@ -273,98 +274,16 @@ def _zones(blds: tuple[_Building, ...], counts: dict[str, int]) -> tuple[Zone, .
     return tuple(zones)
 
 
+class _TwinPartners(BaseModel):
+    """data/partners.yaml: the twin's external partners."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    partners: tuple[Partner, ...]
+
+
 def _partners() -> tuple[Partner, ...]:
-    return (
-        Partner(
-            id="labo-biosud",
-            name="Laboratoire BioSud (biologie spécialisée)",
-            kind=PartnerKind.BIOLOGY_LAB,
-            vital=True,
-            addresses=("198.51.100.10/32",),
-            ports=(443,),
-            domains=("biosud-labo.fr",),
-        ),
-        Partner(
-            id="labo-occitanie",
-            name="Laboratoire d'analyses Occitanie (sous-traitance)",
-            kind=PartnerKind.BIOLOGY_LAB,
-            vital=True,
-            addresses=("198.51.100.12/32",),
-            ports=(443, 2575),
-            domains=("analyses-occitanie.fr",),
-        ),
-        Partner(
-            id="tresorerie",
-            name="Trésorerie hospitalière (DGFiP)",
-            kind=PartnerKind.TREASURY,
-            vital=True,
-            addresses=("198.51.100.20/32",),
-            ports=(443,),
-            domains=("tresorerie-hospitaliere.fr",),
-        ),
-        Partner(
-            id="hds",
-            name="Hébergeur de données de santé (HDS)",
-            kind=PartnerKind.HEALTH_DATA_HOST,
-            vital=True,
-            addresses=("203.0.113.0/28",),
-            ports=(443,),
-            domains=("hds-sante-hebergement.fr",),
-        ),
-        Partner(
-            id="samu-lien",
-            name="Liaison SAMU / centre 15 régional",
-            kind=PartnerKind.SAMU,
-            vital=True,
-            addresses=("198.51.100.40/32",),
-            ports=(443, 5061),
-            domains=("samu-regional.fr",),
-        ),
-        Partner(
-            id="mssante",
-            name="Messagerie sécurisée de santé (MSSanté)",
-            kind=PartnerKind.SECURE_MESSAGING,
-            vital=False,
-            addresses=("198.51.100.50/32",),
-            ports=(25, 443),
-            domains=("mssante-exemple.fr",),
-        ),
-        Partner(
-            id="paie-externe",
-            name="Prestataire de paie",
-            kind=PartnerKind.PAYROLL,
-            vital=False,
-            addresses=("198.51.100.60/32",),
-            ports=(443,),
-            domains=("paie-prestataire.fr",),
-        ),
-        Partner(
-            id="maintenance-imagerie",
-            name="Télémaintenance imagerie (fabricant)",
-            kind=PartnerKind.VENDOR,
-            vital=False,
-            addresses=("192.0.2.50/32",),
-            ports=(22, 443, 5938),
-            domains=("imagerie-fabricant.fr",),
-        ),
-        Partner(
-            id="fai",
-            name="Fournisseur d'accès internet",
-            kind=PartnerKind.ISP,
-            vital=False,
-            addresses=("192.0.2.0/28",),
-            ports=(53, 123),
-        ),
-        Partner(
-            id="cert-sante",
-            name="CERT Santé (ANS)",
-            kind=PartnerKind.AUTHORITY,
-            vital=False,
-            addresses=("203.0.113.100/32",),
-            ports=(443,),
-            domains=("cert-sante-exemple.fr",),
-        ),
-    )
+    """The twin's partners, kept as data in data/partners.yaml (read once, validated)."""
+    return load_data("rempart.twin", "partners.yaml", _TwinPartners).partners
 
 
 def _doors(ip_of: dict[str, str], wifi_cidr: str) -> tuple[Door, ...]:

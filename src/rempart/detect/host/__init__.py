@@ -224,6 +224,7 @@ __all__ = [
     "Hit",
     "HostVerdict",
     "SigmaDetector",
+    "host_files",
     "judge",
     "match",
 ]

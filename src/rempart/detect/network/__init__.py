@@ -16,6 +16,8 @@ from rempart.detect.network.nets import NetParams
 from rempart.model import Hospital
 from rempart.store.engine import Engine
 
+__all__ = ["NetworkDetector"]
+
 
 class NetworkDetector(Detector):
     """A `detect_*` function run on the store's prepared engine with the detector's params."""

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.mail.helpers import HOSPITAL
+from tests.sources.harness import ingest_sample
 
 from rempart.detect import DetectContext
 from rempart.detect.mail.intrusion import InternalMassMail
-from rempart.ingest.files import FileStatus, ingest_file
+from rempart.ingest.files import ingest_file
 from rempart.store import Store
 
 REF = datetime(2024, 3, 12, tzinfo=UTC)
@@ -30,11 +31,9 @@ MAINLOG = """\
 
 
 def test_mainlog_rows_joined_to_their_arrival(tmp_path: Path) -> None:
-    path = tmp_path / "mainlog"
-    path.write_text(MAINLOG, encoding="utf-8")
-    store = Store.memory()
-    res = ingest_file(store, path, reference=REF)
-    assert res.status is FileStatus.INGESTED
+    got = ingest_sample(tmp_path, "mainlog", MAINLOG, reference=REF)
+    store, res = got.store, got.result
+    assert got.ok
     parts = {p[0]: p[2:] for p in res.parts}
     assert parts["exim_delivery"] == (5, 1)  # 5 rows; the recipient line with no address
     assert parts["mail_auth_syslog"][0] == 2  # the A= arrival and the failed login
@@ -76,11 +75,9 @@ def test_exim_lines_in_syslog(tmp_path: Path) -> None:
         "Mar 11 08:00:02 mail1 exim[2346]: 1rjXkA-0004Vd-2B => u1@chu-test.fr R=local T=lmtp\n"
         "Mar 11 08:00:02 mail1 sshd[99]: Accepted publickey for bob from 10.1.0.9 port 5555\n"
     )
-    path = tmp_path / "syslog"
-    path.write_text(text, encoding="utf-8")
-    store = Store.memory()
-    res = ingest_file(store, path, reference=REF)
-    assert res.status is FileStatus.INGESTED
+    got = ingest_sample(tmp_path, "syslog", text, reference=REF)
+    store, res = got.store, got.result
+    assert got.ok
     assert res.rejected == 0  # Exim's queue lines are the mail flow, not failed logins
     row = store.con.execute(
         "SELECT sender, recipient, server, src_ip, client_host FROM mail_transfer"

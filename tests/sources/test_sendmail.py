@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.sources.harness import ingest_sample
 
-from rempart.ingest.files import FileStatus, ingest_file
+from rempart.ingest.files import ingest_file
 from rempart.store import Store
 
 REF = datetime(2026, 3, 12, tzinfo=UTC)
@@ -27,11 +28,9 @@ Mar 11 09:00:08 mx sshd[9]: Accepted publickey for root from 10.0.0.9 port 22 ss
 
 
 def test_sendmail_rows_joined_to_their_from_line(tmp_path: Path) -> None:
-    path = tmp_path / "maillog"
-    path.write_text(LOG, encoding="utf-8")
-    store = Store.memory()
-    res = ingest_file(store, path, reference=REF)
-    assert res.status is FileStatus.INGESTED
+    got = ingest_sample(tmp_path, "maillog", LOG, reference=REF)
+    store, res = got.store, got.result
+    assert got.ok
     parts = {p[0]: p[2:] for p in res.parts}
     assert parts == {"sendmail_delivery": (6, 1), "mail_auth_syslog": (1, 0)}
     assert ("malformed delivery line (no stat=)", 1) in res.reasons

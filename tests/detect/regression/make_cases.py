@@ -1,0 +1,336 @@
+"""Writes the regression cases' input files (run by hand, from the repository root:
+`python tests/detect/regression/make_cases.py`).
+
+Each detector has a folder `<name>/positive/` and `<name>/negative/` holding files in the
+formats Rempart ingests (Zeek conn.log, mail server syslog, Exim main log, Microsoft 365
+audit JSON, Windows events as JSON lines, EML), written here from the scenarios of the
+detectors' unit tests, and a `hospital.yaml` where the detector judges against the model.
+The files are committed; this script says how they were made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+T0 = datetime(2019, 3, 11, 6, 0, tzinfo=UTC)
+M0 = datetime(2026, 3, 11, 8, 0, tzinfo=UTC)
+
+ZEEK_HEAD = (
+    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
+    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\t"
+    "orig_bytes\tresp_bytes\tconn_state\n"
+    "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\n"
+)
+
+
+class Conn:
+    """Zeek conn.log lines: one per flow, answered (SF) or not (S0)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[float, str]] = []
+
+    def add(self, minute: float, src: str, dst: str, port: int, *, ok: bool = True) -> None:
+        n = len(self.rows)
+        ts = (T0 + timedelta(minutes=minute)).timestamp()
+        state, resp = ("SF", 200) if ok else ("S0", 0)
+        line = (
+            f"{ts:.6f}\tC{n + 1}\t{src}\t{40000 + n % 20000}\t{dst}\t{port}\ttcp\t-\t0.1\t"
+            f"100\t{resp}\t{state}"
+        )
+        self.rows.append((ts, line))
+
+    def background(self, hours: float = 3.0) -> None:
+        for i in range(int(hours * 6)):
+            for c in range(1, 6):
+                self.add(i * 10, f"10.1.0.{c}", "10.9.0.10", 445)
+                self.add(i * 10 + 1, f"10.1.0.{c}", "93.184.216.34", 443)
+
+    def worm(self, src: str, start: float, peers: list[str], port: int = 445) -> None:
+        for k, p in enumerate(peers):
+            self.add(start + k * 0.2, src, p, port)
+
+    def text(self) -> str:
+        lines = [line for _, line in sorted(self.rows, key=lambda r: r[0])]
+        return ZEEK_HEAD + "\n".join(lines) + "\n"
+
+
+def _spread() -> Conn:
+    c = Conn()
+    c.background(4)
+    c.worm("10.1.0.50", 120, [f"10.1.0.{i}" for i in range(60, 72)])
+    c.worm("10.1.0.60", 125, [f"10.1.3.{i}" for i in range(2, 14)])
+    c.worm("10.1.0.61", 126, [f"10.1.4.{i}" for i in range(2, 8)])
+    c.worm("10.1.3.5", 140, [f"10.1.5.{i}" for i in range(2, 8)])
+    return c
+
+
+CAMPUS = {
+    "hospital": {"name": "CH Test"},
+    "zones": [
+        {"id": "b1", "name": "Bâtiment 1", "building": "B1", "cidrs": ["10.1.0.0/16"]},
+        {"id": "b2", "name": "Bâtiment 2", "building": "B2", "cidrs": ["10.2.0.0/16"]},
+        {"id": "srv", "name": "Serveurs", "kind": "server", "cidrs": ["10.9.0.0/16"]},
+        {"id": "med", "name": "Biomédical", "kind": "medical", "cidrs": ["10.5.0.0/16"]},
+    ],
+    "assets": [
+        {"hostname": "fs1", "ip": "10.9.0.10", "kind": "server", "role": "file_server",
+         "zone": "srv"},
+        {"hostname": "pompe-12", "ip": "10.5.0.7", "kind": "medical_device", "zone": "med"},
+    ],
+    "partners": [{"id": "lab", "name": "Labo", "addresses": ["198.51.100.0/24"],
+                  "ports": [443]}],
+}  # fmt: skip
+MAIL = {"hospital": {"name": "CHU Test", "domains": ["chu-test.fr"]}}
+
+
+def network_scan(c: Conn, positive: bool) -> None:
+    c.background(2)
+    if positive:
+        for i in range(30):
+            c.add(60 + i * 0.05, "10.1.0.66", f"10.1.2.{i + 1}", 445, ok=(i % 10 == 0))
+    else:
+        for i in range(40):  # a busy client, one failure in ten
+            c.add(30 + i, "10.1.0.7", f"10.9.1.{i + 1}", 443, ok=(i % 10 != 3))
+
+
+def lateral(c: Conn, positive: bool) -> None:
+    if positive:
+        c.rows = _spread().rows
+    else:
+        c.background(4)
+
+
+def spread_tree(c: Conn, positive: bool) -> None:
+    if positive:
+        c.rows = _spread().rows
+    else:
+        c.background(4)
+        c.worm("10.1.0.50", 120, [f"10.1.0.{i}" for i in range(60, 64)])
+
+
+def zone_policy(c: Conn, positive: bool) -> None:
+    c.background(2)
+    if positive:
+        c.add(30, "10.1.0.4", "10.2.0.9", 445, ok=False)
+        c.add(31, "10.5.0.7", "8.8.4.4", 443)
+
+
+def medical(c: Conn, positive: bool) -> None:
+    c.background(3)
+    for i in range(18):
+        c.add(i * 10, "10.5.0.7", "10.9.0.30", 104)
+    if positive:
+        c.add(150, "10.5.0.7", "10.1.0.99", 22)
+        c.add(151, "10.5.0.7", "8.8.4.4", 443)
+
+
+def _probes(c: Conn, target: str, sources: int, start: float = 30) -> None:
+    for i in range(sources):
+        src = f"203.0.{113 + i // 200}.{i % 200 + 1}"
+        c.add(start + i, src, target, 23, ok=False)
+        if i % 2:
+            c.add(start + i + 0.5, src, target, 445, ok=False)
+
+
+def inbound(c: Conn, positive: bool) -> None:
+    c.background(2)
+    if positive:
+        _probes(c, "10.1.0.30", 40)
+
+
+def exposed(c: Conn, positive: bool) -> None:
+    c.background(2)
+    if positive:
+        _probes(c, "10.1.0.30", 5)
+        c.add(20, "203.0.113.1", "10.1.0.31", 3389, ok=False)
+    for k in range(3):
+        c.add(40 + k, "203.0.113.1", "10.1.0.30", 3389)
+
+
+def c2(c: Conn, positive: bool) -> None:
+    c.background(4)
+    if positive:
+        for k in range(40):
+            shift = (k * 7 % 5 - 2) * 0.01 * 5.0
+            c.add(5 + k * 5.0 + shift, "10.1.0.8", "45.33.2.79", 8443)
+    else:
+        for k in range(40):
+            c.add(5 + (k // 8) * 40 + (k % 8) * 0.3 * (k % 3 + 1), "10.1.0.9", "45.33.2.80", 8443)
+
+
+def outbound(c: Conn, positive: bool) -> None:
+    c.background(2)
+    if positive:
+        for i in range(40):
+            c.add(10 + i * 0.5, "10.1.0.40", f"198.18.0.{i + 1}", 25)
+
+
+NETWORK: dict[str, tuple[Callable[[Conn, bool], None], dict[str, object] | None]] = {
+    "network_scan": (network_scan, None),
+    "lateral_spread": (lateral, None),
+    "spread_tree": (spread_tree, None),
+    "zone_policy": (zone_policy, CAMPUS),
+    "medical_exposure": (medical, CAMPUS),
+    "inbound_probe": (inbound, CAMPUS),
+    "exposed_service": (exposed, None),
+    "c2_beacon": (c2, None),
+    "outbound_abuse": (outbound, None),
+}
+
+
+def dovecot(i: int, ok: bool, user: str, ip: str) -> str:
+    t = (M0 + timedelta(seconds=20 * i)).strftime("%b %d %H:%M:%S")
+    if ok:
+        return (
+            f"{t} mx dovecot[12]: imap-login: Login: user=<{user}>, method=PLAIN, rip={ip}, "
+            "lip=10.0.0.5, TLS"
+        )
+    return (
+        f"{t} mx dovecot[12]: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): "
+        f"user=<{user}>, method=PLAIN, rip={ip}, lip=10.0.0.5, TLS"
+    )
+
+
+def audit(op: str, **kw: object) -> str:
+    base: dict[str, object] = {
+        "CreationTime": "2026-03-11T09:00:00", "Operation": op, "Workload": "Exchange",
+        "UserId": "dg@chu-test.fr", "ClientIP": "203.0.113.8", "ResultStatus": "Succeeded",
+    }  # fmt: skip
+    return json.dumps({**base, **kw})
+
+
+def exim_burst(recipients: int) -> str:
+    rcpts = [f"u{i}@chu-test.fr" for i in range(recipients)]
+    lines = []
+    for m in range(3):
+        stamp = (M0 + timedelta(hours=1, minutes=m)).strftime("%Y-%m-%d %H:%M:%S")
+        qid = f"1rjX{m:02d}-0004V{m}-2B"
+        lines.append(
+            f"{stamp} {qid} <= paul@chu-test.fr H=(pc12) [10.1.2.3] P=esmtpsa A=plain:paul "
+            f'S=2000 id={m}@chu-test.fr T="Facture urgente"'
+        )
+        lines += [f"{stamp} {qid} => {r} R=local_user T=lmtp" for r in rcpts[m::3]]
+    return "\n".join(lines) + "\n"
+
+
+def windows(rows: list[dict[str, object]]) -> str:
+    return "\n".join(json.dumps(r) for r in rows) + "\n"
+
+
+SYSMON = {"Hostname": "PC7", "Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1}
+
+PHISH = """\
+Authentication-Results: mx.chu-test.fr; spf=fail smtp.mailfrom=paypa1-secure.top;
+ dkim=fail; dmarc=fail header.from=paypa1-secure.top
+From: "PayPal Service" <service@paypa1-secure.top>
+Reply-To: recovery.team@gmail.com
+To: alice.martin@chu-test.fr
+Subject: Your account has been suspended - action required
+Date: Wed, 11 Mar 2026 09:00:00 +0000
+Message-ID: <p1@paypa1-secure.top>
+MIME-Version: 1.0
+Content-Type: text/html; charset=utf-8
+
+<html><body><p>Dear customer, your account has been suspended. Verify your account within 24 hours
+or it will be closed. <a href="http://bit.ly/3xPayPal">https://www.paypal.com/signin</a></p>
+<p>PayPal Security Team</p></body></html>
+"""
+HAM = """\
+Authentication-Results: mx.chu-test.fr; spf=pass smtp.mailfrom=chu-test.fr;
+ dkim=pass; dmarc=pass header.from=chu-test.fr
+From: Alice Martin <alice.martin@chu-test.fr>
+To: bob.durand@chu-test.fr
+Subject: Réunion de service jeudi
+Date: Wed, 11 Mar 2026 09:00:00 +0000
+Message-ID: <h1@chu-test.fr>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Bonjour, la réunion de service est déplacée à jeudi 14 h en salle 3. Merci.
+Alice
+"""
+
+# name -> (positive files, negative files, hospital model or None)
+Files = dict[str, str]
+OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
+    "sigma": (
+        {"pc7.json": windows([{**SYSMON, "@timestamp": "2026-01-01T10:00:00Z",
+                               "Image": "C:\\w\\vssadmin.exe",
+                               "CommandLine": "vssadmin delete shadows /all /quiet"}])},
+        {"pc7.json": windows([{**SYSMON, "@timestamp": "2026-01-01T10:01:00Z",
+                               "Image": "C:\\w\\notepad.exe", "CommandLine": "notepad"}])},
+        None,
+    ),
+    "phishing": ({"message.eml": PHISH}, {"message.eml": HAM}, MAIL),
+    "mail_bruteforce": (
+        {"mail.log": "\n".join(dovecot(i, False, "dg@chu-test.fr", "198.51.100.7")
+                               for i in range(12)) + "\n"},
+        {"mail.log": "\n".join(dovecot(i, False, "x@chu-test.fr", "192.0.2.1")
+                               for i in range(3)) + "\n"},
+        None,
+    ),
+    "mail_login_after_failures": (
+        {"mail.log": "\n".join([*(dovecot(i, False, "dg@chu-test.fr", "198.51.100.7")
+                                  for i in range(6)),
+                                dovecot(7, True, "dg@chu-test.fr", "198.51.100.7")]) + "\n"},
+        {"mail.log": "\n".join(dovecot(i, i != 0, "x@chu-test.fr", "10.0.0.9")
+                               for i in range(3)) + "\n"},
+        None,
+    ),
+    "mail_new_source": (
+        {"mail.log": "\n".join([dovecot(0, True, "ana@chu-test.fr", "10.2.0.4"),
+                                dovecot(5, True, "ana@chu-test.fr", "10.2.0.9"),
+                                dovecot(9, True, "ana@chu-test.fr", "185.220.101.3")]) + "\n"},
+        {"mail.log": "\n".join([dovecot(0, True, "ana@chu-test.fr", "10.2.0.4"),
+                                dovecot(5, True, "ana@chu-test.fr", "10.2.0.9")]) + "\n"},
+        MAIL,
+    ),
+    "mailbox_rules": (
+        {"audit.json": "\n".join([
+            audit("New-InboxRule", Parameters=[{"Name": "Name", "Value": "."},
+                                               {"Name": "ForwardTo", "Value": "x@evil.example"}]),
+            audit("MailboxLogin")]) + "\n"},
+        {"audit.json": audit("MailboxLogin") + "\n"},
+        None,
+    ),
+    "mailbox_mass_access": (
+        {"audit.json": audit("MailItemsAccessed", Folders=json.dumps([
+            {"FolderItems": [{"InternetMessageId": f"<{i}@x>"} for i in range(250)],
+             "Path": "\\Inbox"}])) + "\n"},
+        {"audit.json": audit("MailItemsAccessed", Folders=json.dumps([
+            {"FolderItems": [{"InternetMessageId": "<1@x>"}], "Path": "\\Inbox"}])) + "\n"},
+        None,
+    ),
+    "internal_mass_mail": ({"mainlog": exim_burst(35)}, {"mainlog": exim_burst(29)}, MAIL),
+}  # fmt: skip
+
+
+def _write(name: str, positive: Files, negative: Files, model: dict[str, object] | None) -> None:
+    folder = HERE / name
+    for kind, files in (("positive", positive), ("negative", negative)):
+        (folder / kind).mkdir(parents=True, exist_ok=True)
+        for fname, text in files.items():
+            (folder / kind / fname).write_text(text, encoding="utf-8")
+    if model is not None:
+        text = yaml.safe_dump(model, allow_unicode=True, sort_keys=False)
+        (folder / "hospital.yaml").write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    for name, (scenario, model) in NETWORK.items():
+        pos, neg = Conn(), Conn()
+        scenario(pos, True)
+        scenario(neg, False)
+        _write(name, {"conn.log": pos.text()}, {"conn.log": neg.text()}, model)
+    for name, (positive, negative, model) in OTHERS.items():
+        _write(name, positive, negative, model)
+
+
+if __name__ == "__main__":
+    main()
