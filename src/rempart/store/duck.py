@@ -212,17 +212,6 @@ class Store:
         """Run a statement whose result is not needed (an INSERT ... SELECT, say)."""
         self.con.execute(statement, params)
 
-    def track_progress(self) -> None:
-        """Have DuckDB track its queries' progress (without printing a bar), for
-        `query_progress`; call it before the long query starts."""
-        self.con.execute("SET enable_progress_bar = true")
-        self.con.execute("SET enable_progress_bar_print = false")
-
-    def query_progress(self) -> float:
-        """Percent done of the query running on this store (from another thread), -1 when
-        none; raises duckdb.Error once the store is closed."""
-        return float(self.con.query_progress())
-
     def flow_addresses(self, limit: int = 200_000) -> list[str]:
         """Distinct addresses of the stored flows and firewall records (at most `limit`)."""
         kinds = "coalesce(record_kind, 'flow') IN ('flow', 'firewall')"
