@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
-from rempart.core.i18n import add, t
+from rempart.core.i18n import Lang, add, params_of, render_finding, t
 from rempart.store import Store, Workspace
 
 for _key, _fr, _en in (
@@ -44,17 +44,20 @@ class Format(StrEnum):
 _QUERY = """
 SELECT finding_uid, detector, detector_version AS version, severity, title, entity,
        entity_type, first_seen, last_seen, reason, evidence_count, score, attack, evidence,
-       related
+       related, title_key, reason_key, params
 FROM finding
 ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2
          WHEN 'low' THEN 3 ELSE 4 END, first_seen, detector, entity
 """
 
 
-def alert_records(store: Store) -> list[dict[str, Any]]:
-    """The findings as plain records (times as ISO 8601 strings), most severe first."""
+def alert_records(store: Store, lang: Lang = "fr") -> list[dict[str, Any]]:
+    """The findings as plain records (times as ISO 8601 strings), most severe first, with
+    `title`/`reason` rendered in `lang` (and the keys and parameters they come from)."""
     out = []
     for row in store.sql(_QUERY).to_pylist():
+        row["title"], row["reason"] = render_finding(row, lang)
+        row["params"] = params_of(row["params"])
         for key in ("first_seen", "last_seen"):
             value = row[key]
             if isinstance(value, datetime):
@@ -69,7 +72,14 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buf, fieldnames=fields)
     writer.writeheader()
     for r in rows:
-        flat = {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()}
+        flat = {
+            k: ";".join(map(str, v))
+            if isinstance(v, list)
+            else json.dumps(v, ensure_ascii=False, sort_keys=True)
+            if isinstance(v, dict)
+            else v
+            for k, v in r.items()
+        }
         # a cell starting with = + - @ would be a formula in a spreadsheet: neutralise it
         writer.writerow(
             {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in flat.items()}
@@ -93,7 +103,7 @@ def register(app: typer.Typer) -> None:
         lg = lang_of(lang)
         ws = Workspace.at(workspace)
         with Store(ws.db_path) as store:
-            rows = alert_records(store)
+            rows = alert_records(store, lg)
         if detector:
             rows = [r for r in rows if r["detector"] == detector]
         if fmt is Format.JSONL:
