@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from rempart.core.i18n import t
+from rempart.core.i18n import Lang, t
 from rempart.model import Hospital
 from rempart.schema import FINDING
 from rempart.store import Store
@@ -68,7 +68,7 @@ class Finding:
 
     def render(self, lang: str = "fr") -> tuple[str, str]:
         """(title, reason) in `lang`."""
-        lg = "en" if lang == "en" else "fr"
+        lg: Lang = "en" if lang == "en" else "fr"
         title = t(self.title_key, lg, **self.params) if self.title_key else self.title
         reason = t(self.reason_key, lg, **self.params) if self.reason_key else self.reason
         return title, reason
