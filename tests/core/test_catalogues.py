@@ -60,7 +60,7 @@ def test_every_built_key_exists() -> None:
     assert len(kinds) == 10
     plans = ("isolate", "isolate-keep-vital", "block-lateral", "contain-building", "quarantine",
              "cut-egress", "lateral-egress", "full")  # fmt: skip
-    built += [f"contain.plan.{p}.title" for p in plans]
+    built += [f"contain.plan.{p}.title" for p in (*plans, "do-nothing")]
     assert [k for k in built if k not in CATALOG] == []
 
 
