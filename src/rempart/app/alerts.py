@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from rempart.app.session import Session
+from rempart.core.i18n import Lang, params_of, render_finding
 from rempart.store import Store
 
 _QUERY = """
 SELECT finding_uid, detector, detector_version AS version, severity, title, entity,
        entity_type, first_seen, last_seen, reason, evidence_count, score, attack, evidence,
-       related
+       related, title_key, reason_key, params
 FROM finding
 ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2
          WHEN 'low' THEN 3 ELSE 4 END, first_seen, detector, entity
@@ -39,6 +40,9 @@ class Alert:
     attack: list[str] | None
     evidence: list[str] | None
     related: list[str] | None
+    title_key: str | None = None
+    reason_key: str | None = None
+    params: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The record as plain data, keys in column order (for JSON and CSV)."""
@@ -49,20 +53,25 @@ def _iso(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def alert_records(store: Store) -> list[Alert]:
-    """The findings as records, most severe first."""
+def alert_records(store: Store, lang: Lang = "fr") -> list[Alert]:
+    """The findings as records, most severe first, `title` and `reason` rendered in `lang`
+    (with the keys and parameters they come from)."""
     out = []
     for row in store.sql(_QUERY).to_pylist():
+        row["title"], row["reason"] = render_finding(row, lang)
+        row["params"] = params_of(row["params"])
         row["first_seen"] = _iso(row["first_seen"])
         row["last_seen"] = _iso(row["last_seen"])
         out.append(Alert(**row))
     return out
 
 
-def alerts(workspace: Path | str | None, *, detector: str | None = None) -> list[Alert]:
+def alerts(
+    workspace: Path | str | None, *, detector: str | None = None, lang: Lang = "fr"
+) -> list[Alert]:
     """`rempart alerts`: the workspace's findings (only `detector`'s when given)."""
     with Session.reader(workspace) as session:
-        rows = alert_records(session.store)
+        rows = alert_records(session.store, lang)
     return [r for r in rows if r.detector == detector] if detector else rows
 
 

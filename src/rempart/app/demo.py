@@ -21,7 +21,7 @@ from rempart.contain import Action, RankedPlan
 from rempart.contain.export import write_plan
 from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import ContainmentError
-from rempart.core.i18n import Lang
+from rempart.core.i18n import Lang, t
 from rempart.detect import DETECTORS, DetectContext, DetectorRun, run_detectors
 from rempart.incidents import Incident, build_incident
 from rempart.incidents.spread import spread_hint
@@ -90,9 +90,7 @@ class DemoResult:
 
 def _action_line(action: Action, lang: Lang) -> str:
     text = action.describe(lang)
-    blocks = "bloque" if lang == "fr" else "blocks"
-    keeps = "garde" if lang == "fr" else "keeps"
-    return f"{text.title} — {blocks} {text.blocks} ; {keeps} {text.keeps}"
+    return t("action.line", lang, title=text.title, blocks=text.blocks, keeps=text.keeps)
 
 
 def _plan_view(
@@ -103,36 +101,34 @@ def _plan_view(
             service=i.service_name,
             dependency=f"{i.dependency_kind.value} {i.dependency_ref} ({i.why_text(lang)})",
             vital=i.vital,
-            procedure=i.degraded_procedure or "",
+            procedure=i.procedure_in(lang) or "",
         )
         for i in r.impact.cuts
     )
     est = r.estimate
-    if lang == "fr":
-        what_if = (
-            f"Jumeau numérique : {est.h24.mean:.0f} machines infectées à 24 h "
-            f"[{est.h24.low:.0f}–{est.h24.high:.0f}] contre {r.baseline.h24.mean:.0f} sans action "
-            f"({r.saved_24h:.0f} machines épargnées)."
-        )
-    else:
-        what_if = (
-            f"Digital twin: {est.h24.mean:.0f} machines infected at 24 h "
-            f"[{est.h24.low:.0f}–{est.h24.high:.0f}] against {r.baseline.h24.mean:.0f} with no "
-            f"action ({r.saved_24h:.0f} machines saved)."
-        )
+    what_if = t(
+        "demo.what_if",
+        lang,
+        mean=f"{est.h24.mean:.0f}",
+        low=f"{est.h24.low:.0f}",
+        high=f"{est.h24.high:.0f}",
+        baseline=f"{r.baseline.h24.mean:.0f}",
+        saved=f"{r.saved_24h:.0f}",
+    )
     if early is not None:
         delay = (early.respond_at - early.first_alert).total_seconds() / 60
-        when = (
-            f"Classé n° {r.rank} à {early.respond_at:%H:%M} UTC, {delay:.0f} min après la "
-            f"première alerte ({len(early.incident.hosts)} poste(s) connus alors). "
-            if lang == "fr"
-            else f"Ranked #{r.rank} at {early.respond_at:%H:%M} UTC, {delay:.0f} min after the "
-            f"first alert ({len(early.incident.hosts)} host(s) known then). "
+        when = t(
+            "demo.ranked",
+            lang,
+            rank=r.rank,
+            at=f"{early.respond_at:%H:%M}",
+            delay=f"{delay:.0f}",
+            hosts=len(early.incident.hosts),
         )
         what_if = when + what_if
     return PlanView(
-        title=r.plan.title,
-        rationale=r.plan.rationale,
+        title=r.plan.title_in(lang),
+        rationale=r.plan.rationale_in(lang),
         actions=tuple(_action_line(a, lang) for a in r.plan.actions),
         impacts=impacts,
         what_if=what_if,

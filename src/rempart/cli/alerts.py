@@ -46,7 +46,14 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buf, fieldnames=fields)
     writer.writeheader()
     for r in rows:
-        flat = {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()}
+        flat = {
+            k: ";".join(map(str, v))
+            if isinstance(v, list)
+            else json.dumps(v, ensure_ascii=False, sort_keys=True)
+            if isinstance(v, dict)
+            else v
+            for k, v in r.items()
+        }
         # a cell starting with = + - @ would be a formula in a spreadsheet: neutralise it
         writer.writerow(
             {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in flat.items()}
@@ -68,7 +75,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Liste les alertes du magasin (table, json, jsonl, csv)."""
         lg = lang_of(lang)
-        rows = [a.as_dict() for a in alerts(workspace, detector=detector)]
+        rows = [a.as_dict() for a in alerts(workspace, detector=detector, lang=lg)]
         if fmt is Format.JSONL:
             for r in rows:
                 sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -56,7 +56,7 @@ def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
     if early is not None and chosen is not None:
         table.add_row(
             t("plan_title", lang),
-            f"{chosen.plan.title} ({t('proposed_at', lang)} {early.respond_at:%H:%M} UTC)",
+            f"{chosen.plan.title_in(lang)} ({t('proposed_at', lang)} {early.respond_at:%H:%M} UTC)",
         )
         table.add_row(
             t("care_impact", lang),

@@ -88,8 +88,8 @@ def _t(key: str, lang: Lang, **values: object) -> str:
 
 def plan_label(plan: Plan, lang: Lang) -> str:
     """The plan's title (French), or its network actions' titles in English."""
-    if lang == "fr" or not plan.network_actions:
-        return plan.title
+    if plan.title_key or lang == "fr" or not plan.network_actions:
+        return plan.title_in(lang)
     return " + ".join(a.describe(lang).title for a in plan.network_actions)
 
 

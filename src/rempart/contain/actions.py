@@ -5,7 +5,8 @@ protocols between zones, cut egress, quarantine hosts, block indicator addresses
 firewall rules in `rempart.contain.export`; the others (senders, domains, accounts, e-mail
 campaigns) are exported as JSON/CSV for the mail gateway, the directory and the proxy.
 Every action carries the `reason` it was proposed for, and `describe()` says in French or
-English what it blocks and what it keeps, so a plan is explainable without reading code.
+English (from the catalogue, `core/locale/contain.yaml`) what it blocks and what it keeps,
+so a plan is explainable without reading code.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from rempart.core.i18n import Lang
+from rempart.core.i18n import Lang, msg, t
 from rempart.model.hospital import Frozen, Ident
 
 # Application protocols a worm uses to move between machines, with their transport ports.
@@ -65,6 +66,16 @@ class _Action(Frozen):
         raise NotImplementedError
 
 
+def _text(kind: str, lang: Lang, **values: object) -> ActionText:
+    """The action's title, what it blocks and what it keeps, from the catalogue
+    (`core/locale/contain.yaml`, keys `action.<kind>.title|blocks|keeps`)."""
+    return ActionText(
+        title=t(f"action.{kind}.title", lang, **values),
+        blocks=t(f"action.{kind}.blocks", lang, **values),
+        keeps=t(f"action.{kind}.keeps", lang, **values),
+    )
+
+
 def _list(items: tuple[str, ...], limit: int = 6) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" (+{len(items) - limit})" if len(items) > limit else "")
@@ -96,17 +107,7 @@ class IsolateZones(_Action):
     def describe(self, lang: Lang = "fr") -> ActionText:
         zones = _list(self.zones)
         kept = _list(self.keep_assets + self.keep_partners + self.keep_zones) or "—"
-        if lang == "en":
-            return ActionText(
-                title=f"Isolate zones {zones}",
-                blocks=f"all traffic between {zones} and other zones or the internet",
-                keeps=f"traffic inside each zone; reachable: {kept}",
-            )
-        return ActionText(
-            title=f"Isoler les zones {zones}",
-            blocks=f"tout flux entre {zones} et les autres zones ou internet",
-            keeps=f"les flux internes à chaque zone ; joignables : {kept}",
-        )
+        return _text("isolate_zones", lang, zones=zones, kept=kept)
 
 
 class BlockProtocolsBetweenZones(_Action):
@@ -141,17 +142,8 @@ class BlockProtocolsBetweenZones(_Action):
     def describe(self, lang: Lang = "fr") -> ActionText:
         protos = "/".join(p.upper() for p in self.protocols)
         where = _list(self.zones) if self.zones else None
-        if lang == "en":
-            return ActionText(
-                title=f"Block {protos} between zones",
-                blocks=f"{protos} between {where or 'all zones'}",
-                keeps="every other protocol (web, DPI, PACS...) and traffic inside a zone",
-            )
-        return ActionText(
-            title=f"Bloquer {protos} entre zones",
-            blocks=f"{protos} entre {where or 'toutes les zones'}",
-            keeps="tous les autres protocoles (web, DPI, PACS...) et les flux internes aux zones",
-        )
+        where_ = where if where else msg("action.all_zones")
+        return _text("block_protocols", lang, protocols=protos, where=where_)
 
 
 class BlockProtocolsWithinZones(_Action):
@@ -184,17 +176,7 @@ class BlockProtocolsWithinZones(_Action):
     def describe(self, lang: Lang = "fr") -> ActionText:
         protos = "/".join(p.upper() for p in self.protocols)
         zones = _list(self.zones)
-        if lang == "en":
-            return ActionText(
-                title=f"Block {protos} between workstations inside {zones} (GPO / private VLAN)",
-                blocks=f"inbound {protos} on the workstations of {zones}",
-                keeps="access to servers and every other protocol",
-            )
-        return ActionText(
-            title=f"Bloquer {protos} entre postes dans {zones} (GPO / VLAN privé)",
-            blocks=f"{protos} entrant sur les postes de {zones}",
-            keeps="l'accès aux serveurs et tous les autres protocoles",
-        )
+        return _text("block_protocols_within", lang, protocols=protos, zones=zones)
 
 
 class AllowedEndpoint(Frozen):
@@ -239,17 +221,8 @@ class CutEgressExcept(_Action):
     def describe(self, lang: Lang = "fr") -> ActionText:
         kept = _list(self.allow_partners + tuple(e.cidr for e in self.allow_extra)) or "—"
         where = _list(self.from_zones) if self.from_zones else None
-        if lang == "en":
-            return ActionText(
-                title="Cut internet except vital partners",
-                blocks=f"connections to the internet from {where or 'the whole hospital'}",
-                keeps=f"internal traffic; partners: {kept}",
-            )
-        return ActionText(
-            title="Couper internet sauf partenaires vitaux",
-            blocks=f"les connexions vers internet depuis {where or 'tout l’hôpital'}",
-            keeps=f"les flux internes ; partenaires : {kept}",
-        )
+        where_ = where if where else msg("action.whole_hospital")
+        return _text("cut_egress", lang, where=where_, kept=kept)
 
 
 class HostRef(Frozen):
@@ -288,17 +261,7 @@ class QuarantineHosts(_Action):
 
     def describe(self, lang: Lang = "fr") -> ActionText:
         names = _list(tuple(h.hostname or h.ip for h in self.hosts))
-        if lang == "en":
-            return ActionText(
-                title=f"Quarantine {len(self.hosts)} host(s)",
-                blocks=f"all traffic to and from {names}",
-                keeps="every other machine",
-            )
-        return ActionText(
-            title=f"Mettre en quarantaine {len(self.hosts)} poste(s)",
-            blocks=f"tout flux depuis et vers {names}",
-            keeps="toutes les autres machines",
-        )
+        return _text("quarantine_hosts", lang, n=len(self.hosts), names=names)
 
 
 class BlockSenders(_Action):
@@ -318,15 +281,7 @@ class BlockSenders(_Action):
 
     def describe(self, lang: Lang = "fr") -> ActionText:
         who = _list(self.addresses)
-        if lang == "en":
-            return ActionText(
-                title="Block senders", blocks=f"mail from {who}", keeps="all other mail"
-            )
-        return ActionText(
-            title="Bloquer des expéditeurs",
-            blocks=f"le courrier de {who}",
-            keeps="tout autre courrier",
-        )
+        return _text("block_senders", lang, who=who)
 
 
 _DOMAIN = r"^([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$"
@@ -347,17 +302,7 @@ class BlockDomains(_Action):
 
     def describe(self, lang: Lang = "fr") -> ActionText:
         doms = _list(self.domains)
-        if lang == "en":
-            return ActionText(
-                title="Block domains",
-                blocks=f"mail, web and DNS for {doms}",
-                keeps="all other domains",
-            )
-        return ActionText(
-            title="Bloquer des domaines",
-            blocks=f"courrier, web et DNS pour {doms}",
-            keeps="tous les autres domaines",
-        )
+        return _text("block_domains", lang, domains=doms)
 
 
 class BlockIndicators(_Action):
@@ -385,18 +330,13 @@ class BlockIndicators(_Action):
 
     def describe(self, lang: Lang = "fr") -> ActionText:
         n = len(self.ips) + len(self.urls) + len(self.hashes)
-        if lang == "en":
-            return ActionText(
-                title=f"Block {n} indicator(s)",
-                blocks=f"{len(self.ips)} address(es), {len(self.urls)} URL(s), "
-                f"{len(self.hashes)} file hash(es)",
-                keeps="everything else",
-            )
-        return ActionText(
-            title=f"Bloquer {n} indicateur(s)",
-            blocks=f"{len(self.ips)} adresse(s), {len(self.urls)} URL, "
-            f"{len(self.hashes)} empreinte(s) de fichier",
-            keeps="tout le reste",
+        return _text(
+            "block_indicators",
+            lang,
+            n=n,
+            ips=len(self.ips),
+            urls=len(self.urls),
+            hashes=len(self.hashes),
         )
 
 
@@ -413,17 +353,7 @@ class DisableAccounts(_Action):
 
     def describe(self, lang: Lang = "fr") -> ActionText:
         who = _list(self.accounts)
-        if lang == "en":
-            return ActionText(
-                title="Disable accounts",
-                blocks=f"logons of {who}",
-                keeps="all other accounts",
-            )
-        return ActionText(
-            title="Désactiver des comptes",
-            blocks=f"les connexions de {who}",
-            keeps="tous les autres comptes",
-        )
+        return _text("disable_accounts", lang, who=who)
 
 
 class PurgeEmailCampaign(_Action):
@@ -439,17 +369,7 @@ class PurgeEmailCampaign(_Action):
 
     def describe(self, lang: Lang = "fr") -> ActionText:
         n = len(self.message_ids)
-        if lang == "en":
-            return ActionText(
-                title="Purge the e-mail campaign",
-                blocks=f"{n} message(s) removed from mailboxes",
-                keeps="all other messages",
-            )
-        return ActionText(
-            title="Purger la campagne de courriels",
-            blocks=f"{n} message(s) retiré(s) des boîtes",
-            keeps="tous les autres messages",
-        )
+        return _text("purge_email", lang, n=n)
 
 
 Action = Annotated[
@@ -488,6 +408,16 @@ class Plan(Frozen):
     actions: tuple[Action, ...]
     rationale: str = ""
     confirmations: tuple[Confirmation, ...] = ()
+    # catalogue keys of the title and the rationale (the planner's plans); a plan written
+    # by hand has none and shows its own text
+    title_key: str | None = None
+    rationale_key: str | None = None
+
+    def title_in(self, lang: Lang = "fr") -> str:
+        return t(self.title_key, lang) if self.title_key else self.title
+
+    def rationale_in(self, lang: Lang = "fr") -> str:
+        return t(self.rationale_key, lang) if self.rationale_key else self.rationale
 
     def with_actions(self, *actions: Action) -> Plan:
         return self.model_copy(update={"actions": self.actions + actions})

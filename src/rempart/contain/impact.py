@@ -26,7 +26,7 @@ from rempart.contain.actions import (
 )
 from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import ContainmentError, VitalCutRefused
-from rempart.core.i18n import Lang
+from rempart.core.i18n import Lang, t
 from rempart.model.hospital import (
     Asset,
     CareService,
@@ -54,17 +54,6 @@ class Why(StrEnum):
     SERVICE_STOPPED = "service_stopped"
 
 
-_WHY_TEXT: dict[Why, tuple[str, str]] = {
-    Why.QUARANTINED: ("poste en quarantaine", "host quarantined"),
-    Why.INDICATOR: ("adresse bloquée comme indicateur", "address blocked as an indicator"),
-    Why.ZONE_ISOLATED: ("zone du service isolée", "the service's zone is isolated"),
-    Why.TARGET_ISOLATED: ("zone de la dépendance isolée", "the dependency's zone is isolated"),
-    Why.EGRESS_CUT: ("sortie internet coupée", "internet egress cut"),
-    Why.PROTOCOL_BLOCKED: ("protocole bloqué entre zones", "protocol blocked between zones"),
-    Why.SERVICE_STOPPED: ("service dont il dépend arrêté", "service it depends on is stopped"),
-}
-
-
 class ImpactItem(Frozen):
     """One care service losing (or degrading) one dependency under a plan."""
 
@@ -79,14 +68,20 @@ class ImpactItem(Frozen):
     zones: tuple[str, ...] = ()  # the service's zones where it is lost ("" = everywhere)
     degraded_procedure: str | None = None
     note: str | None = None
+    degraded_procedure_en: str | None = None
 
     @property
     def key(self) -> str:
         return f"{self.service}:{self.dependency_ref}"
 
     def why_text(self, lang: Lang = "fr") -> str:
-        i = 0 if lang == "fr" else 1
-        return ", ".join(_WHY_TEXT[w][i] for w in self.why)
+        return ", ".join(t(f"impact.why.{w.value}", lang) for w in self.why)
+
+    def procedure_in(self, lang: Lang = "fr") -> str | None:
+        """The fallback procedure in `lang` (French when it has no translation)."""
+        if lang == "en" and self.degraded_procedure_en:
+            return self.degraded_procedure_en
+        return self.degraded_procedure
 
     def confirmed_by(self, confirmations: tuple[Confirmation, ...]) -> Confirmation | None:
         for c in confirmations:
@@ -325,6 +320,7 @@ def _judge(
         zones=tuple(sz or "" for sz, lv, _ in verdicts if lv is level),
         degraded_procedure=s.degraded_procedure,
         note=dep.note,
+        degraded_procedure_en=s.degraded_procedure_en,
     )
 
 

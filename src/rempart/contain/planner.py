@@ -28,6 +28,7 @@ from rempart.contain.actions import (
 )
 from rempart.contain.allowlist import vital_partners
 from rempart.contain.situation import Situation
+from rempart.core.i18n import t
 from rempart.model.hospital import DependencyKind, Hospital
 
 
@@ -168,51 +169,23 @@ def candidate_plans(hospital: Hospital, situation: Situation) -> list[Plan]:
         hospital, "couper la sortie internet (exfiltration, commande et contrôle) sauf flux vitaux"
     )
 
-    options: list[tuple[str, str, tuple[Action | None, ...], str]] = [
-        ("isolate", "Isoler les zones touchées", (isolate,), "Comme à Montpellier."),
-        (
-            "isolate-keep-vital",
-            "Isoler les zones touchées en gardant les dépendances vitales",
-            (isolate_keep,),
-            "L'isolement, avec des exceptions pour ce dont les soins ont besoin.",
-        ),
-        (
-            "block-lateral",
-            "Bloquer les protocoles latéraux entre zones et isoler les postes infectés",
-            (lateral, quarantine),
-            "Arrête la propagation entre bâtiments sans couper les applications métier.",
-        ),
-        (
-            "contain-building",
-            "Cloisonner les zones touchées (entre zones et entre postes) en gardant les "
-            "dépendances vitales",
-            (isolate_keep or isolate, inside, quarantine),
-            "Ce qui a manqué à Montpellier : l'isolement des bâtiments n'arrête pas le ver "
-            "dans le bâtiment touché ; bloquer SMB/RDP entre postes le fait.",
-        ),
-        ("quarantine", "Mettre en quarantaine les postes infectés", (quarantine,), ""),
-        (
-            "cut-egress",
-            "Couper internet sauf partenaires vitaux",
-            (egress,),
-            "Comme à Cahors : laboratoires, trésorerie et hébergeur de santé restent joignables.",
-        ),
-        (
-            "lateral-egress",
-            "Protocoles latéraux bloqués, postes infectés isolés, internet coupé",
-            (lateral, quarantine, egress),
-            "",
-        ),
-        (
-            "full",
-            "Isolement des zones touchées, protocoles latéraux bloqués, internet coupé",
-            (isolate_keep or isolate, lateral, quarantine, egress),
-            "La réponse la plus large qui garde les dépendances vitales joignables.",
-        ),
+    # (plan id, actions, has a rationale); title and rationale are catalogue keys
+    # contain.plan.<id>.title / .rationale (core/locale/contain.yaml)
+    options: list[tuple[str, tuple[Action | None, ...], bool]] = [
+        ("isolate", (isolate,), True),
+        ("isolate-keep-vital", (isolate_keep,), True),
+        ("block-lateral", (lateral, quarantine), True),
+        ("contain-building", (isolate_keep or isolate, inside, quarantine), True),
+        ("quarantine", (quarantine,), False),
+        ("cut-egress", (egress,), True),
+        ("lateral-egress", (lateral, quarantine, egress), False),
+        ("full", (isolate_keep or isolate, lateral, quarantine, egress), True),
     ]
     plans: list[Plan] = []
     seen: set[str] = set()
-    for plan_id, title, parts, rationale in options:
+    for plan_id, parts, has_rationale in options:
+        title = f"contain.plan.{plan_id}.title"
+        rationale = f"contain.plan.{plan_id}.rationale" if has_rationale else ""
         actions = tuple(a for a in parts if a is not None)
         if not actions or any(a is None for a in parts[:1]):
             continue
@@ -220,5 +193,14 @@ def candidate_plans(hospital: Hospital, situation: Situation) -> list[Plan]:
         if signature in seen:
             continue
         seen.add(signature)
-        plans.append(Plan(id=plan_id, title=title, actions=actions + hygiene, rationale=rationale))
+        plans.append(
+            Plan(
+                id=plan_id,
+                title=t(title, "fr"),
+                actions=actions + hygiene,
+                rationale=t(rationale, "fr") if rationale else "",
+                title_key=title,
+                rationale_key=rationale or None,
+            )
+        )
     return plans

@@ -72,7 +72,12 @@ class RankedPlan(Frozen):
         return self.impact.vital_services_cut
 
 
-NO_ACTION = Plan(id="do-nothing", title="Ne rien faire", actions=())
+NO_ACTION = Plan(
+    id="do-nothing",
+    title="Ne rien faire",
+    actions=(),
+    title_key="contain.plan.do-nothing.title",
+)
 
 
 def rank_plans(

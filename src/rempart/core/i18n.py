@@ -1,64 +1,155 @@
-"""French first, English too: message catalogue for the CLI and reports.
+"""French first, English too: message catalogues kept as data, rendered when shown.
 
-Keys are short English identifiers; `t(key, lang, **values)` formats the message. A key
-missing in a language falls back to French, then to the key itself, so nothing crashes on
-a missing translation (a test keeps the two catalogues in step).
+The texts live in `core/locale/*.yaml` (one file per layer), each key with `fr` and `en`,
+checked on load: both languages present and the same `{placeholders}` in both, so a
+translation can neither drop a value nor ask for one the code does not give. Modules that
+still register their strings at import call `add(key, fr, en)` (the CLI for now).
+
+Findings, actions and reasons are stored as a key and its values, never as rendered text,
+and rendered per language by `t`. A value may itself be a message (`{"key": ..., "params":
+...}`) or a list of them (joined with " ; ", or with `joined(items, sep)`), for reasons
+assembled from parts.
+
+A key missing in a language falls back to French, then to the key itself, so nothing
+crashes on a missing translation (a test keeps the catalogues complete).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+import string
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
 
 CATALOG: dict[str, dict[Lang, str]] = {}
+SOURCES: dict[str, str] = {}  # key -> where it was defined (file name or "add")
+JOIN = " ; "  # how a list of messages reads inside a sentence
+
+
+class CatalogError(ValueError):
+    """A catalogue entry that cannot be used: says which file and key."""
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The `{names}` a text asks for (format specs and conversions ignored)."""
+    return frozenset(
+        name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(text) if name
+    )
+
+
+def check_entry(key: str, entry: object, where: str) -> dict[Lang, str]:
+    """One validated entry: both languages, non-empty, the same placeholders."""
+    if not isinstance(entry, dict) or set(entry) != set(LANGS):
+        raise CatalogError(f"{where}: {key!r} must have exactly the keys fr and en")
+    texts: dict[Lang, str] = {}
+    for lang in LANGS:
+        text = entry[lang]
+        if not isinstance(text, str) or not text.strip():
+            raise CatalogError(f"{where}: {key!r} has no {lang} text")
+        texts[lang] = text
+    if placeholders(texts["fr"]) != placeholders(texts["en"]):
+        raise CatalogError(
+            f"{where}: {key!r} placeholders differ: fr {sorted(placeholders(texts['fr']))}, "
+            f"en {sorted(placeholders(texts['en']))}"
+        )
+    return texts
+
+
+def _register(key: str, entry: dict[Lang, str], where: str) -> None:
+    if key in CATALOG and CATALOG[key] != entry:
+        raise CatalogError(
+            f"message {key!r} registered twice with different texts ({SOURCES[key]}, {where})"
+        )
+    CATALOG[key] = entry
+    SOURCES.setdefault(key, where)
+
+
+def load_catalog_text(text: str, where: str) -> dict[str, dict[Lang, str]]:
+    """Parse and check one catalogue file's text (a mapping key -> {fr, en})."""
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict):
+        raise CatalogError(f"{where}: a catalogue is a mapping of keys")
+    return {str(k): check_entry(str(k), v, where) for k, v in data.items()}
+
+
+def _load_all() -> None:
+    folder = resources.files("rempart.core").joinpath("locale")
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".yaml"):
+            for key, entry in load_catalog_text(item.read_text("utf-8"), item.name).items():
+                _register(key, entry, item.name)
 
 
 def add(key: str, fr: str, en: str) -> None:
-    """Register one message; modules call this at import for their own strings.
+    """Register one message from code (the CLI's strings, until they move to data).
 
     A key registered twice with other wording is a bug (one module would silently change
     another's text), so it raises.
     """
-    entry: dict[Lang, str] = {"fr": fr, "en": en}
-    if key in CATALOG and CATALOG[key] != entry:
-        raise ValueError(f"message {key!r} registered twice with different texts")
-    CATALOG[key] = entry
+    try:
+        _register(key, check_entry(key, {"fr": fr, "en": en}, "add"), "add")
+    except CatalogError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def render(value: object, lang: Lang) -> object:
+    """A parameter ready for `str.format`: nested messages rendered, lists joined."""
+    if isinstance(value, Mapping) and "key" in value:
+        params = value.get("params") or {}
+        return t(str(value["key"]), lang, **dict(params))
+    if isinstance(value, Mapping) and "items" in value:
+        return str(value.get("join", JOIN)).join(str(render(v, lang)) for v in value["items"])
+    if isinstance(value, list | tuple):
+        return JOIN.join(str(render(v, lang)) for v in value)
+    return value
+
+
+def msg(key: str, **params: object) -> dict[str, Any]:
+    """A message as a value (for a parameter of another message): rendered later by `t`."""
+    return {"key": key, "params": params}
+
+
+def joined(items: list[Any], join: str = JOIN) -> dict[str, Any]:
+    """A list of values or messages rendered and joined with `join` (a value)."""
+    return {"items": items, "join": join}
 
 
 def t(key: str, lang: Lang = "fr", **values: object) -> str:
     entry = CATALOG.get(key)
     text = key if entry is None else entry.get(lang) or entry["fr"]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{k: render(v, lang) for k, v in values.items()})
 
 
-for _key, _fr, _en in (
-    ("files", "fichiers", "files"),
-    ("records", "enregistrements", "records"),
-    ("rejected", "rejetés", "rejected"),
-    ("event_class", "classe d'événements", "event class"),
-    ("status", "état", "status"),
-    ("source", "source", "source"),
-    ("reason", "motif", "reason"),
-    ("file", "fichier", "file"),
-    ("total", "total", "total"),
-    ("ingesting", "Ingestion", "Ingesting"),
-    ("ingest_title", "Ingestion", "Ingestion"),
-    ("reject_reasons", "Motifs de rejet", "Rejection reasons"),
-    ("ingested", "ingéré", "ingested"),
-    ("already ingested", "déjà ingéré", "already ingested"),
-    ("unknown format", "format inconnu", "unknown format"),
-    ("failed", "échec", "failed"),
-    ("rewritten", "ingéré depuis une copie réalignée", "ingested from a realigned copy"),
-    ("patient_zero", "Patient zéro", "Patient zero"),
-    ("entry_email", "Courriel d'entrée", "Entry email"),
-    ("recipients", "destinataire(s)", "recipient(s)"),
-    ("per_zone", "Par bâtiment / zone", "Per building / zone"),
-    ("zone", "Zone", "Zone"),
-    ("covered", "couverts", "covered"),
-    ("extras", "en trop", "extras"),
-    ("plan_title", "Plan de confinement", "Containment plan"),
-    ("care_impact", "Impact sur les soins", "Care impact"),
-):
-    add(_key, _fr, _en)
+def params_of(raw: object) -> dict[str, Any]:
+    """Stored parameters (JSON text in the `finding` table, or already a mapping)."""
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        value = json.loads(raw)
+        return dict(value) if isinstance(value, dict) else {}
+    return dict(raw) if isinstance(raw, Mapping) else {}
+
+
+def render_finding(record: Mapping[str, Any], lang: Lang) -> tuple[str, str]:
+    """(title, reason) of a stored finding in `lang`.
+
+    A finding stored with keys is rendered from them and its parameters; one stored by an
+    older version (no keys) shows its stored text.
+    """
+    params = params_of(record.get("params"))
+    title_key = record.get("title_key")
+    reason_key = record.get("reason_key")
+    title = t(title_key, lang, **params) if title_key else str(record.get("title") or "")
+    reason = t(reason_key, lang, **params) if reason_key else str(record.get("reason") or "")
+    return title, reason
+
+
+_load_all()

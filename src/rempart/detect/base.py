@@ -3,19 +3,26 @@
 Detectors are set-based: they query the store (SQL or Ibis) and return only their small
 results as `Finding` values. Every finding says which detector (name and version) raised
 it, why (a sentence), and which events prove it (event_uid values + total count).
+
+The title and the reason are catalogue keys and their values (`core/locale/detect.yaml`),
+rendered per language when shown; the French rendering is also kept in `title`/`reason`
+(older readers, and the finding uid, which hashes the French title as it always did).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 
 import pyarrow as pa
 
+from rempart.core.i18n import Lang, t
 from rempart.model import Hospital
 from rempart.schema import FINDING
 from rempart.store import Store
@@ -56,11 +63,37 @@ class Finding:
     attack: tuple[str, ...] = ()
     related: tuple[str, ...] = field(default=())
     detected_at: datetime | None = None  # when a streaming run would have alerted
+    title_key: str = ""  # catalogue keys of the title and the reason ("" for plain text)
+    reason_key: str = ""
+    params: dict[str, Any] = field(default_factory=dict, hash=False)  # JSON-able values
+
+    def render(self, lang: str = "fr") -> tuple[str, str]:
+        """(title, reason) in `lang`."""
+        lg: Lang = "en" if lang == "en" else "fr"
+        title = t(self.title_key, lg, **self.params) if self.title_key else self.title
+        reason = t(self.reason_key, lg, **self.params) if self.reason_key else self.reason
+        return title, reason
 
     @property
     def uid(self) -> str:
         key = f"{self.detector}|{self.entity}|{self.first_seen.isoformat()}|{self.title}"
         return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def _plain(value: object) -> object:
+    """JSON for the values a query returns (DECIMAL sums, times)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def params_json(params: dict[str, Any]) -> str | None:
+    """A finding's parameters as stored (JSON text, keys sorted), None when it has none."""
+    if not params:
+        return None
+    return json.dumps(params, ensure_ascii=False, sort_keys=True, default=_plain)
 
 
 def findings_table(findings: list[Finding]) -> pa.Table:
@@ -84,6 +117,9 @@ def findings_table(findings: list[Finding]) -> pa.Table:
             "evidence": list(f.evidence[:MAX_EVIDENCE_IDS]),
             "evidence_count": f.evidence_count,
             "related": list(f.related),
+            "title_key": f.title_key or None,
+            "reason_key": f.reason_key or None,
+            "params": params_json(f.params),
         }
         for f in findings
     ]
@@ -132,6 +168,15 @@ class Detector(ABC):
         """Return this detector's findings over the whole store."""
 
     def finding(self, **kwargs: object) -> Finding:
-        """A Finding stamped with this detector's name, version and ATT&CK ids."""
+        """A Finding stamped with this detector's name, version and ATT&CK ids.
+
+        Given `title_key`/`reason_key` and `params`, the French `title`/`reason` are rendered
+        from the catalogue (the stored text older readers see, and the uid's basis).
+        """
         kwargs.setdefault("attack", self.ATTACK)
+        params = kwargs.get("params") or {}
+        assert isinstance(params, dict)
+        for text, key in (("title", "title_key"), ("reason", "reason_key")):
+            if key in kwargs and text not in kwargs:
+                kwargs[text] = t(str(kwargs[key]), "fr", **params)
         return Finding(detector=self.NAME, detector_version=self.VERSION, **kwargs)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from rempart.core.i18n import render_finding
 from rempart.detect import DETECTORS
 from rempart.incidents.model import EntryEmail, Incident, IncidentHost, TimelineEntry
 from rempart.model import Hospital
@@ -99,11 +100,11 @@ def _entry_email(
     """The flagged email that reached patient zero's user last before the infection."""
     rows = store.sql(
         """WITH f AS (
-               SELECT finding_uid, score, reason, unnest(evidence) AS uid
+               SELECT finding_uid, score, reason, reason_key, params, unnest(evidence) AS uid
                FROM finding WHERE evidence_class = 'email'
                  AND severity IN ('medium','high','critical'))
-           SELECT f.finding_uid, f.score, f.reason, e.message_id, e.subject, e.from_addr,
-                  e.time, e.to_addrs, e.cc_addrs
+           SELECT f.finding_uid, f.score, f.reason, f.reason_key, f.params, e.message_id,
+                  e.subject, e.from_addr, e.time, e.to_addrs, e.cc_addrs
            FROM f JOIN email e ON e.event_uid = f.uid
            ORDER BY e.time"""
     ).to_pylist()
@@ -137,6 +138,7 @@ def _entry_email(
         recipients=tuple(recipients),
         reasons=str(best["reason"]),
         finding_uid=str(best["finding_uid"]),
+        reasons_en=render_finding(best, "en")[1],
     )
     return email, uids
 
@@ -270,6 +272,12 @@ def _timeline(
         {"detectors": list(detectors), "alerting": list(alerting_detectors())},
     ).to_pylist()
     for f in firsts:
+        keyed = store.sql(
+            "SELECT title, title_key, params FROM finding WHERE finding_uid = $uid",
+            {"uid": f["uid"]},
+        ).to_pylist()
+        same = keyed[0] if keyed and keyed[0]["title"] == f["title"] else f
+        title_en = render_finding(same, "en")[0]
         entries.append(
             TimelineEntry(
                 f["t"],
@@ -278,7 +286,7 @@ def _timeline(
                 f"{f['n']} alerte(s) au total",
                 detector=str(f["detector"]),
                 finding_uid=str(f["uid"]),
-                text_en=f"First {f['detector']} alert: {f['title']} ({f['ent']}), "
+                text_en=f"First {f['detector']} alert: {title_en} ({f['ent']}), "
                 f"{f['n']} alert(s) in all",
             )
         )

@@ -37,6 +37,10 @@ class EntryEmail:
     recipients: tuple[str, ...]
     reasons: str
     finding_uid: str
+    reasons_en: str = ""  # `reasons` is French; the English text when there is one
+
+    def reasons_in(self, lang: str) -> str:
+        return self.reasons_en if lang == "en" and self.reasons_en else self.reasons
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,7 @@ def incident_from_dict(d: dict[str, Any]) -> Incident:
             recipients=tuple(email.get("recipients", ())),
             reasons=email.get("reasons", ""),
             finding_uid=email["finding_uid"],
+            reasons_en=email.get("reasons_en", ""),
         ),
         hosts=tuple(_host(h) for h in d.get("hosts", ())),
         timeline=tuple(

@@ -6,11 +6,11 @@ every point comes with a reason a person can read, in French or English.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
-from rempart.core.i18n import Lang, t
-from rempart.mail import messages as _messages  # noqa: F401 - registers the reasons' texts
+from rempart.core.i18n import Lang, msg, render, t
 from rempart.mail import qrcodes
 from rempart.mail import signals as sig
 from rempart.mail.attachments import examine
@@ -54,10 +54,18 @@ class MailVerdict:
     reasons: tuple[str, ...]
     message_id: str | None = None
     signals: tuple[str, ...] = ()  # reason keys, language-independent
+    # the reasons as catalogue messages ({"key", "params"}), to render in another language
+    messages: tuple[dict[str, Any], ...] = field(default=(), hash=False)
 
     @property
     def flagged(self) -> bool:
         return self.verdict is not Verdict.CLEAN
+
+
+def reason_message(s: sig.Signal) -> dict[str, Any]:
+    """One signal as a catalogue message: its reason, with its points when it has some."""
+    reason = msg(s.key, **dict(s.values))
+    return msg("sig_points", reason=reason, points=s.points) if s.points else reason
 
 
 def model_points(prob: float, p_suspicious: float = 0.85) -> int:
@@ -173,15 +181,15 @@ def score_parsed(
         found.append(sig.Signal("sig_defects", 0, (("what", "; ".join(mail.defects)[:120]),)))
     found.sort(key=lambda s: -s.points)
     score = min(100, sum(s.points for s in found))
-    reasons = tuple(
-        t(s.key, lang, **dict(s.values)) + (f" (+{s.points})" if s.points else "") for s in found
-    )
+    messages = tuple(reason_message(s) for s in found)
+    reasons = tuple(str(render(m, lang)) for m in messages)
     return MailVerdict(
         score=score,
         verdict=verdict_of(score),
         reasons=reasons,
         message_id=mail.message_id,
         signals=tuple(s.key for s in found),
+        messages=messages,
     )
 
 
@@ -191,6 +199,7 @@ def _unreadable(error: str, lang: Lang) -> MailVerdict:
         verdict=Verdict.SUSPICIOUS,
         reasons=(t("sig_unparseable", lang, error=error),),
         signals=("sig_unparseable",),
+        messages=(msg("sig_unparseable", error=error),),
     )
 
 

@@ -177,6 +177,13 @@ class CareService(Frozen):
     zones: tuple[Ident, ...] = ()
     depends_on: tuple[Dependency, ...] = ()
     degraded_procedure: str | None = None
+    degraded_procedure_en: str | None = None  # the same in English, when written
+
+    def procedure_in(self, lang: str) -> str | None:
+        """The fallback procedure in `lang` (the French one when there is no translation)."""
+        if lang == "en" and self.degraded_procedure_en:
+            return self.degraded_procedure_en
+        return self.degraded_procedure
 
     def dependency_is_vital(self, dep: Dependency) -> bool:
         return self.vital if dep.vital is None else dep.vital

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from rempart.core.i18n import Lang, add, t
+from rempart.core.i18n import Lang, t
 from rempart.detect import DetectorRun
 from rempart.incidents import Incident
 from rempart.report.svg import Series, epidemic_curve
@@ -124,42 +124,3 @@ def render_html(data: ReportData, lang: Lang = "fr") -> str:
         ingest=data.ingest,
         detectors=data.detectors,
     )
-
-
-for _k, _fr, _en in (
-    ("report_title", "Rapport d'incident", "Incident report"),
-    ("incident", "Incident", "Incident"),
-    ("generated", "généré le", "generated"),
-    ("summary", "Synthèse", "Summary"),
-    ("matches_truth", "conforme à la vérité terrain", "matches the ground truth"),
-    ("truth_is", "vérité terrain :", "ground truth:"),
-    ("first_detection", "Première détection", "First detection"),
-    ("after_first_infection", "après la première infection", "after the first infection"),
-    ("infected_vs_flagged", "Infectés (réel) / signalés", "Infected (truth) / flagged"),
-    ("zones_affected", "Zones touchées", "Zones affected"),
-    ("epidemic_curve", "Courbe épidémique", "Epidemic curve"),
-    ("infected_truth", "Infectés (réel)", "Infected (truth)"),
-    ("flagged", "Signalés", "Flagged"),
-    ("rpt_first_seen", "Premier signe", "First seen"),
-    ("timeline", "Chronologie", "Timeline"),
-    ("time", "Heure (UTC)", "Time (UTC)"),
-    ("kind", "Type", "Kind"),
-    ("event", "Événement", "Event"),
-    ("rpt_service", "Service", "Service"),
-    ("loses", "Perd", "Loses"),
-    ("rpt_vital", "Vital", "Vital"),
-    ("degraded_procedure", "Procédure dégradée", "Degraded procedure"),
-    ("yes", "oui", "yes"),
-    ("no", "non", "no"),
-    (
-        "no_care_impact",
-        "Aucun service de soins ne perd de dépendance.",
-        "No care service loses a dependency.",
-    ),
-    ("exported_to", "Règles exportées :", "Rules exported to:"),
-    ("ingested_data", "Données ingérées", "Ingested data"),
-    ("detectors", "Détecteurs", "Detectors"),
-    ("rpt_detector", "Détecteur", "Detector"),
-    ("rpt_findings", "Alertes", "Findings"),
-):
-    add(_k, _fr, _en)

@@ -173,5 +173,10 @@ FINDING = pa.schema(
         pa.field("evidence", pa.list_(pa.string())),  # event_uid values (bounded sample)
         pa.field("evidence_count", pa.int64()),  # how many events in total
         pa.field("related", pa.list_(pa.string())),  # other entities (peers, recipients)
+        # the title and reason as catalogue keys and their values (JSON text): rendered per
+        # language when shown; `title`/`reason` keep the French rendering for older readers
+        pa.field("title_key", pa.string()),
+        pa.field("reason_key", pa.string()),
+        pa.field("params", pa.string()),
     ]
 )

@@ -320,6 +320,28 @@ def _dep(
 A, Z, P = DependencyKind.ASSET, DependencyKind.ZONE, DependencyKind.PARTNER
 
 
+# The fallback procedures in English (the French ones are written with each service below).
+PROCEDURES_EN = {
+    "urgences": "Paper records, paper test requests, lab results read out over the phone.",
+    "samu": "Dispatch on paper forms, calls switched over to the neighbouring 15 centre.",
+    "bloc": "Surgery schedule printed the day before, paper checklists, life-threatening "
+    "emergencies only.",
+    "reanimation": "Bedside monitoring, pumps in stand-alone mode, paper charts and handovers.",
+    "medecine": "Paper prescriptions and handovers, printed care plan.",
+    "chirurgie": "Paper records, non-urgent consultations postponed.",
+    "maternite": "Paper partograms, fetal monitoring in local mode.",
+    "radiologie": "Reading on the modality console, dictated reports, emergencies first.",
+    "laboratoire": "Critical results phoned through, paper requests, samples sent by courier.",
+    "pharmacie": "Dispensing on paper prescriptions, emergency stocks in the wards.",
+    "finances": "Urgent transfers confirmed by phone with the treasury, last month's payroll "
+    "repeated.",
+    "consultations": "Consultations kept on paper records, non-urgent appointments postponed.",
+    "psychiatrie": "Paper handovers.",
+    "geriatrie": "Printed care plans, paper handovers.",
+    "coordination": "Discharge letters printed and handed to the patient, faxes to GPs.",
+}
+
+
 def _services() -> tuple[CareService, ...]:
     def svc(
         id_: str, name: str, kind: str, vital: bool, zones: tuple[str, ...],
@@ -328,6 +350,7 @@ def _services() -> tuple[CareService, ...]:
         return CareService(
             id=id_, name=name, kind=kind, vital=vital, zones=zones,
             depends_on=deps, degraded_procedure=degraded,
+            degraded_procedure_en=PROCEDURES_EN.get(id_),
         )  # fmt: skip
 
     return (

@@ -204,9 +204,15 @@ class SigmaDetector(Detector):
             findings.append(
                 self.finding(
                     severity=_SEVERITY.get(first.level, Severity.INFO),
-                    title=first.rule_title,
-                    reason=f"La règle Sigma « {first.rule_title} » ({rule_id}) a reconnu {n} "
-                    f"événement(s) sur {host}.",
+                    title_key="sigma.hit.title",
+                    reason_key="sigma.hit.reason",
+                    params={
+                        "rule_title": first.rule_title,
+                        "rule_id": rule_id,
+                        "level": first.level,
+                        "count": n,
+                        "host": host,
+                    },
                     entity=host,
                     entity_type="host",
                     first_seen=first.time,

@@ -12,6 +12,7 @@ import fnmatch
 import ipaddress
 from typing import Any
 
+from rempart.core.i18n import joined, msg
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
 
 MAIL_SERVICES = (
@@ -99,15 +100,18 @@ class MailBruteForce(Detector):
         out: list[Finding] = []
         for r in _rows(ctx, sql):
             spray = r["users"] >= SPRAY_MIN_USERS
-            kind = "pulvérisation de mots de passe" if spray else "attaque par force brute"
+            kind = msg("mail.brute.spray" if spray else "mail.brute.force")
             out.append(
                 self.finding(
                     severity=Severity.HIGH,
-                    title=f"Messagerie : {kind} depuis {r['src_ip']}",
-                    reason=(
-                        f"{r['failures']} échecs de connexion en une heure depuis {r['src_ip']} "
-                        f"sur {r['users']} compte(s) de messagerie."
-                    ),
+                    title_key="mail.brute.title",
+                    reason_key="mail.brute.reason",
+                    params={
+                        "kind": kind,
+                        "src": r["src_ip"],
+                        "failures": r["failures"],
+                        "users": r["users"],
+                    },
                     entity=r["src_ip"],
                     entity_type="host",
                     first_seen=r["first"],
@@ -145,13 +149,9 @@ class MailLoginAfterFailures(Detector):
             out.append(
                 self.finding(
                     severity=Severity.CRITICAL,
-                    title=(
-                        f"Messagerie : connexion réussie après {r['failures']} échecs ({r['user']})"
-                    ),
-                    reason=(
-                        f"Le compte {r['user']} s'est connecté depuis {r['src_ip']} après "
-                        f"{r['failures']} échecs dans l'heure : mot de passe probablement deviné."
-                    ),
+                    title_key="mail.after_failures.title",
+                    reason_key="mail.after_failures.reason",
+                    params={"user": r["user"], "src": r["src_ip"], "failures": r["failures"]},
                     entity=r["user"] or r["src_ip"] or "?",
                     entity_type="account",
                     first_seen=r["first"],
@@ -191,11 +191,9 @@ class MailNewSource(Detector):
             out.append(
                 self.finding(
                     severity=Severity.MEDIUM,
-                    title=f"Messagerie : {r['user']} connecté depuis une nouvelle adresse externe",
-                    reason=(
-                        f"Première connexion réussie de {r['user']} depuis {r['src_ip']}, hors des "
-                        f"plages de l'hôpital et jamais vue pour ce compte ({r['n']} connexion(s))."
-                    ),
+                    title_key="mail.new_source.title",
+                    reason_key="mail.new_source.reason",
+                    params={"user": r["user"], "src": r["src_ip"], "n": r["n"]},
                     entity=r["user"],
                     entity_type="account",
                     first_seen=r["first"],
@@ -240,20 +238,23 @@ class MailboxRules(Detector):
                 k in params for k in ("ForwardTo", "RedirectTo", "Forwarding", "ForwardAs")
             )
             grant = "permission" in r["operation"].lower() or "consent" in r["operation"].lower()
-            what = (
-                "transfert du courrier"
+            what = msg(
+                "mail.rules.forwarding"
                 if forwarding
-                else ("droit d'accès au courrier" if grant else "règle de boîte")
+                else ("mail.rules.grant" if grant else "mail.rules.rule")
             )
             out.append(
                 self.finding(
                     severity=Severity.HIGH if forwarding or grant else Severity.MEDIUM,
-                    title=f"Messagerie : {what} ({r['operation']}) par {r['user']}",
-                    reason=(
-                        f"{r['user']} a exécuté {r['operation']} depuis "
-                        f"{r['src_ip'] or 'une adresse inconnue'}"
-                        f" : {params[:300] or 'sans détail'}."
-                    ),
+                    title_key="mail.rules.title",
+                    reason_key="mail.rules.reason",
+                    params={
+                        "what": what,
+                        "operation": r["operation"],
+                        "user": r["user"],
+                        "src": r["src_ip"] or msg("mail.rules.unknown_address"),
+                        "parameters": params[:300] or msg("mail.rules.no_detail"),
+                    },
                     entity=r["user"] or r["mailbox"] or "?",
                     entity_type="account",
                     first_seen=r["time"],
@@ -303,23 +304,21 @@ class MailboxMassAccess(Detector):
             outside = [ip for ip in ips if not internal(ip)]
             apps = [a for a in r["apps"] if a]
             api = any(c and ("REST" in c or "EWS" in c) for c in r["clients"])
-            reasons = []
+            reasons: list[object] = []
             if r["exports"]:
-                reasons.append(f"{r['exports']} export(s) de boîte aux lettres")
+                reasons.append(msg("mail.mass.exports", n=r["exports"]))
             if r["items"] >= MASS_READ_ITEMS:
-                reasons.append(f"{r['items']} messages lus en une heure")
+                reasons.append(msg("mail.mass.items", n=r["items"]))
             if apps and api and outside:
-                reasons.append(
-                    f"courrier lu par une application (API, id {apps[0]}) depuis "
-                    f"{', '.join(outside[:3])}"
-                )
+                reasons.append(msg("mail.mass.api", app=apps[0], ips=", ".join(outside[:3])))
             if not reasons:
                 continue
             out.append(
                 self.finding(
                     severity=Severity.HIGH,
-                    title=f"Messagerie : lecture massive ou par API de la boîte de {r['user']}",
-                    reason=f"{r['user']} : " + " ; ".join(reasons) + ".",
+                    title_key="mail.mass.title",
+                    reason_key="mail.mass.reason",
+                    params={"user": r["user"], "reasons": reasons},
                     entity=r["user"] or "?",
                     entity_type="account",
                     first_seen=r["first"],
@@ -337,12 +336,10 @@ class MailboxMassAccess(Detector):
 # statuses of a `mail_transfer` row that mean the message went (or was going) to that
 # recipient; refusals, list expansions and notifications are not the sender's writing
 _SENT = ("received", "submitted", "delivered", "relayed", "deferred", "bounced")
-_LOG_LABELS = {
-    "postfix_delivery": "journaux Postfix",
-    "exchange_tracking": "suivi des messages Exchange",
-    "m365_message_trace": "suivi des messages Microsoft 365",
-    "exim_delivery": "journaux Exim",
-}
+# the delivery logs with a label in the catalogue (mail.log.<name>)
+_LOG_LABELS = frozenset(
+    ("postfix_delivery", "exchange_tracking", "m365_message_trace", "exim_delivery")
+)
 
 
 class InternalMassMail(Detector):
@@ -428,22 +425,30 @@ class InternalMassMail(Detector):
                 new = [c for c in clients if c not in known]
                 if not known or not new:  # its usual mailing, or nothing to compare with
                     continue
-                pre = (
-                    f"{r['from_addr']} est un compte de diffusion ({why}), mais cet envoi à "
-                    f"{r['rcpts']} destinataires internes en une heure ({r['msgs']} messages) "
-                    f"part de {', '.join(new[:3])}, jamais vu pour ce compte"
+                pre = msg(
+                    "mail.burst.broadcaster",
+                    sender=r["from_addr"],
+                    why=why,
+                    rcpts=r["rcpts"],
+                    msgs=r["msgs"],
+                    clients=", ".join(new[:3]),
                 )
             else:
-                usual = f"{r['usual']:.0f}" if r["usual"] is not None else "aucun"
-                seen_from = f", depuis {', '.join(clients[:3])}" if clients else ""
-                pre = (
-                    f"{r['from_addr']} a écrit à {r['rcpts']} destinataires internes en une "
-                    f"heure ({r['msgs']} messages, habituellement {usual} par heure"
-                    f"{seen_from})"
+                usual = f"{r['usual']:.0f}" if r["usual"] is not None else msg("mail.burst.none")
+                seen_from = (
+                    msg("mail.burst.from", clients=", ".join(clients[:3])) if clients else ""
                 )
-            logs = [
-                "messages ingérés" if log == "email" else _LOG_LABELS.get(log, log)
-                for log in r["logs"]
+                pre = msg(
+                    "mail.burst.plain",
+                    sender=r["from_addr"],
+                    rcpts=r["rcpts"],
+                    msgs=r["msgs"],
+                    usual=usual,
+                    seen_from=seen_from,
+                )
+            logs: list[object] = [
+                msg(f"mail.log.{log}") if log == "email" or log in _LOG_LABELS else log
+                for log in dict.fromkeys(r["logs"])
             ]
             # full messages are the better evidence when the burst has some
             cls, ids = (
@@ -454,11 +459,9 @@ class InternalMassMail(Detector):
             out.append(
                 self.finding(
                     severity=Severity.HIGH,
-                    title=f"Messagerie : envoi massif interne depuis {r['from_addr']}",
-                    reason=(
-                        f"{pre} : compte peut-être compromis et utilisé pour hameçonner "
-                        f"en interne. Vu dans : {', '.join(dict.fromkeys(logs))}."
-                    ),
+                    title_key="mail.burst.title",
+                    reason_key="mail.burst.reason",
+                    params={"sender": r["from_addr"], "pre": pre, "logs": joined(logs, ", ")},
                     entity=r["from_addr"],
                     entity_type="account",
                     first_seen=r["first"],
@@ -473,12 +476,12 @@ class InternalMassMail(Detector):
         return out
 
     @staticmethod
-    def _broadcaster(row: dict[str, Any], declared: tuple[str, ...]) -> str | None:
+    def _broadcaster(row: dict[str, Any], declared: tuple[str, ...]) -> dict[str, Any] | None:
         """Why this sender's mass mailings are expected (declared in hospital.yaml, or seen
         on earlier days), or None."""
         sender = str(row["from_addr"])
         if any(fnmatch.fnmatchcase(sender, pattern) for pattern in declared):
-            return "déclaré dans hospital.yaml"
+            return msg("mail.burst.declared")
         if row["burst_days"] >= LEARNT_BROADCAST_DAYS:
-            return f"envois massifs déjà vus sur {row['burst_days']} jours précédents"
+            return msg("mail.burst.seen_days", days=row["burst_days"])
         return None

@@ -52,8 +52,14 @@ class PhishingDetector(Detector):
                 findings.append(
                     self.finding(
                         severity=severity,
-                        title=f"Hameçonnage {verdict.verdict.value} : {subject}",
-                        reason=f"Score {verdict.score}/100 : " + " ; ".join(verdict.reasons),
+                        title_key="mail.phishing.title",
+                        reason_key="mail.phishing.reason",
+                        params={
+                            "verdict": verdict.verdict.value,
+                            "subject": subject,
+                            "score": verdict.score,
+                            "reasons": list(verdict.messages),
+                        },
                         entity=row["message_id"] or row["event_uid"],
                         entity_type="email",
                         first_seen=when,

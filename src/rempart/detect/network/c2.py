@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rempart.core.i18n import msg
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.common import evidence_by, evidence_sql, utc
@@ -194,33 +195,32 @@ def detect_c2(
         port, proto = int(r["dst_port"]), r["protocol"]
         target = f"{r['dst_ip']}:{port}/{proto}"
         hosts = int(r["hosts"])
-        others = "aucun autre hôte interne" if hosts <= 1 else f"{hosts} hôtes internes en tout"
+        others = (
+            msg("net.c2.no_other_host") if hosts <= 1 else msg("net.c2.other_hosts", hosts=hosts)
+        )
         span = _duration(float(r["span"]))
+        values: dict[str, object] = {
+            "src": r["src_ip"],
+            "target": target,
+            "n": n,
+            "span": span,
+            "others": others,
+        }
         if r["dead"]:
-            title = "dead C&C"
-            reason = (
-                f"{r['src_ip']} tente sans relâche de joindre {target} : {n - ok} tentatives "
-                f"échouées sur {n} en {span} ({others} ne contacte cette adresse). "
-                "Comportement d'un programme malveillant dont le serveur de commande ne "
-                "répond plus."
-            )
+            title_key, reason_key = "net.c2.dead.title", "net.c2.dead.reason"
+            values["failed"] = n - ok
             severity = Severity.MEDIUM
         else:
-            title = "beaconing"
-            reason = (
-                f"{r['src_ip']} contacte {target} à intervalles réguliers : {n} connexions "
-                f"en {span}, intervalle médian {_duration(float(r['d2']))}, "
-                f"taille envoyée médiane {int(r['b2'])} octets, score de régularité {score} "
-                f"({others} ne contacte cette adresse). Balise probable vers un serveur de "
-                "commande."
-            )
+            title_key, reason_key = "net.c2.beacon.title", "net.c2.beacon.reason"
+            values.update(interval=_duration(float(r["d2"])), bytes=int(r["b2"]), score=score)
             severity = Severity.HIGH if (score or 0) >= 0.9 else Severity.MEDIUM
         key = f"{r['src_ip']}|{r['dst_ip']}|{port}|{proto}"
         out.append(
             det.finding(
                 severity=severity,
-                title=title,
-                reason=reason,
+                title_key=title_key,
+                reason_key=reason_key,
+                params=values,
                 entity=r["src_ip"],
                 entity_type="host",
                 first_seen=utc(r["t0"]),

@@ -23,6 +23,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from rempart.core.i18n import msg
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.common import evidence_by, lookup_sql, utc
@@ -158,7 +159,7 @@ def _attacked_evidence(p: NetParams) -> str:
     )
 
 
-def _port_text(rows: list[dict[str, Any]], limit: int = 8) -> tuple[int, str]:
+def _port_text(rows: list[dict[str, Any]], limit: int = 8) -> tuple[int, object]:
     """(number of services probed, the busiest named): `23/tcp`, `ICMP` (any type)."""
     rows = sorted(rows, key=lambda r: (-int(r["sources"]), int(r["dst_port"]), r["protocol"]))
     labels = list(
@@ -166,8 +167,10 @@ def _port_text(rows: list[dict[str, Any]], limit: int = 8) -> tuple[int, str]:
             f"{r['dst_port']}/{r['protocol']}" if r["protocol"] != "icmp" else "ICMP" for r in rows
         )
     )
-    more = f" et {len(labels) - limit} autres" if len(labels) > limit else ""
-    return len(labels), ", ".join(labels[:limit]) + more
+    shown = ", ".join(labels[:limit])
+    if len(labels) > limit:
+        return len(labels), msg("net.inbound.ports_more", ports=shown, more=len(labels) - limit)
+    return len(labels), shown
 
 
 def _day(k: str) -> str:
@@ -214,25 +217,33 @@ def detect_inbound(
             severity = Severity.LOW
         listed = [ip for _, _, ip in sorted(sources[k])]
         n_ports, port_text = _port_text(ports[k])
-        role = (
-            "porte d'entrée ou serveur exposé, ports non prévus"
-            if server
-            else "non déclaré comme porte d'entrée"
+        role = msg("net.inbound.role_server" if server else "net.inbound.role_undeclared")
+        sensitive = (
+            msg("net.inbound.sensitive", ports=", ".join(answered_sensitive))
+            if answered_sensitive
+            else ""
         )
-        outcome = f"{silent} sans réponse, {refused} refusées, {answered} abouties"
-        if answered_sensitive:
-            outcome += f" (dont sur {', '.join(answered_sensitive)}, service sensible)"
-        shown = f" (les {len(listed)} premières listées)" if len(listed) < int(r["sources"]) else ""
-        reason = (
-            f"Hôte {r['entity']} ({role}) sondé depuis Internet le {_day(k)} : "
-            f"{int(r['sources'])} sources{shown}, {attempts} tentatives non sollicitées "
-            f"sur {n_ports} port(s) ({port_text}) ; {outcome}."
-        )
+        shown = msg("net.inbound.listed", n=len(listed)) if len(listed) < int(r["sources"]) else ""
+        values = {
+            "host": r["entity"],
+            "role": role,
+            "day": _day(k),
+            "sources": int(r["sources"]),
+            "shown": shown,
+            "attempts": attempts,
+            "n_ports": n_ports,
+            "ports": port_text,
+            "silent": silent,
+            "refused": refused,
+            "answered": answered,
+            "sensitive": sensitive,
+        }
         out.append(
             det.finding(
                 severity=severity,
-                title="probed from the internet",
-                reason=reason,
+                title_key="net.inbound.title",
+                reason_key="net.inbound.reason",
+                params=values,
                 entity=r["entity"],
                 entity_type="host",
                 first_seen=utc(r["first_seen"]),
@@ -268,20 +279,23 @@ def detect_exposed(
     for r in sorted(rows, key=lambda r: r["k"]):
         k = r["k"]
         ports = (
-            f"port {r['a_port']}"
+            msg("net.exposed.port", port=r["a_port"])
             if r["a_port"] == r["b_port"]
-            else f"ports {r['a_port']} à {r['b_port']}"
+            else msg("net.exposed.ports", a=r["a_port"], b=r["b_port"])
         )
-        reason = (
-            f"Service sensible de {r['entity']} ({ports}/tcp) attaqué depuis Internet le "
-            f"{_day(k)} : {int(r['sources'])} source(s) ayant sondé le réseau y ont ouvert "
-            f"{int(r['sessions'])} session(s) ; service non déclaré comme porte d'entrée."
-        )
+        values = {
+            "host": r["entity"],
+            "ports": ports,
+            "day": _day(k),
+            "sources": int(r["sources"]),
+            "sessions": int(r["sessions"]),
+        }
         out.append(
             det.finding(
                 severity=Severity.HIGH,
-                title="exposed service attacked",
-                reason=reason,
+                title_key="net.exposed.title",
+                reason_key="net.exposed.reason",
+                params=values,
                 entity=r["entity"],
                 entity_type="host",
                 first_seen=utc(r["first_seen"]),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rempart.core.i18n import msg
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.common import evidence_by, utc
@@ -77,19 +78,24 @@ def detect_lateral(
                 _PORT_NAMES.get(int(r["port_b"]), str(r["port_b"])),
             }
         )
-        base = " (seuil relevé : rôle ou habitude de ce serveur)" if r["baselined"] else ""
-        reason = (
-            f"{r['entity']} a contacté {int(r['max_win'])} nouveaux postes internes en "
-            f"{p.window_seconds // 60} min sur {'/'.join(protos)} (seuil {int(r['threshold'])}"
-            f"{base}); {int(r['peers'])} pairs au total dont {int(r['ok_peers'])} joints, "
-            f"dans {int(r['zones'])} zone(s). Alerte le {utc(r['t_alert']):%Y-%m-%d %H:%M:%S} "
-            "UTC."
-        )
+        values = {
+            "host": r["entity"],
+            "new": int(r["max_win"]),
+            "minutes": p.window_seconds // 60,
+            "protocols": "/".join(protos),
+            "threshold": int(r["threshold"]),
+            "baselined": msg("net.lateral.baselined") if r["baselined"] else "",
+            "peers": int(r["peers"]),
+            "ok_peers": int(r["ok_peers"]),
+            "zones": int(r["zones"]),
+            "at": f"{utc(r['t_alert']):%Y-%m-%d %H:%M:%S}",
+        }
         out.append(
             det.finding(
                 severity=Severity.HIGH if int(r["ok_peers"]) else Severity.MEDIUM,
-                title="lateral spread",
-                reason=reason,
+                title_key="net.lateral.title",
+                reason_key="net.lateral.reason",
+                params=values,
                 entity=r["entity"],
                 entity_type="host",
                 first_seen=utc(r["first_seen"]),

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import pyarrow as pa
 
+from rempart.core.i18n import joined, msg
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.common import evidence_by, lookup_sql, utc
@@ -112,13 +113,13 @@ def detect_medical(
     det = MedicalExposureDetector()
     out: list[Finding] = []
     for r in sorted(rows, key=lambda r: r["device"]):
-        parts = []
+        parts: list[object] = []
         if r["internet"]:
-            parts.append(f"{r['internet']} adresse(s) Internet (ex. {r['a_internet']})")
+            parts.append(msg("net.medical.internet", n=r["internet"], example=r["a_internet"]))
         if r["partner_odd"]:
-            parts.append(f"{r['partner_odd']} partenaire(s) sur un port non déclaré")
+            parts.append(msg("net.medical.partner_odd", n=r["partner_odd"]))
         if r["new_peers"]:
-            parts.append(f"{r['new_peers']} nouveau(x) pair(s) depuis la période d'apprentissage")
+            parts.append(msg("net.medical.new_peers", n=r["new_peers"]))
         name = f"{r['hostname']} ({r['device']})" if r["hostname"] else r["device"]
         out.append(
             det.finding(
@@ -129,12 +130,14 @@ def detect_medical(
                     if r["partner_odd"]
                     else Severity.LOW
                 ),
-                title="medical device exposure",
-                reason=(
-                    f"Dispositif médical {name}, zone {r['zone']} : "
-                    + "; ".join(parts)
-                    + f". Connexions peut-être inutiles ({int(r['flows'])} flux)."
-                ),
+                title_key="net.medical.title",
+                reason_key="net.medical.reason",
+                params={
+                    "device": name,
+                    "zone": r["zone"],
+                    "parts": joined(parts, "; "),
+                    "flows": int(r["flows"]),
+                },
                 entity=r["device"],
                 entity_type="host",
                 first_seen=utc(r["first_seen"]),

@@ -90,26 +90,23 @@ def detect_outbound(
         span = max((utc(r["t1"]) - utc(r["t0"])).total_seconds(), 1.0)
         if r["kind"] == "spam":
             title, severity, attack = "spam", Severity.HIGH, ("T1496",)
-            reason = (
-                f"{r['src_ip']} envoie du courrier directement à {int(r['peers'])} serveurs "
-                f"de messagerie sur Internet (SMTP, port 25 : {n} connexions, {ok} abouties) "
-                "sans être un serveur de messagerie déclaré : machine probablement utilisée "
-                "pour envoyer du spam."
-            )
+            values: dict[str, object] = {
+                "src": r["src_ip"], "peers": int(r["peers"]), "n": n, "ok": ok,
+            }  # fmt: skip
             related: tuple[str, ...] = ()
         else:
             title, severity, attack = "flood", Severity.HIGH, ("T1498",)
-            reason = (
-                f"{r['src_ip']} inonde {r['target']} : {n} connexions en {span:.0f} s "
-                f"({n / span:.1f} par seconde, {int(r['ports'])} port(s), {ok} abouties) : "
-                "attaque par déni de service probable depuis une machine infectée."
-            )
+            values = {
+                "src": r["src_ip"], "target": r["target"], "n": n, "span": f"{span:.0f}",
+                "rate": f"{n / span:.1f}", "ports": int(r["ports"]), "ok": ok,
+            }  # fmt: skip
             related = (r["target"],)
         out.append(
             det.finding(
                 severity=severity,
-                title=title,
-                reason=reason,
+                title_key=f"net.outbound.{title}.title",
+                reason_key=f"net.outbound.{title}.reason",
+                params=values,
                 entity=r["src_ip"],
                 entity_type="host",
                 first_seen=utc(r["t0"]),

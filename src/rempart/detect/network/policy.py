@@ -72,21 +72,10 @@ _EVIDENCE = lookup_sql(
     port=True,
 )
 
-_TEXT = {
-    "smb_between_buildings": (
-        Severity.HIGH,
-        "SMB entre bâtiments : {src} (zone {s_zone}) vers {peers} hôte(s) d'autres bâtiments "
-        "(ex. {a_peer}, zone {d_zone}), {flows} flux dont {ok} aboutis.",
-    ),
-    "medical_to_internet": (
-        Severity.HIGH,
-        "Dispositif médical {src} (zone {s_zone}) vers Internet : {peers} adresse(s) externe(s) "
-        "non déclarée(s) (ex. {a_peer}, port {ports}), {flows} flux dont {ok} aboutis.",
-    ),
-    "partner_undeclared_port": (
-        Severity.MEDIUM,
-        "{src} vers le partenaire {partner} sur un port non déclaré ({ports}) : {flows} flux.",
-    ),
+_TEXT = {  # severity and the reason's catalogue key (core/locale/detect.yaml)
+    "smb_between_buildings": (Severity.HIGH, "smb_between_buildings"),
+    "medical_to_internet": (Severity.HIGH, "medical_to_internet"),
+    "partner_undeclared_port": (Severity.MEDIUM, "partner_undeclared_port"),
 }
 
 
@@ -106,17 +95,19 @@ def detect_policy(
     for r in sorted(rows, key=lambda r: (r["breach"], r["src_ip"])):
         severity, text = _TEXT[r["breach"]]
         ports = str(r["a_port"]) if r["a_port"] == r["b_port"] else f"{r['a_port']}–{r['b_port']}"
-        reason = text.format(
-            src=r["src_ip"], s_zone=r["s_zone"], d_zone=r["d_zone"], peers=r["peers"],
-            a_peer=r["a_peer"], flows=r["flows"], ok=r["ok"], ports=ports, partner=r["partner"],
-        )  # fmt: skip
+        values = {
+            "breach": r["breach"], "src": r["src_ip"], "s_zone": r["s_zone"],
+            "d_zone": r["d_zone"], "peers": r["peers"], "a_peer": r["a_peer"],
+            "flows": r["flows"], "ok": r["ok"], "ports": ports, "partner": r["partner"],
+        }  # fmt: skip
         if r["breach"] == "smb_between_buildings" and not r["ok"]:
             severity = Severity.MEDIUM  # attempts the inter-building filtering stopped
         out.append(
             det.finding(
                 severity=severity,
-                title=r["breach"],
-                reason=reason,
+                title_key="net.policy.title",
+                reason_key=f"net.policy.{text}",
+                params=values,
                 entity=r["src_ip"],
                 entity_type="host",
                 first_seen=utc(r["first_seen"]),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+from rempart.core.i18n import msg
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.common import evidence_by, lookup_sql, utc
@@ -123,9 +124,6 @@ def classify(failed_hosts: int, failed_ports: int) -> str:
     return "block"
 
 
-_KIND_FR = {"horizontal": "horizontal", "vertical": "vertical", "block": "en bloc"}
-
-
 def detect_scans(
     engine: Engine, hospital: Hospital | None = None, params: NetParams | None = None
 ) -> list[Finding]:
@@ -143,22 +141,25 @@ def detect_scans(
     for r in sorted(rows, key=lambda r: r["entity"]):
         kind = classify(int(r["failed_hosts"]), int(r["failed_ports"]))
         ports = (
-            f"port {r['a_port']}"
+            msg("net.scan.port", port=r["a_port"])
             if r["a_port"] == r["b_port"]
-            else f"ports {r['a_port']}–{r['b_port']}"
+            else msg("net.scan.ports", a=r["a_port"], b=r["b_port"])
         )
         internal = bool(r["internal"])
-        reason = (
-            f"Balayage {_KIND_FR[kind]} : {int(r['failures'])} premières connexions échouées "
-            f"sur {int(r['contacts'])} ({int(r['failed_hosts'])} hôtes, {ports}); le test "
-            f"séquentiel (TRW) a conclu au balayage le {utc(r['t_detect']):%Y-%m-%d %H:%M:%S} "
-            "UTC."
-        )
+        values = {
+            "kind": msg(f"net.scan.kind.{kind}"),
+            "failures": int(r["failures"]),
+            "contacts": int(r["contacts"]),
+            "hosts": int(r["failed_hosts"]),
+            "ports": ports,
+            "at": f"{utc(r['t_detect']):%Y-%m-%d %H:%M:%S}",
+        }
         out.append(
             det.finding(
                 severity=Severity.HIGH if internal else Severity.MEDIUM,
-                title=f"{kind} scan",
-                reason=reason,
+                title_key=f"net.scan.{kind}.title",
+                reason_key="net.scan.reason",
+                params=values,
                 entity=r["entity"],
                 entity_type="host",
                 first_seen=utc(r["first_seen"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rempart.core.i18n import msg
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.nets import NetParams
@@ -29,7 +30,7 @@ def tree_findings(tree: SpreadTree) -> list[Finding]:
     det = SpreadTreeDetector()
     zones = tree.by_zone()
     last = max(h.first_seen for h in tree.infected)
-    per_zone = ", ".join(f"{z} : {len(v)}" for z, v in zones.items())
+    per_zone = ", ".join(f"{z} : {len(v)}" for z, v in zones.items())  # data, both languages
     children: dict[str, list[str]] = {}
     for e in tree.edges:
         children.setdefault(e.src, []).append(e.dst)
@@ -37,12 +38,16 @@ def tree_findings(tree: SpreadTree) -> list[Finding]:
     out = [
         det.finding(
             severity=Severity.CRITICAL,
-            title="patient zero",
-            reason=(
-                f"Patient zéro probable : {p0.ip} (zone {p0.zone or '?'}), propagation "
-                f"commencée le {tree.first_time:%Y-%m-%d %H:%M:%S} UTC; {len(tree.infected)} "
-                f"hôtes probablement infectés ({per_zone}); confiance {tree.confidence:.0%}."
-            ),
+            title_key="net.spread.pz.title",
+            reason_key="net.spread.pz.reason",
+            params={
+                "ip": p0.ip,
+                "zone": p0.zone or "?",
+                "start": f"{tree.first_time:%Y-%m-%d %H:%M:%S}",
+                "infected": len(tree.infected),
+                "per_zone": per_zone,
+                "confidence": tree.confidence,
+            },
             entity=p0.ip,
             entity_type="host",
             first_seen=tree.first_time,
@@ -60,19 +65,21 @@ def tree_findings(tree: SpreadTree) -> list[Finding]:
             continue
         edge: SpreadEdge | None = edge_of.get(h.ip)
         via = (
-            f"probablement infecté par {edge.src} le {edge.time:%Y-%m-%d %H:%M:%S} UTC "
-            f"(confiance {edge.confidence:.0%})"
+            msg(
+                "net.spread.via",
+                src=edge.src,
+                at=f"{edge.time:%Y-%m-%d %H:%M:%S}",
+                confidence=edge.confidence,
+            )
             if edge
-            else "source d'infection inconnue"
+            else msg("net.spread.via_unknown")
         )
         out.append(
             det.finding(
                 severity=Severity.HIGH,
-                title="infected host",
-                reason=(
-                    f"{h.ip} (zone {h.zone or '?'}) {via}, puis a contacté {h.peers} nouveaux "
-                    "postes sur les mêmes protocoles d'administration."
-                ),
+                title_key="net.spread.host.title",
+                reason_key="net.spread.host.reason",
+                params={"ip": h.ip, "zone": h.zone or "?", "via": via, "peers": h.peers},
                 entity=h.ip,
                 entity_type="host",
                 first_seen=h.first_seen,
