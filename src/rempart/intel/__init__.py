@@ -1,3 +1,0 @@
-"""intel."""
-
-__all__: list[str] = []  # nothing re-exported: import the modules
