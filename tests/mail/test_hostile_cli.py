@@ -130,12 +130,8 @@ def test_public_api() -> None:
 
     assert sorted(mail.__all__) == sorted(
         [
-            "Campaign",
             "MailVerdict",
             "Verdict",
-            "campaign_of",
-            "campaigns",
-            "purge_csv",
             "score_message",
         ]
     )
