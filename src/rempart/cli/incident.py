@@ -14,7 +14,7 @@ from rempart.core.i18n import Lang, add, t
 
 def show_incident(inc: Incident, lang: Lang) -> None:
     pz = inc.patient_zero
-    console.print(f"[bold]{inc.id}[/] — {inc.title} ({inc.severity})")
+    console.print(f"[bold]{inc.id}[/] — {inc.title_in(lang)} ({inc.severity})")
     if pz is not None:
         console.print(
             f"{t('patient_zero', lang)} : [bold]{pz.hostname or pz.ip}[/] ({pz.ip}, "
