@@ -20,6 +20,7 @@ from rempart.sources.intel.base import (
     IntelBatch,
     IntelFormat,
     IntelReject,
+    guess_type,
     normalise,
     refang,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "IntelBatch",
     "IntelFormat",
     "IntelReject",
+    "guess_type",
     "normalise",
     "read_intel",
     "refang",
