@@ -50,6 +50,13 @@ _FANG = (
     (re.compile(r"\[@\]|\(@\)|\[at\]|\(at\)|\{at\}| at ", re.I), "@"),
 )
 
+_FANG_MARKS = ("[", "(", "{", "hxxp", "fxp", " dot ", " at ")
+_IPV4_PORT = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$")
+_HEXLIKE = re.compile(r"^[0-9a-f]+$")
+_ADDRESS_LIKE = re.compile(r"^[0-9.]+(/\d{1,2}|:\d{1,5})?$")
+_IPV6_LIKE = re.compile(r"^[0-9a-f:]+(/\d+)?$")
+_DOMAIN_LIKE = re.compile(r"^[\w.-]+\.[a-z0-9-]{2,}$")
+
 
 class IndicatorError(ValueError):
     """A value that is not a valid indicator of its type; `key` names the reason."""
@@ -194,6 +201,9 @@ class IntelFormat(ABC):
 def refang(text: str) -> str:
     """Undo the usual defanging of one value (hxxp, [.], (dot), [at], [:])."""
     value = text.strip().strip("<>\"'`")
+    low = value.lower()
+    if not any(m in low for m in _FANG_MARKS):
+        return value
     for pattern, repl in _FANG:
         value = pattern.sub(repl, value)
     if value.startswith("[") and value.endswith("]"):
@@ -248,7 +258,7 @@ def normalise(type_: str, raw: str) -> tuple[str, str, int | None]:
     port: int | None = None
     if kind in ("ip", "cidr"):
         host = value
-        m = re.match(r"^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$", value)
+        m = _IPV4_PORT.match(value)
         if m:
             host, port = m.group(1), int(m.group(2))
         try:
@@ -294,9 +304,9 @@ def guess_type(value: str) -> str:
     """The type of a bare value (a Maltrail trail, a CSV row without a type)."""
     v = value.strip()
     low = v.lower()
-    if re.match(r"^[0-9a-f]+$", low) and len(low) in (32, 40, 64):
+    if len(low) in (32, 40, 64) and _HEXLIKE.match(low):
         return {32: "md5", 40: "sha1", 64: "sha256"}[len(low)]
-    if re.match(r"^[0-9.]+(/\d{1,2}|:\d{1,5})?$", v) or (":" in v and re.match(r"^[0-9a-f:]+(/\d+)?$", low)):
+    if _ADDRESS_LIKE.match(v) or (":" in v and _IPV6_LIKE.match(low)):
         return "cidr" if "/" in v else "ip"
     if "://" in v:
         return "url"
@@ -306,7 +316,7 @@ def guess_type(value: str) -> str:
         return "email"
     if "/" in v:
         return "url"
-    if re.match(r"^[\w.-]+\.[a-z0-9-]{2,}$", low):
+    if _DOMAIN_LIKE.match(low):
         return "domain"
     return ""
 

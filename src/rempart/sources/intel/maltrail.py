@@ -1,6 +1,6 @@
 """Maltrail static trails: one trail a line (domain, address, `address:port`, CIDR, URL, or a
 URL path such as `/gate.php`), `#` comments, `# Reference:` lines citing where the trails
-after them come from (kept as their context). The list's name (`malware/qakbot.txt` ->
+after them come from (kept, all of a block's, as their context). The list's name (`malware/qakbot.txt` ->
 `qakbot`) names the source.
 """
 
@@ -31,7 +31,8 @@ class MaltrailFormat(IntelFormat):
         folder = path.parent.name
         name = path.stem if folder in ("", ".", "static", "trails") else f"{folder}/{path.stem}"
         batch = IntelBatch(path, self.NAME, f"Maltrail {name}")
-        reference = ""
+        references: list[str] = []
+        after_trail = False
         offset = 0
         with path.open("rb") as fh:
             for number, raw in enumerate(fh, 1):
@@ -41,8 +42,12 @@ class MaltrailFormat(IntelFormat):
                     continue
                 if line.startswith("#"):
                     if line.lower().startswith("# reference:"):
-                        reference = line.split(":", 1)[1].strip()
+                        if after_trail:  # a new block of trails starts
+                            references, after_trail = [], False
+                        references.append(line.split(":", 1)[1].strip())
                     continue
+                after_trail = True
+                reference = " ".join(references)
                 trail, _, comment = line.partition("#")
                 trail = trail.strip()
                 context = " ".join(x for x in (comment.strip(), reference) if x)
