@@ -316,7 +316,7 @@ def guess_type(value: str) -> str:
         return "email"
     if "/" in v:
         return "url"
-    if _DOMAIN_LIKE.match(low):
+    if _DOMAIN_LIKE.match(low.rstrip(".")):
         return "domain"
     return ""
 
