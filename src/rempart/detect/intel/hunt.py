@@ -123,8 +123,10 @@ def flow_queries(engine: Engine, limited: bool) -> list[str]:
 
 
 def relay_query(limited: bool) -> str:
-    """Hosts behind a proxy: those that reached it in the two seconds before each of its
-    sighted connections, at least twice (a beacon repeats; a passer-by does not)."""
+    """Hosts behind a proxy: those that reached it in the two seconds before its sighted
+    connections, at least three times and for at least a fifth of all their connections to
+    it (a beacon repeats and is most of what an idle infected machine sends; a user who
+    browsed at that moment does not, and browses at other moments too)."""
     ff = _file_filter("f", limited)
     return f"""
     WITH hit AS (SELECT value AS ip, uid, port FROM {IOC} WHERE type = 'ip'),
@@ -135,11 +137,17 @@ def relay_query(limited: bool) -> str:
     c AS (SELECT s.uid, c.src_ip AS entity, c.time, c.event_uid, s.dst_ip, s.relay
           FROM s JOIN {{flows}} c ON c.dst_ip = s.relay
            AND c.time BETWEEN s.time - INTERVAL 2 SECOND AND s.time
-          WHERE c.src_ip <> s.relay)
+          WHERE c.src_ip <> s.relay),
+    co AS (SELECT entity, relay, count(DISTINCT event_uid) AS n FROM c GROUP BY entity, relay),
+    total AS (SELECT f.src_ip AS entity, f.dst_ip AS relay, count(*) AS n FROM {{flows}} f
+              WHERE f.dst_ip IN (SELECT ip FROM {RELAYS})
+                AND f.src_ip IN (SELECT entity FROM co) GROUP BY f.src_ip, f.dst_ip),
+    kept AS (SELECT co.entity FROM co JOIN total t
+             ON t.entity = co.entity AND t.relay = co.relay
+             WHERE co.n >= 3 AND co.n * 5 >= t.n)
     SELECT uid, entity, 'host' AS entity_type, 'network_flow' AS evidence_class, time,
            event_uid, relay || ' -> ' || dst_ip AS matched, dst_ip AS related
-    FROM c WHERE (uid, entity) IN (SELECT uid, entity FROM c GROUP BY uid, entity
-                                   HAVING count(*) >= 2)"""
+    FROM c WHERE entity IN (SELECT entity FROM kept)"""
 
 
 def mail_queries(limited: bool) -> list[str]:
