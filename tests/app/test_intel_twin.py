@@ -70,7 +70,11 @@ def test_alert_email_finds_the_campaign_patient_zero_and_c2(
     infected = {h.ip for h in truth.infected}
     assert truth.patient_zero.ip in behind
     assert len(behind & infected) >= 0.8 * len(infected)
-    extra = sorted((r["entity"], r["evidence_count"]) for r in c2_rows if "juste avant" in r["reason"] and r["entity"] not in infected)
+    extra = sorted(
+        (r["entity"], r["evidence_count"])
+        for r in c2_rows
+        if "juste avant" in r["reason"] and r["entity"] not in infected
+    )
     assert len(behind - infected) <= 2, extra
     # one incident: patient zero, the entry email and the intel findings together
     inc = Incident.load(Path(str(hunt.incident_path)))
@@ -107,7 +111,9 @@ def test_cli_intel_list_formats(twin: tuple[Workspace, object], tmp_path: Path) 
     out = runner.invoke(app, ["intel", "list", "-w", str(ws.root), "--format", "jsonl"])
     assert out.exit_code == 0
     lines = [line for line in out.output.splitlines() if '"45.33.2.79"' in line]
-    assert len(lines) == 1 and '"type": "ip"' in lines[0] and '"sources": ["CSV iocs.csv"]' in lines[0]
+    assert (
+        len(lines) == 1 and '"type": "ip"' in lines[0] and '"sources": ["CSV iocs.csv"]' in lines[0]
+    )
     out = runner.invoke(app, ["intel", "list", "-w", str(ws.root), "--format", "xml"])
     assert out.exit_code != 0
     out = runner.invoke(

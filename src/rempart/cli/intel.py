@@ -15,8 +15,8 @@ from rich.table import Table
 from rempart.app.intel import (
     LIST_FORMATS,
     HuntReport,
-    export_intel,
     expire_intel,
+    export_intel,
     hunt_intel,
     import_intel,
     list_indicators,
@@ -77,7 +77,12 @@ def register(app: typer.Typer) -> None:
             table.add_column(t(col if col != "indicators" else "intel.indicators", lg))
         for f in report.files:
             table.add_row(
-                f.path, f.format, f.source, str(f.indicators), str(len(f.rejects)), end_section=False
+                f.path,
+                f.format,
+                f.source,
+                str(f.indicators),
+                str(len(f.rejects)),
+                end_section=False,
             )
         console.print(table)
         reasons: dict[str, int] = {}
@@ -160,8 +165,14 @@ def register(app: typer.Typer) -> None:
         check_format(fmt, EXPORT_FORMATS)
         report = export_intel(Workspace.at(workspace), fmt, out, tlp_max=tlp_max)
         console.print(
-            t("intel.exported", lg, n=report.written, format=fmt, path=str(report.path),
-              withheld=report.withheld)  # fmt: skip
+            t(
+                "intel.exported",
+                lg,
+                n=report.written,
+                format=fmt,
+                path=str(report.path),
+                withheld=report.withheld,
+            )
         )
 
 
@@ -179,7 +190,8 @@ for _k, _fr, _en in (
     ("intel.incident_attached", "Rattaché à l'incident ouvert {id} → {path}",
      "Attached to the open incident {id} → {path}"),
     ("intel.list_title", "Indicateurs ({n})", "Indicators ({n})"),
-    ("intel.expired", "{n} indicateur(s) expiré(s) supprimé(s)", "{n} expired indicator(s) removed"),
+    ("intel.expired", "{n} indicateur(s) expiré(s) supprimé(s)",
+     "{n} expired indicator(s) removed"),
     ("intel.exported", "{n} élément(s) exporté(s) en {format} → {path} ({withheld} retenu(s) "
      "par le TLP)", "{n} item(s) exported as {format} → {path} ({withheld} withheld by TLP)"),
 ):  # fmt: skip

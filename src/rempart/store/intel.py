@@ -37,7 +37,8 @@ def _bounds_sql(value: str, kind: str) -> tuple[str, str]:
     base = f"split_part({value}, '/', 1)"
     plen = f"CAST(split_part({value}, '/', 2) AS BIGINT)"
     lo = ip_number_sql(base)
-    hi = f"CASE WHEN {kind} = 'cidr' THEN {lo} + CAST(pow(2, 32 - {plen}) AS BIGINT) - 1 ELSE {lo} END"
+    size = f"CAST(pow(2, 32 - {plen}) AS BIGINT)"
+    hi = f"CASE WHEN {kind} = 'cidr' THEN {lo} + {size} - 1 ELSE {lo} END"
     return lo, hi
 
 
@@ -224,7 +225,7 @@ def add_findings(store: Store, findings: pa.Table, *, replace_detector: str | No
             con.execute("INSERT INTO finding BY NAME SELECT * FROM _new_findings")
         finally:
             con.unregister("_new_findings")
-    return findings.num_rows
+    return int(findings.num_rows)
 
 
 def table_exists_with_rows(store: Store, table: str) -> bool:

@@ -112,19 +112,21 @@ def _hunt(store: Store, table: pa.Table) -> list[tuple[str, str, str, int]]:
 def test_every_table_positive_and_negative() -> None:
     with store_with_events() as store:
         got = _hunt(store, indicators(*ALL))
-    assert got == sorted([
-        ("198.51.100.0/27", "10.1.0.30", "network_flow", 1),  # inbound from the block
-        ("198.51.100.0/27", "dr.x", "authentication", 1),  # a login from the block
-        ("203.0.113.66", "10.1.0.7", "network_flow", 4),  # port 443 only: not 10.1.0.8's :80
-        (SHA, "<m1@biosud-labos.fr>", "email", 1),  # attachment hash
-        (SHA, "PC-7", "process", 1),  # Sysmon Hashes
-        ("44d88612fea8a8f36de82e1278abb02f", "PC-7", "process", 1),
-        ("biosud-labos.fr", "<m1@biosud-labos.fr>", "email", 1),  # sender's domain
-        ("evil-c2.top", "10.1.0.11", "network_flow", 1),  # a subdomain, not notevil-c2.top
-        ("http://docs-facture-partage.top/fa/x.zip", "<m1@biosud-labos.fr>", "email", 1),
-        ("loader.dll", "PC-7", "process", 1),  # image name
-        ("vssadmin delete shadows", "PC-8", "process", 1),  # command-line substring
-    ])
+    assert got == sorted(
+        [
+            ("198.51.100.0/27", "10.1.0.30", "network_flow", 1),  # inbound from the block
+            ("198.51.100.0/27", "dr.x", "authentication", 1),  # a login from the block
+            ("203.0.113.66", "10.1.0.7", "network_flow", 4),  # port 443 only: not 10.1.0.8's :80
+            (SHA, "<m1@biosud-labos.fr>", "email", 1),  # attachment hash
+            (SHA, "PC-7", "process", 1),  # Sysmon Hashes
+            ("44d88612fea8a8f36de82e1278abb02f", "PC-7", "process", 1),
+            ("biosud-labos.fr", "<m1@biosud-labos.fr>", "email", 1),  # sender's domain
+            ("evil-c2.top", "10.1.0.11", "network_flow", 1),  # a subdomain, not notevil-c2.top
+            ("http://docs-facture-partage.top/fa/x.zip", "<m1@biosud-labos.fr>", "email", 1),
+            ("loader.dll", "PC-7", "process", 1),  # image name
+            ("vssadmin delete shadows", "PC-8", "process", 1),  # command-line substring
+        ]
+    )
 
 
 def test_findings_carry_evidence_and_recipients() -> None:
@@ -151,8 +153,11 @@ def test_detector_is_registered_and_idle_without_indicators() -> None:
 def test_allowlist_stops_a_partner_and_shows_why() -> None:
     hospital = Hospital(
         hospital=HospitalInfo(name="CHU", domains=("chu.fr",)),
-        partners=(Partner(id="labo", name="Labo", domains=("biosud-labo.fr",),
-                          addresses=("203.0.113.64/30",)),),  # fmt: skip
+        partners=(
+            Partner(
+                id="labo", name="Labo", domains=("biosud-labo.fr",), addresses=("203.0.113.64/30",)
+            ),
+        ),
     )
     with store_with_events() as store:
         ioc_store.merge_indicators(store, indicators(
@@ -204,7 +209,8 @@ def test_hunt_over_new_files_only() -> None:
     with store_with_events() as store:
         ioc_store.merge_indicators(store, indicators(("domain", "biosud-labos.fr")))
         store.con.execute(
-            "INSERT INTO ingest_log VALUES ('d-mbox', 'mbox', 'src', '1', 'email', 2, 0, now(), NULL)"
+            "INSERT INTO ingest_log VALUES "
+            "('d-mbox', 'mbox', 'src', '1', 'email', 2, 0, now(), NULL)"
         )
         assert hunt_new_files(store, None, ["d-mbox"], clock=lambda: T0) == 1
         assert hunt_new_files(store, None, ["unknown"], clock=lambda: T0) == 0
@@ -214,7 +220,7 @@ def test_hunt_over_new_files_only() -> None:
 
 
 def test_indicator_value_checks() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bad_type"):
         Indicator(value="x", type="nonsense", source="s")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bad_tlp"):
         Indicator(value="x", type="ip", source="s", tlp="purple")

@@ -31,7 +31,9 @@ def test_eset_misp_events(intel_data: Path) -> None:
     # 3,480 attributes: text, links, registry keys... are counted, not dropped silently
     assert reasons == {"intel.misp_type": 826, "intel.bad_filename": 4}
     crutch = read_intel(intel_data / "eset_misp_events/turla/misp-turla-crutch-event.json")[0]
-    first = next(i for i in crutch.indicators if i.value == "a010d5449d29a1916827fdb443e3c84c405cb2a5")
+    first = next(
+        i for i in crutch.indicators if i.value == "a010d5449d29a1916827fdb443e3c84c405cb2a5"
+    )
     assert first.type == "sha1"
     assert first.source.startswith("MISP ") and "Turla Crutch" in first.source
     assert first.confidence == 50  # not flagged to_ids
@@ -72,7 +74,7 @@ def test_stix_patterns_and_or() -> None:
         ["ipv4-addr:value = 198.51.100.7", "url:value = http://evil.top/a"],
         ["domain-name:value = evil.top", "url:value = http://evil.top/a"],
     ]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"\S"):
         parse_pattern("[ipv4-addr:value = ")
 
 

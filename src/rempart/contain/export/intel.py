@@ -62,7 +62,10 @@ def render_nftables(rows: Iterable[Mapping[str, Any]], name: str = "rempart_inte
     """An nftables table with two interval sets and a chain dropping traffic to and from
     them (the file is written, never applied: `nft -f` is the operator's decision)."""
     v4, v6 = blocklist(rows)
-    lines = [f"# Rempart: {len(v4) + len(v6)} indicator address(es) to block", f"table inet {name} {{"]
+    lines = [
+        f"# Rempart: {len(v4) + len(v6)} indicator address(es) to block",
+        f"table inet {name} {{",
+    ]
     for setname, kind, values in (("block_v4", "ipv4_addr", v4), ("block_v6", "ipv6_addr", v6)):
         lines += [f"\tset {setname} {{", f"\t\ttype {kind}", "\t\tflags interval", "\t\tauto-merge"]
         if values:
@@ -103,9 +106,7 @@ def render_zeek(rows: Iterable[Mapping[str, Any]]) -> str:
             value = value.split("://", 1)[-1]
         sources = r.get("sources") or []
         source = "; ".join(sources) if isinstance(sources, list) else str(sources)
-        lines.append(
-            "\t".join(_clean(x) or "-" for x in (value, kind, source[:200], "rempart"))
-        )
+        lines.append("\t".join(_clean(x) or "-" for x in (value, kind, source[:200], "rempart")))
     return "\n".join(lines) + "\n"
 
 
@@ -142,7 +143,9 @@ def render_stix(
     """A STIX 2.1 bundle: the hospital's identity, each sighted indicator (TLP kept) and one
     sighting per indicator (count, first and last seen). Returns (json, shared, withheld)."""
     if tlp_max not in TLP_RANK or tlp_max == "red":
-        raise ConfigError(f"TLP maximum must be one of clear, green, amber, amber+strict: {tlp_max}")
+        raise ConfigError(
+            f"TLP maximum must be one of clear, green, amber, amber+strict: {tlp_max}"
+        )
     limit = TLP_RANK[tlp_max]
     identity = {
         "type": "identity",

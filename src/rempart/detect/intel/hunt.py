@@ -263,7 +263,7 @@ def auth_queries(limited: bool) -> list[str]:
     for table, extra in (("authentication", "a.dst_host"), ("mailbox_activity", "a.mailbox")):
         fa = _file_filter("a", limited)
         out.append(
-            f"""WITH hit AS ({_address_hits(f"SELECT DISTINCT src_ip AS ip FROM {table} WHERE src_ip IS NOT NULL")})
+            f"""WITH hit AS ({_address_hits(f"SELECT DISTINCT src_ip AS ip FROM {table}")})
             SELECT i.uid, coalesce(a.user, {extra}, a.src_ip) AS entity, 'account' AS entity_type,
                    '{table}' AS evidence_class, a.time, a.event_uid, a.src_ip AS matched,
                    {extra} AS related

@@ -146,8 +146,10 @@ class IntelBatch:
 
     def add(self, type_: str, raw: str, *, context: str = "", **fields: object) -> bool:
         """Normalise and keep one value; a bad one becomes a reject at `where`."""
-        line, offset, path = fields.pop("line", None), fields.pop("offset", None), fields.pop(
-            "where", None
+        line, offset, path = (
+            fields.pop("line", None),
+            fields.pop("offset", None),
+            fields.pop("where", None),
         )
         try:
             kind, value, port = normalise(type_, raw)
@@ -354,7 +356,8 @@ for _k, _fr, _en in (
     ("intel.bad_domain", "nom de domaine invalide : {detail}", "invalid domain name: {detail}"),
     ("intel.bad_url", "URL invalide : {detail}", "invalid URL: {detail}"),
     ("intel.bad_uri", "chemin d'URL invalide : {detail}", "invalid URL path: {detail}"),
-    ("intel.bad_email", "adresse de courriel invalide : {detail}", "invalid email address: {detail}"),
+    ("intel.bad_email", "adresse de courriel invalide : {detail}",
+     "invalid email address: {detail}"),
     ("intel.bad_hash", "empreinte invalide : {detail}", "invalid hash: {detail}"),
     ("intel.bad_ip", "adresse IP invalide : {detail}", "invalid IP address: {detail}"),
     ("intel.bad_filename", "nom de fichier invalide : {detail}", "invalid file name: {detail}"),

@@ -1,7 +1,7 @@
 """Maltrail static trails: one trail a line (domain, address, `address:port`, CIDR, URL, or a
 URL path such as `/gate.php`), `#` comments, `# Reference:` lines citing where the trails
-after them come from (kept, all of a block's, as their context). The list's name (`malware/qakbot.txt` ->
-`qakbot`) names the source.
+after them come from (kept, all of a block's, as their context). The list's name
+(`malware/qakbot.txt` -> `Maltrail malware/qakbot`) names the source.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ _COMPOSITE: dict[str, tuple[str, str]] = {
     "filename|sha1": ("filename", "sha1"),
     "filename|sha256": ("filename", "sha256"),
 }
-_WITH_PORT = ("ip-dst|port", "ip-src|port", "domain|port" , "hostname|port")
+_WITH_PORT = ("ip-dst|port", "ip-src|port", "domain|port", "hostname|port")
 
 
 def _tags(obj: dict[str, Any]) -> list[str]:
@@ -113,7 +113,9 @@ def events_of(data: Any) -> list[dict[str, Any]]:
     if isinstance(data, dict) and isinstance(data.get("response"), list):
         return [e["Event"] for e in data["response"] if isinstance(e, dict) and "Event" in e]
     if isinstance(data, list):
-        return [e["Event"] for e in data if isinstance(e, dict) and isinstance(e.get("Event"), dict)]
+        return [
+            e["Event"] for e in data if isinstance(e, dict) and isinstance(e.get("Event"), dict)
+        ]
     return []
 
 

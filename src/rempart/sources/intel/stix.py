@@ -100,7 +100,9 @@ def _term(ctx: Any) -> Term:
     negated = "NOT " if getattr(ctx, "NOT", lambda: None)() else ""
     if name == "PropTestEqualContext":
         op = ctx.EQ() or ctx.NEQ()
-        return Term(object_type, path, negated + op.getText(), (_literal(ctx.primitiveLiteral().getText()),))
+        return Term(
+            object_type, path, negated + op.getText(), (_literal(ctx.primitiveLiteral().getText()),)
+        )
     if name == "PropTestSetContext":
         items = ctx.setLiteral().primitiveLiteral() or []
         return Term(object_type, path, negated + "IN", tuple(_literal(i.getText()) for i in items))
@@ -141,7 +143,7 @@ def parse_pattern(pattern: str, version: str = "2.1") -> list[list[Term]]:
     if version.startswith("2.0"):
         from stix2patterns.v20.pattern import Pattern
     else:
-        from stix2patterns.v21.pattern import Pattern  # type: ignore[no-redef]
+        from stix2patterns.v21.pattern import Pattern
     try:
         tree = Pattern(pattern)
     except ParseException as exc:
@@ -159,9 +161,7 @@ def add_conjunction(batch: IntelBatch, terms: list[Term], fields: dict[str, Any]
     where = fields.pop("where", "")
     base_context = str(fields.pop("context", ""))
     for object_type, group in by_object.items():
-        usable = [
-            t for t in group if PATHS.get(t.key) and t.op in ("=", "IN") and t.values
-        ]
+        usable = [t for t in group if PATHS.get(t.key) and t.op in ("=", "IN") and t.values]
         port = next(
             (int(t.values[0]) for t in group if t.path == "dst_port" and t.op == "=" and
              t.values[0].isdigit()), None,
@@ -191,7 +191,9 @@ def _tlp(obj: dict[str, Any], markings: dict[str, str]) -> str | None:
     return None
 
 
-def _observables(obj: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+def _observables(
+    obj: dict[str, Any], by_id: dict[str, dict[str, Any]]
+) -> list[tuple[str, dict[str, Any]]]:
     if isinstance(obj.get("objects"), dict):  # STIX 2.0: embedded, keyed "0", "1"...
         return [(f"objects.{k}", v) for k, v in obj["objects"].items() if isinstance(v, dict)]
     out = []
@@ -239,7 +241,9 @@ class StixFormat(IntelFormat):
         markings = dict(TLP_MARKINGS)
         for o in by_id.values():
             if o.get("type") == "marking-definition":
-                tlp = tlp_of(str((o.get("definition") or {}).get("tlp", ""))) or tlp_of(o.get("name"))
+                tlp = tlp_of(str((o.get("definition") or {}).get("tlp", ""))) or tlp_of(
+                    o.get("name")
+                )
                 if tlp:
                     markings[str(o.get("id"))] = tlp
         bundle_version = str(data.get("spec_version", "2.1")) if isinstance(data, dict) else "2.1"
@@ -264,7 +268,9 @@ class StixFormat(IntelFormat):
                 continue
             fields["expiry"] = parse_time(obj.get("valid_until"))
             if obj.get("pattern_type", "stix") != "stix":
-                batch.reject("intel.pattern_type", str(obj.get("pattern_type")), where=fields["where"])
+                batch.reject(
+                    "intel.pattern_type", str(obj.get("pattern_type")), where=fields["where"]
+                )
                 continue
             version = str(obj.get("spec_version", bundle_version))
             try:
