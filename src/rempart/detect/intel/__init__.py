@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from rempart.core.i18n import add, t
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
@@ -65,7 +66,9 @@ def to_findings(
     sightings: Iterable[Sighting], iocs: pa.Table, relays: Iterable[str] = ()
 ) -> list[Finding]:
     """Findings of the sightings, worded in French (the catalogue has the English)."""
-    by_uid = {str(r["uid"]): r for r in iocs.to_pylist()}
+    sightings = list(sightings)
+    seen = pa.array(sorted({s.uid for s in sightings}), pa.string())
+    by_uid = {str(r["uid"]): r for r in iocs.filter(pc.is_in(iocs["uid"], seen)).to_pylist()}
     relay_set = set(relays)
     out: list[Finding] = []
     for s in sightings:
@@ -122,7 +125,7 @@ def hunt(
     if iocs.num_rows == 0:
         return []
     relays = relays_of(hospital)
-    engine.register(IOC, iocs)
+    engine.register(IOC, iocs.select(["uid", "value", "type", "port", "lo", "hi"]))
     engine.register(RELAYS, pa.table({"ip": pa.array(relays or ["-"], pa.string())}))
     engine.register(FILES, pa.table({"path": pa.array(files or ["-"], pa.string())}))
     sightings = run_hunt(engine, set(tables), limited=files is not None, relays=bool(relays))

@@ -25,6 +25,7 @@ from rempart.store.intel import ip_number_sql
 IOC = "_rempart_ioc"
 FILES = "_rempart_ioc_files"  # paths of the files a hunt over new data is limited to
 RELAYS = "_rempart_ioc_relays"  # addresses of the proxies (beacons go through them)
+HITS = "_rempart_ioc_hits"  # the flows' addresses an indicator names (see address_hits)
 FLOW_KINDS = "coalesce(record_kind, 'flow') IN ('flow', 'firewall')"
 MAX_EVIDENCE = 50
 MAX_SUFFIX = 8  # labels of the longest parent domain matched
@@ -81,23 +82,32 @@ def _address_hits(source: str) -> str:
         JOIN {IOC} i ON i.type = 'cidr' AND a.n BETWEEN i.lo AND i.hi"""
 
 
+def address_hits(engine: Engine) -> str:
+    """The flows' addresses that an ip or cidr indicator names, computed once per hunt
+    (`HITS`: ip, uid, port) and read by every flow query."""
+    return _address_hits(_addresses(engine))
+
+
 def flow_queries(engine: Engine, limited: bool) -> list[str]:
-    hits = f"WITH hit AS ({_address_hits(_addresses(engine))})"
+    """Flows to or from a listed address: one hash join each way on the few addresses
+    matched (`HITS`), the port, when the indicator has one, as a second join key."""
     ff = _file_filter("f", limited)
-    out = [
-        f"""{hits}
-        SELECT h.uid, f.src_ip AS entity, 'host' AS entity_type, 'network_flow' AS evidence_class,
-               f.time, f.event_uid, f.dst_ip || ':' || CAST(f.dst_port AS VARCHAR) AS matched,
-               f.dst_ip AS related
-        FROM {{flows}} f JOIN hit h ON f.dst_ip = h.ip
-        WHERE (h.port IS NULL OR f.dst_port = h.port) AND {FLOW_KINDS}{ff}""",
-        f"""{hits}
-        SELECT h.uid, f.dst_ip AS entity, 'host' AS entity_type, 'network_flow' AS evidence_class,
-               f.time, f.event_uid, f.src_ip || ' -> ' || CAST(f.dst_port AS VARCHAR) AS matched,
-               f.src_ip AS related
-        FROM {{flows}} f JOIN hit h ON f.src_ip = h.ip
-        WHERE (h.port IS NULL OR f.src_port = h.port) AND {FLOW_KINDS}{ff}""",
-    ]
+    out = []
+    for side, other, port_col, arrow in (
+        ("dst_ip", "src_ip", "dst_port", "':'"),
+        ("src_ip", "dst_ip", "src_port", "' -> '"),
+    ):
+        for with_port in (False, True):
+            cond = f"f.{side} = h.ip" + (f" AND f.{port_col} = h.port" if with_port else "")
+            which = "h.port IS NOT NULL" if with_port else "h.port IS NULL"
+            out.append(
+                f"""SELECT h.uid, f.{other} AS entity, 'host' AS entity_type,
+                       'network_flow' AS evidence_class, f.time, f.event_uid,
+                       f.{side} || {arrow} || CAST(f.dst_port AS VARCHAR) AS matched,
+                       f.{side} AS related
+                FROM {{flows}} f JOIN (SELECT * FROM {HITS} h WHERE {which}) h ON {cond}
+                WHERE {FLOW_KINDS}{ff}"""
+            )
     names = (
         "SELECT DISTINCT lower(rtrim(dns_query, '.')) AS n FROM {flows} "
         "WHERE record_kind = 'dns' AND dns_query IS NOT NULL"
@@ -129,9 +139,8 @@ def relay_query(limited: bool) -> str:
     browsed at that moment does not, and browses at other moments too)."""
     ff = _file_filter("f", limited)
     return f"""
-    WITH hit AS (SELECT value AS ip, uid, port FROM {IOC} WHERE type = 'ip'),
-    s AS (SELECT h.uid, f.src_ip AS relay, f.time, f.dst_ip
-          FROM {{flows}} f JOIN hit h ON f.dst_ip = h.ip
+    WITH s AS (SELECT h.uid, f.src_ip AS relay, f.time, f.dst_ip
+          FROM {{flows}} f JOIN {HITS} h ON f.dst_ip = h.ip
           WHERE (h.port IS NULL OR f.dst_port = h.port) AND {FLOW_KINDS}{ff}
             AND f.src_ip IN (SELECT ip FROM {RELAYS})),
     c AS (SELECT s.uid, c.src_ip AS entity, c.time, c.event_uid, s.dst_ip, s.relay
@@ -306,6 +315,7 @@ def run_hunt(
     """Every sighting of the registered indicators in the tables that have rows."""
     groups: list[tuple[str, list[str]]] = []
     if "network_flow" in tables:
+        engine.materialize(HITS, address_hits(engine))
         groups.append(("flows", flow_queries(engine, limited)))
     if "email" in tables:
         groups.append(("email", mail_queries(limited)))
