@@ -63,10 +63,7 @@ def indicators(n: int, seed: int, hits: list[str], internet: str) -> pa.Table:
     a = rng.integers(11, 223, n_ip + n_cidr)
     b, c, d = (rng.integers(0, 256, n_ip + n_cidr) for _ in range(3))
     ips = [f"{w}.{x}.{y}.{z}" for w, x, y, z in zip(a[:n_ip], b, c, d, strict=False)]
-    cidrs = [
-        f"{w}.{x}.{y}.0/24"
-        for w, x, y in zip(a[n_ip:], b[n_ip:], c[n_ip:], strict=True)
-    ]
+    cidrs = [f"{w}.{x}.{y}.0/24" for w, x, y in zip(a[n_ip:], b[n_ip:], c[n_ip:], strict=True)]
     doms = [f"x{int(k):x}.evil-{int(k) % 97}.top" for k in rng.integers(0, 1 << 40, n_dom)]
     values = (
         [("ip", v, None) for v in ips]
@@ -125,7 +122,8 @@ def main() -> int:
             rows = netgen.write_conn_log(
                 conn, start=START, hours=24, rows=args.rows, seed=args.seed, extra=None
             )
-            print(f"conn.log (bench/netgen.py)   : {rows:,} rows in {time.perf_counter() - t:.1f} s")
+            took = time.perf_counter() - t
+            print(f"conn.log (bench/netgen.py)   : {rows:,} rows in {took:.1f} s")
         store = Store(work / "bench.duckdb")
         store.con.execute("SET threads = 2")
         t = time.perf_counter()
@@ -142,8 +140,7 @@ def main() -> int:
         t = time.perf_counter()
         merged = ioc_store.merge_indicators(store, table)
         print(
-            f"merge {merged.new:,} indicators    : {time.perf_counter() - t:8.2f} s "
-            f"(not in ratio)"
+            f"merge {merged.new:,} indicators    : {time.perf_counter() - t:8.2f} s (not in ratio)"
         )
         scans: list[float] = []
         hunts: list[float] = []

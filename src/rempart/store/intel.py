@@ -174,7 +174,8 @@ def hunt_table(store: Store, now: datetime | None) -> pa.Table:
     return store.sql(
         f"""SELECT indicator_uid AS uid, value, type, CAST(port AS BIGINT) AS port,
                    CASE WHEN type IN ('ip', 'cidr') THEN {lo} END AS lo,
-                   CASE WHEN type IN ('ip', 'cidr') THEN {hi} END AS hi, CAST(coalesce(confidence, 50) AS BIGINT) AS confidence,
+                   CASE WHEN type IN ('ip', 'cidr') THEN {hi} END AS hi,
+                   CAST(coalesce(confidence, 50) AS BIGINT) AS confidence,
                    coalesce(tlp, 'clear') AS tlp, array_to_string(sources, ' ; ') AS sources
             FROM {TABLE}
             WHERE allowlisted IS NULL AND ($now IS NULL OR expiry IS NULL OR expiry > $now)""",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pyarrow as pa
 
@@ -341,6 +341,11 @@ def run_hunt(
     return out
 
 
+def _utc(t: datetime) -> datetime:
+    """Spark returns naive UTC times; DuckDB aware ones."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
 def _sightings(table: pa.Table, via: str = "") -> list[Sighting]:
     out = []
     for r in table.to_pylist():
@@ -355,8 +360,8 @@ def _sightings(table: pa.Table, via: str = "") -> list[Sighting]:
                 entity=str(r["entity"]),
                 entity_type=str(r["entity_type"]),
                 evidence_class=str(r["evidence_class"]),
-                first_seen=r["first_seen"],
-                last_seen=r["last_seen"],
+                first_seen=_utc(r["first_seen"]),
+                last_seen=_utc(r["last_seen"]),
                 count=int(r["n"]),
                 evidence=tuple(sorted(str(e) for e in r["evidence"] or [])),
                 matched=str(r["matched"] or ""),
