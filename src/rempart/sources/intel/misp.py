@@ -45,8 +45,13 @@ _COMPOSITE: dict[str, tuple[str, str]] = {
 _WITH_PORT = ("ip-dst|port", "ip-src|port", "domain|port", "hostname|port")
 
 
+def _dicts(value: object) -> list[dict[str, Any]]:
+    """The dict items of a JSON list (anything else: none); feeds are not trusted."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _tags(obj: dict[str, Any]) -> list[str]:
-    return [str(t.get("name", "")) for t in obj.get("Tag", []) or [] if isinstance(t, dict)]
+    return [str(t.get("name", "")) for t in _dicts(obj.get("Tag"))]
 
 
 def _tlp(tags: list[str]) -> str | None:
@@ -60,15 +65,17 @@ def _tlp(tags: list[str]) -> str | None:
 
 def parse_event(event: dict[str, Any], batch: IntelBatch, where: str) -> None:
     """Add one MISP event's attributes to `batch` (its source is the event)."""
-    org = (event.get("Orgc") or {}).get("name") or event.get("event_creator_email") or "MISP"
+    orgc = event.get("Orgc")
+    org = (orgc.get("name") if isinstance(orgc, dict) else None) or "MISP"
+    org = str(event.get("event_creator_email") or org) if org == "MISP" else str(org)
     source = f"MISP {org}: {event.get('info', '')} ({event.get('date', '')})".strip()
     event_tlp = _tlp(_tags(event))
     date = parse_time(event.get("date"))
     attrs: list[tuple[str, dict[str, Any]]] = [
-        (f"{where}.Attribute[{i}]", a) for i, a in enumerate(event.get("Attribute", []) or [])
+        (f"{where}.Attribute[{i}]", a) for i, a in enumerate(_dicts(event.get("Attribute")))
     ]
-    for j, obj in enumerate(event.get("Object", []) or []):
-        for i, a in enumerate(obj.get("Attribute", []) or []):
+    for j, obj in enumerate(_dicts(event.get("Object"))):
+        for i, a in enumerate(_dicts(obj.get("Attribute"))):
             attrs.append((f"{where}.Object[{j}].Attribute[{i}]", a))
     for path, attr in attrs:
         if attr.get("deleted"):
@@ -111,7 +118,7 @@ def events_of(data: Any) -> list[dict[str, Any]]:
     if isinstance(data, dict) and isinstance(data.get("Event"), dict):
         return [data["Event"]]
     if isinstance(data, dict) and isinstance(data.get("response"), list):
-        return [e["Event"] for e in data["response"] if isinstance(e, dict) and "Event" in e]
+        return [e["Event"] for e in _dicts(data["response"]) if isinstance(e.get("Event"), dict)]
     if isinstance(data, list):
         return [
             e["Event"] for e in data if isinstance(e, dict) and isinstance(e.get("Event"), dict)

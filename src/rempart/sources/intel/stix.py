@@ -184,8 +184,12 @@ def add_conjunction(batch: IntelBatch, terms: list[Term], fields: dict[str, Any]
             )
 
 
+def _strings(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def _tlp(obj: dict[str, Any], markings: dict[str, str]) -> str | None:
-    for ref in obj.get("object_marking_refs", []) or []:
+    for ref in _strings(obj.get("object_marking_refs")):
         if ref in markings:
             return markings[ref]
     return None
@@ -197,7 +201,7 @@ def _observables(
     if isinstance(obj.get("objects"), dict):  # STIX 2.0: embedded, keyed "0", "1"...
         return [(f"objects.{k}", v) for k, v in obj["objects"].items() if isinstance(v, dict)]
     out = []
-    for ref in obj.get("object_refs", []) or []:
+    for ref in _strings(obj.get("object_refs")):
         if ref in by_id:
             out.append((str(ref), by_id[ref]))
     return out
@@ -208,7 +212,8 @@ def _add_observable(batch: IntelBatch, sco: dict[str, Any], fields: dict[str, An
     if kind in ("ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr"):
         batch.add(PATHS[f"{kind}:value"], str(sco.get("value", "")), **fields)
     elif kind == "file":
-        for name, value in (sco.get("hashes") or {}).items():
+        hashes = sco.get("hashes")
+        for name, value in (hashes if isinstance(hashes, dict) else {}).items():
             key = f"file:hashes.{str(name).upper()}"
             if key in PATHS:
                 batch.add(PATHS[key], str(value), **fields)
@@ -241,9 +246,11 @@ class StixFormat(IntelFormat):
         markings = dict(TLP_MARKINGS)
         for o in by_id.values():
             if o.get("type") == "marking-definition":
-                tlp = tlp_of(str((o.get("definition") or {}).get("tlp", ""))) or tlp_of(
-                    o.get("name")
+                definition = o.get("definition")
+                tlp = (
+                    tlp_of(str(definition.get("tlp", ""))) if isinstance(definition, dict) else None
                 )
+                tlp = tlp or tlp_of(str(o.get("name") or ""))
                 if tlp:
                     markings[str(o.get("id"))] = tlp
         bundle_version = str(data.get("spec_version", "2.1")) if isinstance(data, dict) else "2.1"
@@ -251,6 +258,7 @@ class StixFormat(IntelFormat):
             if not isinstance(obj, dict) or obj.get("type") not in ("indicator", "observed-data"):
                 continue
             creator = by_id.get(str(obj.get("created_by_ref")), {}).get("name")
+            creator = str(creator) if creator else None
             source = f"STIX {creator or path.name}"
             conf = obj.get("confidence")
             fields: dict[str, Any] = {
