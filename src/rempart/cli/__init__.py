@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.demo",
     "rempart.cli.devices",
     "rempart.cli.twin",
+    "rempart.cli.intel",
 )
 
 for _name in COMMANDS:

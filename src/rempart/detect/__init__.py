@@ -36,6 +36,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.detect.network.inbound:ExposedServiceDetector",
     "rempart.detect.network.c2:C2BeaconDetector",
     "rempart.detect.network.outbound:OutboundAbuseDetector",
+    "rempart.detect.intel:IntelHuntDetector",
 )
 
 

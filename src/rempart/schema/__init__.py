@@ -21,6 +21,7 @@ from rempart.schema.classes import (
     PROCESS,
     PROVENANCE,
 )
+from rempart.schema.intel import INDICATOR
 
 EVENT_CLASSES: dict[str, pa.Schema] = {
     "email": EMAIL,
@@ -32,7 +33,7 @@ EVENT_CLASSES: dict[str, pa.Schema] = {
 }
 """Event tables filled by sources. `finding` is produced by detectors, not sources."""
 
-ALL_TABLES: dict[str, pa.Schema] = {**EVENT_CLASSES, "finding": FINDING}
+ALL_TABLES: dict[str, pa.Schema] = {**EVENT_CLASSES, "finding": FINDING, "indicator": INDICATOR}
 
 __all__ = [
     "ALL_TABLES",
@@ -40,6 +41,7 @@ __all__ = [
     "EMAIL",
     "EVENT_CLASSES",
     "FINDING",
+    "INDICATOR",
     "MAILBOX_ACTIVITY",
     "MAIL_TRANSFER",
     "NETWORK_FLOW",
