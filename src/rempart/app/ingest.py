@@ -80,8 +80,14 @@ def ingest(
     """`rempart ingest`: the workspace is created when missing."""
     from rempart.app.session import Session
 
+    from rempart.app.intel import hunt_new_paths
+
     with Session.writer(workspace) as session:
-        return ingest_paths(session.store, paths, progress)
+        report = ingest_paths(session.store, paths, progress)
+        # indicators already imported are hunted again over the new files' rows only
+        new = [f.path for f in report.files if f.status is FileStatus.INGESTED]
+        hunt_new_paths(session.store, session.hospital, new)
+        return report
 
 
 def failed(report: IngestReport) -> bool:

@@ -253,6 +253,20 @@ def hunt_new_files(
     return len(_hunt(store, hospital, clock(), paths))
 
 
+def hunt_new_paths(
+    store: Store,
+    hospital: Hospital | None,
+    paths: Sequence[str],
+    *,
+    clock: Clock = _now,
+) -> int:
+    """The hunt over the rows of the files just ingested (their paths as the ingest log has
+    them); the ingest use case calls it. Nothing happens when no indicator is stored."""
+    if not paths or store.count(ioc_store.TABLE) == 0:
+        return 0
+    return len(_hunt(store, hospital, clock(), list(paths)))
+
+
 def list_indicators(
     ws: Workspace, *, clock: Clock = _now, types: tuple[str, ...] = (), limit: int | None = None
 ) -> list[dict[str, object]]:
@@ -332,6 +346,7 @@ __all__ = [
     "export_intel",
     "hunt_intel",
     "hunt_new_files",
+    "hunt_new_paths",
     "import_intel",
     "indicator_rows",
     "list_indicators",

@@ -22,7 +22,7 @@ from rempart.app.intel import (
     list_indicators,
 )
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, check_paths, console, lang_of
-from rempart.core.i18n import Lang, add, t
+from rempart.core.i18n import Lang, t
 from rempart.store import Workspace
 
 EXPORT_FORMATS = ("nftables", "ipset", "zeek", "stix")
@@ -174,25 +174,3 @@ def register(app: typer.Typer) -> None:
                 withheld=report.withheld,
             )
         )
-
-
-for _k, _fr, _en in (
-    ("intel.import_title", "Import de renseignement", "Intelligence import"),
-    ("intel.indicators", "indicateurs", "indicators"),
-    ("format", "format", "format"),
-    ("intel.merged", "{new} nouvel(s) indicateur(s), {merged} déjà connu(s) (sources fusionnées)",
-     "{new} new indicator(s), {merged} already known (sources merged)"),
-    ("intel.conflicts", "{n} indicateur(s) arrêté(s) par la liste d'autorisation :",
-     "{n} indicator(s) stopped by the allowlist:"),
-    ("intel.hunt_done", "Recherche : {n} observation(s) sur {entities} entité(s)",
-     "Hunt: {n} sighting(s) on {entities} entit(y/ies)"),
-    ("intel.incident_new", "Nouvel incident {id} → {path}", "New incident {id} → {path}"),
-    ("intel.incident_attached", "Rattaché à l'incident ouvert {id} → {path}",
-     "Attached to the open incident {id} → {path}"),
-    ("intel.list_title", "Indicateurs ({n})", "Indicators ({n})"),
-    ("intel.expired", "{n} indicateur(s) expiré(s) supprimé(s)",
-     "{n} expired indicator(s) removed"),
-    ("intel.exported", "{n} élément(s) exporté(s) en {format} → {path} ({withheld} retenu(s) "
-     "par le TLP)", "{n} item(s) exported as {format} → {path} ({withheld} withheld by TLP)"),
-):  # fmt: skip
-    add(_k, _fr, _en)

@@ -17,7 +17,7 @@ from typing import ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rempart.core.i18n import add, t
+from rempart.core.i18n import t
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
 from rempart.detect.intel.hunt import FILES, IOC, RELAYS, Sighting, run_hunt
 from rempart.model import Hospital
@@ -65,7 +65,8 @@ def _severity(kind: str, confidence: int, relay: bool, via: str, count: int) -> 
 def to_findings(
     sightings: Iterable[Sighting], iocs: pa.Table, relays: Iterable[str] = ()
 ) -> list[Finding]:
-    """Findings of the sightings, worded in French (the catalogue has the English)."""
+    """Findings of the sightings, as message keys and values (the French text is kept as
+    the stored `title`/`reason` older readers show, like every detector's)."""
     sightings = list(sightings)
     seen = pa.array(sorted({s.uid for s in sightings}), pa.string())
     by_uid = {str(r["uid"]): r for r in iocs.filter(pc.is_in(iocs["uid"], seen)).to_pylist()}
@@ -80,23 +81,24 @@ def to_findings(
         key = "intel.reason_relay" if s.via == "relay" else (
             "intel.reason_proxy" if relay else "intel.reason"
         )  # fmt: skip
-        reason = t(
-            key,
-            "fr",
-            value=value,
-            type=kind,
-            matched=s.matched,
-            n=s.count,
-            table=s.evidence_class,
-            sources=ioc["sources"] or "?",
-        )
+        params = {
+            "value": value,
+            "type": kind,
+            "matched": s.matched,
+            "n": s.count,
+            "table": s.evidence_class,
+            "sources": ioc["sources"] or "?",
+        }
         out.append(
             Finding(
                 detector=NAME,
                 detector_version=VERSION,
                 severity=_severity(kind, int(ioc["confidence"]), relay, s.via, s.count),
-                title=t("intel.title", "fr", value=value, type=kind),
-                reason=reason,
+                title=t("intel.title", "fr", **params),
+                reason=t(key, "fr", **params),
+                title_key="intel.title",
+                reason_key=key,
+                params=params,
                 entity=s.entity,
                 entity_type=s.entity_type,
                 first_seen=s.first_seen,
@@ -147,21 +149,5 @@ class IntelHuntDetector(Detector):
         finally:
             engine.close()
 
-
-for _k, _fr, _en in (
-    ("intel.title", "Indicateur vu : {value} ({type})", "Indicator seen: {value} ({type})"),
-    ("intel.reason", "{matched} correspond à l'indicateur {value} ({type}) : {n} événement(s) "
-     "dans {table} ; sources : {sources}",
-     "{matched} matches indicator {value} ({type}): {n} event(s) in {table}; sources: {sources}"),
-    ("intel.reason_proxy", "Le relais (proxy) a joint {matched}, indicateur {value} ({type}) : "
-     "{n} connexion(s) ; les postes derrière lui sont nommés à part ; sources : {sources}",
-     "The relay (proxy) reached {matched}, indicator {value} ({type}): {n} connection(s); the "
-     "hosts behind it are named separately; sources: {sources}"),
-    ("intel.reason_relay", "Ce poste a joint le proxy juste avant chacune de {n} connexion(s) "
-     "{matched} vers l'indicateur {value} ({type}) ; sources : {sources}",
-     "This host reached the proxy just before each of {n} connection(s) {matched} to indicator "
-     "{value} ({type}); sources: {sources}"),
-):  # fmt: skip
-    add(_k, _fr, _en)
 
 __all__ = ["HUNTED_TABLES", "IntelHuntDetector", "hunt", "relays_of", "to_findings"]

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
-from rempart.core.i18n import Lang, add, t
+from rempart.core.i18n import Lang, t
 
 TYPES: tuple[str, ...] = (
     "ip",
@@ -344,26 +344,3 @@ def tlp_of(value: str | None) -> str | None:
     name = value.strip().lower().removeprefix("tlp:").removeprefix("tlp ").strip()
     name = {"white": "clear"}.get(name, name)
     return name if name in TLP_RANK else None
-
-
-for _k, _fr, _en in (
-    ("intel.bad_type", "type d'indicateur inconnu : {detail}", "unknown indicator type: {detail}"),
-    ("intel.bad_tlp", "TLP inconnu : {detail}", "unknown TLP: {detail}"),
-    ("intel.bad_confidence", "confiance hors de 0..100 : {detail}",
-     "confidence outside 0..100: {detail}"),
-    ("intel.bad_port", "port invalide : {detail}", "invalid port: {detail}"),
-    ("intel.bad_value", "valeur invalide : {detail}", "invalid value: {detail}"),
-    ("intel.bad_domain", "nom de domaine invalide : {detail}", "invalid domain name: {detail}"),
-    ("intel.bad_url", "URL invalide : {detail}", "invalid URL: {detail}"),
-    ("intel.bad_uri", "chemin d'URL invalide : {detail}", "invalid URL path: {detail}"),
-    ("intel.bad_email", "adresse de courriel invalide : {detail}",
-     "invalid email address: {detail}"),
-    ("intel.bad_hash", "empreinte invalide : {detail}", "invalid hash: {detail}"),
-    ("intel.bad_ip", "adresse IP invalide : {detail}", "invalid IP address: {detail}"),
-    ("intel.bad_filename", "nom de fichier invalide : {detail}", "invalid file name: {detail}"),
-    ("intel.too_short", "valeur trop courte pour être cherchée : {detail}",
-     "value too short to hunt for: {detail}"),
-    ("intel.unknown_type", "type non reconnu : {detail}", "unrecognised type: {detail}"),
-    ("intel.empty", "valeur vide", "empty value"),
-):  # fmt: skip
-    add(_k, _fr, _en)

@@ -13,7 +13,6 @@ import io
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rempart.core.i18n import add
 from rempart.sources.intel.base import IntelBatch, IntelFormat, parse_time, tlp_of
 
 COLUMNS = ("value", "type", "tlp", "confidence", "first_seen", "last_seen", "expiry",
@@ -82,12 +81,3 @@ class CsvFormat(IntelFormat):
             batch.add(kind, rec.get("value", ""), context=rec.get("comment", ""), line=number,
                       **fields)  # fmt: skip
         return [batch]
-
-
-for _k, _fr, _en in (
-    ("intel.csv_header", "en-tête CSV attendu avec au moins « value » parmi : {detail}",
-     "CSV header expected with at least 'value' among: {detail}"),
-    ("intel.csv_columns", "plus de colonnes que l'en-tête : {detail}",
-     "more columns than the header: {detail}"),
-):  # fmt: skip
-    add(_k, _fr, _en)

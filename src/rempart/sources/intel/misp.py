@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rempart.core.i18n import add
 from rempart.sources.intel.base import IntelBatch, IntelFormat, parse_time, tlp_of
 
 # MISP attribute type -> Rempart type (composite types are split first)
@@ -170,13 +169,3 @@ def parse_feed(folder: Path) -> list[IntelBatch]:
     if listing.rejects:
         batches.append(listing)
     return batches
-
-
-for _k, _fr, _en in (
-    ("intel.misp_type", "type MISP non cherché : {detail}", "MISP type not hunted: {detail}"),
-    ("intel.misp_no_event", "aucun événement MISP dans {detail}", "no MISP event in {detail}"),
-    ("intel.bad_json", "JSON illisible : {detail}", "unreadable JSON: {detail}"),
-    ("intel.feed_missing", "événement du manifeste absent : {detail}",
-     "event listed in the manifest is missing: {detail}"),
-):  # fmt: skip
-    add(_k, _fr, _en)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rempart.core.i18n import add
 from rempart.sources.intel.base import IntelBatch, IntelFormat, parse_time, tlp_of
 
 # TLP marking definitions of STIX 2.1 (TLP 1.0) and of the TLP 2.0 extension, by id
@@ -289,15 +288,3 @@ class StixFormat(IntelFormat):
             for branch in branches:
                 add_conjunction(batch, branch, dict(fields))
         return [batch]
-
-
-for _k, _fr, _en in (
-    ("intel.stix_term", "terme de motif STIX non cherché : {detail}",
-     "STIX pattern term not hunted: {detail}"),
-    ("intel.stix_observable", "observable STIX non cherché : {detail}",
-     "STIX observable not hunted: {detail}"),
-    ("intel.pattern_type", "langage de motif non pris en charge : {detail}",
-     "pattern language not supported: {detail}"),
-    ("intel.bad_pattern", "motif STIX invalide : {detail}", "invalid STIX pattern: {detail}"),
-):  # fmt: skip
-    add(_k, _fr, _en)

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rempart.core.htmltags import ShownHtmlParser
-from rempart.core.i18n import add
 from rempart.sources.intel.base import TLP_RANK, IntelBatch, IntelFormat, tlp_of
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -261,13 +260,3 @@ class TextFormat(IntelFormat):
             batch.reject("intel.no_text", path.name)
         extract(text, batch, tlp=tlp_in(text))
         return [batch]
-
-
-for _k, _fr, _en in (
-    ("intel.private_address", "adresse privée ou réservée, pas un indicateur : {detail}",
-     "private or reserved address, not an indicator: {detail}"),
-    ("intel.sender_domain", "domaine de l'émetteur de l'alerte : {detail}",
-     "the alert sender's own domain: {detail}"),
-    ("intel.no_text", "aucun texte lisible : {detail}", "no readable text: {detail}"),
-):  # fmt: skip
-    add(_k, _fr, _en)
