@@ -78,9 +78,8 @@ def ingest(
     workspace: Path | str | None, paths: Sequence[Path], progress: Progress | None = None
 ) -> IngestReport:
     """`rempart ingest`: the workspace is created when missing."""
-    from rempart.app.session import Session
-
     from rempart.app.intel import hunt_new_paths
+    from rempart.app.session import Session
 
     with Session.writer(workspace) as session:
         report = ingest_paths(session.store, paths, progress)
