@@ -12,15 +12,14 @@ import pytest
 
 import rempart
 
-# Packages another change of the same architecture step is rewriting; they are checked as
-# soon as they declare `__all__`.
-PENDING = {"rempart.app", "rempart.cli"}
+# Packages that are no API: Django's migrations (generated, found by Django by path).
+PENDING: set[str] = set()
 
 
 def _packages() -> list[str]:
     found = ["rempart"]
     for info in pkgutil.walk_packages(rempart.__path__, "rempart."):
-        if info.ispkg:
+        if info.ispkg and not info.name.endswith(".migrations"):
             found.append(info.name)
     return sorted(found)
 

@@ -106,7 +106,7 @@ def test_maildir_and_mbox(tmp_path: Path) -> None:
 
 
 def test_campaigns_and_purge_of_a_workspace(tmp_path: Path) -> None:
-    from tests.mail.test_hostile_cli import _store_with_campaign
+    from tests.detect.mail.test_campaigns import _store_with_campaign
 
     _store_with_campaign(tmp_path).close()  # writes the messages into tmp_path
     ingest(tmp_path / "ws", sorted(tmp_path.glob("*.eml")))

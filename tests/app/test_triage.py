@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.host.test_triage import _events
+from tests.detect.host.test_verdicts import _events
 
 from rempart.app.triage import triage, triage_workspace
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.host.test_triage import _events
+from tests.detect.host.test_verdicts import _events
 from typer.testing import CliRunner
 
 from rempart.cli import app

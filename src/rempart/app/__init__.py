@@ -6,3 +6,7 @@ place incidents are saved and found (the case store). Use cases: `ingest`, `dete
 campaigns, purge), `report`, `demo`, `replay`, `devices`, `twin`, `init`. They return typed
 values; rendering is the caller's.
 """
+
+# The use cases are imported by module (`from rempart.app.alerts import alerts`): importing
+# the package loads none of them, so a command's start-up pays only for what it uses.
+__all__: list[str] = []

@@ -110,4 +110,9 @@ class Session:
         self.close()
 
 
-__all__ = ["Session"]
+def workspace_at(explicit: Path | str | None, *, create: bool = True) -> Workspace:
+    """The workspace folder a command names (`--workspace`, $REMPART_WORKSPACE, default)."""
+    return Workspace.at(explicit, create=create)
+
+
+__all__ = ["Session", "Workspace", "workspace_at"]

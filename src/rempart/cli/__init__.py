@@ -44,3 +44,6 @@ def main() -> None:
     except RempartError as exc:
         err_console.print(f"[bold red]erreur:[/] {exc}")
         raise SystemExit(2) from exc
+
+
+__all__ = ["app", "main"]

@@ -21,9 +21,9 @@ from rempart.app.intel import (
     import_intel,
     list_indicators,
 )
+from rempart.app.session import workspace_at
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, check_paths, console, lang_of
 from rempart.core.i18n import Lang, t
-from rempart.store import Workspace
 
 EXPORT_FORMATS = ("nftables", "ipset", "zeek", "stix")
 _COLUMNS = ("value", "type", "port", "sources", "tlp", "confidence", "first_seen", "last_seen",
@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         """Importe des indicateurs puis les cherche dans toutes les données stockées."""
         lg = lang_of(lang)
         check_paths(paths)
-        ws = Workspace.at(workspace)
+        ws = workspace_at(workspace)
         report = import_intel(ws, paths, run_hunt=not no_hunt)
         table = Table(title=t("intel.import_title", lg))
         for col in ("file", "format", "source", "indicators", "rejected"):
@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
     @intel.command("hunt")
     def hunt_cmd(workspace: WorkspaceOpt = None, lang: LangOpt = "fr") -> None:
         """Cherche tous les indicateurs dans toutes les données stockées."""
-        _show_hunt(hunt_intel(Workspace.at(workspace)), lang_of(lang))
+        _show_hunt(hunt_intel(workspace_at(workspace)), lang_of(lang))
 
     @intel.command("list")
     def list_cmd(
@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
         """Liste les indicateurs stockés (non expirés)."""
         lg = lang_of(lang)
         check_format(fmt, LIST_FORMATS)
-        rows = list_indicators(Workspace.at(workspace), types=tuple(kind or ()), limit=limit)
+        rows = list_indicators(workspace_at(workspace), types=tuple(kind or ()), limit=limit)
         if fmt == "jsonl":
             for r in rows:
                 print(json.dumps({c: _plain(r.get(c)) for c in _COLUMNS}, ensure_ascii=False))
@@ -147,7 +147,7 @@ def register(app: typer.Typer) -> None:
     @intel.command("expire")
     def expire_cmd(workspace: WorkspaceOpt = None, lang: LangOpt = "fr") -> None:
         """Supprime les indicateurs dont la date d'expiration est passée."""
-        n = expire_intel(Workspace.at(workspace))
+        n = expire_intel(workspace_at(workspace))
         console.print(t("intel.expired", lang_of(lang), n=n))
 
     @intel.command("export")
@@ -163,7 +163,7 @@ def register(app: typer.Typer) -> None:
         """Exporte : set nftables, ipset, fichier Intel Zeek, bundle STIX 2.1 des observations."""
         lg = lang_of(lang)
         check_format(fmt, EXPORT_FORMATS)
-        report = export_intel(Workspace.at(workspace), fmt, out, tlp_max=tlp_max)
+        report = export_intel(workspace_at(workspace), fmt, out, tlp_max=tlp_max)
         console.print(
             t(
                 "intel.exported",
