@@ -8,7 +8,6 @@ writers elsewhere; nothing is interpreted.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -22,6 +21,7 @@ from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.core.i18n import add, t
+from rempart.core.safe import visible, write_csv
 from rempart.store import Store, Workspace
 
 for _key, _fr, _en in (
@@ -66,14 +66,7 @@ def alert_records(store: Store) -> list[dict[str, Any]]:
 def _csv(rows: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     fields = list(rows[0]) if rows else ["detector", "version", "severity", "entity"]
-    writer = csv.DictWriter(buf, fieldnames=fields)
-    writer.writeheader()
-    for r in rows:
-        flat = {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()}
-        # a cell starting with = + - @ would be a formula in a spreadsheet: neutralise it
-        writer.writerow(
-            {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in flat.items()}
-        )
+    write_csv(rows, fields, buf)  # every cell visible, no formula (`rempart.core.safe`)
     return buf.getvalue()
 
 
@@ -111,9 +104,9 @@ def register(app: typer.Typer) -> None:
                 table.add_row(
                     r["severity"],
                     r["detector"],
-                    escape(r["entity"]),
+                    escape(visible(r["entity"])),
                     r["first_seen"][:19],
                     str(r["evidence_count"]),
-                    escape(r["reason"]),
+                    escape(visible(r["reason"])),
                 )
             console.print(table)

@@ -26,6 +26,7 @@ from rempart.cli.common import (
     lang_of,
 )
 from rempart.core.i18n import Lang, add, t
+from rempart.core.safe import CsvOut, visible
 from rempart.ingest.files import expand
 from rempart.model import Hospital
 from rempart.sources.base import read_head
@@ -206,9 +207,7 @@ def register(app: typer.Typer) -> None:
         table = Table(title=t("mail_score_title", lg))
         for col in ("file", "mail_score", "mail_verdict", "mail_reasons"):
             table.add_column(t(col, lg), overflow="fold")
-        writer = csv.writer(sys.stdout, lineterminator="\n") if fmt == "csv" else None
-        if writer:
-            writer.writerow(JSONL_KEYS)
+        writer = CsvOut(sys.stdout, JSONL_KEYS) if fmt == "csv" else None
 
         def emit(label: str, v: MailVerdict) -> None:
             if fmt == "jsonl":
@@ -223,7 +222,8 @@ def register(app: typer.Typer) -> None:
                     v.verdict.value, "green"
                 )
                 verdict = f"[{style}]{t('mail_' + v.verdict.value, lg)}[/]"
-                table.add_row(escape(label), str(v.score), verdict, escape("\n".join(v.reasons)))
+                reasons = visible("\n".join(v.reasons), newlines=True)
+                table.add_row(escape(visible(label)), str(v.score), verdict, escape(reasons))
 
         skipped: list[Path] = []
 
