@@ -58,7 +58,7 @@ def test_alerts_table_and_csv_are_inert(tmp_path: Path) -> None:
         detector="phishing",
         detector_version="1",
         severity=Severity.HIGH,
-        title="=HYPERLINK(\"http://evil.example\")\x1b]0;OWNED\x07",
+        title='=HYPERLINK("http://evil.example")\x1b]0;OWNED\x07',
         reason=f"pièce jointe {HOSTILE_NAME}\x00",
         entity="bob@chu-test.fr\u202e",
         entity_type="user",

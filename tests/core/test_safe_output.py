@@ -44,11 +44,11 @@ def test_csv_cell_neutralises_formulas() -> None:
 def test_one_writer_for_rows_and_mappings() -> None:
     buf = io.StringIO()
     n = write_csv(
-        [{"id": "=HYPERLINK(\"http://x\")", "score": 40}, ("@SUM(A1)", 3)], ["id", "score"], buf
+        [{"id": '=HYPERLINK("http://x")', "score": 40}, ("@SUM(A1)", 3)], ["id", "score"], buf
     )
     assert n == 2
     rows = list(csv.reader(io.StringIO(buf.getvalue())))
-    assert rows == [["id", "score"], ["'=HYPERLINK(\"http://x\")", "40"], ["'@SUM(A1)", "3"]]
+    assert rows == [["id", "score"], ['\'=HYPERLINK("http://x")', "40"], ["'@SUM(A1)", "3"]]
     out = io.StringIO()
     CsvOut(out).writerow(["+x"])
     assert out.getvalue() == "'+x\n"

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from rempart.sources import (
     sniff_all,
 )
 from rempart.sources.base import RewriteNeeded
+from rempart.sources.cleanlines import clean_lines, unreadable_line_error
 from rempart.sources.gzipcut import gunzip_head, gunzip_until_cut, is_gzip
 from rempart.store.duck import Store
 
@@ -169,17 +171,35 @@ def ingest_file(
             ctx.close()
         contexts = fresh()
 
-    def parse_file(source: Path) -> None:
+    def parse_file(source: Path, done: tuple[str, ...] = ()) -> None:
         """parse_and_log `source` (the file, or a cut gzip's plain copy), or the copy a
-        source asks for when it must be rewritten (see RewriteNeeded)."""
+        source asks for when it must be rewritten (see RewriteNeeded), or the copy without
+        the lines the reader refused (see `rempart.sources.cleanlines`); `done` names the
+        rewrites already made (each at most once: a copy may need the other one)."""
         nonlocal rewritten
         try:
             parse_and_log(source)
-        except RewriteNeeded as need:
-            # e.g. Zeek logs of other columns concatenated: read a copy in one layout
+        except Exception as exc:
+            need = _rewrite_for(path, exc, readers[0])
+            if need is None or need.reason in done:
+                raise
+            # e.g. Zeek logs of other columns concatenated: read a copy in one layout; a
+            # line of invalid UTF-8: read a copy without it, the line one reject
             restart()
-            _parse_rewritten(store, path, source, need, parse_and_log)
-            rewritten = need.reason
+            _parse_rewritten(
+                store,
+                path,
+                source,
+                need,
+                lambda copy: parse_file(copy, (*done, need.reason)),
+                carry,
+            )
+            rewritten = rewritten or "; ".join((*done, need.reason))  # (the deepest says all)
+
+    def carry(rejects: list[tuple[int | None, str]]) -> None:
+        """Lines a rewrite left out, counted as rejects from now on (every fresh start)."""
+        carried.extend(rejects)
+        restart()
 
     def parse_and_log(read: Path) -> None:
         """One transaction: every reader parses `read` (the file itself, or the plain copy
@@ -303,23 +323,42 @@ def _parse_before_cut(
     return True
 
 
+def _rewrite_for(path: Path, exc: BaseException, source: Source) -> RewriteNeeded | None:
+    """The rewrite that may cure a failed parse: the one the source asked for, or a copy
+    without the lines whose bytes the reader refused (invalid UTF-8, a stray CR), each
+    replaced by a line the source skips; None when neither applies."""
+    if isinstance(exc, RewriteNeeded):
+        return exc
+    if isinstance(exc, _AlreadyIngested | SourceError) or not unreadable_line_error(exc):
+        return None
+    cleaner = partial(clean_lines, placeholder=source.BLANK_LINE)
+    return RewriteNeeded(path, UNREADABLE_LINES, cleaner)
+
+
+UNREADABLE_LINES = "lines with invalid UTF-8 or a stray carriage return, each one reject"
+
+
 def _parse_rewritten(
     store: Store,
     path: Path,
     source: Path,
     need: RewriteNeeded,
     parse_and_log: Callable[[Path], None],
+    carry: Callable[[list[tuple[int | None, str]]], None],
 ) -> None:
     """Parse the copy of `source` (the file `path`, or a cut gzip's plain copy of it) the
     source asked for (see RewriteNeeded), written in a temporary directory next to the
-    store and removed whatever happens; errors are said of `path`."""
+    store and removed whatever happens; the lines the rewrite left out are `carry`-ed as
+    rejects; errors are said of `path`."""
     with tempfile.TemporaryDirectory(prefix=".rempart-rewrite-", dir=_scratch_dir(store)) as tmp:
         copy = Path(tmp) / (path.name.removesuffix(".gz") or "log")
         try:
-            need.rewrite(source, copy)
+            left_out = need.rewrite(source, copy)
+            if left_out:
+                carry(left_out)
             parse_and_log(copy)
         except (_AlreadyIngested, RempartError) as exc:
-            if isinstance(exc, RewriteNeeded):
+            if isinstance(exc, RewriteNeeded) and exc.reason == need.reason:
                 raise SourceError(path, f"{need.reason}; its rewritten copy too") from exc
             raise
         except Exception as exc:  # said of the original file, never of the temporary copy

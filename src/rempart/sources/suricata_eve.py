@@ -55,7 +55,7 @@ class SuricataEveFlowSource(Source):
             try:
                 record = json.loads(line)
             except ValueError:
-                return False
+                continue  # a damaged line is one reject when the file is read
             if not isinstance(record, dict):
                 return False
             if "event_type" in record and "timestamp" in record:
