@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -24,6 +23,7 @@ from rempart.cli.common import (
     lang_of,
 )
 from rempart.core.i18n import Lang, add, t
+from rempart.core.safe import CsvOut, visible
 from rempart.detect.host import TriageResult, triage
 from rempart.store import Store, Workspace
 
@@ -70,7 +70,7 @@ def _jsonl(res: TriageResult) -> None:
 
 
 def _csv(res: TriageResult) -> None:
-    w = csv.writer(sys.stdout)
+    w = CsvOut(sys.stdout)  # every cell visible, no formula (`rempart.core.safe`)
     w.writerow(["kind", *HIT_KEYS, "verdict", "reasons"])
     for h in res.hits:
         w.writerow(["hit", *(getattr(h, k) for k in HIT_KEYS), "", ""])
@@ -87,9 +87,9 @@ def _table(res: TriageResult, lang: Lang) -> None:
     for h in res.hits:
         table.add_row(
             escape(Path(h.file).name),
-            escape(h.host),
+            escape(visible(h.host)),
             h.rule_id,
-            escape(h.rule_title),
+            escape(visible(h.rule_title)),
             h.level,
             h.time.isoformat(timespec="seconds"),
             "" if h.record_id is None else str(h.record_id),
@@ -101,7 +101,7 @@ def _table(res: TriageResult, lang: Lang) -> None:
         hosts.add_column(t(f"triage_col_{col}", lang))
     for v in res.hosts:
         hosts.add_row(
-            escape(v.host),
+            escape(visible(v.host)),
             t(f"host_{v.verdict}", lang),
             escape("\n".join(v.reasons)),
             str(len(v.files)),
