@@ -78,6 +78,11 @@ for _key, _fr, _en in (
     ("sig_text_model_unknown", "texte dont le modèle ne connaît aucun mot (autre écriture ou autre langue) : il ne compte pas", "text of which the model knows no word (another script or language): it does not count"),
     ("sig_text_model_empty", "aucun mot lisible (message vide, ou fait d'images et de liens, comme l'hameçonnage qui échappe aux filtres de texte ; p={p})", "no readable word (an empty message, or only pictures and links, as phishing that evades text filters; p={p})"),
     ("sig_defects", "message anormal : {what}", "abnormal message: {what}"),
+    (
+        "sig_mime_nesting",
+        "parties MIME imbriquées sur plus de {depth} niveaux (évasion de filtre)",
+        "MIME parts nested more than {depth} levels deep (filter evasion)",
+    ),
     ("sig_unparseable", "message illisible ({error})", "unreadable message ({error})"),
 ):  # fmt: skip
     add(_key, _fr, _en)

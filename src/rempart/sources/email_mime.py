@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from rempart.core.errors import SourceError
 from rempart.core.htmltags import ShownHtmlParser
+from rempart.core.mimedepth import bound_mime_depth
 from rempart.sources.base import ParseContext, Source
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # larger messages are truncated, with a defect noted
@@ -113,7 +114,10 @@ def message_record(raw: bytes, reference: datetime) -> dict[str, Any]:
     if len(raw) > MAX_MESSAGE_BYTES:
         raw = raw[:MAX_MESSAGE_BYTES]
         defects.append(f"message truncated to {MAX_MESSAGE_BYTES} bytes")
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    parsed, too_deep = bound_mime_depth(raw)  # (the parser recurses once per level)
+    if too_deep:
+        defects.append(too_deep)
+    msg = email.message_from_bytes(parsed, policy=email.policy.default)
     defects.extend(type(d).__name__ for d in msg.defects)
     from_display, from_addr = parseaddr(_header(msg, "From") or "")
     time = None
