@@ -49,13 +49,12 @@ def load_hospital(path: Path | str) -> Hospital:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         # (a file saved as Latin-1 or Windows-1252 by an editor): say where, and how to fix
-        line = raw.count(b"\n", 0, exc.start) + 1
-        where = Location(str(path), line, exc.start)
+        at_line = raw.count(b"\n", 0, exc.start) + 1
         msg = (
-            f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start} (line {line}); "
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start} (line {at_line}); "
             "save the file as UTF-8"
         )
-        raise ModelError([(where, msg)]) from exc
+        raise ModelError([(Location(str(path), at_line, exc.start), msg)]) from exc
     try:
         root = yaml.compose(text, Loader=_Loader)
         data: Any = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass

@@ -114,10 +114,10 @@ def message_record(raw: bytes, reference: datetime) -> dict[str, Any]:
     if len(raw) > MAX_MESSAGE_BYTES:
         raw = raw[:MAX_MESSAGE_BYTES]
         defects.append(f"message truncated to {MAX_MESSAGE_BYTES} bytes")
-    parsed, too_deep = bound_mime_depth(raw)  # (the parser recurses once per level)
+    bounded, too_deep = bound_mime_depth(raw)  # (the parser recurses once per level)
     if too_deep:
         defects.append(too_deep)
-    msg = email.message_from_bytes(parsed, policy=email.policy.default)
+    msg = email.message_from_bytes(bounded, policy=email.policy.default)
     defects.extend(type(d).__name__ for d in msg.defects)
     from_display, from_addr = parseaddr(_header(msg, "From") or "")
     time = None
