@@ -51,6 +51,11 @@ for _key, _fr, _en in (
     ("unknown format", "format inconnu", "unknown format"),
     ("failed", "échec", "failed"),
     ("rewritten", "ingéré depuis une copie réalignée", "ingested from a realigned copy"),
+    (
+        "grown",
+        "fichier agrandi : {new} nouveaux enregistrements, {old} déjà ingérés",
+        "grown file: {new} new records, {old} already ingested",
+    ),
     ("patient_zero", "Patient zéro", "Patient zero"),
     ("entry_email", "Courriel d'entrée", "Entry email"),
     ("recipients", "destinataire(s)", "recipient(s)"),

@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.core.errors import RempartError, SourceError
+from rempart.ingest.grown import Prefix, grown_from, tail_copy
 from rempart.sources import (
     ParseContext,
     Source,
@@ -56,6 +57,9 @@ class FileResult:
     parts: tuple[tuple[str, str, int, int], ...] = ()
     # why the rows were read from a rewritten copy (see RewriteNeeded), else None
     rewritten: str | None = None
+    # a file that grew since it was ingested: the records read before (only the new
+    # ones, `records`, were read now; see `rempart.ingest.grown`), else None
+    already_records: int | None = None
 
 
 @dataclass
@@ -152,6 +156,10 @@ def ingest_file(
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rempart-digest")
         digest = pool.submit(file_digest, path).result
     reference_time = reference or datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    try:
+        prefix = grown_from(store, path, readers[0])
+    except OSError as exc:
+        return FileResult(name, FileStatus.FAILED, error=f"cannot read: {exc.strerror}")
 
     # rejects said before the file is read again (a gzip's cut): every fresh start keeps them
     carried: list[tuple[int | None, str]] = []
@@ -224,6 +232,7 @@ def ingest_file(
                 records=sum(c.records for c in contexts),
                 rejects=[r for c in contexts for r in c.kept_rejects],
                 quick=quick,
+                size=size,
             )
 
     contexts = fresh()
@@ -231,7 +240,10 @@ def ingest_file(
     classes = "+".join(dict.fromkeys(r.EVENT_CLASS for r in readers))
     try:
         try:
-            parse_file(path)
+            if prefix is not None:
+                _parse_grown(store, path, prefix, readers[0], parse_file)
+            else:
+                parse_file(path)
         except _AlreadyIngested:
             raise
         except Exception as exc:
@@ -269,7 +281,30 @@ def ingest_file(
             for r, c in zip(readers, contexts, strict=True)
         ),
         rewritten=rewritten,
+        already_records=None if prefix is None else prefix.records,
     )
+
+
+def _parse_grown(
+    store: Store,
+    path: Path,
+    prefix: Prefix,
+    source: Source,
+    parse_file: Callable[[Path], None],
+) -> None:
+    """Parse only what `path` gained since it was logged as `prefix`: a copy with the old
+    lines blanked (`rempart.ingest.grown.tail_copy`), removed whatever happens; errors
+    are said of `path`."""
+    with tempfile.TemporaryDirectory(prefix=".rempart-grown-", dir=_scratch_dir(store)) as tmp:
+        copy = Path(tmp) / (path.name or "log")
+        tail_copy(path, copy, prefix.size, source.BLANK_LINE)
+        try:
+            parse_file(copy)
+        except (_AlreadyIngested, RempartError):
+            raise
+        except Exception as exc:  # said of the original file, never of the temporary copy
+            msg = str(exc).replace(str(copy), str(path))
+            raise SourceError(path, f"its new part: {msg}") from exc
 
 
 # What a parse failure says when the gzip stream it read may be cut or corrupt (DuckDB:

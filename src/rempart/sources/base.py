@@ -185,6 +185,9 @@ class Source(ABC):
     # What replaces a line the reader cannot take (invalid UTF-8, a stray CR) in the copy
     # the ingest then reads (`rempart.sources.cleanlines`): a line this source skips.
     BLANK_LINE: ClassVar[bytes] = b""
+    # Records are lines (or line-delimited messages) a file only gains at its end: a file
+    # that grew since it was ingested is read from where it ended (`rempart.ingest.grown`).
+    GROWS: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, head: bytes, path: Path) -> bool:

@@ -245,6 +245,7 @@ class MboxSource(_MailSource):
     NAME = "mbox"
     VERSION = "1.0"
     DESCRIPTION = "Unix mailbox: messages separated by 'From ' lines"
+    GROWS = True  # (a grown mailbox's old messages are blank lines before its new ones)
 
     def sniff(self, head: bytes, path: Path) -> bool:
         if not head.startswith(b"From "):
@@ -259,8 +260,8 @@ class MboxSource(_MailSource):
         with path.open("rb") as fh:
             for number, line in enumerate(fh, start=1):
                 if line.startswith(b"From ") and previous_blank:
-                    if current:
-                        yield start, b"".join(current)
+                    if current and (start > 1 or any(ln.strip() for ln in current)):
+                        yield start, b"".join(current)  # (not a blank preamble)
                     current = []
                     start = number + 1
                     previous_blank = False

@@ -41,6 +41,7 @@ class SuricataEveFlowSource(Source):
     VERSION = "1.3"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Suricata EVE JSON, event_type flow and netflow (other events skipped)"
+    GROWS = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         """EVE lines are JSON objects with `timestamp` and `event_type`. The file may open

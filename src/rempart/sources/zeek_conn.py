@@ -135,6 +135,7 @@ class ZeekConnTsvSource(Source):
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log, tab-separated with #fields header (plain or gzip)"
     BLANK_LINE = b"#"  # a comment line: skipped, and the line numbers stay the file's
+    GROWS = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return zeek_sniff(head, "conn")
@@ -608,6 +609,7 @@ class ZeekConnJsonSource(Source):
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log as JSON lines (LogAscii::use_json=T), plain or gzip"
+    GROWS = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         record = zeek_json_head(head)

@@ -31,6 +31,7 @@ class _ZeekLog(Source):
 
     EVENT_CLASS = "network_flow"
     BLANK_LINE = b"#"  # a comment line: skipped, and the line numbers stay the file's
+    GROWS = True
     PATH: ClassVar[str]
     KIND: ClassVar[str]
     EXPRS: ClassVar[dict[str, str]]
