@@ -39,6 +39,8 @@ _KNOWN_HEADERS = (
     b"message-id:", b"mime-version:", b"delivered-to:", b"x-", b"content-type:",
 )  # fmt: skip
 _URL_RE = re.compile(r"""https?://[^\s"'<>()\[\]{}]{3,2000}""", re.IGNORECASE)
+# the date that ends an mbox `From ` line (asctime)
+_FROM_DATE = re.compile(rb"^\S{2,6} \S+ +\w{3} \w{3} [ \d]\d \d\d:\d\d(:\d\d)? \d{4}\r?$")
 
 
 class _HtmlText(ShownHtmlParser):
@@ -248,9 +250,11 @@ class MboxSource(_MailSource):
     GROWS = True  # (a grown mailbox's old messages are blank lines before its new ones)
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        if not head.startswith(b"From "):
+        """A `From ` separator line, then headers; a separator whose first bytes are
+        damaged is still one by its date (`From sender Mon Mar 11 09:00:00 2019`)."""
+        first, _, rest = head.partition(b"\n")
+        if not (head.startswith(b"From ") or _FROM_DATE.search(first[:300])):
             return False
-        rest = head.split(b"\n", 1)[1] if b"\n" in head else b""
         return _looks_like_headers(rest)
 
     def messages(self, path: Path) -> Iterator[tuple[int, bytes]]:
