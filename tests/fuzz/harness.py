@@ -124,7 +124,7 @@ def zeek_json() -> Sample:
                 "orig_pkts": 3,
                 "resp_pkts": 4,
             }
-        )  # fmt: skip
+        )
         for i in range(30)
     ]
     return _named("conn.json", _lines([], rows))
@@ -155,7 +155,7 @@ def eve() -> Sample:
                     "alerted": False,
                 },
             }
-        )  # fmt: skip
+        )
         for i in range(30)
     ]
     return _named("eve.json", _lines([], rows))
@@ -239,7 +239,7 @@ def m365() -> Sample:
                 "ClientIP": f"203.0.113.{i}",
                 "ResultStatus": "Succeeded",
             }
-        )  # fmt: skip
+        )
         for i in range(20)
     ]
     return _named("audit.json", _lines([], rows))
@@ -257,7 +257,7 @@ def winjson() -> Sample:
                 "TargetUserName": f"user{i}",
                 "IpAddress": f"10.1.0.{i}",
             }
-        )  # fmt: skip
+        )
         for i in range(20)
     ]
     return _named("events.json", _lines([], rows))
