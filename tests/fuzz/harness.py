@@ -491,6 +491,8 @@ def judge(case: Case, outcome: Outcome, full: int | None = None) -> Verdict:
         expected = before
     else:
         expected = full - 1
+    if expected <= 0:
+        return Verdict(None, None)  # (nothing to keep: a file cut before its first record)
     if outcome.records is None:
         return Verdict(None, f"whole file lost: {(outcome.error or '')[:300]}")
     if outcome.records < expected:

@@ -7,6 +7,7 @@ thousand (`bench/fuzz_sources.py`).
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.fuzz.harness import FORMATS, MUTATIONS, SKIPPED, Case, baseline, judge, run_case
 
-EXAMPLES = 8
+EXAMPLES = int(os.environ.get("REMPART_FUZZ_EXAMPLES", "8"))  # (more for a longer look)
 
 
 def cases(fmt: str) -> st.SearchStrategy[Case]:
