@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from typing import Annotated
@@ -15,6 +14,7 @@ from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lan
 from rempart.cli.incident import load_workspace_hospital
 from rempart.core.errors import ConfigError
 from rempart.core.i18n import add, t
+from rempart.core.safe import visible, write_csv
 from rempart.detect.network.medical import device_connections
 from rempart.store import Store, Workspace
 from rempart.store.engine import Engine
@@ -54,18 +54,14 @@ def register(app: typer.Typer) -> None:
             print(json.dumps(rows, ensure_ascii=False, default=str))
             return
         if fmt == "csv":
-            writer = csv.DictWriter(
-                sys.stdout, fieldnames=[c for c in COLUMNS if c in table.column_names]
-            )
-            writer.writeheader()
-            writer.writerows(rows)
+            write_csv(rows, [c for c in COLUMNS if c in table.column_names], sys.stdout)
             return
         out = Table(title=t("devices_title", lg))
         for c in COLUMNS:
             if c in table.column_names:
                 out.add_column(t(f"devices_col_{c}", lg))
         for r in rows:
-            out.add_row(*(escape("" if v is None else str(v)) for v in r.values()))
+            out.add_row(*(escape("" if v is None else visible(v)) for v in r.values()))
         console.print(out)
         console.print(t("devices_count", lg, n=len(rows)))
 
