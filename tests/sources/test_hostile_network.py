@@ -186,3 +186,22 @@ def test_control_character_in_a_field_name_fails_with_where(tmp_path: Path) -> N
     res = ingest_file(Store.memory(), path)
     assert res.status is FileStatus.FAILED
     assert res.error is not None and str(path) in res.error and "#fields" in res.error
+
+
+def test_one_crlf_line_among_lf_lines(tmp_path: Path) -> None:
+    """The second cause of a whole TSV lost: one line ended CRLF in an LF file."""
+    lines = zeek_tsv(30).split(b"\n")
+    lines[10] += b"\r"
+    path = tmp_path / "conn.log"
+    path.write_bytes(b"\n".join(lines))
+    _, _, records, rejects = ingest_one(path)
+    assert records == 30 and rejects == []
+
+
+def test_a_line_longer_than_the_reader_takes(tmp_path: Path) -> None:
+    lines = eve(30).split(b"\n")
+    lines[5] = lines[5][:-1] + b', "x": "' + b"y" * 2_100_000 + b'"}'
+    path = tmp_path / "eve.json"
+    path.write_bytes(b"\n".join(lines))
+    _, _, records, rejects = ingest_one(path)
+    assert records == 29 and rejects == [(6, "line too long")]

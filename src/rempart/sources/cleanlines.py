@@ -7,8 +7,9 @@ middle of a Zeek TSV line, makes that reader fail on the whole file ("Invalid un
 line. Checking every file first would slow down the good path, which is nearly every file;
 so the ingest reads the file as it is, and only when the reader fails that way
 (`unreadable_line_error`) reads a copy made by `clean_lines`: the same lines, in the same
-places, except that each line with invalid UTF-8 or a carriage return before its end is
-replaced by the source's placeholder (an empty line, or a `#` comment for a Zeek TSV log)
+places, with LF endings (one CRLF line among LF lines stops the reader too), except that
+each line with invalid UTF-8, a carriage return before its end, or longer than the
+reader takes, is replaced by the source's placeholder (an empty line, or a `#` comment for a Zeek TSV log)
 and counted as one rejected record with its line number and reason.
 """
 
@@ -21,6 +22,8 @@ from rempart.sources.gzipcut import is_gzip
 
 INVALID_UTF8 = "invalid UTF-8"
 STRAY_CR = "carriage return inside a line"
+TOO_LONG = "line too long"
+MAX_LINE_BYTES = 2_000_000  # DuckDB's reader refuses a longer line (max_line_size)
 
 # What DuckDB's readers say when a line's bytes stop them (lower case, as searched).
 _HINTS = (
@@ -29,6 +32,7 @@ _HINTS = (
     "invalid encoding",
     "not utf-8 encoded",
     "state machine reached an invalid state",
+    "maximum line size",
 )
 
 
@@ -44,6 +48,8 @@ def unreadable_line_error(exc: BaseException) -> bool:
 def _bad(line: bytes) -> str | None:
     """Why a line (without its LF) cannot be handed to the reader, or None."""
     body = line[:-1] if line.endswith(b"\r") else line
+    if len(body) >= MAX_LINE_BYTES:
+        return TOO_LONG
     if b"\r" in body:
         return STRAY_CR
     try:
@@ -63,11 +69,19 @@ def clean_lines(src: Path, dst: Path, placeholder: bytes = b"") -> list[tuple[in
             line = raw[:-1] if raw.endswith(b"\n") else raw
             why = _bad(line)
             if why is None:
-                out.write(raw)
+                # (LF endings only: one CRLF line among LF lines stops the reader too)
+                out.write(line.removesuffix(b"\r") + raw[len(line) :])
                 continue
             rejects.append((n, why))
             out.write(placeholder + (b"\n" if raw.endswith(b"\n") else b""))
     return rejects
 
 
-__all__ = ["INVALID_UTF8", "STRAY_CR", "clean_lines", "unreadable_line_error"]
+__all__ = [
+    "INVALID_UTF8",
+    "MAX_LINE_BYTES",
+    "STRAY_CR",
+    "TOO_LONG",
+    "clean_lines",
+    "unreadable_line_error",
+]
