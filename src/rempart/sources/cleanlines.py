@@ -9,8 +9,8 @@ so the ingest reads the file as it is, and only when the reader fails that way
 (`unreadable_line_error`) reads a copy made by `clean_lines`: the same lines, in the same
 places, with LF endings (one CRLF line among LF lines stops the reader too), except that
 each line with invalid UTF-8, a carriage return before its end, or longer than the
-reader takes, is replaced by the source's placeholder (an empty line, or a `#` comment for a Zeek TSV log)
-and counted as one rejected record with its line number and reason.
+reader takes, is replaced by the source's placeholder (an empty line, or a `#` comment
+for a Zeek TSV log) and counted as one rejected record with its line number and reason.
 """
 
 from __future__ import annotations
