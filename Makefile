@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench fuzz clean
 
 $(BIN)/rempart: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "Python >= 3.11 is needed (PYTHON=$(PYTHON)); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -29,6 +29,11 @@ test: lint
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@echo "benchmarks: see bench/README.md"
+
+# the long mutation run of docs/reliability.md (RUNS=100000 for a night)
+RUNS ?= 2000
+fuzz: setup
+	$(BIN)/python bench/fuzz_sources.py --runs $(RUNS)
 
 clean:
 	rm -rf $(VENV) rempart-demo rempart-workspace .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,6 @@ writers elsewhere; nothing is interpreted.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -22,6 +21,7 @@ from rich.table import Table
 from rempart.app.alerts import alerts
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.core.i18n import t
+from rempart.core.safe import visible, write_csv
 
 
 class Format(StrEnum):
@@ -34,21 +34,14 @@ class Format(StrEnum):
 def _csv(rows: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     fields = list(rows[0]) if rows else ["detector", "version", "severity", "entity"]
-    writer = csv.DictWriter(buf, fieldnames=fields)
-    writer.writeheader()
-    for r in rows:
-        flat = {
-            k: ";".join(map(str, v))
-            if isinstance(v, list)
-            else json.dumps(v, ensure_ascii=False, sort_keys=True)
-            if isinstance(v, dict)
-            else v
+    flat = [
+        {
+            k: json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, dict) else v
             for k, v in r.items()
         }
-        # a cell starting with = + - @ would be a formula in a spreadsheet: neutralise it
-        writer.writerow(
-            {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in flat.items()}
-        )
+        for r in rows
+    ]
+    write_csv(flat, fields, buf)  # every cell visible, no formula (`rempart.core.safe`)
     return buf.getvalue()
 
 
@@ -82,9 +75,9 @@ def register(app: typer.Typer) -> None:
                 table.add_row(
                     r["severity"],
                     r["detector"],
-                    escape(r["entity"]),
+                    escape(visible(r["entity"])),
                     r["first_seen"][:19],
                     str(r["evidence_count"]),
-                    escape(r["reason"]),
+                    escape(visible(r["reason"])),
                 )
             console.print(table)

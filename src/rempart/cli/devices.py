@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from typing import Annotated
@@ -14,6 +13,7 @@ from rich.table import Table
 from rempart.app.devices import devices
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
 from rempart.core.i18n import t
+from rempart.core.safe import visible, write_csv
 
 
 def register(app: typer.Typer) -> None:
@@ -35,14 +35,12 @@ def register(app: typer.Typer) -> None:
             print(json.dumps(rows, ensure_ascii=False, default=str))
             return
         if fmt == "csv":
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(found.columns))
-            writer.writeheader()
-            writer.writerows(rows)
+            write_csv(rows, list(found.columns), sys.stdout)
             return
         out = Table(title=t("devices_title", lg))
         for c in found.columns:
             out.add_column(t(f"devices_col_{c}", lg))
         for r in rows:
-            out.add_row(*(escape("" if v is None else str(v)) for v in r.values()))
+            out.add_row(*(escape("" if v is None else visible(v)) for v in r.values()))
         console.print(out)
         console.print(t("devices_count", lg, n=len(rows)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -30,6 +29,7 @@ from rempart.cli.common import (
     lang_of,
 )
 from rempart.core.i18n import t
+from rempart.core.safe import CsvOut, visible
 
 
 def register(app: typer.Typer) -> None:
@@ -64,9 +64,7 @@ def register(app: typer.Typer) -> None:
         table = Table(title=t("mail_score_title", lg))
         for col in ("file", "mail_score", "mail_verdict", "mail_reasons"):
             table.add_column(t(col, lg), overflow="fold")
-        writer = csv.writer(sys.stdout, lineterminator="\n") if fmt == "csv" else None
-        if writer:
-            writer.writerow(JSONL_KEYS)
+        writer = CsvOut(sys.stdout, JSONL_KEYS) if fmt == "csv" else None
 
         def emit(label: str, v: MailVerdict) -> None:
             if fmt == "jsonl":
@@ -81,7 +79,8 @@ def register(app: typer.Typer) -> None:
                     v.verdict.value, "green"
                 )
                 verdict = f"[{style}]{t('mail_' + v.verdict.value, lg)}[/]"
-                table.add_row(escape(label), str(v.score), verdict, escape("\n".join(v.reasons)))
+                reasons = visible("\n".join(v.reasons), newlines=True)
+                table.add_row(escape(visible(label)), str(v.score), verdict, escape(reasons))
 
         skipped: list[Path] = []
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from rempart.cli.common import (
     lang_of,
 )
 from rempart.core.i18n import Lang, t
+from rempart.core.safe import CsvOut, visible
 
 
 def _jsonl(res: TriageResult) -> None:
@@ -44,7 +44,7 @@ def _jsonl(res: TriageResult) -> None:
 
 
 def _csv(res: TriageResult) -> None:
-    w = csv.writer(sys.stdout)
+    w = CsvOut(sys.stdout)  # every cell visible, no formula (`rempart.core.safe`)
     w.writerow(["kind", *HIT_KEYS, "verdict", "reasons"])
     for h in res.hits:
         w.writerow(["hit", *(getattr(h, k) for k in HIT_KEYS), "", ""])
@@ -61,9 +61,9 @@ def _table(res: TriageResult, lang: Lang) -> None:
     for h in res.hits:
         table.add_row(
             escape(Path(h.file).name),
-            escape(h.host),
+            escape(visible(h.host)),
             h.rule_id,
-            escape(h.rule_title),
+            escape(visible(h.rule_title)),
             h.level,
             h.time.isoformat(timespec="seconds"),
             "" if h.record_id is None else str(h.record_id),
@@ -75,9 +75,9 @@ def _table(res: TriageResult, lang: Lang) -> None:
         hosts.add_column(t(f"triage_col_{col}", lang))
     for v in res.hosts:
         hosts.add_row(
-            escape(v.host),
+            escape(visible(v.host)),
             t(f"host_{v.verdict}", lang),
-            escape("\n".join(v.reasons)),
+            escape(visible("\n".join(v.reasons), newlines=True)),
             str(len(v.files)),
         )
     console.print(hosts)

@@ -14,12 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from rempart.core.errors import RempartError, SourceError
+from rempart.ingest.grown import Prefix, grown_from, tail_copy
 from rempart.sources import (
     ParseContext,
     Source,
@@ -28,6 +30,7 @@ from rempart.sources import (
     sniff_all,
 )
 from rempart.sources.base import RewriteNeeded
+from rempart.sources.cleanlines import clean_lines, unreadable_line_error
 from rempart.sources.gzipcut import gunzip_head, gunzip_until_cut, is_gzip
 from rempart.store.duck import Store
 
@@ -54,6 +57,12 @@ class FileResult:
     parts: tuple[tuple[str, str, int, int], ...] = ()
     # why the rows were read from a rewritten copy (see RewriteNeeded), else None
     rewritten: str | None = None
+    # a file that grew since it was ingested: the records read before (only the new
+    # ones, `records`, were read now; see `rempart.ingest.grown`), else None
+    already_records: int | None = None
+    # the type of an exception that was no RempartError (a bug to fix: a file fails whole
+    # only with a message that says where), else None; the fuzz harness counts these
+    unexpected: str | None = None
 
 
 @dataclass
@@ -150,6 +159,10 @@ def ingest_file(
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rempart-digest")
         digest = pool.submit(file_digest, path).result
     reference_time = reference or datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    try:
+        prefix = grown_from(store, path, readers[0])
+    except OSError as exc:
+        return FileResult(name, FileStatus.FAILED, error=f"cannot read: {exc.strerror}")
 
     # rejects said before the file is read again (a gzip's cut): every fresh start keeps them
     carried: list[tuple[int | None, str]] = []
@@ -169,17 +182,35 @@ def ingest_file(
             ctx.close()
         contexts = fresh()
 
-    def parse_file(source: Path) -> None:
+    def parse_file(source: Path, done: tuple[str, ...] = ()) -> None:
         """parse_and_log `source` (the file, or a cut gzip's plain copy), or the copy a
-        source asks for when it must be rewritten (see RewriteNeeded)."""
+        source asks for when it must be rewritten (see RewriteNeeded), or the copy without
+        the lines the reader refused (see `rempart.sources.cleanlines`); `done` names the
+        rewrites already made (each at most once: a copy may need the other one)."""
         nonlocal rewritten
         try:
             parse_and_log(source)
-        except RewriteNeeded as need:
-            # e.g. Zeek logs of other columns concatenated: read a copy in one layout
+        except Exception as exc:
+            need = _rewrite_for(path, exc, readers[0])
+            if need is None or need.reason in done:
+                raise
+            # e.g. Zeek logs of other columns concatenated: read a copy in one layout; a
+            # line of invalid UTF-8: read a copy without it, the line one reject
             restart()
-            _parse_rewritten(store, path, source, need, parse_and_log)
-            rewritten = need.reason
+            _parse_rewritten(
+                store,
+                path,
+                source,
+                need,
+                lambda copy: parse_file(copy, (*done, need.reason)),
+                carry,
+            )
+            rewritten = rewritten or "; ".join((*done, need.reason))  # (the deepest says all)
+
+    def carry(rejects: list[tuple[int | None, str]]) -> None:
+        """Lines a rewrite left out, counted as rejects from now on (every fresh start)."""
+        carried.extend(rejects)
+        restart()
 
     def parse_and_log(read: Path) -> None:
         """One transaction: every reader parses `read` (the file itself, or the plain copy
@@ -204,6 +235,7 @@ def ingest_file(
                 records=sum(c.records for c in contexts),
                 rejects=[r for c in contexts for r in c.kept_rejects],
                 quick=quick,
+                size=size,
             )
 
     contexts = fresh()
@@ -211,7 +243,10 @@ def ingest_file(
     classes = "+".join(dict.fromkeys(r.EVENT_CLASS for r in readers))
     try:
         try:
-            parse_file(path)
+            if prefix is not None:
+                _parse_grown(store, path, prefix, readers[0], parse_file)
+            else:
+                parse_file(path)
         except _AlreadyIngested:
             raise
         except Exception as exc:
@@ -223,11 +258,15 @@ def ingest_file(
                 raise
     except _AlreadyIngested:
         return FileResult(name, FileStatus.ALREADY)
-    except (RempartError, OSError, ValueError, pa.ArrowException) as exc:
+    except (RempartError, OSError) as exc:
         return FileResult(name, FileStatus.FAILED, names, classes, error=str(exc))
+    except (ValueError, pa.ArrowException) as exc:
+        kind = type(exc).__name__
+        return FileResult(name, FileStatus.FAILED, names, classes, error=str(exc), unexpected=kind)
     except Exception as exc:
-        msg = f"{type(exc).__name__}: {exc}"
-        return FileResult(name, FileStatus.FAILED, names, classes, error=msg)
+        kind = type(exc).__name__
+        msg = f"{kind}: {exc}"
+        return FileResult(name, FileStatus.FAILED, names, classes, error=msg, unexpected=kind)
     finally:
         for ctx in contexts:
             ctx.close()
@@ -249,7 +288,30 @@ def ingest_file(
             for r, c in zip(readers, contexts, strict=True)
         ),
         rewritten=rewritten,
+        already_records=None if prefix is None else prefix.records,
     )
+
+
+def _parse_grown(
+    store: Store,
+    path: Path,
+    prefix: Prefix,
+    source: Source,
+    parse_file: Callable[[Path], None],
+) -> None:
+    """Parse only what `path` gained since it was logged as `prefix`: a copy with the old
+    lines blanked (`rempart.ingest.grown.tail_copy`), removed whatever happens; errors
+    are said of `path`."""
+    with tempfile.TemporaryDirectory(prefix=".rempart-grown-", dir=_scratch_dir(store)) as tmp:
+        copy = Path(tmp) / (path.name or "log")
+        tail_copy(path, copy, prefix.size, source.BLANK_LINE)
+        try:
+            parse_file(copy)
+        except (_AlreadyIngested, RempartError):
+            raise
+        except Exception as exc:  # said of the original file, never of the temporary copy
+            msg = str(exc).replace(str(copy), str(path))
+            raise SourceError(path, f"its new part: {msg}") from exc
 
 
 # What a parse failure says when the gzip stream it read may be cut or corrupt (DuckDB:
@@ -303,23 +365,42 @@ def _parse_before_cut(
     return True
 
 
+def _rewrite_for(path: Path, exc: BaseException, source: Source) -> RewriteNeeded | None:
+    """The rewrite that may cure a failed parse: the one the source asked for, or a copy
+    without the lines whose bytes the reader refused (invalid UTF-8, a stray CR), each
+    replaced by a line the source skips; None when neither applies."""
+    if isinstance(exc, RewriteNeeded):
+        return exc
+    if isinstance(exc, _AlreadyIngested | SourceError) or not unreadable_line_error(exc):
+        return None
+    cleaner = partial(clean_lines, placeholder=source.BLANK_LINE)
+    return RewriteNeeded(path, UNREADABLE_LINES, cleaner)
+
+
+UNREADABLE_LINES = "lines with invalid UTF-8 or a stray carriage return, each one reject"
+
+
 def _parse_rewritten(
     store: Store,
     path: Path,
     source: Path,
     need: RewriteNeeded,
     parse_and_log: Callable[[Path], None],
+    carry: Callable[[list[tuple[int | None, str]]], None],
 ) -> None:
     """Parse the copy of `source` (the file `path`, or a cut gzip's plain copy of it) the
     source asked for (see RewriteNeeded), written in a temporary directory next to the
-    store and removed whatever happens; errors are said of `path`."""
+    store and removed whatever happens; the lines the rewrite left out are `carry`-ed as
+    rejects; errors are said of `path`."""
     with tempfile.TemporaryDirectory(prefix=".rempart-rewrite-", dir=_scratch_dir(store)) as tmp:
         copy = Path(tmp) / (path.name.removesuffix(".gz") or "log")
         try:
-            need.rewrite(source, copy)
+            left_out = need.rewrite(source, copy)
+            if left_out:
+                carry(left_out)
             parse_and_log(copy)
         except (_AlreadyIngested, RempartError) as exc:
-            if isinstance(exc, RewriteNeeded):
+            if isinstance(exc, RewriteNeeded) and exc.reason == need.reason:
                 raise SourceError(path, f"{need.reason}; its rewritten copy too") from exc
             raise
         except Exception as exc:  # said of the original file, never of the temporary copy

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rempart.mail import officeobj, pdfcheck
+from rempart.mail.bombs import nested_expansion
 from rempart.mail.parse import Attachment, read_html
 from rempart.mail.wordlists import attachment_lists
 
@@ -38,6 +39,7 @@ MAX_ARCHIVE_MEMBERS = 2000
 MAX_NESTED = 2
 MAX_INNER_BYTES = 8 * 1024 * 1024  # read of a compressed stream or an archive member
 BOMB_RATIO = 200  # declared uncompressed / compressed size
+MAX_EXPANDED = 4 * 1024**3  # what an archive may expand to, nested levels included
 
 _EXEC_EXT = frozenset(attachment_lists().executable)
 _DOC_EXT = frozenset(attachment_lists().document)
@@ -361,6 +363,8 @@ def inspect(att: Attachment, depth: int = 0, links: list[str] | None = None) -> 
                 for m in zip_infos
             ]
             out.extend(_archive(members, readable, name, depth, _zip_reader(data), links))
+            if depth == 0 and readable:
+                out.extend(_nested_bomb(data, name, out))
     elif kind == "tar":
         members, read = _tar_members(data)
         out.extend(_archive(members, read is not None, name, depth, read, links))
@@ -441,7 +445,7 @@ def _archive(
         out.append(Finding("att_archive_encrypted", name, 45))
     packed = sum(m.packed for m in members) or 1
     unpacked = sum(m.size for m in members)
-    if unpacked / packed > BOMB_RATIO or unpacked > 4 * 1024**3:
+    if unpacked / packed > BOMB_RATIO or unpacked > MAX_EXPANDED:
         out.append(Finding("att_zip_bomb", name, 40, f"{unpacked // packed}:1"))
     for m in members:
         path = m.name.replace("\\", "/")
@@ -464,6 +468,18 @@ def _archive(
             sub = Attachment(m.name, "application/octet-stream", inner, len(inner), "")
             out.extend(_carried(sub, name, depth, links))
     return out
+
+
+def _nested_bomb(data: bytes, name: str, found: list[Finding]) -> list[Finding]:
+    """A zip of zips that expands beyond the bounds through its levels (42.zip), when its
+    levels did not already show a bomb (`rempart.mail.bombs`)."""
+    if any(f.key == "att_zip_bomb" for f in found):
+        return []
+    grown = nested_expansion(data)
+    ratio = grown.total // max(len(data), 1)
+    if grown.levels > 1 and (ratio > BOMB_RATIO or grown.total > MAX_EXPANDED):
+        return [Finding("att_zip_bomb", name, 40, f"{ratio}:1, {grown.levels} levels")]
+    return []
 
 
 def _compressed(

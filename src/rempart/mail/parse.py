@@ -20,6 +20,7 @@ from email.message import Message
 from email.utils import parseaddr
 
 from rempart.core.htmltags import ShownHtmlParser
+from rempart.core.mimedepth import bound_mime_depth
 from rempart.mail.limits import MAX_MESSAGE_BYTES, MAX_PARTS
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -296,6 +297,9 @@ def parse_message(raw: bytes) -> ParsedMail:
         defects.append(f"message truncated to {MAX_MESSAGE_BYTES} bytes")
     if raw.startswith(b"From "):  # mbox separator line: not part of the message
         raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+    raw, too_deep = bound_mime_depth(raw)  # (the parser recurses once per level)
+    if too_deep:
+        defects.append(too_deep)
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     defects.extend(type(d).__name__ for d in msg.defects)
     display, from_addr, from_malformed = _from(_first(msg, "From") or "")
@@ -402,7 +406,8 @@ def reported_originals(raw: bytes, limit: int = 20) -> list[bytes]:
     from rempart.mail.outlook import OutlookMsgError, is_outlook_msg, msg_to_mime
 
     try:
-        msg = email.message_from_bytes(raw[:MAX_MESSAGE_BYTES], policy=email.policy.compat32)
+        bounded, _ = bound_mime_depth(raw[:MAX_MESSAGE_BYTES])
+        msg = email.message_from_bytes(bounded, policy=email.policy.compat32)
         found: list[bytes] = []
         for count, part in enumerate(msg.walk()):
             if count >= MAX_PARTS or len(found) >= limit:

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from rempart.core.i18n import Lang, msg, render, t
+from rempart.core.mimedepth import MAX_MIME_DEPTH
 from rempart.mail import qrcodes
 from rempart.mail import signals as sig
 from rempart.mail.attachments import examine
@@ -177,6 +178,10 @@ def score_parsed(
             # no known word at all: what the model learnt of messages that are only
             # pictures and links (or empty), said as such
             found.append(sig.Signal("sig_text_model_empty", points, (("p", f"{prob:.2f}"),)))
+    if any(d.startswith("MIME nesting deeper") for d in mail.defects):
+        # no mail client writes that: a message built to make parsers give up
+        depth = ("depth", str(MAX_MIME_DEPTH))
+        found.append(sig.Signal("sig_mime_nesting", SUSPICIOUS, (depth,)))
     if mail.defects and any("truncated" in d or "more than" in d for d in mail.defects):
         found.append(sig.Signal("sig_defects", 0, (("what", "; ".join(mail.defects)[:120]),)))
     found.sort(key=lambda s: -s.points)

@@ -11,9 +11,9 @@ zone by id, name or building; otherwise the zone is taken from the IP address.
 from __future__ import annotations
 
 import csv
-import io
 import ipaddress
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,16 +97,49 @@ def zone_for_ip(ip: str | None, zones: tuple[Zone, ...]) -> str | None:
     return None if best is None else best[1]
 
 
+MAX_ROW_LINES = 20  # a quoted value spanning more lines is a stray quote, not a value
+
+
+def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str] | None]]:
+    """(line, cells) of each CSV row; a row whose quote never closes (a stray `"` would
+    take the rest of the file as one value) is (its line, None), and reading goes on at
+    the next line."""
+    lines = text.splitlines(keepends=True)
+    at = 0
+    while at < len(lines):
+        reader = csv.reader(iter(lines[at:]), delimiter=delimiter)
+        done = 0  # lines of `lines[at:]` consumed by the rows given so far
+        restart = None
+        try:
+            for row in reader:
+                if reader.line_num - done > MAX_ROW_LINES or (
+                    reader.line_num == len(lines) - at
+                    and reader.line_num - done > 1
+                    and not lines[-1].rstrip("\r\n").endswith('"')
+                ):
+                    restart = done + 1
+                    break
+                done = reader.line_num
+                yield at + done, row
+        except csv.Error:
+            restart = done + 1
+        if restart is None:
+            return
+        yield at + restart, None
+        at += restart
+
+
 def read_inventory(path: Path, zones: tuple[Zone, ...], fmt: str = "auto") -> InventoryResult:
     """Read a CSV inventory; bad rows are reported with their line and the rest is kept."""
     text = path.read_text(encoding="utf-8-sig", errors="replace")
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = _rows(text, delimiter)
     try:
-        header = next(reader)
+        _, header = next(reader)
     except StopIteration:
         return InventoryResult((), (), ((Location(str(path), 1), "empty inventory"),))
+    header = header or []
     columns = [_ALIASES.get(_norm(h)) for h in header]
     if "hostname" not in columns:
         loc = Location(str(path), 1)
@@ -118,8 +151,10 @@ def read_inventory(path: Path, zones: tuple[Zone, ...], fmt: str = "auto") -> In
     assets: list[Asset] = []
     locations: list[Location] = []
     problems: list[tuple[Location, str]] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in reader:
+        if row is None:
+            problems.append((Location(str(path), line), "unbalanced quote: line skipped"))
+            continue
         if not any(cell.strip() for cell in row):
             continue
         record = {c: v.strip() for c, v in zip(columns, row, strict=False) if c and v.strip()}

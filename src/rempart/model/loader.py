@@ -42,9 +42,19 @@ def load_hospital(path: Path | str) -> Hospital:
     """Parse `path`, validate it and its inventories; raise ModelError listing every problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ModelError([(Location(str(path)), f"cannot read: {exc.strerror}")]) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # (a file saved as Latin-1 or Windows-1252 by an editor): say where, and how to fix
+        at_line = raw.count(b"\n", 0, exc.start) + 1
+        msg = (
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start} (line {at_line}); "
+            "save the file as UTF-8"
+        )
+        raise ModelError([(Location(str(path), at_line, exc.start), msg)]) from exc
     try:
         root = yaml.compose(text, Loader=_Loader)
         data: Any = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass

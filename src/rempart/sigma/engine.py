@@ -281,6 +281,11 @@ def _load_rules(
         except (SigmaError, yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
             skipped.append(SkippedRule(str(f), None, None, f"unreadable: {exc}"))
             continue
+        except Exception as exc:  # pySigma on a rule shared by others: `id: 12345`, a
+            # document that is only a string... one bad file is one skipped rule, with why
+            reason = f"invalid rule: {type(exc).__name__}: {exc}"
+            skipped.append(SkippedRule(str(f), None, None, reason))
+            continue
         for item in coll.rules:
             if isinstance(item, SigmaRule | SigmaCorrelationRule):
                 errors = getattr(item, "errors", [])
@@ -309,7 +314,8 @@ def _load_rules(
         except _Skip as exc:
             skipped.append(_skip(path, rule, str(exc)))
             continue
-        except (SigmaError, NotImplementedError, TypeError, ValueError) as exc:
+        except Exception as exc:  # (SigmaError, NotImplementedError... or any other: a
+            # malformed rule that pySigma parsed stops only itself)
             skipped.append(_skip(path, rule, f"not convertible: {type(exc).__name__}: {exc}"))
             continue
         if not queries:

@@ -59,8 +59,19 @@ _load_builtin()
 
 
 def sniff_all(path: Path) -> list[Source]:
-    """Every registered source that recognises `path`, in registration order."""
+    """Every registered source that recognises `path`, in registration order.
+
+    When none recognises the head, the head without its first line is tried: a first
+    line damaged (a byte flipped, cut short) is then one rejected record of a file that is
+    read, instead of a whole file left unrecognised."""
     head = read_head(path)
+    found = _sniffed(head, path)
+    if not found and b"\n" in head.rstrip(b"\n"):
+        found = _sniffed(head.split(b"\n", 1)[1], path)
+    return found
+
+
+def _sniffed(head: bytes, path: Path) -> list[Source]:
     found = []
     for source in SOURCES:
         try:

@@ -46,9 +46,15 @@ class RewriteNeeded(SourceError):
     """Raised by a source that can read this file only once rewritten, line for line (a
     Zeek log whose columns change mid-file: `rempart.sources.zeek_layout`). The ingest rolls
     back what was read, writes the copy with `rewrite(src, dst)` next to the workspace and
-    reads that instead, the rows named after the original file."""
+    reads that instead, the rows named after the original file. `rewrite` may return lines
+    it left out of the copy, as (line, reason): the ingest counts them as rejects."""
 
-    def __init__(self, path: Path, message: str, rewrite: Callable[[Path, Path], None]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        message: str,
+        rewrite: Callable[[Path, Path], list[tuple[int | None, str]] | None],
+    ) -> None:
         super().__init__(path, message)
         self.reason = message
         self.rewrite = rewrite
@@ -176,6 +182,12 @@ class Source(ABC):
     # A syslog source that reads only its own programs' lines and leaves the others alone:
     # a central syslog file is read by every such source that recognises it.
     SHARES_LINES: ClassVar[bool] = False
+    # What replaces a line the reader cannot take (invalid UTF-8, a stray CR) in the copy
+    # the ingest then reads (`rempart.sources.cleanlines`): a line this source skips.
+    BLANK_LINE: ClassVar[bytes] = b""
+    # Records are lines (or line-delimited messages) a file only gains at its end: a file
+    # that grew since it was ingested is read from where it ended (`rempart.ingest.grown`).
+    GROWS: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, head: bytes, path: Path) -> bool:

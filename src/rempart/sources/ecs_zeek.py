@@ -93,6 +93,7 @@ class EcsZeekConnSource(Source):
     DESCRIPTION = (
         "Zeek connections in ECS JSON lines (Filebeat's Zeek module, Elasticsearch exports)"
     )
+    GROWS = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         """A JSON line of the head whose `event.dataset` is Zeek's connection log (an

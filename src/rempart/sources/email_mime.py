@@ -24,7 +24,9 @@ import pyarrow as pa
 
 from rempart.core.errors import SourceError
 from rempart.core.htmltags import ShownHtmlParser
+from rempart.core.mimedepth import bound_mime_depth
 from rempart.sources.base import ParseContext, Source
+from rempart.sources.mimebodies import elide
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # larger messages are truncated, with a defect noted
 MAX_RAW_KEPT = 10 * 1024 * 1024
@@ -38,6 +40,9 @@ _KNOWN_HEADERS = (
     b"message-id:", b"mime-version:", b"delivered-to:", b"x-", b"content-type:",
 )  # fmt: skip
 _URL_RE = re.compile(r"""https?://[^\s"'<>()\[\]{}]{3,2000}""", re.IGNORECASE)
+# the date that ends an mbox `From ` line (asctime)
+_LATER_FROM = re.compile(rb"\n\r?\nFrom \S+ +\w{3} \w{3} [ \d]\d \d\d:\d\d(:\d\d)? \d{4}\r?\n")
+_FROM_DATE = re.compile(rb"^\S{2,6} \S+ +\w{3} \w{3} [ \d]\d \d\d:\d\d(:\d\d)? \d{4}\r?$")
 
 
 class _HtmlText(ShownHtmlParser):
@@ -107,13 +112,27 @@ def _payload_text(part: Message) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
+def _charset_of(part: Message) -> str:
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        "".encode(charset)
+    except LookupError:
+        return "utf-8"
+    return charset
+
+
 def message_record(raw: bytes, reference: datetime) -> dict[str, Any]:
     """Normalise one raw message into an `email` row (without provenance columns)."""
     defects: list[str] = []
     if len(raw) > MAX_MESSAGE_BYTES:
         raw = raw[:MAX_MESSAGE_BYTES]
         defects.append(f"message truncated to {MAX_MESSAGE_BYTES} bytes")
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    bounded, too_deep = bound_mime_depth(raw)  # (the parser recurses once per level)
+    if too_deep:
+        defects.append(too_deep)
+    # (a big attachment's base64 is read from the raw bytes, not through the parser's lines)
+    parsed_bytes, elided = elide(bounded)
+    msg = email.message_from_bytes(parsed_bytes, policy=email.policy.default)
     defects.extend(type(d).__name__ for d in msg.defects)
     from_display, from_addr = parseaddr(_header(msg, "From") or "")
     time = None
@@ -137,20 +156,29 @@ def message_record(raw: bytes, reference: datetime) -> dict[str, Any]:
         except Exception:
             filename = "(undecodable name)"
         disposition = part.get_content_disposition()
+        run = elided.run_of(part.get_payload()) if elided.runs else None
         if filename or disposition == "attachment" or not ctype.startswith("text/"):
-            payload = part.get_payload(decode=True)
-            data = payload if isinstance(payload, bytes) else b""
+            if run is not None:
+                size, sha256 = elided.digest(run)
+            else:
+                payload = part.get_payload(decode=True)
+                data = payload if isinstance(payload, bytes) else b""
+                size, sha256 = len(data), hashlib.sha256(data).hexdigest()
             attachments.append(
                 {
                     "name": _text(filename),
                     "content_type": ctype,
-                    "size": len(data),
-                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "size": size,
+                    "sha256": sha256,
                 }
             )
             if ctype != "text/html":
                 continue
-        body = _payload_text(part)
+        if run is not None:
+            head = elided.head(run, 4 * MAX_BODY_CHARS)
+            body = head.decode(_charset_of(part), errors="replace")
+        else:
+            body = _payload_text(part)
         if ctype == "text/html":
             text, links = html_to_text(body)
             urls.extend(links)
@@ -241,12 +269,16 @@ class MboxSource(_MailSource):
     NAME = "mbox"
     VERSION = "1.0"
     DESCRIPTION = "Unix mailbox: messages separated by 'From ' lines"
+    GROWS = True  # (a grown mailbox's old messages are blank lines before its new ones)
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        if not head.startswith(b"From "):
-            return False
-        rest = head.split(b"\n", 1)[1] if b"\n" in head else b""
-        return _looks_like_headers(rest)
+        """A `From ` separator line, then headers; a separator whose first bytes are
+        damaged is still one by its date (`From sender Mon Mar 11 09:00:00 2019`)."""
+        first, _, rest = head.partition(b"\n")
+        if head.startswith(b"From ") or _FROM_DATE.search(first[:300]):
+            return _looks_like_headers(rest)
+        # the first separator lost (a line cut away): headers, then another separator
+        return _looks_like_headers(head.lstrip(b"\r\n")) and bool(_LATER_FROM.search(head))
 
     def messages(self, path: Path) -> Iterator[tuple[int, bytes]]:
         current: list[bytes] = []
@@ -255,8 +287,8 @@ class MboxSource(_MailSource):
         with path.open("rb") as fh:
             for number, line in enumerate(fh, start=1):
                 if line.startswith(b"From ") and previous_blank:
-                    if current:
-                        yield start, b"".join(current)
+                    if current and (start > 1 or any(ln.strip() for ln in current)):
+                        yield start, b"".join(current)  # (not a blank preamble)
                     current = []
                     start = number + 1
                     previous_blank = False

@@ -41,6 +41,7 @@ class SuricataEveFlowSource(Source):
     VERSION = "1.3"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Suricata EVE JSON, event_type flow and netflow (other events skipped)"
+    GROWS = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         """EVE lines are JSON objects with `timestamp` and `event_type`. The file may open
@@ -55,7 +56,7 @@ class SuricataEveFlowSource(Source):
             try:
                 record = json.loads(line)
             except ValueError:
-                return False
+                continue  # a damaged line is one reject when the file is read
             if not isinstance(record, dict):
                 return False
             if "event_type" in record and "timestamp" in record:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rempart.core.errors import SourceError
+from rempart.core.safe import sql_ident
 from rempart.schema.flowsql import ADDRESS_RE, outcome_sql, status_sql
 from rempart.sources.base import ParseContext, RewriteNeeded, Source, read_head
 from rempart.sources.batches import (
@@ -104,6 +105,8 @@ class ZeekConnTsvSource(Source):
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log, tab-separated with #fields header (plain or gzip)"
+    BLANK_LINE = b"#"  # a comment line: skipped, and the line numbers stay the file's
+    GROWS = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return zeek_sniff(head, "conn")
@@ -384,14 +387,15 @@ class ZeekHeader:
         has two more columns than the header: `_x1` set means the line has too many fields,
         and a `#fields` line is this header's only with its names in place and no `_x2`."""
         mine = ", ".join("'" + f.replace("'", "''") + "'" for f in ["#fields", *self.fields])
-        cols = ", ".join(f'"{f}"' for f in self.fields)
-        first = f'"{self.fields[0]}"'
+        # names read from the file reach SQL only as quoted identifiers (`"` doubled)
+        cols = ", ".join(sql_ident(f) for f in self.fields)
+        first = sql_ident(self.fields[0])
         read = (
             "read_csv($path, delim=$sep, header=false, quote='', escape='', "
             "auto_detect=false, columns=$columns, nullstr=$nulls, null_padding=true, "
             f"strict_mode=false, store_rejects=true, compression='{compression}')"
         )
-        names = ", ".join(f'"{f}"' for f in self.fields[1:])
+        names = ", ".join(sql_ident(f) for f in self.fields[1:])
         listed = f"list_value({first}, {names + ', ' if names else ''}_x1)"
         this_header = f"({listed} = [{mine}] AND _x2 IS NULL)"
         return f"""
@@ -469,19 +473,37 @@ def read_zeek_header(path: Path) -> ZeekHeader:
         raise SourceError(path, "#types and #fields have different lengths")
     if len(set(fields)) != len(fields):
         raise SourceError(path, "#fields names a column twice")
+    if any(not f or not f.isprintable() for f in fields):
+        raise SourceError(path, "#fields names an empty column or one with control characters")
     # unset ('-') and empty ('(empty)': an empty string, set or vector) both read as NULL
     return ZeekHeader(fields, types, [unset, empty], sep)
 
 
 def zeek_json_head(head: bytes) -> dict[str, Any] | None:
-    """The first line of a Zeek JSON log, when it is one (a JSON object with `ts` and
-    `id.orig_h`), else None: what every Zeek JSON source recognises first. A nested `id`
+    """The first line of a Zeek JSON log that is one (a JSON object with `ts` and
+    `id.orig_h`) among its first lines, the file opening with `{`, else None: what every
+    Zeek JSON source recognises first. A nested `id`
     object is returned flattened to Zeek's dotted keys (`id.orig_h`...)."""
-    first = head.split(b"\n", 1)[0].strip()
-    if not first.startswith(b"{"):
+    lines = [line.strip() for line in head.split(b"\n")[:SNIFF_LINES]]
+    if not lines[0].startswith(b"{"):
+        return None
+    # the first line that is one: a damaged line (a byte flipped, cut short) is one
+    # rejected record when the file is read, not a file left unrecognised
+    for line in lines:
+        record = _zeek_json_record(line)
+        if record is not None:
+            return record
+    return None
+
+
+SNIFF_LINES = 20  # lines of the head tried, when the first ones are damaged
+
+
+def _zeek_json_record(line: bytes) -> dict[str, Any] | None:
+    if not line.startswith(b"{"):
         return None
     try:
-        record = json.loads(first)
+        record = json.loads(line)
     except ValueError:
         return None
     if not isinstance(record, dict):
@@ -510,6 +532,7 @@ class ZeekConnJsonSource(Source):
     VERSION = "1.1"
     EVENT_CLASS = "network_flow"
     DESCRIPTION = "Zeek conn.log as JSON lines (LogAscii::use_json=T), plain or gzip"
+    GROWS = True
 
     def sniff(self, head: bytes, path: Path) -> bool:
         record = zeek_json_head(head)

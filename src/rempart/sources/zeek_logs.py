@@ -30,6 +30,8 @@ class _ZeekLog(Source):
     """A Zeek TSV log other than conn: header read like conn.log's, fields mapped in SQL."""
 
     EVENT_CLASS = "network_flow"
+    BLANK_LINE = b"#"  # a comment line: skipped, and the line numbers stay the file's
+    GROWS = True
     PATH: ClassVar[str]
     KIND: ClassVar[str]
     EXPRS: ClassVar[dict[str, str]]
@@ -80,6 +82,7 @@ class _ZeekJsonLog(_ZeekLog):
     it has none; a line that is not JSON is rejected with its number."""
 
     SIGNATURE: ClassVar[tuple[str, ...]]  # keys only this log has, when there is no _path
+    BLANK_LINE = b""  # a blank line: skipped
 
     def sniff(self, head: bytes, path: Path) -> bool:
         record = zeek_json_head(head)

@@ -93,6 +93,8 @@ _META_DDL = (
         ingested_at TIMESTAMPTZ NOT NULL)""",
     # (size, head and tail) digest: lets a big new file be hashed while it is parsed
     "ALTER TABLE ingest_log ADD COLUMN IF NOT EXISTS quick VARCHAR",
+    # bytes read: a file that grows (a log, a mailbox) is known by this prefix's digest
+    "ALTER TABLE ingest_log ADD COLUMN IF NOT EXISTS size BIGINT",
     """CREATE TABLE IF NOT EXISTS rejects (
         file_sha256 VARCHAR NOT NULL,
         path VARCHAR NOT NULL,
@@ -401,6 +403,18 @@ class Store:
         ).fetchall()
         return bool(rows)
 
+    def logged_prefixes(self, path: str, size: int) -> list[tuple[str, int, int]]:
+        """(digest, size, records of that path so far) of the files logged under `path`
+        that were smaller than `size`, largest first: what a grown file may begin with."""
+        rows = self.con.execute(
+            "SELECT file_sha256, size, (SELECT sum(records) FROM ingest_log l2 "
+            "WHERE l2.path = l.path AND l2.size <= l.size) FROM ingest_log l "
+            "WHERE path = ? AND size IS NOT NULL AND size > 0 AND size < ? "
+            "ORDER BY size DESC LIMIT 8",
+            [path, size],
+        ).fetchall()
+        return [(str(d), int(n), int(r or 0)) for d, n, r in rows]
+
     def record_sensor_local(self, digest: str, addresses: list[str]) -> None:
         """Keep the addresses a file's sensor marked local (see `flows.sensor_local_ranges`)."""
         flows.record_sensor_local(self.con, digest, addresses)
@@ -420,11 +434,12 @@ class Store:
         records: int,
         rejects: list[tuple[int | None, str]],
         quick: str | None = None,
+        size: int | None = None,
     ) -> None:
         self.con.execute(
             "INSERT INTO ingest_log BY NAME SELECT ? AS file_sha256, ? AS path, ? AS source, "
             "? AS source_version, ? AS event_class, ? AS records, ? AS rejected, "
-            "? AS ingested_at, ? AS quick",
+            "? AS ingested_at, ? AS quick, ? AS size",
             [
                 digest,
                 path,
@@ -435,6 +450,7 @@ class Store:
                 len(rejects),
                 self.clock.now(),
                 quick,
+                size,
             ],
         )
         if rejects:

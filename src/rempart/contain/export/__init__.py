@@ -21,6 +21,7 @@ from rempart.contain.export.rules import Rule, RuleSet, Verdict, compile_plan
 from rempart.contain.export.structured import CsvExporter, JsonExporter
 from rempart.contain.export.write import (
     ExportValidationError,
+    ExportWriteError,
     WriteResult,
     backup_path,
     write_validated,
@@ -107,6 +108,7 @@ __all__ = [
     "EXPORTERS",
     "CsvExporter",
     "ExportValidationError",
+    "ExportWriteError",
     "Exporter",
     "Ip6tablesExporter",
     "IptablesExporter",

@@ -8,8 +8,11 @@ validator is injected so tests can make it fail, and so nothing here applies rul
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
-import shutil
+import stat
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,14 @@ class ExportValidationError(ContainmentError):
         )
 
 
+class ExportWriteError(ContainmentError):
+    """The export could not be written (a link where the file goes, a read-only directory)."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}")
+
+
 @dataclass(frozen=True)
 class WriteResult:
     path: Path
@@ -43,9 +54,60 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
+_LINK = "is a symbolic link: Rempart never writes through a link (remove it, or choose --out)"
+
+
+def _read_own(path: Path) -> tuple[bytes, int] | None:
+    """The file's bytes and mode, None when absent; a link is refused, never followed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or path.is_symlink():
+            raise ExportWriteError(path, _LINK) from exc
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        mode = stat.S_IMODE(os.fstat(fh.fileno()).st_mode)
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise ExportWriteError(path, "is not a regular file")
+        return fh.read(), mode
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """`data` into a new temporary file beside `path` (created exclusively, so a planted
+    file or link is never opened), then moved over `path` (a link there is replaced, its
+    target untouched)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".rempart-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def write_validated(path: Path, text: str, validate: Callable[[Path], Validation]) -> WriteResult:
     """Write `text` to `path` only if it differs; validate; restore the old file on failure."""
-    old = path.read_bytes() if path.exists() else None
+    try:
+        return _write_validated(path, text, validate)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise ExportWriteError(
+            path, f"cannot write the export ({why}): is the directory there and writable?"
+        ) from exc
+
+
+def _write_validated(path: Path, text: str, validate: Callable[[Path], Validation]) -> WriteResult:
+    if path.is_symlink():
+        raise ExportWriteError(path, _LINK)
+    found = _read_own(path)
+    old, mode = found if found is not None else (None, 0o644)
     new = text.encode("utf-8")
     if old == new:
         return WriteResult(path, changed=False, backup=None, validation=None)
@@ -53,14 +115,12 @@ def write_validated(path: Path, text: str, validate: Callable[[Path], Validation
     backup: Path | None = None
     if old is not None:
         backup = backup_path(path)
-        shutil.copy2(path, backup)
-    tmp = path.with_name(f".{path.name}.rempart-tmp")
-    tmp.write_bytes(new)
-    os.replace(tmp, path)
+        _write_atomic(backup, old, mode)  # (a link planted as the .bak is replaced)
+    _write_atomic(path, new, mode)
     result = validate(path)
     if not result.ok:
-        if backup is not None:
-            shutil.copy2(backup, path)
+        if old is not None:
+            _write_atomic(path, old, mode)
         else:
             path.unlink(missing_ok=True)
         raise ExportValidationError(path, result, restored=backup is not None)

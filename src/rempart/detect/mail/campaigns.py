@@ -7,7 +7,6 @@ different senders (a common link host) are ignored so unrelated mail is not chai
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from rempart.core.safe import CsvOut
 from rempart.store import Store
 from rempart.store.engine import Engine
 
@@ -196,8 +196,7 @@ def purge_csv(store: Source, campaign: Campaign, out: Path | None = None) -> str
     """One CSV row per (message, recipient) to purge from the mailboxes; written to `out`."""
     rows = _engine(store).query(_MESSAGES_SQL, [list(campaign.event_uids)]).to_pylist()
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(PURGE_COLUMNS)
+    writer = CsvOut(buf, PURGE_COLUMNS)  # every cell visible, no formula (`rempart.core.safe`)
     for r in rows:
         recipients = (r["to_addrs"] or []) + (r["cc_addrs"] or []) or [""]
         for rcpt in recipients:
