@@ -69,7 +69,7 @@ def test_sigmahq_regression_cases(shared_data: Path) -> None:
     sigma_dir = shared_data / "sigma_rules"
     if not (sigma_dir / "regression_data").is_dir():
         pytest.skip("sigma_rules corpus absent")
-    bench = Path(__file__).parents[2] / "bench" / "sigma_regression.py"
+    bench = Path(__file__).parents[3] / "bench" / "sigma_regression.py"
     spec = importlib.util.spec_from_file_location("sigma_regression", bench)
     assert spec is not None
     assert spec.loader is not None

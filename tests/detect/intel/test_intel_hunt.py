@@ -209,8 +209,9 @@ def test_hunt_over_new_files_only() -> None:
     with store_with_events() as store:
         ioc_store.merge_indicators(store, indicators(("domain", "biosud-labos.fr")))
         store.con.execute(
-            "INSERT INTO ingest_log VALUES "
-            "('d-mbox', 'mbox', 'src', '1', 'email', 2, 0, now(), NULL)"
+            "INSERT INTO ingest_log BY NAME SELECT 'd-mbox' AS file_sha256, 'mbox' AS path, "
+            "'src' AS source, '1' AS source_version, 'email' AS event_class, 2 AS records, "
+            "0 AS rejected, now() AS ingested_at"
         )
         assert hunt_new_files(store, None, ["d-mbox"], clock=lambda: T0) == 1
         assert hunt_new_files(store, None, ["unknown"], clock=lambda: T0) == 0
