@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rempart.detect.host import triage
+from rempart.app.triage import triage
 from rempart.sigma.engine import default_mapping, load_rules
 from rempart.store import Store
 

@@ -14,7 +14,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from rempart.detect.host import triage
+from rempart.app.triage import triage
 from rempart.store import Store
 
 # Folder -> ATT&CK tactic tags (ATT&CK v18 split Defense Evasion into Stealth and Defense

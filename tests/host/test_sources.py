@@ -102,7 +102,7 @@ def test_json_lines_bad_line_rejected(tmp_path: Path) -> None:
 
 
 def test_collection_folder_names_the_hosts(shared_data: Path, tmp_path: Path) -> None:
-    from rempart.detect.host import triage
+    from rempart.app.triage import triage
 
     src = (
         shared_data

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rempart.app.incidents_store import save_incident
 from rempart.app.replay import EarlyResponse, early_response
+from rempart.app.report import ingested as report_ingested
+from rempart.app.report import write_report
 from rempart.app.respond import controls_for
 from rempart.contain import Action, RankedPlan
 from rempart.contain.export import write_plan
@@ -24,7 +27,7 @@ from rempart.incidents import Incident, build_incident
 from rempart.incidents.spread import spread_hint
 from rempart.ingest.files import IngestReport, ingest_file
 from rempart.model import Hospital, load_hospital
-from rempart.report import ImpactRow, PlanView, ReportData, TruthView, render_html
+from rempart.report import ImpactRow, PlanView, ReportData, TruthView
 from rempart.store import Store, Workspace
 from rempart.twin.hospital import generate_hospital, write_hospital
 from rempart.twin.scenarios.montpellier import (
@@ -160,13 +163,7 @@ def run_demo(
     with Store(workspace.db_path) as store:
         for path in (files.mailbox, files.conn_log):
             report.files.append(ingest_file(store, path))
-        ingested = tuple(
-            (str(r["event_class"]), int(r["files"]), int(r["records"]), int(r["rejected"]))
-            for r in store.sql(
-                """SELECT event_class, count(*) AS files, sum(records) AS records,
-                          sum(rejected) AS rejected FROM ingest_log GROUP BY 1 ORDER BY 1"""
-            ).to_pylist()
-        )  # what the store holds, whether ingested now or by an earlier run
+        ingested = report_ingested(store)  # what the store holds, now or by an earlier run
         say("detect")
         runs_ = tuple(run_detectors(DetectContext(store, hospital), list(DETECTORS.names())))
         say("incident")
@@ -176,7 +173,7 @@ def run_demo(
         note = ""
         historical = rempart = None
         if incident is not None:
-            incident.save(workspace.folder("incidents"))
+            save_incident(workspace.root, incident)
             say("plan")
             early = early_response(store, hospital, runs=runs, seed=seed)
             chosen = early.response.chosen if early else None
@@ -217,10 +214,29 @@ def run_demo(
         ingest=ingested,
         detectors=runs_,
     )
-    out.write_text(render_html(data, lang), encoding="utf-8")
+    write_report(data, out, lang)
     return DemoResult(
         hospital, truth, report, runs_, incident, early, export, note, out, historical, rempart
     )
+
+
+def demo(
+    workspace: Path | str | None = None,
+    *,
+    seed: int = 0,
+    machines: int = 6000,
+    rows: int = 1_000_000,
+    runs: int = 100,
+    lang: Lang = "fr",
+    step: Step | None = None,
+) -> DemoResult:
+    """`rempart demo`: in --workspace, else $REMPART_WORKSPACE, else ./rempart-demo."""
+    import os
+
+    from rempart.store.workspace import ENV_WORKSPACE
+
+    ws = Workspace.at(workspace or os.environ.get(ENV_WORKSPACE) or "rempart-demo")
+    return run_demo(ws, seed=seed, machines=machines, rows=rows, runs=runs, lang=lang, step=step)
 
 
 def _twin_outcomes(

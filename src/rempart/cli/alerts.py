@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import sys
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -20,9 +19,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from rempart.app.alerts import alerts
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.core.i18n import add, t
-from rempart.store import Store, Workspace
 
 for _key, _fr, _en in (
     ("alerts_title", "Alertes", "Alerts"),
@@ -39,28 +38,6 @@ class Format(StrEnum):
     JSON = "json"
     JSONL = "jsonl"
     CSV = "csv"
-
-
-_QUERY = """
-SELECT finding_uid, detector, detector_version AS version, severity, title, entity,
-       entity_type, first_seen, last_seen, reason, evidence_count, score, attack, evidence,
-       related
-FROM finding
-ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2
-         WHEN 'low' THEN 3 ELSE 4 END, first_seen, detector, entity
-"""
-
-
-def alert_records(store: Store) -> list[dict[str, Any]]:
-    """The findings as plain records (times as ISO 8601 strings), most severe first."""
-    out = []
-    for row in store.sql(_QUERY).to_pylist():
-        for key in ("first_seen", "last_seen"):
-            value = row[key]
-            if isinstance(value, datetime):
-                row[key] = value.isoformat()
-        out.append(row)
-    return out
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
@@ -91,11 +68,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Liste les alertes du magasin (table, json, jsonl, csv)."""
         lg = lang_of(lang)
-        ws = Workspace.at(workspace)
-        with Store(ws.db_path) as store:
-            rows = alert_records(store)
-        if detector:
-            rows = [r for r in rows if r["detector"] == detector]
+        rows = [a.as_dict() for a in alerts(workspace, detector=detector)]
         if fmt is Format.JSONL:
             for r in rows:
                 sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -10,11 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rempart.app.demo import DemoResult, run_demo
+from rempart.app.demo import DemoResult, demo
 from rempart.cli.common import LangOpt, console, lang_of
 from rempart.core.i18n import Lang, add, t
-from rempart.store import Workspace
-from rempart.store.workspace import ENV_WORKSPACE
 
 STAGES = ("twin", "scenario", "ingest", "detect", "incident", "plan", "report")
 
@@ -94,7 +91,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Rejoue Montpellier sur le jumeau : ingestion, détection, incident, plan, rapport."""
         lg = lang_of(lang)
-        ws = Workspace.at(workspace or os.environ.get(ENV_WORKSPACE) or "rempart-demo")
         start = time.monotonic()
         with console.status(t("stage_twin", lg)) as status:
 
@@ -102,8 +98,8 @@ def register(app: typer.Typer) -> None:
                 status.update(t(f"stage_{name}", lg))
                 console.log(t(f"stage_{name}", lg))
 
-            result = run_demo(
-                ws, seed=seed, machines=machines, rows=rows, runs=runs, lang=lg, step=step
+            result = demo(
+                workspace, seed=seed, machines=machines, rows=rows, runs=runs, lang=lg, step=step
             )
         summary(result, lg, time.monotonic() - start)
         if result.incident is None:

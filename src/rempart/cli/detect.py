@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
-import duckdb
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from rempart.app.detect import BadCidr, DetectorRun, detect
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
-from rempart.core.i18n import Lang, add, t
-from rempart.detect import DetectContext, DetectorRun, run_detectors
-from rempart.detect.network.nets import RFC1918
-from rempart.model import Hospital, load_hospital
-from rempart.store import Store, Workspace
+from rempart.core.i18n import add, t
 
 for _key, _fr, _en in (
     ("detect_title", "Détection", "Detection"),
@@ -42,55 +37,6 @@ for _key, _fr, _en in (
      "internal_ranges in hospital.yaml)"),
 ):  # fmt: skip
     add(_key, _fr, _en)
-
-
-def flow_addresses(store: Store, limit: int = 200_000) -> list[str]:
-    """Distinct addresses of the stored flows and firewall records (at most `limit`)."""
-    from rempart.store.flows import addresses_sql, has_inventory
-
-    kinds = "coalesce(record_kind, 'flow') IN ('flow', 'firewall')"
-    sql = (
-        addresses_sql(kinds)
-        if has_inventory(store.con)
-        else "SELECT src_ip AS ip FROM network_flow UNION SELECT dst_ip FROM network_flow"
-    )
-    try:
-        rows = store.con.execute(f"SELECT ip FROM ({sql}) WHERE ip IS NOT NULL LIMIT {limit}")
-        return [str(r[0]) for r in rows.fetchall()]
-    except duckdb.Error:  # no flow table in this workspace
-        return []
-
-
-def none_internal(addresses: list[str], ranges: tuple[str, ...]) -> bool:
-    """Whether there are addresses and none is inside `ranges`: a network numbered in
-    public space, whose hosts every internal detector would then take for the internet."""
-    nets = [ipaddress.ip_network(r, strict=False) for r in ranges]
-    seen = False
-    for text in addresses:
-        try:
-            ip = ipaddress.ip_address(text)
-        except ValueError:
-            continue
-        seen = True
-        if any(ip in net for net in nets if net.version == ip.version):
-            return False
-    return seen
-
-
-def workspace_hospital(ws: Workspace) -> Hospital | None:
-    """The workspace's hospital model when it has one (detectors work without it)."""
-    return load_hospital(ws.hospital_path) if ws.hospital_path.exists() else None
-
-
-def internal_ranges(values: list[str], lang: Lang) -> tuple[str, ...]:
-    """`--internal` values as normalised CIDR networks (a bad one stops the command)."""
-    out: list[str] = []
-    for value in values:
-        try:
-            out.append(str(ipaddress.ip_network(value.strip(), strict=False)))
-        except ValueError:
-            raise typer.BadParameter(t("detect_bad_cidr", lang, value=value)) from None
-    return tuple(dict.fromkeys(out))
 
 
 def render_runs(runs: list[DetectorRun], lang: str) -> Table:
@@ -130,26 +76,23 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Lance les détecteurs ; leurs alertes remplacent celles du passage précédent."""
         lg = lang_of(lang)
-        ranges = internal_ranges(internal or [], lg)
-        ws = Workspace.at(workspace)
-        hospital = workspace_hospital(ws)
-        if hospital is None:
+        try:
+            result = detect(
+                workspace, only=only or None, internal=internal or [], sensor_local=sensor_local
+            )
+        except BadCidr as exc:
+            raise typer.BadParameter(t("detect_bad_cidr", lg, value=exc.value)) from None
+        if not result.has_model:
             console.print(t("no_model", lg))
-        if ranges:
-            console.print(t("detect_internal", lg, ranges=", ".join(ranges)))
-        base = hospital.hospital.internal_ranges if hospital else RFC1918
-        with Store(ws.db_path) as store:
-            if sensor_local:
-                local = store.sensor_local_ranges((*base, *ranges))
-                if local:
-                    shown = ", ".join(local[:5]) + (", …" if len(local) > 5 else "")
-                    console.print(t("detect_sensor_local", lg, n=len(local), ranges=escape(shown)))
-                    ranges = (*ranges, *local)
-            addresses = flow_addresses(store)
-            if none_internal(addresses, (*base, *ranges)):
-                shown = ", ".join((*base, *ranges)[:6])
-                console.print(t("detect_no_internal", lg, n=len(addresses), ranges=shown))
-            runs = run_detectors(DetectContext(store, hospital, ranges), only or None)
-        console.print(render_runs(runs, lang))
-        if any(r.error for r in runs):
+        if result.given:
+            console.print(t("detect_internal", lg, ranges=", ".join(result.given)))
+        local = result.sensor_local
+        if local:
+            shown = ", ".join(local[:5]) + (", …" if len(local) > 5 else "")
+            console.print(t("detect_sensor_local", lg, n=len(local), ranges=escape(shown)))
+        if result.none_internal:
+            shown = ", ".join(result.ranges[:6])
+            console.print(t("detect_no_internal", lg, n=result.addresses, ranges=shown))
+        console.print(render_runs(list(result.runs), lang))
+        if result.failed:
             raise typer.Exit(1)

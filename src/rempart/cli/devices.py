@@ -11,15 +11,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from rempart.app.devices import devices
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
-from rempart.cli.incident import load_workspace_hospital
-from rempart.core.errors import ConfigError
 from rempart.core.i18n import add, t
-from rempart.detect.network.medical import device_connections
-from rempart.store import Store, Workspace
-from rempart.store.engine import Engine
-
-COLUMNS = ("device", "hostname", "device_zone", "peer", "port", "flows", "bytes", "concern")
 
 
 def register(app: typer.Typer) -> None:
@@ -35,35 +29,19 @@ def register(app: typer.Typer) -> None:
         """Connexions des dispositifs médicaux, et celles qui ne sont peut-être pas utiles."""
         lg = lang_of(lang)
         check_format(fmt, ("table", "csv", "json"))
-        ws = Workspace.at(workspace)
-        hospital = load_workspace_hospital(ws)
-        if hospital is None:
-            raise ConfigError(f"{ws.hospital_path}: a hospital.yaml is needed to know the devices")
-        with Store(ws.db_path) as store:
-            engine = Engine.for_store(store)
-            try:
-                table = device_connections(engine, hospital)
-            finally:
-                engine.close()
-        rows = [
-            {c: r.get(c) for c in COLUMNS if c in r}
-            for r in table.to_pylist()
-            if all_rows or r.get("concern") is not None
-        ]
+        found = devices(workspace, all_rows=all_rows)
+        rows = list(found.rows)
         if fmt == "json":
             print(json.dumps(rows, ensure_ascii=False, default=str))
             return
         if fmt == "csv":
-            writer = csv.DictWriter(
-                sys.stdout, fieldnames=[c for c in COLUMNS if c in table.column_names]
-            )
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(found.columns))
             writer.writeheader()
             writer.writerows(rows)
             return
         out = Table(title=t("devices_title", lg))
-        for c in COLUMNS:
-            if c in table.column_names:
-                out.add_column(t(f"devices_col_{c}", lg))
+        for c in found.columns:
+            out.add_column(t(f"devices_col_{c}", lg))
         for r in rows:
             out.add_row(*(escape("" if v is None else str(v)) for v in r.values()))
         console.print(out)

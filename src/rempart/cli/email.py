@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
-import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from rempart.app.email import (
+    JSONL_KEYS,
+    MailVerdict,
+    campaign_list,
+    purge,
+    score,
+    scoring_hospital,
+)
 from rempart.cli.common import (
     LangOpt,
     WorkspaceOpt,
@@ -25,20 +29,7 @@ from rempart.cli.common import (
     err_console,
     lang_of,
 )
-from rempart.core.i18n import Lang, add, t
-from rempart.ingest.files import expand
-from rempart.model import Hospital
-from rempart.sources.base import read_head
-from rempart.sources.email_mime import MboxSource
-from rempart.store import Store, Workspace
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
-
-    from rempart.mail.score import MailVerdict
-
-JSONL_KEYS = ("file", "message_id", "score", "verdict", "reasons")
-_MBOX = MboxSource()
+from rempart.core.i18n import add, t
 
 for _key, _fr, _en in (
     ("mail_score_title", "Analyse des messages", "Message scoring"),
@@ -68,109 +59,6 @@ for _key, _fr, _en in (
     add(_key, _fr, _en)
 
 
-_FIELD = re.compile(rb"[A-Za-z0-9][A-Za-z0-9-]{0,75}[ \t]*:")
-# Fields only a message has; Python's PKG-INFO, Debian control files and HTTP dumps share
-# the `Name: value` syntax but none of these names
-_MAIL_FIELD = re.compile(
-    rb"(?im)^(?:from|to|cc|subject|date|message-id|received|return-path|mime-version|"
-    rb"content-type|reply-to|sender|delivered-to|envelope-to|in-reply-to|references|"
-    rb"authentication-results|received-spf|dkim-signature|arc-[a-z-]+|thread-[a-z]+|"
-    rb"x-[a-z0-9-]+)[ \t]*:"
-)
-
-
-def is_message(head: bytes) -> bool:
-    """Whether a file can be a message at all: an Outlook item, or text whose first line is
-    a header field and whose header names a field only messages have. A picture or a
-    document saved beside the reported mail is not scored (it would read as an unreadable,
-    hence suspicious, message); a damaged message, whose first line still names a field,
-    is."""
-    from rempart.mail.outlook import is_outlook_msg
-
-    if is_outlook_msg(head):
-        return True
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n \t")
-    if not _FIELD.match(text.split(b"\n", 1)[0]):
-        return False
-    fields = re.split(rb"\r?\n\r?\n", text, maxsplit=1)[0]
-    return bool(_MAIL_FIELD.search(fields))
-
-
-# Scoring in worker processes: each gets the hospital model once, then (label, raw) pairs
-_WORKER: dict[str, object] = {}
-
-
-def _worker_init(hospital: Hospital | None, lang: str) -> None:
-    _WORKER.update(hospital=hospital, lang=lang)
-
-
-def _worker_score(job: tuple[str, bytes]) -> tuple[str, MailVerdict]:
-    from rempart.mail.score import score_message
-
-    hospital = _WORKER.get("hospital")
-    lang: Lang = "en" if _WORKER.get("lang") == "en" else "fr"
-    return job[0], score_message(
-        job[1], hospital if isinstance(hospital, Hospital) else None, lang=lang
-    )
-
-
-def scored(
-    jobs: Iterator[tuple[str, bytes]], hospital: Hospital | None, lang: str, workers: int
-) -> Iterator[tuple[str, MailVerdict]]:
-    """(label, verdict) of each job, in order. With several workers, at most a few hundred
-    messages are in flight at once: a mailbox of any size is never held in memory whole."""
-    if workers <= 1:
-        _worker_init(hospital, lang)
-        yield from map(_worker_score, jobs)
-        return
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn, not fork: the parent may hold threads (DuckDB, Rich), which fork would copy
-    context = multiprocessing.get_context("spawn")
-    window = 64 * workers
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_worker_init, initargs=(hospital, lang)
-    ) as pool:
-        pending: deque[Future[tuple[str, MailVerdict]]] = deque()
-        for job in jobs:
-            pending.append(pool.submit(_worker_score, job))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def iter_messages(
-    paths: list[Path], skipped: list[Path] | None = None
-) -> Iterator[tuple[str, bytes]]:
-    """(label, raw) of every message under the paths: EML and .msg files, mboxes, Maildirs,
-    folders. Files that are not messages are added to `skipped` instead."""
-    for path in expand(paths):
-        head = read_head(path, 4096)
-        if head.startswith(b"From ") and _MBOX.sniff(head, path):
-            for line, raw in _MBOX.messages(path):
-                yield (f"{path}:{line}" if line > 2 else str(path)), raw
-        elif not is_message(head):
-            if skipped is not None:
-                skipped.append(path)
-        else:
-            try:
-                yield str(path), path.read_bytes()
-            except OSError:
-                continue
-
-
-def _hospital(workspace: Path | None, hospital: Path | None) -> Hospital | None:
-    from rempart.model.loader import load_hospital
-
-    if hospital is not None:
-        return load_hospital(hospital)
-    path = Workspace.at(workspace, create=False).hospital_path
-    return load_hospital(path) if path.is_file() else None
-
-
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
         help="Messagerie : score d'hameçonnage, campagnes, purge.", no_args_is_help=True
@@ -196,13 +84,10 @@ def register(app: typer.Typer) -> None:
         """Note chaque message (0-100, verdict, raisons)."""
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
-        from rempart.mail.outlook import OutlookMsgError, is_outlook_msg, msg_to_mime
-        from rempart.mail.parse import reported_originals
-
         lg = lang_of(lang)
         check_format(fmt, ("table", "jsonl", "csv"))
         check_paths(paths)
-        hosp = _hospital(workspace, hospital)
+        hosp = scoring_hospital(workspace, hospital)
         table = Table(title=t("mail_score_title", lg))
         for col in ("file", "mail_score", "mail_verdict", "mail_reasons"):
             table.add_column(t(col, lg), overflow="fold")
@@ -227,18 +112,6 @@ def register(app: typer.Typer) -> None:
 
         skipped: list[Path] = []
 
-        def jobs() -> Iterator[tuple[str, bytes]]:
-            for outer, outer_raw in iter_messages(paths, skipped):
-                raw_outer = outer_raw
-                if is_outlook_msg(raw_outer):
-                    # an Outlook item (dragged out, or a report with the original attached);
-                    # when unreadable, the scorer says why
-                    with contextlib.suppress(OutlookMsgError):
-                        raw_outer = msg_to_mime(raw_outer)
-                inner = reported_originals(raw_outer) if reported else [raw_outer]
-                for n, raw in enumerate(inner, start=1):
-                    yield (f"{outer}#{n}" if raw is not raw_outer else outer), raw
-
         counts = dict.fromkeys(("malicious", "suspicious", "clean"), 0)
         # progress on the terminal only (stderr): the rows on stdout stay clean for pipes
         with Progress(
@@ -249,7 +122,9 @@ def register(app: typer.Typer) -> None:
             disable=not err_console.is_terminal,
         ) as bar:
             task = bar.add_task(t("mail_scoring", lg))
-            for label, verdict in scored(jobs(), hosp, lg, workers):
+            for label, verdict in score(
+                paths, hospital=hosp, reported=reported, workers=workers, lang=lg, skipped=skipped
+            ):
                 emit(label, verdict)
                 counts[verdict.verdict.value] += 1
                 bar.advance(task)
@@ -270,12 +145,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Liste les campagnes du courrier ingéré (ou celle du --message)."""
-        from rempart.detect.mail.campaigns import campaign_of, campaigns
-
         lg = lang_of(lang)
-        ws = Workspace.at(workspace)
-        with Store(ws.db_path) as store:
-            found = [c for c in [campaign_of(store, message)] if c] if message else campaigns(store)
+        found = campaign_list(workspace, message)
         if not found:
             console.print(t("mail_not_in_campaign" if message else "mail_no_campaign", lg))
             raise typer.Exit(1 if message else 0)
@@ -302,18 +173,12 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Exporte la liste de purge (CSV) de la campagne d'un message."""
-        from rempart.detect.mail.campaigns import campaign_of, purge_csv
-
         lg = lang_of(lang)
-        ws = Workspace.at(workspace)
-        with Store(ws.db_path) as store:
-            camp = campaign_of(store, message)
-            if camp is None:
-                console.print(t("mail_not_in_campaign", lg))
-                raise typer.Exit(1)
-            text = purge_csv(store, camp, out)
+        found = purge(workspace, message, out)
+        if found is None:
+            console.print(t("mail_not_in_campaign", lg))
+            raise typer.Exit(1)
         if out is None:
-            sys.stdout.write(text)
+            sys.stdout.write(found.csv)
         else:
-            n = sum(1 for _ in csv.reader(io.StringIO(text))) - 1
-            console.print(t("mail_purge_written", lg, n=n, path=out))
+            console.print(t("mail_purge_written", lg, n=found.rows, path=out))

@@ -7,17 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from rempart.app.incident import Incident, build_and_save
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.core.i18n import Lang, add, t
-from rempart.incidents import Incident, build_incident
-from rempart.incidents.spread import spread_hint
-from rempart.model import Hospital, load_hospital
-from rempart.store import Store, Workspace
-
-
-def load_workspace_hospital(ws: Workspace) -> Hospital | None:
-    """The workspace's hospital.yaml, or None when there is none (detectors fall back)."""
-    return load_hospital(ws.hospital_path) if ws.hospital_path.is_file() else None
 
 
 def show_incident(inc: Incident, lang: Lang) -> None:
@@ -56,19 +48,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Construit l'incident à partir des alertes, l'enregistre et l'affiche."""
         lg = lang_of(lang)
-        ws = Workspace.at(workspace)
-        hospital = load_workspace_hospital(ws)
-        with Store(ws.db_path) as store:
-            inc = build_incident(store, hospital, spread=spread_hint)
-        if inc is None:
+        result = build_and_save(workspace)
+        if result is None:
             console.print(t("no_incident", lg))
             raise typer.Exit(0)
-        path = inc.save(ws.folder("incidents"))
+        inc = result.incident
         if as_json:
             print(inc.to_json())
             return
         show_incident(inc, lg)
-        console.print(f"→ {path}")
+        console.print(f"→ {result.saved.location}")
 
 
 for _k, _fr, _en in (

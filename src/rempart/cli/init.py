@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Annotated
 
 import typer
 
+from rempart.app.init import init
 from rempart.cli.common import WorkspaceOpt, console
-from rempart.model import load_hospital
-from rempart.store import Store, Workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -19,18 +17,14 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option(help="Overwrite an existing hospital.yaml.")] = False,
     ) -> None:
         """Crée un espace de travail avec un hospital.yaml commenté et un inventaire d'exemple."""
-        ws = Workspace.at(workspace)
-        files = resources.files("rempart.model") / "examples"
-        for name in ("hospital.yaml", "inventory.csv"):
-            target = ws.root / name
-            if target.exists() and not force:
+        result = init(workspace, force=force)
+        for target, written in result.files:
+            if written:
+                console.print(f"écrit : {target}")
+            else:
                 console.print(f"{target} existe déjà (--force pour remplacer)")
-                continue
-            target.write_text((files / name).read_text(encoding="utf-8"), encoding="utf-8")
-            console.print(f"écrit : {target}")
-        hospital = load_hospital(ws.hospital_path)
-        Store(ws.db_path).close()
+        hospital = result.hospital
         console.print(
-            f"Espace de travail prêt : {ws.root} ({len(hospital.zones)} zones, "
+            f"Espace de travail prêt : {result.root} ({len(hospital.zones)} zones, "
             f"{len(hospital.assets)} équipements, {len(hospital.services)} services de soins)"
         )

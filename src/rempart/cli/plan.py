@@ -1,8 +1,8 @@
 """`rempart plan --situation FILE`: containment plans with their care impact, and exports.
 
-Thin on purpose: the logic lives in `rempart.contain` (the lead adds `rempart plan INCIDENT`
-on top of the same functions). Plans are ordered by care impact here; with the twin's
-what-if engine they are ranked by machines saved against care cut (`rank_plans`).
+Thin on purpose: the logic lives in `rempart.app.plan`. Plans for a situation file are
+ordered by care impact; for an incident they are ranked on the twin by machines saved
+against care cut.
 """
 
 from __future__ import annotations
@@ -13,25 +13,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
-from rempart.contain import (
+from rempart.app.plan import (
     CareImpact,
-    CutEgressExcept,
+    EgressReview,
     Interval,
     Plan,
     RankedPlan,
-    apply_confirmations,
-    candidate_plans,
-    load_situation,
-    order_by_care,
-    parse_confirmation,
-    review_egress,
+    export,
+    propose,
+    review,
+    verdict,
 )
-from rempart.contain.export import EXPORTERS, write_plan
-from rempart.core.errors import ConfigError
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.core.i18n import Lang, add, t
-from rempart.model import Hospital, load_hospital
-from rempart.store import Store, Workspace
 
 for _key, _fr, _en in (
     ("plans_title", "Plans de confinement", "Containment plans"),
@@ -99,6 +93,14 @@ def plan_label(plan: Plan, lang: Lang) -> str:
     return " + ".join(a.describe(lang).title for a in plan.network_actions)
 
 
+_VERDICT_STYLE = {"refused": "red", "confirmed": "yellow", "ok": "green"}
+
+
+def _verdict(plan: Plan, impact: CareImpact, lang: Lang) -> str:
+    v = verdict(plan, impact)
+    return f"[{_VERDICT_STYLE[v]}]{_t(v, lang)}[/]"
+
+
 def plans_table(rows: list[tuple[Plan, CareImpact]], lang: Lang) -> Table:
     table = Table(title=_t("plans_title", lang))
     for col in ("plan", "actions", "services_hit", "vital_cuts", "verdict"):
@@ -106,18 +108,12 @@ def plans_table(rows: list[tuple[Plan, CareImpact]], lang: Lang) -> Table:
     for plan, impact in rows:
         missing = impact.unconfirmed(plan)
         vital = impact.vital_cuts
-        if missing:
-            verdict = f"[red]{_t('refused', lang)}[/]"
-        elif vital:
-            verdict = f"[yellow]{_t('confirmed', lang)}[/]"
-        else:
-            verdict = f"[green]{_t('ok', lang)}[/]"
         table.add_row(
             f"{plan.id}\n{plan_label(plan, lang)}",
             "\n".join(a.describe(lang).title for a in plan.actions),
             ", ".join(impact.services_cut) or "—",
             f"{len(vital)}" + (f" ({len(missing)} !)" if missing else ""),
-            verdict,
+            _verdict(plan, impact, lang),
         )
     return table
 
@@ -132,12 +128,6 @@ def ranked_table(ranked: list[RankedPlan], lang: Lang) -> Table:
         return f"{x.mean:.0f} [{x.low:.0f}-{x.high:.0f}]"
 
     for r in ranked:
-        if r.refused:
-            verdict = f"[red]{_t('refused', lang)}[/]"
-        elif r.impact.vital_cuts:
-            verdict = f"[yellow]{_t('confirmed', lang)}[/]"
-        else:
-            verdict = f"[green]{_t('ok', lang)}[/]"
         table.add_row(
             str(r.rank),
             f"{r.plan.id}\n{plan_label(r.plan, lang)}",
@@ -146,7 +136,7 @@ def ranked_table(ranked: list[RankedPlan], lang: Lang) -> Table:
             iv(r.estimate.h24),
             f"{r.saved_24h:.0f}",
             ", ".join(r.impact.services_cut) or "—",
-            verdict,
+            _verdict(r.plan, r.impact, lang),
         )
     return table
 
@@ -169,58 +159,20 @@ def impact_table(plan: Plan, impact: CareImpact, lang: Lang) -> Table:
     return table
 
 
-def print_review(store: Store, hospital: Hospital, plan: Plan, lang: Lang) -> None:
-    for action in plan.actions:
-        if not isinstance(action, CutEgressExcept):
-            continue
-        review = review_egress(store, hospital, action)
-        if not review.stopped:
-            return
-        table = Table(title=_t("review_title", lang))
-        for col in ("destination", "flows", "days", "from_servers", "looks_vital"):
-            table.add_column(_t(col, lang))
-        for f in review.stopped[:20]:
-            table.add_row(
-                f"{f.dst_ip}:{f.dst_port if f.dst_port is not None else '*'}",
-                str(f.flows),
-                str(f.days),
-                ", ".join(f.server_sources) or "—",
-                _t("yes" if f.looks_vital else "no", lang),
-            )
-        console.print(table)
-        console.print(_t("to_review", lang, n=len(review.to_review)))
-        return
-
-
-def _ranked_for_incident(
-    ws: Workspace,
-    hospital: Hospital,
-    incident: str,
-    pairs: list[tuple[str, str]],
-    by: str,
-    runs: int,
-    lang: Lang,
-) -> list[tuple[Plan, CareImpact]]:
-    """Plans for a saved incident, ranked on the twin (machines saved against care cut)."""
-    # imported here: the twin's engine is only needed when ranking an incident
-    from rempart.app.respond import respond
-    from rempart.incidents import Incident
-
-    path = Path(incident)
-    if not path.is_file():
-        path = ws.root / "incidents" / f"{incident}.json"
-    if not path.is_file():
-        raise ConfigError(f"incident not found: {incident} (looked in {ws.root / 'incidents'})")
-    inc = Incident.load(path)
-    store = Store(ws.db_path, read_only=True) if ws.db_path.exists() else None
-    try:
-        response = respond(inc, hospital, store, runs=runs, confirmations=pairs, by=by)
-    finally:
-        if store is not None:
-            store.close()
-    ranked = list(response.ranked)
-    console.print(ranked_table(ranked, lang))
-    return [(r.plan, r.impact) for r in ranked]
+def print_review(review: EgressReview, lang: Lang) -> None:
+    table = Table(title=_t("review_title", lang))
+    for col in ("destination", "flows", "days", "from_servers", "looks_vital"):
+        table.add_column(_t(col, lang))
+    for f in review.stopped[:20]:
+        table.add_row(
+            f"{f.dst_ip}:{f.dst_port if f.dst_port is not None else '*'}",
+            str(f.flows),
+            str(f.days),
+            ", ".join(f.server_sources) or "—",
+            _t("yes" if f.looks_vital else "no", lang),
+        )
+    console.print(table)
+    console.print(_t("to_review", lang, n=len(review.to_review)))
 
 
 def register(app: typer.Typer) -> None:
@@ -248,7 +200,7 @@ def register(app: typer.Typer) -> None:
         plan_id: Annotated[
             str | None, typer.Option("--plan", help="Plan to export (default: the first).")
         ] = None,
-        export: Annotated[
+        export_fmt: Annotated[
             str | None,
             typer.Option("--export", help="nftables | iptables | ip6tables | json | csv"),
         ] = None,
@@ -258,39 +210,31 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Propose des plans de confinement, leur impact sur les soins, exporte les règles."""
         lg = lang_of(lang)
-        ws = Workspace.at(workspace)
-        hospital = load_hospital(hospital_file or ws.hospital_path)
-        pairs = [parse_confirmation(c) for c in confirm or []]
-        if (incident is None) == (situation is None):
-            raise ConfigError("give an INCIDENT or --situation FILE (one of the two)")
-        if incident is not None:
-            rows = _ranked_for_incident(ws, hospital, incident, pairs, by, runs, lg)
+        result = propose(
+            workspace,
+            incident=incident,
+            situation=situation,
+            hospital_file=hospital_file,
+            confirm=confirm or [],
+            by=by,
+            runs=runs,
+        )
+        if result.ranked is not None:
+            console.print(ranked_table(list(result.ranked), lg))
         else:
-            assert situation is not None
-            sit = load_situation(situation)
-            plans = apply_confirmations(candidate_plans(hospital, sit), hospital, pairs, by)
-            rows = order_by_care(plans, hospital)
-            console.print(plans_table(rows, lg))
-        for plan, impact in rows:
+            console.print(plans_table(list(result.rows), lg))
+        for plan, impact in result.rows:
             if impact.items:
                 console.print(impact_table(plan, impact, lg))
-        chosen = rows[0][0] if rows else None
-        if plan_id is not None:
-            chosen = next((p for p, _ in rows if p.id == plan_id), None)
-            if chosen is None:
-                raise ConfigError(f"--plan {plan_id!r}: unknown (plans: {[p.id for p, _ in rows]})")
-        if chosen is not None and ws.db_path.exists():
-            with Store(ws.db_path, read_only=True) as store:
-                print_review(store, hospital, chosen, lg)
-        if export is None:
+        chosen = result.choose(plan_id)
+        if chosen is not None:
+            found = review(result, chosen)
+            if found is not None:
+                print_review(found, lg)
+        if export_fmt is None:
             return
-        if export not in EXPORTERS:
-            raise ConfigError(f"--export {export!r}: one of {', '.join(EXPORTERS)}")
-        if out is None:
-            raise ConfigError("--export needs --out FILE")
-        if chosen is None:
-            raise ConfigError("no plan to export")
-        *results, rendered = write_plan(chosen, hospital, export, out)
+        done = export(result, chosen, export_fmt, out)
+        results, rendered = done.written, done.rendered
         for res in results:
             if res.changed and res.validation is not None:
                 console.print(_t("written", lg, path=res.path, tool=res.validation.tool))

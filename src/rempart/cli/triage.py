@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
+from rempart.app.triage import HIT_KEYS, TriageResult, triage_workspace
 from rempart.cli.common import (
     LangOpt,
     WorkspaceOpt,
@@ -24,8 +24,6 @@ from rempart.cli.common import (
     lang_of,
 )
 from rempart.core.i18n import Lang, add, t
-from rempart.detect.host import TriageResult, triage
-from rempart.store import Store, Workspace
 
 for _k, _fr, _en in (
     ("triage_hits", "Détections Sigma", "Sigma hits"),
@@ -48,8 +46,6 @@ for _k, _fr, _en in (
     ("triage_col_files", "fichiers", "files"),
 ):
     add(_k, _fr, _en)
-
-HIT_KEYS = ("file", "host", "rule_id", "rule_title", "level", "time", "record_id", "count")
 
 
 def _jsonl(res: TriageResult) -> None:
@@ -134,22 +130,13 @@ def register(app: typer.Typer) -> None:
         lg = lang_of(lang)
         check_format(fmt, ("table", "jsonl", "csv"))
         check_paths(paths)
-        if workspace:
-            ws = Workspace.at(workspace)
-            store, cache = Store(ws.db_path), ws.root / "cache"
-        else:
-            xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-            store, cache = Store.memory(), Path(xdg) / "rempart"
-        with (
-            Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                console=err_console,
-                transient=True,
-            ) as bar,
-            store,
-        ):
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            console=err_console,
+            transient=True,
+        ) as bar:
             tasks: dict[str, object] = {}
 
             def progress(stage: str, i: int, n: int) -> None:
@@ -157,15 +144,15 @@ def register(app: typer.Typer) -> None:
                     tasks[stage] = bar.add_task(f"{t('triage_loading', lg)} {stage}", total=n)
                 bar.update(tasks[stage], completed=i, total=n)  # type: ignore[arg-type]
 
-            res = triage(
+            res = triage_workspace(
+                workspace,
                 paths,
                 rules or None,
                 min_level,
-                store=store,
                 suppress=suppress,
                 hosts_from_folders=hosts_from_folders,
+                use_cache=not no_cache,
                 progress=progress,
-                cache_dir=None if no_cache else cache,
             )
         if fmt == "jsonl":
             _jsonl(res)

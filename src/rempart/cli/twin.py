@@ -10,20 +10,20 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rempart.app.replay import replay_montpellier
+from rempart.app.twin import (
+    ISOLATION_MINUTE,
+    TwinHospital,
+    calibrate,
+    generate,
+    given_hospital,
+    replay_montpellier,
+    scenario_folder,
+    spread_params,
+    workspace_or_twin,
+    write_scenario,
+)
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
 from rempart.core.i18n import Lang, add, t
-from rempart.model import Hospital, load_hospital
-from rempart.store import Workspace
-from rempart.twin.hospital import generate_hospital, write_hospital
-from rempart.twin.scenarios.montpellier import (
-    HISTORICAL,
-    HORIZONS,
-    historical_controls,
-    patient_zero,
-    write_montpellier,
-)
-from rempart.twin.spread import SpreadNetwork, SpreadParams, simulate
 
 for _key, _fr, _en in (
     (
@@ -109,51 +109,16 @@ Vulnerable = Annotated[
 ]
 
 
-def spread_params(
-    spread_rate: float | None = None,
-    incubation: float | None = None,
-    smb_success: float | None = None,
-    rdp_success: float | None = None,
-    cross_building: float | None = None,
-    vulnerable: float | None = None,
-) -> SpreadParams:
-    """The calibrated defaults, with the options given on the command line."""
-    base = SpreadParams()
-    return SpreadParams(
-        spread_rate=base.spread_rate if spread_rate is None else spread_rate,
-        incubation_minutes=base.incubation_minutes if incubation is None else incubation,
-        smb_success=base.smb_success if smb_success is None else smb_success,
-        rdp_success=base.rdp_success if rdp_success is None else rdp_success,
-        cross_building=base.cross_building if cross_building is None else cross_building,
-        workstation_vulnerable=base.workstation_vulnerable if vulnerable is None else vulnerable,
-    )
-
-
-def _hospital(ws: Workspace, machines: int, seed: int, lang: Lang) -> Hospital:
-    """The workspace's hospital if there is one, else a generated twin written there."""
-    if ws.hospital_path.exists():
-        h = load_hospital(ws.hospital_path)
-        console.print(t("twin_loaded", lang, path=ws.hospital_path, assets=len(h.assets)))
-        return h
-    h = generate_hospital(machines=machines, seed=seed)
-    _announce(write_hospital(h, ws.root), h, lang)
-    return h
-
-
-def _workspace_hospital(workspace: Path | None) -> Hospital | None:
-    """The hospital.yaml of an explicitly given workspace, if it has one."""
-    if workspace is None:
-        return None
-    ws = Workspace.at(workspace, create=False)
-    return load_hospital(ws.hospital_path) if ws.hospital_path.is_file() else None
-
-
-def _announce(path: Path, h: Hospital, lang: Lang) -> None:
+def _announce(twin: TwinHospital, lang: Lang) -> None:
+    h = twin.hospital
+    if not twin.generated:
+        console.print(t("twin_loaded", lang, path=twin.path, assets=len(h.assets)))
+        return
     console.print(
         t(
             "twin_generated",
             lang,
-            path=path,
+            path=twin.path,
             assets=len(h.assets),
             zones=len(h.zones),
             services=len(h.services),
@@ -176,9 +141,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Écrit un CHU synthétique (hospital.yaml + inventory.csv) dans l'espace de travail."""
         lg = lang_of(lang)
-        ws = Workspace.at(workspace)
-        h = generate_hospital(machines=machines, buildings=buildings, seed=seed)
-        _announce(write_hospital(h, ws.root), h, lg)
+        _announce(generate(workspace, machines=machines, buildings=buildings, seed=seed), lg)
 
     @twin.command("scenario")
     def scenario_cmd(
@@ -203,12 +166,12 @@ def register(app: typer.Typer) -> None:
         lg = lang_of(lang)
         if name != "montpellier":
             raise typer.BadParameter(t("twin_unknown_scenario", lg, name=name))
-        ws = Workspace.at(workspace)
-        h = _hospital(ws, machines, seed, lg)
+        twin = workspace_or_twin(workspace, machines=machines, seed=seed)
+        _announce(twin, lg)
         params = spread_params(
             spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
         )
-        target = out or ws.root / f"scenario-{name}"
+        target = scenario_folder(workspace, name, out)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -222,10 +185,15 @@ def register(app: typer.Typer) -> None:
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            files = write_montpellier(
-                h, target, seed=seed, params=params, rows=rows, runs=runs, progress=progress
+            gt = write_scenario(
+                twin.hospital,
+                target,
+                seed=seed,
+                params=params,
+                rows=rows,
+                runs=runs,
+                progress=progress,
             )
-        gt = files.ground_truth
         pz = gt.patient_zero
         console.print(t("twin_written", lg, out=target))
         console.print(t("twin_pz", lg, host=pz.hostname, ip=pz.ip, zone=pz.zone, user=pz.user))
@@ -261,37 +229,23 @@ def register(app: typer.Typer) -> None:
         then draws patient zero and the Monte Carlo); otherwise each seed generates a twin.
         """
         lg = lang_of(lang)
-        own = _workspace_hospital(workspace)
+        own = given_hospital(workspace)
         params = spread_params(
             spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
         )
-        table = Table(title=t("twin_calibration", lg, iso=int(HISTORICAL.isolation_minute)))
+        table = Table(title=t("twin_calibration", lg, iso=int(ISOLATION_MINUTE)))
         for col in ("seed", "twin_patient_zero", "1 h", "6 h", "24 h", "5–95 %", "within"):
             table.add_column(t(col, lg))
-        means = []
-        for s in (int(x) for x in seeds.split(",") if x.strip()):
-            h = own or generate_hospital(machines=machines, seed=s)
-            pz = patient_zero(h, s)
-            net = SpreadNetwork(h, params)
-            r = simulate(
-                net,
-                None,
-                [pz],
-                historical_controls(h),
-                HORIZONS,
-                runs=runs,
-                seed=s,
-                trajectory=False,
-            )
-            last = r.horizons[-1]
-            means.append(last.mean)
-            ok = abs(last.mean - 649) <= 0.15 * 649
+        seed_list = [int(x) for x in seeds.split(",") if x.strip()]
+        rows_ = calibrate(seed_list, machines=machines, runs=runs, params=params, hospital=own)
+        means = [r.means[-1] for r in rows_]
+        for r in rows_:
             table.add_row(
-                str(s),
-                pz,
-                *(f"{x.mean:.1f}" for x in r.horizons),
-                f"{last.p05:.0f}–{last.p95:.0f}",
-                t("yes" if ok else "no", lg),
+                str(r.seed),
+                r.patient_zero,
+                *(f"{m:.1f}" for m in r.means),
+                f"{r.p05:.0f}–{r.p95:.0f}",
+                t("yes" if r.within else "no", lg),
             )
         console.print(table)
         console.print(f"{sum(means) / max(len(means), 1):.1f} / 649 ({params})")
@@ -340,7 +294,7 @@ def register(app: typer.Typer) -> None:
                 delay_minutes=delay,
                 rows=rows,
                 runs=runs,
-                hospital=_workspace_hospital(workspace),
+                hospital=given_hospital(workspace),
             )
         data = result.to_json_dict()
         if fmt == "json":

@@ -116,6 +116,19 @@ class Store:
             raise
         self.con.execute("COMMIT")
 
+    def query_progress(self) -> float:
+        """Percent done of the query running on this store (DuckDB's estimate, -1 when none),
+        polled from another thread. The first call, made before the query from the thread
+        that runs it, turns DuckDB's progress tracking on (printing off)."""
+        if not getattr(self, "_progress_on", False):
+            self.con.execute("SET enable_progress_bar = true")
+            self.con.execute("SET enable_progress_bar_print = false")
+            self._progress_on = True
+        try:
+            return float(self.con.query_progress())
+        except duckdb.Error:
+            return -1.0
+
     def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> pa.Table:
         """Run a query and return its result as an Arrow table."""
         return self.con.sql(query, params=params).to_arrow_table()

@@ -1,8 +1,9 @@
 """Host triage: Sigma rules over the stored Windows events, then one verdict per machine.
 
-`triage()` is the whole pipeline (ingest the files, run Rempart's rules and any SigmaHQ
-directory in a few set-based queries, aggregate, judge each host). `SigmaDetector` is the same
-matching as a detector writing findings (one per host and rule) into the store.
+`match` runs Rempart's rules and any SigmaHQ directory in a few set-based queries, `judge`
+gives each host its verdict (the whole pipeline, which ingests the files first, is
+`rempart.app.triage`). `SigmaDetector` is the same matching as a detector writing findings
+(one per host and rule) into the store.
 Verdicts: `compromised` when a critical rule fired or at least two distinct high rules did;
 `suspicious` when any medium or high rule fired; otherwise `clean`.
 """
@@ -10,7 +11,7 @@ Verdicts: `compromised` when a critical rule fired or at least two distinct high
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,10 +20,7 @@ from typing import ClassVar, Literal
 import pyarrow as pa
 
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
-from rempart.ingest.files import FileResult, expand
-from rempart.ingest.windows import bulk_ingest, sync_authentication
 from rempart.sigma.engine import (
-    DEFAULT_STATUSES,
     EvalStats,
     RuleSet,
     builtin_rules_dir,
@@ -30,7 +28,6 @@ from rempart.sigma.engine import (
     level_rank,
     load_rules,
 )
-from rempart.sources.winevent import collection_hosts
 from rempart.store import Store
 
 Verdict = Literal["compromised", "suspicious", "clean"]
@@ -58,29 +55,6 @@ class HostVerdict:
     verdict: Verdict
     reasons: tuple[str, ...]
     files: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TriageResult:
-    hits: tuple[Hit, ...]
-    hosts: tuple[HostVerdict, ...]
-    files: tuple[FileResult, ...]
-    ruleset: RuleSet
-    stats: EvalStats
-
-
-def _suppressed(path: Path | None) -> set[tuple[str, str]]:
-    """Suppression list: one `rule_id` or `host:rule_id` per line, `#` comments."""
-    out: set[tuple[str, str]] = set()
-    if path is None:
-        return out
-    for line in path.read_text("utf-8").splitlines():
-        entry = line.split("#", 1)[0].strip()
-        if not entry:
-            continue
-        host, _, rule = entry.rpartition(":")
-        out.add((host or "*", rule))
-    return out
 
 
 _HITS_SQL = """
@@ -183,64 +157,6 @@ def judge(hits: Sequence[Hit], hosts: dict[str, set[str]]) -> list[HostVerdict]:
     return verdicts
 
 
-def triage(
-    paths: Sequence[Path],
-    rules_dir: Path | Sequence[Path] | None = None,
-    min_level: str = "medium",
-    *,
-    store: Store | None = None,
-    statuses: frozenset[str] = DEFAULT_STATUSES,
-    suppress: Path | None = None,
-    hosts_from_folders: bool = False,
-    builtin: bool = True,
-    progress: Callable[[str, int, int], None] | None = None,
-    cache_dir: Path | None = None,
-) -> TriageResult:
-    """Ingest Windows logs, run Sigma rules, return hits and one verdict per host.
-
-    `store`: where events go (default: a throw-away in-memory store). `cache_dir`: where the
-    compiled rule set is kept between runs (default: none, rules are converted every time).
-    """
-    own = store is None
-    store = store or Store.memory()
-    try:
-        dirs: list[Path] = [builtin_rules_dir()] if builtin else []
-        if isinstance(rules_dir, Path):
-            dirs.append(rules_dir)
-        elif rules_dir is not None:
-            dirs.extend(rules_dir)
-        ruleset = load_rules(
-            dirs,
-            min_level=min_level,
-            statuses=statuses,
-            progress=(lambda i, n: progress("rules", i, n)) if progress else None,
-            cache_dir=cache_dir,
-        )
-        files = list(expand(paths))
-        results = bulk_ingest(
-            store, files, (lambda i, n: progress("files", i + 1, n)) if progress else None
-        )
-        sync_authentication(store)
-        folder_hosts: dict[str, str] = {}
-        if hosts_from_folders:
-            for p in paths:
-                if p.is_dir():
-                    folder_hosts.update(collection_hosts(p))
-        hits, stats = match(store, ruleset, folder_hosts=folder_hosts or None)
-        muted = _suppressed(suppress)
-        if muted:
-            hits = [
-                h
-                for h in hits
-                if ("*", h.rule_id) not in muted and (h.host, h.rule_id) not in muted
-            ]
-        verdicts = judge(hits, host_files(store, folder_hosts or None))
-        return TriageResult(tuple(hits), tuple(verdicts), tuple(results), ruleset, stats)
-    finally:
-        if own:
-            store.close()
-
-
 _SEVERITY = {
     "informational": Severity.INFO,
     "low": Severity.LOW,
@@ -301,8 +217,6 @@ __all__ = [
     "Hit",
     "HostVerdict",
     "SigmaDetector",
-    "TriageResult",
     "judge",
     "match",
-    "triage",
 ]

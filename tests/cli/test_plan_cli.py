@@ -1,17 +1,19 @@
+"""`rempart plan`: tables in French and English, export messages, the review table, exit
+codes. The logic is tested on `rempart.app.plan` in tests/app/test_plan.py."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
+from tests.contain.test_allowlist import _flow_table
+from tests.contain.tools import tool_usable
 from typer.testing import CliRunner
 
 from rempart.cli import app
-from rempart.core.errors import ConfigError, ContainmentError, VitalCutRefused
+from rempart.core.errors import VitalCutRefused
 from rempart.store import Store
-
-from .test_allowlist import _flow_table
-from .tools import tool_usable
 
 SITUATION = {
     "observed_at": "2019-03-11T09:40:00Z",
@@ -77,44 +79,13 @@ def test_plan_exports_the_chosen_plan_with_its_rollback(
     assert "inchangé" in out
 
 
-def test_plan_refuses_then_records_a_confirmed_vital_cut(
-    workspace: Path, situation: Path, tmp_path: Path
-) -> None:
+def test_plan_refusal_is_an_error_exit(workspace: Path, situation: Path, tmp_path: Path) -> None:
     out_file = tmp_path / "iso.json"
     args = ["--situation", str(situation), "--plan", "isolate", "--export", "json"]
     code, _, exc = _plan(workspace, *args, "--out", str(out_file))
     assert code != 0
     assert isinstance(exc, VitalCutRefused)
     assert not out_file.exists()
-    code, out, exc = _plan(
-        workspace,
-        *args,
-        "--out",
-        str(out_file),
-        "--confirm-vital",
-        "urgences: procédure papier déclenchée",
-        "--confirm-vital",
-        "reanimation: surveillance au lit",
-        "--by",
-        "Dr Martin",
-    )
-    assert code == 0, (out, exc)
-    doc = json.loads(out_file.read_text())
-    confirmations = doc["plan"]["confirmations"]
-    assert [(c["target"], c["by"]) for c in confirmations] == [
-        ("urgences", "Dr Martin"),
-        ("reanimation", "Dr Martin"),
-    ]
-    assert doc["plan"]["actions"][0]["kind"] == "isolate_zones"
-
-
-def test_plan_usage_errors(workspace: Path, situation: Path) -> None:
-    _, _, exc = _plan(workspace, "--situation", str(situation), "--confirm-vital", "nothing")
-    assert isinstance(exc, ContainmentError)
-    _, _, exc = _plan(workspace, "--situation", str(situation), "--export", "pf", "--out", "x")
-    assert isinstance(exc, ConfigError)
-    _, _, exc = _plan(workspace, "--situation", str(situation), "--plan", "nope")
-    assert isinstance(exc, ConfigError)
 
 
 def test_plan_reviews_observed_flows_for_the_egress_cut(workspace: Path, situation: Path) -> None:

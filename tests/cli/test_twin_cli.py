@@ -1,3 +1,5 @@
+"""`rempart twin`: messages and exit codes (the logic: tests/app/test_twin.py)."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,5 @@
 """The addresses Zeek marked local (`local_orig` / `local_resp`) are internal to
-`rempart detect`: a capture of a network numbered in public space is judged without
+`rempart.app.detect`: a capture of a network numbered in public space is judged without
 `--internal`, as the sensor's own configuration says."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from tests.sources.test_source_variants import STD, zeek_log
-from typer.testing import CliRunner
 
-from rempart.cli import app
+from rempart.app.alerts import alerts
+from rempart.app.detect import detect
 from rempart.detect.network.nets import RFC1918
 from rempart.ingest.files import ingest_file
 from rempart.store import Store, Workspace
@@ -70,31 +70,24 @@ def test_tsv_and_json_conn_logs_keep_what_the_sensor_marked_local(tmp_path: Path
             assert store.sensor_local_ranges((*RFC1918, "147.32.0.0/16")) == ()
 
 
-@pytest.mark.parametrize("flag", [None, "--no-sensor-local"])
-def test_detect_judges_the_device_the_sensor_monitors(tmp_path: Path, flag: str | None) -> None:
+@pytest.mark.parametrize("sensor_local", [True, False])
+def test_detect_judges_the_device_the_sensor_monitors(tmp_path: Path, sensor_local: bool) -> None:
     ws = Workspace.at(tmp_path / "ws")
     log = tmp_path / "conn.log"
     log.write_text(zeek_log(STD, _probed_rows()), encoding="utf-8")
     with Store(ws.db_path) as store:
         ingest_file(store, log)
-    runner = CliRunner()
-    args = ["detect", "--workspace", str(ws.root), "--lang", "en", *([flag] if flag else [])]
-    res = runner.invoke(app, args)
-    assert res.exit_code == 0, res.output
-    alerts = runner.invoke(app, ["alerts", "--workspace", str(ws.root), "--format", "jsonl"])
-    rows = [json.loads(line) for line in alerts.output.splitlines()]
-    probed = [r for r in rows if r["detector"] == "inbound_probe" and r["entity"] == DEVICE]
-    if flag is None:
-        assert "the Zeek sensor marked local" in res.output and f"{DEVICE}/32" in res.output
-        assert probed, rows
+    result = detect(ws.root, sensor_local=sensor_local)
+    probed = [a for a in alerts(ws.root) if a.detector == "inbound_probe" and a.entity == DEVICE]
+    if sensor_local:
+        assert f"{DEVICE}/32" in result.sensor_local
+        assert probed
     else:
-        assert "marked local" not in res.output
+        assert result.sensor_local == ()
         assert not probed
 
 
 def test_detect_says_when_no_address_is_internal(tmp_path: Path) -> None:
-    """A capture of a public network, unmarked by its sensor: the internal detectors would
-    judge nothing, and the team is told how to give the ranges."""
     rows = [
         {**r, "local_orig": "F", "local_resp": "F"}
         for r in _probed_rows()
@@ -105,17 +98,11 @@ def test_detect_says_when_no_address_is_internal(tmp_path: Path) -> None:
     log.write_text(zeek_log(STD, rows), encoding="utf-8")
     with Store(ws.db_path) as store:
         ingest_file(store, log)
-    runner = CliRunner()
-    base = ["detect", "--workspace", str(ws.root), "--lang", "en"]
-    res = runner.invoke(app, base)
-    assert res.exit_code == 0, res.output
-    assert "none of the flows' 32 addresses" in " ".join(res.output.split())
-    given = runner.invoke(app, [*base, "--internal", "147.32.0.0/16"])
-    assert given.exit_code == 0 and "none of the flows" not in given.output
-    # with the NAT'd internal host of the original capture, nothing is said
+    result = detect(ws.root)
+    assert result.none_internal and result.addresses == 32
+    assert not detect(ws.root, internal=["147.32.0.0/16"]).none_internal
     ws2 = Workspace.at(tmp_path / "ws2")
     log.write_text(zeek_log(STD, _probed_rows()), encoding="utf-8")
     with Store(ws2.db_path) as store:
         ingest_file(store, log)
-    res = runner.invoke(app, ["detect", "--workspace", str(ws2.root), "--no-sensor-local"])
-    assert res.exit_code == 0 and "aucune des" not in res.output
+    assert not detect(ws2.root, sensor_local=False).none_internal

@@ -1,4 +1,5 @@
-"""`rempart twin replay` (issue 6 keys), `rempart plan INCIDENT`, `init` and `ingest` CLIs."""
+"""The replay (issue 6 keys), plans for a saved incident, `init` then `ingest` twice: on
+`rempart.app` (the commands' rendering is in tests/cli/test_commands_cli.py)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,24 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from rempart.app.demo import run_demo
+from rempart.app.incidents_store import load_incident
+from rempart.app.ingest import FileStatus, ingest
+from rempart.app.init import init
+from rempart.app.plan import propose
 from rempart.app.respond import controls_for, situation_from_incident
-from rempart.cli import app
+from rempart.app.twin import replay_montpellier
 from rempart.contain import BlockProtocolsWithinZones, IsolateZones, Plan
+from rempart.core.errors import ConfigError
 from rempart.store import Store, Workspace
 from rempart.twin.hospital import generate_hospital
-
-runner = CliRunner()
 
 
 @pytest.mark.slow
 def test_twin_replay_json_keys_and_outcome() -> None:
-    out = runner.invoke(
-        app,
-        ["twin", "replay", "montpellier", "--machines", "500", "--rows", "30000",
-         "--runs", "30", "--seed", "2", "--format", "json"],
-    )  # fmt: skip
-    assert out.exit_code == 0, out.output
-    data = json.loads(out.output.strip().splitlines()[-1])
+    result = replay_montpellier(seed=2, machines=500, rows=30000, runs=30)
+    data = json.loads(json.dumps(result.to_json_dict(), ensure_ascii=False))
     for key in ("hosts", "infected_historical", "infected_rempart", "first_alert_minutes",
                 "plan", "vital_services_cut"):  # fmt: skip
         assert key in data
@@ -65,31 +63,30 @@ def test_plan_incident_cli_and_situation(tmp_path: Path) -> None:
     assert result.incident.patient_zero is not None
     assert result.incident.patient_zero.ip in {h.ip for h in situation.infected}
     assert any(d.endswith(".top") or "." in d for d in situation.domains)
-    out = runner.invoke(
-        app, ["plan", result.incident.id, "--workspace", str(ws.root), "--runs", "5"]
+    assert load_incident(ws.root, result.incident.id).id == result.incident.id
+    plans = propose(ws.root, incident=result.incident.id, runs=5)
+    assert plans.ranked is not None
+    assert any(
+        p.id.startswith("contain-building") or "Cloisonner" in p.title for p, _ in plans.rows
     )
-    assert out.exit_code == 0, out.output
-    assert "contain-building" in out.output or "Cloisonner" in out.output
-    missing = runner.invoke(app, ["plan", "INC-nope", "--workspace", str(ws.root)])
-    assert missing.exit_code != 0
+    with pytest.raises(ConfigError):
+        propose(ws.root, incident="INC-nope")
 
 
 def test_init_then_ingest_twice_same_counts(tmp_path: Path) -> None:
     ws = tmp_path / "chu"
-    assert runner.invoke(app, ["init", "--workspace", str(ws)]).exit_code == 0
+    init(ws)
     assert (ws / "hospital.yaml").is_file() and (ws / "inventory.csv").is_file()
     mail = tmp_path / "in" / "a.eml"
     mail.parent.mkdir()
     mail.write_bytes(b"From: a@b.fr\nTo: c@d.fr\nSubject: s\nMessage-ID: <1@b>\n\nhello\n")
     (tmp_path / "in" / "junk.bin").write_bytes(b"\x00\x01\x02")
-    first = runner.invoke(app, ["ingest", "--workspace", str(ws), str(tmp_path / "in")])
-    assert first.exit_code == 0, first.output
+    first = ingest(ws, [tmp_path / "in"])
+    assert not any(f.status is FileStatus.FAILED for f in first.files)
     with Store(ws / "rempart.duckdb") as store:
         before = store.count("email")
-    second = runner.invoke(
-        app, ["ingest", "--workspace", str(ws), str(tmp_path / "in"), "--lang", "en"]
-    )
-    assert second.exit_code == 0
-    assert "already ingested" in second.output and "unknown format" in second.output
+    second = ingest(ws, [tmp_path / "in"])
+    statuses = {f.status for f in second.files}
+    assert statuses == {FileStatus.ALREADY, FileStatus.UNKNOWN}
     with Store(ws / "rempart.duckdb") as store:
         assert store.count("email") == before == 1

@@ -1,0 +1,134 @@
+"""Run every registered detector over the workspace's store, with the network's ranges.
+
+The internal ranges come from hospital.yaml (else RFC 1918), the `--internal` values, and
+the addresses the Zeek sensor marked local; the result says what was assumed so the caller
+can tell the team.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rempart.app.session import Session
+from rempart.core.errors import ConfigError
+from rempart.detect import DetectContext, DetectorRun, run_detectors
+from rempart.detect.network.nets import RFC1918
+from rempart.store import Store
+
+
+class BadCidr(ConfigError):
+    """An `--internal` value that is not a CIDR network (`value` says which)."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"{value} is not a CIDR network")
+        self.value = value
+
+
+def internal_ranges(values: Sequence[str]) -> tuple[str, ...]:
+    """`--internal` values as normalised CIDR networks, duplicates dropped (BadCidr else)."""
+    out: list[str] = []
+    for value in values:
+        try:
+            out.append(str(ipaddress.ip_network(value.strip(), strict=False)))
+        except ValueError:
+            raise BadCidr(value) from None
+    return tuple(dict.fromkeys(out))
+
+
+def flow_addresses(store: Store, limit: int = 200_000) -> list[str]:
+    """Distinct addresses of the stored flows and firewall records (at most `limit`).
+
+    (`has_inventory` still takes the raw connection: a `Store` method for it belongs to the
+    store's owner.)"""
+    import duckdb
+
+    from rempart.store.flows import addresses_sql, has_inventory
+
+    kinds = "coalesce(record_kind, 'flow') IN ('flow', 'firewall')"
+    sql = (
+        addresses_sql(kinds)
+        if has_inventory(store.con)
+        else "SELECT src_ip AS ip FROM network_flow UNION SELECT dst_ip FROM network_flow"
+    )
+    try:
+        rows = store.sql(f"SELECT ip FROM ({sql}) WHERE ip IS NOT NULL LIMIT {int(limit)}")
+    except duckdb.Error:  # no flow table in this workspace
+        return []
+    return [str(v) for v in rows.column("ip").to_pylist()]
+
+
+def none_internal(addresses: Sequence[str], ranges: tuple[str, ...]) -> bool:
+    """Whether there are addresses and none is inside `ranges`: a network numbered in
+    public space, whose hosts every internal detector would then take for the internet."""
+    nets = [ipaddress.ip_network(r, strict=False) for r in ranges]
+    seen = False
+    for text in addresses:
+        try:
+            ip = ipaddress.ip_address(text)
+        except ValueError:
+            continue
+        seen = True
+        if any(ip in net for net in nets if net.version == ip.version):
+            return False
+    return seen
+
+
+@dataclass(frozen=True)
+class DetectResult:
+    """What ran, and what was assumed about the network (for the caller to say)."""
+
+    runs: tuple[DetectorRun, ...]
+    has_model: bool
+    given: tuple[str, ...]  # the --internal ranges
+    sensor_local: tuple[str, ...]  # blocks the sensor marked local, outside the ranges
+    base: tuple[str, ...]  # the model's internal ranges, else RFC 1918
+    addresses: int  # distinct flow addresses looked at
+    none_internal: bool  # no flow address inside the ranges
+
+    @property
+    def failed(self) -> bool:
+        return any(r.error for r in self.runs)
+
+    @property
+    def ranges(self) -> tuple[str, ...]:
+        return (*self.base, *self.given, *self.sensor_local)
+
+
+def detect(
+    workspace: Path | str | None,
+    *,
+    only: Sequence[str] | None = None,
+    internal: Sequence[str] = (),
+    sensor_local: bool = True,
+) -> DetectResult:
+    """`rempart detect`: findings replace those of the previous run."""
+    given = internal_ranges(internal)
+    with Session.writer(workspace) as session:
+        hospital = session.hospital
+        base = hospital.hospital.internal_ranges if hospital else RFC1918
+        store = session.store
+        ranges = given
+        local: tuple[str, ...] = ()
+        if sensor_local:
+            local = tuple(store.sensor_local_ranges((*base, *given)))
+            ranges = (*ranges, *local)
+        addresses = flow_addresses(store)
+        none = none_internal(addresses, (*base, *ranges))
+        runs = run_detectors(DetectContext(store, hospital, ranges), list(only) if only else None)
+    return DetectResult(
+        tuple(runs), hospital is not None, given, local, tuple(base), len(addresses), none
+    )
+
+
+__all__ = [
+    "BadCidr",
+    "DetectResult",
+    "DetectorRun",
+    "detect",
+    "flow_addresses",
+    "internal_ranges",
+    "none_internal",
+]

@@ -1,0 +1,151 @@
+"""Host triage: ingest Windows logs, run the Sigma rules, one verdict per machine.
+
+The matching and the verdicts are `rempart.detect.host` (`match`, `judge`); this use case
+adds what a detector may not do: reading the files into a store (the workspace's, or a
+throw-away one in memory) and the rule cache.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rempart.detect.host import Hit, HostVerdict, host_files, judge, match
+from rempart.ingest.files import FileResult, expand
+from rempart.ingest.windows import bulk_ingest, sync_authentication
+from rempart.sigma.engine import (
+    DEFAULT_STATUSES,
+    EvalStats,
+    RuleSet,
+    builtin_rules_dir,
+    load_rules,
+)
+from rempart.sources.winevent import collection_hosts
+from rempart.store import Store
+
+HIT_KEYS = ("file", "host", "rule_id", "rule_title", "level", "time", "record_id", "count")
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    hits: tuple[Hit, ...]
+    hosts: tuple[HostVerdict, ...]
+    files: tuple[FileResult, ...]
+    ruleset: RuleSet
+    stats: EvalStats
+
+
+def _suppressed(path: Path | None) -> set[tuple[str, str]]:
+    """Suppression list: one `rule_id` or `host:rule_id` per line, `#` comments."""
+    out: set[tuple[str, str]] = set()
+    if path is None:
+        return out
+    for line in path.read_text("utf-8").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        host, _, rule = entry.rpartition(":")
+        out.add((host or "*", rule))
+    return out
+
+
+def triage(
+    paths: Sequence[Path],
+    rules_dir: Path | Sequence[Path] | None = None,
+    min_level: str = "medium",
+    *,
+    store: Store | None = None,
+    statuses: frozenset[str] = DEFAULT_STATUSES,
+    suppress: Path | None = None,
+    hosts_from_folders: bool = False,
+    builtin: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+    cache_dir: Path | None = None,
+) -> TriageResult:
+    """Ingest Windows logs, run Sigma rules, return hits and one verdict per host.
+
+    `store`: where events go (default: a throw-away in-memory store). `cache_dir`: where the
+    compiled rule set is kept between runs (default: none, rules are converted every time).
+    """
+    own = store is None
+    store = store or Store.memory()
+    try:
+        dirs: list[Path] = [builtin_rules_dir()] if builtin else []
+        if isinstance(rules_dir, Path):
+            dirs.append(rules_dir)
+        elif rules_dir is not None:
+            dirs.extend(rules_dir)
+        ruleset = load_rules(
+            dirs,
+            min_level=min_level,
+            statuses=statuses,
+            progress=(lambda i, n: progress("rules", i, n)) if progress else None,
+            cache_dir=cache_dir,
+        )
+        files = list(expand(paths))
+        results = bulk_ingest(
+            store, files, (lambda i, n: progress("files", i + 1, n)) if progress else None
+        )
+        sync_authentication(store)
+        folder_hosts: dict[str, str] = {}
+        if hosts_from_folders:
+            for p in paths:
+                if p.is_dir():
+                    folder_hosts.update(collection_hosts(p))
+        hits, stats = match(store, ruleset, folder_hosts=folder_hosts or None)
+        muted = _suppressed(suppress)
+        if muted:
+            hits = [
+                h
+                for h in hits
+                if ("*", h.rule_id) not in muted and (h.host, h.rule_id) not in muted
+            ]
+        verdicts = judge(hits, host_files(store, folder_hosts or None))
+        return TriageResult(tuple(hits), tuple(verdicts), tuple(results), ruleset, stats)
+    finally:
+        if own:
+            store.close()
+
+
+def triage_workspace(
+    workspace: Path | str | None,
+    paths: Sequence[Path],
+    rules: Sequence[Path] | None = None,
+    min_level: str = "medium",
+    *,
+    suppress: Path | None = None,
+    hosts_from_folders: bool = False,
+    use_cache: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> TriageResult:
+    """`rempart triage`: into the workspace's store when one is given (rule cache in it),
+    else into memory (rule cache in the user's cache folder)."""
+    from rempart.app.session import Session
+
+    if workspace:
+        with Session.writer(workspace) as session:
+            return triage(
+                paths,
+                list(rules) if rules else None,
+                min_level,
+                store=session.store,
+                suppress=suppress,
+                hosts_from_folders=hosts_from_folders,
+                progress=progress,
+                cache_dir=session.root / "cache" if use_cache else None,
+            )
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return triage(
+        paths,
+        list(rules) if rules else None,
+        min_level,
+        suppress=suppress,
+        hosts_from_folders=hosts_from_folders,
+        progress=progress,
+        cache_dir=Path(xdg) / "rempart" if use_cache else None,
+    )
+
+
+__all__ = ["HIT_KEYS", "Hit", "HostVerdict", "TriageResult", "triage", "triage_workspace"]
