@@ -48,7 +48,7 @@ def _audit(request: HttpRequest, name: str, action: str, details: dict[str, obje
 def locked_out(request: HttpRequest, credentials: dict[str, object] | None = None,
                *args: object, **kwargs: object) -> HttpResponse:  # fmt: skip
     """django-axes' lockout response: a page, status 429, nothing about the account."""
-    return TemplateResponse(request, "rempart/locked.html", {}, status=429)
+    return TemplateResponse(request, "rempart/locked.html", {}, status=429).render()
 
 
 @require_http_methods(["GET", "POST"])
