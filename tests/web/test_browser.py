@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.web.conftest import HOSTILE_SUBJECT, PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,8 +23,10 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 def _require_browser() -> None:
     if CHROMIUM is None or not Path(CHROMEDRIVER).exists():
-        pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium "
-                    "chromium-driver; .ci/run does it as root)")  # fmt: skip
+        pytest.skip(
+            "chromium and chromium-driver are not installed (apt-get install chromium "
+            "chromium-driver; .ci/run does it as root)"
+        )
     pytest.importorskip("selenium")
 
 
@@ -58,11 +59,18 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     assert CHROMIUM is not None
     options.binary_location = CHROMIUM
     for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-        "--disable-extensions", "--disable-sync", "--disable-default-apps",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--disable-extensions",
+        "--disable-sync",
+        "--disable-default-apps",
         f"--user-data-dir={tmp_path / 'chromium'}",
-    ):  # fmt: skip
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
@@ -104,9 +112,16 @@ def _requested(driver: Any) -> list[str]:
 
 def _pages(base: str, incident: str) -> list[str]:
     return [
-        "/", "/alertes/", "/alertes/?severity=high", "/incidents/", f"/incidents/{incident}/",
-        "/plans/", f"/plans/{incident}/", "/appareils/", "/sources/",
-    ]  # fmt: skip
+        "/",
+        "/alertes/",
+        "/alertes/?severity=high",
+        "/incidents/",
+        f"/incidents/{incident}/",
+        "/plans/",
+        f"/plans/{incident}/",
+        "/appareils/",
+        "/sources/",
+    ]
 
 
 def test_every_page_no_console_error_no_remote_request(

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from tests.web.conftest import PASSWORD, csrf_token
 
 pytestmark = pytest.mark.slow
@@ -20,8 +19,9 @@ def _trail(root: Path, action: str) -> list[object]:
     return [e for e in trail(root, limit=10_000) if e.action == action]
 
 
-def test_csrf_refused_without_token(web_workspace: Path, client_for: Callable[[str], object],
-                                    incident_id: str) -> None:  # fmt: skip
+def test_csrf_refused_without_token(
+    web_workspace: Path, client_for: Callable[[str], object], incident_id: str
+) -> None:
     from django.test import Client
 
     anon = Client(enforce_csrf_checks=True)
@@ -45,10 +45,14 @@ def test_lockout_after_repeated_failures(web_workspace: Path) -> None:
     reset()
     client = Client(REMOTE_ADDR="10.9.9.9")
     for _ in range(4):
-        response = client.post("/compte/connexion/", {"username": "u-analyste", "password": "faux-faux"})
+        response = client.post(
+            "/compte/connexion/", {"username": "u-analyste", "password": "faux-faux"}
+        )
         assert response.status_code == 200
         assert "incorrect" in response.content.decode()
-    response = client.post("/compte/connexion/", {"username": "u-analyste", "password": "faux-faux"})
+    response = client.post(
+        "/compte/connexion/", {"username": "u-analyste", "password": "faux-faux"}
+    )
     assert response.status_code == 429
     # locked: even the right password is refused now
     response = client.post("/compte/connexion/", {"username": "u-analyste", "password": PASSWORD})
@@ -146,8 +150,10 @@ def test_locked_store_shows_update_in_progress(
     webread.release_stores()
     with subprocess.Popen(
         [sys.executable, "-c", _HOLD, str(web_workspace / "rempart.duckdb")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    ) as holder:  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         response = client.get("/sources/")  # type: ignore[attr-defined]
         assert response.status_code == 503
@@ -175,7 +181,9 @@ def test_totp_second_factor(web_workspace: Path) -> None:
     response = client.post("/compte/connexion/", {"username": "u-totp", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/compte/code/"
     assert client.get("/").status_code == 302  # not logged in yet
-    response = client.post("/compte/code/", {"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"})
+    response = client.post(
+        "/compte/code/", {"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"}
+    )
     assert response.status_code == 200 and "incorrect" in response.content.decode()
     response = client.post("/compte/code/", {"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 302

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from tests.web.conftest import HOSTILE_SUBJECT, ROLES
 
 pytestmark = pytest.mark.slow
@@ -97,7 +96,6 @@ def test_security_headers_and_cookies(client_for: Callable[[str], object]) -> No
 
 def test_login_sets_a_strict_httponly_session(web_workspace: Path) -> None:
     from django.test import Client
-
     from tests.web.conftest import PASSWORD
 
     client = Client()
@@ -113,7 +111,10 @@ def test_login_sets_a_strict_httponly_session(web_workspace: Path) -> None:
 def test_hostile_subject_is_text(client_for: Callable[[str], object], incident_id: str) -> None:
     body = client_for("lecture").get(f"/incidents/{incident_id}/").content.decode()  # type: ignore[attr-defined]
     assert HOSTILE_SUBJECT not in body
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in body
+    assert (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+        in body
+    )
     assert "<script>alert" not in body and "<img src=x" not in body
 
 

@@ -99,9 +99,9 @@ def alert_page(workspace: Path | str, flt: AlertFilter, page: int = 1) -> AlertP
             params["until"] = flt.until
         cond = " AND ".join(where)
         total = int(
-            r.store.sql(f"SELECT count(*) AS n FROM finding WHERE {cond}", params).to_pylist()[
-                0
-            ]["n"]
+            r.store.sql(f"SELECT count(*) AS n FROM finding WHERE {cond}", params).to_pylist()[0][
+                "n"
+            ]
         )
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(1, page), pages)

@@ -125,9 +125,16 @@ def zone_states(
             state = "clean"
         out.append(
             ZoneState(
-                z.id, z.name, z.building or z.id, str(z.kind), state,
-                infected[z.id], suspected[z.id], q_zone[z.id], assets[z.id],
-            )  # fmt: skip
+                z.id,
+                z.name,
+                z.building or z.id,
+                str(z.kind),
+                state,
+                infected[z.id],
+                suspected[z.id],
+                q_zone[z.id],
+                assets[z.id],
+            )
         )
     return tuple(out)
 
@@ -192,9 +199,13 @@ def ingested_files(r: Reading, limit: int = 20) -> tuple[IngestedFile, ...]:
     ).to_pylist()
     return tuple(
         IngestedFile(
-            str(x["path"]), str(x["source"]), str(x["event_class"]), int(x["records"]),
-            int(x["rejected"]), x["ingested_at"],
-        )  # fmt: skip
+            str(x["path"]),
+            str(x["source"]),
+            str(x["event_class"]),
+            int(x["records"]),
+            int(x["rejected"]),
+            x["ingested_at"],
+        )
         for x in rows
     )
 
@@ -217,9 +228,7 @@ def dashboard(workspace: Path | str) -> Dashboard:
         zones = zone_states(hospital, incidents, done)
         services = service_states(hospital, incidents, done, zones)
         name = hospital.hospital.name
-    return Dashboard(
-        name, zones, services, tuple(s for s, _ in summaries), per_hour, files, total
-    )
+    return Dashboard(name, zones, services, tuple(s for s, _ in summaries), per_hour, files, total)
 
 
 def latest(workspace: Path | str, limit: int = 5) -> Latest:

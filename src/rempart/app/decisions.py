@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -135,6 +136,10 @@ def decisions(root: Path | str, incident: str | None = None) -> tuple[Decision, 
     return tuple(out)
 
 
+def _fixed(at: datetime) -> Callable[[], datetime]:
+    return lambda: at
+
+
 def _confirmed(plan: Plan, result: PlanResult, done: tuple[Decision, ...]) -> Plan:
     for d in done:
         if d.plan_id != plan.id:
@@ -142,7 +147,7 @@ def _confirmed(plan: Plan, result: PlanResult, done: tuple[Decision, ...]) -> Pl
         for target in d.vital:
             try:
                 plan = confirm_vital(
-                    plan, result.hospital, target, d.reason, d.by, clock=lambda at=d.at: at
+                    plan, result.hospital, target, d.reason, d.by, clock=_fixed(d.at)
                 )
             except ContainmentError:
                 continue  # the plan changed since: that cut is no longer in it
@@ -161,9 +166,7 @@ def plans(root: Path | str, incident: str, *, runs: int = WEB_RUNS) -> PlansView
         impact = care_impact(plan, result.hospital)
         decided = next((d for d in reversed(done) if d.plan_id == plan.id), None)
         r = ranked.get(plan.id)
-        rows.append(
-            PlanRow(r.rank if r else i, plan, impact, verdict(plan, impact), r, decided)
-        )
+        rows.append(PlanRow(r.rank if r else i, plan, impact, verdict(plan, impact), r, decided))
     return PlansView(incident, tuple(rows), done)
 
 
@@ -209,8 +212,11 @@ def confirm(
             "isolated_zones": list(zones),
             "quarantined": list(hosts),
             "cuts": [
-                [i.service, f"{i.dependency_kind.value} {i.dependency_ref}: {i.why_text('fr')}",
-                 i.vital]
+                [
+                    i.service,
+                    f"{i.dependency_kind.value} {i.dependency_ref}: {i.why_text('fr')}",
+                    i.vital,
+                ]
                 for i in row.impact.cuts
             ],
         },

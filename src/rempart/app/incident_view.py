@@ -68,9 +68,7 @@ def spread_tree(incident: Incident) -> tuple[tuple[TreeNode, ...], int, int]:
         if h.ip in seen:
             return
         seen.add(h.ip)
-        nodes.append(
-            TreeNode(h.ip, h.hostname or h.ip, h.status, parent, depth, slots[depth])
-        )
+        nodes.append(TreeNode(h.ip, h.hostname or h.ip, h.status, parent, depth, slots[depth]))
         slots[depth] += 1
         for c in sorted(children.get(h.ip, []), key=lambda x: x.first_seen):
             walk(c, h.ip, depth + 1)
@@ -97,9 +95,12 @@ def incident_view(workspace: Path | str, ident: str) -> IncidentView:
                    WHERE message_id = $mid
                       OR (subject = $subject AND from_addr = $sender)
                    ORDER BY time LIMIT 5000""",
-                {"mid": email.message_id or "", "subject": email.subject or "",
-                 "sender": email.sender or ""},
-            ).to_pylist()  # fmt: skip
+                {
+                    "mid": email.message_id or "",
+                    "subject": email.subject or "",
+                    "sender": email.sender or "",
+                },
+            ).to_pylist()
             seen: set[tuple[str, str]] = set()
             for x in rows:
                 for box in [*(x["to_addrs"] or []), *(x["cc_addrs"] or [])]:
@@ -107,9 +108,13 @@ def incident_view(workspace: Path | str, ident: str) -> IncidentView:
                     if key not in seen:
                         seen.add(key)
                         purge.append(
-                            PurgeEntry(str(box), str(x["message_id"]), str(x["subject"] or ""),
-                                       str(x["time"]))
-                        )  # fmt: skip
+                            PurgeEntry(
+                                str(box),
+                                str(x["message_id"]),
+                                str(x["subject"] or ""),
+                                str(x["time"]),
+                            )
+                        )
         if email is not None and not purge:
             purge = [
                 PurgeEntry(box, email.message_id or "", email.subject or "", str(email.received))

@@ -49,9 +49,13 @@ def list_users(workspace: Path | str | None) -> list[UserSummary]:
 
 
 def set_password(
-    workspace: Path | str | None, name: str, password: str, *, actor: str = "cli",
+    workspace: Path | str | None,
+    name: str,
+    password: str,
+    *,
+    actor: str = "cli",
     origin: str = "cli",
-) -> None:  # fmt: skip
+) -> None:
     """`rempart users passwd NAME --password-stdin`."""
     _cases(workspace, origin).set_password(name, password, actor=actor)
 

@@ -51,7 +51,9 @@ def register(app: typer.Typer) -> None:
         console.print(table)
 
     @users.command("passwd")
-    def passwd_cmd(name: str, workspace: WorkspaceOpt = None, password_stdin: StdinOpt = False) -> None:
+    def passwd_cmd(
+        name: str, workspace: WorkspaceOpt = None, password_stdin: StdinOpt = False
+    ) -> None:
         """Changer le mot de passe d'un compte."""
         users_app.set_password(workspace, name, _password(password_stdin))
         console.print(f"mot de passe de {escape(name)} changé")

@@ -41,12 +41,23 @@ def _next_url(request: HttpRequest, value: str | None) -> str:
 
 
 def _audit(request: HttpRequest, name: str, action: str, details: dict[str, object]) -> None:
-    record(workspace_root(), name or "?", action, "session", name or "?", details,
-           origin=client_address(request))  # fmt: skip
+    record(
+        workspace_root(),
+        name or "?",
+        action,
+        "session",
+        name or "?",
+        details,
+        origin=client_address(request),
+    )
 
 
-def locked_out(request: HttpRequest, credentials: dict[str, object] | None = None,
-               *args: object, **kwargs: object) -> HttpResponse:  # fmt: skip
+def locked_out(
+    request: HttpRequest,
+    credentials: dict[str, object] | None = None,
+    *args: object,
+    **kwargs: object,
+) -> HttpResponse:
     """django-axes' lockout response: a page, status 429, nothing about the account."""
     return TemplateResponse(request, "rempart/locked.html", {}, status=429).render()
 

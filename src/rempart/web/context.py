@@ -20,7 +20,7 @@ class Who:
 
 def workspace_root() -> Path:
     """The workspace `rempart serve` was started on."""
-    return Path(str(settings.REMPART_WORKSPACE))
+    return Path(str(getattr(settings, "REMPART_WORKSPACE")))  # noqa: B009 - set by web.settings
 
 
 def client_address(request: HttpRequest) -> str:

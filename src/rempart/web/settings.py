@@ -18,7 +18,7 @@ from typing import Any
 from rempart.cases.settings import settings_for
 
 HERE = Path(__file__).resolve().parent
-SECRET_FILE = "web-secret.key"
+SECRET_FILE = "web-secret.key"  # noqa: S105 - a file name, not a secret
 ENV_ALLOWED_HOSTS = "REMPART_ALLOWED_HOSTS"
 ENV_SECURE = "REMPART_WEB_SECURE"  # "1" behind TLS: cookies marked Secure, HSTS
 FAILURE_LIMIT = 5
@@ -170,9 +170,8 @@ def setup(root: Path, *, hosts: tuple[str, ...] = ()) -> dict[str, Any]:
     elif "rempart.web" not in settings.INSTALLED_APPS or str(
         getattr(settings, "REMPART_WORKSPACE", "")
     ) != str(root):
-        from django.test.utils import override_settings
-
         from django.apps import apps
+        from django.test.utils import override_settings
 
         if not apps.ready:
             django.setup()

@@ -29,23 +29,32 @@ def hospital_plan(zones: Sequence[ZoneState]) -> dict[str, Any]:
         y = GAP + col_heights[col]
         h = 28 + len(members) * (ZONE_H + 6)
         states = {z.state for z in members}
-        worst = next(
-            (s for s in ("infected", "suspected", "isolated") if s in states), "clean"
-        )
+        worst = next((s for s in ("infected", "suspected", "isolated") if s in states), "clean")
         buildings.append(
             {
-                "x": x, "y": y, "w": BUILDING_W, "h": h, "label": name, "state": worst,
-                "tx": x + 8, "ty": y + 18,
+                "x": x,
+                "y": y,
+                "w": BUILDING_W,
+                "h": h,
+                "label": name,
+                "state": worst,
+                "tx": x + 8,
+                "ty": y + 18,
                 "zones": [
                     {
-                        "x": x + 8, "y": y + 26 + j * (ZONE_H + 6), "w": BUILDING_W - 16,
-                        "h": ZONE_H, "tx": x + 14, "ty": y + 26 + j * (ZONE_H + 6) + 14,
-                        "cy": y + 26 + j * (ZONE_H + 6) + 28, "zone": z,
+                        "x": x + 8,
+                        "y": y + 26 + j * (ZONE_H + 6),
+                        "w": BUILDING_W - 16,
+                        "h": ZONE_H,
+                        "tx": x + 14,
+                        "ty": y + 26 + j * (ZONE_H + 6) + 14,
+                        "cy": y + 26 + j * (ZONE_H + 6) + 28,
+                        "zone": z,
                     }
                     for j, z in enumerate(members)
                 ],
             }
-        )  # fmt: skip
+        )
         col_heights[col] += h + GAP
     width = GAP + BUILDING_COLUMNS * (BUILDING_W + GAP)
     return {"buildings": buildings, "width": width, "height": max(col_heights, default=0) + GAP}
@@ -62,18 +71,25 @@ def bars(hours: Sequence[HourCount], width: int = 720, height: int = 160) -> dic
         bh = max(1.0, (height - 30) * h.count / top)
         out.append(
             {
-                "x": round(i * step + 1, 1), "y": round(height - 20 - bh, 1),
-                "w": round(max(1.0, step - 2), 1), "h": round(bh, 1),
-                "count": h.count, "hour": h.hour,
+                "x": round(i * step + 1, 1),
+                "y": round(height - 20 - bh, 1),
+                "w": round(max(1.0, step - 2), 1),
+                "h": round(bh, 1),
+                "count": h.count,
+                "hour": h.hour,
                 "label": i == 0 or i == len(hours) - 1 or len(hours) <= 12,
                 "lx": round(i * step + step / 2, 1),
             }
-        )  # fmt: skip
+        )
     return {"bars": out, "width": width, "height": height}
 
 
-def curves(points: Sequence[tuple[str, float, float, float]], baseline: Sequence[float],
-           width: int = 300, height: int = 140) -> dict[str, Any]:  # fmt: skip
+def curves(
+    points: Sequence[tuple[str, float, float, float]],
+    baseline: Sequence[float],
+    width: int = 300,
+    height: int = 140,
+) -> dict[str, Any]:
     """The twin's estimate at 1 h, 6 h, 24 h with its interval, and the no-action baseline."""
     top = max([p[3] for p in points] + list(baseline) + [1.0])
     n = len(points)
@@ -86,13 +102,32 @@ def curves(points: Sequence[tuple[str, float, float, float]], baseline: Sequence
     out = []
     for i, (label, mean, low, high) in enumerate(points):
         x = round(left + i * step, 1)
-        out.append({"x": x, "label": label, "mean": mean, "low": low, "high": high,
-                    "y": y(mean), "ylow": y(low), "yhigh": y(high),
-                    "ybase": y(baseline[i]) if i < len(baseline) else None})  # fmt: skip
+        out.append(
+            {
+                "x": x,
+                "label": label,
+                "mean": mean,
+                "low": low,
+                "high": high,
+                "y": y(mean),
+                "ylow": y(low),
+                "yhigh": y(high),
+                "ybase": y(baseline[i]) if i < len(baseline) else None,
+            }
+        )
     line = " ".join(f"{p['x']},{p['y']}" for p in out)
     base = " ".join(f"{p['x']},{p['ybase']}" for p in out if p["ybase"] is not None)
-    return {"points": out, "line": line, "base": base, "width": width, "height": height,
-            "top": round(top), "ytop": y(top), "yzero": y(0), "left": left}  # fmt: skip
+    return {
+        "points": out,
+        "line": line,
+        "base": base,
+        "width": width,
+        "height": height,
+        "top": round(top),
+        "ytop": y(top),
+        "yzero": y(0),
+        "left": left,
+    }
 
 
 def tree(nodes: Sequence[TreeNode], depth: int, width: int) -> dict[str, Any]:
@@ -105,8 +140,12 @@ def tree(nodes: Sequence[TreeNode], depth: int, width: int) -> dict[str, Any]:
         for n in nodes
         if n.parent is not None and n.parent in pos
     ]
-    return {"nodes": drawn, "edges": edges, "width": 80 + max(1, width) * col_w,
-            "height": 60 + max(1, depth) * row_h}  # fmt: skip
+    return {
+        "nodes": drawn,
+        "edges": edges,
+        "width": 80 + max(1, width) * col_w,
+        "height": 60 + max(1, depth) * row_h,
+    }
 
 
 __all__ = ["bars", "curves", "hospital_plan", "tree"]

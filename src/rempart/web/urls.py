@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.staticfiles import finders
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -18,9 +19,8 @@ from rempart.web.nav import NavEntry, register
 from rempart.web.roles import ADMIN, ALL_ROLES
 
 
-
 @require_GET
-def static(request: HttpRequest, name: str) -> HttpResponse:
+def static(request: HttpRequest, name: str) -> HttpResponseBase:
     """The package's static files (stylesheet, htmx): no CDN, nothing outside the apps."""
     if ".." in Path(name).parts:
         raise Http404("no such file")
@@ -43,8 +43,9 @@ base: list[URLPattern | URLResolver] = [
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/<str:ident>/", views.plans, name="plans"),
     path("plans/<str:ident>/<str:plan_id>/retenir/", views.plan_confirm, name="plan_confirm"),
-    path("plans/<str:ident>/<str:plan_id>/export/<str:fmt>/", views.plan_export,
-         name="plan_export"),  # fmt: skip
+    path(
+        "plans/<str:ident>/<str:plan_id>/export/<str:fmt>/", views.plan_export, name="plan_export"
+    ),
     path("appareils/", views.devices, name="devices"),
     path("sources/", views.sources_page, name="sources"),
     path("compte/connexion/", auth.login_view, name="login"),

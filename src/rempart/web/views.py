@@ -24,6 +24,8 @@ from rempart.app.device_report import device_report
 from rempart.app.incident_view import incident_view, incidents
 from rempart.app.sources_view import sources
 from rempart.app.users import list_users
+from rempart.core.errors import ConfigError, ContainmentError
+from rempart.core.i18n import Lang
 from rempart.web import svg
 from rempart.web.context import who, workspace_root
 from rempart.web.middleware import LANG_COOKIE, LANGS
@@ -144,10 +146,15 @@ def incident(request: HttpRequest, ident: str) -> HttpResponse:
     view = incident_view(workspace_root(), _known_incident(ident))
     en = _lang(request) == "en"
     timeline = [
-        {"time": e.time, "kind": e.kind, "text": (e.text_en or e.text) if en else e.text,
-         "detector": e.detector, "uid": e.finding_uid}
+        {
+            "time": e.time,
+            "kind": e.kind,
+            "text": (e.text_en or e.text) if en else e.text,
+            "detector": e.detector,
+            "uid": e.finding_uid,
+        }
         for e in view.incident.timeline
-    ]  # fmt: skip
+    ]
     return TemplateResponse(
         request,
         "rempart/incident.html",
@@ -169,7 +176,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 
 def _plan_rows(request: HttpRequest, view: decisions_app.PlansView) -> list[dict[str, Any]]:
-    lang = "en" if _lang(request) == "en" else "fr"
+    lang: Lang = "en" if _lang(request) == "en" else "fr"
     out = []
     for row in view.rows:
         r = row.ranked
@@ -177,17 +184,17 @@ def _plan_rows(request: HttpRequest, view: decisions_app.PlansView) -> list[dict
         if r is not None:
             est, base = r.estimate, r.baseline
             curve = svg.curves(
-                [(label, i.mean, i.low, i.high)
-                 for label, i in (("1 h", est.h1), ("6 h", est.h6), ("24 h", est.h24))],
+                [
+                    (label, i.mean, i.low, i.high)
+                    for label, i in (("1 h", est.h1), ("6 h", est.h6), ("24 h", est.h24))
+                ],
                 [base.h1.mean, base.h6.mean, base.h24.mean],
-            )  # fmt: skip
+            )
         out.append(
             {
                 "row": row,
                 "actions": [a.describe(lang) for a in row.plan.actions],
-                "cuts": [
-                    {"item": i, "why": i.why_text(lang)} for i in row.impact.cuts
-                ],
+                "cuts": [{"item": i, "why": i.why_text(lang)} for i in row.impact.cuts],
                 "curve": curve,
                 "vital": bool(row.impact.vital_cuts),
             }
@@ -226,14 +233,20 @@ def plan_confirm(request: HttpRequest, ident: str, plan_id: str) -> HttpResponse
         raise Http404("no such plan")
     w = who(request)
     if row.impact.vital_cuts and w.role != CELL:
-        return forbidden(request, _("Un plan qui coupe une dépendance vitale est confirmé par "
-                                    "la cellule de crise."))  # fmt: skip
+        return forbidden(
+            request,
+            _("Un plan qui coupe une dépendance vitale est confirmé par la cellule de crise."),
+        )
     try:
         decisions_app.confirm(
-            workspace_root(), ident, plan_id,
-            reason=request.POST.get("reason", "")[:2000], actor=w.name, role=w.role,
+            workspace_root(),
+            ident,
+            plan_id,
+            reason=request.POST.get("reason", "")[:2000],
+            actor=w.name,
+            role=w.role,
             origin=w.origin,
-        )  # fmt: skip
+        )
     except decisions_app.DecisionRefused:
         response = plans(request, ident)
         if isinstance(response, TemplateResponse) and isinstance(response.context_data, dict):
@@ -255,10 +268,11 @@ def plan_export(request: HttpRequest, ident: str, plan_id: str, fmt: str) -> Htt
         found = decisions_app.export(
             workspace_root(), ident, plan_id, fmt, actor=w.name, origin=w.origin
         )
-    except decisions_app.ContainmentError:
-        return forbidden(request, _("Ce plan coupe une dépendance vitale non confirmée : "
-                                    "export refusé."))  # fmt: skip
-    except decisions_app.ConfigError as exc:
+    except ContainmentError:
+        return forbidden(
+            request, _("Ce plan coupe une dépendance vitale non confirmée : export refusé.")
+        )
+    except ConfigError as exc:
         raise Http404("no such plan") from exc
     response = HttpResponse(found.text, content_type=f"{found.content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
@@ -309,15 +323,23 @@ def set_language(request: HttpRequest) -> HttpResponse:
         from django.conf import settings
 
         response.set_cookie(
-            LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="Strict",
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Strict",
             secure=bool(settings.LANGUAGE_COOKIE_SECURE),
-        )  # fmt: skip
+        )
     return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return TemplateResponse(request, "rempart/403.html", {"why": _("Jeton CSRF absent ou "
-                            "invalide : rechargez la page.")}, status=403)  # fmt: skip
+    return TemplateResponse(
+        request,
+        "rempart/403.html",
+        {"why": _("Jeton CSRF absent ou invalide : rechargez la page.")},
+        status=403,
+    )
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
