@@ -69,13 +69,16 @@ def disable_user(
 
 def account(workspace: Path | str | None, name: str) -> Account | None:
     """The account by name (None: no such account)."""
-    store = _cases(workspace, "web")
-    try:
-        role = store.role(name)
-    except CaseNotFound:
+    from django.contrib.auth.models import User
+
+    from rempart.cases import models
+
+    _cases(workspace, "web")  # Django pointed at this workspace's case store
+    user = User.objects.filter(username=name).only("id", "is_active").first()
+    if user is None:
         return None
-    active = any(u.active for u in store.users() if u.name == name)
-    return Account(name, role, active)
+    profile = models.Profile.objects.filter(user_id=user.pk).only("role").first()
+    return Account(name, profile.role if profile is not None else "", bool(user.is_active))
 
 
 def enable_totp(

@@ -57,6 +57,9 @@ def web_settings(
     secure = env.get(ENV_SECURE, "") == "1"
     allowed = ["127.0.0.1", "localhost", "[::1]", "testserver", *hosts]
     allowed += [h.strip() for h in env.get(ENV_ALLOWED_HOSTS, "").split(",") if h.strip()]
+    if base["DATABASES"]["default"]["ENGINE"].endswith("sqlite3"):
+        # each waitress thread keeps its SQLite connection (no PRAGMAs on every request)
+        base["DATABASES"]["default"]["CONN_MAX_AGE"] = 600
     base.update(
         {
             "DEBUG": False,
