@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 from tests.mail.helpers import HOSPITAL, message
-from typer.testing import CliRunner
 
-from rempart.cli import app
 from rempart.ingest.files import ingest_file
 from rempart.mail.corpus import samples
 from rempart.mail.score import score_message
@@ -144,27 +142,3 @@ def test_exchange_iis(tmp_path: Path) -> None:
     assert [r["status"] for r in rows] == ["failure", "failure", "success", "failure"]
     assert rows[1]["user"] == "chu\\alice"
     assert rows[2]["service"] == "owa"
-
-
-def test_cli_maildir_and_mbox(tmp_path: Path) -> None:
-    maildir = tmp_path / "Maildir"
-    for sub in ("cur", "new", "tmp"):
-        (maildir / sub).mkdir(parents=True)
-    (maildir / "cur" / "1700000000.1.host:2,S").write_bytes(message())
-    (maildir / "new" / "1700000001.2.host").write_bytes(message(subject="autre"))
-    mbox = tmp_path / "box.mbox"
-    one = message(subject="un")
-    two = message(subject="deux")
-    mbox.write_bytes(
-        b"From a@b Mon Mar 11 08:00:00 2026\n"
-        + one
-        + b"\nFrom c@d Mon Mar 11 09:00:00 2026\n"
-        + two
-    )
-    result = CliRunner().invoke(
-        app, ["email", "score", str(maildir), str(mbox), "--format", "jsonl"]
-    )
-    assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) == 4
-    assert sum(":" in r["file"].rsplit("/", 1)[-1] and "mbox" in r["file"] for r in rows) >= 1

@@ -1,16 +1,14 @@
-"""Hostile messages are handled safely; the CLI's jsonl keys; detector and campaigns."""
+"""Hostile messages are handled safely; detector and campaigns (scoring in batch:
+tests/app/test_email.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.mail.helpers import HOSPITAL, PE, message, zip_bytes
-from typer.testing import CliRunner
 
-from rempart.cli import app
 from rempart.detect import DetectContext
 from rempart.detect.mail.phishing import PhishingDetector
 from rempart.ingest.files import ingest_file
@@ -67,26 +65,6 @@ def test_truncated_and_nested() -> None:
 def test_never_crashes_on_any_bytes(data: bytes) -> None:
     v = score_message(data)
     assert 0 <= v.score <= 100
-
-
-def test_cli_jsonl_keys(tmp_path: Path) -> None:
-    (tmp_path / "a.eml").write_bytes(message())
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "b.eml").write_bytes(
-        message(sender="PayPal <x@evil.xyz>", attachments=[("f.pdf", PE, "application/pdf")])
-    )
-    result = CliRunner().invoke(
-        app, ["email", "score", str(tmp_path), "--format", "jsonl", "--lang", "en"]
-    )
-    assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) == 2
-    assert all(list(r) == ["file", "message_id", "score", "verdict", "reasons"] for r in rows)
-    bad = next(r for r in rows if r["file"].endswith("b.eml"))
-    assert bad["verdict"] == "malicious"
-    assert isinstance(bad["reasons"], list)
-    csv_out = CliRunner().invoke(app, ["email", "score", str(tmp_path), "--format", "csv"])
-    assert csv_out.stdout.splitlines()[0] == "file,message_id,score,verdict,reasons"
 
 
 def _store_with_campaign(tmp_path: Path) -> Store:
@@ -164,29 +142,6 @@ def test_public_api() -> None:
         assert getattr(mail, name) is not None
 
 
-def test_cli_reported_mailbox(tmp_path: Path) -> None:
-    """A staff report forwards the phish as an attachment: the original is what is scored."""
-    from email.message import EmailMessage
-
-    original = message(sender="PayPal <x@evil.xyz>", attachments=[("f.pdf", PE, "application/pdf")])
-    report = EmailMessage()
-    report["From"] = "infirmier@chu-test.fr"
-    report["Subject"] = "Signalement [bold red]hameçonnage[/]"
-    report.set_content("Message suspect ci-joint.")
-    report.add_attachment(original, maintype="message", subtype="rfc822")  # type: ignore[arg-type]
-    (tmp_path / "report.eml").write_bytes(report.as_bytes())
-    result = CliRunner().invoke(
-        app, ["email", "score", str(tmp_path), "--reported", "--format", "jsonl"]
-    )
-    assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) == 1
-    assert rows[0]["file"].endswith("report.eml#1")
-    assert rows[0]["verdict"] == "malicious"
-    table = CliRunner().invoke(app, ["email", "score", str(tmp_path)])
-    assert table.exit_code == 0
-
-
 def test_campaign_grows_from_flagged_messages_only(tmp_path: Path) -> None:
     store = _store_with_campaign(tmp_path)
     # two ordinary messages sharing a newsletter link: a campaign only without findings
@@ -202,43 +157,3 @@ def test_campaign_grows_from_flagged_messages_only(tmp_path: Path) -> None:
     run_detectors(DetectContext(store, HOSPITAL), ["phishing"])
     found = campaigns(store)
     assert [c.size for c in found] == [3]
-
-
-def test_cli_skips_files_that_are_not_messages(tmp_path: Path) -> None:
-    (tmp_path / "a.eml").write_bytes(message())
-    (tmp_path / "capture.gif").write_bytes(b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + bytes(40))
-    (tmp_path / "notes.txt").write_text("Send submissions to the list\n\tlist@example.org\n")
-    # damaged, but a message: its first line names a field, so it is scored (suspicious)
-    (tmp_path / "damaged.eml").write_bytes(b"Subject: =?utf-8?B?\xff\xfe\x00\r\n\x00\x00garbage")
-    # `Name: value` lines, but no field a message has (a Python package's metadata)
-    (tmp_path / "PKG-INFO").write_text(
-        "Metadata-Version: 2.1\nName: tool\nVersion: 1.0\nAuthor-email: a@example.org\n\nText\n"
-    )
-    result = CliRunner().invoke(
-        app, ["email", "score", str(tmp_path), "--format", "jsonl", "--lang", "en"]
-    )
-    assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert sorted(Path(r["file"]).name for r in rows) == ["a.eml", "damaged.eml"]
-    assert "skipped (not a message: no header)" in result.stderr
-    assert "capture.gif" in result.stderr and "notes.txt" in result.stderr
-    assert "PKG-INFO" in result.stderr
-
-
-def test_cli_workers_give_the_same_rows_in_order_and_a_summary(tmp_path: Path) -> None:
-    for i in range(6):
-        subject = "Votre colis est retenu : payez les frais" if i % 2 else f"Réunion {i}"
-        raw = message(subject=subject, sender=f"n{i}@partner.example")
-        (tmp_path / f"m{i}.eml").write_bytes(raw.replace(b"<test-1@", f"<m{i}@".encode()))
-    runner = CliRunner()
-    base = ["email", "score", str(tmp_path), "--format", "jsonl", "--lang", "en"]
-    one = runner.invoke(app, base)
-    two = runner.invoke(app, [*base, "--workers", "2"])
-    assert one.exit_code == 0 and two.exit_code == 0, two.output
-    assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 6
-    verdicts = [json.loads(line)["verdict"] for line in one.stdout.splitlines()]
-    flagged = sum(v != "clean" for v in verdicts)
-    assert f"6 message(s): {verdicts.count('malicious')} malicious" in two.stderr
-    assert f"{verdicts.count('clean')} clean" in two.stderr and flagged == 6 - verdicts.count(
-        "clean"
-    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,9 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.mail.cfb import mapi_binary, mapi_text, properties, write_cfb
 from tests.mail.helpers import PE, message
-from typer.testing import CliRunner
 
-from rempart.cli import app
 from rempart.ingest.files import FileStatus, ingest_file
 from rempart.mail import score_message
 from rempart.mail.outlook import OutlookMsgError, msg_to_mime
@@ -150,20 +147,6 @@ def test_other_ole_files_and_damage_are_refused_with_a_reason() -> None:
     verdict = score_message(phishing_msg()[:1600], lang="en")
     assert verdict.signals == ("sig_unparseable",)
     assert ".msg: damaged OLE container" in verdict.reasons[0]
-
-
-def test_cli_scores_msg_files_and_goes_on_after_a_broken_one(tmp_path: Path) -> None:
-    (tmp_path / "report.msg").write_bytes(phishing_msg())
-    (tmp_path / "broken.msg").write_bytes(phishing_msg()[:2000])
-    result = CliRunner().invoke(
-        app, ["email", "score", str(tmp_path), "--format", "jsonl", "--lang", "en"]
-    )
-    assert result.exit_code == 0, result.output
-    rows = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
-    assert rows["report.msg"]["verdict"] == "malicious"
-    assert rows["report.msg"]["message_id"] == "<phish-1@evil.xyz>"
-    assert rows["broken.msg"]["verdict"] == "suspicious"
-    assert "unreadable" in rows["broken.msg"]["reasons"][0]
 
 
 def test_ingest_reads_msg_and_fails_a_broken_one_with_its_reason(tmp_path: Path) -> None:

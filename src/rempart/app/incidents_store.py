@@ -1,20 +1,22 @@
 """Where incidents are kept: the one module that saves, finds and lists them.
 
-Today an incident is a JSON file under the workspace's `incidents/` folder, named by its id.
-The case store (`rempart.cases`, incidents with stable ids and a state) takes over behind
-these same functions; an incident JSON file given by path is always accepted.
+Incidents live in the workspace's case store (`rempart.cases`: a stable case id such as
+INC-2019-0001, a state open / contained / closed, an audit trail). An incident JSON file
+given by path is always accepted, and a workspace made before the case store keeps its
+`incidents/<id>.json` files readable.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
+from rempart.cases import CaseNotFound, CaseStore, IncidentSummary
 from rempart.core.errors import ConfigError
 from rempart.incidents import Incident
 
-FOLDER = "incidents"
+LEGACY_FOLDER = "incidents"  # JSON files written before the case store
+STATES = ("open", "contained", "closed")
 
 
 class IncidentNotFound(ConfigError):
@@ -23,59 +25,55 @@ class IncidentNotFound(ConfigError):
 
 @dataclass(frozen=True)
 class SavedIncident:
-    """Where a saved incident can be found again: its id, and a location to show."""
+    """Where a saved incident can be found again: its case id, and a location to show."""
 
     id: str
     location: str
 
 
-@dataclass(frozen=True)
-class IncidentSummary:
-    """One line of the incident list."""
-
-    id: str
-    title: str
-    severity: str
-    state: str
-    first_seen: datetime
-    updated_at: datetime | None
+def _cases(root: Path) -> CaseStore:
+    return CaseStore.open(root)
 
 
 def save_incident(root: Path, incident: Incident) -> SavedIncident:
-    """Save (or update) the incident in the workspace at `root`."""
-    path = incident.save(root / FOLDER)
-    return SavedIncident(incident.id, str(path))
+    """Save (or update: the same incident keeps its case id) in the workspace at `root`."""
+    store = _cases(root)
+    case_id = store.save_incident(incident)
+    return SavedIncident(case_id, f"{case_id} ({store.root})")
 
 
 def load_incident(root: Path, ref: str | Path) -> Incident:
-    """The incident by id (in the workspace) or by the path of an incident JSON file."""
+    """The incident by case id, by its own id, or by the path of an incident JSON file."""
     path = Path(ref)
     if path.is_file():
         return Incident.load(path)
-    path = root / FOLDER / f"{ref}.json"
-    if not path.is_file():
-        raise IncidentNotFound(f"incident not found: {ref} (looked in {root / FOLDER})")
-    return Incident.load(path)
+    try:
+        return _cases(root).incident(str(ref))
+    except CaseNotFound:
+        pass
+    legacy = root / LEGACY_FOLDER / f"{ref}.json"
+    if legacy.is_file():
+        return Incident.load(legacy)
+    raise IncidentNotFound(f"incident not found: {ref} (looked in the case store of {root})")
 
 
-def list_incidents(root: Path) -> list[IncidentSummary]:
-    """The workspace's incidents, most recent first."""
-    folder = root / FOLDER
-    out = []
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
-        inc = Incident.load(path)
-        updated = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-        out.append(
-            IncidentSummary(inc.id, inc.title, inc.severity, "open", inc.first_seen, updated)
-        )
-    return sorted(out, key=lambda s: s.first_seen, reverse=True)
+def list_incidents(root: Path, state: str | None = None) -> list[IncidentSummary]:
+    """The workspace's incidents (those in `state` when given), oldest first."""
+    return _cases(root).incidents(state)
+
+
+def set_state(root: Path, ref: str, state: str, *, actor: str) -> None:
+    """Move an incident to open, contained or closed (audited)."""
+    _cases(root).set_state(ref, state, actor=actor)
 
 
 __all__ = [
+    "STATES",
     "IncidentNotFound",
     "IncidentSummary",
     "SavedIncident",
     "list_incidents",
     "load_incident",
     "save_incident",
+    "set_state",
 ]

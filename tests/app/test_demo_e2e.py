@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from rempart.app.demo import run_demo
-from rempart.cli import app
 from rempart.store import Workspace
 
 
@@ -36,28 +34,3 @@ def test_demo_small_twin(tmp_path: Path) -> None:
     again = run_demo(ws, seed=3, machines=400, rows=30_000, runs=10)
     assert all(f.status.value == "already ingested" for f in again.ingest.files)
     assert again.incident is not None and again.incident.id == result.incident.id
-
-
-def test_demo_cli_english(tmp_path: Path) -> None:
-    runner = CliRunner()
-    out = runner.invoke(
-        app,
-        [
-            "demo",
-            "--workspace",
-            str(tmp_path / "d"),
-            "--machines",
-            "300",
-            "--rows",
-            "20000",
-            "--runs",
-            "5",
-            "--lang",
-            "en",
-            "--seed",
-            "1",
-        ],
-    )
-    assert out.exit_code == 0, out.output
-    assert "Patient zero" in out.output and "Demo summary" in out.output
-    assert (tmp_path / "d" / "reports" / "montpellier-en.html").is_file()
