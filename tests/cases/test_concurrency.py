@@ -11,7 +11,7 @@ from tests.cases.factories import make_incident
 
 from rempart.cases import CaseStore
 
-PER_PROCESS = 15
+PER_PROCESS = 10
 
 
 def _writer(root: str, tag: str, barrier: Any, out: Any) -> None:

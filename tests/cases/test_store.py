@@ -152,3 +152,12 @@ def test_injected_clock(workspace: Path) -> None:
     store.save_incident(make_incident())
     (s,) = store.incidents()
     assert s.updated_at.replace(tzinfo=None) == fixed
+
+
+def test_current_uses_the_configured_database(store: CaseStore) -> None:
+    ident = store.save_incident(make_incident())
+    here = CaseStore.current(origin="192.0.2.7")
+    assert here.root is None
+    here.set_state(ident, "closed", actor="web")
+    assert store.state(ident) == "closed"
+    assert store.audit_trail()[-1].origin == "192.0.2.7"

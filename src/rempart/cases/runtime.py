@@ -9,11 +9,14 @@ is migrated once per process, quietly, when it is first opened.
 from __future__ import annotations
 
 import io
+import os
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
-from rempart.cases.settings import database_for, settings_for
+from rempart.cases.settings import BUSY_TIMEOUT_S, database_for, settings_for
+from rempart.core.errors import ConfigError
 
 _lock = threading.Lock()
 _migrated: set[tuple[str, str, str]] = set()
@@ -30,23 +33,26 @@ def setup(workspace_root: Path, *, migrate: bool = True) -> dict[str, Any]:
     per database and process (quietly).
     """
     import django
+    from django.apps import apps
     from django.conf import settings
 
     root = Path(workspace_root)
     with _lock:
-        if not settings.configured:
+        if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
             root.mkdir(parents=True, exist_ok=True)
             settings.configure(**settings_for(root))
             django.setup()
         else:
-            from django.apps import apps
-
+            # Configured already, or by a settings module (the web console's, built on
+            # `settings_for`): use it, with this workspace's database.
             if not apps.ready:
                 django.setup()
             _repoint(root)
+        if not apps.is_installed("rempart.cases"):
+            raise ConfigError("Django is configured without the rempart.cases application")
         db: dict[str, Any] = settings.DATABASES["default"]
         if migrate and _db_identity(db) not in _migrated:
-            _migrate()
+            _migrate(db)
             _migrated.add(_db_identity(db))
     return db
 
@@ -78,17 +84,37 @@ _VENDORS = {
 }
 
 
-def _migrate(attempts: int = 3) -> None:
-    """Apply pending migrations. Two processes opening a new workspace at once both see the
-    same plan; the second one's CREATE then fails (and rolls back): it retries, and finds
-    nothing left to do."""
-    from django.core.management import call_command
-    from django.db import DatabaseError
+def _migrate(db: dict[str, Any]) -> None:
+    """Apply pending migrations, one process at a time.
 
-    for attempt in range(attempts):
+    Two processes opening a new workspace at once would both see the same plan and the second
+    one's CREATE would fail: the migration runs under a lock (a PostgreSQL advisory lock, or
+    an exclusive transaction on a small lock file beside the SQLite database), and the second
+    process finds nothing left to do.
+    """
+    from django.core.management import call_command
+    from django.db import connection
+
+    def run() -> None:
+        call_command("migrate", interactive=False, verbosity=0, stdout=io.StringIO())
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
         try:
-            call_command("migrate", interactive=False, verbosity=0, stdout=io.StringIO())
-            return
-        except DatabaseError:
-            if attempt == attempts - 1:
-                raise
+            run()
+        finally:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [_PG_LOCK_KEY])
+        return
+    lock_path = Path(str(db["NAME"])).with_name(MIGRATE_LOCK_NAME)
+    lock = sqlite3.connect(lock_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        lock.execute("BEGIN EXCLUSIVE")
+        run()
+    finally:
+        lock.close()
+
+
+_PG_LOCK_KEY = 0x52454D504152  # "REMPAR": an application-wide advisory lock id
+MIGRATE_LOCK_NAME = "cases.migrate.lock"

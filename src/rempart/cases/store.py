@@ -86,7 +86,7 @@ class CaseStore:
     client's address (`store.from_origin(addr)`). `now` is the clock (injected in tests).
     """
 
-    root: Path
+    root: Path | None
     origin: str = "cli"
     now: Callable[[], datetime] = _utcnow
 
@@ -103,13 +103,27 @@ class CaseStore:
         setup(root)
         return cls(root, origin, now or _utcnow)
 
+    @classmethod
+    def current(
+        cls, *, origin: str = "cli", now: Callable[[], datetime] | None = None
+    ) -> CaseStore:
+        """The store on the database Django is already configured with, as it is (the web
+        console under its own settings, pytest-django's test database): no re-pointing, no
+        migration."""
+        from django.conf import settings
+
+        if not settings.configured:
+            raise CaseError("Django is not configured: use CaseStore.open(workspace_root)")
+        return cls(None, origin, now or _utcnow)
+
     def from_origin(self, origin: str) -> CaseStore:
         """The same store, recording writes as coming from `origin` (a client address)."""
         return replace(self, origin=origin)
 
     def _activate(self) -> None:
         """Point Django at this store's database if another workspace was opened since."""
-        setup(self.root)
+        if self.root is not None:
+            setup(self.root)
 
     def _now(self) -> datetime:
         return _aware(self.now())
