@@ -42,7 +42,9 @@ def _prepare(ws: Path, machines: int, rows: int) -> str:
         demo(ws, machines=machines, rows=rows, runs=50)
     if USER not in {u.name for u in list_users(ws)}:
         add_user(ws, USER, "analyste", PASSWORD)
-    return next(p.stem for p in (ws / "incidents").glob("*.json"))
+    from rempart.app.incidents_store import list_incidents
+
+    return list_incidents(ws)[0].id
 
 
 def _login(port: int) -> str:

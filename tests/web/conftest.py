@@ -8,7 +8,7 @@ is hostile markup (it must be shown as text).
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from rempart.app.demo import demo
+from rempart.app.incidents_store import list_incidents, load_incident, save_incident
 from rempart.app.users import add_user
 
 HOSTILE_SUBJECT = '<script>alert("x")</script><img src=x onerror=alert(1)> Facture & "relance"'
@@ -38,11 +39,12 @@ def build_workspace(root: Path) -> Path:
         }
     )
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    for inc in (root / "incidents").glob("*.json"):
-        doc = json.loads(inc.read_text(encoding="utf-8"))
-        if doc.get("entry_email"):
-            doc["entry_email"]["subject"] = HOSTILE_SUBJECT
-        inc.write_text(json.dumps(doc), encoding="utf-8")
+    # an attacker chose the entry email's subject: stored as the incident has it
+    for summary in list_incidents(root):
+        inc = load_incident(root, summary.id)
+        if inc.entry_email is not None:
+            email = dataclasses.replace(inc.entry_email, subject=HOSTILE_SUBJECT)
+            save_incident(root, dataclasses.replace(inc, entry_email=email))
     for role in ROLES:
         add_user(root, f"u-{role}", role, PASSWORD)
     return root
@@ -60,7 +62,7 @@ def web_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def incident_id(web_workspace: Path) -> str:
-    return next(p.stem for p in (web_workspace / "incidents").glob("*.json"))
+    return list_incidents(web_workspace)[0].id
 
 
 @pytest.fixture

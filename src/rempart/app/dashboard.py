@@ -95,8 +95,7 @@ def zone_states(
 ) -> tuple[ZoneState, ...]:
     infected: Counter[str] = Counter()
     suspected: Counter[str] = Counter()
-    ids = {i.id for i in incidents}
-    active = [d for d in done if d.incident in ids]
+    active = done  # the decisions on the incidents shown (by their case ids)
     isolated = {z for d in active for z in d.isolated_zones}
     quarantined = {ip for d in active for ip in d.quarantined}
     q_zone: Counter[str] = Counter()
@@ -150,11 +149,9 @@ def service_states(
     infected_zones = {z.id for z in zones if z.state == "infected"}
     causes: dict[str, list[str]] = {s.id: [] for s in hospital.services}
     stopped: set[str] = set()
-    ids = {i.id for i in incidents}
     latest: dict[str, Decision] = {}
     for d in done:
-        if d.incident in ids:
-            latest[d.incident] = d
+        latest[d.incident] = d
     for d in latest.values():  # the cuts of the plan retained for each open incident
         for service, text, vital in d.cuts:
             if service in causes:
@@ -219,7 +216,8 @@ def dashboard(workspace: Path | str) -> Dashboard:
         files = ingested_files(r)
         total = r.store.count("finding") if r.store is not None else 0
         hospital = r.hospital
-    done = decisions(r.root) if incidents else ()
+    shown = {s.id for s, _ in summaries}
+    done = tuple(d for d in decisions(r.root) if d.incident in shown) if incidents else ()
     if hospital is None:
         zones: tuple[ZoneState, ...] = ()
         services: tuple[ServiceState, ...] = ()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from rempart.app.incidents_store import FOLDER, load_incident
+from rempart.app.incidents_store import list_incidents, load_incident
 from rempart.app.plan import PlanResult, Verdict, propose, verdict
 from rempart.cases import CaseStore
 from rempart.contain import CareImpact, Plan, RankedPlan, care_impact, confirm_vital
@@ -83,10 +83,11 @@ _cache_lock = threading.Lock()
 
 
 def _version(root: Path, incident: str) -> tuple[float, float]:
+    """When the incident (in the case store) and the event store last changed."""
     ws = Workspace.at(root, create=False)
-    inc = ws.root / FOLDER / f"{incident}.json"
+    found = next((s for s in list_incidents(ws.root) if s.id == incident), None)
     return (
-        inc.stat().st_mtime if inc.exists() else 0.0,
+        found.updated_at.timestamp() if found is not None else 0.0,
         ws.db_path.stat().st_mtime if ws.db_path.exists() else 0.0,
     )
 
