@@ -56,11 +56,16 @@ def _login(port: int) -> str:
     csrf = re.search(r"rempart_csrf=([^;]+)", r.getheader("Set-Cookie") or "")
     assert csrf, "no CSRF cookie"
     body = urlencode({"username": USER, "password": PASSWORD, "csrfmiddlewaretoken": csrf[1]})
-    con.request("POST", "/compte/connexion/", body, {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Cookie": f"rempart_csrf={csrf[1]}",
-        "Referer": f"http://127.0.0.1:{port}/compte/connexion/",
-    })  # fmt: skip
+    con.request(
+        "POST",
+        "/compte/connexion/",
+        body,
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"rempart_csrf={csrf[1]}",
+            "Referer": f"http://127.0.0.1:{port}/compte/connexion/",
+        },
+    )
     r = con.getresponse()
     r.read()
     session = re.search(r"rempart_session=([^;]+)", r.getheader("Set-Cookie") or "")
@@ -89,8 +94,16 @@ def _direct(ws: Path, incident: str) -> dict[str, Callable[[], Any]]:
     }
 
 
-def _client(port: int, cookie: str, pages: list[str], deadline: float, budget: list[int],
-            lock: threading.Lock, times: dict[str, list[float]], errors: list[str]) -> None:  # fmt: skip
+def _client(
+    port: int,
+    cookie: str,
+    pages: list[str],
+    deadline: float,
+    budget: list[int],
+    lock: threading.Lock,
+    times: dict[str, list[float]],
+    errors: list[str],
+) -> None:
     con = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     i = 0
     while time.monotonic() < deadline:
@@ -150,10 +163,21 @@ def main() -> None:
     deadline = start + args.seconds
     cookies = [_login(port) for _ in range(args.clients)]
     threads = [
-        threading.Thread(target=_client, args=(port, cookies[k], pages[k % len(pages):] +
-                         pages[:k % len(pages)], deadline, budget, lock, times, errors))
+        threading.Thread(
+            target=_client,
+            args=(
+                port,
+                cookies[k],
+                pages[k % len(pages) :] + pages[: k % len(pages)],
+                deadline,
+                budget,
+                lock,
+                times,
+                errors,
+            ),
+        )
         for k in range(args.clients)
-    ]  # fmt: skip
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -162,8 +186,10 @@ def main() -> None:
     server.close()
 
     total = sum(len(v) for v in times.values())
-    print(f"\nworkspace {ws} · {args.clients} clients · {elapsed:.1f} s · {total} requests "
-          f"({total / elapsed:.1f}/s) · errors {len(errors)}")  # fmt: skip
+    print(
+        f"\nworkspace {ws} · {args.clients} clients · {elapsed:.1f} s · {total} requests "
+        f"({total / elapsed:.1f}/s) · errors {len(errors)}"
+    )
     print(f"{'page':34} {'n':>5} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'app/ ms':>8}")
     for page in pages:
         ts = sorted(times.get(page, []))
@@ -174,10 +200,12 @@ def main() -> None:
             t0 = time.perf_counter()
             direct[page]()
             runs.append(time.perf_counter() - t0)
-        p95 = ts[min(len(ts) - 1, int(round(0.95 * (len(ts) - 1))))]
-        print(f"{page[:34]:34} {len(ts):5d} {len(ts) / elapsed:7.1f} "
-              f"{statistics.median(ts) * 1000:8.1f} {p95 * 1000:8.1f} "
-              f"{statistics.median(runs) * 1000:8.1f}")  # fmt: skip
+        p95 = ts[min(len(ts) - 1, round(0.95 * (len(ts) - 1)))]
+        print(
+            f"{page[:34]:34} {len(ts):5d} {len(ts) / elapsed:7.1f} "
+            f"{statistics.median(ts) * 1000:8.1f} {p95 * 1000:8.1f} "
+            f"{statistics.median(runs) * 1000:8.1f}"
+        )
     if errors:
         print("errors:", ", ".join(errors[:10]))
 
