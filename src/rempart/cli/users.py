@@ -67,6 +67,12 @@ def register(app: typer.Typer) -> None:
         users_app.set_password(workspace, name, _password(password_stdin), actor=_actor())
         console.print(f"mot de passe de {escape(name)} changé")
 
+    @users.command("role")
+    def role_cmd(name: str, role: RoleOpt, workspace: WorkspaceOpt = None) -> None:
+        """Changer le rôle d'un compte."""
+        users_app.set_role(workspace, name, role, actor=_actor())
+        console.print(f"rôle de {escape(name)} : {role}")
+
     @users.command("disable")
     def disable_cmd(name: str, workspace: WorkspaceOpt = None) -> None:
         """Désactiver un compte (il reste dans le journal d'audit)."""
