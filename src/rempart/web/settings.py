@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from rempart.cases.settings import settings_for
+from rempart.app.django_setup import settings_for
 
 HERE = Path(__file__).resolve().parent
 SECRET_FILE = "web-secret.key"  # noqa: S105 - a file name, not a secret
@@ -163,7 +163,7 @@ def setup(root: Path, *, hosts: tuple[str, ...] = ()) -> dict[str, Any]:
     import django
     from django.conf import settings
 
-    from rempart.cases import setup as cases_setup
+    from rempart.app.django_setup import cases_setup
 
     root = Path(root).resolve()
     wanted = web_settings(root, hosts=hosts)
