@@ -55,7 +55,7 @@ def web_settings(
     env = os.environ if environ is None else environ
     base = settings_for(root, dict(env))
     secure = env.get(ENV_SECURE, "") == "1"
-    allowed = ["127.0.0.1", "localhost", "[::1]", "testserver", *hosts]
+    allowed = ["127.0.0.1", "localhost", "[::1]", *hosts]
     allowed += [h.strip() for h in env.get(ENV_ALLOWED_HOSTS, "").split(",") if h.strip()]
     if base["DATABASES"]["default"]["ENGINE"].endswith("sqlite3"):
         # each waitress thread keeps its SQLite connection (no PRAGMAs on every request)
