@@ -31,6 +31,8 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.devices",
     "rempart.cli.twin",
     "rempart.cli.intel",
+    "rempart.cli.users",
+    "rempart.cli.serve",
 )
 
 for _name in COMMANDS:
