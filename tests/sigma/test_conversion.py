@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from rempart.sigma.engine import builtin_rules_dir, default_mapping, evaluate, load_rules
 from rempart.store import Store
@@ -112,3 +113,24 @@ def test_arrow_and_sql_paths_agree(tmp_path: Path) -> None:
     assert many == {"e1", "e2"}  # the literal % is not a wildcard
     # `not filter` fires although no event has a User field
     assert {h["event_uid"] for h in fast if h["rule_id"].endswith("11")} == {"e1", "e2", "e3"}
+
+
+def test_parallel_conversion_gives_the_same_rule_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many files are converted in a process pool (issue 26): same rules, same order, same
+    skips as one process (a file's correlations link to rules of the same file)."""
+    from rempart.sigma import engine
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    for f in sorted(builtin_rules_dir().glob("*.yml")):
+        (folder / f.name).write_text(f.read_text("utf-8"), encoding="utf-8")
+    (folder / "zz_broken.yml").write_text("title: [unclosed\n", encoding="utf-8")
+    one = engine.load_rules([folder])
+    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(engine, "_workers", lambda: 2)
+    many = engine.load_rules([folder])
+    assert many == one
+    assert one.rules and one.correlations
+    assert any("unreadable" in s.reason for s in one.skipped)

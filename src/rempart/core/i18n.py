@@ -75,7 +75,7 @@ def _register(key: str, entry: dict[Lang, str], where: str) -> None:
 
 def load_catalog_text(text: str, where: str) -> dict[str, dict[Lang, str]]:
     """Parse and check one catalogue file's text (a mapping key -> {fr, en})."""
-    data = yaml.load(text, Loader=_LOADER) or {}
+    data = yaml.load(text, Loader=_LOADER) or {}  # noqa: S506 (a SafeLoader)
     if not isinstance(data, dict):
         raise CatalogError(f"{where}: a catalogue is a mapping of keys")
     return {str(k): check_entry(str(k), v, where) for k, v in data.items()}

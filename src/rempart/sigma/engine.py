@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
@@ -37,6 +40,8 @@ LEVELS: tuple[str, ...] = ("informational", "low", "medium", "high", "critical")
 DEFAULT_STATUSES: frozenset[str] = frozenset({"stable", "test", "experimental"})
 RULES_PER_QUERY = 50
 BUILTIN_RULES = "builtin"  # marker for Rempart's own rule set
+# libyaml's loader when PyYAML has it: the pure-Python one was most of a cold run's time
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ChannelEvents(BaseModel):
@@ -257,6 +262,42 @@ def load_rules(
     return rs
 
 
+@dataclass(frozen=True)
+class _CorrSpec:
+    """A correlation rule as plain values: what `_correlations` needs, picklable."""
+
+    path: str
+    rule_id: str
+    given_id: str | None  # the rule's own id (None: rule_id is derived from the path)
+    title: str
+    level: str
+    kind: str
+    refs: tuple[str, ...]
+    group_by: tuple[str, ...]
+    timespan_s: int
+    op: str
+    count: int
+    value_field: str | None
+
+
+@dataclass(frozen=True)
+class _FileResult:
+    rules: tuple[CompiledRule, ...]
+    correlations: tuple[_CorrSpec, ...]
+    skipped: tuple[SkippedRule, ...]
+
+
+# Below this many files the rules are converted in this process: starting workers costs more.
+PARALLEL_MIN_FILES = 200
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def _load_rules(
     paths: Sequence[Path],
     min_level: str,
@@ -264,40 +305,102 @@ def _load_rules(
     mapping: Mapping,
     progress: Callable[[int, int], None] | None,
 ) -> RuleSet:
-    from sigma.collection import SigmaCollection
-    from sigma.correlations import SigmaCorrelationRule
-    from sigma.exceptions import SigmaError
+    """Parse and convert every file (in a process pool when there are many), then link.
+
+    Each file is read with libyaml's loader and handed to pySigma as dicts (its own
+    `from_yaml` parses in pure Python: most of a cold run's time), and converted on its own:
+    a file's rules, correlations and skips do not depend on other files'.
+    """
+    files = [str(f) for f in _rule_files(paths)]
+    job = (mapping.model_dump_json(), tuple(sorted(statuses)))
+    results: list[_FileResult] = []
+    n_workers = min(_workers(), max(1, len(files) // PARALLEL_MIN_FILES))
+    if n_workers > 1:
+        # spawn, not fork: the parent may hold DuckDB's threads, which a fork would copy
+        # mid-lock; each worker imports pySigma once and takes files in ordered chunks.
+        chunk = max(1, len(files) // (n_workers * 8))
+        chunks = [files[i : i + chunk] for i in range(0, len(files), chunk)]
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(n_workers, mp_context=ctx) as pool:
+            done = 0
+            for part in pool.map(_convert_files, chunks, [job] * len(chunks)):
+                results.extend(part)
+                done += len(part)
+                if progress is not None:
+                    progress(done, len(files))
+    else:
+        for i, f in enumerate(files):
+            results.extend(_convert_files([f], job))
+            if progress is not None and i % 200 == 0:
+                progress(i, len(files))
+    rules = [r for res in results for r in res.rules]
+    specs = [c for res in results for c in res.correlations]
+    skipped = [s for res in results for s in res.skipped]
+    rules, bad = _check_sql(rules, mapping)
+    skipped.extend(bad)
+    compiled_corr, corr_skipped = _correlations(specs, rules)
+    skipped.extend(corr_skipped)
+    keep = [r for r in rules if level_rank(r.level) >= level_rank(min_level)]
+    # A rule below the level stays compiled when a correlation needs it.
+    needed = {rid for c in compiled_corr for rid in c.rule_ids}
+    keep += [
+        r for r in rules if level_rank(r.level) < level_rank(min_level) and r.rule_id in needed
+    ]
+    skipped.extend(
+        SkippedRule(r.path, r.rule_id, r.title, f"level {r.level} below {min_level}")
+        for r in rules
+        if level_rank(r.level) < level_rank(min_level) and r.rule_id not in needed
+    )
+    corr_keep = [c for c in compiled_corr if level_rank(c.level) >= level_rank(min_level)]
+    return RuleSet(tuple(keep), tuple(corr_keep), tuple(skipped))
+
+
+def _convert_files(files: list[str], job: tuple[str, tuple[str, ...]]) -> list[_FileResult]:
+    """Parse and convert some rule files (in a worker process or here), one result each."""
     from sigma.processing.pipeline import ProcessingPipeline
-    from sigma.rule import SigmaRule
 
     from rempart.sigma.backend import DuckDBSigmaBackend
 
-    files = _rule_files(paths)
-    skipped: list[SkippedRule] = []
-    parsed: list[tuple[str, SigmaRule | SigmaCorrelationRule]] = []
-    for i, f in enumerate(files):
-        try:
-            coll = SigmaCollection.from_yaml(f.read_text("utf-8"), collect_errors=True)
-        except (SigmaError, yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-            skipped.append(SkippedRule(str(f), None, None, f"unreadable: {exc}"))
-            continue
-        for item in coll.rules:
-            if isinstance(item, SigmaRule | SigmaCorrelationRule):
-                errors = getattr(item, "errors", [])
-                if errors:
-                    skipped.append(_skip(f, item, f"invalid rule: {errors[0]}"))
-                else:
-                    parsed.append((str(f), item))
-        if progress is not None and i % 200 == 0:
-            progress(i, len(files))
+    mapping = Mapping.model_validate_json(job[0])
+    statuses = frozenset(job[1])
     backend = DuckDBSigmaBackend(ProcessingPipeline())
+    return [_convert_file(path, mapping, statuses, backend) for path in files]
+
+
+def _convert_file(
+    path: str, mapping: Mapping, statuses: frozenset[str], backend: Any
+) -> _FileResult:
+    from sigma.collection import SigmaCollection
+    from sigma.correlations import SigmaCorrelationRule
+    from sigma.exceptions import SigmaError
+    from sigma.rule import SigmaRule
+
+    try:
+        text = Path(path).read_text("utf-8")
+        docs = list(yaml.load_all(text, Loader=_YAML_LOADER))
+        coll = SigmaCollection.from_dicts(docs, collect_errors=True)
+    except (SigmaError, yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        return _FileResult((), (), (SkippedRule(path, None, None, f"unreadable: {exc}"),))
+    skipped: list[SkippedRule] = []
+    parsed: list[SigmaRule | SigmaCorrelationRule] = []
+    for item in coll.rules:
+        if isinstance(item, SigmaRule | SigmaCorrelationRule):
+            errors = getattr(item, "errors", [])
+            if errors:
+                skipped.append(_skip(path, item, f"invalid rule: {errors[0]}"))
+            else:
+                parsed.append(item)
     rules: list[CompiledRule] = []
-    correlations: list[tuple[str, SigmaCorrelationRule]] = []
-    for path, rule in parsed:
+    correlations: list[_CorrSpec] = []
+    for rule in parsed:
         level = str(rule.level.name).lower() if rule.level else "informational"
         status = str(rule.status.name).lower() if rule.status else "experimental"
         if isinstance(rule, SigmaCorrelationRule):
-            correlations.append((path, rule))
+            spec = _corr_spec(path, rule)
+            if isinstance(spec, SkippedRule):
+                skipped.append(spec)
+            else:
+                correlations.append(spec)
             continue
         if status not in statuses:
             skipped.append(_skip(path, rule, f"status {status} filtered out"))
@@ -332,23 +435,31 @@ def _load_rules(
                 plan=json.dumps(plan) if arrow_ready(plan) else "",
             )
         )
-    rules, bad = _check_sql(rules, mapping)
-    skipped.extend(bad)
-    compiled_corr, corr_skipped = _correlations(correlations, rules)
-    skipped.extend(corr_skipped)
-    keep = [r for r in rules if level_rank(r.level) >= level_rank(min_level)]
-    # A rule below the level stays compiled when a correlation needs it.
-    needed = {rid for c in compiled_corr for rid in c.rule_ids}
-    keep += [
-        r for r in rules if level_rank(r.level) < level_rank(min_level) and r.rule_id in needed
-    ]
-    skipped.extend(
-        SkippedRule(r.path, r.rule_id, r.title, f"level {r.level} below {min_level}")
-        for r in rules
-        if level_rank(r.level) < level_rank(min_level) and r.rule_id not in needed
+    return _FileResult(tuple(rules), tuple(correlations), tuple(skipped))
+
+
+def _corr_spec(path: str, corr: Any) -> _CorrSpec | SkippedRule:
+    """The values of a correlation rule, or why it cannot run."""
+    kind = str(getattr(corr, "type", "")).split(".")[-1].lower()
+    level = str(corr.level.name).lower() if getattr(corr, "level", None) else "medium"
+    if kind not in ("event_count", "value_count"):
+        return _skip(path, corr, f"correlation type {kind} not supported")
+    cond = corr.condition
+    op = {"GTE": ">=", "GT": ">", "LTE": "<=", "LT": "<", "EQ": "="}.get(str(cond.op.name), ">=")
+    return _CorrSpec(
+        path=path,
+        rule_id=str(corr.id) if getattr(corr, "id", None) else _path_id(path),
+        given_id=str(corr.id) if getattr(corr, "id", None) else None,
+        title=str(getattr(corr, "title", "")),
+        level=level,
+        kind=kind,
+        refs=tuple(str(getattr(ref, "reference", ref)) for ref in getattr(corr, "rules", [])),
+        group_by=tuple(getattr(corr, "group_by", None) or ()),
+        timespan_s=int(corr.timespan.seconds),
+        op=op,
+        count=int(cond.count),
+        value_field=getattr(cond, "fieldref", None),
     )
-    corr_keep = [c for c in compiled_corr if level_rank(c.level) >= level_rank(min_level)]
-    return RuleSet(tuple(keep), tuple(corr_keep), tuple(skipped))
 
 
 def _skip(path: Path | str, rule: object, reason: str) -> SkippedRule:
@@ -400,44 +511,37 @@ def _distinct_columns(rules: Sequence[CompiledRule]) -> list[tuple[str, str]]:
 
 
 def _correlations(
-    items: Sequence[tuple[str, Any]], rules: list[CompiledRule]
+    specs: Sequence[_CorrSpec], rules: list[CompiledRule]
 ) -> tuple[list[CompiledCorrelation], list[SkippedRule]]:
+    """Link each correlation to the compiled rules it names (by name or id)."""
     by_name = {r.name: r.rule_id for r in rules if r.name}
     by_id = {r.rule_id for r in rules}
     out: list[CompiledCorrelation] = []
     skipped: list[SkippedRule] = []
-    for path, corr in items:
-        kind = str(getattr(corr, "type", "")).split(".")[-1].lower()
-        level = str(corr.level.name).lower() if getattr(corr, "level", None) else "medium"
-        if kind not in ("event_count", "value_count"):
-            skipped.append(_skip(path, corr, f"correlation type {kind} not supported"))
-            continue
+    for c in specs:
         refs: list[str] = []
-        for ref in getattr(corr, "rules", []):
-            key = str(getattr(ref, "reference", ref))
+        for key in c.refs:
             rid = by_name.get(key) or (key if key in by_id else None)
             if rid is None:
-                skipped.append(_skip(path, corr, f"referenced rule {key} not loaded"))
+                skipped.append(
+                    SkippedRule(c.path, c.given_id, c.title, f"referenced rule {key} not loaded")
+                )
                 break
             refs.append(rid)
         else:
-            cond = corr.condition
-            op = {"GTE": ">=", "GT": ">", "LTE": "<=", "LT": "<", "EQ": "="}.get(
-                str(cond.op.name), ">="
-            )
             out.append(
                 CompiledCorrelation(
-                    rule_id=str(corr.id) if getattr(corr, "id", None) else _path_id(path),
-                    title=str(getattr(corr, "title", "")),
-                    level=level,
-                    path=path,
-                    kind=kind,
+                    rule_id=c.rule_id,
+                    title=c.title,
+                    level=c.level,
+                    path=c.path,
+                    kind=c.kind,
                     rule_ids=tuple(refs),
-                    group_by=tuple(getattr(corr, "group_by", None) or ()),
-                    timespan_s=int(corr.timespan.seconds),
-                    op=op,
-                    count=int(cond.count),
-                    value_field=getattr(cond, "fieldref", None),
+                    group_by=c.group_by,
+                    timespan_s=c.timespan_s,
+                    op=c.op,
+                    count=c.count,
+                    value_field=c.value_field,
                 )
             )
     return out, skipped
