@@ -134,3 +134,32 @@ def test_parallel_conversion_gives_the_same_rule_set(
     assert many == one
     assert one.rules and one.correlations
     assert any("unreadable" in s.reason for s in one.skipped)
+
+
+def test_rules_cached_by_file_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new folder with the same files (issue 26) reuses each file's conversion by digest;
+    a changed file is converted again; the paths are the new folder's."""
+    from rempart.sigma import engine
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        folder.mkdir()
+        for f in sorted(builtin_rules_dir().glob("*.yml")):
+            (folder / f.name).write_text(f.read_text("utf-8"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = engine.load_rules([a], cache_dir=cache)
+    converted: list[list[str]] = []
+    real = engine._convert_all
+
+    def spy(files: list[str], *args: object) -> list[engine._FileResult]:
+        converted.append(files)
+        return real(files, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_convert_all", spy)
+    changed = b / "rempart_log_cleared.yml"
+    changed.write_text(changed.read_text("utf-8") + "\n# edited\n", encoding="utf-8")
+    second = engine.load_rules([b], cache_dir=cache)
+    assert converted == [[str(changed)]]
+    assert second == engine.load_rules([b])  # same as converting without any cache
+    assert {r.path for r in second.rules} <= {str(p) for p in b.iterdir()}
+    assert len(second.rules) == len(first.rules)

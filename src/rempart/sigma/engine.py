@@ -11,6 +11,7 @@ Correlation rules (`event_count`, `value_count`) then run as SQL over those hits
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -241,6 +242,8 @@ def load_rules(
 
     With `cache_dir`, the compiled set is kept as JSON keyed by the rules' content, the
     mapping, the level and the statuses: the next run with the same rules skips pySigma.
+    Each file's conversion is also kept under its bytes' digest (`sigma-files.json`), so a
+    new folder converts only the files not seen before.
     """
     if min_level not in LEVELS:
         raise ConfigError(f"unknown level {min_level!r} (one of {', '.join(LEVELS)})")
@@ -254,7 +257,8 @@ def load_rules(
             return _ruleset_from_json(cached.read_text("utf-8"))
         except (ValueError, TypeError, KeyError):
             cached.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
-    rs = _load_rules(paths, min_level, statuses, mapping, progress)
+    per_file = cache_dir / "sigma-files.json"
+    rs = _load_rules(paths, min_level, statuses, mapping, progress, file_cache=per_file)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(".tmp")
     tmp.write_text(_ruleset_to_json(rs), encoding="utf-8")
@@ -304,8 +308,13 @@ def _load_rules(
     statuses: frozenset[str],
     mapping: Mapping,
     progress: Callable[[int, int], None] | None,
+    file_cache: Path | None = None,
 ) -> RuleSet:
     """Parse and convert every file (in a process pool when there are many), then link.
+
+    With `file_cache` (a JSON file), each file's conversion is kept under the digest of its
+    bytes: a new folder holding known rules (a copy, an update of SigmaHQ) converts only the
+    files it has not seen.
 
     Each file is read with libyaml's loader and handed to pySigma as dicts (its own
     `from_yaml` parses in pure Python: most of a cold run's time), and converted on its own:
@@ -313,26 +322,19 @@ def _load_rules(
     """
     files = [str(f) for f in _rule_files(paths)]
     job = (mapping.model_dump_json(), tuple(sorted(statuses)))
-    results: list[_FileResult] = []
-    n_workers = min(_workers(), max(1, len(files) // PARALLEL_MIN_FILES))
-    if n_workers > 1:
-        # spawn, not fork: the parent may hold DuckDB's threads, which a fork would copy
-        # mid-lock; each worker imports pySigma once and takes files in ordered chunks.
-        chunk = max(1, len(files) // (n_workers * 8))
-        chunks = [files[i : i + chunk] for i in range(0, len(files), chunk)]
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(n_workers, mp_context=ctx) as pool:
-            done = 0
-            for part in pool.map(_convert_files, chunks, [job] * len(chunks)):
-                results.extend(part)
-                done += len(part)
-                if progress is not None:
-                    progress(done, len(files))
-    else:
-        for i, f in enumerate(files):
-            results.extend(_convert_files([f], job))
-            if progress is not None and i % 200 == 0:
-                progress(i, len(files))
+    keys = _file_keys(files, job) if file_cache is not None else [""] * len(files)
+    known = _read_file_cache(file_cache) if file_cache is not None else {}
+    found: dict[str, _FileResult] = {}
+    for f, k in zip(files, keys, strict=True):
+        if k and k in known:
+            with contextlib.suppress(TypeError, KeyError, ValueError):  # damaged: convert again
+                found[f] = _file_result_from(known[k], f)
+    todo = [f for f in files if f not in found]
+    found.update(zip(todo, _convert_all(todo, job, progress), strict=True))
+    results = [found[f] for f in files]
+    if file_cache is not None:
+        fresh = {k: _file_result_to(found[f], f) for f, k in zip(files, keys, strict=True)}
+        _write_file_cache(file_cache, known, fresh)
     rules = [r for res in results for r in res.rules]
     specs = [c for res in results for c in res.correlations]
     skipped = [s for res in results for s in res.skipped]
@@ -353,6 +355,94 @@ def _load_rules(
     )
     corr_keep = [c for c in compiled_corr if level_rank(c.level) >= level_rank(min_level)]
     return RuleSet(tuple(keep), tuple(corr_keep), tuple(skipped))
+
+
+def _convert_all(
+    files: list[str], job: tuple[str, tuple[str, ...]], progress: Callable[[int, int], None] | None
+) -> list[_FileResult]:
+    """One result per file, in order; a process pool when there are many files."""
+    results: list[_FileResult] = []
+    n_workers = min(_workers(), max(1, len(files) // PARALLEL_MIN_FILES))
+    if n_workers > 1:
+        # spawn, not fork: the parent may hold DuckDB's threads, which a fork would copy
+        # mid-lock; each worker imports pySigma once and takes files in ordered chunks.
+        chunk = max(1, len(files) // (n_workers * 8))
+        chunks = [files[i : i + chunk] for i in range(0, len(files), chunk)]
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(n_workers, mp_context=ctx) as pool:
+            for part in pool.map(_convert_files, chunks, [job] * len(chunks)):
+                results.extend(part)
+                if progress is not None:
+                    progress(len(results), len(files))
+    else:
+        for i, f in enumerate(files):
+            results.extend(_convert_files([f], job))
+            if progress is not None and i % 200 == 0:
+                progress(i, len(files))
+    return results
+
+
+FILE_CACHE_MAX = 20_000  # entries kept in the per-file cache (the current run's first)
+
+
+def _file_keys(files: list[str], job: tuple[str, tuple[str, ...]]) -> list[str]:
+    head = f"{ENGINE_VERSION}|{job[0]}|{job[1]}".encode()
+    return [hashlib.sha256(head + b"\0" + Path(f).read_bytes()).hexdigest()[:32] for f in files]
+
+
+def _read_file_cache(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}  # missing or damaged: everything is converted again
+    return data if isinstance(data, dict) else {}
+
+
+def _write_file_cache(path: Path, known: dict[str, Any], fresh: dict[str, Any]) -> None:
+    merged = dict(fresh)
+    for k, v in known.items():
+        if len(merged) >= FILE_CACHE_MAX:
+            break
+        merged.setdefault(k, v)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(merged), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _file_result_to(res: _FileResult, path: str) -> dict[str, Any]:
+    """A file's result without its path (and ids derived from it): the same bytes elsewhere
+    give the same rules."""
+    pid = _path_id(path)
+
+    def strip(d: dict[str, Any]) -> dict[str, Any]:
+        d = dict(d, path="")
+        if d.get("rule_id") == pid:
+            d["rule_id"] = ""
+        return d
+
+    return {
+        "rules": [strip(asdict(r)) for r in res.rules],
+        "correlations": [strip(asdict(c)) for c in res.correlations],
+        "skipped": [strip(asdict(s)) for s in res.skipped],
+    }
+
+
+def _file_result_from(data: dict[str, Any], path: str) -> _FileResult:
+    pid = _path_id(path)
+
+    def fill(d: dict[str, Any]) -> dict[str, Any]:
+        d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+        d["path"] = path
+        if d.get("rule_id") == "":
+            d["rule_id"] = pid
+        return d
+
+    return _FileResult(
+        tuple(CompiledRule(**fill(r)) for r in data["rules"]),
+        tuple(_CorrSpec(**fill(c)) for c in data["correlations"]),
+        tuple(SkippedRule(**fill(x)) for x in data["skipped"]),
+    )
 
 
 def _convert_files(files: list[str], job: tuple[str, tuple[str, ...]]) -> list[_FileResult]:
