@@ -118,7 +118,7 @@ def test_arrow_and_sql_paths_agree(tmp_path: Path) -> None:
 def test_parallel_conversion_gives_the_same_rule_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Many files are converted in a process pool (issue 26): same rules, same order, same
+    """Many files are converted by worker processes (issue 26): same rules, same order, same
     skips as one process (a file's correlations link to rules of the same file)."""
     from rempart.sigma import engine
 
@@ -130,6 +130,11 @@ def test_parallel_conversion_gives_the_same_rule_set(
     one = engine.load_rules([folder])
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 2)
     monkeypatch.setattr(engine, "_workers", lambda: 2)
+
+    def not_here(*_args: object) -> None:
+        raise AssertionError("converted in this process, not in the workers")
+
+    monkeypatch.setattr(engine, "_convert_files", not_here)
     many = engine.load_rules([folder])
     assert many == one
     assert one.rules and one.correlations

@@ -14,11 +14,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import multiprocessing
 import os
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
@@ -361,25 +361,71 @@ def _convert_all(
     files: list[str], job: tuple[str, tuple[str, ...]], progress: Callable[[int, int], None] | None
 ) -> list[_FileResult]:
     """One result per file, in order; a process pool when there are many files."""
-    results: list[_FileResult] = []
     n_workers = min(_workers(), max(1, len(files) // PARALLEL_MIN_FILES))
     if n_workers > 1:
-        # spawn, not fork: the parent may hold DuckDB's threads, which a fork would copy
-        # mid-lock; each worker imports pySigma once and takes files in ordered chunks.
-        chunk = max(1, len(files) // (n_workers * 8))
-        chunks = [files[i : i + chunk] for i in range(0, len(files), chunk)]
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(n_workers, mp_context=ctx) as pool:
-            for part in pool.map(_convert_files, chunks, [job] * len(chunks)):
-                results.extend(part)
-                if progress is not None:
-                    progress(len(results), len(files))
-    else:
-        for i, f in enumerate(files):
-            results.extend(_convert_files([f], job))
-            if progress is not None and i % 200 == 0:
-                progress(i, len(files))
+        return _convert_in_workers(files, job, n_workers, progress)
+    results: list[_FileResult] = []
+    for i, f in enumerate(files):
+        results.extend(_convert_files([f], job))
+        if progress is not None and i % 200 == 0:
+            progress(i, len(files))
     return results
+
+
+def _convert_in_workers(
+    files: list[str],
+    job: tuple[str, tuple[str, ...]],
+    n_workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[_FileResult]:
+    """Every n-th file to each of n fresh interpreters (`python -m rempart.sigma.engine`).
+
+    Plain child processes, not multiprocessing: a fork would copy DuckDB's threads mid-lock,
+    and spawn re-runs the caller's main script in each worker. Results come back as JSON; a
+    worker that fails has its files converted here.
+    """
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    shares = [files[i::n_workers] for i in range(n_workers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "rempart.sigma.engine"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        for _ in shares
+    ]
+    for proc, share in zip(procs, shares, strict=True):
+        assert proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # a worker that died is handled below
+            proc.stdin.write(json.dumps({"files": share, "job": job}).encode())
+            proc.stdin.close()  # every worker starts before any result is read
+    found: dict[str, _FileResult] = {}
+    for proc, share in zip(procs, shares, strict=True):
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        proc.stdout.close()
+        proc.wait()
+        try:
+            if proc.returncode != 0:
+                raise ValueError(f"worker exit {proc.returncode}")
+            data = json.loads(out)
+            found.update((f, _file_result_from(d, f)) for f, d in zip(share, data, strict=True))
+        except (ValueError, TypeError, KeyError):
+            found.update(zip(share, _convert_files(share, job), strict=True))
+        if progress is not None:
+            progress(len(found), len(files))
+    return [found[f] for f in files]
+
+
+def _worker_main() -> None:
+    """`python -m rempart.sigma.engine`: convert the files named on stdin, JSON on stdout."""
+    req = json.loads(sys.stdin.buffer.read())
+    job = (str(req["job"][0]), tuple(req["job"][1]))
+    files = [str(f) for f in req["files"]]
+    done = _convert_files(files, job)
+    sys.stdout.write(json.dumps([_file_result_to(r, f) for r, f in zip(done, files, strict=True)]))
 
 
 FILE_CACHE_MAX = 20_000  # entries kept in the per-file cache (the current run's first)
@@ -774,3 +820,7 @@ def _run_correlations(
     if not parts:
         return pa.table({c: pa.array([], pa.string()) for c in HIT_COLUMNS})
     return pa.concat_tables(parts)
+
+
+if __name__ == "__main__":
+    _worker_main()
