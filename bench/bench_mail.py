@@ -205,4 +205,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from benchlib import loadavg
+
+    with loadavg():
+        raise SystemExit(main())

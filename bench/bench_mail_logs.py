@@ -151,4 +151,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from benchlib import loadavg
+
+    with loadavg():
+        main()

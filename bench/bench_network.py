@@ -232,4 +232,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchlib import loadavg
+
+    with loadavg():
+        sys.exit(main())

@@ -1,18 +1,33 @@
-"""Sigma on EVTX: Rempart against a plain baseline, in the same run.
+"""Sigma on EVTX: Rempart against Zircolite itself, or against a plain baseline.
 
-Baseline (what Zircolite does, in plain Python): every EVTX record parsed by the Rust `evtx`
+With `--zircolite DIR` (a Zircolite checkout, run with `--zircolite-python`, its own venv):
+both tools run as whole processes (start-up included) on the same EVTX files and the same
+Sigma folder. Each converts the folder once (timed: the cold run; Zircolite saves its converted
+JSON ruleset, Rempart fills its rule cache), then RUNS interleaved rounds (Rempart, Zircolite,
+Rempart, ...) use the converted rules. Prints events per second and hits (matched events summed
+over rules, and rules that fired) for both, the median and spread of the ratio, and the load
+average before and after.
+
+Without `--zircolite`: a note, the last figures measured beside Zircolite, and the plain
+baseline below run in the same process.
+
+Plain baseline (what Zircolite does, in plain Python): every EVTX record parsed by the Rust `evtx`
 package, flattened to a dict in Python, inserted into an SQLite table, then every rule converted
 by pySigma's SQLite backend run as its own query (one query per rule). Rempart: bulk ingest into
 DuckDB, rules compiled once (cached), evaluated many per query.
 
-Usage: nice python bench/bench_sigma.py [EVTX_DIR] [RULES_DIR]
+Usage: nice python bench/bench_sigma.py [EVTX_DIR] [RULES_DIR] [--zircolite DIR
+       --zircolite-python PY] [--rounds 3]
 (defaults ../shared/data/evtx_attack_samples and ../shared/data/sigma_rules/rules/windows)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sqlite3
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -135,11 +150,133 @@ def rempart(evtx_dir: Path, rules_dir: Path, cache: Path) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    evtx_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/evtx_attack_samples")
-    rules_dir = Path(
-        sys.argv[2] if len(sys.argv) > 2 else "../shared/data/sigma_rules/rules/windows"
+# Last figures measured beside Zircolite 3.7.0 (issue 26, quiet 2-core machine, medians).
+LAST_SEEN = (
+    "last measured beside Zircolite 3.7.0 (issue 26, quiet 2-core machine, medians,\n"
+    "  rules cached):\n"
+    "  Rempart 4.48 s, 1,844 events/s; Zircolite 3.04 s, 2,715 events/s (Rempart 1.63x slower);\n"
+    "  first run on a rules folder: Rempart 14.9 s, Zircolite 3.04 s (its rules pre-converted)"
+)
+
+# One Rempart run as a whole process: import, ingest, rules (cached), evaluation.
+RUNNER = """
+import json, sys
+from pathlib import Path
+from rempart.app.triage import triage
+from rempart.store import Store
+store = Store.memory()
+res = triage([Path(sys.argv[1])], Path(sys.argv[2]), "informational", store=store,
+             cache_dir=Path(sys.argv[3]), builtin=False)
+print(json.dumps({"events": store.count("process"), "hits": sum(h.count for h in res.hits),
+                  "rules": res.ruleset.converted, "fired": len({h.rule_id for h in res.hits})}))
+"""
+
+
+def _timed(argv: list[str], cwd: Path | None = None) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr[-2000:]}")
+    return wall, done.stdout
+
+
+def run_rempart(evtx_dir: Path, rules_dir: Path, cache: Path) -> dict[str, float]:
+    wall, out = _timed([sys.executable, "-c", RUNNER, str(evtx_dir), str(rules_dir), str(cache)])
+    return {"wall": wall, **json.loads(out.strip().splitlines()[-1])}
+
+
+def _zircolite_argv(zdir: Path, py: str, evtx_dir: Path, ruleset: Path, work: Path) -> list[str]:
+    return [
+        py, str(zdir / "zircolite.py"), "-e", str(evtx_dir), "-r", str(ruleset),
+        "-c", str(zdir / "config" / "config.yaml"), "-o", str(work / "detected.json"),
+        "-l", str(work / "zircolite.log"), "-q",
+    ]  # fmt: skip
+
+
+def run_zircolite(
+    zdir: Path, py: str, evtx_dir: Path, ruleset: Path, work: Path
+) -> dict[str, float]:
+    (work / "detected.json").unlink(missing_ok=True)
+    wall, _ = _timed(_zircolite_argv(zdir, py, evtx_dir, ruleset, work), cwd=work)
+    found = json.loads((work / "detected.json").read_text("utf-8") or "[]")
+    hits = sum(int(r.get("count", 0)) for r in found)
+    fired = len({r.get("id") or r.get("title") for r in found if r.get("count")})
+    return {"wall": wall, "hits": hits, "fired": fired}
+
+
+def cold_zircolite(
+    zdir: Path, py: str, evtx_dir: Path, rules_dir: Path, work: Path
+) -> tuple[float, Path, int]:
+    """Zircolite's cold run: it converts the Sigma folder (saving the JSON ruleset) and runs it."""
+    before = set(work.glob("*.json"))
+    argv = [
+        *_zircolite_argv(zdir, py, evtx_dir, rules_dir, work),
+        "-p",
+        "windows-logsources",
+        "-sr",
+    ]
+    wall, _ = _timed(argv, cwd=work)
+    saved = sorted(set(work.glob("*.json")) - before - {work / "detected.json"})
+    if not saved:
+        raise SystemExit(f"Zircolite saved no ruleset; see {work / 'zircolite.log'}")
+    return wall, saved[0], len(json.loads(saved[0].read_text("utf-8")))
+
+
+def compare(args: argparse.Namespace) -> None:
+    zdir, py = Path(args.zircolite).resolve(), args.zircolite_python
+    evtx_dir, rules_dir = args.evtx.resolve(), args.rules.resolve()
+    with tempfile.TemporaryDirectory(prefix="bench-sigma-") as tmp:
+        work, cache = Path(tmp), Path(tmp) / "rules-cache"
+        cold_r = run_rempart(evtx_dir, rules_dir, cache)
+        cold_z, ruleset, z_rules = cold_zircolite(zdir, py, evtx_dir, rules_dir, work)
+        rounds: list[tuple[dict[str, float], dict[str, float]]] = []
+        for i in range(args.rounds):
+            r = run_rempart(evtx_dir, rules_dir, cache)
+            z = run_zircolite(zdir, py, evtx_dir, ruleset, work)
+            rounds.append((r, z))
+            print(
+                f"round {i + 1}: Rempart {r['wall']:.2f} s, Zircolite {z['wall']:.2f} s", flush=True
+            )
+    events = rounds[0][0]["events"]
+    r_walls = [r["wall"] for r, _ in rounds]
+    z_walls = [z["wall"] for _, z in rounds]
+    ratios = sorted(z["wall"] / r["wall"] for r, z in rounds)
+    med = statistics.median
+    print(f"EVTX: {evtx_dir} ({events:,.0f} events); rules: {rules_dir}")
+
+    def row(label: str, mine: str, theirs: str) -> None:
+        print(f"{label:34}{mine:>14}{theirs:>14}")
+
+    row("", "Rempart", "Zircolite")
+    row("rules converted", f"{rounds[0][0]['rules']:,.0f}", f"{z_rules:,}")
+    row("cold run: conversion + run (s)", f"{cold_r['wall']:.2f}", f"{cold_z:.2f}")
+    row("warm run, median (s)", f"{med(r_walls):.2f}", f"{med(z_walls):.2f}")
+    row(
+        "  min-max (s)",
+        f"{min(r_walls):.2f}-{max(r_walls):.2f}",
+        f"{min(z_walls):.2f}-{max(z_walls):.2f}",
     )
+    row(
+        "events per second, median",
+        f"{events / med(r_walls):,.0f}",
+        f"{events / med(z_walls):,.0f}",
+    )
+    row(
+        "hits (events matched, summed)",
+        f"{rounds[0][0]['hits']:,.0f}",
+        f"{rounds[0][1]['hits']:,.0f}",
+    )
+    row("rules that fired", f"{rounds[0][0]['fired']:,.0f}", f"{rounds[0][1]['fired']:,.0f}")
+    print(
+        f"Rempart / Zircolite speed (warm, start-up included): median {med(ratios):.2f}x "
+        f"[{ratios[0]:.2f}-{ratios[-1]:.2f}] over {len(rounds)} interleaved rounds"
+    )
+
+
+def plain(args: argparse.Namespace) -> None:
+    evtx_dir, rules_dir = args.evtx, args.rules
+    print("note: no --zircolite DIR given; Zircolite not run. " + LAST_SEEN)
     with tempfile.TemporaryDirectory(prefix="host-bench-") as tmp:
         r = rempart(evtx_dir, rules_dir, Path(tmp))
     b = baseline(evtx_dir, rules_dir)
@@ -158,5 +295,29 @@ def main() -> None:
     print(f"cold (conversion included): {total_r:.1f} s vs {total_b:.1f} s")
 
 
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument(
+        "evtx", nargs="?", type=Path, default=Path("../shared/data/evtx_attack_samples")
+    )
+    ap.add_argument(
+        "rules", nargs="?", type=Path, default=Path("../shared/data/sigma_rules/rules/windows")
+    )
+    ap.add_argument("--zircolite", metavar="DIR", help="a Zircolite checkout to compare with")
+    ap.add_argument(
+        "--zircolite-python", default="python3", metavar="PY",
+        help="the Python that has Zircolite's requirements (its own venv)",
+    )  # fmt: skip
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    args = ap.parse_args()
+    if args.zircolite:
+        compare(args)
+    else:
+        plain(args)
+
+
 if __name__ == "__main__":
-    main()
+    from benchlib import loadavg
+
+    with loadavg():
+        main()

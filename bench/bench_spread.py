@@ -97,4 +97,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from benchlib import loadavg
+
+    with loadavg():
+        main()

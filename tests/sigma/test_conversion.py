@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from rempart.sigma.engine import builtin_rules_dir, default_mapping, evaluate, load_rules
 from rempart.store import Store
@@ -112,3 +113,58 @@ def test_arrow_and_sql_paths_agree(tmp_path: Path) -> None:
     assert many == {"e1", "e2"}  # the literal % is not a wildcard
     # `not filter` fires although no event has a User field
     assert {h["event_uid"] for h in fast if h["rule_id"].endswith("11")} == {"e1", "e2", "e3"}
+
+
+def test_parallel_conversion_gives_the_same_rule_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many files are converted by worker processes (issue 26): same rules, same order, same
+    skips as one process (a file's correlations link to rules of the same file)."""
+    from rempart.sigma import engine
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    for f in sorted(builtin_rules_dir().glob("*.yml")):
+        (folder / f.name).write_text(f.read_text("utf-8"), encoding="utf-8")
+    (folder / "zz_broken.yml").write_text("title: [unclosed\n", encoding="utf-8")
+    one = engine.load_rules([folder])
+    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(engine, "_workers", lambda: 2)
+
+    def not_here(*_args: object) -> None:
+        raise AssertionError("converted in this process, not in the workers")
+
+    monkeypatch.setattr(engine, "_convert_files", not_here)
+    many = engine.load_rules([folder])
+    assert many == one
+    assert one.rules and one.correlations
+    assert any("unreadable" in s.reason for s in one.skipped)
+
+
+def test_rules_cached_by_file_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new folder with the same files (issue 26) reuses each file's conversion by digest;
+    a changed file is converted again; the paths are the new folder's."""
+    from rempart.sigma import engine
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        folder.mkdir()
+        for f in sorted(builtin_rules_dir().glob("*.yml")):
+            (folder / f.name).write_text(f.read_text("utf-8"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = engine.load_rules([a], cache_dir=cache)
+    converted: list[list[str]] = []
+    real = engine._convert_all
+
+    def spy(files: list[str], *args: object) -> list[engine._FileResult]:
+        converted.append(files)
+        return real(files, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_convert_all", spy)
+    changed = b / "rempart_log_cleared.yml"
+    changed.write_text(changed.read_text("utf-8") + "\n# edited\n", encoding="utf-8")
+    second = engine.load_rules([b], cache_dir=cache)
+    assert converted == [[str(changed)]]
+    assert second == engine.load_rules([b])  # same as converting without any cache
+    assert {r.path for r in second.rules} <= {str(p) for p in b.iterdir()}
+    assert len(second.rules) == len(first.rules)

@@ -18,7 +18,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.app.alerts import alerts
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.core.i18n import t
 from rempart.core.safe import visible, write_csv
@@ -58,6 +57,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Liste les alertes du magasin (table, json, jsonl, csv)."""
+        from rempart.app.alerts import alerts
+
         lg = lang_of(lang)
         rows = [a.as_dict() for a in alerts(workspace, detector=detector, lang=lg)]
         if fmt is Format.JSONL:

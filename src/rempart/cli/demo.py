@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from rempart.app.demo import DemoResult, demo
 from rempart.cli.common import LangOpt, console, lang_of
 from rempart.core.i18n import Lang, t
+
+if TYPE_CHECKING:
+    from rempart.app.demo import DemoResult
 
 STAGES = ("twin", "scenario", "ingest", "detect", "incident", "plan", "report")
 
@@ -90,6 +92,8 @@ def register(app: typer.Typer) -> None:
         runs: Annotated[int, typer.Option(help="Monte Carlo runs per plan.")] = 100,
     ) -> None:
         """Rejoue Montpellier sur le jumeau : ingestion, détection, incident, plan, rapport."""
+        from rempart.app.demo import demo
+
         lg = lang_of(lang)
         start = time.monotonic()
         with console.status(t("stage_twin", lg)) as status:

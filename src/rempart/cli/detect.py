@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.app.detect import BadCidr, DetectorRun, detect
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.core.i18n import t
+
+if TYPE_CHECKING:
+    from rempart.app.detect import DetectorRun
 
 
 def render_runs(runs: list[DetectorRun], lang: str) -> Table:
@@ -49,6 +51,8 @@ def register(app: typer.Typer) -> None:
         ] = True,
     ) -> None:
         """Lance les détecteurs ; leurs alertes remplacent celles du passage précédent."""
+        from rempart.app.detect import BadCidr, detect
+
         lg = lang_of(lang)
         try:
             result = detect(

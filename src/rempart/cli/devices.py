@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.app.devices import devices
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
 from rempart.core.i18n import t
 from rempart.core.safe import visible, write_csv
@@ -27,6 +26,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Connexions des dispositifs médicaux, et celles qui ne sont peut-être pas utiles."""
+        from rempart.app.devices import devices
+
         lg = lang_of(lang)
         check_format(fmt, ("table", "csv", "json"))
         found = devices(workspace, all_rows=all_rows)

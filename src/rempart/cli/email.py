@@ -5,20 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.app.email import (
-    JSONL_KEYS,
-    MailVerdict,
-    campaign_list,
-    purge,
-    score,
-    scoring_hospital,
-)
 from rempart.cli.common import (
     LangOpt,
     WorkspaceOpt,
@@ -30,6 +22,9 @@ from rempart.cli.common import (
 )
 from rempart.core.i18n import t
 from rempart.core.safe import CsvOut, visible
+
+if TYPE_CHECKING:
+    from rempart.app.email import MailVerdict
 
 
 def register(app: typer.Typer) -> None:
@@ -56,6 +51,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Note chaque message (0-100, verdict, raisons)."""
         from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        from rempart.app.email import JSONL_KEYS, score, scoring_hospital
 
         lg = lang_of(lang)
         check_format(fmt, ("table", "jsonl", "csv"))
@@ -117,6 +114,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Liste les campagnes du courrier ingéré (ou celle du --message)."""
+        from rempart.app.email import campaign_list
+
         lg = lang_of(lang)
         found = campaign_list(workspace, message)
         if not found:
@@ -145,6 +144,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Exporte la liste de purge (CSV) de la campagne d'un message."""
+        from rempart.app.email import purge
+
         lg = lang_of(lang)
         found = purge(workspace, message, out)
         if found is None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from rempart.app.incident import Incident, build_and_save
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.core.i18n import Lang, t
+
+if TYPE_CHECKING:
+    from rempart.app.incident import Incident
 
 
 def show_incident(inc: Incident, lang: Lang) -> None:
@@ -47,6 +49,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Construit l'incident à partir des alertes, l'enregistre et l'affiche."""
+        from rempart.app.incident import build_and_save
+
         lg = lang_of(lang)
         result = build_and_save(workspace)
         if result is None:

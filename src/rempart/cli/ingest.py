@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rempart.app.ingest import FileStatus, IngestReport, failed, ingest
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, lang_of
 from rempart.core.i18n import Lang, t
+
+if TYPE_CHECKING:
+    from rempart.app.ingest import IngestReport
 
 
 def run_ingest(workspace: Path | None, paths: list[Path], lang: Lang) -> IngestReport:
     """Ingest with a progress bar over bytes."""
+    from rempart.app.ingest import ingest
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -36,6 +40,8 @@ def run_ingest(workspace: Path | None, paths: list[Path], lang: Lang) -> IngestR
 
 
 def render_report(report: IngestReport, lang: Lang) -> None:
+    from rempart.app.ingest import FileStatus
+
     table = Table(title=t("ingest_title", lang))
     for col in ("event_class", "files", "records", "rejected"):
         table.add_column(t(col, lang), justify="right" if col != "event_class" else "left")
@@ -76,6 +82,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Ingère journaux et courriels : format reconnu, rejets comptés, doublons ignorés."""
+        from rempart.app.ingest import failed
+
         lg = lang_of(lang)
         check_paths(paths)
         report = run_ingest(workspace, paths, lg)

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from rempart.app.init import init
 from rempart.cli.common import WorkspaceOpt, console
 
 
@@ -17,6 +16,8 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option(help="Overwrite an existing hospital.yaml.")] = False,
     ) -> None:
         """Crée un espace de travail avec un hospital.yaml commenté et un inventaire d'exemple."""
+        from rempart.app.init import init
+
         result = init(workspace, force=force)
         for target, written in result.files:
             if written:

@@ -8,24 +8,16 @@ against care cut.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from rempart.app.plan import (
-    CareImpact,
-    EgressReview,
-    Interval,
-    Plan,
-    RankedPlan,
-    export,
-    propose,
-    review,
-    verdict,
-)
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.core.i18n import Lang, t
+
+if TYPE_CHECKING:
+    from rempart.app.plan import CareImpact, EgressReview, Interval, Plan, RankedPlan
 
 
 def _t(key: str, lang: Lang, **values: object) -> str:
@@ -43,6 +35,8 @@ _VERDICT_STYLE = {"refused": "red", "confirmed": "yellow", "ok": "green"}
 
 
 def _verdict(plan: Plan, impact: CareImpact, lang: Lang) -> str:
+    from rempart.app.plan import verdict
+
     v = verdict(plan, impact)
     return f"[{_VERDICT_STYLE[v]}]{_t(v, lang)}[/]"
 
@@ -155,6 +149,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Propose des plans de confinement, leur impact sur les soins, exporte les règles."""
+        from rempart.app.plan import export, propose, review
+
         lg = lang_of(lang)
         result = propose(
             workspace,

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from rempart.app.triage import HIT_KEYS, TriageResult, triage_workspace
 from rempart.cli.common import (
     LangOpt,
     WorkspaceOpt,
@@ -25,8 +24,13 @@ from rempart.cli.common import (
 from rempart.core.i18n import Lang, t
 from rempart.core.safe import CsvOut, visible
 
+if TYPE_CHECKING:
+    from rempart.app.triage import TriageResult
+
 
 def _jsonl(res: TriageResult) -> None:
+    from rempart.app.triage import HIT_KEYS
+
     out = sys.stdout
     for h in res.hits:
         row = {"kind": "hit", **{k: getattr(h, k) for k in HIT_KEYS}}
@@ -44,6 +48,8 @@ def _jsonl(res: TriageResult) -> None:
 
 
 def _csv(res: TriageResult) -> None:
+    from rempart.app.triage import HIT_KEYS
+
     w = CsvOut(sys.stdout)  # every cell visible, no formula (`rempart.core.safe`)
     w.writerow(["kind", *HIT_KEYS, "verdict", "reasons"])
     for h in res.hits:
@@ -105,6 +111,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Juge chaque machine d'après ses journaux Windows avec les règles Sigma."""
+        from rempart.app.triage import triage_workspace
+
         lg = lang_of(lang)
         check_format(fmt, ("table", "jsonl", "csv"))
         check_paths(paths)

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rempart.app.twin import (
-    ISOLATION_MINUTE,
-    TwinHospital,
-    calibrate,
-    generate,
-    given_hospital,
-    replay_montpellier,
-    scenario_folder,
-    spread_params,
-    workspace_or_twin,
-    write_scenario,
-)
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
 from rempart.core.i18n import Lang, t
+
+if TYPE_CHECKING:
+    from rempart.app.twin import TwinHospital
 
 SpreadRate = Annotated[
     float | None,
@@ -79,6 +70,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Écrit un CHU synthétique (hospital.yaml + inventory.csv) dans l'espace de travail."""
+        from rempart.app.twin import generate
+
         lg = lang_of(lang)
         _announce(generate(workspace, machines=machines, buildings=buildings, seed=seed), lg)
 
@@ -102,6 +95,13 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Écrit la boîte mail, le conn.log et la vérité terrain d'un scénario."""
+        from rempart.app.twin import (
+            scenario_folder,
+            spread_params,
+            workspace_or_twin,
+            write_scenario,
+        )
+
         lg = lang_of(lang)
         if name != "montpellier":
             raise typer.BadParameter(t("twin_unknown_scenario", lg, name=name))
@@ -167,6 +167,8 @@ def register(app: typer.Typer) -> None:
         With --workspace and a hospital.yaml there, every seed runs on that hospital (the seed
         then draws patient zero and the Monte Carlo); otherwise each seed generates a twin.
         """
+        from rempart.app.twin import ISOLATION_MINUTE, calibrate, given_hospital, spread_params
+
         lg = lang_of(lang)
         own = given_hospital(workspace)
         params = spread_params(
@@ -217,6 +219,8 @@ def register(app: typer.Typer) -> None:
         With --workspace and a hospital.yaml there, the scenario runs on that hospital;
         otherwise on a generated twin of --machines.
         """
+        from rempart.app.twin import given_hospital, replay_montpellier, spread_params
+
         lg = lang_of(lang)
         if scenario != "montpellier":
             raise typer.BadParameter(t("twin_unknown_scenario", lg, name=scenario))

@@ -11,8 +11,12 @@ Correlation rules (`event_count`, `value_count`) then run as SQL over those hits
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,6 +41,8 @@ LEVELS: tuple[str, ...] = ("informational", "low", "medium", "high", "critical")
 DEFAULT_STATUSES: frozenset[str] = frozenset({"stable", "test", "experimental"})
 RULES_PER_QUERY = 50
 BUILTIN_RULES = "builtin"  # marker for Rempart's own rule set
+# libyaml's loader when PyYAML has it: the pure-Python one was most of a cold run's time
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ChannelEvents(BaseModel):
@@ -236,6 +242,8 @@ def load_rules(
 
     With `cache_dir`, the compiled set is kept as JSON keyed by the rules' content, the
     mapping, the level and the statuses: the next run with the same rules skips pySigma.
+    Each file's conversion is also kept under its bytes' digest (`sigma-files.json`), so a
+    new folder converts only the files not seen before.
     """
     if min_level not in LEVELS:
         raise ConfigError(f"unknown level {min_level!r} (one of {', '.join(LEVELS)})")
@@ -249,12 +257,49 @@ def load_rules(
             return _ruleset_from_json(cached.read_text("utf-8"))
         except (ValueError, TypeError, KeyError):
             cached.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
-    rs = _load_rules(paths, min_level, statuses, mapping, progress)
+    per_file = cache_dir / "sigma-files.json"
+    rs = _load_rules(paths, min_level, statuses, mapping, progress, file_cache=per_file)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(".tmp")
     tmp.write_text(_ruleset_to_json(rs), encoding="utf-8")
     tmp.replace(cached)
     return rs
+
+
+@dataclass(frozen=True)
+class _CorrSpec:
+    """A correlation rule as plain values: what `_correlations` needs, picklable."""
+
+    path: str
+    rule_id: str
+    given_id: str | None  # the rule's own id (None: rule_id is derived from the path)
+    title: str
+    level: str
+    kind: str
+    refs: tuple[str, ...]
+    group_by: tuple[str, ...]
+    timespan_s: int
+    op: str
+    count: int
+    value_field: str | None
+
+
+@dataclass(frozen=True)
+class _FileResult:
+    rules: tuple[CompiledRule, ...]
+    correlations: tuple[_CorrSpec, ...]
+    skipped: tuple[SkippedRule, ...]
+
+
+# Below this many files the rules are converted in this process: starting workers costs more.
+PARALLEL_MIN_FILES = 200
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _load_rules(
@@ -263,46 +308,239 @@ def _load_rules(
     statuses: frozenset[str],
     mapping: Mapping,
     progress: Callable[[int, int], None] | None,
+    file_cache: Path | None = None,
 ) -> RuleSet:
-    from sigma.collection import SigmaCollection
-    from sigma.correlations import SigmaCorrelationRule
-    from sigma.exceptions import SigmaError
+    """Parse and convert every file (in a process pool when there are many), then link.
+
+    With `file_cache` (a JSON file), each file's conversion is kept under the digest of its
+    bytes: a new folder holding known rules (a copy, an update of SigmaHQ) converts only the
+    files it has not seen.
+
+    Each file is read with libyaml's loader and handed to pySigma as dicts (its own
+    `from_yaml` parses in pure Python: most of a cold run's time), and converted on its own:
+    a file's rules, correlations and skips do not depend on other files'.
+    """
+    files = [str(f) for f in _rule_files(paths)]
+    job = (mapping.model_dump_json(), tuple(sorted(statuses)))
+    keys = _file_keys(files, job) if file_cache is not None else [""] * len(files)
+    known = _read_file_cache(file_cache) if file_cache is not None else {}
+    found: dict[str, _FileResult] = {}
+    for f, k in zip(files, keys, strict=True):
+        if k and k in known:
+            with contextlib.suppress(TypeError, KeyError, ValueError):  # damaged: convert again
+                found[f] = _file_result_from(known[k], f)
+    todo = [f for f in files if f not in found]
+    found.update(zip(todo, _convert_all(todo, job, progress), strict=True))
+    results = [found[f] for f in files]
+    if file_cache is not None:
+        fresh = {k: _file_result_to(found[f], f) for f, k in zip(files, keys, strict=True)}
+        _write_file_cache(file_cache, known, fresh)
+    rules = [r for res in results for r in res.rules]
+    specs = [c for res in results for c in res.correlations]
+    skipped = [s for res in results for s in res.skipped]
+    rules, bad = _check_sql(rules, mapping)
+    skipped.extend(bad)
+    compiled_corr, corr_skipped = _correlations(specs, rules)
+    skipped.extend(corr_skipped)
+    keep = [r for r in rules if level_rank(r.level) >= level_rank(min_level)]
+    # A rule below the level stays compiled when a correlation needs it.
+    needed = {rid for c in compiled_corr for rid in c.rule_ids}
+    keep += [
+        r for r in rules if level_rank(r.level) < level_rank(min_level) and r.rule_id in needed
+    ]
+    skipped.extend(
+        SkippedRule(r.path, r.rule_id, r.title, f"level {r.level} below {min_level}")
+        for r in rules
+        if level_rank(r.level) < level_rank(min_level) and r.rule_id not in needed
+    )
+    corr_keep = [c for c in compiled_corr if level_rank(c.level) >= level_rank(min_level)]
+    return RuleSet(tuple(keep), tuple(corr_keep), tuple(skipped))
+
+
+def _convert_all(
+    files: list[str], job: tuple[str, tuple[str, ...]], progress: Callable[[int, int], None] | None
+) -> list[_FileResult]:
+    """One result per file, in order; a process pool when there are many files."""
+    n_workers = min(_workers(), max(1, len(files) // PARALLEL_MIN_FILES))
+    if n_workers > 1:
+        return _convert_in_workers(files, job, n_workers, progress)
+    results: list[_FileResult] = []
+    for i, f in enumerate(files):
+        results.extend(_convert_files([f], job))
+        if progress is not None and i % 200 == 0:
+            progress(i, len(files))
+    return results
+
+
+def _convert_in_workers(
+    files: list[str],
+    job: tuple[str, tuple[str, ...]],
+    n_workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[_FileResult]:
+    """Every n-th file to each of n fresh interpreters (`python -m rempart.sigma.engine`).
+
+    Plain child processes, not multiprocessing: a fork would copy DuckDB's threads mid-lock,
+    and spawn re-runs the caller's main script in each worker. Results come back as JSON; a
+    worker that fails has its files converted here.
+    """
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    shares = [files[i::n_workers] for i in range(n_workers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "rempart.sigma.engine"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        for _ in shares
+    ]
+    for proc, share in zip(procs, shares, strict=True):
+        assert proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # a worker that died is handled below
+            proc.stdin.write(json.dumps({"files": share, "job": job}).encode())
+            proc.stdin.close()  # every worker starts before any result is read
+    found: dict[str, _FileResult] = {}
+    for proc, share in zip(procs, shares, strict=True):
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        proc.stdout.close()
+        proc.wait()
+        try:
+            if proc.returncode != 0:
+                raise ValueError(f"worker exit {proc.returncode}")
+            data = json.loads(out)
+            found.update((f, _file_result_from(d, f)) for f, d in zip(share, data, strict=True))
+        except (ValueError, TypeError, KeyError):
+            found.update(zip(share, _convert_files(share, job), strict=True))
+        if progress is not None:
+            progress(len(found), len(files))
+    return [found[f] for f in files]
+
+
+def _worker_main() -> None:
+    """`python -m rempart.sigma.engine`: convert the files named on stdin, JSON on stdout."""
+    req = json.loads(sys.stdin.buffer.read())
+    job = (str(req["job"][0]), tuple(req["job"][1]))
+    files = [str(f) for f in req["files"]]
+    done = _convert_files(files, job)
+    sys.stdout.write(json.dumps([_file_result_to(r, f) for r, f in zip(done, files, strict=True)]))
+
+
+FILE_CACHE_MAX = 20_000  # entries kept in the per-file cache (the current run's first)
+
+
+def _file_keys(files: list[str], job: tuple[str, tuple[str, ...]]) -> list[str]:
+    head = f"{ENGINE_VERSION}|{job[0]}|{job[1]}".encode()
+    return [hashlib.sha256(head + b"\0" + Path(f).read_bytes()).hexdigest()[:32] for f in files]
+
+
+def _read_file_cache(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}  # missing or damaged: everything is converted again
+    return data if isinstance(data, dict) else {}
+
+
+def _write_file_cache(path: Path, known: dict[str, Any], fresh: dict[str, Any]) -> None:
+    merged = dict(fresh)
+    for k, v in known.items():
+        if len(merged) >= FILE_CACHE_MAX:
+            break
+        merged.setdefault(k, v)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(merged), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _file_result_to(res: _FileResult, path: str) -> dict[str, Any]:
+    """A file's result without its path (and ids derived from it): the same bytes elsewhere
+    give the same rules."""
+    pid = _path_id(path)
+
+    def strip(d: dict[str, Any]) -> dict[str, Any]:
+        d = dict(d, path="")
+        if d.get("rule_id") == pid:
+            d["rule_id"] = ""
+        return d
+
+    return {
+        "rules": [strip(asdict(r)) for r in res.rules],
+        "correlations": [strip(asdict(c)) for c in res.correlations],
+        "skipped": [strip(asdict(s)) for s in res.skipped],
+    }
+
+
+def _file_result_from(data: dict[str, Any], path: str) -> _FileResult:
+    pid = _path_id(path)
+
+    def fill(d: dict[str, Any]) -> dict[str, Any]:
+        d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+        d["path"] = path
+        if d.get("rule_id") == "":
+            d["rule_id"] = pid
+        return d
+
+    return _FileResult(
+        tuple(CompiledRule(**fill(r)) for r in data["rules"]),
+        tuple(_CorrSpec(**fill(c)) for c in data["correlations"]),
+        tuple(SkippedRule(**fill(x)) for x in data["skipped"]),
+    )
+
+
+def _convert_files(files: list[str], job: tuple[str, tuple[str, ...]]) -> list[_FileResult]:
+    """Parse and convert some rule files (in a worker process or here), one result each."""
     from sigma.processing.pipeline import ProcessingPipeline
-    from sigma.rule import SigmaRule
 
     from rempart.sigma.backend import DuckDBSigmaBackend
 
-    files = _rule_files(paths)
-    skipped: list[SkippedRule] = []
-    parsed: list[tuple[str, SigmaRule | SigmaCorrelationRule]] = []
-    for i, f in enumerate(files):
-        try:
-            coll = SigmaCollection.from_yaml(f.read_text("utf-8"), collect_errors=True)
-        except (SigmaError, yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-            skipped.append(SkippedRule(str(f), None, None, f"unreadable: {exc}"))
-            continue
-        except Exception as exc:  # pySigma on a rule shared by others: `id: 12345`, a
-            # document that is only a string... one bad file is one skipped rule, with why
-            reason = f"invalid rule: {type(exc).__name__}: {exc}"
-            skipped.append(SkippedRule(str(f), None, None, reason))
-            continue
-        for item in coll.rules:
-            if isinstance(item, SigmaRule | SigmaCorrelationRule):
-                errors = getattr(item, "errors", [])
-                if errors:
-                    skipped.append(_skip(f, item, f"invalid rule: {errors[0]}"))
-                else:
-                    parsed.append((str(f), item))
-        if progress is not None and i % 200 == 0:
-            progress(i, len(files))
+    mapping = Mapping.model_validate_json(job[0])
+    statuses = frozenset(job[1])
     backend = DuckDBSigmaBackend(ProcessingPipeline())
+    return [_convert_file(path, mapping, statuses, backend) for path in files]
+
+
+def _convert_file(
+    path: str, mapping: Mapping, statuses: frozenset[str], backend: Any
+) -> _FileResult:
+    from sigma.collection import SigmaCollection
+    from sigma.correlations import SigmaCorrelationRule
+    from sigma.exceptions import SigmaError
+    from sigma.rule import SigmaRule
+
+    try:
+        text = Path(path).read_text("utf-8")
+        docs = list(yaml.load_all(text, Loader=_YAML_LOADER))
+        coll = SigmaCollection.from_dicts(docs, collect_errors=True)
+    except (SigmaError, yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        return _FileResult((), (), (SkippedRule(path, None, None, f"unreadable: {exc}"),))
+    except Exception as exc:  # pySigma on a rule shared by others: `id: 12345`, a
+        # document that is only a string... one bad file is one skipped rule, with why
+        reason = f"invalid rule: {type(exc).__name__}: {exc}"
+        return _FileResult((), (), (SkippedRule(path, None, None, reason),))
+    skipped: list[SkippedRule] = []
+    parsed: list[SigmaRule | SigmaCorrelationRule] = []
+    for item in coll.rules:
+        if isinstance(item, SigmaRule | SigmaCorrelationRule):
+            errors = getattr(item, "errors", [])
+            if errors:
+                skipped.append(_skip(path, item, f"invalid rule: {errors[0]}"))
+            else:
+                parsed.append(item)
     rules: list[CompiledRule] = []
-    correlations: list[tuple[str, SigmaCorrelationRule]] = []
-    for path, rule in parsed:
+    correlations: list[_CorrSpec] = []
+    for rule in parsed:
         level = str(rule.level.name).lower() if rule.level else "informational"
         status = str(rule.status.name).lower() if rule.status else "experimental"
         if isinstance(rule, SigmaCorrelationRule):
-            correlations.append((path, rule))
+            spec = _corr_spec(path, rule)
+            if isinstance(spec, SkippedRule):
+                skipped.append(spec)
+            else:
+                correlations.append(spec)
             continue
         if status not in statuses:
             skipped.append(_skip(path, rule, f"status {status} filtered out"))
@@ -314,8 +552,7 @@ def _load_rules(
         except _Skip as exc:
             skipped.append(_skip(path, rule, str(exc)))
             continue
-        except Exception as exc:  # (SigmaError, NotImplementedError... or any other: a
-            # malformed rule that pySigma parsed stops only itself)
+        except (SigmaError, NotImplementedError, TypeError, ValueError) as exc:
             skipped.append(_skip(path, rule, f"not convertible: {type(exc).__name__}: {exc}"))
             continue
         if not queries:
@@ -338,23 +575,31 @@ def _load_rules(
                 plan=json.dumps(plan) if arrow_ready(plan) else "",
             )
         )
-    rules, bad = _check_sql(rules, mapping)
-    skipped.extend(bad)
-    compiled_corr, corr_skipped = _correlations(correlations, rules)
-    skipped.extend(corr_skipped)
-    keep = [r for r in rules if level_rank(r.level) >= level_rank(min_level)]
-    # A rule below the level stays compiled when a correlation needs it.
-    needed = {rid for c in compiled_corr for rid in c.rule_ids}
-    keep += [
-        r for r in rules if level_rank(r.level) < level_rank(min_level) and r.rule_id in needed
-    ]
-    skipped.extend(
-        SkippedRule(r.path, r.rule_id, r.title, f"level {r.level} below {min_level}")
-        for r in rules
-        if level_rank(r.level) < level_rank(min_level) and r.rule_id not in needed
+    return _FileResult(tuple(rules), tuple(correlations), tuple(skipped))
+
+
+def _corr_spec(path: str, corr: Any) -> _CorrSpec | SkippedRule:
+    """The values of a correlation rule, or why it cannot run."""
+    kind = str(getattr(corr, "type", "")).split(".")[-1].lower()
+    level = str(corr.level.name).lower() if getattr(corr, "level", None) else "medium"
+    if kind not in ("event_count", "value_count"):
+        return _skip(path, corr, f"correlation type {kind} not supported")
+    cond = corr.condition
+    op = {"GTE": ">=", "GT": ">", "LTE": "<=", "LT": "<", "EQ": "="}.get(str(cond.op.name), ">=")
+    return _CorrSpec(
+        path=path,
+        rule_id=str(corr.id) if getattr(corr, "id", None) else _path_id(path),
+        given_id=str(corr.id) if getattr(corr, "id", None) else None,
+        title=str(getattr(corr, "title", "")),
+        level=level,
+        kind=kind,
+        refs=tuple(str(getattr(ref, "reference", ref)) for ref in getattr(corr, "rules", [])),
+        group_by=tuple(getattr(corr, "group_by", None) or ()),
+        timespan_s=int(corr.timespan.seconds),
+        op=op,
+        count=int(cond.count),
+        value_field=getattr(cond, "fieldref", None),
     )
-    corr_keep = [c for c in compiled_corr if level_rank(c.level) >= level_rank(min_level)]
-    return RuleSet(tuple(keep), tuple(corr_keep), tuple(skipped))
 
 
 def _skip(path: Path | str, rule: object, reason: str) -> SkippedRule:
@@ -406,44 +651,37 @@ def _distinct_columns(rules: Sequence[CompiledRule]) -> list[tuple[str, str]]:
 
 
 def _correlations(
-    items: Sequence[tuple[str, Any]], rules: list[CompiledRule]
+    specs: Sequence[_CorrSpec], rules: list[CompiledRule]
 ) -> tuple[list[CompiledCorrelation], list[SkippedRule]]:
+    """Link each correlation to the compiled rules it names (by name or id)."""
     by_name = {r.name: r.rule_id for r in rules if r.name}
     by_id = {r.rule_id for r in rules}
     out: list[CompiledCorrelation] = []
     skipped: list[SkippedRule] = []
-    for path, corr in items:
-        kind = str(getattr(corr, "type", "")).split(".")[-1].lower()
-        level = str(corr.level.name).lower() if getattr(corr, "level", None) else "medium"
-        if kind not in ("event_count", "value_count"):
-            skipped.append(_skip(path, corr, f"correlation type {kind} not supported"))
-            continue
+    for c in specs:
         refs: list[str] = []
-        for ref in getattr(corr, "rules", []):
-            key = str(getattr(ref, "reference", ref))
+        for key in c.refs:
             rid = by_name.get(key) or (key if key in by_id else None)
             if rid is None:
-                skipped.append(_skip(path, corr, f"referenced rule {key} not loaded"))
+                skipped.append(
+                    SkippedRule(c.path, c.given_id, c.title, f"referenced rule {key} not loaded")
+                )
                 break
             refs.append(rid)
         else:
-            cond = corr.condition
-            op = {"GTE": ">=", "GT": ">", "LTE": "<=", "LT": "<", "EQ": "="}.get(
-                str(cond.op.name), ">="
-            )
             out.append(
                 CompiledCorrelation(
-                    rule_id=str(corr.id) if getattr(corr, "id", None) else _path_id(path),
-                    title=str(getattr(corr, "title", "")),
-                    level=level,
-                    path=path,
-                    kind=kind,
+                    rule_id=c.rule_id,
+                    title=c.title,
+                    level=c.level,
+                    path=c.path,
+                    kind=c.kind,
                     rule_ids=tuple(refs),
-                    group_by=tuple(getattr(corr, "group_by", None) or ()),
-                    timespan_s=int(corr.timespan.seconds),
-                    op=op,
-                    count=int(cond.count),
-                    value_field=getattr(cond, "fieldref", None),
+                    group_by=c.group_by,
+                    timespan_s=c.timespan_s,
+                    op=c.op,
+                    count=c.count,
+                    value_field=c.value_field,
                 )
             )
     return out, skipped
@@ -586,3 +824,7 @@ def _run_correlations(
     if not parts:
         return pa.table({c: pa.array([], pa.string()) for c in HIT_COLUMNS})
     return pa.concat_tables(parts)
+
+
+if __name__ == "__main__":
+    _worker_main()
