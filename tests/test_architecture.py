@@ -55,7 +55,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "web": frozenset({"core", "app", "cases", "report"}),
-    "cli": frozenset({"core", "app", "report"}),
+    "cli": frozenset({"core", "app", "report", "web"}),  # web: `rempart serve` starts it
 }
 ROOT_MODULES = {"__init__"}  # rempart/__init__.py: the version only
 

@@ -7,23 +7,18 @@ import io
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from rempart.app.intel import (
-    LIST_FORMATS,
-    HuntReport,
-    expire_intel,
-    export_intel,
-    hunt_intel,
-    import_intel,
-    list_indicators,
-)
-from rempart.app.session import workspace_at
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, check_paths, console, lang_of
 from rempart.core.i18n import Lang, t
+
+if TYPE_CHECKING:
+    from rempart.app.intel import HuntReport
+
+LIST_FORMATS = ("table", "jsonl", "csv")  # `rempart.app.intel.LIST_FORMATS`, kept light here
 
 EXPORT_FORMATS = ("nftables", "ipset", "zeek", "stix")
 _COLUMNS = ("value", "type", "port", "sources", "tlp", "confidence", "first_seen", "last_seen",
@@ -68,6 +63,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Importe des indicateurs puis les cherche dans toutes les données stockées."""
+        from rempart.app.intel import (
+            import_intel,
+        )
+        from rempart.app.session import workspace_at
+
         lg = lang_of(lang)
         check_paths(paths)
         ws = workspace_at(workspace)
@@ -102,6 +102,11 @@ def register(app: typer.Typer) -> None:
     @intel.command("hunt")
     def hunt_cmd(workspace: WorkspaceOpt = None, lang: LangOpt = "fr") -> None:
         """Cherche tous les indicateurs dans toutes les données stockées."""
+        from rempart.app.intel import (
+            hunt_intel,
+        )
+        from rempart.app.session import workspace_at
+
         _show_hunt(hunt_intel(workspace_at(workspace)), lang_of(lang))
 
     @intel.command("list")
@@ -115,6 +120,11 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int | None, typer.Option("--limit", help="At most N rows.")] = None,
     ) -> None:
         """Liste les indicateurs stockés (non expirés)."""
+        from rempart.app.intel import (
+            list_indicators,
+        )
+        from rempart.app.session import workspace_at
+
         lg = lang_of(lang)
         check_format(fmt, LIST_FORMATS)
         rows = list_indicators(workspace_at(workspace), types=tuple(kind or ()), limit=limit)
@@ -147,6 +157,11 @@ def register(app: typer.Typer) -> None:
     @intel.command("expire")
     def expire_cmd(workspace: WorkspaceOpt = None, lang: LangOpt = "fr") -> None:
         """Supprime les indicateurs dont la date d'expiration est passée."""
+        from rempart.app.intel import (
+            expire_intel,
+        )
+        from rempart.app.session import workspace_at
+
         n = expire_intel(workspace_at(workspace))
         console.print(t("intel.expired", lang_of(lang), n=n))
 
@@ -161,6 +176,11 @@ def register(app: typer.Typer) -> None:
         ] = "amber",
     ) -> None:
         """Exporte : set nftables, ipset, fichier Intel Zeek, bundle STIX 2.1 des observations."""
+        from rempart.app.intel import (
+            export_intel,
+        )
+        from rempart.app.session import workspace_at
+
         lg = lang_of(lang)
         check_format(fmt, EXPORT_FORMATS)
         report = export_intel(workspace_at(workspace), fmt, out, tlp_max=tlp_max)

@@ -18,10 +18,10 @@ def register(app: typer.Typer) -> None:
         threads: Annotated[int, typer.Option("--threads", help="Worker threads.")] = 8,
     ) -> None:
         """Console web (waitress) ; écoute sur 127.0.0.1 par défaut."""
-        from rempart.store import Workspace
+        from rempart.app.session import workspace_at
         from rempart.web.server import ServeConfig, serve
 
-        root = Workspace.at(workspace).root
+        root = workspace_at(workspace).root
         console.print(f"Rempart : http://{host}:{port}/ (espace de travail {root})")
         serve(
             ServeConfig(root, host, port, threads),

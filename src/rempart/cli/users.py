@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import getpass
 import sys
+from types import ModuleType
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.app import users as users_app
 from rempart.cli.common import WorkspaceOpt, console
 
 RoleOpt = Annotated[
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         name: str, role: RoleOpt, workspace: WorkspaceOpt = None, password_stdin: StdinOpt = False
     ) -> None:
         """Ajouter un compte (mot de passe haché en argon2)."""
-        users_app.add_user(workspace, name, role, _password(password_stdin), actor=_actor())
+        _users().add_user(workspace, name, role, _password(password_stdin), actor=_actor())
         console.print(f"compte {escape(name)} ({role}) ajouté")
 
     @users.command("list")
@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         table = Table(title="Comptes")
         for c in ("compte", "rôle", "actif", "dernière connexion"):
             table.add_column(c)
-        for u in users_app.list_users(workspace):
+        for u in _users().list_users(workspace):
             last = u.last_login.strftime("%Y-%m-%d %H:%M") if u.last_login else "—"
             table.add_row(escape(u.name), u.role, "oui" if u.active else "non", last)
         console.print(table)
@@ -64,19 +64,19 @@ def register(app: typer.Typer) -> None:
         name: str, workspace: WorkspaceOpt = None, password_stdin: StdinOpt = False
     ) -> None:
         """Changer le mot de passe d'un compte."""
-        users_app.set_password(workspace, name, _password(password_stdin), actor=_actor())
+        _users().set_password(workspace, name, _password(password_stdin), actor=_actor())
         console.print(f"mot de passe de {escape(name)} changé")
 
     @users.command("role")
     def role_cmd(name: str, role: RoleOpt, workspace: WorkspaceOpt = None) -> None:
         """Changer le rôle d'un compte."""
-        users_app.set_role(workspace, name, role, actor=_actor())
+        _users().set_role(workspace, name, role, actor=_actor())
         console.print(f"rôle de {escape(name)} : {role}")
 
     @users.command("disable")
     def disable_cmd(name: str, workspace: WorkspaceOpt = None) -> None:
         """Désactiver un compte (il reste dans le journal d'audit)."""
-        users_app.disable_user(workspace, name, actor=_actor())
+        _users().disable_user(workspace, name, actor=_actor())
         console.print(f"compte {escape(name)} désactivé")
 
     @users.command("totp")
@@ -87,9 +87,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Activer (ou --off : retirer) le second facteur TOTP d'un compte."""
         if off:
-            users_app.disable_totp(workspace, name, actor=_actor())
+            _users().disable_totp(workspace, name, actor=_actor())
             console.print(f"second facteur retiré pour {escape(name)}")
             return
-        uri = users_app.enable_totp(workspace, name, actor=_actor())
+        uri = _users().enable_totp(workspace, name, actor=_actor())
         console.print("à saisir dans l'application d'authentification (une seule fois) :")
         print(uri)
+
+
+def _users() -> ModuleType:
+    """The accounts use case, imported when a command runs (Django is heavy at start-up)."""
+    from rempart.app import users
+
+    return users

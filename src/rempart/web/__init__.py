@@ -4,3 +4,5 @@ The contract for pages added beside these (the remediation board, the crisis log
 README.md in this folder. Importing this package does not configure Django:
 `rempart.web.settings.setup(workspace)` does.
 """
+
+__all__: list[str] = []
