@@ -30,6 +30,8 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.demo",
     "rempart.cli.devices",
     "rempart.cli.twin",
+    "rempart.cli.users",
+    "rempart.cli.serve",
 )
 
 for _name in COMMANDS:
