@@ -32,6 +32,8 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.twin",
     "rempart.cli.users",
     "rempart.cli.serve",
+    "rempart.cli.board",
+    "rempart.cli.crisis",
 )
 
 for _name in COMMANDS:
