@@ -34,6 +34,7 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.serve",
     "rempart.cli.board",
     "rempart.cli.crisis",
+    "rempart.cli.evidence",
 )
 
 for _name in COMMANDS:
