@@ -35,6 +35,7 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.board",
     "rempart.cli.crisis",
     "rempart.cli.evidence",
+    "rempart.cli.declare",
 )
 
 for _name in COMMANDS:
