@@ -155,8 +155,10 @@ def verify_entries(items: Sequence[Entry], *, anchor: str | None = None) -> Chai
     return ChainReport(True, len(items), prev)
 
 
-def _from_row(row: Any) -> Entry:
-    corrects = row.corrects.seq if row.corrects_id is not None else None
+def _from_row(row: Any, seqs: dict[int, int]) -> Entry:
+    # A corrected entry removed from the file leaves a dangling id: an impossible number
+    # (negative) that the hash then rejects.
+    corrects = None if row.corrects_id is None else seqs.get(row.corrects_id, -int(row.corrects_id))
     return Entry(
         int(row.seq),
         row.time,
@@ -176,9 +178,9 @@ def entries(cases: CaseStore) -> list[Entry]:
     from rempart.cases import models
 
     cases._activate()
-    return [
-        _from_row(r) for r in models.CrisisEntry.objects.select_related("corrects").order_by("seq")
-    ]
+    rows = list(models.CrisisEntry.objects.order_by("seq"))
+    seqs = {int(r.id): int(r.seq) for r in rows}
+    return [_from_row(r, seqs) for r in rows]
 
 
 def head(cases: CaseStore) -> str:
