@@ -154,10 +154,6 @@ def return_loan(board: Board, ref: str, *, actor: str = SYSTEM_ACTOR) -> None:
 
 def board_counts_all(root: Path) -> dict[str, int]:
     """Machines per state over every incident of the workspace (situation reports)."""
-    cases = CaseStore.open(root)
-    totals = dict.fromkeys(BOARD_STATES, 0)
-    hospital = _hospital(root)
-    for inc in cases.incidents():
-        for row in Board(cases, inc.id, hospital).rows():
-            totals[row.state] += 1
-    return totals
+    from rempart.app.crisis import board_counts
+
+    return board_counts(CaseStore.open(root), root)

@@ -25,6 +25,7 @@ __all__ = [
     "Entry",
     "SituationReport",
     "add",
+    "board_counts",
     "head",
     "list_entries",
     "record_system",
@@ -112,8 +113,6 @@ def situation_report(
 ) -> SituationReport:
     """Build the report; with `record`, a `point` entry says it was issued (and its head hash
     is the one printed: the hash of the chain just before that entry)."""
-    from rempart.app.board import board_counts_all
-
     root = _root(workspace)
     cases = cases_for(root)
     items = chain.entries(cases)
@@ -122,7 +121,7 @@ def situation_report(
     incidents = tuple((i.id, i.title, i.state) for i in cases.incidents())
     s = build_situation(
         items, hospital=hospital, generated=clock.now(), author=actor, incidents=incidents,
-        board=board_counts_all(root), next_meeting=next_meeting, head_hash=head_hash,
+        board=board_counts(cases, root), next_meeting=next_meeting, head_hash=head_hash,
     )  # fmt: skip
     html = render_situation(s, lang)
     if record:
@@ -140,3 +139,17 @@ def _hospital_name(root: Path) -> str:
     if path.is_file():
         return load_hospital(path).hospital.name
     return root.name
+
+
+def board_counts(cases: CaseStore, root: Path) -> dict[str, int]:
+    """Machines per state over every incident of the workspace."""
+    from rempart.model import load_hospital
+    from rempart.recover.board import BOARD_STATES, Board
+
+    path = Workspace.at(root, create=False).hospital_path
+    hospital = load_hospital(path) if path.is_file() else None
+    totals = dict.fromkeys(BOARD_STATES, 0)
+    for inc in cases.incidents():
+        for row in Board(cases, inc.id, hospital).rows():
+            totals[row.state] += 1
+    return totals
