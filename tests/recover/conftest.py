@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.cases.factories import make_incident
 
 from rempart.cases import CaseStore
-from tests.cases.factories import make_incident
 
 
 @pytest.fixture

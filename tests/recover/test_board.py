@@ -12,8 +12,8 @@ from rempart.app import board as uc
 from rempart.cases import CaseStore, InvalidTransition, InvalidValue
 from rempart.recover.board import (
     BOARD_STATES,
-    Board,
     BOARD_TRANSITIONS,
+    Board,
     Verification,
     check_move,
     csv_safe,

@@ -3,6 +3,7 @@ database file (triggers dropped) is reported by `rempart crisis verify`."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import sqlite3
 import tempfile
@@ -37,16 +38,12 @@ def test_chain_is_canonical_and_verifies(logged: tuple[Path, str]) -> None:
     root, head = logged
     entries = crisis.list_entries(root)
     assert entries[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in itertools_pairs(entries))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     assert entries[-1].corrects == 2
     assert canonical({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
     assert entry_hash(entries[0].content()) == entries[0].hash
     report = crisis.verify(root, anchor=head)
     assert report.ok and report.count == N + 1 and report.head == head
-
-
-def itertools_pairs(items: list[crisis.Entry]) -> list[tuple[crisis.Entry, crisis.Entry]]:
-    return list(zip(items, items[1:], strict=False))
 
 
 def _tamper(db: Path, op: str, a: int, b: int, text: str) -> None:

@@ -24,8 +24,9 @@ from rempart.app import crisis, evidence
 
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from rempart.cases import CaseStore
     from tests.cases.factories import make_incident
+
+    from rempart.cases import CaseStore
 
     base = tmp_path_factory.mktemp("evidence")
     root = base / "ws"
@@ -52,9 +53,18 @@ def test_pack_is_intact_and_complete(packs: tuple[Path, Path]) -> None:
     assert evidence.verify(folder) == []
     assert evidence.verify(zipped) == []
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-    for needed in ("manifest.json", "custody.jsonl", "report.pdf", "verify.py", "incident.json",
-                   "findings.json", "decisions.json", "crisis-log.jsonl", "board-history.json"):  # fmt: skip
-        assert needed in names
+    needed = {
+        "manifest.json",
+        "custody.jsonl",
+        "report.pdf",
+        "verify.py",
+        "incident.json",
+        "findings.json",
+        "decisions.json",
+        "crisis-log.jsonl",
+        "board-history.json",
+    }
+    assert needed <= names
     manifest = json.loads((folder / "manifest.json").read_bytes())
     reader = pypdf.PdfReader(io.BytesIO((folder / "report.pdf").read_bytes()))
     assert reader.attachments["manifest.json"] == [(folder / "manifest.json").read_bytes()]

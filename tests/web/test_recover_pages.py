@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-
 from tests.web.conftest import ROLES, csrf_token
 
 PAGES = ("/remediation/", "/main-courante/", "/preuves/", "/declarations/")
