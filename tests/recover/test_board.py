@@ -153,3 +153,38 @@ def test_loans_and_inventory_import(ws: Path, tmp_path: Path) -> None:
     plain = tmp_path / "list.txt"
     plain.write_text("PC-100\nPC-102\n")
     assert uc.import_inventory(board, plain, actor="a") == 1
+
+
+def test_verified_by_a_clean_triage_on_fresh_logs(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    from types import SimpleNamespace
+
+    import rempart.app.triage as triage_app
+
+    verdicts = {"PC-001": "clean", "PC-002": "suspicious"}
+
+    def fake_triage(paths: list[Path]) -> SimpleNamespace:
+        hosts = [SimpleNamespace(host=f"{h}.chu.local", verdict=v) for h, v in verdicts.items()]
+        return SimpleNamespace(hosts=hosts)
+
+    monkeypatch.setattr(triage_app, "triage", fake_triage)
+    board = uc.open_board(ws)
+    uc.fill_from_incident(ws, board.case_id, CaseStore.open(ws).incident(board.case_id))
+    hosts = ["PC-001", "PC-002", "PC-003"]
+    board.move(hosts, "isole", actor="a")
+    board.move(hosts, "remediation", actor="a", method="nettoyage")
+    logs = tmp_path / "fresh.evtx"
+    logs.write_bytes(b"x")
+    old = tmp_path / "old.evtx"
+    old.write_bytes(b"x")
+    os.utime(old, (0, 0))
+    with pytest.raises(InvalidTransition, match="fresh"):
+        uc.verify_by_triage(board, ["PC-001"], [old], actor="a")
+    assert len(uc.verify_by_triage(board, ["PC-001"], [logs], actor="a")) == 1
+    with pytest.raises(InvalidTransition, match="not clean"):
+        uc.verify_by_triage(board, ["PC-002"], [logs], actor="a")
+    with pytest.raises(InvalidTransition, match="not clean"):
+        uc.verify_by_triage(board, ["PC-003"], [logs], actor="a")  # no events of this host
+    assert _state(board, "PC-001") == "verifie" and _state(board, "PC-002") == "remediation"

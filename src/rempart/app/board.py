@@ -42,6 +42,7 @@ __all__ = [
     "open_board",
     "return_loan",
     "select_hosts",
+    "verify_by_triage",
 ]
 
 
@@ -157,3 +158,40 @@ def board_counts_all(root: Path) -> dict[str, int]:
     from rempart.app.crisis import board_counts
 
     return board_counts(CaseStore.open(root), root)
+
+
+def verify_by_triage(
+    board: Board,
+    hosts: Sequence[str],
+    logs: Sequence[Path],
+    *,
+    actor: str = SYSTEM_ACTOR,
+    note: str = "",
+) -> list[MoveRecord]:
+    """Move machines to `verifie` on the strength of a triage run over their fresh logs: the
+    host must have a `clean` verdict in those logs, and the log files must have been written
+    after the machine went into remediation (their modification time; copy them with it)."""
+    from datetime import UTC, datetime
+
+    from rempart.app.triage import triage
+
+    files = [p for p in logs if p.exists()]
+    if not files:
+        raise InvalidValue("no log file to triage")
+    result = triage(files)
+    verdicts = {v.host.lower().split(".")[0]: v.verdict for v in result.hosts}
+    stamps = [
+        datetime.fromtimestamp(p.stat().st_mtime, UTC)
+        for path in files
+        for p in ([path] if path.is_file() else [q for q in path.rglob("*") if q.is_file()])
+    ]
+    logs_from = min(stamps) if stamps else None
+    done: list[MoveRecord] = []
+    for host in hosts:
+        verdict = verdicts.get(host.lower().split(".")[0])
+        check = Verification(
+            check=note, triage_clean=verdict == "clean" if verdict else False, logs_from=logs_from
+        )
+        detail = note or f"triage: {verdict or 'no events of this host'}"
+        done += board.move([host], "verifie", actor=actor, note=detail, verification=check)
+    return done

@@ -102,6 +102,10 @@ def register(app: typer.Typer) -> None:
         list_file: Annotated[
             Path | None, typer.Option("--list", help="A file of machines (one a line, or CSV).")
         ] = None,
+        triage_logs: Annotated[
+            list[Path] | None,
+            typer.Option("--triage", help="Fresh EVTX logs: vérifié if the triage is clean."),
+        ] = None,
         workspace: WorkspaceOpt = None,
         incident: IncidentOpt = None,
         actor: AsOpt = SYSTEM_ACTOR,
@@ -113,7 +117,10 @@ def register(app: typer.Typer) -> None:
         board = uc.open_board(workspace, incident)
         chosen = uc.select_hosts(board, hosts or [], zone=zone, state=state, list_file=list_file)
         say_system(actor, lang)
-        done = uc.move(board, chosen, to, actor=actor, note=note, method=method)
+        if triage_logs:
+            done = uc.verify_by_triage(board, chosen, triage_logs, actor=actor, note=note)
+        else:
+            done = uc.move(board, chosen, to, actor=actor, note=note, method=method)
         state_name = done[0].to_state if done else to
         console.print(t("recover.board.moved", lang_of(lang), count=len(done), state=state_name))
 
