@@ -31,12 +31,16 @@ def test_users_add_list_passwd_disable(tmp_path: Path, monkeypatch: pytest.Monke
     from rempart.app.users import account
 
     assert account(ws, "alice") is not None
+    r = runner.invoke(app, ["users", "role", "alice", "--role", "analyste", "-w", ws])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["users", "role", "alice", "--role", "cellule", "-w", ws])
     r = runner.invoke(app, ["users", "disable", "alice", "-w", ws])
     assert r.exit_code == 0
     found = account(ws, "alice")
     assert found is not None and not found.active and found.role == "cellule"
     actions = [e.action for e in trail(ws) if e.object_id == "alice"]
-    assert {"user.add", "user.passwd", "user.disable"} <= set(actions)
+    assert {"user.add", "user.passwd", "user.role", "user.disable"} <= set(actions)
+    assert all(e.actor.startswith("cli") for e in trail(ws) if e.object_id == "alice")
     from rempart.cases import CaseStore
 
     store = CaseStore.open(Path(ws))

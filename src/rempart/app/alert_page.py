@@ -131,6 +131,16 @@ _EVIDENCE_QUERIES = {
 }
 
 
+_BY_EVENT_UID = ("authentication", "process", "mailbox_activity", "mail_transfer")
+"""Event tables whose evidence is named by event_uid; each keeps the record as read (raw)."""
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", errors="replace")
+    return _iso(value)
+
+
 def alert_detail(workspace: Path | str, uid: str) -> AlertDetail | None:
     """The alert and up to EVIDENCE_SHOWN of its evidence records (None: no such alert)."""
     with reading(workspace) as r:
@@ -150,12 +160,17 @@ def alert_detail(workspace: Path | str, uid: str) -> AlertDetail | None:
             ids.append(alert.entity)
         records: list[EvidenceRecord] = []
         query = _EVIDENCE_QUERIES.get(klass)
+        if query is None and klass in _BY_EVENT_UID:  # a known table name, never input
+            query = (
+                f"SELECT * FROM {klass} WHERE event_uid IN (SELECT unnest($ids)) "
+                "ORDER BY time LIMIT $k"
+            )
         if query is not None and ids:
             for rec in r.store.sql(query, {"ids": ids, "k": EVIDENCE_SHOWN}).to_pylist():
-                uid_ = str(rec.get("flow_uid") or rec.get("message_id") or "")
-                fields = tuple(
-                    (k, "" if v is None else _iso(v)) for k, v in rec.items() if v not in (None, [])
+                uid_ = str(
+                    rec.get("flow_uid") or rec.get("message_id") or rec.get("event_uid") or ""
                 )
+                fields = tuple((k, _text(v)) for k, v in rec.items() if v not in (None, [], b""))
                 records.append(EvidenceRecord(uid_, fields))
     return AlertDetail(alert, tuple(records), klass)
 

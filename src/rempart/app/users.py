@@ -60,6 +60,13 @@ def set_password(
     _cases(workspace, origin).set_password(name, password, actor=actor)
 
 
+def set_role(
+    workspace: Path | str | None, name: str, role: str, *, actor: str = "cli", origin: str = "cli"
+) -> None:
+    """`rempart users role NAME --role ROLE`: takes effect at the account's next request."""
+    _cases(workspace, origin).set_role(name, role, actor=actor)
+
+
 def disable_user(
     workspace: Path | str | None, name: str, *, actor: str = "cli", origin: str = "cli"
 ) -> None:
@@ -165,4 +172,5 @@ __all__ = [
     "needs_totp",
     "record",
     "set_password",
+    "set_role",
 ]

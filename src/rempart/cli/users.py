@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Annotated
 
@@ -20,6 +21,14 @@ StdinOpt = Annotated[
 ]
 
 
+def _actor() -> str:
+    """Who runs the command, for the audit trail (origin "cli")."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         text = sys.stdin.readline()
@@ -36,7 +45,7 @@ def register(app: typer.Typer) -> None:
         name: str, role: RoleOpt, workspace: WorkspaceOpt = None, password_stdin: StdinOpt = False
     ) -> None:
         """Ajouter un compte (mot de passe haché en argon2)."""
-        users_app.add_user(workspace, name, role, _password(password_stdin))
+        users_app.add_user(workspace, name, role, _password(password_stdin), actor=_actor())
         console.print(f"compte {escape(name)} ({role}) ajouté")
 
     @users.command("list")
@@ -55,13 +64,19 @@ def register(app: typer.Typer) -> None:
         name: str, workspace: WorkspaceOpt = None, password_stdin: StdinOpt = False
     ) -> None:
         """Changer le mot de passe d'un compte."""
-        users_app.set_password(workspace, name, _password(password_stdin))
+        users_app.set_password(workspace, name, _password(password_stdin), actor=_actor())
         console.print(f"mot de passe de {escape(name)} changé")
+
+    @users.command("role")
+    def role_cmd(name: str, role: RoleOpt, workspace: WorkspaceOpt = None) -> None:
+        """Changer le rôle d'un compte."""
+        users_app.set_role(workspace, name, role, actor=_actor())
+        console.print(f"rôle de {escape(name)} : {role}")
 
     @users.command("disable")
     def disable_cmd(name: str, workspace: WorkspaceOpt = None) -> None:
         """Désactiver un compte (il reste dans le journal d'audit)."""
-        users_app.disable_user(workspace, name)
+        users_app.disable_user(workspace, name, actor=_actor())
         console.print(f"compte {escape(name)} désactivé")
 
     @users.command("totp")
@@ -72,9 +87,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Activer (ou --off : retirer) le second facteur TOTP d'un compte."""
         if off:
-            users_app.disable_totp(workspace, name)
+            users_app.disable_totp(workspace, name, actor=_actor())
             console.print(f"second facteur retiré pour {escape(name)}")
             return
-        uri = users_app.enable_totp(workspace, name)
+        uri = users_app.enable_totp(workspace, name, actor=_actor())
         console.print("à saisir dans l'application d'authentification (une seule fois) :")
         print(uri)
