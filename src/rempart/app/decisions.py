@@ -222,6 +222,15 @@ def confirm(
             ],
         },
     )
+    from rempart.app.crisis import record_system  # the crisis log notes it (issue 24)
+
+    cuts = f", coupures vitales acceptées : {', '.join(vital)}" if vital else ""
+    record_system(
+        Workspace.at(root).root,
+        f"Plan {plan_id} retenu pour {incident}{cuts}" + (f" — {reason}" if reason else ""),
+        [f"incident:{incident}", f"plan:{plan_id}"],
+        actor=actor,
+    )
     return decisions(root, incident)[-1]
 
 
