@@ -137,10 +137,9 @@ def fill_from_incident(root: Path, case_id: str, incident: Incident) -> int:
     """Every machine of the incident on its board as `suspect` (the detectors as the note)."""
     cases = CaseStore.open(root)
     board = Board(cases, case_id, _hospital(root))
-    added = 0
-    for host, zone, why in hosts_from_incident(incident):
-        added += board.add([(host, zone)], actor=SYSTEM_ACTOR, note=why)
-    return added
+    found = hosts_from_incident(incident)
+    notes = {host: why for host, _zone, why in found}
+    return board.add([(h, z) for h, z, _ in found], actor=SYSTEM_ACTOR, notes=notes)
 
 
 def issue_loan(

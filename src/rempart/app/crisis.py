@@ -71,8 +71,8 @@ def add(
 def record_system(
     root: Path, text: str, links: Sequence[str] = (), *, actor: str = SYSTEM_ACTOR
 ) -> Entry:
-    """An automatic entry (kind `action`) for what a tool did: never fails the caller's work
-    for a log problem it cannot fix, but a broken store raises like any write."""
+    """An automatic entry (kind `action`) for what a tool did (bulk move, export written,
+    plan retained, declaration issued), in the name of whoever made the tool do it."""
     cases = CaseStore.open(root)
     return chain.append(
         cases, text, author=actor, role=role_of(cases, actor), kind="action", links=links

@@ -303,9 +303,11 @@ class Board:
         actor: str,
         note: str = "",
         state: str = "suspect",
+        notes: dict[str, str] | None = None,
     ) -> int:
         """Put machines (host, zone) on the board as `suspect`; those already on it are kept.
-        Returns how many were added. One move ("" → suspect) per machine."""
+        Returns how many were added. One move ("" → suspect) per machine; `notes` gives a
+        machine its own note (why it is there), else `note`."""
         from django.db import transaction
 
         from rempart.cases import models
@@ -323,17 +325,18 @@ class Board:
                 if not host or host in known:
                     continue
                 known.add(host)
+                own = (notes or {}).get(host, note)
                 item = models.BoardItem.objects.create(
                     incident=incident,
                     host=host,
                     zone=zone or self.zone_of(host),
                     state=state,
-                    note=note,
+                    note=own,
                     updated_by=actor,
                     updated_at=now,
                 )
                 models.BoardMove.objects.create(
-                    item=item, from_state="", to_state=state, who=actor, at=now, note=note
+                    item=item, from_state="", to_state=state, who=actor, at=now, note=own
                 )
                 added += 1
             if added:

@@ -221,7 +221,6 @@ def append(
             if target is None:
                 raise CaseError(f"no crisis log entry #{corrects} to correct")
         now = cases._now().astimezone(UTC)
-        now = now.replace(microsecond=now.microsecond)  # stored as is (microseconds kept)
         entry = Entry(seq, now, author, role, kind, text.strip(), tuple(links), corrects, prev, "")
         digest = entry_hash(entry.content())
         models.CrisisEntry.objects.create(
