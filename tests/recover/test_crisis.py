@@ -130,3 +130,26 @@ def test_situation_report_carries_the_head(logged: tuple[Path, str], tmp_path: P
     assert "entrée 4" in rep.html  # the open request (decision #1 came before the point)
     assert crisis.list_entries(root)[-1].kind == "point"
     CaseStore.open(logged[0])
+
+
+def test_ed25519_signatures(tmp_path: Path) -> None:
+    from rempart.recover.crisis import Entry
+    from rempart.recover.signing import SIG_PREFIX, check_signatures
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    CaseStore.open(root)
+    crisis.add(root, "Décision signée", kind="decision", actor="directeur")
+    public = crisis.keygen(tmp_path / "directeur.pem")
+    with pytest.raises(Exception, match="never overwritten"):
+        crisis.keygen(tmp_path / "directeur.pem")
+    signed = crisis.sign(root, 1, tmp_path / "directeur.pem", actor="directeur")
+    assert f"{SIG_PREFIX}{public}:" in signed.links[1]
+    (sig,) = crisis.signatures(root)
+    assert sig.valid and sig.entry == 1 and sig.author == "directeur"
+    assert crisis.verify(root).ok
+    # the same signature over another entry's hash does not hold
+    first = crisis.list_entries(root)[0]
+    forged = Entry(1, first.time, first.author, first.role, first.kind, "autre", (), None,
+                   first.prev_hash, "0" * 64)  # fmt: skip
+    assert not check_signatures([forged, signed])[0].valid

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rempart.cases import CaseStore
 from rempart.cases.store import SYSTEM_ACTOR
@@ -27,8 +28,11 @@ __all__ = [
     "add",
     "board_counts",
     "head",
+    "keygen",
     "list_entries",
     "record_system",
+    "sign",
+    "signatures",
     "situation_report",
     "verify",
 ]
@@ -153,3 +157,35 @@ def board_counts(cases: CaseStore, root: Path) -> dict[str, int]:
         for row in Board(cases, inc.id, hospital).rows():
             totals[row.state] += 1
     return totals
+
+
+def keygen(path: Path) -> str:
+    """A new Ed25519 key for an author (PEM at `path`); returns the public key (hex)."""
+    from rempart.recover.signing import generate_key
+
+    return generate_key(path)
+
+
+def sign(
+    workspace: Path | str | None, seq: int, key_file: Path, *, actor: str = SYSTEM_ACTOR
+) -> Entry:
+    """Sign entry `seq` with the author's key: a new entry carrying the signature."""
+    from rempart.cases import CaseError
+    from rempart.recover.signing import load_key, sign_link
+
+    cases = cases_for(workspace)
+    target = next((e for e in chain.entries(cases) if e.seq == seq), None)
+    if target is None:
+        raise CaseError(f"no crisis log entry #{seq} to sign")
+    link = sign_link(load_key(key_file), target.hash)
+    return chain.append(
+        cases, f"Signature Ed25519 de l'entrée n° {seq}", author=actor,
+        role=role_of(cases, actor), kind="information", links=[f"crisis:{seq}", link],
+    )  # fmt: skip
+
+
+def signatures(workspace: Path | str | None) -> list[Any]:
+    """Every signature in the log, checked (`valid`)."""
+    from rempart.recover.signing import check_signatures
+
+    return list(check_signatures(chain.entries(cases_for(workspace))))

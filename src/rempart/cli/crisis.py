@@ -74,11 +74,37 @@ def register(app: typer.Typer) -> None:
         """Vérifie la chaîne ; signale le premier maillon rompu (code 1)."""
         lg = lang_of(lang)
         report = uc.verify(workspace, anchor)
-        if report.ok:
+        bad = [s for s in uc.signatures(workspace) if not s.valid]
+        if report.ok and not bad:
             console.print(t("recover.crisis.ok", lg, count=report.count, head=report.head))
             return
+        if report.ok:
+            console.print(
+                t("recover.crisis.broken", lg, seq=bad[0].by, reason="invalid Ed25519 signature")
+            )
+            raise typer.Exit(1)
         console.print(t("recover.crisis.broken", lg, seq=report.broken_at, reason=report.reason))
         raise typer.Exit(1)
+
+    @crisis_app.command("keygen")
+    def keygen_cmd(
+        out: Annotated[Path, typer.Option("--out", help="Private key file (PEM), kept safe.")],
+    ) -> None:
+        """Crée une clé Ed25519 pour signer ses entrées ; affiche la clé publique."""
+        print(uc.keygen(out))
+
+    @crisis_app.command("sign")
+    def sign_cmd(
+        seq: Annotated[int, typer.Argument(help="Number of the entry to sign.")],
+        key: Annotated[Path, typer.Option("--key", help="The author's private key (PEM).")],
+        workspace: WorkspaceOpt = None,
+        actor: AsOpt = uc.SYSTEM_ACTOR,
+        lang: LangOpt = "fr",
+    ) -> None:
+        """Signe une entrée (Ed25519) : la signature est une nouvelle entrée chaînée."""
+        say_system(actor, lang)
+        e = uc.sign(workspace, seq, key, actor=actor)
+        console.print(t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=e.kind, hash=e.hash))
 
     @crisis_app.command("head")
     def head_cmd(workspace: WorkspaceOpt = None) -> None:
