@@ -56,7 +56,7 @@ def web_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = build_workspace(tmp_path_factory.mktemp("web") / "ws")
     from rempart.web.settings import setup
 
-    setup(root)
+    setup(root, hosts=("testserver",))  # the test client's Host
     return root
 
 

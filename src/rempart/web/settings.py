@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from rempart.cases.settings import settings_for
+from rempart.app.django_setup import settings_for
 
 HERE = Path(__file__).resolve().parent
 SECRET_FILE = "web-secret.key"  # noqa: S105 - a file name, not a secret
@@ -55,7 +55,7 @@ def web_settings(
     env = os.environ if environ is None else environ
     base = settings_for(root, dict(env))
     secure = env.get(ENV_SECURE, "") == "1"
-    allowed = ["127.0.0.1", "localhost", "[::1]", "testserver", *hosts]
+    allowed = ["127.0.0.1", "localhost", "[::1]", *hosts]
     allowed += [h.strip() for h in env.get(ENV_ALLOWED_HOSTS, "").split(",") if h.strip()]
     if base["DATABASES"]["default"]["ENGINE"].endswith("sqlite3"):
         # each waitress thread keeps its SQLite connection (no PRAGMAs on every request)
@@ -163,7 +163,7 @@ def setup(root: Path, *, hosts: tuple[str, ...] = ()) -> dict[str, Any]:
     import django
     from django.conf import settings
 
-    from rempart.cases import setup as cases_setup
+    from rempart.app.django_setup import cases_setup
 
     root = Path(root).resolve()
     wanted = web_settings(root, hosts=hosts)
