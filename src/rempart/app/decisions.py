@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from rempart.cases import CaseStore
 from rempart.contain import CareImpact, Plan, RankedPlan, care_impact, confirm_vital
 from rempart.contain.actions import IsolateZones, QuarantineHosts
 from rempart.contain.export import EXPORTERS, render_plan
+from rempart.core.clock import FixedClock
 from rempart.core.errors import ConfigError, ContainmentError
 from rempart.store import Workspace
 
@@ -137,8 +137,11 @@ def decisions(root: Path | str, incident: str | None = None) -> tuple[Decision, 
     return tuple(out)
 
 
-def _fixed(at: datetime) -> Callable[[], datetime]:
-    return lambda: at
+def _fixed(at: datetime) -> FixedClock:
+    """The decision's own time as the clock of its confirmation (contain takes a Clock)."""
+    from datetime import UTC
+
+    return FixedClock(at if at.tzinfo is not None else at.replace(tzinfo=UTC))
 
 
 def _confirmed(plan: Plan, result: PlanResult, done: tuple[Decision, ...]) -> Plan:
