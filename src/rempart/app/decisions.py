@@ -137,6 +137,13 @@ def decisions(root: Path | str, incident: str | None = None) -> tuple[Decision, 
     return tuple(out)
 
 
+def _fixed(at: datetime) -> FixedClock:
+    """The decision's own time as the clock of its confirmation (contain takes a Clock)."""
+    from datetime import UTC
+
+    return FixedClock(at if at.tzinfo is not None else at.replace(tzinfo=UTC))
+
+
 def _confirmed(plan: Plan, result: PlanResult, done: tuple[Decision, ...]) -> Plan:
     for d in done:
         if d.plan_id != plan.id:
@@ -144,7 +151,7 @@ def _confirmed(plan: Plan, result: PlanResult, done: tuple[Decision, ...]) -> Pl
         for target in d.vital:
             try:
                 plan = confirm_vital(
-                    plan, result.hospital, target, d.reason, d.by, clock=FixedClock(d.at)
+                    plan, result.hospital, target, d.reason, d.by, clock=_fixed(d.at)
                 )
             except ContainmentError:
                 continue  # the plan changed since: that cut is no longer in it
@@ -217,6 +224,15 @@ def confirm(
                 for i in row.impact.cuts
             ],
         },
+    )
+    from rempart.app.crisis import record_system  # the crisis log notes it (issue 24)
+
+    cuts = f", coupures vitales acceptées : {', '.join(vital)}" if vital else ""
+    record_system(
+        Workspace.at(root).root,
+        f"Plan {plan_id} retenu pour {incident}{cuts}" + (f" — {reason}" if reason else ""),
+        [f"incident:{incident}", f"plan:{plan_id}"],
+        actor=actor,
     )
     return decisions(root, incident)[-1]
 

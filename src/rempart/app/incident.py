@@ -24,7 +24,11 @@ def build_and_save(workspace: Path | str | None) -> IncidentResult | None:
         inc = build_incident(session.store, session.hospital, spread=spread_hint)
         if inc is None:
             return None
-        return IncidentResult(inc, save_incident(session.root, inc))
+        saved = save_incident(session.root, inc)
+        from rempart.app.board import fill_from_incident  # its machines on the board (issue 24)
+
+        fill_from_incident(session.root, saved.id, inc)
+        return IncidentResult(inc, saved)
 
 
 __all__ = ["Incident", "IncidentHost", "IncidentResult", "build_and_save"]

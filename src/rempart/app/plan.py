@@ -126,6 +126,11 @@ def export(result: PlanResult, plan: Plan | None, fmt: str, out: Path | None) ->
     if plan is None:
         raise ConfigError("no plan to export")
     *written, rendered = write_plan(plan, result.hospital, fmt, out)
+    if (result.session_root / "cases.sqlite3").exists():  # the crisis log notes it (issue 24)
+        from rempart.app.crisis import record_system
+
+        record_system(result.session_root, f"Export {fmt} du plan {plan.id} écrit : {out}",
+                      [f"plan:{plan.id}"])  # fmt: skip
     return ExportResult(tuple(written), rendered)
 
 

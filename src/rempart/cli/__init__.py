@@ -33,6 +33,10 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.intel",
     "rempart.cli.users",
     "rempart.cli.serve",
+    "rempart.cli.board",
+    "rempart.cli.crisis",
+    "rempart.cli.evidence",
+    "rempart.cli.declare",
 )
 
 for _name in COMMANDS:

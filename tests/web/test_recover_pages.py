@@ -1,0 +1,99 @@
+"""The recover pages (remediation, crisis log, evidence, declarations) per role, with
+Django's test client (CSRF checks on)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from tests.web.conftest import ROLES, csrf_token
+
+PAGES = ("/remediation/", "/main-courante/", "/preuves/", "/declarations/")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_for_every_role(
+    client_for: Callable[[str], Client], role: str, url: str
+) -> None:
+    client = client_for(role)
+    response = client.get(url)
+    assert response.status_code == 200, (url, role)
+    body = response.content.decode()
+    assert "style=" not in body and "<script>" not in body
+
+
+def test_anonymous_goes_to_login(web_workspace: Path) -> None:
+    for url in PAGES:
+        response = Client().get(url)
+        assert response.status_code == 302 and "/compte/connexion/" in response["Location"]
+
+
+def test_board_move_by_role(client_for: Callable[[str], Client], incident_id: str) -> None:
+    reader = client_for("lecture")
+    token = csrf_token(reader, "/remediation/")
+    denied = reader.post("/remediation/deplacer/", {"to": "isole", "host": "x",
+                         "csrfmiddlewaretoken": token})  # fmt: skip
+    assert denied.status_code == 403
+    tech = client_for("technicien")
+    page = tech.get(f"/remediation/?incident={incident_id}").content.decode()
+    assert "CSV" in page and "<svg" in page
+    token = csrf_token(tech, "/remediation/")
+    host = page.split('name="host" value="')[1].split('"')[0]
+    moved = tech.post(
+        "/remediation/deplacer/",
+        {"incident": incident_id, "host": host, "to": "isole", "csrfmiddlewaretoken": token},
+    )
+    assert moved.status_code == 302 and "error" not in moved["Location"]
+    refused = tech.post(
+        "/remediation/deplacer/",
+        {"incident": incident_id, "host": host, "to": "remis", "csrfmiddlewaretoken": token},
+    )
+    assert "error" in refused["Location"]
+    csv = tech.get(f"/remediation/export.csv?incident={incident_id}")
+    assert csv.status_code == 200 and b"host,zone" in csv.content
+
+
+def test_crisis_entry_report_and_roles(client_for: Callable[[str], Client]) -> None:
+    tech = client_for("technicien")
+    token = csrf_token(tech, "/main-courante/")
+    assert (
+        tech.post(
+            "/main-courante/ajouter/", {"text": "x", "csrfmiddlewaretoken": token}
+        ).status_code
+        == 403
+    )
+    cell = client_for("cellule")
+    token = csrf_token(cell, "/main-courante/")
+    added = cell.post(
+        "/main-courante/ajouter/",
+        {"text": "<b>Décision</b> : bascule", "kind": "decision", "csrfmiddlewaretoken": token},
+    )
+    assert added.status_code == 302
+    page = cell.get("/main-courante/").content.decode()
+    assert "&lt;b&gt;Décision&lt;/b&gt;" in page and "u-cellule" in page
+    pdf = cell.post("/main-courante/point/", {"format": "pdf", "csrfmiddlewaretoken": token})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+def test_evidence_and_declarations(client_for: Callable[[str], Client], incident_id: str) -> None:
+    cell = client_for("cellule")
+    token = csrf_token(cell, "/preuves/")
+    done = cell.post("/preuves/exporter/", {"incident": incident_id, "recipient": "OPJ",
+                     "csrfmiddlewaretoken": token})  # fmt: skip
+    assert done.status_code == 302 and "error" not in done["Location"]
+    page = cell.get("/preuves/").content.decode()
+    assert "intègre" in page or "intact" in page
+    name = page.split("/preuves/preuves-")[1].split('"')[0]
+    assert cell.get(f"/preuves/preuves-{name}").status_code == 200
+    assert client_for("lecture").get(f"/preuves/preuves-{name}").status_code == 403
+    assert cell.get("/preuves/..%2Fhospital.yaml").status_code == 404
+    draft = cell.get(f"/declarations/cert-sante/json/?incident={incident_id}")
+    assert draft.status_code == 200 and b"FINESS" in draft.content
+    reader = client_for("lecture")
+    token = csrf_token(reader, "/declarations/")
+    assert reader.post("/declarations/cnil/pdf/", {"incident": incident_id,
+                       "csrfmiddlewaretoken": token}).status_code == 403  # fmt: skip
+    assert cell.get("/declarations/nope/pdf/").status_code == 404
