@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rempart.app.crisis import record_system
 from rempart.cases import CaseStore, InvalidValue
-from rempart.cases.store import SYSTEM_ACTOR
+from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.incidents import Incident
 from rempart.model import Hospital, load_hospital

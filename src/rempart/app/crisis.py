@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rempart.cases import CaseStore
-from rempart.cases.store import SYSTEM_ACTOR
+from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.i18n import Lang
 from rempart.recover import crisis as chain

@@ -12,7 +12,7 @@ from typing import Any
 
 from rempart.app.crisis import record_system, role_of
 from rempart.cases import CaseStore
-from rempart.cases.store import SYSTEM_ACTOR
+from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import ConfigError
 from rempart.core.i18n import Lang

@@ -10,7 +10,7 @@ from typing import Any
 
 from rempart.app.crisis import record_system
 from rempart.cases import CaseStore
-from rempart.cases.store import SYSTEM_ACTOR
+from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.recover import crisis as chain
 from rempart.recover.board import Board

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from rempart.cases.errors import CaseError, CaseNotFound, InvalidTransition, InvalidValue
 from rempart.cases.runtime import setup
+from rempart.core.actors import SYSTEM_ACTOR
 from rempart.incidents.model import Incident, incident_from_dict
 
 if TYPE_CHECKING:
     from rempart.cases import models
 
 MIN_PASSWORD = 8
-SYSTEM_ACTOR = "system"
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from rempart.app import board as uc
-from rempart.app.crisis import SYSTEM_ACTOR
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, err_console, lang_of
+from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK
 from rempart.core.i18n import t
 
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
             return
         check_format(fmt, ("table", "csv", "json"))
         lg = lang_of(lang)
-        board = uc.open_board(workspace, incident)
+        board = _uc().open_board(workspace, incident)
         if fmt == "csv":
             print(board.to_csv(), end="")
             return
@@ -75,10 +75,10 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         counts = Table(title=by)
         counts.add_column(by)
-        for s in uc.BOARD_STATES:
+        for s in _uc().BOARD_STATES:
             counts.add_column(s, justify="right")
         for key, per in board.counts(by).items():
-            counts.add_row(key, *(str(per[s]) for s in uc.BOARD_STATES))
+            counts.add_row(key, *(str(per[s]) for s in _uc().BOARD_STATES))
         console.print(counts)
         b = board.burndown(now=SYSTEM_CLOCK.now())
         end = b.estimated_end.strftime("%Y-%m-%d %H:%M") if b.estimated_end else "—"
@@ -114,13 +114,13 @@ def register(app: typer.Typer) -> None:
         """Déplace des machines (une par une ou en lot), chaque déplacement enregistré."""
         if not to:
             raise typer.BadParameter("--to STATE is required")
-        board = uc.open_board(workspace, incident)
-        chosen = uc.select_hosts(board, hosts or [], zone=zone, state=state, list_file=list_file)
+        board = _uc().open_board(workspace, incident)
+        chosen = _uc().select_hosts(board, hosts or [], zone=zone, state=state, list_file=list_file)
         say_system(actor, lang)
         if triage_logs:
-            done = uc.verify_by_triage(board, chosen, triage_logs, actor=actor, note=note)
+            done = _uc().verify_by_triage(board, chosen, triage_logs, actor=actor, note=note)
         else:
-            done = uc.move(board, chosen, to, actor=actor, note=note, method=method)
+            done = _uc().move(board, chosen, to, actor=actor, note=note, method=method)
         state_name = done[0].to_state if done else to
         console.print(t("recover.board.moved", lang_of(lang), count=len(done), state=state_name))
 
@@ -138,11 +138,11 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Ajoute des machines au tableau (à la main, par liste ou inventaire GLPI)."""
-        board = uc.open_board(workspace, incident)
+        board = _uc().open_board(workspace, incident)
         say_system(actor, lang)
-        count = uc.add_hosts(board, hosts or [], actor=actor, note=note)
+        count = _uc().add_hosts(board, hosts or [], actor=actor, note=note)
         if inventory is not None:
-            count += uc.import_inventory(board, inventory, actor=actor)
+            count += _uc().import_inventory(board, inventory, actor=actor)
         console.print(t("recover.board.added", lang_of(lang), count=count))
 
     @board_app.command("loan")
@@ -157,12 +157,19 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Matériel de secours prêté à un service de soins, et son retour."""
-        board = uc.open_board(workspace, incident)
+        board = _uc().open_board(workspace, incident)
         say_system(actor, lang)
         if back:
-            uc.return_loan(board, ref, actor=actor)
+            _uc().return_loan(board, ref, actor=actor)
         else:
-            uc.issue_loan(board, ref, service, actor=actor, note=note)
+            _uc().issue_loan(board, ref, service, actor=actor, note=note)
         for loan in board.loans():
             when = loan.returned_at.strftime("%Y-%m-%d %H:%M") if loan.returned_at else "—"
             console.print(f"{loan.ref}\t{loan.service}\t{loan.issued_at:%Y-%m-%d %H:%M}\t{when}")
+
+
+def _uc() -> ModuleType:
+    """The use case, imported when a command runs (the case store is heavy at start-up)."""
+    from rempart.app import board
+
+    return board

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
 
-from rempart.app import crisis as uc
 from rempart.cli.board import AsOpt, say_system
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
+from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.i18n import t
 
 
@@ -35,12 +36,12 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option("--corrects", help="Number of the entry this corrects.")
         ] = None,
         workspace: WorkspaceOpt = None,
-        actor: AsOpt = uc.SYSTEM_ACTOR,
+        actor: AsOpt = SYSTEM_ACTOR,
         lang: LangOpt = "fr",
     ) -> None:
         """Ajoute une entrée à la main courante."""
         say_system(actor, lang)
-        e = uc.add(workspace, text, kind=kind, links=link or [], corrects=corrects, actor=actor)
+        e = _uc().add(workspace, text, kind=kind, links=link or [], corrects=corrects, actor=actor)
         console.print(t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=e.kind, hash=e.hash))
 
     @crisis_app.command("list")
@@ -51,7 +52,7 @@ def register(app: typer.Typer) -> None:
         """Liste les entrées, dans l'ordre."""
         import json
 
-        for e in uc.list_entries(workspace):
+        for e in _uc().list_entries(workspace):
             if as_json:
                 print(json.dumps(e.to_dict(), ensure_ascii=False))
                 continue
@@ -73,8 +74,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Vérifie la chaîne ; signale le premier maillon rompu (code 1)."""
         lg = lang_of(lang)
-        report = uc.verify(workspace, anchor)
-        bad = [s for s in uc.signatures(workspace) if not s.valid]
+        report = _uc().verify(workspace, anchor)
+        bad = [s for s in _uc().signatures(workspace) if not s.valid]
         if report.ok and not bad:
             console.print(t("recover.crisis.ok", lg, count=report.count, head=report.head))
             return
@@ -91,25 +92,25 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Private key file (PEM), kept safe.")],
     ) -> None:
         """Crée une clé Ed25519 pour signer ses entrées ; affiche la clé publique."""
-        print(uc.keygen(out))
+        print(_uc().keygen(out))
 
     @crisis_app.command("sign")
     def sign_cmd(
         seq: Annotated[int, typer.Argument(help="Number of the entry to sign.")],
         key: Annotated[Path, typer.Option("--key", help="The author's private key (PEM).")],
         workspace: WorkspaceOpt = None,
-        actor: AsOpt = uc.SYSTEM_ACTOR,
+        actor: AsOpt = SYSTEM_ACTOR,
         lang: LangOpt = "fr",
     ) -> None:
         """Signe une entrée (Ed25519) : la signature est une nouvelle entrée chaînée."""
         say_system(actor, lang)
-        e = uc.sign(workspace, seq, key, actor=actor)
+        e = _uc().sign(workspace, seq, key, actor=actor)
         console.print(t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=e.kind, hash=e.hash))
 
     @crisis_app.command("head")
     def head_cmd(workspace: WorkspaceOpt = None) -> None:
         """Affiche l'empreinte de tête (à conserver hors de Rempart)."""
-        print(uc.head(workspace))
+        print(_uc().head(workspace))
 
     @crisis_app.command("report")
     def report_cmd(
@@ -117,17 +118,24 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="html or pdf.")] = "html",
         next_meeting: Annotated[str, typer.Option("--next", help="Next meeting.")] = "",
         workspace: WorkspaceOpt = None,
-        actor: AsOpt = uc.SYSTEM_ACTOR,
+        actor: AsOpt = SYSTEM_ACTOR,
         lang: LangOpt = "fr",
     ) -> None:
         """Point de situation (HTML ou PDF), avec l'empreinte de tête de la main courante."""
         check_format(fmt, ("html", "pdf"))
         lg = lang_of(lang)
         say_system(actor, lang)
-        rep = uc.situation_report(workspace, next_meeting=next_meeting, actor=actor, lang=lg)
+        rep = _uc().situation_report(workspace, next_meeting=next_meeting, actor=actor, lang=lg)
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "pdf":
             out.write_bytes(rep.pdf())
         else:
             out.write_text(rep.html, "utf-8")
         console.print(t("recover.crisis.written", lg, path=out, head=rep.situation.head_hash))
+
+
+def _uc() -> ModuleType:
+    """The use case, imported when a command runs (the case store is heavy at start-up)."""
+    from rempart.app import crisis
+
+    return crisis

@@ -4,13 +4,14 @@ list what is due (`--due`)."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
 
-from rempart.app import declare as uc
 from rempart.cli.board import AsOpt, say_system
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
+from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK
 from rempart.core.i18n import t
 
@@ -34,13 +35,13 @@ def register(app: typer.Typer) -> None:
         show_due: Annotated[bool, typer.Option("--due", help="What is due, and when.")] = False,
         draft: Annotated[bool, typer.Option("--draft", help="Do not record it as issued.")] = False,
         workspace: WorkspaceOpt = None,
-        actor: AsOpt = uc.SYSTEM_ACTOR,
+        actor: AsOpt = SYSTEM_ACTOR,
         lang: LangOpt = "fr",
     ) -> None:
         """Prépare une déclaration pré-remplie (JSON, HTML ou PDF), ou affiche les échéances."""
         lg = lang_of(lang)
         if show_due:
-            case_id, items = uc.due(workspace, incident or None, lang=lg)
+            case_id, items = _uc().due(workspace, incident or None, lang=lg)
             now = SYSTEM_CLOCK.now()
             console.print(f"{t('recover.declare.due', lg)} — {case_id}")
             for d in items:
@@ -52,9 +53,9 @@ def register(app: typer.Typer) -> None:
         check_format(fmt, ("json", "html", "pdf"))
         if not draft:
             say_system(actor, lang)
-        r = uc.declare(
+        r = _uc().declare(
             workspace, kind, incident, fmt=fmt, version=version, lang=lg,
-            answers=uc.load_answers(answers), actor=actor, record=not draft,
+            answers=_uc().load_answers(answers), actor=actor, record=not draft,
         )  # fmt: skip
         if out is None:
             if fmt == "pdf":
@@ -66,3 +67,10 @@ def register(app: typer.Typer) -> None:
         console.print(
             t("recover.declare.written", lg, kind=kind, version=r.declaration.version, path=out)
         )
+
+
+def _uc() -> ModuleType:
+    """The use case, imported when a command runs (the case store is heavy at start-up)."""
+    from rempart.app import declare
+
+    return declare

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
 
-from rempart.app import evidence as uc
 from rempart.cli.board import AsOpt, say_system
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.i18n import t
 
 
@@ -25,12 +26,12 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="A new folder, or FILE.zip.")],
         recipient: Annotated[str, typer.Option("--for", help="Who it is for.")] = "",
         workspace: WorkspaceOpt = None,
-        actor: AsOpt = uc.SYSTEM_ACTOR,
+        actor: AsOpt = SYSTEM_ACTOR,
         lang: LangOpt = "fr",
     ) -> None:
         """Exporte le paquet de preuves d'un incident (dossier ou .zip)."""
         say_system(actor, lang)
-        r = uc.export(workspace, incident, out, actor=actor, recipient=recipient)
+        r = _uc().export(workspace, incident, out, actor=actor, recipient=recipient)
         console.print(
             t("recover.evidence.written", lang_of(lang), path=out, files=r.files,
               digest=r.manifest_sha256)
@@ -42,24 +43,31 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Vérifie un paquet : tout fichier modifié, manquant ou ajouté le fait échouer."""
-        problems = uc.verify(pack)
+        problems = _uc().verify(pack)
         lg = lang_of(lang)
         if problems:
             console.print(t("recover.evidence.bad", lg, problems="; ".join(problems)), markup=False)
             raise typer.Exit(1)
-        console.print(t("recover.evidence.ok", lg, files=uc.count_files(pack)))
+        console.print(t("recover.evidence.ok", lg, files=_uc().count_files(pack)))
 
     @ev.command("handover")
     def handover_cmd(
         pack: Annotated[Path, typer.Argument(help="The pack (folder or .zip).")],
         to: Annotated[str, typer.Option("--to", help="Who receives it.")],
         note: Annotated[str, typer.Option("--note")] = "",
-        actor: AsOpt = uc.SYSTEM_ACTOR,
+        actor: AsOpt = SYSTEM_ACTOR,
         lang: LangOpt = "fr",
     ) -> None:
         """Ajoute une remise à la chaîne de garde du paquet."""
         say_system(actor, lang)
-        uc.handover(pack, to=to, actor=actor, note=note)
-        for e in uc.custody(pack):
+        _uc().handover(pack, to=to, actor=actor, note=note)
+        for e in _uc().custody(pack):
             console.print(f"{e['seq']}. {e['at']} {e['action']} {e.get('by', '')} → "
                           f"{e.get('to', e.get('for', ''))}", markup=False)  # fmt: skip
+
+
+def _uc() -> ModuleType:
+    """The use case, imported when a command runs (the case store is heavy at start-up)."""
+    from rempart.app import evidence
+
+    return evidence
