@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rempart.app.detect import BadCidr, DetectorRun, detect
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of, warn_if_empty
 from rempart.core.i18n import add, t
 
 for _key, _fr, _en in (
@@ -76,6 +76,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Lance les détecteurs ; leurs alertes remplacent celles du passage précédent."""
         lg = lang_of(lang)
+        warn_if_empty(workspace, lg)
         try:
             result = detect(
                 workspace, only=only or None, internal=internal or [], sensor_local=sensor_local
