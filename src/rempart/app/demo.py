@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rempart.app.board import fill_from_incident as fill_board
 from rempart.app.incidents_store import save_incident
 from rempart.app.replay import EarlyResponse, early_response
 from rempart.app.report import ingested as report_ingested
@@ -170,7 +171,8 @@ def run_demo(
         note = ""
         historical = rempart = None
         if incident is not None:
-            save_incident(workspace.root, incident)
+            saved = save_incident(workspace.root, incident)
+            fill_board(workspace.root, saved.id, incident)  # the remediation board (issue 24)
             say("plan")
             early = early_response(store, hospital, runs=runs, seed=seed)
             chosen = early.response.chosen if early else None

@@ -29,13 +29,15 @@ ROLES = ("administrateur", "analyste", "cellule", "technicien", "lecture")
 
 # Remediation board (issue 24): suspect → isolé → en remédiation → vérifié → remis; écarté.
 BOARD_STATES = ("suspect", "isole", "remediation", "verifie", "remis", "ecarte")
+# Exactly the diagram of issue 24: no way back (a machine that fails its verification gets a
+# note and stays "en remédiation" until verified; a false positive is closed for good).
 BOARD_TRANSITIONS: dict[str, frozenset[str]] = {
     "suspect": frozenset({"isole", "ecarte"}),
     "isole": frozenset({"remediation", "ecarte"}),
     "remediation": frozenset({"verifie"}),
-    "verifie": frozenset({"remis", "remediation"}),
+    "verifie": frozenset({"remis"}),
     "remis": frozenset(),
-    "ecarte": frozenset({"suspect"}),
+    "ecarte": frozenset(),
 }
 BOARD_METHODS = ("nettoyage", "reinstallation")
 

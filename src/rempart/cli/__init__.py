@@ -30,6 +30,11 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.demo",
     "rempart.cli.devices",
     "rempart.cli.twin",
+    "rempart.cli.users",
+    "rempart.cli.serve",
+    "rempart.cli.board",
+    "rempart.cli.crisis",
+    "rempart.cli.evidence",
 )
 
 for _name in COMMANDS:
