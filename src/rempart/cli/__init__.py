@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Annotated
 
 import typer
 
@@ -27,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.detect",
     "rempart.cli.alerts",
     "rempart.cli.incident",
+    "rempart.cli.report",
     "rempart.cli.demo",
     "rempart.cli.devices",
     "rempart.cli.twin",
@@ -36,6 +38,30 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.crisis",
     "rempart.cli.evidence",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from rempart import __version__
+
+        print(f"rempart {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Affiche la version et quitte.",
+        ),
+    ] = False,
+) -> None:
+    """Rempart: cyber-défense pour l'hôpital (voir, détecter, contenir, rétablir, répéter)."""
+
 
 for _name in COMMANDS:
     importlib.import_module(_name).register(app)
