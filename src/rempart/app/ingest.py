@@ -52,6 +52,40 @@ class _QueryProgress:
                 self.progress(self.path, self.done + self.size * best / 100, self.total)
 
 
+NOT_LOGS = {
+    "misp": "ingest.not_log.misp",
+    "stix": "ingest.not_log.stix",
+    "sigma": "ingest.not_log.sigma",
+}
+
+
+def not_an_event_log(path: Path) -> str | None:
+    """ "misp", "stix" or "sigma" when the file is threat intelligence or a detection rule
+    (a MISP event, a STIX bundle, a Sigma rule), which a source would otherwise take for
+    process records or mail; None for anything else."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return None
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+    if text.startswith("{") or text.startswith("["):
+        compact = text[:4096].replace(" ", "").replace("\n", "").replace("\t", "")
+        if '"type":"bundle"' in compact and '"objects"' in compact:
+            return "stix"
+        if '"Event":{' in compact or ('"Attribute"' in text and '"threat_level_id"' in text):
+            return "misp"
+        return None
+    keys = {
+        line.split(":", 1)[0].strip()
+        for line in text.splitlines()[:400]
+        if line and not line[0].isspace() and ":" in line
+    }
+    if {"title", "logsource", "detection"} <= keys:
+        return "sigma"
+    return None
+
+
 def ingest_paths(
     store: Store, paths: Sequence[Path], progress: Progress | None = None
 ) -> IngestReport:
@@ -62,6 +96,11 @@ def ingest_paths(
     done = 0
     for path in files:
         size = path.stat().st_size if path.exists() else 0
+        other = not_an_event_log(path)
+        if other is not None:
+            report.files.append(FileResult(str(path), FileStatus.UNKNOWN, error=other))
+            done += size
+            continue
         if progress is None:
             report.files.append(ingest_file(store, path))
         else:
@@ -81,6 +120,7 @@ def ingest(
     from rempart.app.session import Session
 
     with Session.writer(workspace) as session:
+        _ = session.hospital  # a hospital.yaml that does not load is refused before anything
         return ingest_paths(session.store, paths, progress)
 
 
@@ -88,4 +128,13 @@ def failed(report: IngestReport) -> bool:
     return any(f.status is FileStatus.FAILED for f in report.files)
 
 
-__all__ = ["FileResult", "FileStatus", "IngestReport", "failed", "ingest", "ingest_paths"]
+__all__ = [
+    "NOT_LOGS",
+    "FileResult",
+    "FileStatus",
+    "IngestReport",
+    "failed",
+    "ingest",
+    "ingest_paths",
+    "not_an_event_log",
+]

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rempart.app.ingest import FileStatus, IngestReport, failed, ingest
+from rempart.app.ingest import NOT_LOGS, FileStatus, IngestReport, failed, ingest
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, lang_of
 from rempart.core.i18n import Lang, t
 
@@ -46,11 +46,13 @@ def render_report(report: IngestReport, lang: Lang) -> None:
     other = [f for f in report.files if f.status is not FileStatus.INGESTED or f.rewritten]
     if other:
         files = Table(show_header=True)
-        files.add_column(t("file", lang))
+        files.add_column(t("file", lang), overflow="fold")
         files.add_column(t("status", lang))
         for f in other:
             if f.rewritten and f.status is FileStatus.INGESTED:
                 detail = f"{t('rewritten', lang)}: {f.rewritten}"
+            elif f.error in NOT_LOGS:
+                detail = t(NOT_LOGS[f.error], lang)
             else:
                 detail = t(f.status.value, lang) + (f": {f.error}" if f.error else "")
             files.add_row(escape(f.path), escape(detail))
