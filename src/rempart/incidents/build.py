@@ -63,6 +63,15 @@ def _host_key(entity: str, hospital: Hospital | None) -> str:
     return entity
 
 
+def _name_of(entity: str) -> str | None:
+    """A host entity that is not an address is a host name (Windows logs name machines)."""
+    try:
+        ipaddress.ip_address(entity.strip("[]"))
+    except ValueError:
+        return entity
+    return None
+
+
 def _zone_of(ip: str, index: dict[str, tuple[str, str | None, str | None]]) -> str | None:
     if ip in index:
         return index[ip][1]
@@ -366,7 +375,7 @@ def build_incidents(
             externals[ip] = (ip, min(first, old[1]) if old else first, ds)
             continue
         status = "infected" if int(str(r["rank"])) >= 3 else "suspected"
-        hostname, zone, _ = index.get(ip, (None, _zone_of(ip, index), None))
+        hostname, zone, _ = index.get(ip, (_name_of(ip), _zone_of(ip, index), None))
         detected = r["detected_at"]
         assert detected is None or isinstance(detected, datetime)
         new = IncidentHost(ip, hostname, zone, status, first, None, tuple(dets), detected)
