@@ -112,7 +112,13 @@ def register(app: typer.Typer) -> None:
         rules: Annotated[
             list[Path] | None, typer.Option("--rules", help="Sigma rule folder (SigmaHQ layout).")
         ] = None,
-        min_level: Annotated[str, typer.Option("--min-level")] = "medium",
+        min_level: Annotated[
+            str,
+            typer.Option(
+                "--min-level",
+                help="Niveau minimal des règles : informational, low, medium, high, critical.",
+            ),
+        ] = "medium",
         fmt: Annotated[str, typer.Option("--format", help="table, jsonl or csv")] = "table",
         suppress: Annotated[
             Path | None, typer.Option("--suppress", help="rule_id or host:rule_id per line")
@@ -154,6 +160,17 @@ def register(app: typer.Typer) -> None:
                 use_cache=not no_cache,
                 progress=progress,
             )
+        others = res.not_windows
+        for f in others[:20]:
+            what = f.event_class or t(f.status.value, lg)
+            err_console.print(
+                f"[yellow]{escape(t('triage.not_windows', lg, path=f.path, what=what))}[/]"
+            )
+        if len(others) > 20:
+            err_console.print(t("triage.not_windows_more", lg, n=len(others) - 20))
+        if others and len(others) == len(res.files):
+            err_console.print(f"[red]{t('triage.none_windows', lg)}[/]")
+            raise typer.Exit(1)
         if fmt == "jsonl":
             _jsonl(res)
         elif fmt == "csv":
