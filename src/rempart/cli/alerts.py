@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rempart.app.alerts import alerts
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of, warn_if_empty
 from rempart.core.i18n import add, t
 
 for _key, _fr, _en in (
@@ -29,8 +29,18 @@ for _key, _fr, _en in (
     ("entity", "entité", "entity"),
     ("first_seen", "début", "first seen"),
     ("evidence", "preuves", "evidence"),
-):
+    ("alerts.more", "… {n} alerte(s) de plus : --all pour tout voir, ou --format jsonl",
+     "… {n} more alert(s): --all to see them all, or --format jsonl"),
+    ("alerts.opt.wide", "Toutes les colonnes (raison complète) ; sinon une ligne par alerte.",
+     "Every column (full reason); else one line per alert."),
+    ("alerts.opt.all", "Toutes les alertes (sinon les 50 premières).",
+     "Every alert (else the first 50)."),
+):  # fmt: skip
     add(_key, _fr, _en)
+
+
+DEFAULT_ROWS = 50
+add("alerts.title_col", "alerte", "alert")
 
 
 class Format(StrEnum):
@@ -72,9 +82,12 @@ def register(app: typer.Typer) -> None:
         detector: Annotated[
             str | None, typer.Option("--detector", help="Only this detector's alerts.")
         ] = None,
+        wide: Annotated[bool, typer.Option("--wide", help=t("alerts.opt.wide"))] = False,
+        show_all: Annotated[bool, typer.Option("--all", help=t("alerts.opt.all"))] = False,
     ) -> None:
         """Liste les alertes du magasin (table, json, jsonl, csv)."""
         lg = lang_of(lang)
+        warn_if_empty(workspace, lg)
         rows = [a.as_dict() for a in alerts(workspace, detector=detector, lang=lg)]
         if fmt is Format.JSONL:
             for r in rows:
@@ -84,16 +97,38 @@ def register(app: typer.Typer) -> None:
         elif fmt is Format.CSV:
             sys.stdout.write(_csv(rows))
         else:
+            shown = rows if show_all else rows[:DEFAULT_ROWS]
             table = Table(title=f"{t('alerts_title', lg)} ({len(rows)})")
-            for col in ("severity", "detector", "entity", "first_seen", "evidence", "reason"):
-                table.add_column(t(col, lg), overflow="fold")
-            for r in rows:
-                table.add_row(
-                    r["severity"],
-                    r["detector"],
-                    escape(r["entity"]),
-                    r["first_seen"][:19],
-                    str(r["evidence_count"]),
-                    escape(r["reason"]),
+            if wide:
+                cols = ("severity", "detector", "entity", "first_seen", "evidence", "reason")
+                for col in cols:
+                    table.add_column(t(col, lg), overflow="fold")
+            else:
+                # one line per alert within 80 columns: the title stands for the reason
+                table.add_column(t("severity", lg), no_wrap=True, min_width=6)
+                table.add_column(t("entity", lg), no_wrap=True, min_width=15, max_width=15)
+                table.add_column(t("first_seen", lg), no_wrap=True, min_width=16)
+                room = max(20, console.width - (6 + 15 + 16) - 13)  # what the borders leave
+                table.add_column(
+                    t("alerts.title_col", lg), no_wrap=True, overflow="ellipsis", max_width=room
                 )
+            for r in shown:
+                if wide:
+                    table.add_row(
+                        r["severity"],
+                        r["detector"],
+                        escape(r["entity"]),
+                        r["first_seen"][:19],
+                        str(r["evidence_count"]),
+                        escape(r["reason"]),
+                    )
+                else:
+                    table.add_row(
+                        r["severity"],
+                        escape(r["entity"]),
+                        r["first_seen"][:16].replace("T", " "),
+                        escape(f"{r['detector']}: {r['title']}"),
+                    )
             console.print(table)
+            if len(shown) < len(rows):
+                console.print(t("alerts.more", lg, n=len(rows) - len(shown)))
