@@ -138,6 +138,13 @@ def controls_for(plan: Plan, hospital: Hospital, at_minute: float) -> Controls:
 
 
 def _interval(result: SpreadResult, minute: float) -> Interval:
+    return interval_at(result, minute)
+
+
+def interval_at(result: SpreadResult, minute: float) -> Interval:
+    """The mean and the 5 %-95 % interval of the same runs at `minute`. A skewed outcome
+    (most runs contained, a few outbreaks) can have its mean above the 95th percentile: the
+    interval is widened to hold the mean, so no figure is shown outside its own interval."""
     h = result.horizon(minute)
     low, high = min(h.p05, h.mean), max(h.p95, h.mean)
     return Interval(mean=h.mean, low=low, high=high)
