@@ -39,7 +39,14 @@ def holds_data(workspace: Path | str | None) -> bool:
         return False
     try:
         with Store(ws.db_path, read_only=True) as store:
-            rows = store.sql("SELECT count(*) AS n FROM ingest_log").column("n").to_pylist()
+            rows = (
+                store.sql(
+                    """SELECT coalesce(sum(estimated_size), 0) AS n FROM duckdb_tables()
+                       WHERE table_name NOT IN ('finding', 'ingest_log')"""
+                )
+                .column("n")
+                .to_pylist()
+            )
     except Exception:  # a store being written, or an older layout: do not warn wrongly
         return True
     return bool(rows and rows[0])
