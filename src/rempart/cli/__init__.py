@@ -46,9 +46,13 @@ COMMANDS: tuple[str, ...] = (
 
 def _version(value: bool) -> None:
     if value:
-        from rempart import __version__
+        from importlib.metadata import PackageNotFoundError, version
 
-        print(f"rempart {__version__}")
+        try:
+            number = version("rempart")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            number = "unknown"
+        print(f"rempart {number}")
         raise typer.Exit(0)
 
 
