@@ -64,7 +64,7 @@ def _is_public(value: str) -> bool:
 def _check_sane(inc: Incident) -> None:
     assert inc.kind in KINDS
     pz = inc.patient_zero
-    assert pz is None or not _is_public(pz.ip) or pz.ip in inc.targets or True
+    assert pz is None or pz.ip not in inc.external_sources
     for h in inc.hosts:
         assert h.ip not in inc.external_sources
     assert inc.first_seen.year >= 2000

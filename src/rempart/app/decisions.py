@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rempart.app.incidents_store import list_incidents, load_incident
@@ -22,6 +21,7 @@ from rempart.cases import CaseStore
 from rempart.contain import CareImpact, Plan, RankedPlan, care_impact, confirm_vital
 from rempart.contain.actions import IsolateZones, QuarantineHosts
 from rempart.contain.export import EXPORTERS, render_plan
+from rempart.core.clock import FixedClock
 from rempart.core.errors import ConfigError, ContainmentError
 from rempart.store import Workspace
 
@@ -137,8 +137,9 @@ def decisions(root: Path | str, incident: str | None = None) -> tuple[Decision, 
     return tuple(out)
 
 
-def _fixed(at: datetime) -> Callable[[], datetime]:
-    return lambda: at
+def _fixed(at: datetime) -> FixedClock:
+    """The decision's own time (a naive time is UTC, as the case store keeps them)."""
+    return FixedClock(at if at.tzinfo is not None else at.replace(tzinfo=UTC))
 
 
 def _confirmed(plan: Plan, result: PlanResult, done: tuple[Decision, ...]) -> Plan:

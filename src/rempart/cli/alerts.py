@@ -21,26 +21,9 @@ from rich.table import Table
 
 from rempart.app.alerts import alerts
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of, warn_if_empty
-from rempart.core.i18n import add, t
-
-for _key, _fr, _en in (
-    ("alerts_title", "Alertes", "Alerts"),
-    ("severity", "gravité", "severity"),
-    ("entity", "entité", "entity"),
-    ("first_seen", "début", "first seen"),
-    ("evidence", "preuves", "evidence"),
-    ("alerts.more", "… {n} alerte(s) de plus : --all pour tout voir, ou --format jsonl",
-     "… {n} more alert(s): --all to see them all, or --format jsonl"),
-    ("alerts.opt.wide", "Toutes les colonnes (raison complète) ; sinon une ligne par alerte.",
-     "Every column (full reason); else one line per alert."),
-    ("alerts.opt.all", "Toutes les alertes (sinon les 50 premières).",
-     "Every alert (else the first 50)."),
-):  # fmt: skip
-    add(_key, _fr, _en)
-
+from rempart.core.i18n import t
 
 DEFAULT_ROWS = 50
-add("alerts.title_col", "alerte", "alert")
 
 
 class Format(StrEnum):

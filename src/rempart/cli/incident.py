@@ -10,7 +10,7 @@ from rich.table import Table
 
 from rempart.app.incident import Incident, build_and_save_all
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of, warn_if_empty
-from rempart.core.i18n import Lang, add, t
+from rempart.core.i18n import Lang, t
 
 
 def show_incident(inc: Incident, lang: Lang) -> None:
@@ -78,11 +78,3 @@ def register(app: typer.Typer) -> None:
             show_incident(result.incident, lg)
             console.print(f"→ {escape(result.saved.location)}")
             console.print()
-
-
-for _k, _fr, _en in (
-    ("infected", "infectés", "infected"),
-    ("suspected", "suspects", "suspected"),
-    ("no_incident", "Aucune alerte : pas d'incident.", "No alert: no incident."),
-):
-    add(_k, _fr, _en)

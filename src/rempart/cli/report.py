@@ -14,20 +14,7 @@ from rich.markup import escape
 
 from rempart.app.report import FORMATS, incident_report, write_incident_report
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of, warn_if_empty
-from rempart.core.i18n import add, t
-
-for _key, _fr, _en in (
-    ("report.written", "rapport écrit : {path}", "report written: {path}"),
-    ("report.opt.incident",
-     "Incident (identifiant de dossier, ou fichier JSON) ; par défaut le plus grave.",
-     "Incident (case id, or JSON file); default: the most serious."),
-    ("report.opt.format", "html | pdf | json", "html | pdf | json"),
-    ("report.opt.out",
-     "Fichier à écrire (défaut : reports/<incident>.<format> dans l'espace de travail).",
-     "File to write (default: reports/<incident>.<format> in the workspace)."),
-    ("report.opt.runs", "Simulations du jumeau par plan.", "Twin runs per plan."),
-):  # fmt: skip
-    add(_key, _fr, _en)
+from rempart.core.i18n import t
 
 
 def register(app: typer.Typer) -> None:

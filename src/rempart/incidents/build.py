@@ -608,6 +608,7 @@ def _incident(
     return Incident(
         id=inc_id,
         title=t(f"incident.kind.{kind}", "fr"),
+        title_en=t(f"incident.kind.{kind}", "en"),
         severity=severity,
         first_seen=first_seen,
         last_seen=last_seen,

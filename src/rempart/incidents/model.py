@@ -69,7 +69,7 @@ class TimelineEntry:
 @dataclass(frozen=True)
 class Incident:
     id: str
-    title: str
+    title: str  # French
     severity: str
     first_seen: datetime
     last_seen: datetime
@@ -87,11 +87,12 @@ class Incident:
     targets: tuple[str, ...] = ()  # internal hosts probed or exposed (not infected)
     # messages as values (`rempart.core.i18n.msg`): implausible times set aside, etc.
     warnings: tuple[dict[str, Any], ...] = ()
+    title_en: str = ""  # the title in English, when there is one (incidents before kinds)
 
     def title_in(self, lang: str) -> str:
         """The title in `lang` (from the kind when known, else the stored text)."""
         if not self.kind:
-            return self.title
+            return self.title_en if lang == "en" and self.title_en else self.title
         from rempart.core.i18n import t
 
         return t(f"incident.kind.{self.kind}", "en" if lang == "en" else "fr")
@@ -192,4 +193,5 @@ def incident_from_dict(d: dict[str, Any]) -> Incident:
         external_sources=tuple(d.get("external_sources", ())),
         targets=tuple(d.get("targets", ())),
         warnings=tuple(w for w in d.get("warnings", ()) if isinstance(w, dict)),
+        title_en=d.get("title_en", ""),
     )
