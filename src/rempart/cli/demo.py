@@ -27,7 +27,7 @@ def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
     truth = result.truth
     table = Table(title=t("demo_summary", lang), show_header=False)
     table.add_column()
-    table.add_column()
+    table.add_column(overflow="fold")  # paths are shown whole
     pz = inc.patient_zero if inc else None
     mark = "✔" if result.patient_zero_ok else "✘"
     table.add_row(
