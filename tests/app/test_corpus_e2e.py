@@ -16,7 +16,14 @@ import pytest
 
 from rempart.app.detect import detect
 from rempart.app.incident import IncidentResult, build_and_save_all
-from rempart.app.ingest import ingest, not_an_event_log
+from rempart.app.ingest import (
+    FileResult,
+    FileStatus,
+    IngestReport,
+    implausible_times,
+    ingest,
+    not_an_event_log,
+)
 from rempart.app.init import init
 from rempart.app.plan import propose
 from rempart.app.report import incident_report, write_incident_report
@@ -107,8 +114,13 @@ def test_zeek_internet_scan(shared_data: Path, tmp_path: Path) -> None:
 def test_zeek_relative_timestamps_no_crash(shared_data: Path, tmp_path: Path) -> None:
     """Capture 005 has relative timestamps (1970): the pipeline runs; no incident of 1970."""
     capture = shared_data / "stratosphere_zeek" / "005-zeek-scenario-malicious"
-    found = _pipeline(tmp_path / "ws", [_need(capture / "conn.log")])
+    conn = _need(capture / "conn.log")
+    found = _pipeline(tmp_path / "ws", [conn])
     assert all(r.incident.first_seen.year >= 2000 for r in found)
+    report = IngestReport()
+    report.files.append(FileResult(str(conn), FileStatus.INGESTED))
+    [(path, n, earliest)] = implausible_times(tmp_path / "ws", report)
+    assert path == str(conn) and n > 900 and earliest.year == 1970
 
 
 def test_otrf_json(shared_data: Path, tmp_path: Path) -> None:

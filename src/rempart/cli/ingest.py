@@ -10,8 +10,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rempart.app.ingest import NOT_LOGS, FileStatus, IngestReport, failed, ingest
-from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, lang_of
+from rempart.app.ingest import (
+    NOT_LOGS,
+    FileStatus,
+    IngestReport,
+    failed,
+    implausible_times,
+    ingest,
+)
+from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, err_console, lang_of
 from rempart.core.i18n import Lang, t
 
 
@@ -79,5 +86,13 @@ def register(app: typer.Typer) -> None:
         check_paths(paths)
         report = run_ingest(workspace, paths, lg)
         render_report(report, lg)
+        for path, n, earliest in implausible_times(workspace, report):
+            err_console.print(
+                "[yellow]"
+                + escape(
+                    t("ingest.implausible", lg, path=path, n=n, earliest=f"{earliest:%Y-%m-%d}")
+                )
+                + "[/]"
+            )
         if failed(report):
             raise typer.Exit(1)
