@@ -76,8 +76,8 @@ def propose(
     runs: int = 200,
 ) -> PlanResult:
     """`rempart plan`: plans for an INCIDENT (id or JSON file) or a --situation file."""
-    if incident is not None and not Path(incident).is_file():
-        require_workspace(workspace)
+    if hospital_file is None or (incident is not None and not Path(incident).is_file()):
+        require_workspace(workspace)  # a mistyped -w must not create a workspace
     with Session.reader(workspace, create=True) as session:
         hospital = load_hospital(hospital_file or session.workspace.hospital_path)
         pairs = [parse_confirmation(c) for c in confirm]
