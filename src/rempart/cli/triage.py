@@ -53,22 +53,37 @@ def _csv(res: TriageResult) -> None:
                     " | ".join(v.reasons)])  # fmt: skip
 
 
-def _table(res: TriageResult, lang: Lang) -> None:
+def _table(res: TriageResult, lang: Lang, wide: bool = False) -> None:
     console.print(t("triage_rules", lang, n=res.ruleset.converted, s=len(res.ruleset.skipped)))
     table = Table(title=t("triage_hits", lang))
-    for col in ("file", "host", "rule_id", "rule_title", "level", "time", "record_id", "count"):
-        table.add_column(t(f"triage_col_{col}", lang))
+    cols: tuple[str, ...] = (
+        "file",
+        "host",
+        "rule_id",
+        "rule_title",
+        "level",
+        "time",
+        "record_id",
+        "count",
+    )
+    if not wide:  # within 80 columns: the rule's title stands for its id, no record id
+        cols = ("host", "rule_title", "level", "time", "count")
+    for col in cols:
+        table.add_column(t(f"triage_col_{col}", lang), overflow="fold")
     for h in res.hits:
-        table.add_row(
-            escape(Path(h.file).name),
-            escape(h.host),
-            h.rule_id,
-            escape(h.rule_title),
-            h.level,
-            h.time.isoformat(timespec="seconds"),
-            "" if h.record_id is None else str(h.record_id),
-            str(h.count),
-        )
+        cells = {
+            "file": escape(Path(h.file).name),
+            "host": escape(h.host),
+            "rule_id": h.rule_id,
+            "rule_title": escape(h.rule_title),
+            "level": h.level,
+            "time": h.time.isoformat(timespec="seconds")
+            if wide
+            else h.time.strftime("%Y-%m-%d %H:%M"),
+            "record_id": "" if h.record_id is None else str(h.record_id),
+            "count": str(h.count),
+        }
+        table.add_row(*(cells[c] for c in cols))
     console.print(table)
     hosts = Table(title=t("triage_hosts", lang))
     for col in ("host", "verdict", "reasons", "files"):
@@ -109,6 +124,9 @@ def register(app: typer.Typer) -> None:
         ] = False,
         workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
+        wide: Annotated[
+            bool, typer.Option("--wide", help="Toutes les colonnes (sinon 80 colonnes).")
+        ] = False,
     ) -> None:
         """Juge chaque machine d'après ses journaux Windows avec les règles Sigma."""
         lg = lang_of(lang)
@@ -154,4 +172,4 @@ def register(app: typer.Typer) -> None:
         elif fmt == "csv":
             _csv(res)
         else:
-            _table(res, lg)
+            _table(res, lg, wide)
