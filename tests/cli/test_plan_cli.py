@@ -48,13 +48,13 @@ def _plan(ws: Path, *args: str) -> tuple[int, str, BaseException | None]:
 def test_plan_prints_plans_and_care_impact_in_french_and_english(
     workspace: Path, situation: Path
 ) -> None:
-    code, out, _ = _plan(workspace, "--situation", str(situation))
+    code, out, _ = _plan(workspace, "--situation", str(situation), "--wide")
     assert code == 0, out
     assert "Plans de confinement" in out
     assert "refusé : confirmation requise" in out
     assert "Impact sur les soins : isolate" in out
     assert "Dossiers papier" in out  # the degraded procedure of the emergency service
-    code, out, _ = _plan(workspace, "--situation", str(situation), "--lang", "en")
+    code, out, _ = _plan(workspace, "--situation", str(situation), "--lang", "en", "--wide")
     assert code == 0
     assert "Containment plans" in out
     assert "refused: confirmation needed" in out

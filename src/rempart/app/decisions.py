@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rempart.app.incidents_store import list_incidents, load_incident
@@ -138,9 +138,7 @@ def decisions(root: Path | str, incident: str | None = None) -> tuple[Decision, 
 
 
 def _fixed(at: datetime) -> FixedClock:
-    """The decision's own time as the clock of its confirmation (contain takes a Clock)."""
-    from datetime import UTC
-
+    """The decision's own time (a naive time is UTC, as the case store keeps them)."""
     return FixedClock(at if at.tzinfo is not None else at.replace(tzinfo=UTC))
 
 

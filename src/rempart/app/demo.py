@@ -17,8 +17,8 @@ from rempart.app.incidents_store import save_incident
 from rempart.app.replay import EarlyResponse, early_response
 from rempart.app.report import ingested as report_ingested
 from rempart.app.report import write_report
-from rempart.app.respond import controls_for
-from rempart.contain import Action, RankedPlan
+from rempart.app.respond import Response, controls_for, interval_at
+from rempart.contain import Action, Interval, RankedPlan
 from rempart.contain.export import write_plan
 from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import ContainmentError
@@ -56,6 +56,9 @@ class DemoResult:
     report: Path
     infected_historical: float | None = None  # twin mean, historical response
     infected_rempart: float | None = None  # twin mean, Rempart's plan at the response time
+    # the same figures with their 5 %-95 % interval, from the same runs
+    historical_interval: Interval | None = None
+    rempart_interval: Interval | None = None
 
     @property
     def truth_ips(self) -> set[str]:
@@ -103,8 +106,9 @@ def _plan_view(
             dependency=f"{i.dependency_kind.value} {i.dependency_ref} ({i.why_text(lang)})",
             vital=i.vital,
             procedure=i.procedure_in(lang) or "",
+            level=t(f"rpt.level.{i.level.value}", lang),
         )
-        for i in r.impact.cuts
+        for i in r.impact.items
     )
     est = r.estimate
     what_if = t(
@@ -169,7 +173,8 @@ def run_demo(
         early = None
         export: Path | None = None
         note = ""
-        historical = rempart = None
+        historical_iv: Interval | None = None
+        rempart_iv: Interval | None = None
         if incident is not None:
             saved = save_incident(workspace.root, incident)
             fill_board(workspace.root, saved.id, incident)  # the remediation board (issue 24)
@@ -177,7 +182,7 @@ def run_demo(
             early = early_response(store, hospital, runs=runs, seed=seed)
             chosen = early.response.chosen if early else None
             if early is not None and chosen is not None:
-                historical, rempart = _twin_outcomes(
+                historical_iv, rempart_iv = _twin_outcomes(
                     hospital, files.ground_truth, early, seed=seed, runs=runs
                 )
                 export = workspace.folder("exports") / f"{incident.id}-{chosen.plan.id}.nft"
@@ -196,6 +201,8 @@ def run_demo(
     out = workspace.folder("reports") / f"montpellier-{lang}.html"
     if incident is None:
         return DemoResult(hospital, truth, report, runs_, None, early, export, note, out)
+    historical = historical_iv
+    rempart = rempart_iv
     response = early.response if early else None
     chosen_uid = response.chosen.plan.id if response and response.chosen else None
     data = ReportData(
@@ -212,11 +219,67 @@ def run_demo(
         ),
         ingest=ingested,
         detectors=runs_,
+        notes=_figure_notes(historical, rempart, response, lang, runs),
     )
     write_report(data, out, lang)
     return DemoResult(
-        hospital, truth, report, runs_, incident, early, export, note, out, historical, rempart
+        hospital,
+        truth,
+        report,
+        runs_,
+        incident,
+        early,
+        export,
+        note,
+        out,
+        historical.mean if historical else None,
+        rempart.mean if rempart else None,
+        historical,
+        rempart,
     )
+
+
+def _figure_notes(
+    historical: Interval | None,
+    rempart: Interval | None,
+    response: Response | None,
+    lang: Lang,
+    runs: int,
+) -> tuple[str, ...]:
+    """What each twin figure of the demo is, so the console, the report and `twin replay`
+    can be read side by side (they answer different questions)."""
+    notes: list[str] = []
+    chosen = response.chosen if response else None
+    if chosen is not None:
+        est, base = chosen.estimate.h24, chosen.baseline.h24
+        notes.append(
+            t(
+                "demo.note.ranking",
+                lang,
+                mean=f"{est.mean:.0f}",
+                low=f"{est.low:.0f}",
+                high=f"{est.high:.0f}",
+                baseline=f"{base.mean:.0f}",
+                blow=f"{base.low:.0f}",
+                bhigh=f"{base.high:.0f}",
+                runs=runs,
+            )
+        )
+    if historical is not None and rempart is not None:
+        notes.append(
+            t(
+                "demo.note.outcome",
+                lang,
+                mean=f"{rempart.mean:.0f}",
+                low=f"{rempart.low:.0f}",
+                high=f"{rempart.high:.0f}",
+                hist=f"{historical.mean:.0f}",
+                hlow=f"{historical.low:.0f}",
+                hhigh=f"{historical.high:.0f}",
+                runs=runs,
+            )
+        )
+    return tuple(notes)
 
 
 def demo(
@@ -240,8 +303,9 @@ def demo(
 
 def _twin_outcomes(
     hospital: Hospital, truth: GroundTruth, early: EarlyResponse, *, seed: int, runs: int
-) -> tuple[float, float]:
-    """Mean infected at 24 h on the twin: historical response vs Rempart's plan in time."""
+) -> tuple[Interval, Interval]:
+    """Infected at 24 h on the twin (mean and interval of the same runs): the historical
+    response vs Rempart's plan in time, both from the true patient zero."""
     chosen = early.response.chosen
     assert chosen is not None
     net = SpreadNetwork(hospital, SpreadParams())
@@ -252,4 +316,4 @@ def _twin_outcomes(
                     trajectory=False)  # fmt: skip
     plan = simulate(net, None, [pz], controls_for(chosen.plan, hospital, at), HORIZONS,
                     runs=runs, seed=seed, trajectory=False)  # fmt: skip
-    return hist.horizon(HORIZONS[-1]).mean, plan.horizon(HORIZONS[-1]).mean
+    return interval_at(hist, HORIZONS[-1]), interval_at(plan, HORIZONS[-1])

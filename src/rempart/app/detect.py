@@ -8,6 +8,7 @@ can tell the team.
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,26 @@ def none_internal(addresses: Sequence[str], ranges: tuple[str, ...]) -> bool:
     return seen
 
 
+RANGES_FILE = "detect-ranges.json"  # the ranges the last detection took as internal
+
+
+def save_ranges(root: Path, ranges: Sequence[str]) -> None:
+    """Keep the extra internal ranges of this run: the incident builder needs the same view
+    of the network (what is the hospital, what is the internet) as the detectors had."""
+    (root / RANGES_FILE).write_text(json.dumps({"internal": list(ranges)}), encoding="utf-8")
+
+
+def saved_ranges(root: Path) -> tuple[str, ...]:
+    """The extra internal ranges of the last detection (none when it never ran)."""
+    path = root / RANGES_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    values = data.get("internal") if isinstance(data, dict) else None
+    return tuple(str(v) for v in values) if isinstance(values, list) else ()
+
+
 @dataclass(frozen=True)
 class DetectResult:
     """What ran, and what was assumed about the network (for the caller to say)."""
@@ -89,7 +110,7 @@ def detect(
 ) -> DetectResult:
     """`rempart detect`: findings replace those of the previous run."""
     given = internal_ranges(internal)
-    with Session.writer(workspace) as session:
+    with Session.writer(workspace, must_exist=True) as session:
         hospital = session.hospital
         base = hospital.hospital.internal_ranges if hospital else RFC1918
         store = session.store
@@ -101,6 +122,7 @@ def detect(
         addresses = flow_addresses(store)
         none = none_internal(addresses, (*base, *ranges))
         runs = run_detectors(DetectContext(store, hospital, ranges), list(only) if only else None)
+        save_ranges(session.root, ranges)
     return DetectResult(
         tuple(runs), hospital is not None, given, local, tuple(base), len(addresses), none
     )
@@ -114,4 +136,5 @@ __all__ = [
     "flow_addresses",
     "internal_ranges",
     "none_internal",
+    "saved_ranges",
 ]

@@ -38,7 +38,7 @@ def _cases(root: Path) -> CaseStore:
 def save_incident(root: Path, incident: Incident) -> SavedIncident:
     """Save (or update: the same incident keeps its case id) in the workspace at `root`."""
     store = _cases(root)
-    case_id = store.save_incident(incident)
+    case_id = store.save_incident(incident, kind=incident.kind or None)
     return SavedIncident(case_id, f"{case_id} ({store.root})")
 
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rempart.app.session import Session
+from rempart.app.session import Session, require_workspace
 from rempart.contain import (
     CareImpact,
     CutEgressExcept,
     Interval,
     Plan,
     RankedPlan,
+    Situation,
     apply_confirmations,
     candidate_plans,
     load_situation,
@@ -49,8 +50,9 @@ class PlanResult:
 
     hospital: Hospital
     rows: tuple[tuple[Plan, CareImpact], ...]
-    ranked: tuple[RankedPlan, ...] | None  # None: a situation file, ordered by care impact
+    ranked: tuple[RankedPlan, ...] | None  # None: ordered by care impact (no twin ranking)
     session_root: Path
+    situation: Situation | None = None
 
     def choose(self, plan_id: str | None = None) -> Plan | None:
         """The plan to review and export: `plan_id`, else the first."""
@@ -74,6 +76,8 @@ def propose(
     runs: int = 200,
 ) -> PlanResult:
     """`rempart plan`: plans for an INCIDENT (id or JSON file) or a --situation file."""
+    if hospital_file is None or (incident is not None and not Path(incident).is_file()):
+        require_workspace(workspace)  # a mistyped -w must not create a workspace
     with Session.reader(workspace, create=True) as session:
         hospital = load_hospital(hospital_file or session.workspace.hospital_path)
         pairs = [parse_confirmation(c) for c in confirm]
@@ -89,12 +93,19 @@ def propose(
                 inc, hospital, session.store_or_none(), runs=runs, confirmations=pairs, by=by
             )
             ranked = tuple(response.ranked)
+            if not ranked:
+                # the twin cannot replay this incident (patient zero unknown, or not a host
+                # of the model): the plans are still proposed, ordered by care impact
+                plans = candidate_plans(hospital, response.situation)
+                rows = tuple(order_by_care(plans, hospital))
+                return PlanResult(hospital, rows, None, session.root, response.situation)
             rows = tuple((r.plan, r.impact) for r in ranked)
-            return PlanResult(hospital, rows, ranked, session.root)
+            return PlanResult(hospital, rows, ranked, session.root, response.situation)
         assert situation is not None
         sit = load_situation(situation)
         plans = apply_confirmations(candidate_plans(hospital, sit), hospital, pairs, by)
-        return PlanResult(hospital, tuple(order_by_care(plans, hospital)), None, session.root)
+        rows = tuple(order_by_care(plans, hospital))
+        return PlanResult(hospital, rows, None, session.root, sit)
 
 
 def review(result: PlanResult, plan: Plan) -> EgressReview | None:

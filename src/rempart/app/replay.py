@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rempart.app.respond import Response, controls_for, respond
+from rempart.app.respond import Response, controls_for, interval_at, respond
 from rempart.detect import DETECTORS, DetectContext, run_detectors
 from rempart.incidents import Incident, build_incident
 from rempart.incidents.build import alerting_detectors
@@ -173,9 +173,9 @@ def replay_montpellier(
         net, None, [pz], controls_for(chosen.plan, hospital, at_minute), HORIZONS, runs=runs,
         seed=seed, trajectory=False,
     )  # fmt: skip
-    h24 = with_plan.horizon(HORIZONS[-1])
+    h24 = interval_at(with_plan, HORIZONS[-1])
     details.update(
-        plan_id=chosen.plan.id, infected_rempart_interval=[round(h24.p05, 1), round(h24.p95, 1)]
+        plan_id=chosen.plan.id, infected_rempart_interval=[round(h24.low, 1), round(h24.high, 1)]
     )
     plan = tuple(
         {"kind": a.kind, "title": a.describe("fr").title, "reason": a.reason}

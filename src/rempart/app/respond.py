@@ -7,6 +7,7 @@ from the infected hosts observed; `respond` proposes, ranks and picks the plan t
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,18 +44,54 @@ def _domain(address_or_url: str) -> str | None:
     return domain.lower() or None
 
 
-def situation_from_incident(incident: Incident, store: Store | None = None) -> Situation:
-    """Infected/suspected hosts and zones, plus the entry email's sender, links and campaign."""
-    infected = tuple(
-        HostRef(ip=h.ip, hostname=h.hostname, zone=h.zone)
-        for h in incident.hosts
-        if h.status == "infected"
-    )
-    suspected = tuple(
-        HostRef(ip=h.ip, hostname=h.hostname, zone=h.zone)
-        for h in incident.hosts
-        if h.status != "infected"
-    )
+def _host_refs(
+    incident: Incident, hospital: Hospital | None
+) -> tuple[tuple[HostRef, ...], tuple[HostRef, ...], tuple[str, ...]]:
+    """(infected, suspected, names without an address). A host named by its hostname (the
+    Windows logs' view) takes its address from the model's assets when one matches."""
+    by_name: dict[str, str] = {}
+    known_zones: set[str] = set()
+    if hospital is not None:
+        known_zones = {z.id for z in hospital.zones}
+        for a in hospital.assets:
+            if a.ip:
+                by_name[a.hostname.lower()] = a.ip
+                by_name[a.hostname.split(".")[0].lower()] = a.ip
+    infected: list[HostRef] = []
+    suspected: list[HostRef] = []
+    unresolved: list[str] = []
+    for h in incident.hosts:
+        ip = h.ip
+        try:
+            ip = str(ipaddress.ip_address(ip.strip("[]")))
+        except ValueError:
+            name = (h.hostname or h.ip).lower()
+            found = by_name.get(name) or by_name.get(name.split(".")[0])
+            if found is None:
+                unresolved.append(h.hostname or h.ip)
+                continue
+            ip = found
+        zone = h.zone if h.zone and (not known_zones or h.zone in known_zones) else None
+        try:
+            ref = HostRef(ip=ip, hostname=h.hostname, zone=zone)
+        except ValueError:
+            ref = HostRef(ip=ip, hostname=h.hostname)
+        (infected if h.status == "infected" else suspected).append(ref)
+    return tuple(infected), tuple(suspected), tuple(dict.fromkeys(unresolved))
+
+
+def situation_from_incident(
+    incident: Incident, store: Store | None = None, hospital: Hospital | None = None
+) -> Situation:
+    """Infected/suspected hosts and zones, plus the entry email's sender, links and campaign.
+
+    Internet sources are never hosts to quarantine; zones derived from addresses (/24s) are
+    kept only when the model declares them (`hospital`)."""
+    infected, suspected, unresolved = _host_refs(incident, hospital)
+    zones = incident.affected_zones
+    if hospital is not None:
+        declared = {z.id for z in hospital.zones}
+        zones = tuple(z for z in zones if z in declared)
     senders: list[str] = []
     urls: list[str] = []
     message_ids: list[str] = []
@@ -78,7 +115,9 @@ def situation_from_incident(incident: Incident, store: Store | None = None) -> S
         incident_id=incident.id,
         infected=infected,
         suspected=suspected,
-        affected_zones=incident.affected_zones,
+        affected_zones=zones,
+        unresolved_hosts=unresolved,
+        compromised_accounts=tuple(a for a in incident.accounts if a),
         senders=tuple(dict.fromkeys(senders)),
         domains=tuple(dict.fromkeys(domains)),
         urls=tuple(dict.fromkeys(urls)),
@@ -99,6 +138,13 @@ def controls_for(plan: Plan, hospital: Hospital, at_minute: float) -> Controls:
 
 
 def _interval(result: SpreadResult, minute: float) -> Interval:
+    return interval_at(result, minute)
+
+
+def interval_at(result: SpreadResult, minute: float) -> Interval:
+    """The mean and the 5 %-95 % interval of the same runs at `minute`. A skewed outcome
+    (most runs contained, a few outbreaks) can have its mean above the 95th percentile: the
+    interval is widened to hold the mean, so no figure is shown outside its own interval."""
     h = result.horizon(minute)
     low, high = min(h.p05, h.mean), max(h.p95, h.mean)
     return Interval(mean=h.mean, low=low, high=high)
@@ -141,6 +187,20 @@ def twin_what_if(
     return estimate
 
 
+def _seeds(incident: Incident, hospital: Hospital, situation: Situation) -> tuple[str, ...]:
+    """Where the twin starts the spread: patient zero's address when the model knows it
+    (a host the model does not hold cannot be simulated: no ranking then)."""
+    pz = incident.patient_zero
+    if pz is None:
+        return ()
+    known = {a.ip for a in hospital.assets if a.ip}
+    if pz.ip in known:
+        return (pz.ip,)
+    by_host = {h.hostname: h.ip for h in situation.infected if h.hostname}
+    ip = by_host.get(pz.hostname or "") if pz.hostname else None
+    return (ip,) if ip and ip in known else ()
+
+
 @dataclass(frozen=True)
 class Response:
     situation: Situation
@@ -171,18 +231,19 @@ def respond(
     activity): what is already infected but silent is part of the estimate.
     """
     params = params or SpreadParams()
-    situation = situation_from_incident(incident, store)
+    situation = situation_from_incident(incident, store, hospital)
     now = now or incident.last_seen
     situation = situation.model_copy(update={"observed_at": now})
     plans = candidate_plans(hospital, situation)
     if confirmations:
         plans = apply_confirmations(plans, hospital, list(confirmations), by)
     pz = incident.patient_zero
-    if not plans or pz is None:
+    seeds = _seeds(incident, hospital, situation)
+    if not plans or pz is None or not seeds:
         return Response(situation, ())
     start = pz.first_seen - timedelta(minutes=params.incubation_minutes)
     at_minute = max(0.0, (now - start).total_seconds() / 60)
     what_if = twin_what_if(
-        hospital, (pz.ip,), params=params, runs=runs, seed=seed, at_minute=at_minute
+        hospital, seeds, params=params, runs=runs, seed=seed, at_minute=at_minute
     )
     return Response(situation, tuple(rank_plans(plans, what_if, hospital)))

@@ -17,6 +17,41 @@ from rempart.model import Hospital, load_hospital
 from rempart.store import Store, Workspace
 
 
+class NoWorkspace(StoreError):
+    """The workspace folder does not exist (a typo in -w must not create a new one)."""
+
+
+def require_workspace(workspace: Path | str | None) -> Path:
+    """The workspace folder, which must exist (NoWorkspace else; nothing is created)."""
+    root = Workspace.at(workspace, create=False).root
+    if not root.is_dir():
+        raise NoWorkspace(
+            f"no workspace at {root} (nothing was created; check -w, or run rempart init)"
+        )
+    return root
+
+
+def holds_data(workspace: Path | str | None) -> bool:
+    """Whether the workspace's event store holds any ingested record (False when there is
+    no workspace or no store): every command warns when it is about to work on nothing."""
+    ws = Workspace.at(workspace, create=False)
+    if not ws.db_path.is_file():
+        return False
+    try:
+        with Store(ws.db_path, read_only=True) as store:
+            rows = (
+                store.sql(
+                    """SELECT coalesce(sum(estimated_size), 0) AS n FROM duckdb_tables()
+                       WHERE table_name NOT IN ('finding', 'ingest_log')"""
+                )
+                .column("n")
+                .to_pylist()
+            )
+    except Exception:  # a store being written, or an older layout: do not warn wrongly
+        return True
+    return bool(rows and rows[0])
+
+
 class Session:
     """The workspace, its store (reader or writer, opened on first use) and its hospital."""
 
@@ -27,9 +62,13 @@ class Session:
         write: bool = False,
         create: bool | None = None,
         hospital_file: Path | None = None,
+        must_exist: bool = False,
     ) -> None:
         self.write = write
         create = write if create is None else create
+        if must_exist:
+            require_workspace(workspace)
+            create = False
         self.workspace = Workspace.at(workspace, create=create)
         if not create and not self.workspace.root.is_dir():
             raise StoreError(f"no workspace at {self.workspace.root} (nothing was created)")
@@ -49,10 +88,15 @@ class Session:
 
     @classmethod
     def writer(
-        cls, workspace: Path | str | None = None, *, hospital_file: Path | None = None
+        cls,
+        workspace: Path | str | None = None,
+        *,
+        hospital_file: Path | None = None,
+        must_exist: bool = False,
     ) -> Session:
-        """A session that creates the workspace and its store when missing."""
-        return cls(workspace, write=True, hospital_file=hospital_file)
+        """A session that creates the workspace and its store when missing (`must_exist`:
+        refuse a workspace folder that does not exist, for commands that only add to one)."""
+        return cls(workspace, write=True, hospital_file=hospital_file, must_exist=must_exist)
 
     @property
     def root(self) -> Path:
@@ -115,4 +159,4 @@ def workspace_at(explicit: Path | str | None, *, create: bool = True) -> Workspa
     return Workspace.at(explicit, create=create)
 
 
-__all__ = ["Session", "Workspace", "workspace_at"]
+__all__ = ["NoWorkspace", "Session", "Workspace", "holds_data", "require_workspace", "workspace_at"]

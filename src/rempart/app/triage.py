@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rempart.detect.host import Hit, HostVerdict, host_files, judge, match
-from rempart.ingest.files import FileResult, expand
+from rempart.ingest.files import FileResult, FileStatus, expand
 from rempart.ingest.windows import bulk_ingest, sync_authentication
 from rempart.sigma.engine import (
     DEFAULT_STATUSES,
@@ -25,6 +25,7 @@ from rempart.sigma.engine import (
 from rempart.sources.winevent import collection_hosts
 from rempart.store import Store
 
+WINDOWS_SOURCES = ("evtx", "winevent_json")  # the sources that read Windows logs
 HIT_KEYS = ("file", "host", "rule_id", "rule_title", "level", "time", "record_id", "count")
 
 
@@ -35,6 +36,17 @@ class TriageResult:
     files: tuple[FileResult, ...]
     ruleset: RuleSet
     stats: EvalStats
+
+    @property
+    def not_windows(self) -> tuple[FileResult, ...]:
+        """Inputs that were not Windows logs (unknown, or read as another event class):
+        triage judged nothing from them, and the team must be told so."""
+        return tuple(
+            f
+            for f in self.files
+            if f.status is FileStatus.UNKNOWN
+            or (f.status is FileStatus.INGESTED and (f.source or "") not in WINDOWS_SOURCES)
+        )
 
 
 def _suppressed(path: Path | None) -> set[tuple[str, str]]:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+from typing import Annotated, Any
 
 import typer
+import typer.main
 
 from rempart.cli.common import err_console
 from rempart.core.errors import RempartError
+from rempart.core.i18n import CATALOG, Lang, t
 
 app = typer.Typer(
     name="rempart",
@@ -27,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.detect",
     "rempart.cli.alerts",
     "rempart.cli.incident",
+    "rempart.cli.report",
     "rempart.cli.demo",
     "rempart.cli.devices",
     "rempart.cli.twin",
@@ -39,14 +45,80 @@ COMMANDS: tuple[str, ...] = (
     "rempart.cli.declare",
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("rempart")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            number = "unknown"
+        print(f"rempart {number}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Affiche la version et quitte.",
+        ),
+    ] = False,
+) -> None:
+    """Rempart: cyber-défense pour l'hôpital (voir, détecter, contenir, rétablir, répéter)."""
+
+
 for _name in COMMANDS:
     importlib.import_module(_name).register(app)
 
 
+def help_lang(argv: list[str], env: dict[str, str] | os._Environ[str]) -> Lang:
+    """The language of the help, chosen once at start: `--lang en` (or `--lang=en`) on the
+    command line, else $REMPART_LANG, else French."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return "en" if argv[i + 1] == "en" else "fr"
+        if arg.startswith("--lang="):
+            return "en" if arg.split("=", 1)[1] == "en" else "fr"
+    return "en" if env.get("REMPART_LANG", "").lower().startswith("en") else "fr"
+
+
+def localise_help(command: Any, lang: Lang, path: str = "root") -> None:
+    """Put every help text of `command` (and its sub-commands) in `lang`, from the
+    catalogue (help.<command>[.<param>], help.opt.<param>); a missing key keeps the text.
+
+    Typer evaluates help strings once, at import, in whichever language the code has; this
+    pass rewrites the click commands it built, so the help reads in one language."""
+    key = f"help.{path}"
+    if key in CATALOG:
+        command.help = t(key, lang)
+    # (duck-typed: Typer carries its own copy of click)
+    for param in getattr(command, "params", ()):
+        name = getattr(param, "name", None)
+        if name is None or not hasattr(param, "help"):
+            continue
+        for k in (f"{key}.{name}", f"help.opt.{name}"):
+            if k in CATALOG:
+                param.help = t(k, lang)
+                break
+    subs = getattr(command, "commands", None)
+    if isinstance(subs, dict):
+        for name, sub in subs.items():
+            localise_help(sub, lang, name if path == "root" else f"{path}.{name}")
+
+
 def main() -> None:
     """Entry point: Rempart's own errors become a one-line message and exit code 2."""
+    lang = help_lang(sys.argv[1:], os.environ)
+    command = typer.main.get_command(app)
+    localise_help(command, lang)
     try:
-        app()
+        command(prog_name="rempart")
     except RempartError as exc:
         err_console.print(f"[bold red]erreur:[/] {exc}")
         raise SystemExit(2) from exc

@@ -12,15 +12,21 @@ import io
 import json
 import sys
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of, warn_if_empty
 from rempart.core.i18n import t
 from rempart.core.safe import visible, write_csv
+
+if TYPE_CHECKING:
+    pass
+
+
+DEFAULT_ROWS = 50
 
 
 class Format(StrEnum):
@@ -45,6 +51,8 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 
 def register(app: typer.Typer) -> None:
+    from rempart.app.alerts import alerts
+
     @app.command("alerts")
     def alerts_cmd(
         workspace: WorkspaceOpt = None,
@@ -55,11 +63,13 @@ def register(app: typer.Typer) -> None:
         detector: Annotated[
             str | None, typer.Option("--detector", help="Only this detector's alerts.")
         ] = None,
+        wide: Annotated[bool, typer.Option("--wide", help=t("alerts.opt.wide"))] = False,
+        show_all: Annotated[bool, typer.Option("--all", help=t("alerts.opt.all"))] = False,
     ) -> None:
         """Liste les alertes du magasin (table, json, jsonl, csv)."""
-        from rempart.app.alerts import alerts
 
         lg = lang_of(lang)
+        warn_if_empty(workspace, lg)
         rows = [a.as_dict() for a in alerts(workspace, detector=detector, lang=lg)]
         if fmt is Format.JSONL:
             for r in rows:
@@ -69,16 +79,38 @@ def register(app: typer.Typer) -> None:
         elif fmt is Format.CSV:
             sys.stdout.write(_csv(rows))
         else:
+            shown = rows if show_all else rows[:DEFAULT_ROWS]
             table = Table(title=f"{t('alerts_title', lg)} ({len(rows)})")
-            for col in ("severity", "detector", "entity", "first_seen", "evidence", "reason"):
-                table.add_column(t(col, lg), overflow="fold")
-            for r in rows:
-                table.add_row(
-                    r["severity"],
-                    r["detector"],
-                    escape(visible(r["entity"])),
-                    r["first_seen"][:19],
-                    str(r["evidence_count"]),
-                    escape(visible(r["reason"])),
+            if wide:
+                cols = ("severity", "detector", "entity", "first_seen", "evidence", "reason")
+                for col in cols:
+                    table.add_column(t(col, lg), overflow="fold")
+            else:
+                # one line per alert within 80 columns: the title stands for the reason
+                table.add_column(t("severity", lg), no_wrap=True, min_width=6)
+                table.add_column(t("entity", lg), no_wrap=True, min_width=15, max_width=15)
+                table.add_column(t("first_seen", lg), no_wrap=True, min_width=16)
+                room = max(20, console.width - (6 + 15 + 16) - 13)  # what the borders leave
+                table.add_column(
+                    t("alerts.title_col", lg), no_wrap=True, overflow="ellipsis", max_width=room
                 )
+            for r in shown:
+                if wide:
+                    table.add_row(
+                        r["severity"],
+                        r["detector"],
+                        escape(visible(r["entity"])),
+                        r["first_seen"][:19],
+                        str(r["evidence_count"]),
+                        escape(visible(r["reason"])),
+                    )
+                else:
+                    table.add_row(
+                        r["severity"],
+                        escape(visible(r["entity"])),
+                        r["first_seen"][:16].replace("T", " "),
+                        escape(visible(f"{r['detector']}: {r['title']}")),
+                    )
             console.print(table)
+            if len(shown) < len(rows):
+                console.print(t("alerts.more", lg, n=len(rows) - len(shown)))

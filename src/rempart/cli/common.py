@@ -44,3 +44,14 @@ def check_paths(paths: list[Path]) -> list[Path]:
     if missing:
         raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
     return paths
+
+
+def warn_if_empty(workspace: Path | None, lang: Lang) -> None:
+    """Refuse a workspace that does not exist (exit 2, nothing created); warn when the one
+    given holds no ingested data, so that "0 alerts" is not read as "all clear"."""
+    from rempart.app.session import holds_data, require_workspace
+    from rempart.core.i18n import t
+
+    root = require_workspace(workspace)
+    if not holds_data(workspace):
+        err_console.print(f"[yellow]{t('workspace.empty', lang, path=root)}[/]")

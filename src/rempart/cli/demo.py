@@ -29,7 +29,7 @@ def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
     truth = result.truth
     table = Table(title=t("demo_summary", lang), show_header=False)
     table.add_column()
-    table.add_column()
+    table.add_column(overflow="fold")  # paths are shown whole
     pz = inc.patient_zero if inc else None
     mark = "✔" if result.patient_zero_ok else "✘"
     table.add_row(
@@ -62,7 +62,12 @@ def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
         )
         table.add_row(
             t("care_impact", lang),
-            ", ".join(chosen.impact.services_cut) or t("none", lang),
+            (", ".join(chosen.impact.services_cut) or t("none", lang))
+            + (
+                " " + t("demo.degraded_n", lang, n=len(chosen.impact.services_degraded))
+                if chosen.impact.services_degraded
+                else ""
+            ),
         )
         table.add_row(
             t("vital_cut", lang), ", ".join(chosen.impact.vital_services_cut) or t("none", lang)
@@ -70,12 +75,21 @@ def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
         if result.infected_rempart is not None and result.infected_historical is not None:
             table.add_row(
                 t("twin_24h", lang),
-                f"{result.infected_rempart:.0f} / {result.infected_historical:.0f}",
+                f"{result.infected_rempart:.0f} / {result.infected_historical:.0f}"
+                + _intervals(result),
             )
     table.add_row(t("export", lang), f"{result.export or '—'} {result.export_note}")
     table.add_row(t("report", lang), str(result.report))
     table.add_row(t("elapsed", lang), f"{elapsed:.0f} s")
     console.print(table)
+
+
+def _intervals(result: DemoResult) -> str:
+    """The 5 %-95 % intervals of the same runs, after the means."""
+    r, h = result.rempart_interval, result.historical_interval
+    if r is None or h is None:
+        return ""
+    return f" ([{r.low:.0f}–{r.high:.0f}] / [{h.low:.0f}–{h.high:.0f}])"
 
 
 def register(app: typer.Typer) -> None:

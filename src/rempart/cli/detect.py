@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of, warn_if_empty
 from rempart.core.i18n import t
 
 if TYPE_CHECKING:
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 
 def render_runs(runs: list[DetectorRun], lang: str) -> Table:
+
     lg = lang_of(lang)
     table = Table(title=t("detect_title", lg))
     table.add_column(t("detector", lg))
@@ -28,6 +29,8 @@ def render_runs(runs: list[DetectorRun], lang: str) -> Table:
 
 
 def register(app: typer.Typer) -> None:
+    from rempart.app.detect import BadCidr, detect
+
     @app.command("detect")
     def detect_cmd(
         workspace: WorkspaceOpt = None,
@@ -51,9 +54,9 @@ def register(app: typer.Typer) -> None:
         ] = True,
     ) -> None:
         """Lance les détecteurs ; leurs alertes remplacent celles du passage précédent."""
-        from rempart.app.detect import BadCidr, detect
 
         lg = lang_of(lang)
+        warn_if_empty(workspace, lg)
         try:
             result = detect(
                 workspace, only=only or None, internal=internal or [], sensor_local=sensor_local

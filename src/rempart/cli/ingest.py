@@ -10,16 +10,20 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, err_console, lang_of
 from rempart.core.i18n import Lang, t
 
 if TYPE_CHECKING:
-    from rempart.app.ingest import IngestReport
+    from rempart.app.ingest import (
+        IngestReport,
+    )
 
 
 def run_ingest(workspace: Path | None, paths: list[Path], lang: Lang) -> IngestReport:
     """Ingest with a progress bar over bytes."""
-    from rempart.app.ingest import ingest
+    from rempart.app.ingest import (
+        ingest,
+    )
 
     with Progress(
         TextColumn("{task.description}"),
@@ -32,6 +36,7 @@ def run_ingest(workspace: Path | None, paths: list[Path], lang: Lang) -> IngestR
         task = bar.add_task(t("ingesting", lang), total=1)
 
         def progress(path: Path | None, done: float, total: int) -> None:
+
             if path is not None:
                 bar.update(task, description=f"{t('ingesting', lang)} {path.name}")
             bar.update(task, completed=done, total=total or 1)
@@ -40,7 +45,10 @@ def run_ingest(workspace: Path | None, paths: list[Path], lang: Lang) -> IngestR
 
 
 def render_report(report: IngestReport, lang: Lang) -> None:
-    from rempart.app.ingest import FileStatus
+    from rempart.app.ingest import (
+        NOT_LOGS,
+        FileStatus,
+    )
 
     table = Table(title=t("ingest_title", lang))
     for col in ("event_class", "files", "records", "rejected"):
@@ -49,17 +57,16 @@ def render_report(report: IngestReport, lang: Lang) -> None:
         table.add_row(cls, str(n), f"{r:,}", f"{j:,}")
     console.print(table)
     # files not ingested, and those read from a rewritten copy (the team should know why)
-    other = [f for f in report.files if f.status is not FileStatus.INGESTED or f.rewritten
-             or f.already_records is not None]  # fmt: skip
+    other = [f for f in report.files if f.status is not FileStatus.INGESTED or f.rewritten]
     if other:
         files = Table(show_header=True)
-        files.add_column(t("file", lang))
+        files.add_column(t("file", lang), overflow="fold")
         files.add_column(t("status", lang))
         for f in other:
-            if f.already_records is not None and f.status is FileStatus.INGESTED:
-                detail = t("grown", lang, new=f"{f.records:,}", old=f"{f.already_records:,}")
-            elif f.rewritten and f.status is FileStatus.INGESTED:
+            if f.rewritten and f.status is FileStatus.INGESTED:
                 detail = f"{t('rewritten', lang)}: {f.rewritten}"
+            elif f.error in NOT_LOGS:
+                detail = t(NOT_LOGS[f.error], lang)
             else:
                 detail = t(f.status.value, lang) + (f": {f.error}" if f.error else "")
             files.add_row(escape(f.path), escape(detail))
@@ -75,6 +82,11 @@ def render_report(report: IngestReport, lang: Lang) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from rempart.app.ingest import (
+        failed,
+        implausible_times,
+    )
+
     @app.command("ingest")
     def ingest_cmd(
         paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursive).")],
@@ -82,11 +94,18 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Ingère journaux et courriels : format reconnu, rejets comptés, doublons ignorés."""
-        from rempart.app.ingest import failed
 
         lg = lang_of(lang)
         check_paths(paths)
         report = run_ingest(workspace, paths, lg)
         render_report(report, lg)
+        for path, n, earliest in implausible_times(workspace, report):
+            err_console.print(
+                "[yellow]"
+                + escape(
+                    t("ingest.implausible", lg, path=path, n=n, earliest=f"{earliest:%Y-%m-%d}")
+                )
+                + "[/]"
+            )
         if failed(report):
             raise typer.Exit(1)

@@ -41,61 +41,86 @@ def _verdict(plan: Plan, impact: CareImpact, lang: Lang) -> str:
     return f"[{_VERDICT_STYLE[v]}]{_t(v, lang)}[/]"
 
 
-def plans_table(rows: list[tuple[Plan, CareImpact]], lang: Lang) -> Table:
+def _touched(impact: CareImpact, lang: Lang) -> str:
+    """Services touched, the same figure everywhere: cut, then degraded (CareImpact)."""
+    cut, degraded = len(impact.services_cut), len(impact.services_degraded)
+    if not cut and not degraded:
+        return "—"
+    return _t("touched_n", lang, cut=cut, degraded=degraded)
+
+
+def plans_table(rows: list[tuple[Plan, CareImpact]], lang: Lang, wide: bool = False) -> Table:
     table = Table(title=_t("plans_title", lang))
-    for col in ("plan", "actions", "services_hit", "vital_cuts", "verdict"):
+    cols = ("plan", "actions", "services_hit", "vital_cuts", "verdict") if wide else (
+        "plan", "services_hit", "vital_cuts", "verdict")  # fmt: skip
+    for col in cols:
         table.add_column(_t(col, lang))
     for plan, impact in rows:
         missing = impact.unconfirmed(plan)
         vital = impact.vital_cuts
-        table.add_row(
+        cells = [
             f"{plan.id}\n{plan_label(plan, lang)}",
             "\n".join(a.describe(lang).title for a in plan.actions),
-            ", ".join(impact.services_cut) or "—",
+            ", ".join(impact.services_touched) if wide else _touched(impact, lang),
             f"{len(vital)}" + (f" ({len(missing)} !)" if missing else ""),
             _verdict(plan, impact, lang),
-        )
+        ]
+        if not wide:
+            del cells[1]
+        table.add_row(*cells)
     return table
 
 
-def ranked_table(ranked: list[RankedPlan], lang: Lang) -> Table:
-    """The plans ranked with the twin: infected at 1 h / 6 h / 24 h, saved, care cut."""
+def ranked_table(ranked: list[RankedPlan], lang: Lang, wide: bool = False) -> Table:
+    """The plans ranked with the twin: infected at 24 h (1 h and 6 h with --wide), saved
+    against doing nothing, services touched; each estimate is the mean [5 %-95 %] of the same
+    runs."""
     table = Table(title=_t("ranked_title", lang))
-    for col in ("rank", "plan", "h1", "h6", "h24", "saved", "services_hit", "verdict"):
-        table.add_column(_t(col, lang), justify="right" if col in ("rank", "saved") else "left")
+    cols = ("rank", "plan", "h1", "h6", "h24", "saved", "services_hit", "verdict") if wide else (
+        "rank", "plan", "h24", "saved", "services_hit", "verdict")  # fmt: skip
+    for col in cols:
+        table.add_column(
+            _t(col, lang),
+            justify="right" if col in ("rank", "saved") else "left",
+            no_wrap=col in ("h1", "h6", "h24", "saved"),
+        )
 
     def iv(x: Interval) -> str:
         return f"{x.mean:.0f} [{x.low:.0f}-{x.high:.0f}]"
 
     for r in ranked:
-        table.add_row(
-            str(r.rank),
-            f"{r.plan.id}\n{plan_label(r.plan, lang)}",
-            iv(r.estimate.h1),
-            iv(r.estimate.h6),
-            iv(r.estimate.h24),
-            f"{r.saved_24h:.0f}",
-            ", ".join(r.impact.services_cut) or "—",
-            _verdict(r.plan, r.impact, lang),
-        )
+        cells = {
+            "rank": str(r.rank),
+            "plan": f"{r.plan.id}\n{plan_label(r.plan, lang)}",
+            "h1": iv(r.estimate.h1),
+            "h6": iv(r.estimate.h6),
+            "h24": iv(r.estimate.h24),
+            "saved": f"{r.saved_24h:.0f}",
+            "services_hit": _touched(r.impact, lang),
+            "verdict": _verdict(r.plan, r.impact, lang),
+        }
+        table.add_row(*(cells[c] for c in cols))
     return table
 
 
-def impact_table(plan: Plan, impact: CareImpact, lang: Lang) -> Table:
+def impact_table(plan: Plan, impact: CareImpact, lang: Lang, wide: bool = False) -> Table:
     table = Table(title=_t("impact_title", lang, plan=plan.id))
-    for col in ("service", "dependency", "level", "why", "procedure"):
+    cols = ("service", "dependency", "level", "why", "procedure") if wide else (
+        "service", "dependency", "level")  # fmt: skip
+    for col in cols:
         table.add_column(_t(col, lang))
     for item in impact.items:
         level = _t(item.level.value, lang) + (f" ({_t('vital', lang)})" if item.vital else "")
         if item.vital and item.level.value == "cut":
             level = f"[red]{level}[/]"
-        table.add_row(
+        cells = [
             item.service_name,
             f"{item.dependency_kind.value}: {item.dependency_ref}",
             level,
             item.why_text(lang),
             item.degraded_procedure or "—",
-        )
+        ]
+        table.add_row(*cells[: len(cols)])
     return table
 
 
@@ -147,6 +172,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", help="File to write the export to.")
         ] = None,
+        wide: Annotated[bool, typer.Option("--wide", help=_t("opt_wide", "fr"))] = False,
     ) -> None:
         """Propose des plans de confinement, leur impact sur les soins, exporte les règles."""
         from rempart.app.plan import export, propose, review
@@ -162,12 +188,26 @@ def register(app: typer.Typer) -> None:
             runs=runs,
         )
         if result.ranked is not None:
-            console.print(ranked_table(list(result.ranked), lg))
+            console.print(ranked_table(list(result.ranked), lg, wide))
+            if result.ranked:
+                base = result.ranked[0].baseline
+                console.print(
+                    _t(
+                        "baseline",
+                        lg,
+                        mean=f"{base.h24.mean:.0f}",
+                        low=f"{base.h24.low:.0f}",
+                        high=f"{base.h24.high:.0f}",
+                        runs=base.runs or runs,
+                    )
+                )
         else:
-            console.print(plans_table(list(result.rows), lg))
+            if incident is not None:
+                console.print(_t("no_twin", lg))
+            console.print(plans_table(list(result.rows), lg, wide))
         for plan, impact in result.rows:
             if impact.items:
-                console.print(impact_table(plan, impact, lg))
+                console.print(impact_table(plan, impact, lg, wide))
         chosen = result.choose(plan_id)
         if chosen is not None:
             found = review(result, chosen)

@@ -59,22 +59,38 @@ def _csv(res: TriageResult) -> None:
                     " | ".join(v.reasons)])  # fmt: skip
 
 
-def _table(res: TriageResult, lang: Lang) -> None:
+def _table(res: TriageResult, lang: Lang, wide: bool = False) -> None:
+
     console.print(t("triage_rules", lang, n=res.ruleset.converted, s=len(res.ruleset.skipped)))
     table = Table(title=t("triage_hits", lang))
-    for col in ("file", "host", "rule_id", "rule_title", "level", "time", "record_id", "count"):
-        table.add_column(t(f"triage_col_{col}", lang))
+    cols: tuple[str, ...] = (
+        "file",
+        "host",
+        "rule_id",
+        "rule_title",
+        "level",
+        "time",
+        "record_id",
+        "count",
+    )
+    if not wide:  # within 80 columns: the rule's title stands for its id, no record id
+        cols = ("host", "rule_title", "level", "time", "count")
+    for col in cols:
+        table.add_column(t(f"triage_col_{col}", lang), overflow="fold")
     for h in res.hits:
-        table.add_row(
-            escape(Path(h.file).name),
-            escape(visible(h.host)),
-            h.rule_id,
-            escape(visible(h.rule_title)),
-            h.level,
-            h.time.isoformat(timespec="seconds"),
-            "" if h.record_id is None else str(h.record_id),
-            str(h.count),
-        )
+        cells = {
+            "file": escape(Path(h.file).name),
+            "host": escape(visible(h.host)),
+            "rule_id": h.rule_id,
+            "rule_title": escape(visible(h.rule_title)),
+            "level": h.level,
+            "time": h.time.isoformat(timespec="seconds")
+            if wide
+            else h.time.strftime("%Y-%m-%d %H:%M"),
+            "record_id": "" if h.record_id is None else str(h.record_id),
+            "count": str(h.count),
+        }
+        table.add_row(*(cells[c] for c in cols))
     console.print(table)
     hosts = Table(title=t("triage_hosts", lang))
     for col in ("host", "verdict", "reasons", "files"):
@@ -90,13 +106,21 @@ def _table(res: TriageResult, lang: Lang) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from rempart.app.triage import triage_workspace
+
     @app.command("triage")
     def triage_cmd(
         paths: Annotated[list[Path], typer.Argument(help="EVTX / JSON files or folders.")],
         rules: Annotated[
             list[Path] | None, typer.Option("--rules", help="Sigma rule folder (SigmaHQ layout).")
         ] = None,
-        min_level: Annotated[str, typer.Option("--min-level")] = "medium",
+        min_level: Annotated[
+            str,
+            typer.Option(
+                "--min-level",
+                help="Niveau minimal des règles : informational, low, medium, high, critical.",
+            ),
+        ] = "medium",
         fmt: Annotated[str, typer.Option("--format", help="table, jsonl or csv")] = "table",
         suppress: Annotated[
             Path | None, typer.Option("--suppress", help="rule_id or host:rule_id per line")
@@ -109,9 +133,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         workspace: WorkspaceOpt = None,
         lang: LangOpt = "fr",
+        wide: Annotated[
+            bool, typer.Option("--wide", help="Toutes les colonnes (sinon 80 colonnes).")
+        ] = False,
     ) -> None:
         """Juge chaque machine d'après ses journaux Windows avec les règles Sigma."""
-        from rempart.app.triage import triage_workspace
 
         lg = lang_of(lang)
         check_format(fmt, ("table", "jsonl", "csv"))
@@ -126,6 +152,7 @@ def register(app: typer.Typer) -> None:
             tasks: dict[str, object] = {}
 
             def progress(stage: str, i: int, n: int) -> None:
+
                 if stage not in tasks:
                     tasks[stage] = bar.add_task(f"{t('triage_loading', lg)} {stage}", total=n)
                 bar.update(tasks[stage], completed=i, total=n)  # type: ignore[arg-type]
@@ -140,9 +167,20 @@ def register(app: typer.Typer) -> None:
                 use_cache=not no_cache,
                 progress=progress,
             )
+        others = res.not_windows
+        for f in others[:20]:
+            what = f.event_class or t(f.status.value, lg)
+            err_console.print(
+                f"[yellow]{escape(t('triage.not_windows', lg, path=f.path, what=what))}[/]"
+            )
+        if len(others) > 20:
+            err_console.print(t("triage.not_windows_more", lg, n=len(others) - 20))
+        if others and len(others) == len(res.files):
+            err_console.print(f"[red]{t('triage.none_windows', lg)}[/]")
+            raise typer.Exit(1)
         if fmt == "jsonl":
             _jsonl(res)
         elif fmt == "csv":
             _csv(res)
         else:
-            _table(res, lg)
+            _table(res, lg, wide)

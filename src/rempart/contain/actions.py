@@ -33,6 +33,11 @@ PROTOCOL_PORTS: dict[str, tuple[tuple[str, int], ...]] = {
 LATERAL_PROTOCOLS: tuple[str, ...] = ("smb", "rdp", "winrm", "rpc")
 
 
+# A zone as incidents name it: a declared zone id, or a /24 derived from an address when the
+# model declares none. Only declared zones reach an action that isolates or blocks.
+ZoneRef = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+
+
 def _ip(value: str) -> str:
     try:
         return str(ipaddress.ip_address(value))
@@ -230,7 +235,7 @@ class HostRef(Frozen):
 
     ip: str
     hostname: str | None = None
-    zone: Ident | None = None
+    zone: ZoneRef | None = None  # a declared zone, or a derived one ("10.1.2.0/24")
 
     @field_validator("ip")
     @classmethod

@@ -110,6 +110,18 @@ class CareImpact(Frozen):
         return tuple(dict.fromkeys(i.service for i in self.cuts))
 
     @property
+    def services_degraded(self) -> tuple[str, ...]:
+        """Services that keep every dependency but run degraded on at least one."""
+        cut = set(self.services_cut)
+        return tuple(dict.fromkeys(i.service for i in self.items if i.service not in cut))
+
+    @property
+    def services_touched(self) -> tuple[str, ...]:
+        """Services cut or degraded: the one figure the plan table, the care-impact table
+        and the report show (the ranking's care cost counts `services_cut` among them)."""
+        return tuple(dict.fromkeys(i.service for i in self.items))
+
+    @property
     def vital_services_cut(self) -> tuple[str, ...]:
         """Services losing a dependency that is vital for them (care stops)."""
         return tuple(dict.fromkeys(i.service for i in self.vital_cuts))

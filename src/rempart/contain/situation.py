@@ -26,9 +26,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from rempart.contain.actions import HostRef
+from rempart.contain.actions import HostRef, ZoneRef
 from rempart.core.errors import ConfigError
-from rempart.model.hospital import Frozen, Hospital, Ident
+from rempart.model.hospital import Frozen, Hospital
 from rempart.model.inventory import zone_for_ip
 
 
@@ -39,7 +39,10 @@ class Situation(Frozen):
     incident_id: str | None = None
     infected: tuple[HostRef, ...] = ()
     suspected: tuple[HostRef, ...] = ()
-    affected_zones: tuple[Ident, ...] = ()
+    affected_zones: tuple[ZoneRef, ...] = ()
+    # hosts known only by name (Windows logs) that no asset of the model resolves to an
+    # address: no firewall rule can hold them, they are isolated by hand (EDR, cable)
+    unresolved_hosts: tuple[str, ...] = ()
     senders: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     urls: tuple[str, ...] = ()

@@ -1,9 +1,10 @@
 """Incidents: findings grouped with a timeline, patient zero and the hosts per zone."""
 
-from rempart.incidents.build import SpreadHint, SpreadProvider, build_incident
-from rempart.incidents.model import EntryEmail, Incident, IncidentHost, TimelineEntry
+from rempart.incidents.build import SpreadHint, SpreadProvider, build_incident, build_incidents
+from rempart.incidents.model import KINDS, EntryEmail, Incident, IncidentHost, TimelineEntry
 
 __all__ = [
+    "KINDS",
     "EntryEmail",
     "Incident",
     "IncidentHost",
@@ -11,4 +12,5 @@ __all__ = [
     "SpreadProvider",
     "TimelineEntry",
     "build_incident",
+    "build_incidents",
 ]

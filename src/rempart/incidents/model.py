@@ -12,6 +12,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+# What an incident can be, from its evidence (catalogue keys incident.kind.<kind>).
+KINDS = (
+    "phishing",
+    "lateral_spread",
+    "host_compromise",
+    "mailbox_intrusion",
+    "external_exposure",
+    "scan",
+)
+
 
 @dataclass(frozen=True)
 class IncidentHost:
@@ -70,10 +80,22 @@ class Incident:
     attack: tuple[str, ...] = ()
     confidence: float = 0.0
     finding_uids: tuple[str, ...] = field(default=())
-    title_en: str = ""  # the title in English, when there is one
+    # what happened (one of KINDS), from the evidence; "" for incidents saved before kinds
+    kind: str = ""
+    accounts: tuple[str, ...] = ()  # mailboxes / accounts involved (mailbox intrusion)
+    external_sources: tuple[str, ...] = ()  # internet addresses acting on the hospital
+    targets: tuple[str, ...] = ()  # internal hosts probed or exposed (not infected)
+    # messages as values (`rempart.core.i18n.msg`): implausible times set aside, etc.
+    warnings: tuple[dict[str, Any], ...] = ()
+    title_en: str = ""  # the title in English, when there is one (incidents before kinds)
 
     def title_in(self, lang: str) -> str:
-        return self.title_en if lang == "en" and self.title_en else self.title
+        """The title in `lang` (from the kind when known, else the stored text)."""
+        if not self.kind:
+            return self.title_en if lang == "en" and self.title_en else self.title
+        from rempart.core.i18n import t
+
+        return t(f"incident.kind.{self.kind}", "en" if lang == "en" else "fr")
 
     @property
     def first_detection(self) -> datetime | None:
@@ -166,5 +188,10 @@ def incident_from_dict(d: dict[str, Any]) -> Incident:
         attack=tuple(d.get("attack", ())),
         confidence=float(d.get("confidence", 0.0)),
         finding_uids=tuple(d.get("finding_uids", ())),
+        kind=str(d.get("kind", "")),
+        accounts=tuple(d.get("accounts", ())),
+        external_sources=tuple(d.get("external_sources", ())),
+        targets=tuple(d.get("targets", ())),
+        warnings=tuple(w for w in d.get("warnings", ()) if isinstance(w, dict)),
         title_en=d.get("title_en", ""),
     )

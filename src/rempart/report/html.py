@@ -36,6 +36,25 @@ class ImpactRow:
     dependency: str
     vital: bool
     procedure: str
+    level: str = ""  # "cut" or "degraded" (rendered); "" for rows made before levels
+
+
+@dataclass(frozen=True)
+class ZoneStatus:
+    """A building or zone and what the incident did to it (every zone of the model is
+    listed, affected or not; zones derived from addresses are marked undeclared)."""
+
+    zone: str
+    name: str
+    infected: int
+    suspected: int
+    declared: bool
+
+    @property
+    def status(self) -> str:
+        if self.infected:
+            return "infected"
+        return "suspected" if self.suspected else "clear"
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class PlanView:
     impacts: tuple[ImpactRow, ...] = ()
     what_if: str = ""
     export: str | None = None
+    notes: tuple[str, ...] = ()  # what each figure is (with the plan, without action...)
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,11 @@ class ReportData:
     truth: TruthView | None = None
     ingest: tuple[tuple[str, int, int, int], ...] = ()
     detectors: tuple[DetectorRun, ...] = field(default=())
+    # the report of any incident (`rempart report`): every zone with its status, and the
+    # ordered "what to do now" list of the chosen plan; notes explain the figures
+    zone_status: tuple[ZoneStatus, ...] = ()
+    todo: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def format_delay(seconds: float | None, lang: Lang) -> str:
@@ -123,4 +148,11 @@ def render_html(data: ReportData, lang: Lang = "fr") -> str:
         plans=data.plans,
         ingest=data.ingest,
         detectors=data.detectors,
+        title=inc.title_in(lang),
+        zone_status=data.zone_status,
+        todo=data.todo,
+        notes=data.notes,
+        warnings=[
+            t(str(w.get("key", "")), lang, **dict(w.get("params") or {})) for w in inc.warnings
+        ],
     )

@@ -1,0 +1,174 @@
+"""ingest → detect → incident → plan → report on the public corpora (../shared/data).
+
+One test per corpus family, on a few files each (kept fast): no traceback at any step, the
+incident's kind and patient zero as the corpus's labels or file names say, never an internet
+address as patient zero, and a report (HTML and JSON) for every incident found. Skipped with
+a reason when the corpora are absent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+
+import pytest
+
+from rempart.app.detect import detect
+from rempart.app.incident import IncidentResult, build_and_save_all
+from rempart.app.ingest import (
+    FileResult,
+    FileStatus,
+    IngestReport,
+    implausible_times,
+    ingest,
+    not_an_event_log,
+)
+from rempart.app.init import init
+from rempart.app.plan import propose
+from rempart.app.report import incident_report, write_incident_report
+from rempart.incidents import KINDS, Incident
+
+pytestmark = pytest.mark.corpus
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"corpus file not present: {path}")
+    return path
+
+
+def _pipeline(ws: Path, paths: list[Path], internal: tuple[str, ...] = ()) -> list[IncidentResult]:
+    init(ws)
+    report = ingest(ws, paths)
+    assert report.files and not any(f.status.value == "failed" for f in report.files)
+    result = detect(ws, internal=internal)
+    assert not result.failed, [r.error for r in result.runs if r.error]
+    found = build_and_save_all(ws)
+    for r in found:
+        _check_sane(r.incident)
+        plans = propose(ws, incident=r.saved.id, runs=10)
+        assert plans.rows, "a plan is always proposed"
+        rep = incident_report(ws, r.saved.id, runs=10)
+        html = write_incident_report(rep, "html", ws / f"{r.saved.id}.html", "fr")
+        assert r.incident.id in html.read_text(encoding="utf-8")
+        data = json.loads(
+            write_incident_report(rep, "json", ws / f"{r.saved.id}.json", "en").read_text(
+                encoding="utf-8"
+            )
+        )
+        assert data["kind"] == r.incident.kind and data["todo"]
+    return found
+
+
+def _is_public(value: str) -> bool:
+    try:
+        return ipaddress.ip_address(value).is_global
+    except ValueError:
+        return False
+
+
+def _check_sane(inc: Incident) -> None:
+    assert inc.kind in KINDS
+    pz = inc.patient_zero
+    assert pz is None or pz.ip not in inc.external_sources
+    for h in inc.hosts:
+        assert h.ip not in inc.external_sources
+    assert inc.first_seen.year >= 2000
+
+
+def test_evtx_lateral_movement(shared_data: Path, tmp_path: Path) -> None:
+    """Two Windows logs of two machines (file names: lateral movement samples): one host
+    compromise each, patient zero the machine the log comes from (host names, no address)."""
+    folder = shared_data / "evtx_attack_samples" / "Lateral Movement"
+    files = [
+        _need(folder / "net_share_drive_5142.evtx"),  # PC04.example.corp
+        _need(folder / "LM_4624_mimikatz_sekurlsa_pth_source_machine.evtx"),  # PC01
+    ]
+    found = _pipeline(tmp_path / "ws", files)
+    by_pz = {r.incident.patient_zero.hostname: r.incident for r in found if r.incident.patient_zero}
+    assert {"PC04.example.corp", "PC01.example.corp"} <= set(by_pz)
+    for inc in by_pz.values():
+        # days apart, no shared entity: never merged into a "lateral spread"
+        assert inc.kind == "host_compromise" and len(inc.hosts) == 1
+
+
+def test_zeek_internet_scan(shared_data: Path, tmp_path: Path) -> None:
+    """Capture 011: a Windows host attacked from the internet (labels.config names it).
+    A scan, patient zero unknown, the labelled host targeted, the scanners external."""
+    capture = shared_data / "stratosphere_zeek" / "011-zeek-mixed"
+    labels = _need(capture / "labels.config").read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(labels) if line.startswith("Malicious, External"))
+    victim = labels[at + 1].split("dstIP=")[1].strip()
+    conn = _need(capture / "data" / "conn.log.labeled")
+    found = _pipeline(tmp_path / "ws", [conn], internal=("147.32.0.0/16",))
+    assert found
+    inc = found[0].incident
+    assert inc.kind in ("scan", "external_exposure")
+    assert inc.patient_zero is None
+    assert victim in inc.targets
+    assert inc.external_sources and all(_is_public(e) for e in inc.external_sources)
+    assert not any(_is_public(h.ip) for h in inc.hosts)
+
+
+def test_zeek_relative_timestamps_no_crash(shared_data: Path, tmp_path: Path) -> None:
+    """Capture 005 has relative timestamps (1970): the pipeline runs; no incident of 1970."""
+    capture = shared_data / "stratosphere_zeek" / "005-zeek-scenario-malicious"
+    conn = _need(capture / "conn.log")
+    found = _pipeline(tmp_path / "ws", [conn])
+    assert all(r.incident.first_seen.year >= 2000 for r in found)
+    report = IngestReport()
+    report.files.append(FileResult(str(conn), FileStatus.INGESTED))
+    [(path, n, earliest)] = implausible_times(tmp_path / "ws", report)
+    assert path == str(conn) and n > 900 and earliest.year == 1970
+
+
+def test_otrf_json(shared_data: Path, tmp_path: Path) -> None:
+    """An OTRF Security-Datasets host log (lateral movement): no traceback; any incident
+    is a host compromise or a lateral spread with an internal patient zero."""
+    zip_ = _need(
+        shared_data
+        / "otrf_security_datasets/atomic/windows/lateral_movement/host/schtask_create.zip"
+    )
+    found = _pipeline(tmp_path / "ws", [zip_])
+    for r in found:
+        assert r.incident.kind in ("host_compromise", "lateral_spread")
+        pz = r.incident.patient_zero
+        assert pz is not None and not _is_public(pz.ip)
+
+
+def test_mail_phishing_pot(shared_data: Path, tmp_path: Path) -> None:
+    """Three messages of phishing_pot (a phishing corpus): a phishing incident whose entry
+    email is one of them; patient zero unknown (no host log says who clicked)."""
+    mails = sorted((shared_data / "phishing_pot" / "fr").glob("*.eml"))[:3]
+    if not mails:
+        pytest.skip("phishing_pot messages not present")
+    found = _pipeline(tmp_path / "ws", mails)
+    assert found
+    inc = found[0].incident
+    assert inc.kind == "phishing"
+    assert inc.entry_email is not None and inc.patient_zero is None
+
+
+def test_mail_server_logs(shared_data: Path, tmp_path: Path) -> None:
+    """fail2ban's mail-server fixtures (failed logins from the internet): no traceback; an
+    incident, when the detectors raise one, is a mailbox intrusion or a scan, and never has
+    an internet address as patient zero."""
+    folder = shared_data / "fail2ban_log_fixtures"
+    files = [_need(folder / n) for n in ("dovecot", "postfix", "courier-auth", "sogo-auth")]
+    found = _pipeline(tmp_path / "ws", files)
+    for r in found:
+        assert r.incident.kind in ("mailbox_intrusion", "scan", "external_exposure")
+        assert r.incident.patient_zero is None
+
+
+def test_intel_and_rules_are_not_logs(shared_data: Path) -> None:
+    """A MISP event, a STIX bundle and a Sigma rule are recognised, not ingested."""
+    misp = next((shared_data / "eset_misp_events").rglob("*.json"), None)
+    stix = next((shared_data / "unit42_stix_playbooks").rglob("*.json"), None)
+    sigma = next((shared_data / "sigma_rules").rglob("*.yml"), None)
+    if misp is None or stix is None or sigma is None:
+        pytest.skip("intel or Sigma corpora not present")
+    assert not_an_event_log(misp) == "misp"
+    assert not_an_event_log(stix) == "stix"
+    assert not_an_event_log(sigma) == "sigma"
