@@ -124,4 +124,4 @@ def main() -> None:
         raise SystemExit(2) from exc
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "help_lang", "localise_help", "main"]

@@ -37,6 +37,7 @@ class Format(StrEnum):
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
+
     buf = io.StringIO()
     fields = list(rows[0]) if rows else ["detector", "version", "severity", "entity"]
     flat = [
@@ -51,7 +52,6 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    from rempart.app.alerts import alerts
 
     @app.command("alerts")
     def alerts_cmd(
@@ -67,6 +67,7 @@ def register(app: typer.Typer) -> None:
         show_all: Annotated[bool, typer.Option("--all", help=t("alerts.opt.all"))] = False,
     ) -> None:
         """Liste les alertes du magasin (table, json, jsonl, csv)."""
+        from rempart.app.alerts import alerts
 
         lg = lang_of(lang)
         warn_if_empty(workspace, lg)

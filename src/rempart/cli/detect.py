@@ -29,7 +29,6 @@ def render_runs(runs: list[DetectorRun], lang: str) -> Table:
 
 
 def register(app: typer.Typer) -> None:
-    from rempart.app.detect import BadCidr, detect
 
     @app.command("detect")
     def detect_cmd(
@@ -54,6 +53,7 @@ def register(app: typer.Typer) -> None:
         ] = True,
     ) -> None:
         """Lance les détecteurs ; leurs alertes remplacent celles du passage précédent."""
+        from rempart.app.detect import BadCidr, detect
 
         lg = lang_of(lang)
         warn_if_empty(workspace, lg)

@@ -61,7 +61,6 @@ def show_incident(inc: Incident, lang: Lang) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from rempart.app.incident import build_and_save_all
 
     @app.command("incident")
     def incident_cmd(
@@ -70,6 +69,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help=t("incident.opt.json", "fr"))] = False,
     ) -> None:
         """Construit les incidents à partir des alertes, les enregistre et les affiche."""
+        from rempart.app.incident import build_and_save_all
 
         lg = lang_of(lang)
         warn_if_empty(workspace, lg)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 def run_ingest(workspace: Path | None, paths: list[Path], lang: Lang) -> IngestReport:
     """Ingest with a progress bar over bytes."""
+
     from rempart.app.ingest import (
         ingest,
     )
@@ -45,6 +46,7 @@ def run_ingest(workspace: Path | None, paths: list[Path], lang: Lang) -> IngestR
 
 
 def render_report(report: IngestReport, lang: Lang) -> None:
+
     from rempart.app.ingest import (
         NOT_LOGS,
         FileStatus,
@@ -82,10 +84,6 @@ def render_report(report: IngestReport, lang: Lang) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from rempart.app.ingest import (
-        failed,
-        implausible_times,
-    )
 
     @app.command("ingest")
     def ingest_cmd(
@@ -94,6 +92,7 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Ingère journaux et courriels : format reconnu, rejets comptés, doublons ignorés."""
+        from rempart.app.ingest import failed, implausible_times
 
         lg = lang_of(lang)
         check_paths(paths)

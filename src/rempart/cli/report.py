@@ -7,17 +7,20 @@ sections; this module parses the options and says where the file went.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from rempart.app.report import FORMATS, incident_report, write_incident_report
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of, warn_if_empty
 from rempart.core.i18n import t
 
+if TYPE_CHECKING:
+    pass
+
 
 def register(app: typer.Typer) -> None:
+
     @app.command("report")
     def report_cmd(
         incident: Annotated[
@@ -32,6 +35,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Écrit le rapport d'un incident (HTML, PDF ou JSON) : résumé, postes, zones, plan."""
+        from rempart.app.report import FORMATS, incident_report, write_incident_report
+
         lg = lang_of(lang)
         check_format(fmt, FORMATS)
         warn_if_empty(workspace, lg)

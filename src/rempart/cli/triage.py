@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 
 def _jsonl(res: TriageResult) -> None:
+
     from rempart.app.triage import HIT_KEYS
 
     out = sys.stdout
@@ -48,6 +49,7 @@ def _jsonl(res: TriageResult) -> None:
 
 
 def _csv(res: TriageResult) -> None:
+
     from rempart.app.triage import HIT_KEYS
 
     w = CsvOut(sys.stdout)  # every cell visible, no formula (`rempart.core.safe`)
@@ -106,7 +108,6 @@ def _table(res: TriageResult, lang: Lang, wide: bool = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from rempart.app.triage import triage_workspace
 
     @app.command("triage")
     def triage_cmd(
@@ -138,6 +139,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Juge chaque machine d'après ses journaux Windows avec les règles Sigma."""
+        from rempart.app.triage import triage_workspace
 
         lg = lang_of(lang)
         check_format(fmt, ("table", "jsonl", "csv"))
