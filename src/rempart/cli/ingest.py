@@ -59,13 +59,16 @@ def render_report(report: IngestReport, lang: Lang) -> None:
         table.add_row(cls, str(n), f"{r:,}", f"{j:,}")
     console.print(table)
     # files not ingested, and those read from a rewritten copy (the team should know why)
-    other = [f for f in report.files if f.status is not FileStatus.INGESTED or f.rewritten]
+    other = [f for f in report.files if f.status is not FileStatus.INGESTED or f.rewritten
+             or f.already_records is not None]  # fmt: skip
     if other:
         files = Table(show_header=True)
         files.add_column(t("file", lang), overflow="fold")
         files.add_column(t("status", lang))
         for f in other:
-            if f.rewritten and f.status is FileStatus.INGESTED:
+            if f.already_records is not None and f.status is FileStatus.INGESTED:
+                detail = t("grown", lang, new=f"{f.records:,}", old=f"{f.already_records:,}")
+            elif f.rewritten and f.status is FileStatus.INGESTED:
                 detail = f"{t('rewritten', lang)}: {f.rewritten}"
             elif f.error in NOT_LOGS:
                 detail = t(NOT_LOGS[f.error], lang)
