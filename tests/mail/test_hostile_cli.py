@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from tests.mail.helpers import HOSPITAL, PE, message, zip_bytes
 
 from rempart.detect import DetectContext
+from rempart.detect.mail.campaigns import campaign_of, campaigns, purge_csv
 from rempart.detect.mail.phishing import PhishingDetector
 from rempart.ingest.files import ingest_file
-from rempart.detect.mail.campaigns import campaign_of, campaigns, purge_csv
 from rempart.mail import score_message
 from rempart.mail.parse import parse_message
 from rempart.store import Store

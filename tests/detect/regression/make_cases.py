@@ -256,6 +256,18 @@ Bonjour, la réunion de service est déplacée à jeudi 14 h en salle 3. Merci.
 Alice
 """
 
+
+def sshd(i: int, ok: bool, user: str, ip: str, host: str = "srv1") -> str:
+    """An OpenSSH auth.log line, `i` minutes after 08:00 on 11 March."""
+    when = (M0 + timedelta(minutes=i)).strftime("%b %d %H:%M:%S")
+    what = "Accepted password" if ok else "Failed password"
+    return f"{when} {host} sshd[{4000 + i}]: {what} for {user} from {ip} port {40000 + i} ssh2"
+
+
+def ssh_log(lines: list[str]) -> dict[str, str]:
+    return {"auth.log": "\n".join(lines) + "\n"}
+
+
 # name -> (positive files, negative files, hospital model or None)
 Files = dict[str, str]
 OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
@@ -305,6 +317,27 @@ OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
              "Path": "\\Inbox"}])) + "\n"},
         {"audit.json": audit("MailItemsAccessed", Folders=json.dumps([
             {"FolderItems": [{"InternetMessageId": "<1@x>"}], "Path": "\\Inbox"}])) + "\n"},
+        None,
+    ),
+    "linux_bruteforce": (
+        ssh_log([sshd(i // 4, False, f"user{i % 6}", "203.0.113.50") for i in range(12)]),
+        ssh_log([sshd(i * 20, False, "alice", "10.1.2.3") for i in range(3)]),
+        None,
+    ),
+    "linux_login_after_failures": (
+        ssh_log([*(sshd(i, False, "alice", "203.0.113.50") for i in range(6)),
+                 sshd(7, True, "alice", "203.0.113.50")]),
+        ssh_log([sshd(0, False, "alice", "10.1.2.3"), sshd(1, True, "alice", "10.1.2.3")]),
+        None,
+    ),
+    "linux_new_source": (
+        ssh_log([sshd(0, True, "alice", "10.1.2.3"), sshd(60, True, "alice", "198.51.100.9")]),
+        ssh_log([sshd(0, True, "alice", "10.1.2.3"), sshd(60, True, "alice", "10.1.2.3")]),
+        None,
+    ),
+    "root_login": (
+        ssh_log([sshd(0, True, "root", "198.51.100.9")]),
+        ssh_log([sshd(0, True, "alice", "10.1.2.3"), sshd(1, False, "root", "10.1.2.3")]),
         None,
     ),
     "internal_mass_mail": ({"mainlog": exim_burst(35)}, {"mainlog": exim_burst(29)}, MAIL),
