@@ -223,6 +223,7 @@ def windows(rows: list[dict[str, object]]) -> str:
     return "\n".join(json.dumps(r) for r in rows) + "\n"
 
 
+SECURITY = {"Hostname": "DC1", "Channel": "Security"}
 SYSMON = {"Hostname": "PC7", "Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1}
 
 PHISH = """\
@@ -338,6 +339,21 @@ OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
     "root_login": (
         ssh_log([sshd(0, True, "root", "198.51.100.9")]),
         ssh_log([sshd(0, True, "alice", "10.1.2.3"), sshd(1, False, "root", "10.1.2.3")]),
+        None,
+    ),
+    "windows_bruteforce": (
+        # 16 failed logons in four minutes (under the old 20-in-5-minutes bar), then a
+        # domain controller's usual trickle of Kerberos failures
+        {"dc1.json": windows([{**SECURITY, "EventID": 4625, "TargetUserName": "admin",
+                               "IpAddress": "10.9.9.9", "Status": "0xc000006d",
+                               "@timestamp": f"2026-01-01T10:{i // 4:02d}:{i % 4 * 15:02d}Z"}
+                              for i in range(16)])},
+        {"dc1.json": windows([{**SECURITY, "EventID": 4771, "TargetUserName": f"u{i}",
+                               "IpAddress": "10.1.1.1", "Status": "0x18",
+                               "@timestamp": f"2026-01-01T{8 + i:02d}:00:00Z"}
+                              for i in range(4)]
+                             + [{**SECURITY, "EventID": 4768, "TargetUserName": "ok",
+                                 "Status": "0x0", "@timestamp": "2026-01-01T12:00:00Z"}])},
         None,
     ),
     "internal_mass_mail": ({"mainlog": exim_burst(35)}, {"mainlog": exim_burst(29)}, MAIL),
