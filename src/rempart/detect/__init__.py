@@ -40,6 +40,8 @@ BUILTIN: tuple[str, ...] = (
     "rempart.detect.network.inbound:InboundProbeDetector",
     "rempart.detect.network.inbound:ExposedServiceDetector",
     "rempart.detect.network.c2:C2BeaconDetector",
+    "rempart.detect.network.exploit:IdsAlertDetector",
+    "rempart.detect.network.exploit:SmbExploitDetector",
     "rempart.detect.network.outbound:OutboundAbuseDetector",
 )
 

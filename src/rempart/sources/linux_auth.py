@@ -7,10 +7,11 @@ becomes one `authentication` row: service `ssh`, `sudo`, `su`, `login` or `login
 success / failure, the account, the client address (sshd), the machine (`dst_host`).
 
 The lines of these programs that are not login attempts (session closed, disconnects, key
-exchange chatter) are rejected as "not a login record", so the counts stay exact; other
-programs' lines in a shared syslog are left to the sources that read them (`SHARES_LINES`).
-PAM's `pam_unix(sshd:auth)` failure repeats the `Failed password` line sshd writes next to
-it: it is rejected as such, so one wrong password is one failure.
+exchange chatter: most of an auth.log) are passed over like other programs' lines in a
+shared syslog (`SHARES_LINES`), not rejected: nothing in them is broken. PAM's
+`pam_unix(sshd:auth)` failure repeats the `Failed password` line sshd writes next to it:
+it is passed over too, so one wrong password is one failure. A login line without a
+readable time is rejected.
 """
 
 from __future__ import annotations
@@ -298,7 +299,17 @@ class LinuxAuthSyslogSource(Source):
     DESCRIPTION = "sshd, sudo, su, login, PAM and systemd-logind logins from syslog (auth.log)"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return bool(_SNIFF.search(head)) and not head.lstrip().startswith(b"{")
+        """A syslog line of one of these programs among the first ones."""
+        if head.lstrip().startswith(b"{") or not _SNIFF.search(head):
+            return False
+        ref = datetime.now(UTC)
+        for raw in head.split(b"\n")[:200]:
+            if not _LINE_HINT.search(raw, 0, 300):
+                continue
+            parts = split_line(raw.decode("utf-8", errors="replace").rstrip("\r"), ref)
+            if parts is not None and _PROGRAM_OF.get(parts[2], parts[2]) in PROGRAMS:
+                return True
+        return False
 
     def parse(self, path: Path, ctx: ParseContext) -> None:
         out = _Emitter(self, ctx)
@@ -314,8 +325,7 @@ class LinuxAuthSyslogSource(Source):
                 continue
             rec = parse_message(program, message)
             if isinstance(rec, str):
-                ctx.reject(number, rec)
-                continue
+                continue  # chatter, not a login (see the module's docstring)
             if when is None:
                 ctx.reject(number, "no timestamp")
                 continue
@@ -359,8 +369,7 @@ class JournaldAuthSource(Source):
                 continue
             rec = parse_message(program, message)
             if isinstance(rec, str):
-                ctx.reject(number, rec)
-                continue
+                continue  # chatter, not a login
             try:
                 micros = int(obj["__REALTIME_TIMESTAMP"])
                 when = datetime.fromtimestamp(micros / 1e6, tz=UTC)

@@ -269,6 +269,67 @@ def ssh_log(lines: list[str]) -> dict[str, str]:
     return {"auth.log": "\n".join(lines) + "\n"}
 
 
+def eve(rows: list[dict[str, object]]) -> dict[str, str]:
+    """Suricata EVE lines, the i-th one second after 10:00 on 13 May 2017."""
+    out = []
+    for i, row in enumerate(rows):
+        ts = (datetime(2017, 5, 13, 10, 0, tzinfo=UTC) + timedelta(seconds=i)).isoformat()
+        base = {
+            "timestamp": ts.replace("+00:00", ".000000+0000"),
+            "flow_id": 100 + i,
+            "src_ip": "192.168.56.10",
+            "src_port": 49000 + i,
+            "dest_ip": "192.168.56.20",
+            "dest_port": 445,
+            "proto": "TCP",
+        }
+        out.append(json.dumps({**base, **row}))
+    return {"eve.json": "\n".join(out) + "\n"}
+
+
+def smb(command: str, status: str = "STATUS_SUCCESS", **more: object) -> dict[str, object]:
+    return {
+        "event_type": "smb",
+        "app_proto": "smb",
+        "smb": {"id": 1, "command": command, "status": status, **more},
+    }
+
+
+def reverse_flow() -> dict[str, object]:
+    """The victim calling the attacker back on 4444."""
+    return {
+        "event_type": "flow",
+        "src_ip": "192.168.56.20",
+        "src_port": 50000,
+        "dest_ip": "192.168.56.10",
+        "dest_port": 4444,
+        "app_proto": "failed",
+        "flow": {
+            "pkts_toserver": 20,
+            "pkts_toclient": 20,
+            "bytes_toserver": 3000,
+            "bytes_toclient": 900,
+            "start": "2017-05-13T10:05:00.000000+0000",
+            "end": "2017-05-13T10:09:00.000000+0000",
+            "state": "closed",
+        },
+        "tcp": {"syn": True, "ack": True},
+    }
+
+
+ALERT = {
+    "event_type": "alert",
+    "alert": {
+        "action": "allowed",
+        "signature_id": 2024218,
+        "severity": 1,
+        "signature": "ET EXPLOIT Possible ETERNALBLUE MS17-010 Echo Response",
+        "category": "Attempted Administrator Privilege Gain",
+        "metadata": {"mitre_technique_id": ["T1210"]},
+    },
+}
+
+
 # name -> (positive files, negative files, hospital model or None)
 Files = dict[str, str]
 OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
@@ -354,6 +415,20 @@ OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
                               for i in range(4)]
                              + [{**SECURITY, "EventID": 4768, "TargetUserName": "ok",
                                  "Status": "0x0", "@timestamp": "2026-01-01T12:00:00Z"}])},
+        None,
+    ),
+    "ids_alert": (
+        eve([ALERT]),
+        eve([smb("SMB2_COMMAND_NEGOTIATE_PROTOCOL"), reverse_flow()]),
+        None,
+    ),
+    "smb_exploit": (
+        eve([smb("SMB1_COMMAND_NEGOTIATE_PROTOCOL", dialect="NT LM 0.12"),
+             smb("SMB1_COMMAND_NT_TRANS"),
+             *(smb("SMB1_COMMAND_TRANS2_SECONDARY") for _ in range(5)),
+             reverse_flow()]),
+        eve([smb("SMB2_COMMAND_NEGOTIATE_PROTOCOL"), smb("SMB2_COMMAND_TREE_CONNECT"),
+             smb("SMB2_COMMAND_CREATE"), smb("SMB1_COMMAND_NT_TRANS"), reverse_flow()]),
         None,
     ),
     "internal_mass_mail": ({"mainlog": exim_burst(35)}, {"mainlog": exim_burst(29)}, MAIL),

@@ -9,11 +9,41 @@ detectors (`rempart.detect.mail.intrusion`) and Windows logons theirs
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from rempart.core.i18n import msg
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
-from rempart.detect.mail.intrusion import _internal_checker, _not_loopback
+
+DEFAULT_INTERNAL = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "fc00::/7",
+                    "::1/128")  # fmt: skip
+
+
+def _not_loopback(col: str) -> str:
+    """SQL: `col` is not a loopback address (a local proxy speaking for every client)."""
+    return (
+        f"NOT ({col} LIKE '127.%' OR {col} LIKE '::ffff:127.%' OR {col} = '::1' "
+        f"OR {col} = 'localhost')"
+    )
+
+
+def _internal_checker(ctx: DetectContext) -> Callable[[str | None], bool]:
+    """Whether an address is in the hospital's ranges (RFC 1918 without a model)."""
+    ranges = ctx.hospital.hospital.internal_ranges if ctx.hospital else DEFAULT_INTERNAL
+    nets = [ipaddress.ip_network(r, strict=False) for r in (*ranges, *ctx.internal)]
+
+    def internal(ip: str | None) -> bool:
+        if not ip:
+            return False
+        try:
+            addr = ipaddress.ip_address(ip.strip("[]"))
+        except ValueError:
+            return False
+        return any(addr.version == n.version and addr in n for n in nets)
+
+    return internal
+
 
 LINUX_SERVICES = ("ssh", "sudo", "su", "login", "logind")
 BRUTE_MIN_FAILURES = 10  # in one hour from one address
