@@ -39,25 +39,8 @@ def internal_ranges(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def flow_addresses(store: Store, limit: int = 200_000) -> list[str]:
-    """Distinct addresses of the stored flows and firewall records (at most `limit`).
-
-    (`has_inventory` still takes the raw connection: a `Store` method for it belongs to the
-    store's owner.)"""
-    import duckdb
-
-    from rempart.store.flows import addresses_sql, has_inventory
-
-    kinds = "coalesce(record_kind, 'flow') IN ('flow', 'firewall')"
-    sql = (
-        addresses_sql(kinds)
-        if has_inventory(store.con)
-        else "SELECT src_ip AS ip FROM network_flow UNION SELECT dst_ip FROM network_flow"
-    )
-    try:
-        rows = store.sql(f"SELECT ip FROM ({sql}) WHERE ip IS NOT NULL LIMIT {int(limit)}")
-    except duckdb.Error:  # no flow table in this workspace
-        return []
-    return [str(v) for v in rows.column("ip").to_pylist()]
+    """Distinct addresses of the stored flows and firewall records (at most `limit`)."""
+    return store.flow_addresses(limit)
 
 
 def none_internal(addresses: Sequence[str], ranges: tuple[str, ...]) -> bool:

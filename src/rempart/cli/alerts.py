@@ -21,16 +21,7 @@ from rich.table import Table
 
 from rempart.app.alerts import alerts
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
-from rempart.core.i18n import add, t
-
-for _key, _fr, _en in (
-    ("alerts_title", "Alertes", "Alerts"),
-    ("severity", "gravité", "severity"),
-    ("entity", "entité", "entity"),
-    ("first_seen", "début", "first seen"),
-    ("evidence", "preuves", "evidence"),
-):
-    add(_key, _fr, _en)
+from rempart.core.i18n import t
 
 
 class Format(StrEnum):

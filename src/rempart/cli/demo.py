@@ -11,7 +11,7 @@ from rich.table import Table
 
 from rempart.app.demo import DemoResult, demo
 from rempart.cli.common import LangOpt, console, lang_of
-from rempart.core.i18n import Lang, add, t
+from rempart.core.i18n import Lang, t
 
 STAGES = ("twin", "scenario", "ingest", "detect", "incident", "plan", "report")
 
@@ -104,47 +104,3 @@ def register(app: typer.Typer) -> None:
         summary(result, lg, time.monotonic() - start)
         if result.incident is None:
             raise typer.Exit(1)
-
-
-for _k, _fr, _en in (
-    ("stage_twin", "Génération de l'hôpital jumeau…", "Generating the twin hospital…"),
-    (
-        "stage_scenario",
-        "Rejeu du scénario Montpellier (courriels, conn.log)…",
-        "Replaying the Montpellier scenario (mail, conn.log)…",
-    ),
-    ("stage_ingest", "Ingestion des journaux et des courriels…", "Ingesting logs and mail…"),
-    ("stage_detect", "Détection…", "Detecting…"),
-    ("stage_incident", "Construction de l'incident…", "Building the incident…"),
-    (
-        "stage_plan",
-        "Plans de confinement et simulation sur le jumeau…",
-        "Containment plans and twin simulation…",
-    ),
-    ("stage_report", "Rapport HTML…", "HTML report…"),
-    ("demo_summary", "Synthèse de la démonstration", "Demo summary"),
-    ("truth_pz", "Patient zéro (vérité terrain)", "Patient zero (ground truth)"),
-    (
-        "phishing_lead",
-        "Courriel piégé signalé avant l'infection de",
-        "Phishing flagged ahead of the infection by",
-    ),
-    (
-        "detect_delay",
-        "Première alerte réseau après la 1re infection",
-        "First network alert after the first infection",
-    ),
-    ("infected_flagged", "Infectés (réel) / signalés", "Infected (truth) / flagged"),
-    ("vital_cut", "Services vitaux coupés", "Vital services cut"),
-    (
-        "twin_24h",
-        "Jumeau : infectés à 24 h (ce plan / réponse historique)",
-        "Twin: infected at 24 h (this plan / historical response)",
-    ),
-    ("proposed_at", "proposé à", "proposed at"),
-    ("export", "Règles nftables", "nftables rules"),
-    ("report", "Rapport", "Report"),
-    ("elapsed", "Durée", "Elapsed"),
-    ("none", "aucun", "none"),
-):
-    add(_k, _fr, _en)

@@ -10,33 +10,7 @@ from rich.table import Table
 
 from rempart.app.detect import BadCidr, DetectorRun, detect
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
-from rempart.core.i18n import add, t
-
-for _key, _fr, _en in (
-    ("detect_title", "Détection", "Detection"),
-    ("detector", "détecteur", "detector"),
-    ("version", "version", "version"),
-    ("findings", "alertes", "findings"),
-    ("error", "erreur", "error"),
-    ("no_model", "pas de hospital.yaml : internes = RFC 1918, zones = /24",
-     "no hospital.yaml: internal = RFC 1918, zones = /24"),
-    ("detect_bad_cidr", "--internal : {value} n'est pas un réseau CIDR",
-     "--internal: {value} is not a CIDR network"),
-    ("detect_internal", "plages internes ajoutées : {ranges}", "internal ranges added: {ranges}"),
-    ("detect_sensor_local",
-     "adresses que le capteur Zeek dit locales (local_orig/local_resp), hors plages internes, "
-     "traitées comme internes : {n} bloc(s) ({ranges})",
-     "addresses the Zeek sensor marked local (local_orig/local_resp), outside the internal "
-     "ranges, treated as internal: {n} block(s) ({ranges})"),
-    ("detect_no_internal",
-     "aucune des {n} adresses des flux n'est dans les plages internes ({ranges}) : propagation, "
-     "politique de zones et exposition ne jugent rien ; donnez les plages du réseau avec "
-     "--internal CIDR (ou internal_ranges dans hospital.yaml)",
-     "none of the flows' {n} addresses is inside the internal ranges ({ranges}): spread, zone "
-     "policy and exposure judge nothing; give the network's ranges with --internal CIDR (or "
-     "internal_ranges in hospital.yaml)"),
-):  # fmt: skip
-    add(_key, _fr, _en)
+from rempart.core.i18n import t
 
 
 def render_runs(runs: list[DetectorRun], lang: str) -> Table:

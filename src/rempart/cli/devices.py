@@ -13,7 +13,7 @@ from rich.table import Table
 
 from rempart.app.devices import devices
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
-from rempart.core.i18n import add, t
+from rempart.core.i18n import t
 
 
 def register(app: typer.Typer) -> None:
@@ -46,22 +46,3 @@ def register(app: typer.Typer) -> None:
             out.add_row(*(escape("" if v is None else str(v)) for v in r.values()))
         console.print(out)
         console.print(t("devices_count", lg, n=len(rows)))
-
-
-for _k, _fr, _en in (
-    (
-        "devices_title",
-        "Dispositifs médicaux : connexions peut-être inutiles",
-        "Medical devices: connections that may not be needed",
-    ),
-    ("devices_count", "{n} connexion(s)", "{n} connection(s)"),
-    ("devices_col_device", "dispositif", "device"),
-    ("devices_col_hostname", "nom", "name"),
-    ("devices_col_device_zone", "zone", "zone"),
-    ("devices_col_peer", "pair", "peer"),
-    ("devices_col_port", "port", "port"),
-    ("devices_col_flows", "flux", "flows"),
-    ("devices_col_bytes", "octets", "bytes"),
-    ("devices_col_concern", "motif", "concern"),
-):
-    add(_k, _fr, _en)

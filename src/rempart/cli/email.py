@@ -29,34 +29,7 @@ from rempart.cli.common import (
     err_console,
     lang_of,
 )
-from rempart.core.i18n import add, t
-
-for _key, _fr, _en in (
-    ("mail_score_title", "Analyse des messages", "Message scoring"),
-    ("mail_verdict", "verdict", "verdict"),
-    ("mail_score", "score", "score"),
-    ("mail_reasons", "raisons", "reasons"),
-    ("mail_malicious", "malveillant", "malicious"),
-    ("mail_suspicious", "suspect", "suspicious"),
-    ("mail_clean", "sain", "clean"),
-    ("mail_campaigns_title", "Campagnes", "Campaigns"),
-    ("mail_no_campaign", "Aucune campagne trouvée.", "No campaign found."),
-    ("mail_not_in_campaign", "Ce message n'est dans aucune campagne.", "Message in no campaign."),
-    ("mail_purge_written", "{n} lignes écrites dans {path}", "{n} rows written to {path}"),
-    ("mail_messages", "messages", "messages"),
-    ("mail_senders", "expéditeurs", "senders"),
-    ("mail_recipients", "destinataires", "recipients"),
-    ("mail_subject", "objet", "subject"),
-    ("mail_not_a_message", "[yellow]ignoré[/] (ce n'est pas un message : aucun en-tête) : {path}",
-     "[yellow]skipped[/] (not a message: no header): {path}"),
-    ("mail_more_skipped", "[yellow]… et {n} autres fichiers ignorés[/]",
-     "[yellow]… and {n} more files skipped[/]"),
-    ("mail_summary", "{n} message(s) : {malicious} malveillant(s), {suspicious} suspect(s), "
-     "{clean} sain(s)", "{n} message(s): {malicious} malicious, {suspicious} suspicious, "
-     "{clean} clean"),
-    ("mail_scoring", "notation des messages", "scoring messages"),
-):  # fmt: skip
-    add(_key, _fr, _en)
+from rempart.core.i18n import t
 
 
 def register(app: typer.Typer) -> None:

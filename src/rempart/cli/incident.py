@@ -9,12 +9,12 @@ from rich.table import Table
 
 from rempart.app.incident import Incident, build_and_save
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
-from rempart.core.i18n import Lang, add, t
+from rempart.core.i18n import Lang, t
 
 
 def show_incident(inc: Incident, lang: Lang) -> None:
     pz = inc.patient_zero
-    console.print(f"[bold]{inc.id}[/] — {inc.title} ({inc.severity})")
+    console.print(f"[bold]{inc.id}[/] — {inc.title_in(lang)} ({inc.severity})")
     if pz is not None:
         console.print(
             f"{t('patient_zero', lang)} : [bold]{pz.hostname or pz.ip}[/] ({pz.ip}, "
@@ -58,11 +58,3 @@ def register(app: typer.Typer) -> None:
             return
         show_incident(inc, lg)
         console.print(f"→ {result.saved.location}")
-
-
-for _k, _fr, _en in (
-    ("infected", "infectés", "infected"),
-    ("suspected", "suspects", "suspected"),
-    ("no_incident", "Aucune alerte : pas d'incident.", "No alert: no incident."),
-):
-    add(_k, _fr, _en)

@@ -25,61 +25,7 @@ from rempart.app.plan import (
     verdict,
 )
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
-from rempart.core.i18n import Lang, add, t
-
-for _key, _fr, _en in (
-    ("plans_title", "Plans de confinement", "Containment plans"),
-    ("plan", "plan", "plan"),
-    ("ranked_title", "Plans classés (jumeau numérique)", "Ranked plans (digital twin)"),
-    ("rank", "rang", "rank"),
-    ("h1", "infectés 1 h", "infected 1 h"),
-    ("h6", "infectés 6 h", "infected 6 h"),
-    ("h24", "infectés 24 h", "infected 24 h"),
-    ("saved", "machines sauvées", "machines saved"),
-    ("actions", "actions", "actions"),
-    ("services_hit", "services touchés", "services hit"),
-    ("vital_cuts", "coupures vitales", "vital cuts"),
-    ("verdict", "verdict", "verdict"),
-    ("ok", "acceptable", "acceptable"),
-    ("refused", "refusé : confirmation requise", "refused: confirmation needed"),
-    ("confirmed", "confirmé", "confirmed"),
-    ("impact_title", "Impact sur les soins : {plan}", "Care impact: {plan}"),
-    ("service", "service", "service"),
-    ("dependency", "dépendance", "dependency"),
-    ("level", "niveau", "level"),
-    ("cut", "coupée", "cut"),
-    ("degraded", "dégradée", "degraded"),
-    ("vital", "vitale", "vital"),
-    ("why", "pourquoi", "why"),
-    ("procedure", "procédure dégradée", "degraded procedure"),
-    ("no_impact", "aucun service de soins touché", "no care service affected"),
-    (
-        "review_title",
-        "Flux observés que la coupure arrêterait",
-        "Observed flows the cut would stop",
-    ),
-    ("destination", "destination", "destination"),
-    ("flows", "flux", "flows"),
-    ("days", "jours", "days"),
-    ("from_servers", "depuis serveurs", "from servers"),
-    ("looks_vital", "semble vital", "looks vital"),
-    ("yes", "oui", "yes"),
-    ("no", "non", "no"),
-    ("written", "écrit : {path} ({tool})", "written: {path} ({tool})"),
-    ("unchanged", "inchangé : {path}", "unchanged: {path}"),
-    ("to_review", "{n} flux à examiner avant la coupure", "{n} flow(s) to review before the cut"),
-    (
-        "omitted",
-        "{n} règle(s) d'une autre famille d'adresses : exporter aussi ip6tables",
-        "{n} rule(s) of another address family: export ip6tables too",
-    ),
-    (
-        "other_actions",
-        "{n} action(s) hors pare-feu (messagerie, comptes, indicateurs) : voir l'export json",
-        "{n} action(s) outside the firewall (mail, accounts, indicators): see the json export",
-    ),
-):
-    add(f"plan.{_key}", _fr, _en)
+from rempart.core.i18n import Lang, t
 
 
 def _t(key: str, lang: Lang, **values: object) -> str:

@@ -23,29 +23,7 @@ from rempart.cli.common import (
     err_console,
     lang_of,
 )
-from rempart.core.i18n import Lang, add, t
-
-for _k, _fr, _en in (
-    ("triage_hits", "Détections Sigma", "Sigma hits"),
-    ("triage_hosts", "Verdict par machine", "Verdict per host"),
-    ("triage_rules", "{n} règles converties, {s} écartées", "{n} rules converted, {s} skipped"),
-    ("triage_loading", "Chargement", "Loading"),
-    ("host_compromised", "compromise", "compromised"),
-    ("host_suspicious", "suspecte", "suspicious"),
-    ("host_clean", "saine", "clean"),
-    ("triage_col_file", "fichier", "file"),
-    ("triage_col_host", "machine", "host"),
-    ("triage_col_rule_id", "règle", "rule id"),
-    ("triage_col_rule_title", "titre", "title"),
-    ("triage_col_level", "niveau", "level"),
-    ("triage_col_time", "heure", "time"),
-    ("triage_col_record_id", "enregistrement", "record id"),
-    ("triage_col_count", "nombre", "count"),
-    ("triage_col_verdict", "verdict", "verdict"),
-    ("triage_col_reasons", "raisons", "reasons"),
-    ("triage_col_files", "fichiers", "files"),
-):
-    add(_k, _fr, _en)
+from rempart.core.i18n import Lang, t
 
 
 def _jsonl(res: TriageResult) -> None:

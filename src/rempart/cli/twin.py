@@ -23,68 +23,7 @@ from rempart.app.twin import (
     write_scenario,
 )
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
-from rempart.core.i18n import Lang, add, t
-
-for _key, _fr, _en in (
-    (
-        "twin_help",
-        "Jumeau numérique : hôpital synthétique et scénarios.",
-        "Digital twin: synthetic hospital and scenarios.",
-    ),
-    (
-        "twin_generated",
-        "Hôpital synthétique écrit : {path} ({assets} équipements, {zones} zones, "
-        "{services} services de soins, {partners} partenaires)",
-        "Synthetic hospital written: {path} ({assets} assets, {zones} zones, {services} care "
-        "services, {partners} partners)",
-    ),
-    (
-        "twin_loaded",
-        "Hôpital de l'espace de travail : {path} ({assets} équipements)",
-        "Workspace hospital: {path} ({assets} assets)",
-    ),
-    (
-        "twin_simulating",
-        "Simulation de la propagation ({runs} tirages)",
-        "Simulating the spread ({runs} runs)",
-    ),
-    ("twin_writing", "Écriture du conn.log", "Writing conn.log"),
-    (
-        "twin_written",
-        "Scénario Montpellier écrit dans {out}",
-        "Montpellier scenario written to {out}",
-    ),
-    (
-        "twin_pz",
-        "Patient zéro : {host} ({ip}, {zone}, {user})",
-        "Patient zero: {host} ({ip}, {zone}, {user})",
-    ),
-    (
-        "twin_infected",
-        "Machines infectées (vérité terrain) : {n} / {hosts} ; moyenne attendue à "
-        "24 h : {mean} [{lo}–{hi}]",
-        "Infected machines (ground truth): {n} / {hosts}; expected mean at 24 h: "
-        "{mean} [{lo}–{hi}]",
-    ),
-    (
-        "twin_unknown_scenario",
-        "Scénario inconnu : {name} (connus : montpellier)",
-        "Unknown scenario: {name} (known: montpellier)",
-    ),
-    (
-        "twin_calibration",
-        "Calibration Montpellier (réponse historique : isolement des bâtiments "
-        "à {iso} min, cible 649 ± 15 %)",
-        "Montpellier calibration (historical response: buildings isolated at {iso} min, target "
-        "649 ± 15 %)",
-    ),
-    ("seed", "graine", "seed"),
-    ("twin_patient_zero", "patient zéro", "patient zero"),
-    ("within", "dans la cible", "within target"),
-    ("yes", "oui", "yes"),
-    ("no", "non", "no"),
-):
-    add(_key, _fr, _en)
+from rempart.core.i18n import Lang, t
 
 SpreadRate = Annotated[
     float | None,
@@ -306,18 +245,3 @@ def register(app: typer.Typer) -> None:
         for key, value in data.items():
             table.add_row(key, json.dumps(value, ensure_ascii=False))
         console.print(table)
-
-
-for _key, _fr, _en in (
-    (
-        "twin_replaying",
-        "Rejeu du scénario et de la réponse…",
-        "Replaying the scenario and response…",
-    ),
-    (
-        "twin_replay_title",
-        "Rejeu : réponse historique et réponse Rempart",
-        "Replay: historical and Rempart response",
-    ),
-):
-    add(_key, _fr, _en)

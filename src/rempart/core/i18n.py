@@ -3,7 +3,7 @@
 The texts live in `core/locale/*.yaml` (one file per layer), each key with `fr` and `en`,
 checked on load: both languages present and the same `{placeholders}` in both, so a
 translation can neither drop a value nor ask for one the code does not give. Modules that
-still register their strings at import call `add(key, fr, en)` (the CLI for now).
+still register their strings at import call `add(key, fr, en)` (none in Rempart itself).
 
 Findings, actions and reasons are stored as a key and its values, never as rendered text,
 and rendered per language by `t`. A value may itself be a message (`{"key": ..., "params":

@@ -158,13 +158,16 @@ def _merge(a: IncidentHost, b: IncidentHost) -> IncidentHost:
     )
 
 
+DEFAULT_TITLE = "Propagation latérale"  # its English title is "Lateral spread"
+
+
 def build_incident(
     store: Store,
     hospital: Hospital | None = None,
     *,
     spread: SpreadProvider | None = None,
     detectors: Sequence[str] | None = None,
-    title: str = "Propagation latérale",
+    title: str = "Propagation latérale",  # DEFAULT_TITLE
 ) -> Incident | None:
     """The incident made of the current findings, or None when nothing is flagged.
 
@@ -229,6 +232,7 @@ def build_incident(
     return Incident(
         id=inc_id,
         title=title,
+        title_en="Lateral spread" if title == DEFAULT_TITLE else "",
         severity="critical" if len(infected) > 1 else "high",
         first_seen=first_seen,
         last_seen=last_seen,

@@ -59,7 +59,7 @@ class TimelineEntry:
 @dataclass(frozen=True)
 class Incident:
     id: str
-    title: str
+    title: str  # French
     severity: str
     first_seen: datetime
     last_seen: datetime
@@ -70,6 +70,10 @@ class Incident:
     attack: tuple[str, ...] = ()
     confidence: float = 0.0
     finding_uids: tuple[str, ...] = field(default=())
+    title_en: str = ""  # the title in English, when there is one
+
+    def title_in(self, lang: str) -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title
 
     @property
     def first_detection(self) -> datetime | None:
@@ -162,4 +166,5 @@ def incident_from_dict(d: dict[str, Any]) -> Incident:
         attack=tuple(d.get("attack", ())),
         confidence=float(d.get("confidence", 0.0)),
         finding_uids=tuple(d.get("finding_uids", ())),
+        title_en=d.get("title_en", ""),
     )
