@@ -51,6 +51,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.sources.fortigate:FortiGateTrafficSource",
     "rempart.sources.stormshield:StormshieldSource",
     "rempart.sources.linux_auth:LinuxAuthSyslogSource",
+    "rempart.sources.pcap:PcapSource",
     "rempart.sources.email_mime:MboxSource",
     "rempart.sources.email_mime:EmlSource",
     "rempart.sources.email_mime:OutlookMsgSource",
