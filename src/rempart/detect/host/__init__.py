@@ -253,4 +253,5 @@ __all__ = [
     "host_files",
     "judge",
     "match",
+    "one_reason_per_event",
 ]
