@@ -97,6 +97,7 @@ def test_postfix_delivery_joined_on_queue_id(tmp_path: Path) -> None:
         "mail_auth_syslog": ("authentication", 3, 0),  # paul's SASL, alice, the failure
         "postfix_delivery": ("mail_transfer", 3, 1),
         "netfilter_log": ("network_flow", 1, 0),
+        "linux_auth_syslog": ("authentication", 1, 0),  # bob's SSH login
     }
     rows = store.sql(
         "SELECT * EXCLUDE (source_file, event_uid, raw) FROM mail_transfer ORDER BY source_line"

@@ -32,7 +32,11 @@ def test_sendmail_rows_joined_to_their_from_line(tmp_path: Path) -> None:
     store, res = got.store, got.result
     assert got.ok
     parts = {p[0]: p[2:] for p in res.parts}
-    assert parts == {"sendmail_delivery": (6, 1), "mail_auth_syslog": (1, 0)}
+    assert parts == {
+        "sendmail_delivery": (6, 1),
+        "mail_auth_syslog": (1, 0),
+        "linux_auth_syslog": (1, 0),  # root's SSH login
+    }
     assert ("malformed delivery line (no stat=)", 1) in res.reasons
     rows = store.sql(
         "SELECT time, sender, recipient, message_id, queue_id, src_ip, client_host, relay, "

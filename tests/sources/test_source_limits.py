@@ -302,7 +302,8 @@ def _netfilter_lines(n: int) -> str:
 FORMATS = [
     ("conn.log", lambda n: zeek_log(STD, list(_conn_rows(n)), close=True), 8, "zeek_conn_tsv"),
     ("conn.json", _json_lines, 0, "zeek_conn_json"),
-    ("eve.json", _eve_lines, 0, "suricata_eve_flow"),
+    # a long EVE file may hold alerts past its head: suricata_eve_events reads it too
+    ("eve.json", _eve_lines, 0, "suricata_eve_flow+suricata_eve_events"),
     ("flows.csv", _nfdump_lines, 1, "nfdump_csv"),
     ("kern.log", _netfilter_lines, 0, "netfilter_log"),
 ]

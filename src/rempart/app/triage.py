@@ -20,6 +20,7 @@ from rempart.sigma.engine import (
     EvalStats,
     RuleSet,
     builtin_rules_dir,
+    level_rank,
     load_rules,
 )
 from rempart.sources.winevent import collection_hosts
@@ -114,6 +115,10 @@ def triage(
                 for h in hits
                 if ("*", h.rule_id) not in muted and (h.host, h.rule_id) not in muted
             ]
+        # the base rules a correlation counts are loaded below the level asked for: their
+        # own hits are hidden (`--min-level` hides what is below it)
+        floor = level_rank(min_level)
+        hits = [h for h in hits if level_rank(h.level) >= floor]
         verdicts = judge(hits, host_files(store, folder_hosts or None))
         return TriageResult(tuple(hits), tuple(verdicts), tuple(results), ruleset, stats)
     finally:

@@ -76,10 +76,12 @@ class IngestReport:
             if f.status is not FileStatus.INGESTED:
                 continue
             parts = f.parts or ((f.source or "", f.event_class or "", f.records, f.rejected),)
+            seen: set[str] = set()  # a file two sources of one class read counts once
             for _, cls, records, rejected in parts:
                 if cls:
                     n, r, j = out.get(cls, (0, 0, 0))
-                    out[cls] = (n + 1, r + records, j + rejected)
+                    out[cls] = (n + (cls not in seen), r + records, j + rejected)
+                    seen.add(cls)
         return out
 
     def reasons(self) -> Counter[str]:

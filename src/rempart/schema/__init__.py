@@ -17,6 +17,7 @@ from rempart.schema.classes import (
     FINDING,
     MAIL_TRANSFER,
     MAILBOX_ACTIVITY,
+    NETWORK_EVENT,
     NETWORK_FLOW,
     PROCESS,
     PROVENANCE,
@@ -30,6 +31,7 @@ EVENT_CLASSES: dict[str, pa.Schema] = {
     "process": PROCESS,
     "mailbox_activity": MAILBOX_ACTIVITY,
     "mail_transfer": MAIL_TRANSFER,
+    "network_event": NETWORK_EVENT,
 }
 """Event tables filled by sources. `finding` is produced by detectors, not sources."""
 
@@ -44,6 +46,7 @@ __all__ = [
     "INDICATOR",
     "MAILBOX_ACTIVITY",
     "MAIL_TRANSFER",
+    "NETWORK_EVENT",
     "NETWORK_FLOW",
     "PROCESS",
     "PROVENANCE",

@@ -42,6 +42,32 @@ NETWORK_FLOW = pa.schema(
     ]
 )
 
+# What a network sensor said beyond the flow itself (Suricata EVE `alert`, `dns`, `http`,
+# `tls`, `smb`, `fileinfo`, `anomaly`; Zeek `http`, `ssl`, `smb_cmd`, `notice`, `weird`):
+# one row per record, the same few columns for every kind.
+NETWORK_EVENT = pa.schema(
+    [
+        pa.field("time", TS, nullable=False),
+        pa.field("src_ip", pa.string()),
+        pa.field("src_port", pa.int32()),
+        pa.field("dst_ip", pa.string()),
+        pa.field("dst_port", pa.int32()),
+        pa.field("protocol", pa.string()),  # tcp / udp / icmp
+        pa.field("app_proto", pa.string()),  # smb, http, tls, dns... ("unknown" when failed)
+        pa.field("kind", pa.string()),  # alert / dns / http / tls / smb / fileinfo / anomaly /
+        # notice / weird
+        pa.field("name", pa.string()),  # signature, query, host, SNI, SMB command, note...
+        pa.field("detail", pa.string()),  # category, rcode, method and URI, status, message
+        pa.field("status", pa.string()),  # SMB status, HTTP status code, DNS rcode
+        pa.field("severity", pa.int32()),  # an alert's severity (1 = highest)
+        pa.field("signature_id", pa.int64()),
+        pa.field("attack", pa.list_(pa.string())),  # ATT&CK ids from the rule's metadata
+        pa.field("flow_uid", pa.string()),  # the sensor's flow id (Suricata flow_id, Zeek uid)
+        pa.field("raw", pa.string()),
+        *PROVENANCE,
+    ]
+)
+
 ATTACHMENT = pa.struct(
     [
         pa.field("name", pa.string()),

@@ -40,6 +40,8 @@ class SuricataEveFlowSource(Source):
     NAME = "suricata_eve_flow"
     VERSION = "1.3"
     EVENT_CLASS = "network_flow"
+    # the other event types of the same file are `suricata_eve_events`' (it reads it too)
+    SHARES_LINES = True
     DESCRIPTION = "Suricata EVE JSON, event_type flow and netflow (other events skipped)"
     GROWS = True
 
@@ -98,7 +100,9 @@ class SuricataEveFlowSource(Source):
             "src_port": f"CASE WHEN {icmp} THEN {_j('icmp_type')} ELSE {_j('src_port')} END",
             "dst_port": f"CASE WHEN {icmp} THEN {_j('icmp_code')} ELSE {_j('dest_port')} END",
             "protocol": proto,
-            "service": _j("app_proto"),
+            # `failed`: Suricata could not tell the protocol (not a service called "failed")
+            "service": f"CASE WHEN {_j('app_proto')} = 'failed' THEN 'unknown' "
+            f"ELSE {_j('app_proto')} END",
             "bytes_out": f"CASE WHEN {netflow} THEN {_j('netflow.bytes')} "
             f"ELSE {_j('flow.bytes_toserver')} END",
             "bytes_in": f"CASE WHEN NOT {netflow} THEN {_j('flow.bytes_toclient')} END",

@@ -15,8 +15,15 @@ from rempart.detect.host import Hit, judge
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _hit(host: str, level: str, title: str) -> Hit:
-    return Hit("f.evtx", host, title, title, level, T0, 1, 1, "u1")
+def _hit(host: str, level: str, title: str, event: str = "") -> Hit:
+    return Hit("f.evtx", host, title, title, level, T0, 1, 1, event or f"u-{title}")
+
+
+def test_one_event_one_reason() -> None:
+    """Rempart's rule and SigmaHQ's on the same 1102 event are one reason, not two highs."""
+    hits = [_hit("A", "high", "rempart: log cleared", "e1"), _hit("A", "high", "sigmahq", "e1")]
+    (verdict,) = judge(hits, {"A": {"f.evtx"}})
+    assert verdict.verdict == "suspicious" and len(verdict.reasons) == 1
 
 
 def test_verdicts() -> None:

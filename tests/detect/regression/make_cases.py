@@ -223,6 +223,7 @@ def windows(rows: list[dict[str, object]]) -> str:
     return "\n".join(json.dumps(r) for r in rows) + "\n"
 
 
+SECURITY = {"Hostname": "DC1", "Channel": "Security"}
 SYSMON = {"Hostname": "PC7", "Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1}
 
 PHISH = """\
@@ -255,6 +256,79 @@ Content-Type: text/plain; charset=utf-8
 Bonjour, la réunion de service est déplacée à jeudi 14 h en salle 3. Merci.
 Alice
 """
+
+
+def sshd(i: int, ok: bool, user: str, ip: str, host: str = "srv1") -> str:
+    """An OpenSSH auth.log line, `i` minutes after 08:00 on 11 March."""
+    when = (M0 + timedelta(minutes=i)).strftime("%b %d %H:%M:%S")
+    what = "Accepted password" if ok else "Failed password"
+    return f"{when} {host} sshd[{4000 + i}]: {what} for {user} from {ip} port {40000 + i} ssh2"
+
+
+def ssh_log(lines: list[str]) -> dict[str, str]:
+    return {"auth.log": "\n".join(lines) + "\n"}
+
+
+def eve(rows: list[dict[str, object]]) -> dict[str, str]:
+    """Suricata EVE lines, the i-th one second after 10:00 on 13 May 2017."""
+    out = []
+    for i, row in enumerate(rows):
+        ts = (datetime(2017, 5, 13, 10, 0, tzinfo=UTC) + timedelta(seconds=i)).isoformat()
+        base = {
+            "timestamp": ts.replace("+00:00", ".000000+0000"),
+            "flow_id": 100 + i,
+            "src_ip": "192.168.56.10",
+            "src_port": 49000 + i,
+            "dest_ip": "192.168.56.20",
+            "dest_port": 445,
+            "proto": "TCP",
+        }
+        out.append(json.dumps({**base, **row}))
+    return {"eve.json": "\n".join(out) + "\n"}
+
+
+def smb(command: str, status: str = "STATUS_SUCCESS", **more: object) -> dict[str, object]:
+    return {
+        "event_type": "smb",
+        "app_proto": "smb",
+        "smb": {"id": 1, "command": command, "status": status, **more},
+    }
+
+
+def reverse_flow() -> dict[str, object]:
+    """The victim calling the attacker back on 4444."""
+    return {
+        "event_type": "flow",
+        "src_ip": "192.168.56.20",
+        "src_port": 50000,
+        "dest_ip": "192.168.56.10",
+        "dest_port": 4444,
+        "app_proto": "failed",
+        "flow": {
+            "pkts_toserver": 20,
+            "pkts_toclient": 20,
+            "bytes_toserver": 3000,
+            "bytes_toclient": 900,
+            "start": "2017-05-13T10:05:00.000000+0000",
+            "end": "2017-05-13T10:09:00.000000+0000",
+            "state": "closed",
+        },
+        "tcp": {"syn": True, "ack": True},
+    }
+
+
+ALERT = {
+    "event_type": "alert",
+    "alert": {
+        "action": "allowed",
+        "signature_id": 2024218,
+        "severity": 1,
+        "signature": "ET EXPLOIT Possible ETERNALBLUE MS17-010 Echo Response",
+        "category": "Attempted Administrator Privilege Gain",
+        "metadata": {"mitre_technique_id": ["T1210"]},
+    },
+}
+
 
 # name -> (positive files, negative files, hospital model or None)
 Files = dict[str, str]
@@ -305,6 +379,56 @@ OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
              "Path": "\\Inbox"}])) + "\n"},
         {"audit.json": audit("MailItemsAccessed", Folders=json.dumps([
             {"FolderItems": [{"InternetMessageId": "<1@x>"}], "Path": "\\Inbox"}])) + "\n"},
+        None,
+    ),
+    "linux_bruteforce": (
+        ssh_log([sshd(i // 4, False, f"user{i % 6}", "203.0.113.50") for i in range(12)]),
+        ssh_log([sshd(i * 20, False, "alice", "10.1.2.3") for i in range(3)]),
+        None,
+    ),
+    "linux_login_after_failures": (
+        ssh_log([*(sshd(i, False, "alice", "203.0.113.50") for i in range(6)),
+                 sshd(7, True, "alice", "203.0.113.50")]),
+        ssh_log([sshd(0, False, "alice", "10.1.2.3"), sshd(1, True, "alice", "10.1.2.3")]),
+        None,
+    ),
+    "linux_new_source": (
+        ssh_log([sshd(0, True, "alice", "10.1.2.3"), sshd(60, True, "alice", "198.51.100.9")]),
+        ssh_log([sshd(0, True, "alice", "10.1.2.3"), sshd(60, True, "alice", "10.1.2.3")]),
+        None,
+    ),
+    "root_login": (
+        ssh_log([sshd(0, True, "root", "198.51.100.9")]),
+        ssh_log([sshd(0, True, "alice", "10.1.2.3"), sshd(1, False, "root", "10.1.2.3")]),
+        None,
+    ),
+    "windows_bruteforce": (
+        # 16 failed logons in four minutes (under the old 20-in-5-minutes bar), then a
+        # domain controller's usual trickle of Kerberos failures
+        {"dc1.json": windows([{**SECURITY, "EventID": 4625, "TargetUserName": "admin",
+                               "IpAddress": "10.9.9.9", "Status": "0xc000006d",
+                               "@timestamp": f"2026-01-01T10:{i // 4:02d}:{i % 4 * 15:02d}Z"}
+                              for i in range(16)])},
+        {"dc1.json": windows([{**SECURITY, "EventID": 4771, "TargetUserName": f"u{i}",
+                               "IpAddress": "10.1.1.1", "Status": "0x18",
+                               "@timestamp": f"2026-01-01T{8 + i:02d}:00:00Z"}
+                              for i in range(4)]
+                             + [{**SECURITY, "EventID": 4768, "TargetUserName": "ok",
+                                 "Status": "0x0", "@timestamp": "2026-01-01T12:00:00Z"}])},
+        None,
+    ),
+    "ids_alert": (
+        eve([ALERT]),
+        eve([smb("SMB2_COMMAND_NEGOTIATE_PROTOCOL"), reverse_flow()]),
+        None,
+    ),
+    "smb_exploit": (
+        eve([smb("SMB1_COMMAND_NEGOTIATE_PROTOCOL", dialect="NT LM 0.12"),
+             smb("SMB1_COMMAND_NT_TRANS"),
+             *(smb("SMB1_COMMAND_TRANS2_SECONDARY") for _ in range(5)),
+             reverse_flow()]),
+        eve([smb("SMB2_COMMAND_NEGOTIATE_PROTOCOL"), smb("SMB2_COMMAND_TREE_CONNECT"),
+             smb("SMB2_COMMAND_CREATE"), smb("SMB1_COMMAND_NT_TRANS"), reverse_flow()]),
         None,
     ),
     "internal_mass_mail": ({"mainlog": exim_burst(35)}, {"mainlog": exim_burst(29)}, MAIL),

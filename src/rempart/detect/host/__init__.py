@@ -141,10 +141,30 @@ def host_files(
     return out
 
 
-def judge(hits: Sequence[Hit], hosts: dict[str, set[str]]) -> list[HostVerdict]:
-    """One verdict per host, with the rules that fired (worst first) as reasons."""
-    per_host: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+def one_reason_per_event(hits: Sequence[Hit]) -> list[Hit]:
+    """The hits left when rules matching the same first event on a host keep only the worst
+    (then the one with most events, then the lowest rule id)."""
+    best: dict[tuple[str, str], Hit] = {}
     for h in hits:
+        key = (h.host, h.event_uid)
+        kept = best.get(key)
+        if kept is None or (-level_rank(h.level), -h.count, h.rule_id) < (
+            -level_rank(kept.level),
+            -kept.count,
+            kept.rule_id,
+        ):
+            best[key] = h
+    chosen = {id(h) for h in best.values()}
+    return [h for h in hits if id(h) in chosen]
+
+
+def judge(hits: Sequence[Hit], hosts: dict[str, set[str]]) -> list[HostVerdict]:
+    """One verdict per host, with the rules that fired (worst first) as reasons.
+
+    One event, one reason: rules that first matched the same event on a host (Rempart's own
+    rule and SigmaHQ's on one 1102 log clearing) count once, as the worst of them."""
+    per_host: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for h in one_reason_per_event(hits):
         per_host[h.host][(h.level, h.rule_title)] += h.count
     verdicts: list[HostVerdict] = []
     for host in sorted(set(hosts) | set(per_host)):
@@ -233,4 +253,5 @@ __all__ = [
     "host_files",
     "judge",
     "match",
+    "one_reason_per_event",
 ]

@@ -25,6 +25,7 @@ NAME = "lateral_spread"
 VERSION = "1.0"
 ATTACK = ("T1021.002", "T1210", "T1570")
 
+SWEEP_PORTS = 25  # distinct ports that failed: a port scan, not a worm
 _PORT_NAMES = {135: "RPC/DCOM", 139: "SMB", 445: "SMB", 3389: "RDP", 5985: "WinRM", 5986: "WinRM"}
 
 
@@ -32,8 +33,18 @@ def _sql(p: NetParams) -> tuple[str, str]:
     base = (
         PAIRS_CTE
         + """,
-    hit AS (
+    candidates AS (
         SELECT src_ip, min(t) AS t_alert FROM pairs WHERE n_win >= threshold GROUP BY src_ip
+    ), sweepers AS (
+        -- a port scanner sweeping the network also touches RPC and SMB on every host: it
+        -- tried many closed ports too (network_scan reports it), a worm does not
+        SELECT src_ip FROM {flows}
+        WHERE status = 'failure' AND src_ip IN (SELECT src_ip FROM candidates)
+        GROUP BY src_ip HAVING count(DISTINCT dst_port) >= """
+        + str(SWEEP_PORTS)
+        + """
+    ), hit AS (
+        SELECT * FROM candidates WHERE src_ip NOT IN (SELECT src_ip FROM sweepers)
     ), mine AS (
         SELECT pairs.* FROM pairs JOIN hit ON hit.src_ip = pairs.src_ip
         WHERE epoch(pairs.t) >= epoch(hit.t_alert) - """

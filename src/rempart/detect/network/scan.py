@@ -56,13 +56,20 @@ def _sql(p: NetParams) -> tuple[str, str, str]:
     # others cannot be flagged (a failed host, or a failed (host, port), is a failed contact).
     # (aggregated first, then joined to the hosts: the join costs a probe per contact, not
     # per flow)
+    # A TCP contact has its outcome; a UDP or ICMP probe (ping sweeps, UDP port scans) has
+    # none in most logs: it failed when the peer sent nothing back (packets counted, none
+    # in return) and succeeded when it answered; without packet counts it is not judged.
+    outcome = """CASE WHEN protocol IN ('udp', 'icmp') AND coalesce(action, '') <> 'denied'
+            THEN CASE WHEN packets_in > 0 OR bytes_in > 0 THEN 'success'
+                      WHEN packets_in = 0 AND packets_out > 0 THEN 'failure' END
+            ELSE status END"""
     contacts = f"""
     WITH a AS (
         SELECT src_ip, dst_ip, dst_port, min(time) AS t0,
-               max(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok
+               max(CASE WHEN {outcome} = 'success' THEN 1 ELSE 0 END) AS ok
         FROM {{flows}}
-        WHERE {FLOW_KINDS} AND status IN ('success', 'failure')
-          AND (protocol = 'tcp' OR action = 'denied')
+        WHERE {FLOW_KINDS} AND ({outcome}) IN ('success', 'failure')
+          AND (protocol IN ('tcp', 'udp', 'icmp') OR action = 'denied')
         GROUP BY src_ip, dst_ip, dst_port
     ), c AS (
         SELECT a.* FROM a JOIN _rempart_hosts d ON d.ip = a.dst_ip WHERE NOT d.special
