@@ -45,7 +45,8 @@ def run(sigma_dir: Path) -> RegressionResult:
     wanted = {rid for rid, _ in cases}
     dirs = [sigma_dir / d for d in RULE_DIRS if (sigma_dir / d).is_dir()]
     ruleset = load_rules(dirs, min_level=LEVELS[0], statuses=ALL_STATUSES)
-    from rempart.sigma.engine import RuleSet, evaluate
+    from rempart.sigma.engine import RuleSet
+    from rempart.sigma.evaluate import evaluate
 
     subset = RuleSet(tuple(r for r in ruleset.rules if r.rule_id in wanted))
     skipped = {s.rule_id: s.reason for s in ruleset.skipped if s.rule_id in wanted}

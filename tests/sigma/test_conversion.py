@@ -8,7 +8,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from rempart.sigma.engine import builtin_rules_dir, default_mapping, evaluate, load_rules
+from rempart.sigma.engine import builtin_rules_dir, default_mapping, load_rules
+from rempart.sigma.evaluate import evaluate
 from rempart.store import Store
 
 RULE = """

@@ -17,12 +17,12 @@ from rempart.ingest.files import FileResult, FileStatus, expand
 from rempart.ingest.windows import bulk_ingest, sync_authentication
 from rempart.sigma.engine import (
     DEFAULT_STATUSES,
-    EvalStats,
     RuleSet,
     builtin_rules_dir,
     level_rank,
     load_rules,
 )
+from rempart.sigma.evaluate import EvalStats
 from rempart.sources.winevent import collection_hosts
 from rempart.store import Store
 

@@ -20,14 +20,8 @@ from typing import ClassVar, Literal
 import pyarrow as pa
 
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
-from rempart.sigma.engine import (
-    EvalStats,
-    RuleSet,
-    builtin_rules_dir,
-    evaluate,
-    level_rank,
-    load_rules,
-)
+from rempart.sigma.engine import RuleSet, builtin_rules_dir, level_rank, load_rules
+from rempart.sigma.evaluate import EvalStats, evaluate
 from rempart.store import Store
 from rempart.store.engine import Engine
 

@@ -1,0 +1,167 @@
+"""Sigma evaluation: run a converted rule set over the stored Windows events, set-based.
+
+The fields the rules use are lifted once into a wide temporary table (lower-cased once per
+event) per log-source group, which is then scanned by queries whose single list column holds
+the indices of all the rules (RULES_PER_QUERY per query) that matched the row; rules whose
+plan Arrow can run are matched in memory instead. Correlation rules (`event_count`,
+`value_count`) then run as SQL over those hits. Loading and converting rules:
+`rempart.sigma.engine`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from rempart.sigma.arrow_eval import ArrowGroup
+from rempart.sigma.backend import sql_literal
+from rempart.sigma.engine import (
+    RULES_PER_QUERY,
+    Mapping,
+    RuleSet,
+    default_mapping,
+    distinct_columns,
+)
+
+if TYPE_CHECKING:
+    from rempart.store.engine import Engine
+
+
+@dataclass
+class EvalStats:
+    events: int = 0  # event rows scanned, summed over log-source groups
+    queries: int = 0
+    hits: int = 0
+    groups: dict[str, int] = field(default_factory=dict)
+
+
+HIT_COLUMNS = ("event_uid", "rule_id")
+_HIT_SCHEMA = pa.schema([pa.field("event_uid", pa.string()), pa.field("r", pa.int64())])
+
+
+def evaluate(
+    db: Engine | duckdb.DuckDBPyConnection,
+    ruleset: RuleSet,
+    *,
+    table: str = "process",
+    where: str = "true",
+    mapping: Mapping | None = None,
+    stats: EvalStats | None = None,
+    use_arrow: bool = True,
+) -> pa.Table:
+    """All rules over `table`, set-based; returns (event_uid, rule_id) hits.
+
+    Rules whose plan runs on PyArrow share their sub-matches within a group (`use_arrow`);
+    the others run as DuckDB queries of RULES_PER_QUERY rules each. Both give the same hits.
+    `db` is the store's engine (the detectors' way to the store), or a DuckDB connection of
+    the caller's own (a test's, a throw-away database).
+    """
+    from rempart.store.engine import Engine
+
+    con = db if isinstance(db, Engine) else Engine(db, "duckdb")
+    mapping = mapping or default_mapping()
+    stats = stats if stats is not None else EvalStats()
+    rules = list(ruleset.rules)
+    if not rules:
+        return pa.table({c: pa.array([], pa.string()) for c in HIT_COLUMNS})
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rules):
+        groups[r.logsource].append(i)
+    ids = pa.array([r.rule_id for r in rules], pa.string())
+    parts: list[pa.Table] = []
+    for pred, idxs in groups.items():
+        # The group's events with the fields its rules read, lifted (and lower-cased) once.
+        cols = distinct_columns([rules[i] for i in idxs])
+        lifted = "".join(
+            ", "
+            + (f"lower({mapping.field_sql(f)})" if k == "l" else mapping.field_sql(f))
+            + f' AS "{k}:{f.replace(chr(34), chr(34) * 2)}"'
+            for k, f in cols
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE sigma_grp AS SELECT event_uid{lifted} "
+            f"FROM {table} WHERE ({where}) AND ({pred or 'true'})"
+        )
+        n = int(con.rows("SELECT count(*) FROM sigma_grp")[0][0])
+        stats.groups[pred or "*"] = n
+        stats.events += n
+        if n == 0:
+            continue
+        arrow_idxs = [i for i in idxs if rules[i].plan] if use_arrow else []
+        if arrow_idxs:
+            group = ArrowGroup(con.query("SELECT * FROM sigma_grp").combine_chunks())
+            uids = group.table.column("event_uid")
+            for i in arrow_idxs:
+                rows = group.matches(rules[i].plan)
+                if len(rows):
+                    parts.append(
+                        pa.table(
+                            {
+                                "event_uid": uids.take(rows),
+                                "r": pa.array([i] * len(rows), pa.int64()),
+                            }
+                        )
+                    )
+        on_arrow = set(arrow_idxs)
+        sql_idxs = [i for i in idxs if i not in on_arrow]
+        for start in range(0, len(sql_idxs), RULES_PER_QUERY):
+            chunk = sql_idxs[start : start + RULES_PER_QUERY]
+            cases = ", ".join(f"CASE WHEN {rules[i].expr} THEN {i} END" for i in chunk)
+            query = (
+                "SELECT event_uid, unnest(list_filter([" + cases + "], lambda x: x IS NOT NULL))"
+                " AS r FROM sigma_grp"
+            )
+            parts.append(con.query(query).cast(_HIT_SCHEMA))
+            stats.queries += 1
+    con.execute("DROP TABLE IF EXISTS sigma_grp")
+    hits = pa.concat_tables(parts) if parts else _HIT_SCHEMA.empty_table()
+    rule_ids = ids.take(hits.column("r").cast(pa.int64()))
+    out = pa.table({"event_uid": hits.column("event_uid"), "rule_id": rule_ids})
+    if ruleset.correlations:
+        out = pa.concat_tables([out, _run_correlations(con, out, ruleset, table, mapping)])
+    stats.hits = out.num_rows
+    return out
+
+
+def _run_correlations(
+    con: Engine, hits: pa.Table, ruleset: RuleSet, table: str, m: Mapping
+) -> pa.Table:
+    """event_count / value_count over tumbling windows of `timespan`, grouped by fields."""
+    con.register("_base_hits", hits)
+    parts: list[pa.Table] = []
+    try:
+        for c in ruleset.correlations:
+            ids = ", ".join(sql_literal(i) for i in c.rule_ids)
+            groups = [f"{m.field_sql(g)} AS g{i}" for i, g in enumerate(c.group_by)]
+            gcols = [f"g{i}" for i in range(len(c.group_by))]
+            measure = (
+                "count(*)"
+                if c.kind == "event_count"
+                else f"count(DISTINCT {m.field_sql(c.value_field or '')})"
+            )
+            value_col = (
+                f", {m.field_sql(c.value_field)} AS v"
+                if c.kind == "value_count" and c.value_field
+                else ""
+            )
+            measure = "count(*)" if c.kind == "event_count" else "count(DISTINCT v)"
+            sel = ", ".join([*groups, f"time_bucket(INTERVAL '{c.timespan_s} seconds', time) AS w"])
+            gb = ", ".join([*gcols, "w"])
+            query = f"""
+                WITH e AS (SELECT p.event_uid, {sel}{value_col}
+                           FROM _base_hits h JOIN {table} p USING (event_uid)
+                           WHERE h.rule_id IN ({ids})),
+                     g AS (SELECT {gb}, {measure} AS n FROM e GROUP BY {gb}
+                           HAVING {measure} {c.op} {c.count})
+                SELECT e.event_uid, {sql_literal(c.rule_id)} AS rule_id
+                FROM e JOIN g USING ({gb})"""
+            parts.append(con.query(query))
+    finally:
+        con.unregister("_base_hits")
+    if not parts:
+        return pa.table({c: pa.array([], pa.string()) for c in HIT_COLUMNS})
+    return pa.concat_tables(parts)
