@@ -12,8 +12,10 @@ rendered per language when shown; the French rendering is also kept in `title`/`
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -180,3 +182,32 @@ class Detector(ABC):
             if key in kwargs and text not in kwargs:
                 kwargs[text] = t(str(kwargs[key]), "fr", **params)
         return Finding(detector=self.NAME, detector_version=self.VERSION, **kwargs)  # type: ignore[arg-type]
+
+
+# Addresses taken as the hospital's own when there is no hospital.yaml: private, loopback, ULA.
+DEFAULT_INTERNAL = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "127.0.0.0/8",
+    "fc00::/7",
+    "::1/128",
+)
+
+
+def internal_checker(ctx: DetectContext) -> Callable[[str | None], bool]:
+    """Whether an address is the hospital's: its model's ranges (else DEFAULT_INTERNAL) and
+    the extra ranges of `rempart detect --internal`; a host name or bad text is not."""
+    ranges = ctx.hospital.hospital.internal_ranges if ctx.hospital else DEFAULT_INTERNAL
+    nets = [ipaddress.ip_network(r, strict=False) for r in (*ranges, *ctx.internal)]
+
+    def internal(ip: str | None) -> bool:
+        if not ip:
+            return False
+        try:
+            addr = ipaddress.ip_address(ip.strip("[]"))
+        except ValueError:
+            return False
+        return any(addr.version == n.version and addr in n for n in nets)
+
+    return internal

@@ -9,15 +9,10 @@ detectors (`rempart.detect.mail.intrusion`) and Windows logons theirs
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable
 from typing import Any
 
 from rempart.core.i18n import msg
-from rempart.detect.base import DetectContext, Detector, Finding, Severity
-
-DEFAULT_INTERNAL = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "fc00::/7",
-                    "::1/128")  # fmt: skip
+from rempart.detect.base import DetectContext, Detector, Finding, Severity, internal_checker
 
 
 def _not_loopback(col: str) -> str:
@@ -26,23 +21,6 @@ def _not_loopback(col: str) -> str:
         f"NOT ({col} LIKE '127.%' OR {col} LIKE '::ffff:127.%' OR {col} = '::1' "
         f"OR {col} = 'localhost')"
     )
-
-
-def _internal_checker(ctx: DetectContext) -> Callable[[str | None], bool]:
-    """Whether an address is in the hospital's ranges (RFC 1918 without a model)."""
-    ranges = ctx.hospital.hospital.internal_ranges if ctx.hospital else DEFAULT_INTERNAL
-    nets = [ipaddress.ip_network(r, strict=False) for r in (*ranges, *ctx.internal)]
-
-    def internal(ip: str | None) -> bool:
-        if not ip:
-            return False
-        try:
-            addr = ipaddress.ip_address(ip.strip("[]"))
-        except ValueError:
-            return False
-        return any(addr.version == n.version and addr in n for n in nets)
-
-    return internal
 
 
 LINUX_SERVICES = ("ssh", "sudo", "su", "login", "logind")
@@ -176,7 +154,7 @@ class LinuxNewSource(Detector):
     DESCRIPTION = "An SSH account logging in from an address never seen for it before."
 
     def run(self, ctx: DetectContext) -> list[Finding]:
-        internal = _internal_checker(ctx)
+        internal = internal_checker(ctx)
         sql = f"""WITH {LOGINS},
         firsts AS (
             SELECT user, src_ip, min(time) AS first, arg_min(event_uid, time) AS uid,
@@ -223,7 +201,7 @@ class RootLogin(Detector):
     DESCRIPTION = "root logging in over SSH (direct administrator access, no named account)."
 
     def run(self, ctx: DetectContext) -> list[Finding]:
-        internal = _internal_checker(ctx)
+        internal = internal_checker(ctx)
         sql = f"""WITH {LOGINS}
         SELECT src_ip, coalesce(dst_host, '?') AS host, count(*) AS n, min(time) AS first,
                max(time) AS last, list(event_uid ORDER BY time)[1:50] AS ids

@@ -9,11 +9,10 @@ grouped results (and checks client addresses against the hospital's ranges).
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
 from typing import Any
 
 from rempart.core.i18n import joined, msg
-from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.base import DetectContext, Detector, Finding, Severity, internal_checker
 
 MAIL_SERVICES = (
     *("imap", "pop3", "smtp", "submission", "managesieve", "lmtp", "owa", "ews", "mapi"),
@@ -50,31 +49,6 @@ logins AS (
     SELECT event_uid, 'mailbox_activity', time, lower(user), src_ip, 'm365', status
     FROM mailbox_activity WHERE operation IN ('UserLoggedIn', 'UserLoginFailed')
 )"""
-
-_DEFAULT_RANGES = (
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "127.0.0.0/8",
-    "fc00::/7",
-    "::1/128",
-)
-
-
-def _internal_checker(ctx: DetectContext) -> Any:
-    ranges = ctx.hospital.hospital.internal_ranges if ctx.hospital else _DEFAULT_RANGES
-    nets = [ipaddress.ip_network(r, strict=False) for r in ranges]
-
-    def internal(ip: str | None) -> bool:
-        if not ip:
-            return False
-        try:
-            addr = ipaddress.ip_address(ip.strip("[]"))
-        except ValueError:
-            return False
-        return any(addr.version == n.version and addr in n for n in nets)
-
-    return internal
 
 
 def _rows(ctx: DetectContext, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -174,7 +148,7 @@ class MailNewSource(Detector):
     DESCRIPTION = "A mail account used from an outside address never seen for it before."
 
     def run(self, ctx: DetectContext) -> list[Finding]:
-        internal = _internal_checker(ctx)
+        internal = internal_checker(ctx)
         sql = f"""WITH {LOGINS},
         firsts AS (
             SELECT user, src_ip, min(time) AS first, arg_min(event_uid, time) AS uid,
@@ -286,7 +260,7 @@ class MailboxMassAccess(Detector):
     )
 
     def run(self, ctx: DetectContext) -> list[Finding]:
-        internal = _internal_checker(ctx)
+        internal = internal_checker(ctx)
         exports = ", ".join(f"'{o}'" for o in EXPORT_OPERATIONS)
         sql = f"""SELECT user, time_bucket(INTERVAL 1 HOUR, time) AS hour,
                   sum(coalesce(item_count, 0)) AS items, count(*) AS n,
