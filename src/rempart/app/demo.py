@@ -16,7 +16,7 @@ from rempart.app.board import fill_from_incident as fill_board
 from rempart.app.incidents_store import save_incident
 from rempart.app.replay import EarlyResponse, early_response
 from rempart.app.report import ingested as report_ingested
-from rempart.app.report import write_report
+from rempart.app.report import interval_params, write_report
 from rempart.app.respond import Response, controls_for, interval_at
 from rempart.contain import Action, Interval, RankedPlan
 from rempart.contain.export import write_plan
@@ -256,12 +256,8 @@ def _figure_notes(
             t(
                 "demo.note.ranking",
                 lang,
-                mean=f"{est.mean:.0f}",
-                low=f"{est.low:.0f}",
-                high=f"{est.high:.0f}",
-                baseline=f"{base.mean:.0f}",
-                blow=f"{base.low:.0f}",
-                bhigh=f"{base.high:.0f}",
+                **interval_params(est, "mean", "low", "high"),
+                **interval_params(base, "baseline", "blow", "bhigh"),
                 runs=runs,
             )
         )
@@ -270,12 +266,8 @@ def _figure_notes(
             t(
                 "demo.note.outcome",
                 lang,
-                mean=f"{rempart.mean:.0f}",
-                low=f"{rempart.low:.0f}",
-                high=f"{rempart.high:.0f}",
-                hist=f"{historical.mean:.0f}",
-                hlow=f"{historical.low:.0f}",
-                hhigh=f"{historical.high:.0f}",
+                **interval_params(rempart, "mean", "low", "high"),
+                **interval_params(historical, "hist", "hlow", "hhigh"),
                 runs=runs,
             )
         )

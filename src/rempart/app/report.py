@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
 from rempart.app.incidents_store import IncidentNotFound, list_incidents, load_incident
 from rempart.app.plan import PlanResult
@@ -22,6 +23,23 @@ from rempart.store import Store
 
 _INGESTED = """SELECT event_class, count(*) AS files, sum(records) AS records,
                       sum(rejected) AS rejected FROM ingest_log GROUP BY 1 ORDER BY 1"""
+
+
+class Spread(Protocol):
+    """An expected count with its interval (the twin's runs)."""
+
+    @property
+    def mean(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+
+
+def interval_params(value: Spread, mean: str, low: str, high: str) -> dict[str, str]:
+    """A twin figure and its interval as message values, rounded the one way every report
+    and summary shows them (the three names are the message's placeholders)."""
+    return {mean: f"{value.mean:.0f}", low: f"{value.low:.0f}", high: f"{value.high:.0f}"}
 
 
 def ingested(store: Store) -> tuple[tuple[str, int, int, int], ...]:
@@ -122,12 +140,8 @@ def plan_views(result: PlanResult, lang: Lang, limit: int = 3) -> tuple[PlanView
             what_if = t(
                 "rpt.what_if",
                 lang,
-                mean=f"{est.mean:.0f}",
-                low=f"{est.low:.0f}",
-                high=f"{est.high:.0f}",
-                baseline=f"{base.mean:.0f}",
-                blow=f"{base.low:.0f}",
-                bhigh=f"{base.high:.0f}",
+                **interval_params(est, "mean", "low", "high"),
+                **interval_params(base, "baseline", "blow", "bhigh"),
             )
             notes.append(t("rpt.note.what_if", lang, runs=r.estimate.runs or "?"))
         views.append(
