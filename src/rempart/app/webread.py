@@ -17,6 +17,7 @@ The hospital model is parsed once per process and file version (its modification
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import os
 import threading
@@ -135,6 +136,9 @@ class _Keeper:
 
 
 _keeper = _Keeper()
+# before the interpreter finalises: a lingering timer closing a DuckDB connection while the
+# runtime shuts down aborts the process (seen once at the end of a test run, exit 134)
+atexit.register(_keeper.close_all)
 
 
 def release_stores() -> None:
