@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
 
 from rempart.contain.export import intel as exports
+from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import ConfigError
 from rempart.detect import findings_table
 from rempart.detect.intel import HUNTED_TABLES, NAME, hunt
@@ -32,13 +33,8 @@ from rempart.store import Store, Workspace
 from rempart.store import intel as ioc_store
 from rempart.store.engine import Engine
 
-Clock = Callable[[], datetime]
 ALLOWLIST_FILE = "intel-allowlist.txt"
 LIST_FORMATS = ("table", "jsonl", "csv")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -199,7 +195,7 @@ def import_intel(
     ws: Workspace,
     paths: Sequence[Path],
     *,
-    clock: Clock = _now,
+    clock: Clock = SYSTEM_CLOCK,
     run_hunt: bool = True,
 ) -> ImportReport:
     """Read, merge, allowlist and (by default) hunt; see the module docstring."""
@@ -208,7 +204,7 @@ def import_intel(
         if not path.exists():
             raise ConfigError(f"not found: {path}")
         batches.extend(read_intel(path))
-    now = clock()
+    now = clock.now()
     hospital = hospital_of(ws)
     files = tuple(
         FileReport(str(b.path), b.format, b.source, b.counts(), tuple(b.rejects)) for b in batches
@@ -227,12 +223,12 @@ def import_intel(
     return ImportReport(files, merged.new, merged.merged, conflicts, hunted, counts)
 
 
-def hunt_intel(ws: Workspace, *, clock: Clock = _now) -> HuntReport:
+def hunt_intel(ws: Workspace, *, clock: Clock = SYSTEM_CLOCK) -> HuntReport:
     """Hunt every stored indicator over all stored data (the earlier hunt's findings go)."""
     hospital = hospital_of(ws)
     with Store(ws.db_path) as store:
         ioc_store.apply_allowlist(store, allowlist_rows(hospital, ws))
-        return _report(_hunt(store, hospital, clock(), None), ws, store, hospital)
+        return _report(_hunt(store, hospital, clock.now(), None), ws, store, hospital)
 
 
 def hunt_new_files(
@@ -240,7 +236,7 @@ def hunt_new_files(
     hospital: Hospital | None,
     digests: Sequence[str],
     *,
-    clock: Clock = _now,
+    clock: Clock | None = None,
 ) -> int:
     """The hunt over the rows of newly ingested files only (by their ingest-log digests);
     the ingest use case calls it after its files are written. Returns the findings added;
@@ -250,7 +246,7 @@ def hunt_new_files(
     paths = ioc_store.ingested_paths(store, list(digests))
     if not paths:
         return 0
-    return len(_hunt(store, hospital, clock(), paths))
+    return len(_hunt(store, hospital, (clock or store.clock).now(), paths))
 
 
 def hunt_new_paths(
@@ -258,30 +254,30 @@ def hunt_new_paths(
     hospital: Hospital | None,
     paths: Sequence[str],
     *,
-    clock: Clock = _now,
+    clock: Clock | None = None,
 ) -> int:
     """The hunt over the rows of the files just ingested (their paths as the ingest log has
     them); the ingest use case calls it. Nothing happens when no indicator is stored."""
     if not paths or store.count(ioc_store.TABLE) == 0:
         return 0
-    return len(_hunt(store, hospital, clock(), list(paths)))
+    return len(_hunt(store, hospital, (clock or store.clock).now(), list(paths)))
 
 
 def list_indicators(
-    ws: Workspace, *, clock: Clock = _now, types: tuple[str, ...] = (), limit: int | None = None
+    ws: Workspace, *, clock: Clock = SYSTEM_CLOCK, types: tuple[str, ...] = (), limit: int | None = None
 ) -> list[dict[str, object]]:
     """The stored indicators (not expired), as plain rows for rendering."""
     with Store(ws.db_path) as store:
         rows: list[dict[str, object]] = ioc_store.indicators(
-            store, now=clock(), types=types, limit=limit
+            store, now=clock.now(), types=types, limit=limit
         ).to_pylist()
     return rows
 
 
-def expire_intel(ws: Workspace, *, clock: Clock = _now) -> int:
+def expire_intel(ws: Workspace, *, clock: Clock = SYSTEM_CLOCK) -> int:
     """Delete the indicators whose expiry date has passed."""
     with Store(ws.db_path) as store:
-        return ioc_store.expire(store, clock())
+        return ioc_store.expire(store, clock.now())
 
 
 @dataclass(frozen=True)
@@ -293,12 +289,12 @@ class ExportReport:
 
 
 def export_intel(
-    ws: Workspace, fmt: str, out: Path, *, clock: Clock = _now, tlp_max: str = "amber"
+    ws: Workspace, fmt: str, out: Path, *, clock: Clock = SYSTEM_CLOCK, tlp_max: str = "amber"
 ) -> ExportReport:
     """Write one export (nftables, ipset, zeek, stix) atomically to `out`."""
     if fmt not in exports.FORMATS:
         raise ConfigError(f"unknown export format {fmt!r} (known: {', '.join(exports.FORMATS)})")
-    now = clock()
+    now = clock.now()
     with Store(ws.db_path) as store:
         rows = ioc_store.indicators(store, now=now).to_pylist()
         sightings = []

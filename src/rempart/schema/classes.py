@@ -64,6 +64,11 @@ NETWORK_EVENT = pa.schema(
         pa.field("attack", pa.list_(pa.string())),  # ATT&CK ids from the rule's metadata
         pa.field("flow_uid", pa.string()),  # the sensor's flow id (Suricata flow_id, Zeek uid)
         pa.field("raw", pa.string()),
+        # What the retro-hunt matches on HTTP and TLS (all nullable, filled by the sources):
+        pa.field("url", pa.string()),  # the request as a URL: http://host/uri (HTTP, proxy)
+        pa.field("user_agent", pa.string()),  # the HTTP client's User-Agent
+        pa.field("ja3", pa.string()),  # TLS client fingerprint (md5)
+        pa.field("ja3s", pa.string()),  # TLS server fingerprint (md5)
         *PROVENANCE,
     ]
 )

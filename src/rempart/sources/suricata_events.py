@@ -66,6 +66,29 @@ def app_proto(value: object) -> str | None:
     return "unknown" if text == "failed" else (text.lower() if text else None)
 
 
+def ja3_hash(value: object) -> str | None:
+    """A JA3/JA3S fingerprint: Suricata's `{"hash": ..., "string": ...}` or Zeek's text."""
+    if isinstance(value, dict):
+        value = value.get("hash")
+    text = _text(value, 64)
+    return text.lower() if text and re.fullmatch(r"[0-9A-Fa-f]{32}", text) else None
+
+
+def http_url(host: object, uri: object, port: object = None) -> str | None:
+    """The URL a request names: `uri` when it is absolute already (a proxy's request),
+    else `http://host[:port]/uri` (the port only when not 80). None without a host."""
+    target = _text(uri, 2000)
+    if target and re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", target):
+        return target
+    name = _text(host, 255)
+    if not name:
+        return None
+    p = _port(port)
+    where = name if p in (None, 80) or ":" in name else f"{name}:{p}"
+    path = target if target and target.startswith("/") else "/" + (target or "")
+    return f"http://{where}{path}"[:2000]
+
+
 def _attack(alert: dict[str, Any]) -> list[str]:
     meta = alert.get("metadata")
     if not isinstance(meta, dict):
@@ -84,7 +107,8 @@ def describe(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
     body = rec.get(kind)
     body = body if isinstance(body, dict) else {}
     out: dict[str, Any] = {"name": None, "detail": None, "status": None, "severity": None,
-                           "signature_id": None, "attack": []}  # fmt: skip
+                           "signature_id": None, "attack": [], "url": None,
+                           "user_agent": None, "ja3": None, "ja3s": None}  # fmt: skip
     if kind == "alert":
         out.update(
             name=_text(body.get("signature")),
@@ -109,6 +133,8 @@ def describe(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
             name=_text(body.get("hostname")),
             detail=_text(" ".join(str(x) for x in (method, url) if x)),
             status=_text(body.get("status"), 40),
+            url=http_url(body.get("hostname"), url, rec.get("dest_port")),
+            user_agent=_text(body.get("http_user_agent")),
         )
     elif kind == "tls":
         out.update(
@@ -116,6 +142,8 @@ def describe(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
             detail=_text(body.get("version") or body.get("subject")),
             status=_text(body.get("ja3", {}).get("hash") if isinstance(body.get("ja3"), dict)
                          else None, 64),
+            ja3=ja3_hash(body.get("ja3")),
+            ja3s=ja3_hash(body.get("ja3s")),
         )  # fmt: skip
     elif kind == "smb":
         out.update(

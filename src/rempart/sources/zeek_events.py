@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from rempart.sources.base import ParseContext, Source
 from rempart.sources.gzipcut import is_gzip
+from rempart.sources.suricata_events import http_url, ja3_hash
 from rempart.sources.zeek_conn import zeek_json_head, zeek_sniff
 
 _BATCH = 5000
@@ -135,6 +136,7 @@ class _ZeekEvents(Source):
                     "attack": [],
                     "flow_uid": _value(rec.get("uid"), 40),
                     "raw": line[:4000],
+                    **self._extra(rec),
                     "event_uid": f"{ctx.file_id}:{number}",
                     "source_file": str(ctx.path),
                     "source_line": number,
@@ -146,6 +148,16 @@ class _ZeekEvents(Source):
                 rows = []
         if rows:
             ctx.emit(pa.Table.from_pylist(rows, schema=schema))
+
+    def _extra(self, rec: dict[str, Any]) -> dict[str, str | None]:
+        """The columns the retro-hunt matches (URL, user agent, JA3/JA3S)."""
+        if self.PATH == "http":
+            return {"url": http_url(rec.get("host"), rec.get("uri"), rec.get("id.resp_p")),
+                    "user_agent": _value(rec.get("user_agent")), "ja3": None, "ja3s": None}
+        if self.PATH == "ssl":
+            return {"url": None, "user_agent": None, "ja3": ja3_hash(rec.get("ja3")),
+                    "ja3s": ja3_hash(rec.get("ja3s"))}  # fmt: skip
+        return {"url": None, "user_agent": None, "ja3": None, "ja3s": None}
 
     @staticmethod
     def _time(ts: object) -> datetime | None:

@@ -10,6 +10,7 @@ import pytest
 from tests.detect.network.flowdata import Flows
 
 from rempart.app.intel import allowlist_rows, hunt_new_files, indicator_rows
+from rempart.core.clock import FixedClock
 from rempart.detect import DETECTORS, DetectContext, run_detectors
 from rempart.detect.intel import hunt
 from rempart.model.hospital import Hospital, HospitalInfo, Partner
@@ -213,10 +214,10 @@ def test_hunt_over_new_files_only() -> None:
             "'src' AS source, '1' AS source_version, 'email' AS event_class, 2 AS records, "
             "0 AS rejected, now() AS ingested_at"
         )
-        assert hunt_new_files(store, None, ["d-mbox"], clock=lambda: T0) == 1
-        assert hunt_new_files(store, None, ["unknown"], clock=lambda: T0) == 0
+        assert hunt_new_files(store, None, ["d-mbox"], clock=FixedClock(T0)) == 1
+        assert hunt_new_files(store, None, ["unknown"], clock=FixedClock(T0)) == 0
         # a second run over the same file replaces its finding instead of doubling it
-        assert hunt_new_files(store, None, ["d-mbox"], clock=lambda: T0) == 1
+        assert hunt_new_files(store, None, ["d-mbox"], clock=FixedClock(T0)) == 1
         assert store.count("finding") == 1
 
 

@@ -11,7 +11,6 @@ the hosts behind it are named by time correlation (`hunt.relay_query`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import ClassVar
 
 import pyarrow as pa
@@ -28,6 +27,7 @@ NAME = "intel_hunt"
 VERSION = "1"
 HUNTED_TABLES = (
     "network_flow",
+    "network_event",
     "email",
     "mail_transfer",
     "process",
@@ -35,12 +35,12 @@ HUNTED_TABLES = (
     "mailbox_activity",
 )
 RELAY_ROLES = ("proxy", "web_proxy", "gateway")
-_STRONG = ("ip", "domain", "url", "email", "md5", "sha1", "sha256", "ja3")
+_STRONG = ("ip", "domain", "url", "email", "md5", "sha1", "sha256", "ja3", "ja3s")
 _ATTACK = {
     "ip": ("T1071",), "cidr": ("T1071",), "domain": ("T1071", "T1568"), "url": ("T1566.002",),
     "uri": ("T1071.001",), "email": ("T1566",), "md5": ("T1204.002",), "sha1": ("T1204.002",),
     "sha256": ("T1204.002",), "filename": ("T1204.002",), "command_line": ("T1059",),
-    "user_agent": ("T1071.001",), "ja3": ("T1071.001",),
+    "user_agent": ("T1071.001",), "ja3": ("T1071.001",), "ja3s": ("T1071.001",),
 }  # fmt: skip
 
 
@@ -141,7 +141,7 @@ class IntelHuntDetector(Detector):
     DESCRIPTION: ClassVar[str] = "retro-hunt of the imported indicators over all stored events"
 
     def run(self, ctx: DetectContext) -> list[Finding]:
-        iocs = hunt_table(ctx.store, datetime.now(UTC))
+        iocs = hunt_table(ctx.store, ctx.store.clock.now())
         tables = [name for name in HUNTED_TABLES if ctx.store.count(name) > 0]
         engine = Engine.for_store(ctx.store)
         try:

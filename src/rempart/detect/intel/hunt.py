@@ -132,6 +132,83 @@ def flow_queries(engine: Engine, limited: bool) -> list[str]:
     return out
 
 
+EVENT_KINDS = "('http', 'tls', 'ssl', 'dns', 'proxy')"  # what names a host, a URL, a JA3
+# Suricata logs a DNS answer as an event from the server: only the client's query names it.
+_NOT_ANSWER = (
+    "NOT (e.kind = 'dns' AND e.raw IS NOT NULL "
+    "AND regexp_matches(e.raw, '\"type\"\\s*:\\s*\"(answer|response)\"'))"
+)
+_SCHEME = "'^[A-Za-z][A-Za-z0-9+.-]*://'"
+
+
+def _url_key(col: str) -> str:
+    """A URL without its scheme and trailing slash, lower-cased: `host[:port]/path?query`
+    (a proxy logs `http://`, an alert may say `https://`; the host and path are the sign)."""
+    return f"lower(rtrim(regexp_replace({col}, {_SCHEME}, ''), '/'))"
+
+
+def _key_host(col: str) -> str:
+    return f"split_part(split_part(split_part({col}, '/', 1), '?', 1), '#', 1)"
+
+
+def event_queries(limited: bool) -> list[str]:
+    """HTTP, TLS, DNS and proxy records (`network_event`): the host, SNI or query name
+    (domains with their subdomains, addresses), the URL (whole or as a prefix, joined on its
+    host), the path alone, the JA3/JA3S fingerprints, the user agent, and the address a
+    proxy forwarded to. The entity is the client (`src_ip`): behind a proxy, the machine."""
+    fe = _file_filter("e", limited)
+    head = (
+        "SELECT {uid} AS uid, e.src_ip AS entity, 'host' AS entity_type, "
+        "'network_event' AS evidence_class, e.time, e.event_uid"
+    )
+    named = f"""SELECT e.*, lower(rtrim(regexp_replace(e.name, ':[0-9]+$', ''), '.')) AS n0
+        FROM network_event e WHERE e.kind IN {EVENT_KINDS} AND e.name IS NOT NULL
+        AND e.src_ip IS NOT NULL AND {_NOT_ANSWER}{fe}"""
+    urls = f"""SELECT x.*, {_key_host("x.k")} AS h FROM (
+            SELECT e.*, {_url_key("e.url")} AS k FROM network_event e
+            WHERE e.url IS NOT NULL AND e.src_ip IS NOT NULL{fe}) x"""
+    iurls = f"""SELECT y.uid, y.k, {_key_host("y.k")} AS h FROM (
+            SELECT uid, {_url_key("value")} AS k FROM {IOC} WHERE type = 'url') y"""
+    out = [
+        f"""WITH ev AS ({named}), names AS (SELECT DISTINCT n0 AS n FROM ev),
+        sfx AS ({_suffixes()}),
+        hit AS (SELECT DISTINCT sfx.n, i.uid, CAST(NULL AS BIGINT) AS port FROM sfx
+                JOIN {IOC} i ON i.type = 'domain' AND sfx.s = i.value
+                UNION ALL
+                SELECT names.n, i.uid, i.port FROM names
+                JOIN {IOC} i ON i.type = 'ip' AND names.n = i.value)
+        {head.format(uid="h.uid")}, e.name AS matched, coalesce(e.dst_ip, e.name) AS related
+        FROM ev e JOIN hit h ON e.n0 = h.n
+        WHERE h.port IS NULL OR e.dst_port = h.port""",
+        f"""WITH ev AS ({urls}), iu AS ({iurls})
+        {head.format(uid="i.uid")}, e.url AS matched, coalesce(e.dst_ip, e.name) AS related
+        FROM ev e JOIN iu i ON e.h = i.h AND (e.k = i.k OR starts_with(e.k, i.k || '/')
+            OR starts_with(e.k, i.k || '?') OR starts_with(e.k, i.k || '#'))""",
+        f"""WITH ev AS (SELECT x.*, split_part(split_part(substr(x.k, length(x.h) + 1), '?', 1),
+                '#', 1) AS path FROM ({urls}) x)
+        {head.format(uid="i.uid")}, e.url AS matched, coalesce(e.dst_ip, e.name) AS related
+        FROM ev e JOIN {IOC} i ON i.type = 'uri' AND e.path = lower(i.value)""",
+    ]
+    for col, kind in (("ja3", "ja3"), ("ja3s", "ja3s"), ("user_agent", "user_agent")):
+        out.append(
+            f"""{head.format(uid="i.uid")}, e.{col} AS matched,
+            coalesce(e.name, e.dst_ip) AS related
+            FROM network_event e JOIN {IOC} i ON i.type = '{kind}' AND e.{col} = i.value
+            WHERE e.src_ip IS NOT NULL{fe}"""
+        )
+    proxied = f"""SELECT DISTINCT dst_ip AS ip FROM network_event
+        WHERE kind = 'proxy' AND dst_ip IS NOT NULL"""
+    out.append(
+        f"""WITH hit AS ({_address_hits(proxied)})
+        {head.format(uid="h.uid")}, coalesce(e.url, e.name, e.dst_ip) AS matched,
+        e.dst_ip AS related
+        FROM network_event e JOIN hit h ON e.dst_ip = h.ip
+        WHERE e.kind = 'proxy' AND e.src_ip IS NOT NULL
+          AND (h.port IS NULL OR e.dst_port = h.port){fe}"""
+    )
+    return out
+
+
 def relay_query(limited: bool) -> str:
     """Hosts behind a proxy: those that reached it in the two seconds before its sighted
     connections, at least three times and for at least a fifth of all their connections to
@@ -317,6 +394,8 @@ def run_hunt(
     if "network_flow" in tables:
         engine.materialize(HITS, address_hits(engine))
         groups.append(("flows", flow_queries(engine, limited)))
+    if "network_event" in tables:
+        groups.append(("network_event", event_queries(limited)))
     if "email" in tables:
         groups.append(("email", mail_queries(limited)))
     if "mail_transfer" in tables:

@@ -31,6 +31,7 @@ TYPES: tuple[str, ...] = (
     "sha256",
     "filename",
     "ja3",
+    "ja3s",  # a TLS server's fingerprint
     "user_agent",
     "command_line",
 )
@@ -287,7 +288,7 @@ def normalise(type_: str, raw: str) -> tuple[str, str, int | None]:
         return kind, f"{local.lower()}@{_domain(dom)}", None
     if kind in _HASH_LEN:
         return kind, _hash(kind, value), None
-    if kind == "ja3":
+    if kind in ("ja3", "ja3s"):
         return kind, _hash("md5", value), None
     if kind == "filename":
         name = re.split(r"[\\/]", raw.strip())[-1].strip()

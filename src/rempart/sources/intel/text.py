@@ -125,6 +125,7 @@ def extract(text: str, batch: IntelBatch, *, part: str = "", exclude: set[str] |
     filenames = {m.group(1) for m in _FILENAME.finditer(fanged)}
     file_like = {f.lower() for f in filenames}
     ja3_lines = {i for i, ln in enumerate(low.splitlines()) if "ja3" in ln}
+    ja3s_lines = {i for i, ln in enumerate(low.splitlines()) if "ja3s" in ln}
     for c in cidrs:
         if _private(c):
             refuse("intel.private_address", c)
@@ -160,7 +161,8 @@ def extract(text: str, batch: IntelBatch, *, part: str = "", exclude: set[str] |
         for value in found.get(kind + "s", []):
             line = _line_of(fanged, value, low)
             is_ja3 = kind == "md5" and line is not None and line - 1 in ja3_lines
-            keep("ja3" if is_ja3 else kind, value)
+            is_ja3s = is_ja3 and line is not None and line - 1 in ja3s_lines
+            keep("ja3s" if is_ja3s else "ja3" if is_ja3 else kind, value)
     for name in sorted(filenames):
         keep("filename", name)
     for ua in _USER_AGENT.findall(fanged):
