@@ -1,8 +1,9 @@
 """The twin: an alert email naming the Montpellier campaign's sender domain and the worm's
 command servers, imported into a demo-like workspace, finds the campaign's recipients,
 patient zero and the command-server traffic, and the hosts behind the proxy, as one
-incident. (The twin writes no proxy log: the hosts behind the proxy are named from the
-conn.log by time correlation, see `rempart.detect.intel.hunt.relay_query`.)"""
+incident. The hosts behind the proxy are named twice: by the proxy's own access.log (the
+twin writes it, Squid format) and, from the conn.log alone, by time correlation
+(`rempart.detect.intel.hunt.relay_query`)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, object]:
     hospital = load_hospital(ws.hospital_path)
     files = write_montpellier(hospital, ws.folder("twin"), seed=3, rows=30_000, runs=10)
     with Store(ws.db_path) as store:
-        for path in (files.mailbox, files.conn_log):
+        for path in (files.mailbox, files.conn_log, files.proxy_log):
+            assert path is not None
             ingest_file(store, path)
         run_detectors(DetectContext(store, hospital), list(DETECTORS.names()))
     return ws, files
@@ -76,6 +78,15 @@ def test_alert_email_finds_the_campaign_patient_zero_and_c2(
         if "juste avant" in r["reason"] and r["entity"] not in infected
     )
     assert len(behind - infected) <= 2, extra
+    # the proxy's log names the machines behind it: the infected ones that beaconed (every
+    # one whose incubation ended before the log does), patient zero first, no one else
+    proxied = [r for r in rows if r["evidence_class"] == "network_event"]
+    named = {r["entity"] for r in proxied}
+    assert {r["related"][0] for r in proxied} == set(C2)
+    assert truth.patient_zero.ip in named
+    assert named <= infected and len(named) >= 0.9 * len(infected)
+    first = min(proxied, key=lambda r: r["first_seen"])
+    assert first["entity"] == truth.patient_zero.ip
     # one incident: patient zero, the entry email and the intel findings together
     inc = Incident.load(Path(str(hunt.incident_path)))
     assert inc.patient_zero is not None and inc.patient_zero.ip == truth.patient_zero.ip

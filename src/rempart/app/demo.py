@@ -163,8 +163,9 @@ def run_demo(
     say("ingest")
     report = IngestReport()
     with Store(workspace.db_path) as store:
-        for path in (files.mailbox, files.conn_log):
-            report.files.append(ingest_file(store, path))
+        for path in (files.mailbox, files.conn_log, files.proxy_log):
+            if path is not None:
+                report.files.append(ingest_file(store, path))
         ingested = report_ingested(store)  # what the store holds, now or by an earlier run
         say("detect")
         runs_ = tuple(run_detectors(DetectContext(store, hospital), list(DETECTORS.names())))

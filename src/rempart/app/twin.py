@@ -93,7 +93,8 @@ def write_scenario(
     runs: int = 200,
     progress: Callable[[int, int], None] | None = None,
 ) -> GroundTruth:
-    """`rempart twin scenario montpellier`: mailbox, conn.log and ground truth in `target`."""
+    """`rempart twin scenario montpellier`: mailbox, conn.log, the proxy's access.log and
+    ground truth in `target`."""
     files = write_montpellier(
         hospital, target, seed=seed, params=params, rows=rows, runs=runs, progress=progress
     )

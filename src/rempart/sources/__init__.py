@@ -50,6 +50,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.sources.netfilter:NetfilterLogSource",
     "rempart.sources.fortigate:FortiGateTrafficSource",
     "rempart.sources.stormshield:StormshieldSource",
+    "rempart.sources.squid:SquidAccessSource",
     "rempart.sources.linux_auth:LinuxAuthSyslogSource",
     "rempart.sources.pcap:PcapSource",
     "rempart.sources.email_mime:MboxSource",

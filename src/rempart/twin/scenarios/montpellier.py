@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from rempart.model.hospital import AssetKind, Hospital, ZoneKind
 from rempart.twin.mail import build_phishing, ordinary_mail, write_mbox
+from rempart.twin.proxy import ProxyRequest, browsing, write_squid_log
 from rempart.twin.spread import Controls, SpreadNetwork, SpreadParams, simulate
 from rempart.twin.traffic import ATTACK_SCHEMA, write_conn_log
 
@@ -108,6 +109,7 @@ class ScenarioFiles:
     conn_log: Path
     ground_truth_path: Path
     ground_truth: GroundTruth
+    proxy_log: Path | None = None  # the proxy's access.log (Squid): who is behind it
 
 
 def patient_zero(hospital: Hospital, seed: int = 0) -> str:
@@ -155,8 +157,12 @@ def _worm_flows(
     params: SpreadParams,
     seed: int,
     response: HistoricalResponse,
+    proxied: list[ProxyRequest] | None = None,
+    download_url: str = "",
 ) -> pa.Table:
-    """Probes, infecting sessions, download and beacons of the sampled run, as flows."""
+    """Probes, infecting sessions, download and beacons of the sampled run, as flows; the
+    requests that went through the proxy are added to `proxied` as its log has them (no
+    random draw of their own: the flows stay the same with or without)."""
     rng = np.random.default_rng([seed, 23])
     t0 = FIRST_INFECTION.timestamp()
     horizon = HORIZONS[-1]
@@ -277,6 +283,11 @@ def _worm_flows(
             orig=np.array([640]),
             resp=np.array([391_522]),
         )
+        if proxied is not None and download_url:
+            proxied.append(
+                ProxyRequest(t0 - 0.39 * 60.0 + 0.9, pz_ip, "GET", download_url, "TCP_MISS/200",
+                             391_522, f"HIER_DIRECT/{DOWNLOAD_HOST}", 900, "application/zip")
+            )  # fmt: skip
         add(
             np.array([-0.39]),
             [proxy],
@@ -307,6 +318,22 @@ def _worm_flows(
             resp=rng.integers(300, 2000, who.size),
         )
         cut = bt >= response.internet_cut_minute
+        if proxied is not None:
+            for k in range(who.size):
+                ok = not bool(cut[k])
+                proxied.append(
+                    ProxyRequest(
+                        t0 + float(bt[k]) * 60.0 + 0.06 + (0.4 if ok else 0.0),
+                        srcs[k],
+                        "CONNECT",
+                        f"{c2[k]}:443",
+                        "TCP_TUNNEL/200" if ok else "NONE_NONE/503",
+                        1_800 if ok else 0,
+                        f"HIER_DIRECT/{c2[k]}" if ok else "HIER_NONE/-",
+                        460 if ok else 60,
+                        "-" if ok else "text/html",
+                    )
+                )
         add(
             bt + 0.001,
             [proxy] * who.size,
@@ -347,7 +374,8 @@ def write_montpellier(
     response: HistoricalResponse = HISTORICAL,
     progress: Callable[[int, int], None] | None = None,
 ) -> ScenarioFiles:
-    """Write mailbox.mbox, conn.log and ground_truth.json for the Montpellier day."""
+    """Write mailbox.mbox, conn.log, proxy_access.log and ground_truth.json for the
+    Montpellier day."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     params = params or SpreadParams()
@@ -376,7 +404,8 @@ def write_montpellier(
     mailbox = out / "mailbox.mbox"
     write_mbox(mailbox, messages)
 
-    extra = _worm_flows(hospital, net, infections, params, seed, response)
+    proxied: list[ProxyRequest] = []
+    extra = _worm_flows(hospital, net, infections, params, seed, response, proxied, phishing.url)
     conn_log = out / "conn.log"
     write_conn_log(
         hospital,
@@ -432,7 +461,10 @@ def write_montpellier(
     )
     gt_path = out / "ground_truth.json"
     gt_path.write_text(_truth_json(truth, params), encoding="utf-8")
-    return ScenarioFiles(out, mailbox, conn_log, gt_path, truth)
+    # the proxy's own log: the staff's browsing (a sample) and the worm's requests
+    ordinary = browsing(hospital, LOG_START, LOG_HOURS, max(rows // 100, 200), seed)
+    proxy_log = write_squid_log(out / "proxy_access.log", [*ordinary, *proxied])
+    return ScenarioFiles(out, mailbox, conn_log, gt_path, truth, proxy_log)
 
 
 def _host_json(h: InfectedHost) -> dict[str, Any]:
