@@ -12,115 +12,24 @@ that scan (goal <= 3) and all detectors over the stored data against it (goal <=
 the peak resident memory of this process (goal <= 2 GB), sampled every 50 ms and checked
 against getrusage. The file is generated in a child process (so its memory is not counted)
 by the twin (`rempart.twin.traffic.write_conn_log`), or by bench/netgen.py when the twin is
-not installed; a worm (a tree of 4 PCs, 300 SMB contacts) is mixed in so
-the detectors have something to find.
+not installed (`benchlib.generate_conn_log`, shared with bench_intel.py); a worm (a tree
+of 4 PCs, 300 SMB contacts) is mixed in so the detectors have something to find.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import resource
 import shutil
-import subprocess
 import sys
-import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rempart.store import Store
 
-START = datetime(2019, 3, 11, tzinfo=UTC)
-
-
-def _worm(hospital: object, hours: float) -> object:
-    """Worm flows in ATTACK_SCHEMA: a spread tree of 4 hosts, 300 SMB contacts in all."""
-    import pyarrow as pa
-
-    pcs = [a.ip for a in getattr(hospital, "assets", ()) if a.ip and a.kind == "workstation"]
-    pcs = pcs[:400] if len(pcs) >= 400 else [f"10.20.{i // 200}.{10 + i % 200}" for i in range(400)]
-    t = START.timestamp() + hours * 3600 * 0.4
-    # patient zero reaches 75 peers; two of them, then a grandchild, do the same later
-    plan = [(pcs[0], pcs[1:76], 0.0), (pcs[1], pcs[76:151], 300.0),
-            (pcs[2], pcs[151:226], 420.0), (pcs[76], pcs[226:301], 900.0)]  # fmt: skip
-    rows = []
-    for src, peers, delay in plan:
-        for j, dst in enumerate(peers):
-            rows.append((t + delay + j * 2.0, src, dst, 445, "tcp", "smb", "SF", 0.2, 900, 600))
-    names = ["ts", "src_ip", "dst_ip", "dst_port", "proto", "service", "conn_state",
-             "duration", "orig_bytes", "resp_bytes"]  # fmt: skip
-    types = [pa.float64(), pa.string(), pa.string(), pa.int32(), pa.string(), pa.string(),
-             pa.string(), pa.float64(), pa.int64(), pa.int64()]  # fmt: skip
-    cols = list(zip(*rows, strict=True))
-    return pa.table({n: pa.array(c, t_) for n, c, t_ in zip(names, cols, types, strict=True)})
-
-
-def generate(workdir: Path, rows: int, hours: float, seed: int) -> None:
-    """Child process: write conn.log and hospital.json (the model) into `workdir`."""
-    try:
-        from rempart.twin.hospital import generate_hospital
-        from rempart.twin.traffic import write_conn_log
-
-        hospital = generate_hospital(machines=6000, buildings=12, seed=seed)
-        extra = _worm(hospital, hours)
-        n = write_conn_log(
-            hospital, workdir / "conn.log", start=START, hours=hours, rows=rows, seed=seed,
-            extra=extra,  # type: ignore[arg-type]
-        )  # fmt: skip
-        (workdir / "hospital.json").write_text(hospital.model_dump_json(), encoding="utf-8")
-        generator = "twin"
-    except ImportError:
-        sys.path.insert(0, str(Path(__file__).parent))
-        import netgen
-
-        n = netgen.write_conn_log(
-            workdir / "conn.log", start=START, hours=hours, rows=rows, seed=seed,
-            extra=_worm(None, hours),  # type: ignore[arg-type]
-        )  # fmt: skip
-        generator = "bench/netgen.py"
-    (workdir / "gen.json").write_text(json.dumps({"rows": n, "generator": generator}))
-
-
-class RssSampler(threading.Thread):
-    """Peak resident set size of this process, from /proc, every 50 ms."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak = 0
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                for line in Path("/proc/self/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        self.peak = max(self.peak, int(line.split()[1]) * 1024)
-            except OSError:
-                return
-            self.stop.wait(0.05)
-
-
-def scan_floor(path: Path) -> float:
-    """DuckDB read_csv of the file with every column parsed (types sniffed)."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    cols = con.sql(
-        f"SELECT * FROM read_csv('{path}', delim='\t', comment='#', header=false) LIMIT 0"
-    ).columns
-    counts = ", ".join(f'count("{c}")' for c in cols)
-    t = time.perf_counter()
-    con.sql(
-        f"SELECT count(*), {counts} FROM read_csv('{path}', delim='\t', comment='#', header=false)"
-    ).fetchall()
-    elapsed = time.perf_counter() - t
-    con.close()
-    return elapsed
+sys.path.insert(0, str(Path(__file__).parent))
+from benchlib import RssSampler, generate_conn_log, loadavg, scan_floor
 
 
 def _open(db: Path, memory: str) -> Store:
@@ -140,16 +49,12 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/rempart-bench-network"))
     parser.add_argument("--conn", type=Path, help="use this conn.log (+ hospital.json beside)")
     parser.add_argument("--twin-src", help="PYTHONPATH for the generator (a twin checkout)")
-    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--repeat", type=int, default=3, help="rounds (the median is kept)")
     parser.add_argument(
         "--memory", default="1800MB", help="DuckDB memory_limit (peak RSS goal: 2 GB)"
     )
     args = parser.parse_args()
-    if args.generate_only:
-        generate(args.workdir, args.rows, args.hours, args.seed)
-        return 0
 
     from rempart.detect import DetectContext, network_detectors, run_detectors
     from rempart.ingest.files import ingest_file
@@ -160,21 +65,11 @@ def main() -> int:
         conn = args.conn
         generator = "given"
     else:
-        shutil.rmtree(workdir, ignore_errors=True)
-        workdir.mkdir(parents=True)
-        env = dict(os.environ)
-        if args.twin_src:
-            env["PYTHONPATH"] = args.twin_src
-            env["PYTHONDONTWRITEBYTECODE"] = "1"
         t = time.perf_counter()
-        cmd = [sys.executable, __file__, "--generate-only", "--rows", str(args.rows),
-               "--hours", str(args.hours), "--seed", str(args.seed),
-               "--workdir", str(workdir)]  # fmt: skip
-        subprocess.run(cmd, check=True, env=env)
-        gen = json.loads((workdir / "gen.json").read_text())
-        generator = gen["generator"]
-        print(f"generated {gen['rows']:,} rows with {generator} in {time.perf_counter() - t:.1f} s")
-        conn = workdir / "conn.log"
+        conn, n, generator = generate_conn_log(
+            workdir, args.rows, args.hours, args.seed, worm=True, twin_src=args.twin_src
+        )
+        print(f"generated {n:,} rows with {generator} in {time.perf_counter() - t:.1f} s")
     model_path = conn.parent / "hospital.json"
     hospital = (
         Hospital.model_validate_json(model_path.read_text(encoding="utf-8"))
@@ -209,9 +104,7 @@ def main() -> int:
         print(f"round {k + 1}: scan {scan:.2f} s, ingest {ingest:.2f} s, detectors "
               f"{detect:.2f} s: (ingest + detectors) / scan {(ingest + detect) / scan:.2f}, "
               f"detectors / scan {detect / scan:.2f}", flush=True)  # fmt: skip
-    sampler.stop.set()
-    sampler.join()
-    peak = max(sampler.peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    peak = sampler.finish()
     # the round with the median total ratio stands for the run (all rounds are printed)
     scan, ingest, detect = sorted(rounds, key=lambda r: (r[1] + r[2]) / r[0])[len(rounds) // 2]
 
@@ -232,7 +125,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    from benchlib import loadavg
-
     with loadavg():
         sys.exit(main())

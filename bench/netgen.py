@@ -1,4 +1,7 @@
-"""Fallback conn.log generator for bench_network.py when the twin is not installed.
+"""The benches' conn.log: the twin's when installed, else this module's fallback generator.
+
+`benchlib.generate_conn_log` runs `main()` in a child process (bench_network.py and
+bench_intel.py share it).
 
 Same call shape as `rempart.twin.traffic.write_conn_log(hospital, path, *, start, hours,
 rows, seed, extra)`: clients of a /16 talk to a few servers (SMB, HTTPS, DNS, LDAP) and the
@@ -7,7 +10,10 @@ internet, 2 % of attempts fail; NumPy draws the columns, PyArrow writes the TSV 
 
 from __future__ import annotations
 
-from datetime import datetime
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +102,75 @@ def write_conn_log(
             fh.write("".join(lines).encode())
             written += extra.num_rows
     return written
+
+
+START = datetime(2019, 3, 11, tzinfo=UTC)
+
+
+def worm(hospital: object, hours: float) -> pa.Table:
+    """Worm flows in ATTACK_SCHEMA: a spread tree of 4 hosts, 300 SMB contacts in all."""
+    pcs = [a.ip for a in getattr(hospital, "assets", ()) if a.ip and a.kind == "workstation"]
+    pcs = pcs[:400] if len(pcs) >= 400 else [f"10.20.{i // 200}.{10 + i % 200}" for i in range(400)]
+    t = START.timestamp() + hours * 3600 * 0.4
+    # patient zero reaches 75 peers; two of them, then a grandchild, do the same later
+    plan = [(pcs[0], pcs[1:76], 0.0), (pcs[1], pcs[76:151], 300.0),
+            (pcs[2], pcs[151:226], 420.0), (pcs[76], pcs[226:301], 900.0)]  # fmt: skip
+    rows = []
+    for src, peers, delay in plan:
+        for j, dst in enumerate(peers):
+            rows.append((t + delay + j * 2.0, src, dst, 445, "tcp", "smb", "SF", 0.2, 900, 600))
+    names = ["ts", "src_ip", "dst_ip", "dst_port", "proto", "service", "conn_state",
+             "duration", "orig_bytes", "resp_bytes"]  # fmt: skip
+    types = [pa.float64(), pa.string(), pa.string(), pa.int32(), pa.string(), pa.string(),
+             pa.string(), pa.float64(), pa.int64(), pa.int64()]  # fmt: skip
+    cols = list(zip(*rows, strict=True))
+    return pa.table({n: pa.array(c, t_) for n, c, t_ in zip(names, cols, types, strict=True)})
+
+
+def generate(workdir: Path, rows: int, hours: float, seed: int, *, with_worm: bool,
+             generator: str) -> None:  # fmt: skip
+    """Write conn.log (and hospital.json, the model, with the twin) into `workdir`, with the
+    twin (`rempart.twin.traffic.write_conn_log`) when asked and installed, else this
+    module's generator; `gen.json` says which and how many rows."""
+    n = -1
+    used = "bench/netgen.py"
+    if generator == "twin":
+        try:
+            from rempart.twin.hospital import generate_hospital
+            from rempart.twin.traffic import write_conn_log as twin_conn_log
+        except ImportError:
+            pass
+        else:
+            hospital = generate_hospital(machines=6000, buildings=12, seed=seed)
+            n = twin_conn_log(
+                hospital, workdir / "conn.log", start=START, hours=hours, rows=rows, seed=seed,
+                extra=worm(hospital, hours) if with_worm else None,
+            )  # fmt: skip
+            (workdir / "hospital.json").write_text(hospital.model_dump_json(), encoding="utf-8")
+            used = "twin"
+    if n < 0:
+        n = write_conn_log(
+            workdir / "conn.log", start=START, hours=hours, rows=rows, seed=seed,
+            extra=worm(None, hours) if with_worm else None,
+        )  # fmt: skip
+    (workdir / "gen.json").write_text(json.dumps({"rows": n, "generator": used}))
+
+
+def main() -> int:
+    """`python bench/netgen.py --workdir W --rows N ...`: what `benchlib.generate_conn_log`
+    runs in a child process (so the generator's memory is not the bench's)."""
+    ap = argparse.ArgumentParser(description="write a conn.log for the benches")
+    ap.add_argument("--workdir", type=Path, required=True)
+    ap.add_argument("--rows", type=int, default=20_000_000)
+    ap.add_argument("--hours", type=float, default=24.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--worm", action="store_true")
+    ap.add_argument("--generator", choices=("twin", "netgen"), default="twin")
+    args = ap.parse_args()
+    generate(args.workdir, args.rows, args.hours, args.seed, with_worm=args.worm,
+             generator=args.generator)  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
