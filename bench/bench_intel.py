@@ -73,6 +73,8 @@ def indicators(n: int, seed: int, hits: list[str], internet: str) -> pa.Table:
             "context": [[]] * len(values),
             "imported_at": pa.array([now] * len(values), INDICATOR.field("imported_at").type),
             "allowlisted": pa.nulls(len(values), pa.string()),
+            "ip_lo": pa.nulls(len(values), pa.int64()),  # computed by the merge
+            "ip_hi": pa.nulls(len(values), pa.int64()),
         },
         schema=INDICATOR,
     )

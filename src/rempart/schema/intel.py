@@ -27,6 +27,10 @@ INDICATOR = pa.schema(
         pa.field("context", pa.list_(pa.string())),  # comments, references, AND-ed terms
         pa.field("imported_at", TS),
         pa.field("allowlisted", pa.string()),  # why it must not match; NULL: hunted
+        # an IPv4 address's or block's first and last address as numbers, computed once on
+        # import (the hunt joins on them; NULL for anything else, or not yet computed)
+        pa.field("ip_lo", pa.int64()),
+        pa.field("ip_hi", pa.int64()),
     ]
 )
 

@@ -42,6 +42,26 @@ def _bounds_sql(value: str, kind: str) -> tuple[str, str]:
     return lo, hi
 
 
+def _stored_bounds_sql(value: str, kind: str, alias: str = "") -> tuple[str, str]:
+    """The bounds stored on import, computed only for rows stored before they were."""
+    lo, hi = _bounds_sql(value, kind)
+    a = f"{alias}." if alias else ""
+    return (
+        f"CASE WHEN {a}ip_lo IS NOT NULL THEN {a}ip_lo WHEN {kind} IN ('ip', 'cidr') "
+        f"THEN {lo} END",
+        f"CASE WHEN {a}ip_hi IS NOT NULL THEN {a}ip_hi WHEN {kind} IN ('ip', 'cidr') "
+        f"THEN {hi} END",
+    )
+
+
+def _with_all_columns(rows: pa.Table) -> pa.Table:
+    """`rows` with every INDICATOR column (those it lacks as NULL), in order."""
+    for f in INDICATOR:
+        if f.name not in rows.column_names:
+            rows = rows.append_column(f, pa.nulls(rows.num_rows, f.type))
+    return rows.select(INDICATOR.names).cast(INDICATOR)
+
+
 def _host_sql(value: str, kind: str) -> str:
     """The domain an indicator names: itself, a URL's host, an address's domain."""
     return (
@@ -65,7 +85,7 @@ def merge_indicators(store: Store, rows: pa.Table) -> MergeResult:
     con = store.con
     rank = _TLP_RANK.format(c="tlp")
     with store.transaction():
-        con.register("_ioc_arrow", rows.select(INDICATOR.names).cast(INDICATOR))
+        con.register("_ioc_arrow", _with_all_columns(rows))
         try:
             con.execute("CREATE OR REPLACE TEMP TABLE _ioc_in AS SELECT * FROM _ioc_arrow")
         finally:
@@ -87,11 +107,17 @@ def merge_indicators(store: Store, rows: pa.Table) -> MergeResult:
                    min(first_seen) AS first_seen, max(last_seen) AS last_seen,
                    CASE WHEN count(*) = count(expiry) THEN max(expiry) END AS expiry,
                    list_distinct(flatten(list(context)))[1:20] AS context,
-                   max(imported_at) AS imported_at, NULL::VARCHAR AS allowlisted
+                   max(imported_at) AS imported_at, NULL::VARCHAR AS allowlisted,
+                   max(ip_lo) AS ip_lo, max(ip_hi) AS ip_hi
             FROM (SELECT * FROM {TABLE}
                   WHERE indicator_uid IN (SELECT indicator_uid FROM _ioc_in)
                   UNION ALL BY NAME SELECT * FROM _ioc_in)
             GROUP BY indicator_uid"""
+        )
+        lo, hi = _bounds_sql("value", "type")
+        con.execute(
+            f"""UPDATE _ioc_m SET ip_lo = {lo}, ip_hi = {hi}
+                WHERE type IN ('ip', 'cidr') AND ip_lo IS NULL"""
         )
         con.execute(
             f"DELETE FROM {TABLE} WHERE indicator_uid IN (SELECT indicator_uid FROM _ioc_m)"
@@ -118,7 +144,7 @@ def apply_allowlist(store: Store, allow: pa.Table) -> int:
     returns how many are marked. A domain entry covers its subdomains, URLs on it and
     addresses at it; a CIDR entry the addresses and blocks that touch it."""
     con = store.con
-    lo, hi = _bounds_sql("i.value", "i.type")
+    lo, hi = _stored_bounds_sql("i.value", "i.type", "i")
     host = _host_sql("i.value", "i.type")
     with store.transaction():
         con.execute(f"UPDATE {TABLE} SET allowlisted = NULL WHERE allowlisted IS NOT NULL")
@@ -161,7 +187,7 @@ def indicators(
     where = ["($now IS NULL OR expiry IS NULL OR expiry > $now)"]
     if types:
         where.append("list_contains($types, type)")
-    sql = f"SELECT * FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY type, value, port"
+    sql = f"SELECT * EXCLUDE (ip_lo, ip_hi) FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY type, value, port"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return store.sql(sql, {"now": now, "types": list(types)} if types else {"now": now})
@@ -170,11 +196,10 @@ def indicators(
 def hunt_table(store: Store, now: datetime | None) -> pa.Table:
     """The indicators a hunt looks for, flat (for any engine): not expired, not allowlisted,
     with IPv4 bounds for addresses and blocks and the sources as one text."""
-    lo, hi = _bounds_sql("value", "type")
+    lo, hi = _stored_bounds_sql("value", "type")
     return store.sql(
         f"""SELECT indicator_uid AS uid, value, type, CAST(port AS BIGINT) AS port,
-                   CASE WHEN type IN ('ip', 'cidr') THEN {lo} END AS lo,
-                   CASE WHEN type IN ('ip', 'cidr') THEN {hi} END AS hi,
+                   {lo} AS lo, {hi} AS hi,
                    CAST(coalesce(confidence, 50) AS BIGINT) AS confidence,
                    coalesce(tlp, 'clear') AS tlp, array_to_string(sources, ' ; ') AS sources
             FROM {TABLE}

@@ -226,3 +226,23 @@ def test_indicator_value_checks() -> None:
         Indicator(value="x", type="nonsense", source="s")
     with pytest.raises(ValueError, match="bad_tlp"):
         Indicator(value="x", type="ip", source="s", tlp="purple")
+
+
+def test_address_bounds_are_stored_on_import_and_computed_when_missing() -> None:
+    with Store.memory() as store:
+        ioc_store.merge_indicators(
+            store, indicators(("cidr", "198.51.100.0/27"), ("ip", "203.0.113.66"))
+        )
+        rows = store.sql("SELECT value, ip_lo, ip_hi FROM indicator ORDER BY value").to_pylist()
+        base = (198 << 24) + (51 << 16) + (100 << 8)
+        assert rows == [
+            {"value": "198.51.100.0/27", "ip_lo": base, "ip_hi": base + 31},
+            {"value": "203.0.113.66", "ip_lo": (203 << 24) + (113 << 8) + 66,
+             "ip_hi": (203 << 24) + (113 << 8) + 66},
+        ]  # fmt: skip
+        stored = ioc_store.hunt_table(store, T0).sort_by("value")
+        # a workspace made before the bounds were stored: the hunt computes the same
+        store.con.execute("UPDATE indicator SET ip_lo = NULL, ip_hi = NULL")
+        computed = ioc_store.hunt_table(store, T0).sort_by("value")
+        assert stored.select(["lo", "hi"]).equals(computed.select(["lo", "hi"]))
+        assert stored["lo"].to_pylist() == [base, (203 << 24) + (113 << 8) + 66]

@@ -184,3 +184,24 @@ def test_stix21_bundle_with_observed_data_and_tlp(tmp_path: Path) -> None:
     assert batch.indicators[0].source == "STIX ANSSI"
     assert batch.indicators[0].expiry is not None
     assert sorted(r.reason for r in batch.rejects) == ["intel.pattern_type", "intel.stix_term"]
+
+
+def test_ports_paths_and_ja3s_in_text(tmp_path: Path) -> None:
+    path = tmp_path / "avis.txt"
+    path.write_text(
+        "Serveurs : 45[.]61[.]137[.]12 et 91.215.85[.]147:8443 (toujours ce port)\n"
+        "Relais : 194.165.16.11:443, puis 194.165.16.11 sur d'autres ports\n"
+        "Chemin de la porte : /ajax/loader.php (jamais dans une URL :"
+        " hxxps://cdn-statements[.]click/inv/Q3-2026.js)\n"
+        "JA3S du serveur : ec74a5c51106f0419184d0dd08fb05bc\n",
+        "utf-8",
+    )
+    got = {(i.type, i.value, i.port) for b in read_intel(path) for i in b.indicators}
+    assert {x for x in got if x[0] == "ip"} == {
+        ("ip", "45.61.137.12", None),
+        ("ip", "91.215.85.147", 8443),  # always written with its port
+        ("ip", "194.165.16.11", None),  # also named alone: any port
+    }
+    assert {x[1] for x in got if x[0] == "uri"} == {"/ajax/loader.php"}
+    assert {x[1] for x in got if x[0] == "ja3s"} == {"ec74a5c51106f0419184d0dd08fb05bc"}
+    assert {x[1] for x in got if x[0] == "url"} == {"https://cdn-statements.click/inv/Q3-2026.js"}

@@ -39,7 +39,9 @@ _STIX_PATHS = {
     "ip": "ipv4-addr:value", "cidr": "ipv4-addr:value", "domain": "domain-name:value",
     "url": "url:value", "email": "email-addr:value", "md5": "file:hashes.MD5",
     "sha1": "file:hashes.'SHA-1'", "sha256": "file:hashes.'SHA-256'", "filename": "file:name",
-    "command_line": "process:command_line", "uri": "url:value",
+    "command_line": "process:command_line", "uri": "url:value", "ja3": "x-ja3:value",
+    "ja3s": "x-ja3s:value",
+    "user_agent": "network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'",
 }  # fmt: skip
 
 
@@ -114,10 +116,15 @@ def _stix_id(kind: str, key: str) -> str:
     return f"{kind}--{uuid.uuid5(_NAMESPACE, key)}"
 
 
-def _pattern(kind: str, value: str) -> str | None:
+def _pattern(kind: str, value: str, port: int | None = None) -> str | None:
     path = _STIX_PATHS.get(kind)
     if path is None:
         return None
+    if kind == "ip" and port is not None:  # the address and its port, as one connection
+        return (
+            f"[network-traffic:dst_ref.value = '{value}' "
+            f"AND network-traffic:dst_port = {int(port)}]"
+        )
     if kind == "cidr" and ":" in value:
         path = "ipv6-addr:value"
     if kind == "ip" and ":" in value:
@@ -165,7 +172,8 @@ def render_stix(
         if ind is None:
             continue
         tlp = str(ind.get("tlp") or "clear")
-        pattern = _pattern(str(ind["type"]), str(ind["value"]))
+        port = ind.get("port")
+        pattern = _pattern(str(ind["type"]), str(ind["value"]), int(port) if port else None)
         if TLP_RANK.get(tlp, 4) > limit or pattern is None:
             withheld += 1
             continue

@@ -54,11 +54,12 @@ PATHS: dict[str, str] = {
     "network-traffic:src_ref.value": "ip",
     "network-traffic:extensions.http-request-ext.request_header.User-Agent": "user_agent",
     "x-ja3:value": "ja3",
+    "x-ja3s:value": "ja3s",
 }
 # how specific a term is: the lowest is the value hunted when terms are ANDed
 _RANK = {
     "sha256": 0, "sha1": 1, "md5": 2, "url": 3, "ip": 4, "domain": 5, "email": 6, "ja3": 7,
-    "command_line": 8, "user_agent": 9, "filename": 10, "cidr": 4,
+    "ja3s": 7, "command_line": 8, "user_agent": 9, "filename": 10, "cidr": 4,
 }  # fmt: skip
 
 
@@ -152,6 +153,20 @@ def parse_pattern(pattern: str, version: str = "2.1") -> list[list[Term]]:
     return _dnf(tree._Pattern__parse_tree)
 
 
+def _uri_like(term: Term) -> str | None:
+    """`url:value LIKE '%/gate.php%'`: the path alone (a `uri` indicator), else None."""
+    if term.key != "url:value" or term.op != "LIKE" or not term.values:
+        return None
+    text = term.values[0].strip()
+    if text.upper().startswith("LIKE"):
+        text = text[4:].strip()
+    value = _literal(text)
+    inner = value[1:-1]
+    if len(value) > 3 and value[0] == value[-1] == "%" and inner.startswith("/"):
+        return inner if "%" not in inner else None
+    return None
+
+
 def add_conjunction(batch: IntelBatch, terms: list[Term], fields: dict[str, Any]) -> None:
     """One AND branch of a pattern: one indicator per object type (see the module doc)."""
     by_object: dict[str, list[Term]] = {}
@@ -166,6 +181,12 @@ def add_conjunction(batch: IntelBatch, terms: list[Term], fields: dict[str, Any]
              t.values[0].isdigit()), None,
         )  # fmt: skip
         if not usable:
+            paths = [u for u in map(_uri_like, group) if u]
+            if paths and len(paths) == len(group):  # a path in any URL (Rempart's export)
+                for u in paths:
+                    batch.add("uri", u, context=base_context, where=f"{where} ({object_type})",
+                              **fields)  # fmt: skip
+                continue
             batch.reject("intel.stix_term", " AND ".join(map(str, group)), where=where)
             continue
         primary = min(usable, key=lambda t: _RANK.get(PATHS[t.key], 99))

@@ -4,7 +4,9 @@ The text (an email's text and HTML parts, its text and PDF attachments, read off
 pypdf) is refanged with `ioc-fanger` (`hxxp`, `[.]`, `(dot)`, `[at]`) and its indicators are
 found with `ioc-finder`, whose list of top-level domains ships with it (nothing is fetched).
 On top: CIDR blocks, file names with a risky extension, user agents (`User-Agent: ...`
-lines) and JA3 fingerprints (an MD5 on a line that says JA3). The alert's sender and date
+lines), JA3 fingerprints (an MD5 on a line that says JA3; JA3S on a line that says so),
+paths on their own (`/ajax/loader.php`: a script or binary, not inside a URL) and the port
+an address is always written with (`91.215.85.147:8443`). The alert's sender and date
 name the source and date its indicators. Private addresses and the sender's own domain
 (the agency's links to its advisories) are rejects, with their reason, never indicators.
 """
@@ -36,6 +38,13 @@ _EXT = (
 )
 _FILENAME = re.compile(rf"(?<![\w/\\.@-])([\w][\w.-]{{0,120}}\.(?:{_EXT}))(?![\w.-])", re.I)
 _USER_AGENT = re.compile(r"(?im)\b(?:user[- ]agent|UA)\s*[:=]\s*[\"'«]?\s*([^\"'»\r\n]{4,300})")
+# a path on its own (not inside a URL): "Chemin : /ajax/loader.php", a script or binary
+_URI = re.compile(
+    r"(?:^|(?<=[\s(«\"'|]))(/[A-Za-z0-9_~%.-]+(?:/[A-Za-z0-9_~%.-]+)*"
+    r"\.(?:php\d?|aspx?|jsp|cgi|do|action|js|exe|dll|bin|dat|ps1|hta))(?![\w/.-])",
+    re.M,
+)
+_IP_PORT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})(?![\d])")
 _TLP = re.compile(r"\bTLP\s*:\s*(CLEAR|WHITE|GREEN|AMBER\+STRICT|AMBER|RED)\b", re.I)
 _PRIVATE = tuple(
     ipaddress.ip_network(n)
@@ -131,12 +140,21 @@ def extract(text: str, batch: IntelBatch, *, part: str = "", exclude: set[str] |
             refuse("intel.private_address", c)
         else:
             keep("cidr", c)
+    ports: dict[str, set[str]] = {}
+    for m in _IP_PORT.finditer(fanged):
+        ports.setdefault(m.group(1), set()).add(m.group(2))
     for kind, key in (("ip", "ipv4s"), ("ip", "ipv6s")):
         for value in found.get(key, []):
             if value in cidr_bases:
                 continue
             if _private(value):
                 refuse("intel.private_address", value)
+                continue
+            # "91.215.85.147:8443" everywhere it is named: the indicator keeps the port
+            said = ports.get(value, set())
+            bare = fanged.count(value) > sum(fanged.count(f"{value}:{p}") for p in said)
+            if len(said) == 1 and not bare:
+                keep(kind, f"{value}:{next(iter(said))}")
             else:
                 keep(kind, value)
     for value in found.get("urls", []):
@@ -165,6 +183,8 @@ def extract(text: str, batch: IntelBatch, *, part: str = "", exclude: set[str] |
             keep("ja3s" if is_ja3s else "ja3" if is_ja3 else kind, value)
     for name in sorted(filenames):
         keep("filename", name)
+    for path in sorted(set(_URI.findall(fanged))):
+        keep("uri", path)
     for ua in _USER_AGENT.findall(fanged):
         keep("user_agent", ua.strip())
 
