@@ -38,19 +38,62 @@ def write_logs(folder: Path) -> list[Path]:
     eve.write_text(
         "\n".join(
             [
-                _eve(1, "10.1.0.7", "http", {"hostname": "cdn.evil-c2.example",
-                     "url": "/gate.php?id=7", "http_method": "POST", "status": 200,
-                     "http_user_agent": UA}),  # fmt: skip
-                _eve(2, "10.1.0.8", "http", {"hostname": "notevil-c2.example",
-                     "url": "/index.html", "http_method": "GET",
-                     "http_user_agent": "Mozilla/5.0"}),  # fmt: skip
-                _eve(3, "10.1.0.9", "tls", {"sni": "update.example.org", "version": "TLS 1.2",
-                     "ja3": {"hash": JA3, "string": "771,4865"},
-                     "ja3s": {"hash": JA3S, "string": "771,4865"}}, port=443),  # fmt: skip
-                _eve(4, "10.1.0.11", "dns", {"type": "query", "rrname": "EVIL-C2.example.",
-                     "rrtype": "A"}, dst="10.9.0.53", port=53),  # fmt: skip
-                _eve(5, "10.9.0.53", "dns", {"type": "answer", "rrname": "evil-c2.example",
-                     "rrtype": "A", "rcode": "NOERROR"}, dst="10.1.0.11", port=53),  # fmt: skip
+                _eve(
+                    1,
+                    "10.1.0.7",
+                    "http",
+                    {
+                        "hostname": "cdn.evil-c2.example",
+                        "url": "/gate.php?id=7",
+                        "http_method": "POST",
+                        "status": 200,
+                        "http_user_agent": UA,
+                    },
+                ),  # fmt: skip
+                _eve(
+                    2,
+                    "10.1.0.8",
+                    "http",
+                    {
+                        "hostname": "notevil-c2.example",
+                        "url": "/index.html",
+                        "http_method": "GET",
+                        "http_user_agent": "Mozilla/5.0",
+                    },
+                ),  # fmt: skip
+                _eve(
+                    3,
+                    "10.1.0.9",
+                    "tls",
+                    {
+                        "sni": "update.example.org",
+                        "version": "TLS 1.2",
+                        "ja3": {"hash": JA3, "string": "771,4865"},
+                        "ja3s": {"hash": JA3S, "string": "771,4865"},
+                    },
+                    port=443,
+                ),  # fmt: skip
+                _eve(
+                    4,
+                    "10.1.0.11",
+                    "dns",
+                    {"type": "query", "rrname": "EVIL-C2.example.", "rrtype": "A"},
+                    dst="10.9.0.53",
+                    port=53,
+                ),  # fmt: skip
+                _eve(
+                    5,
+                    "10.9.0.53",
+                    "dns",
+                    {
+                        "type": "answer",
+                        "rrname": "evil-c2.example",
+                        "rrtype": "A",
+                        "rcode": "NOERROR",
+                    },
+                    dst="10.1.0.11",
+                    port=53,
+                ),  # fmt: skip
             ]
         )
         + "\n",
@@ -85,7 +128,17 @@ def write_logs(folder: Path) -> list[Path]:
         ]),
         "utf-8",
     )  # fmt: skip
-    return [eve, http, ssl]
+    proxy = folder / "access.log"
+    proxy.write_text(
+        "1710230400.000    100 10.1.0.50 TCP_TUNNEL/200 10 CONNECT cdn.cloud-sync.example:443"
+        " - HIER_DIRECT/203.0.113.99 -\n"
+        "1710230401.000    100 10.1.0.51 TCP_TUNNEL/200 10 CONNECT 203.0.113.99:443"
+        " - HIER_DIRECT/203.0.113.99 -\n"
+        "1710230402.000    100 10.1.0.52 TCP_MISS/200 10 GET http://files.bad.example/dl/x.bin"
+        " - HIER_DIRECT/198.51.100.5 application/octet-stream\n",
+        "utf-8",
+    )
+    return [eve, http, ssl, proxy]
 
 
 IOCS = (
@@ -96,10 +149,11 @@ IOCS = (
     ("ja3", JA3),
     ("ja3s", JA3S),
     ("user_agent", UA),
+    ("ip", "203.0.113.99"),
 )
 
 
-def _hunt(store: Store) -> set[tuple[str, str, str]]:
+def _hunt(store: Store) -> list[tuple[str, str, str]]:
     ioc_store.merge_indicators(store, indicators(*IOCS))
     engine = Engine.for_store(store)
     try:
@@ -107,7 +161,7 @@ def _hunt(store: Store) -> set[tuple[str, str, str]]:
     finally:
         engine.close()
     assert all(f.evidence_class == "network_event" for f in found)
-    return {(f.entity, str(f.params["type"]), str(f.params["matched"])) for f in found}
+    return [(f.entity, str(f.params["type"]), str(f.params["matched"])) for f in found]
 
 
 def test_http_tls_dns_sightings(tmp_path: Path) -> None:
@@ -116,7 +170,8 @@ def test_http_tls_dns_sightings(tmp_path: Path) -> None:
             res = ingest_file(store, path)
             assert res.status is FileStatus.INGESTED and res.rejected == 0, (path, res.reasons)
         got = _hunt(store)
-    assert got == {
+    assert len(got) == len(set(got))  # one finding per indicator and machine
+    assert set(got) == {
         ("10.1.0.7", "domain", "cdn.evil-c2.example"),  # HTTP host, a subdomain
         ("10.1.0.7", "uri", "http://cdn.evil-c2.example/gate.php?id=7"),
         ("10.1.0.7", "user_agent", UA),
@@ -127,6 +182,10 @@ def test_http_tls_dns_sightings(tmp_path: Path) -> None:
         ("10.1.0.22", "url", "http://Exact.example:8080/a.php"),  # whole
         ("10.1.0.30", "domain", "login.evil-c2.example"),  # SNI
         ("10.1.0.31", "ja3", JA3.lower()),  # Zeek's JA3, any case
+        # behind the proxy: the address it reached for a name, the address asked for (once)
+        ("10.1.0.50", "ip", "cdn.cloud-sync.example"),
+        ("10.1.0.51", "ip", "203.0.113.99"),
+        ("10.1.0.52", "url", "http://files.bad.example/dl/x.bin"),
     }
 
 
@@ -138,9 +197,9 @@ def test_columns_of_the_sources(tmp_path: Path) -> None:
             "SELECT source_format, url, user_agent, ja3, ja3s FROM network_event "
             "WHERE url IS NOT NULL OR ja3 IS NOT NULL ORDER BY source_format, source_line"
         ).to_pylist()
-    assert rows[0] == {"source_format": "suricata_eve_events",
+    assert {"source_format": "suricata_eve_events",
                        "url": "http://cdn.evil-c2.example/gate.php?id=7", "user_agent": UA,
-                       "ja3": None, "ja3s": None}  # fmt: skip
+                       "ja3": None, "ja3s": None} in rows  # fmt: skip
     assert {"source_format": "suricata_eve_events", "url": None, "user_agent": None,
             "ja3": JA3, "ja3s": JA3S} in rows  # fmt: skip
     assert {"source_format": "zeek_http", "url": "http://Exact.example:8080/a.php",

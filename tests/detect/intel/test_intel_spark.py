@@ -49,3 +49,31 @@ def test_duckdb_and_spark_agree(spark: Any, tmp_path: Path) -> None:  # noqa: F8
     for a, b in zip(on_duck, on_spark, strict=True):
         diff = {k: (v, getattr(b, k)) for k, v in vars(a).items() if getattr(b, k) != v}
         assert not diff, diff
+
+
+def test_http_tls_dns_hunt_agrees_on_spark(spark: Any, tmp_path: Path) -> None:  # noqa: F811
+    from tests.detect.intel.test_intel_http import IOCS, write_logs
+
+    from rempart.ingest.files import ingest_file
+
+    with Store.memory() as store:
+        for path in write_logs(tmp_path):
+            ingest_file(store, path)
+        table = store.sql("SELECT * FROM network_event")
+        path = tmp_path / "network_event.parquet"
+        pq.write_table(table, path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            spark.read.parquet(str(path)).createOrReplaceTempView("network_event")
+        ioc_store.merge_indicators(store, indicators(*IOCS))
+        iocs = ioc_store.hunt_table(store, T0)
+        results = []
+        for engine in (Engine.for_store(store), Engine.for_spark(spark)):
+            found = hunt(engine, iocs, ["network_event"])
+            engine.close()
+            results.append(sorted(found, key=lambda x: (x.entity, x.title)))
+    on_duck, on_spark = results
+    assert len(on_duck) == 13
+    for a, b in zip(on_duck, on_spark, strict=True):
+        diff = {k: (v, getattr(b, k)) for k, v in vars(a).items() if getattr(b, k) != v}
+        assert not diff, diff

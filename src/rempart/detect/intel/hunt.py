@@ -196,6 +196,8 @@ def event_queries(limited: bool) -> list[str]:
             FROM network_event e JOIN {IOC} i ON i.type = '{kind}' AND e.{col} = i.value
             WHERE e.src_ip IS NOT NULL{fe}"""
         )
+    # the address a proxy reached for a named host (a request to the address itself is
+    # the names query's)
     proxied = f"""SELECT DISTINCT dst_ip AS ip FROM network_event
         WHERE kind = 'proxy' AND dst_ip IS NOT NULL"""
     out.append(
@@ -204,7 +206,8 @@ def event_queries(limited: bool) -> list[str]:
         e.dst_ip AS related
         FROM network_event e JOIN hit h ON e.dst_ip = h.ip
         WHERE e.kind = 'proxy' AND e.src_ip IS NOT NULL
-          AND (h.port IS NULL OR e.dst_port = h.port){fe}"""
+          AND (h.port IS NULL OR e.dst_port = h.port){fe}
+          AND coalesce(regexp_replace(e.name, ':[0-9]+$', ''), '') <> e.dst_ip"""
     )
     return out
 
