@@ -13,8 +13,7 @@ LINES = [
     "HIER_DIRECT/203.0.113.66 -",
     "1552291260.456     87 10.2.3.5 TCP_MISS/200 1432 GET http://Dl.example:8080/a.zip?x=1 "
     "- HIER_DIRECT/198.51.100.7 application/zip",
-    "1552291261.000      0 10.2.3.6 NONE_NONE/503 0 CONNECT c2.example:443 - HIER_NONE/- "
-    "text/html",
+    "1552291261.000      0 10.2.3.6 NONE_NONE/503 0 CONNECT c2.example:443 - HIER_NONE/- text/html",
     "1552291262.000     12 10.2.3.7 TCP_MISS/200 10 GET http://[2001:db8::1]/x - "
     "HIER_DIRECT/2001:db8::1 text/plain",
     "this is not squid",

@@ -264,7 +264,11 @@ def hunt_new_paths(
 
 
 def list_indicators(
-    ws: Workspace, *, clock: Clock = SYSTEM_CLOCK, types: tuple[str, ...] = (), limit: int | None = None
+    ws: Workspace,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    types: tuple[str, ...] = (),
+    limit: int | None = None,
 ) -> list[dict[str, object]]:
     """The stored indicators (not expired), as plain rows for rendering."""
     with Store(ws.db_path) as store:

@@ -152,8 +152,12 @@ class _ZeekEvents(Source):
     def _extra(self, rec: dict[str, Any]) -> dict[str, str | None]:
         """The columns the retro-hunt matches (URL, user agent, JA3/JA3S)."""
         if self.PATH == "http":
-            return {"url": http_url(rec.get("host"), rec.get("uri"), rec.get("id.resp_p")),
-                    "user_agent": _value(rec.get("user_agent")), "ja3": None, "ja3s": None}
+            return {
+                "url": http_url(rec.get("host"), rec.get("uri"), rec.get("id.resp_p")),
+                "user_agent": _value(rec.get("user_agent")),
+                "ja3": None,
+                "ja3s": None,
+            }
         if self.PATH == "ssl":
             return {"url": None, "user_agent": None, "ja3": ja3_hash(rec.get("ja3")),
                     "ja3s": ja3_hash(rec.get("ja3s"))}  # fmt: skip

@@ -47,10 +47,8 @@ def _stored_bounds_sql(value: str, kind: str, alias: str = "") -> tuple[str, str
     lo, hi = _bounds_sql(value, kind)
     a = f"{alias}." if alias else ""
     return (
-        f"CASE WHEN {a}ip_lo IS NOT NULL THEN {a}ip_lo WHEN {kind} IN ('ip', 'cidr') "
-        f"THEN {lo} END",
-        f"CASE WHEN {a}ip_hi IS NOT NULL THEN {a}ip_hi WHEN {kind} IN ('ip', 'cidr') "
-        f"THEN {hi} END",
+        f"CASE WHEN {a}ip_lo IS NOT NULL THEN {a}ip_lo WHEN {kind} IN ('ip', 'cidr') THEN {lo} END",
+        f"CASE WHEN {a}ip_hi IS NOT NULL THEN {a}ip_hi WHEN {kind} IN ('ip', 'cidr') THEN {hi} END",
     )
 
 
@@ -187,7 +185,10 @@ def indicators(
     where = ["($now IS NULL OR expiry IS NULL OR expiry > $now)"]
     if types:
         where.append("list_contains($types, type)")
-    sql = f"SELECT * EXCLUDE (ip_lo, ip_hi) FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY type, value, port"
+    sql = (
+        f"SELECT * EXCLUDE (ip_lo, ip_hi) FROM {TABLE} WHERE {' AND '.join(where)} "
+        "ORDER BY type, value, port"
+    )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return store.sql(sql, {"now": now, "types": list(types)} if types else {"now": now})

@@ -20,16 +20,33 @@ JA3S = "ec74a5c51106f0419184d0dd08fb05bc"
 UA = "Mozilla/4.0 (compatible; MSIE 7.0; Qakbot)"
 
 
-def _eve(i: int, src: str, kind: str, body: dict[str, object], dst: str = "192.0.2.10",
-         port: int = 80) -> str:  # fmt: skip
-    return json.dumps({"timestamp": f"2024-03-12T08:00:{i:02d}.000000+0000", "flow_id": i,
-                       "event_type": kind, "src_ip": src, "src_port": 50000 + i,
-                       "dest_ip": dst, "dest_port": port, "proto": "TCP", kind: body})  # fmt: skip
+def _eve(
+    i: int, src: str, kind: str, body: dict[str, object], dst: str = "192.0.2.10", port: int = 80
+) -> str:
+    return json.dumps(
+        {
+            "timestamp": f"2024-03-12T08:00:{i:02d}.000000+0000",
+            "flow_id": i,
+            "event_type": kind,
+            "src_ip": src,
+            "src_port": 50000 + i,
+            "dest_ip": dst,
+            "dest_port": port,
+            "proto": "TCP",
+            kind: body,
+        }
+    )
 
 
 def _zeek(path: str, fields: list[str], rows: list[list[str]]) -> str:
-    head = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)",
-            "#unset_field\t-", f"#path\t{path}", "#fields\t" + "\t".join(fields)]  # fmt: skip
+    head = [
+        "#separator \\x09",
+        "#set_separator\t,",
+        "#empty_field\t(empty)",
+        "#unset_field\t-",
+        f"#path\t{path}",
+        "#fields\t" + "\t".join(fields),
+    ]
     return "\n".join(head + ["\t".join(r) for r in rows]) + "\n"
 
 
@@ -49,7 +66,7 @@ def write_logs(folder: Path) -> list[Path]:
                         "status": 200,
                         "http_user_agent": UA,
                     },
-                ),  # fmt: skip
+                ),
                 _eve(
                     2,
                     "10.1.0.8",
@@ -60,7 +77,7 @@ def write_logs(folder: Path) -> list[Path]:
                         "http_method": "GET",
                         "http_user_agent": "Mozilla/5.0",
                     },
-                ),  # fmt: skip
+                ),
                 _eve(
                     3,
                     "10.1.0.9",
@@ -72,7 +89,7 @@ def write_logs(folder: Path) -> list[Path]:
                         "ja3s": {"hash": JA3S, "string": "771,4865"},
                     },
                     port=443,
-                ),  # fmt: skip
+                ),
                 _eve(
                     4,
                     "10.1.0.11",
@@ -80,7 +97,7 @@ def write_logs(folder: Path) -> list[Path]:
                     {"type": "query", "rrname": "EVIL-C2.example.", "rrtype": "A"},
                     dst="10.9.0.53",
                     port=53,
-                ),  # fmt: skip
+                ),
                 _eve(
                     5,
                     "10.9.0.53",
@@ -93,41 +110,137 @@ def write_logs(folder: Path) -> list[Path]:
                     },
                     dst="10.1.0.11",
                     port=53,
-                ),  # fmt: skip
+                ),
             ]
         )
         + "\n",
         "utf-8",
     )
     http = folder / "http.log"
-    fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "method",
-              "host", "uri", "user_agent", "status_code"]  # fmt: skip
+    fields = [
+        "ts",
+        "uid",
+        "id.orig_h",
+        "id.orig_p",
+        "id.resp_h",
+        "id.resp_p",
+        "method",
+        "host",
+        "uri",
+        "user_agent",
+        "status_code",
+    ]
     ts = f"{T0.timestamp():.6f}"
     http.write_text(
-        _zeek("http", fields, [
-            [ts, "C1", "10.1.0.20", "50100", "198.51.100.5", "80", "GET",
-             "files.bad.example", "/dl/payload.bin", "curl/8.0", "200"],
-            [ts, "C2", "10.1.0.21", "50101", "198.51.100.5", "80", "GET",
-             "files.bad.example", "/dlx/other.bin", "curl/8.0", "200"],
-            [ts, "C3", "10.1.0.22", "50102", "198.51.100.6", "8080", "GET",
-             "Exact.example", "/a.php", "-", "200"],
-            [ts, "C4", "10.1.0.23", "50103", "198.51.100.6", "80", "GET",
-             "exact.example", "/a.php.bak", "-", "404"],
-        ]),
+        _zeek(
+            "http",
+            fields,
+            [
+                [
+                    ts,
+                    "C1",
+                    "10.1.0.20",
+                    "50100",
+                    "198.51.100.5",
+                    "80",
+                    "GET",
+                    "files.bad.example",
+                    "/dl/payload.bin",
+                    "curl/8.0",
+                    "200",
+                ],
+                [
+                    ts,
+                    "C2",
+                    "10.1.0.21",
+                    "50101",
+                    "198.51.100.5",
+                    "80",
+                    "GET",
+                    "files.bad.example",
+                    "/dlx/other.bin",
+                    "curl/8.0",
+                    "200",
+                ],
+                [
+                    ts,
+                    "C3",
+                    "10.1.0.22",
+                    "50102",
+                    "198.51.100.6",
+                    "8080",
+                    "GET",
+                    "Exact.example",
+                    "/a.php",
+                    "-",
+                    "200",
+                ],
+                [
+                    ts,
+                    "C4",
+                    "10.1.0.23",
+                    "50103",
+                    "198.51.100.6",
+                    "80",
+                    "GET",
+                    "exact.example",
+                    "/a.php.bak",
+                    "-",
+                    "404",
+                ],
+            ],
+        ),
         "utf-8",
-    )  # fmt: skip
+    )
     ssl = folder / "ssl.log"
-    fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "version",
-              "server_name", "established", "ja3", "ja3s"]  # fmt: skip
+    fields = [
+        "ts",
+        "uid",
+        "id.orig_h",
+        "id.orig_p",
+        "id.resp_h",
+        "id.resp_p",
+        "version",
+        "server_name",
+        "established",
+        "ja3",
+        "ja3s",
+    ]
     ssl.write_text(
-        _zeek("ssl", fields, [
-            [ts, "C5", "10.1.0.30", "50200", "203.0.113.9", "443", "TLSv12",
-             "login.evil-c2.example", "T", "-", "-"],
-            [ts, "C6", "10.1.0.31", "50201", "203.0.113.10", "443", "TLSv13",
-             "www.example.net", "T", JA3.upper(), "-"],
-        ]),
+        _zeek(
+            "ssl",
+            fields,
+            [
+                [
+                    ts,
+                    "C5",
+                    "10.1.0.30",
+                    "50200",
+                    "203.0.113.9",
+                    "443",
+                    "TLSv12",
+                    "login.evil-c2.example",
+                    "T",
+                    "-",
+                    "-",
+                ],
+                [
+                    ts,
+                    "C6",
+                    "10.1.0.31",
+                    "50201",
+                    "203.0.113.10",
+                    "443",
+                    "TLSv13",
+                    "www.example.net",
+                    "T",
+                    JA3.upper(),
+                    "-",
+                ],
+            ],
+        ),
         "utf-8",
-    )  # fmt: skip
+    )
     proxy = folder / "access.log"
     proxy.write_text(
         "1710230400.000    100 10.1.0.50 TCP_TUNNEL/200 10 CONNECT cdn.cloud-sync.example:443"
@@ -197,12 +310,31 @@ def test_columns_of_the_sources(tmp_path: Path) -> None:
             "SELECT source_format, url, user_agent, ja3, ja3s FROM network_event "
             "WHERE url IS NOT NULL OR ja3 IS NOT NULL ORDER BY source_format, source_line"
         ).to_pylist()
-    assert {"source_format": "suricata_eve_events",
-                       "url": "http://cdn.evil-c2.example/gate.php?id=7", "user_agent": UA,
-                       "ja3": None, "ja3s": None} in rows  # fmt: skip
-    assert {"source_format": "suricata_eve_events", "url": None, "user_agent": None,
-            "ja3": JA3, "ja3s": JA3S} in rows  # fmt: skip
-    assert {"source_format": "zeek_http", "url": "http://Exact.example:8080/a.php",
-            "user_agent": None, "ja3": None, "ja3s": None} in rows  # fmt: skip
-    assert {"source_format": "zeek_ssl", "url": None, "user_agent": None, "ja3": JA3,
-            "ja3s": None} in rows  # fmt: skip
+    assert {
+        "source_format": "suricata_eve_events",
+        "url": "http://cdn.evil-c2.example/gate.php?id=7",
+        "user_agent": UA,
+        "ja3": None,
+        "ja3s": None,
+    } in rows
+    assert {
+        "source_format": "suricata_eve_events",
+        "url": None,
+        "user_agent": None,
+        "ja3": JA3,
+        "ja3s": JA3S,
+    } in rows
+    assert {
+        "source_format": "zeek_http",
+        "url": "http://Exact.example:8080/a.php",
+        "user_agent": None,
+        "ja3": None,
+        "ja3s": None,
+    } in rows
+    assert {
+        "source_format": "zeek_ssl",
+        "url": None,
+        "user_agent": None,
+        "ja3": JA3,
+        "ja3s": None,
+    } in rows

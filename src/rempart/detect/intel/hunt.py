@@ -136,7 +136,7 @@ EVENT_KINDS = "('http', 'tls', 'ssl', 'dns', 'proxy')"  # what names a host, a U
 # Suricata logs a DNS answer as an event from the server: only the client's query names it.
 _NOT_ANSWER = (
     "NOT (e.kind = 'dns' AND e.raw IS NOT NULL "
-    "AND regexp_matches(e.raw, '\"type\"\\s*:\\s*\"(answer|response)\"'))"
+    'AND regexp_matches(e.raw, \'"type"\\s*:\\s*"(answer|response)"\'))'
 )
 _SCHEME = "'^[A-Za-z][A-Za-z0-9+.-]*://'"
 
@@ -198,7 +198,7 @@ def event_queries(limited: bool) -> list[str]:
         )
     # the address a proxy reached for a named host (a request to the address itself is
     # the names query's)
-    proxied = f"""SELECT DISTINCT dst_ip AS ip FROM network_event
+    proxied = """SELECT DISTINCT dst_ip AS ip FROM network_event
         WHERE kind = 'proxy' AND dst_ip IS NOT NULL"""
     out.append(
         f"""WITH hit AS ({_address_hits(proxied)})
