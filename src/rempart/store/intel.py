@@ -96,8 +96,12 @@ def merge_indicators(store: Store, rows: pa.Table) -> MergeResult:
         ).fetchone()
         assert fetched is not None
         distinct, merged = int(fetched[0]), int(fetched[1])
+        # the IPv4 bounds, once per indicator: the number of the address computed once
+        number = ip_number_sql("split_part(value, '/', 1)")
+        size = "CAST(pow(2, 32 - CAST(split_part(value, '/', 2) AS BIGINT)) AS BIGINT)"
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ioc_m AS
+            WITH g AS (
             SELECT indicator_uid, any_value(value) AS value, any_value(type) AS type,
                    any_value(port) AS port,
                    list_sort(list_distinct(flatten(list(sources)))) AS sources,
@@ -110,12 +114,13 @@ def merge_indicators(store: Store, rows: pa.Table) -> MergeResult:
             FROM (SELECT * FROM {TABLE}
                   WHERE indicator_uid IN (SELECT indicator_uid FROM _ioc_in)
                   UNION ALL BY NAME SELECT * FROM _ioc_in)
-            GROUP BY indicator_uid"""
-        )
-        lo, hi = _bounds_sql("value", "type")
-        con.execute(
-            f"""UPDATE _ioc_m SET ip_lo = {lo}, ip_hi = {hi}
-                WHERE type IN ('ip', 'cidr') AND ip_lo IS NULL"""
+            GROUP BY indicator_uid),
+            b AS (SELECT *, CASE WHEN ip_lo IS NOT NULL THEN ip_lo
+                                 WHEN type IN ('ip', 'cidr') THEN {number} END AS lo0 FROM g)
+            SELECT * EXCLUDE (lo0, ip_lo, ip_hi), lo0 AS ip_lo,
+                   CASE WHEN ip_hi IS NOT NULL THEN ip_hi
+                        WHEN type = 'cidr' THEN lo0 + {size} - 1 ELSE lo0 END AS ip_hi
+            FROM b"""
         )
         con.execute(
             f"DELETE FROM {TABLE} WHERE indicator_uid IN (SELECT indicator_uid FROM _ioc_m)"
