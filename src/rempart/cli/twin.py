@@ -94,7 +94,8 @@ def register(app: typer.Typer) -> None:
         vulnerable: Vulnerable = None,
         lang: LangOpt = "fr",
     ) -> None:
-        """Écrit la boîte mail, le conn.log et la vérité terrain d'un scénario."""
+        """Écrit la boîte mail, le conn.log, le journal du proxy et la vérité terrain d'un
+        scénario."""
         from rempart.app.twin import (
             scenario_folder,
             spread_params,
