@@ -1,9 +1,9 @@
 """The twin: an alert email naming the Montpellier campaign's sender domain and the worm's
 command servers, imported into a demo-like workspace, finds the campaign's recipients,
 patient zero and the command-server traffic, and the hosts behind the proxy, as one
-incident. The hosts behind the proxy are named twice: by the proxy's own access.log (the
-twin writes it, Squid format) and, from the conn.log alone, by time correlation
-(`rempart.detect.intel.hunt.relay_query`)."""
+incident. The hosts behind the proxy are named from the conn.log alone by time correlation
+(`rempart.detect.intel.hunt.relay_query`), then, once the proxy's own access.log (the twin
+writes it, Squid format) is ingested, by that log, which replaces the correlation."""
 
 from __future__ import annotations
 
@@ -32,8 +32,7 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, object]:
     hospital = load_hospital(ws.hospital_path)
     files = write_montpellier(hospital, ws.folder("twin"), seed=3, rows=30_000, runs=10)
     with Store(ws.db_path) as store:
-        for path in (files.mailbox, files.conn_log, files.proxy_log):
-            assert path is not None
+        for path in (files.mailbox, files.conn_log):
             ingest_file(store, path)
         run_detectors(DetectContext(store, hospital), list(DETECTORS.names()))
     return ws, files
@@ -78,15 +77,6 @@ def test_alert_email_finds_the_campaign_patient_zero_and_c2(
         if "juste avant" in r["reason"] and r["entity"] not in infected
     )
     assert len(behind - infected) <= 2, extra
-    # the proxy's log names the machines behind it: the infected ones that beaconed (every
-    # one whose incubation ended before the log does), patient zero first, no one else
-    proxied = [r for r in rows if r["evidence_class"] == "network_event"]
-    named = {r["entity"] for r in proxied}
-    assert {r["related"][0] for r in proxied} == set(C2)
-    assert truth.patient_zero.ip in named
-    assert named <= infected and len(named) >= 0.9 * len(infected)
-    first = min(proxied, key=lambda r: r["first_seen"])
-    assert first["entity"] == truth.patient_zero.ip
     # one incident: patient zero, the entry email and the intel findings together
     inc = Incident.load(Path(str(hunt.incident_path)))
     assert inc.patient_zero is not None and inc.patient_zero.ip == truth.patient_zero.ip
@@ -100,6 +90,27 @@ def test_alert_email_finds_the_campaign_patient_zero_and_c2(
     again = hunt_intel(ws)
     assert again.incident_id == hunt.incident_id and not again.incident_new
     assert again.findings == hunt.findings
+    # the proxy's log names the machines behind it: the infected ones that beaconed (every
+    # one whose incubation ended before the log does), patient zero first, no one else; the
+    # time correlation is no longer needed, and it is still one incident
+    assert files.proxy_log is not None
+    with Store(ws.db_path) as store:
+        ingest_file(store, files.proxy_log)
+    third = hunt_intel(ws)
+    assert third.incident_id == hunt.incident_id and not third.incident_new
+    with Store(ws.db_path) as store:
+        rows = store.sql("SELECT * FROM finding WHERE detector = 'intel_hunt'").to_pylist()
+    assert not [r for r in rows if "juste avant" in r["reason"]]
+    proxied = [r for r in rows if r["evidence_class"] == "network_event"]
+    named = {r["entity"] for r in proxied}
+    assert {r["related"][0] for r in proxied} == set(C2)
+    assert truth.patient_zero.ip in named
+    assert named <= infected and len(named) >= 0.9 * len(infected)
+    first = min(proxied, key=lambda r: r["first_seen"])
+    assert first["entity"] == truth.patient_zero.ip
+    inc = Incident.load(Path(str(third.incident_path)))
+    assert {r["finding_uid"] for r in proxied} <= set(inc.finding_uids)
+    assert len(list((ws.root / "incidents").glob("*.json"))) == 1
     # exports: the C2s to block, and a STIX bundle of sightings that keeps TLP:AMBER
     nft = export_intel(ws, "nftables", tmp_path / "out" / "intel.nft")
     assert nft.written == 2 and C2[0] in nft.path.read_text()

@@ -384,6 +384,16 @@ def aggregate(inner: str) -> str:
     FROM r WHERE entity IS NOT NULL GROUP BY uid, entity, evidence_class"""
 
 
+def has_proxy_log(engine: Engine, tables: set[str]) -> bool:
+    """Whether a proxy's own log is stored: it names the machines behind the proxy, so the
+    time correlation (a guess, which a busy proxy and many beacons make noisy) is not run."""
+    if "network_event" not in tables:
+        return False
+    found = engine.query("SELECT count(*) AS n FROM (SELECT 1 FROM network_event "
+                         "WHERE kind = 'proxy' LIMIT 1) x")  # fmt: skip
+    return bool(found.column("n")[0].as_py())
+
+
 def run_hunt(
     engine: Engine,
     tables: set[str],
@@ -418,7 +428,7 @@ def run_hunt(
             if on_query is not None:
                 on_query(sql)
             out.extend(_sightings(engine.query(aggregate(sql))))
-    if relays and "network_flow" in tables:
+    if relays and "network_flow" in tables and not has_proxy_log(engine, tables):
         out.extend(_sightings(engine.query(aggregate(relay_query(limited))), via="relay"))
     return out
 
