@@ -40,3 +40,22 @@ def test_a_new_ingest_is_hunted_for_the_stored_indicators(tmp_path: Path) -> Non
     ingest(ws.root, [_conn(tmp_path / "conn.log", "203.0.113.77")])
     hits = [a for a in alerts(ws.root) if a.detector == "intel_hunt"]
     assert hits and {a.entity for a in hits} >= {"10.1.0.5"}
+
+
+def test_a_new_proxy_or_http_log_is_hunted(tmp_path: Path) -> None:
+    from tests.detect.intel.test_intel_http import write_logs
+
+    ws = Workspace.at(tmp_path / "ws")
+    alert = tmp_path / "alert.txt"
+    alert.write_text("Domaine : evil-c2[.]com ; serveur 203.0.113[.]99\n")
+    import_intel(ws, [alert])
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _eve, http, _ssl, proxy = write_logs(logs)
+    # the Squid log: a client behind the proxy reached the listed address for a name
+    ingest(ws.root, [proxy])
+    hits = [a for a in alerts(ws.root) if a.detector == "intel_hunt"]
+    assert {a.entity for a in hits} == {"10.1.0.50", "10.1.0.51"}
+    # a Zeek http.log naming none of them adds nothing
+    ingest(ws.root, [http])
+    assert len([a for a in alerts(ws.root) if a.detector == "intel_hunt"]) == len(hits)
