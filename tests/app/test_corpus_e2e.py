@@ -120,18 +120,24 @@ def test_zeek_relative_timestamps_are_rejected_whole(shared_data: Path, tmp_path
     assert found == []
 
 
-def test_otrf_json(shared_data: Path, tmp_path: Path) -> None:
-    """An OTRF Security-Datasets host log (lateral movement): no traceback; any incident
-    is a host compromise or a lateral spread with an internal patient zero."""
+def test_otrf_lateral_movement(shared_data: Path, tmp_path: Path) -> None:
+    """OTRF Security-Datasets, Empire PsExec (lateral movement, host logs of the Shire lab):
+    per the dataset's metadata the operator on WORKSTATION5 (172.18.39.5) installs a service
+    on WORKSTATION6. A lateral spread whose patient zero is WORKSTATION5 (the network logon
+    that carried the service install), WORKSTATION6 infected by it; no internet address."""
     zip_ = _need(
-        shared_data
-        / "otrf_security_datasets/atomic/windows/lateral_movement/host/schtask_create.zip"
+        shared_data / "otrf_security_datasets/atomic/windows/lateral_movement/host"
+        "/empire_psexec_dcerpc_tcp_svcctl.zip"
     )
     found = _pipeline(tmp_path / "ws", [zip_])
-    for r in found:
-        assert r.incident.kind in ("host_compromise", "lateral_spread")
-        pz = r.incident.patient_zero
-        assert pz is not None and not _is_public(pz.ip)
+    spread = [r.incident for r in found if r.incident.kind == "lateral_spread"]
+    assert len(spread) == 1
+    inc = spread[0]
+    pz = inc.patient_zero
+    assert pz is not None and (pz.hostname or "").startswith("WORKSTATION5")
+    assert pz.ip == "172.18.39.5"
+    target = next(h for h in inc.hosts if h.ip.startswith("WORKSTATION6"))
+    assert target.infected_by == pz.ip and target.status == "infected"
 
 
 def test_mail_phishing_pot(shared_data: Path, tmp_path: Path) -> None:
