@@ -153,13 +153,43 @@ def test_mail_phishing_pot(shared_data: Path, tmp_path: Path) -> None:
     assert inc.entry_email is not None and inc.patient_zero is None
 
 
+MAIL_FIXTURES = ("dovecot", "postfix", "courier-auth", "sogo-auth", "cyrus-imap", "sieve")
+
+
 def test_mail_server_logs(shared_data: Path, tmp_path: Path) -> None:
-    """fail2ban's mail-server fixtures (failed logins from the internet): no traceback; an
-    incident, when the detectors raise one, is a mailbox intrusion or a scan, and never has
-    an internet address as patient zero."""
+    """fail2ban's mail-server fixtures: one sample line per log variant, failed logins from
+    many addresses, years apart. Every failure is read with its service and source; the
+    brute-force detectors fire exactly where one address fails often enough within an hour
+    (the data decides, through the detectors' own threshold: these fixtures never reach it,
+    fail2ban's own default being 5 in 10 minutes); no incident has an internet patient
+    zero."""
+    from rempart.detect.mail.intrusion import BRUTE_MIN_FAILURES
+    from rempart.store import Store
+
     folder = shared_data / "fail2ban_log_fixtures"
-    files = [_need(folder / n) for n in ("dovecot", "postfix", "courier-auth", "sogo-auth")]
+    files = [_need(folder / n) for n in MAIL_FIXTURES]
     found = _pipeline(tmp_path / "ws", files)
+    with Store(tmp_path / "ws" / "rempart.duckdb", read_only=True) as store:
+        services = {
+            r["service"]: r["n"]
+            for r in store.sql(
+                """SELECT service, count(*) AS n FROM authentication
+                   WHERE status = 'failure' AND src_ip IS NOT NULL GROUP BY 1"""
+            ).to_pylist()
+        }
+        bursts = store.sql(
+            """SELECT src_ip, count(*) AS n FROM authentication
+               WHERE status = 'failure' AND src_ip IS NOT NULL
+                 AND list_contains(['imap', 'pop3', 'smtp', 'submission', 'managesieve',
+                                    'webmail'], service)
+               GROUP BY src_ip, time_bucket(INTERVAL 1 HOUR, time) HAVING count(*) >= $k""",
+            {"k": BRUTE_MIN_FAILURES},
+        ).to_pylist()
+        brute = store.sql(
+            "SELECT DISTINCT entity FROM finding WHERE detector = 'mail_bruteforce'"
+        ).column("entity")
+    assert services.get("imap", 0) >= 20 and services.get("smtp", 0) >= 10
+    assert {r["src_ip"] for r in bursts} == set(brute.to_pylist())
     for r in found:
         assert r.incident.kind in ("mailbox_intrusion", "scan", "external_exposure")
         assert r.incident.patient_zero is None

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.sources.harness import ingest_sample
 
-from rempart.app.ingest import ingest, implausible_times
+from rempart.app.ingest import implausible_times, ingest
 from rempart.app.sources_view import sources
 from rempart.core.clock import FixedClock
 from rempart.sources.base import IMPLAUSIBLE_TIME
 from rempart.store import Store
-from tests.sources.harness import ingest_sample
 
 NOW = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
 HEADER = (

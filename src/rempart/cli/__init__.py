@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 import typer
 import typer.main
+from rich.markup import escape
 
 from rempart.cli.common import err_console
 from rempart.core.errors import RempartError
-from rempart.core.i18n import CATALOG, Lang, t
+from rempart.core.i18n import CATALOG, Lang, label, t
 
 app = typer.Typer(
     name="rempart",
@@ -120,7 +121,8 @@ def main() -> None:
     try:
         command(prog_name="rempart")
     except RempartError as exc:
-        err_console.print(f"[bold red]erreur:[/] {exc}")
+        prefix = escape(label(t("error", lang), lang).rstrip())
+        err_console.print(f"[bold red]{prefix}[/] {escape(str(exc))}")
         raise SystemExit(2) from exc
 
 

@@ -23,9 +23,11 @@ def show_incident(inc: Incident, lang: Lang) -> None:
         + (f" · {label(t('incident.kind', lang), lang)}{inc.kind}" if inc.kind else "")
     )
     if pz is not None:
+        name = pz.hostname or pz.ip
+        where = ", ".join(x for x in (pz.ip, pz.zone) if x and x != name) or "?"
         console.print(
-            f"{label(t('patient_zero', lang), lang)}[bold]{escape(pz.hostname or pz.ip)}[/] "
-            f"({escape(pz.ip)}, {escape(pz.zone or '?')}), {pz.first_seen:%Y-%m-%d %H:%M:%S}"
+            f"{label(t('patient_zero', lang), lang)}[bold]{escape(name)}[/] "
+            f"({escape(where)}), {pz.first_seen:%Y-%m-%d %H:%M:%S}"
         )
     else:
         console.print(label(t("patient_zero", lang), lang) + t("incident.unknown", lang))

@@ -74,9 +74,7 @@ GROUP BY f.entity
 def remote_sources(store: Store, detectors: tuple[str, ...]) -> list[RemoteSource]:
     """The source of each remote execution the findings of `detectors` name (one per
     target: the last qualifying logon before its first such finding)."""
-    have = set(
-        store.sql("SELECT table_name AS n FROM duckdb_tables()").column("n").to_pylist()
-    )
+    have = set(store.sql("SELECT table_name AS n FROM duckdb_tables()").column("n").to_pylist())
     if not {"process", "finding"} <= have:
         return []
     rows = store.sql(
