@@ -555,8 +555,14 @@ def _incident(
     by_ip = {h.ip: h for h in ordered}
     infected = [h for h in ordered if h.status == "infected"] or ordered
     patient_zero: IncidentHost | None = None
+    # the root of who-infected-whom (a host others were infected from, itself from no
+    # one known): where the attacker came from, even if the target had older findings
+    sources = {h.infected_by for h in ordered if h.infected_by}
+    roots = [h for h in infected if h.ip in sources and not h.infected_by]
     if pz_hint and pz_hint in by_ip:
         patient_zero = by_ip[pz_hint]
+    elif roots:
+        patient_zero = roots[0]
     elif infected:
         patient_zero = infected[0]
     user = index.get(patient_zero.ip, (None, None, None))[2] if patient_zero else None

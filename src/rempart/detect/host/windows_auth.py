@@ -88,7 +88,7 @@ class WindowsBruteForce(Detector):
                         "users": r["users"],
                         "codes": ", ".join(str(c) for c in r["codes"]),
                         "usual": "-" if usual is None else f"{usual:.1f}",
-                        "sources": ", ".join(r["sources"][:5]) or "-",
+                        "sources": ", ".join((r["sources"] or [])[:5]) or "-",
                     },
                     entity=r["host"],
                     entity_type="host",
