@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rempart.app.dashboard import IngestedFile, ingested_files
 from rempart.app.webread import reading
-from rempart.ingest.files import IMPLAUSIBLE_TIME
+from rempart.sources.base import IMPLAUSIBLE_TIME
 
 REJECTS_SHOWN = 200
 
