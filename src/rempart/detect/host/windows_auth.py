@@ -99,7 +99,7 @@ class WindowsBruteForce(Detector):
                     evidence_count=r["n"],
                     score=min(100.0, 50.0 + r["n"]),
                     attack=("T1110.003",) if spray else ("T1110.001",),
-                    related=tuple(r["sources"]),
+                    related=tuple(r["sources"] or ()),
                 )
             )
         return out
