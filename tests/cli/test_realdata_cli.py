@@ -4,6 +4,7 @@ a broken hospital.yaml refused by ingest, intel and rules recognised, the report
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -71,3 +72,17 @@ def test_intel_and_sigma_files_are_not_ingested(tmp_path: Path) -> None:
     ]
     res = CliRunner().invoke(app, ["ingest", "-w", str(tmp_path / "ws"), str(rule)])
     assert "triage" in res.output
+
+
+@pytest.mark.parametrize(("lang", "text"), [("fr", "Affiche cette aide"), ("en", "Show this")])
+def test_the_help_option_speaks_the_help_language(lang: str, text: str) -> None:
+    """Click writes `--help` itself, in English: it follows --lang like every option."""
+    res = subprocess.run(
+        [*RUN, "init", "--help", "--lang", lang],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert res.returncode == 0, res.stderr
+    line = next(x for x in res.stdout.splitlines() if "--help" in x)
+    assert text in line

@@ -82,7 +82,7 @@ def test_nested_messages_and_lists_render_per_language() -> None:
         {"key": "sig_dkim_fail", "params": {}},
     ]
     assert t("mail.phishing.reason", "en", score=40, reasons=reasons) == (
-        "Score 40/100: DMARC failed (+35) ; DKIM signature invalid"
+        "Score 40/100: DMARC failed (+35); DKIM signature invalid"
     )
     assert t("mail.phishing.reason", "fr", score=40, reasons=reasons) == (
         "Score 40/100 : DMARC en échec (+35) ; signature DKIM invalide"
@@ -105,3 +105,44 @@ def test_render_finding_reads_keys_or_falls_back_to_the_stored_text() -> None:
     assert render_finding(keyed, "fr")[1].startswith("La règle Sigma « PsExec »")
     old = {"title": "lateral spread", "reason": "texte", "title_key": None, "params": None}
     assert render_finding(old, "en") == ("lateral spread", "texte")
+
+
+# French typography: a (non-breaking) space before : ; ? !, and « » quotes. English has none.
+_FRENCH_TYPOGRAPHY = re.compile(r"[ \u00a0\u202f][:;?!](?:\s|$)|[«»\u00a0\u202f]")
+
+
+def test_english_texts_have_english_typography() -> None:
+    """No English text puts a space before ':;?!' or quotes with « » (a French habit that
+    had leaked into English output: "kind : scan"); French ones may and do."""
+    bad = {k: e["en"] for k, e in CATALOG.items() if _FRENCH_TYPOGRAPHY.search(e["en"])}
+    assert bad == {}
+    assert any(_FRENCH_TYPOGRAPHY.search(e["fr"]) for e in CATALOG.values())
+
+
+def test_typography_helpers_follow_the_language() -> None:
+    from rempart.core.i18n import joined, label, quoted
+
+    assert label("Zone", "fr") == "Zone : " and label("Zone", "en") == "Zone: "
+    assert quoted("x", "fr") == "« x »" and quoted("x", "en") == "“x”"
+    assert t("contain.reason.zones", "en", zones=joined(["a", "b"])) == "zones affected: a; b"
+    assert t("contain.reason.zones", "fr", zones=joined(["a", "b"])) == "zones touchées : a ; b"
+
+
+def test_planner_reasons_are_keys_rendered_per_language() -> None:
+    """Every reason the planner gives is a catalogue key (rendered when shown), never a
+    French sentence; a reason a person typed is shown as typed."""
+    from rempart.contain import BlockProtocolsBetweenZones, HostRef, QuarantineHosts
+
+    code = (SRC / "contain" / "planner.py").read_text(encoding="utf-8")
+    keys = set(re.findall(r"""["'](contain\.reason\.[\w.]+)["']""", code))
+    assert len(keys) >= 10 and keys <= set(CATALOG)
+    assert not re.search(r"reason=f?[\"'][^\"']*[éèà]", code)
+    q = QuarantineHosts(
+        hosts=(HostRef(ip="10.0.0.1"),),
+        reason="contain.reason.quarantine",
+        reason_params=(("n", "3"),),
+    )
+    assert q.reason_in("en") == "3 infected or suspected machine(s)"
+    assert q.reason_in("fr") == "3 poste(s) infecté(s) ou suspect(s)"
+    typed = BlockProtocolsBetweenZones(protocols=("smb",), reason="décision de la cellule")
+    assert typed.reason_in("en") == "décision de la cellule"

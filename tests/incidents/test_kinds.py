@@ -104,3 +104,65 @@ def test_accounts_make_a_mailbox_intrusion() -> None:
     found = build_incidents(store, None, now=NOW)
     assert [i.kind for i in found] == ["mailbox_intrusion"]
     assert found[0].accounts == ("alice@chu.fr",) and found[0].patient_zero is None
+
+
+def _event(i: int, host: str, code: int, at: datetime, **fields: str) -> dict[str, object]:
+    return {"time": at, "host": host, "event_code": code, "fields": list(fields.items()),
+            "event_uid": f"e{i}", "source_file": "x.evtx", "source_line": i,
+            "source_format": "evtx"}  # fmt: skip
+
+
+def _remote_execution_store(user: str = "bob", ip: str = "10.1.0.5") -> Store:
+    """PC6 gets a service installed remotely (a T1569 finding, months after an older
+    finding of its own); seconds before, a network logon from `ip` as `user`; PC5's own
+    Sysmon says it initiated connections from 10.1.0.5."""
+    import pyarrow as pa
+
+    from rempart.schema import EVENT_CLASSES
+
+    t = T0 + timedelta(days=60)
+    rows = [
+        _event(1, "PC6.corp", 4624, t - timedelta(seconds=20), LogonType="3", IpAddress=ip,
+               TargetUserName=user, WorkstationName="-"),
+        _event(2, "PC6.corp", 4624, t - timedelta(seconds=5), LogonType="3", IpAddress=ip,
+               TargetUserName="PC5$"),  # a machine account: never the carrier
+        _event(3, "PC5.corp", 3, t - timedelta(minutes=1), SourceIp="10.1.0.5",
+               Initiated="true"),
+        _event(4, "PC6.corp", 3, t - timedelta(minutes=1), SourceIp="10.1.0.5",
+               Initiated="false"),  # inbound on PC6: says nothing of who owns 10.1.0.5
+    ]  # fmt: skip
+    store = _store(
+        ("sigma", [
+            _f("sigma", "PC6.corp", 0, Severity.HIGH),  # an older, unrelated finding
+            Finding("sigma", "1", Severity.HIGH, "t", "r", "PC6.corp", "host", t, t, "process",
+                    ("e:9",), 1, attack=("T1021.002", "T1569.002")),
+        ]),
+    )  # fmt: skip
+    store.append("process", pa.Table.from_pylist(rows, schema=EVENT_CLASSES["process"]))
+    return store
+
+
+def test_a_remote_execution_is_a_spread_from_where_the_logon_came() -> None:
+    """The machine the carrying network logon came from is the patient zero (named by its
+    own Sysmon connections), the target infected by it: a lateral spread."""
+    found = build_incidents(_remote_execution_store(), None, now=NOW)
+    assert len(found) == 1
+    inc = found[0]
+    assert inc.kind == "lateral_spread"
+    pz = inc.patient_zero
+    assert pz is not None and (pz.ip, pz.hostname) == ("10.1.0.5", "PC5.corp")
+    target = next(h for h in inc.hosts if h.ip == "PC6.corp")
+    assert target.infected_by == "10.1.0.5"
+
+
+def test_a_remote_execution_from_the_internet_or_by_a_machine_is_no_spread() -> None:
+    """A logon from an internet address never makes a patient zero; a machine account's
+    logon never carries an execution: the target stays a host compromise of its own."""
+    for store in (
+        _remote_execution_store(ip="45.155.205.44"),
+        _remote_execution_store(user="PC5$"),
+    ):
+        found = build_incidents(store, None, now=NOW)
+        assert [i.kind for i in found] == ["host_compromise"]
+        pz = found[0].patient_zero
+        assert pz is not None and pz.ip == "PC6.corp"

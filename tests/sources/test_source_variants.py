@@ -687,22 +687,26 @@ def test_zeek_dns_and_smb_as_json(tmp_path: Path) -> None:
 
 def test_stratosphere_zeek_logs_read_whole(shared_data: Path) -> None:
     """Real Zeek output (with and without `#close`, labelled extra columns, IPv6): every
-    conn.log and dns.log row is read, none rejected."""
+    conn.log and dns.log row is read; only those of a capture with relative timestamps
+    (1970: captures 001 and 005) are rejected, each for its implausible time."""
     root = shared_data / "stratosphere_zeek"
     if not root.is_dir():
         pytest.skip(f"{root} not present")
-    seen = 0
+    seen = relative = 0
     for p in sorted(root.rglob("*.log*")):
         if not p.name.startswith(("conn.log", "labeled-conn.log", "dns.log")):
             continue
         src = sniff(p)
         assert src is not None and src.NAME in ("zeek_conn_tsv", "zeek_dns"), p
         with p.open(encoding="utf-8", errors="replace") as fh:
-            data = sum(1 for line in fh if not line.startswith("#"))
+            stamps = [float(line.split("\t", 1)[0]) for line in fh if not line.startswith("#")]
+        data, old = len(stamps), sum(1 for ts in stamps if ts < 946_684_800)  # 2000-01-01
         res = ingest_file(Store.memory(), p)
-        assert (res.status, res.records, res.rejected) == (FileStatus.INGESTED, data, 0), p
+        assert (res.status, res.records, res.rejected) == (FileStatus.INGESTED, data - old, old)
+        assert res.implausible == old and res.all_implausible == (old == data), p
+        relative += bool(old)
         seen += 1
-    assert seen >= 8
+    assert seen >= 8 and relative >= 2
 
 
 def test_line_numbers_when_the_file_is_read_in_parallel_parts(

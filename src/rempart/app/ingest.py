@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rempart.ingest.files import FileResult, FileStatus, IngestReport, expand, ingest_file
@@ -130,46 +129,12 @@ def ingest(
         return report
 
 
-EVENT_TABLES = ("network_flow", "process", "email", "authentication", "mail_transfer")
-
-
-def implausible_times(
-    workspace: Path | str | None, report: IngestReport, now: datetime | None = None
-) -> list[tuple[str, int, datetime]]:
-    """(file, records, earliest) of the files just ingested whose records carry a time
-    before 2000 or after now (a capture with relative timestamps reads as 1970): incidents
-    set those records' findings aside, and the team must know why."""
-    from rempart.app.session import Session
-
-    files = [f.path for f in report.files if f.status is FileStatus.INGESTED]
-    if not files:
-        return []
-    now = now or datetime.now(UTC)
-    out: dict[str, tuple[int, datetime]] = {}
-    with Session.reader(workspace) as session:
-        store = session.store_or_none()
-        if store is None:
-            return []
-        names = store.sql(
-            """SELECT table_name AS n FROM duckdb_tables()
-               UNION SELECT view_name FROM duckdb_views()"""
-        ).column("n")
-        have = set(names.to_pylist())
-        for table in (t for t in EVENT_TABLES if t in have):
-            rows = store.sql(
-                f"""SELECT source_file AS f, count(*) AS n, min(time) AS t FROM {table}
-                    WHERE list_contains($files, source_file)
-                      AND (time < $low OR time > $high) GROUP BY 1""",
-                {
-                    "files": files,
-                    "low": datetime(2000, 1, 1, tzinfo=UTC),
-                    "high": now + timedelta(days=1),
-                },
-            ).to_pylist()
-            for r in rows:
-                n, t = out.get(str(r["f"]), (0, r["t"]))
-                out[str(r["f"])] = (n + int(r["n"]), min(t, r["t"]))
-    return [(f, n, t) for f, (n, t) in sorted(out.items())]
+def implausible_times(report: IngestReport) -> list[FileResult]:
+    """The files just ingested that had records at an implausible time (before 2000 or
+    after the ingest's clock: a capture with relative timestamps reads as 1970). Those
+    records were rejected, each with its line; the team is told once per file, and plainly
+    when nothing of a file was kept (`FileResult.all_implausible`)."""
+    return report.implausible()
 
 
 def failed(report: IngestReport) -> bool:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from rempart.app.respond import Response, controls_for, interval_at, respond
+from rempart.contain import Action
+from rempart.core.i18n import Lang, t
 from rempart.detect import DETECTORS, DetectContext, run_detectors
 from rempart.incidents import Incident, build_incident
 from rempart.incidents.build import alerting_detectors
@@ -40,11 +42,23 @@ class ReplayResult:
     infected_historical: float
     infected_rempart: float | None
     first_alert_minutes: float | None
-    plan: tuple[dict[str, Any], ...]
+    actions: tuple[Action, ...]
     vital_services_cut: tuple[str, ...]
     details: dict[str, Any] = field(default_factory=dict)
 
-    def to_json_dict(self) -> dict[str, Any]:
+    def plan_in(self, lang: Lang = "fr") -> list[dict[str, str]]:
+        """The plan's actions: kind, title and reason in `lang`."""
+        return [
+            {"kind": a.kind, "title": a.describe(lang).title, "reason": a.reason_in(lang)}
+            for a in self.actions
+        ]
+
+    def to_json_dict(self, lang: Lang = "fr") -> dict[str, Any]:
+        """The figures by name; the plan and the note (a catalogue key in `details`) in
+        `lang`."""
+        details = dict(self.details)
+        if "note" in details:
+            details["note"] = t(str(details["note"]), lang)
         return {
             "hosts": self.hosts,
             "infected_historical": round(self.infected_historical, 1),
@@ -54,9 +68,9 @@ class ReplayResult:
             "first_alert_minutes": None
             if self.first_alert_minutes is None
             else round(self.first_alert_minutes, 1),
-            "plan": list(self.plan),
+            "plan": self.plan_in(lang),
             "vital_services_cut": list(self.vital_services_cut),
-            **self.details,
+            **details,
         }
 
 
@@ -158,14 +172,14 @@ def replay_montpellier(
                 store, hospital, params=params, delay_minutes=delay_minutes, runs=runs, seed=seed
             )
     if early is None:
-        details["note"] = "no network alert: nothing to respond to"
+        details["note"] = "replay.note.no_alert"
         return ReplayResult(hosts, infected_historical, infected_historical, None, (), (), details)
     first_alert_minutes = (early.first_alert - first_infection).total_seconds() / 60
     at_minute = (early.respond_at - first_infection).total_seconds() / 60
     details.update(respond_minutes=round(at_minute, 1), hosts_known=len(early.incident.hosts))
     chosen = early.response.chosen
     if chosen is None:
-        details["note"] = "every plan cuts a vital service without confirmation"
+        details["note"] = "replay.note.all_cut_vital"
         return ReplayResult(
             hosts, infected_historical, infected_historical, first_alert_minutes, (), (), details
         )
@@ -177,16 +191,12 @@ def replay_montpellier(
     details.update(
         plan_id=chosen.plan.id, infected_rempart_interval=[round(h24.low, 1), round(h24.high, 1)]
     )
-    plan = tuple(
-        {"kind": a.kind, "title": a.describe("fr").title, "reason": a.reason}
-        for a in chosen.plan.actions
-    )
     return ReplayResult(
         hosts=hosts,
         infected_historical=infected_historical,
         infected_rempart=h24.mean,
         first_alert_minutes=first_alert_minutes,
-        plan=plan,
+        actions=chosen.plan.actions,
         vital_services_cut=tuple(chosen.impact.vital_services_cut),
         details=details,
     )

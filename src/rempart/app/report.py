@@ -238,6 +238,11 @@ def report_json(report: IncidentReport, lang: Lang) -> str:
         "kind": d.incident.kind,
         "title": d.incident.title_in(lang),
         "incident": json.loads(d.incident.to_json()),
+        # what the incident's stored texts say, in `lang`
+        "timeline": [
+            {"time": e.time.isoformat(), "kind": e.kind, "text": e.in_lang(lang)}
+            for e in d.incident.timeline
+        ],
         "zones": [asdict(z) | {"status": z.status} for z in d.zone_status],
         "todo": list(d.todo),
         "plans": [asdict(p) for p in d.plans],

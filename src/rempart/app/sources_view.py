@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rempart.app.dashboard import IngestedFile, ingested_files
 from rempart.app.webread import reading
+from rempart.sources.base import IMPLAUSIBLE_TIME
 
 REJECTS_SHOWN = 200
 
@@ -20,10 +21,22 @@ class RejectReason:
 
 
 @dataclass(frozen=True)
+class ImplausibleFile:
+    """A file with records at an implausible time (rejected, each with its line); `whole`
+    when nothing of it was kept (relative timestamps: said once, not line by line)."""
+
+    path: str
+    rejected: int
+    first_line: int | None
+    whole: bool
+
+
+@dataclass(frozen=True)
 class Sources:
     files: tuple[IngestedFile, ...]
     rejects: tuple[RejectReason, ...]
     total_rejects: int
+    implausible: tuple[ImplausibleFile, ...] = ()
 
 
 def sources(workspace: Path | str) -> Sources:
@@ -38,6 +51,13 @@ def sources(workspace: Path | str) -> Sources:
             {"k": REJECTS_SHOWN},
         ).to_pylist()
         total = r.store.count("rejects")
+        odd = r.store.sql(
+            """SELECT j.path, count(*) AS n, min(j.line) AS first_line,
+                      bool_and(l.records = 0) AS whole
+               FROM rejects j JOIN ingest_log l USING (file_sha256)
+               WHERE j.reason = $reason GROUP BY 1 ORDER BY 1""",
+            {"reason": IMPLAUSIBLE_TIME},
+        ).to_pylist()
     return Sources(
         files,
         tuple(
@@ -45,7 +65,11 @@ def sources(workspace: Path | str) -> Sources:
             for x in rows
         ),
         total,
+        tuple(
+            ImplausibleFile(str(x["path"]), int(x["n"]), x["first_line"], bool(x["whole"]))
+            for x in odd
+        ),
     )
 
 
-__all__ = ["RejectReason", "Sources", "sources"]
+__all__ = ["ImplausibleFile", "RejectReason", "Sources", "sources"]

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 import typer
 import typer.main
+from rich.markup import escape
 
 from rempart.cli.common import err_console
 from rempart.core.errors import RempartError
-from rempart.core.i18n import CATALOG, Lang, t
+from rempart.core.i18n import CATALOG, Lang, label, t
 
 app = typer.Typer(
     name="rempart",
@@ -106,10 +107,26 @@ def localise_help(command: Any, lang: Lang, path: str = "root") -> None:
             if k in CATALOG:
                 param.help = t(k, lang)
                 break
+    _localise_help_option(command, lang)
     subs = getattr(command, "commands", None)
     if isinstance(subs, dict):
         for name, sub in subs.items():
             localise_help(sub, lang, name if path == "root" else f"{path}.{name}")
+
+
+def _localise_help_option(command: Any, lang: Lang) -> None:
+    """Click makes `--help` itself, with its own English text: said in `lang` too."""
+    make = getattr(command, "get_help_option", None)
+    if make is None or "help.opt.help" not in CATALOG:
+        return
+
+    def get_help_option(ctx: Any) -> Any:
+        option = make(ctx)
+        if option is not None:
+            option.help = t("help.opt.help", lang)
+        return option
+
+    command.get_help_option = get_help_option
 
 
 def main() -> None:
@@ -120,7 +137,8 @@ def main() -> None:
     try:
         command(prog_name="rempart")
     except RempartError as exc:
-        err_console.print(f"[bold red]erreur:[/] {exc}")
+        prefix = escape(label(t("error", lang), lang).rstrip())
+        err_console.print(f"[bold red]{prefix}[/] {escape(str(exc))}")
         raise SystemExit(2) from exc
 
 

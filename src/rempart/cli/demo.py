@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, console, lang_of
-from rempart.core.i18n import Lang, t
+from rempart.core.i18n import Lang, quoted, t
 
 if TYPE_CHECKING:
     from rempart.app.demo import DemoResult
@@ -42,7 +42,7 @@ def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
     )
     table.add_row(
         t("entry_email", lang),
-        f"« {inc.entry_email.subject} »" if inc and inc.entry_email else "—",
+        quoted(inc.entry_email.subject or "", lang) if inc and inc.entry_email else "—",
     )
     table.add_row(t("phishing_lead", lang), _minutes(result.phishing_lead_minutes, lang))
     table.add_row(t("detect_delay", lang), _minutes(result.detection_delay_minutes, lang))

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of, warn_if_empty
-from rempart.core.i18n import Lang, t
+from rempart.core.i18n import Lang, label, quoted, t
 
 if TYPE_CHECKING:
     from rempart.app.incident import Incident
@@ -20,19 +20,21 @@ def show_incident(inc: Incident, lang: Lang) -> None:
     pz = inc.patient_zero
     console.print(
         f"[bold]{inc.id}[/] — {escape(inc.title_in(lang))} ({inc.severity})"
-        + (f" · {t('incident.kind', lang)} : {inc.kind}" if inc.kind else "")
+        + (f" · {label(t('incident.kind', lang), lang)}{inc.kind}" if inc.kind else "")
     )
     if pz is not None:
+        name = pz.hostname or pz.ip
+        where = ", ".join(x for x in (pz.ip, pz.zone) if x and x != name) or "?"
         console.print(
-            f"{t('patient_zero', lang)} : [bold]{escape(pz.hostname or pz.ip)}[/] "
-            f"({escape(pz.ip)}, {escape(pz.zone or '?')}), {pz.first_seen:%Y-%m-%d %H:%M:%S}"
+            f"{label(t('patient_zero', lang), lang)}[bold]{escape(name)}[/] "
+            f"({escape(where)}), {pz.first_seen:%Y-%m-%d %H:%M:%S}"
         )
     else:
-        console.print(f"{t('patient_zero', lang)} : {t('incident.unknown', lang)}")
+        console.print(label(t("patient_zero", lang), lang) + t("incident.unknown", lang))
     if inc.entry_email is not None:
         e = inc.entry_email
         console.print(
-            f"{t('entry_email', lang)} : « {e.subject} » — {e.sender} "
+            f"{label(t('entry_email', lang), lang)}{quoted(e.subject or '', lang)} — {e.sender} "
             f"({len(e.recipients)} {t('recipients', lang)})",
             markup=False,
         )

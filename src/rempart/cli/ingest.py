@@ -101,13 +101,9 @@ def register(app: typer.Typer) -> None:
         check_paths(paths)
         report = run_ingest(workspace, paths, lg)
         render_report(report, lg)
-        for path, n, earliest in implausible_times(workspace, report):
-            err_console.print(
-                "[yellow]"
-                + escape(
-                    t("ingest.implausible", lg, path=path, n=n, earliest=f"{earliest:%Y-%m-%d}")
-                )
-                + "[/]"
-            )
+        for f in implausible_times(report):
+            key = "ingest.implausible_all" if f.all_implausible else "ingest.implausible"
+            text = t(key, lg, path=f.path, n=f"{f.implausible:,}")
+            err_console.print("[yellow]" + escape(text) + "[/]")
         if failed(report):
             raise typer.Exit(1)

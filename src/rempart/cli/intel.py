@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, check_paths, console, lang_of
-from rempart.core.i18n import Lang, t
+from rempart.core.i18n import Lang, label, t
 
 if TYPE_CHECKING:
     from rempart.app.intel import HuntReport
@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
             for key, n in f.reject_counts().items():
                 reasons[key] = reasons.get(key, 0) + n
         for key, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
-            console.print(f"  {t('reject_reasons', lg)} : {t(key, lg, detail='…')} × {n}")
+            console.print(f"  {label(t('reject_reasons', lg), lg)}{t(key, lg, detail='…')} × {n}")
         console.print(t("intel.merged", lg, new=report.new, merged=report.merged))
         if report.conflicts:
             console.print(t("intel.conflicts", lg, n=len(report.conflicts)))

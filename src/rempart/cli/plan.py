@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
-from rempart.core.i18n import Lang, t
+from rempart.core.i18n import Lang, label, t
 
 if TYPE_CHECKING:
     from rempart.app.plan import CareImpact, EgressReview, Interval, Plan, RankedPlan
@@ -74,7 +74,9 @@ def plans_table(rows: list[tuple[Plan, CareImpact]], lang: Lang, wide: bool = Fa
 def ranked_table(ranked: list[RankedPlan], lang: Lang, wide: bool = False) -> Table:
     """The plans ranked with the twin: infected at 24 h (1 h and 6 h with --wide), saved
     against doing nothing, services touched; each estimate is the mean [5 %-95 %] of the same
-    runs."""
+    runs. On a narrow terminal the plan column holds its id only: `plan_legend` follows
+    the table with each id's title, which reads as a phrase rather than a word per line."""
+    compact = not wide and console.width < COMPACT_BELOW
     table = Table(title=_t("ranked_title", lang))
     cols = ("rank", "plan", "h1", "h6", "h24", "saved", "services_hit", "verdict") if wide else (
         "rank", "plan", "h24", "saved", "services_hit", "verdict")  # fmt: skip
@@ -82,7 +84,7 @@ def ranked_table(ranked: list[RankedPlan], lang: Lang, wide: bool = False) -> Ta
         table.add_column(
             _t(col, lang),
             justify="right" if col in ("rank", "saved") else "left",
-            no_wrap=col in ("h1", "h6", "h24", "saved"),
+            no_wrap=col in ("h1", "h6", "h24", "verdict") or (col == "plan" and compact),
         )
 
     def iv(x: Interval) -> str:
@@ -91,7 +93,7 @@ def ranked_table(ranked: list[RankedPlan], lang: Lang, wide: bool = False) -> Ta
     for r in ranked:
         cells = {
             "rank": str(r.rank),
-            "plan": f"{r.plan.id}\n{plan_label(r.plan, lang)}",
+            "plan": r.plan.id if compact else f"{r.plan.id}\n{plan_label(r.plan, lang)}",
             "h1": iv(r.estimate.h1),
             "h6": iv(r.estimate.h6),
             "h24": iv(r.estimate.h24),
@@ -101,6 +103,16 @@ def ranked_table(ranked: list[RankedPlan], lang: Lang, wide: bool = False) -> Ta
         }
         table.add_row(*(cells[c] for c in cols))
     return table
+
+
+COMPACT_BELOW = 110  # columns under which the ranking shows plan ids only
+
+
+def plan_legend(ranked: list[RankedPlan], lang: Lang, wide: bool = False) -> list[str]:
+    """`id: title` of each ranked plan, when the table showed ids only (else nothing)."""
+    if wide or console.width >= COMPACT_BELOW:
+        return []
+    return [f"{r.plan.id}{label('', lang)}{plan_label(r.plan, lang)}" for r in ranked]
 
 
 def impact_table(plan: Plan, impact: CareImpact, lang: Lang, wide: bool = False) -> Table:
@@ -189,6 +201,8 @@ def register(app: typer.Typer) -> None:
         )
         if result.ranked is not None:
             console.print(ranked_table(list(result.ranked), lg, wide))
+            for line in plan_legend(list(result.ranked), lg, wide):
+                console.print(line, markup=False)
             if result.ranked:
                 base = result.ranked[0].baseline
                 console.print(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
-from rempart.core.i18n import Lang, t
+from rempart.core.i18n import Lang, label, t
 
 if TYPE_CHECKING:
     from rempart.app.twin import TwinHospital
@@ -55,6 +56,53 @@ def _announce(twin: TwinHospital, lang: Lang) -> None:
             partners=len(h.partners),
         )
     )
+
+
+# The replay's figures in the order they are read, each with its label key (cli.yaml).
+REPLAY_ROWS = (
+    "hosts",
+    "patient_zero",
+    "infected_truth_historical",
+    "infected_historical",
+    "infected_rempart",
+    "infected_rempart_interval",
+    "first_alert_minutes",
+    "respond_minutes",
+    "hosts_known",
+    "plan_id",
+    "vital_services_cut",
+    "runs",
+    "seed",
+)
+
+
+def show_replay(data: dict[str, Any], lang: Lang) -> None:
+    """The replay as a two-column table of labelled figures (fits 80 columns), then the
+    plan's actions one per line with their reason, then the note if any."""
+    table = Table(title=t("twin_replay_title", lang), show_header=False)
+    table.add_column(overflow="fold")
+    table.add_column(overflow="fold")
+    for key in REPLAY_ROWS:
+        if key not in data:
+            continue
+        value = data[key]
+        if isinstance(value, list):
+            shown = (
+                f"[{value[0]} – {value[1]}]"
+                if key.endswith("_interval") and len(value) == 2
+                else ", ".join(map(str, value)) or "—"
+            )
+        else:
+            shown = "—" if value is None else str(value)
+        table.add_row(escape(t(f"replay.{key}", lang)), escape(shown))
+    console.print(table)
+    for action in data.get("plan", []):
+        console.print(
+            f"• {action['title']} — {label(t('reason', lang), lang)}{action['reason']}",
+            markup=False,
+        )
+    if data.get("note"):
+        console.print(str(data["note"]), markup=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -240,13 +288,8 @@ def register(app: typer.Typer) -> None:
                 runs=runs,
                 hospital=given_hospital(workspace),
             )
-        data = result.to_json_dict()
+        data = result.to_json_dict(lg)
         if fmt == "json":
             print(json.dumps(data, ensure_ascii=False))
             return
-        table = Table(title=t("twin_replay_title", lg))
-        table.add_column("")
-        table.add_column("")
-        for key, value in data.items():
-            table.add_row(key, json.dumps(value, ensure_ascii=False))
-        console.print(table)
+        show_replay(data, lg)

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from rempart.core.i18n import Lang, msg, t
+from rempart.core.i18n import CATALOG, Lang, msg, t
 from rempart.model.hospital import Frozen, Ident
 
 # Application protocols a worm uses to move between machines, with their transport ports.
@@ -60,7 +60,16 @@ class ActionText(Frozen):
 
 
 class _Action(Frozen):
+    # why the action is proposed: a catalogue key (`contain.reason.*`, rendered per language
+    # with `reason_params` by `reason_in`), or a free text a person typed (shown as is)
     reason: str = Field(min_length=1)
+    reason_params: tuple[tuple[str, str], ...] = ()
+
+    def reason_in(self, lang: Lang = "fr") -> str:
+        """The reason in `lang`: the catalogue's text for a key, else the text given."""
+        if self.reason in CATALOG:
+            return t(self.reason, lang, **dict(self.reason_params))
+        return self.reason
 
     @property
     def network(self) -> bool:

@@ -42,11 +42,11 @@ def hygiene_actions(situation: Situation) -> tuple[Action, ...]:
     candidates: list[tuple[type[Action], dict[str, object]]] = []
     if situation.senders:
         candidates.append(
-            (BlockSenders, {"addresses": situation.senders, "reason": "expéditeurs malveillants"})
+            (BlockSenders, {"addresses": situation.senders, "reason": "contain.reason.senders"})
         )
     if situation.domains:
         candidates.append(
-            (BlockDomains, {"domains": situation.domains, "reason": "domaines malveillants"})
+            (BlockDomains, {"domains": situation.domains, "reason": "contain.reason.domains"})
         )
     if situation.indicators or situation.urls:
         candidates.append(
@@ -56,7 +56,7 @@ def hygiene_actions(situation: Situation) -> tuple[Action, ...]:
                     "ips": situation.indicator_ips,
                     "urls": situation.urls,
                     "hashes": situation.indicator_hashes,
-                    "reason": "indicateurs de compromission de l'incident",
+                    "reason": "contain.reason.indicators",
                 },
             )
         )
@@ -64,7 +64,7 @@ def hygiene_actions(situation: Situation) -> tuple[Action, ...]:
         candidates.append(
             (
                 DisableAccounts,
-                {"accounts": situation.compromised_accounts, "reason": "comptes compromis"},
+                {"accounts": situation.compromised_accounts, "reason": "contain.reason.accounts"},
             )
         )
     if situation.campaign_message_ids:
@@ -73,7 +73,7 @@ def hygiene_actions(situation: Situation) -> tuple[Action, ...]:
                 PurgeEmailCampaign,
                 {
                     "message_ids": situation.campaign_message_ids,
-                    "reason": "campagne d'hameçonnage",
+                    "reason": "contain.reason.campaign",
                 },
             )
         )
@@ -115,7 +115,8 @@ def vital_keeps(
 
 
 def egress_cut(hospital: Hospital, reason: str) -> CutEgressExcept:
-    """Cut the internet for the whole hospital except the vital partners (Cahors)."""
+    """Cut the internet for the whole hospital except the vital partners (Cahors); `reason`
+    a catalogue key or a person's words (see `Action.reason_in`)."""
     return CutEgressExcept(
         allow_partners=tuple(p.id for p in vital_partners(hospital)), reason=reason
     )
@@ -130,7 +131,12 @@ def candidate_plans(hospital: Hospital, situation: Situation) -> list[Plan]:
     hygiene = hygiene_actions(s)
     names = ", ".join(affected)
 
-    isolate = IsolateZones(zones=affected, reason=f"zones touchées : {names}") if affected else None
+    zones_param = (("zones", names),)
+    isolate = (
+        IsolateZones(zones=affected, reason="contain.reason.zones", reason_params=zones_param)
+        if affected
+        else None
+    )
     keep_assets, keep_partners, keep_zones = vital_keeps(hospital, affected)
     isolate_keep = (
         IsolateZones(
@@ -138,7 +144,8 @@ def candidate_plans(hospital: Hospital, situation: Situation) -> list[Plan]:
             keep_assets=keep_assets,
             keep_partners=keep_partners,
             keep_zones=keep_zones,
-            reason=f"zones touchées : {names} ; dépendances vitales gardées joignables",
+            reason="contain.reason.zones_keep_vital",
+            reason_params=zones_param,
         )
         if affected and (keep_assets or keep_partners or keep_zones)
         else None
@@ -146,7 +153,7 @@ def candidate_plans(hospital: Hospital, situation: Situation) -> list[Plan]:
     lateral = (
         BlockProtocolsBetweenZones(
             protocols=LATERAL_PROTOCOLS,
-            reason="empêcher la propagation latérale (SMB, RDP, WinRM, RPC) entre zones",
+            reason="contain.reason.lateral",
         )
         if len(hospital.zones) > 1
         else None
@@ -155,19 +162,21 @@ def candidate_plans(hospital: Hospital, situation: Situation) -> list[Plan]:
         BlockProtocolsWithinZones(
             protocols=LATERAL_PROTOCOLS,
             zones=affected,
-            reason="arrêter la propagation entre postes d'un même bâtiment (GPO pare-feu Windows)",
+            reason="contain.reason.inside",
         )
         if affected
         else None
     )
     quarantine = (
-        QuarantineHosts(hosts=hosts, reason=f"{len(hosts)} poste(s) infecté(s) ou suspect(s)")
+        QuarantineHosts(
+            hosts=hosts,
+            reason="contain.reason.quarantine",
+            reason_params=(("n", str(len(hosts))),),
+        )
         if hosts
         else None
     )
-    egress = egress_cut(
-        hospital, "couper la sortie internet (exfiltration, commande et contrôle) sauf flux vitaux"
-    )
+    egress = egress_cut(hospital, "contain.reason.egress")
 
     # (plan id, actions, has a rationale); title and rationale are catalogue keys
     # contain.plan.<id>.title / .rationale (core/locale/contain.yaml)

@@ -7,7 +7,8 @@ still register their strings at import call `add(key, fr, en)` (none in Rempart 
 
 Findings, actions and reasons are stored as a key and its values, never as rendered text,
 and rendered per language by `t`. A value may itself be a message (`{"key": ..., "params":
-...}`) or a list of them (joined with " ; ", or with `joined(items, sep)`), for reasons
+...}`) or a list of them (joined with " ; " in French, "; " in English, or with
+`joined(items, sep)`), for reasons
 assembled from parts.
 
 A key missing in a language falls back to French, then to the key itself, so nothing
@@ -29,7 +30,12 @@ LANGS: tuple[Lang, ...] = ("fr", "en")
 
 CATALOG: dict[str, dict[Lang, str]] = {}
 SOURCES: dict[str, str] = {}  # key -> where it was defined (file name or "add")
-JOIN = " ; "  # how a list of messages reads inside a sentence
+JOIN = " ; "  # how a list of messages reads inside a French sentence
+# Typography per language: French puts a (non-breaking) space before : ; ? ! and quotes
+# with « », English neither (`label`, `quoted`; a test keeps English catalogues clean).
+JOINS: dict[Lang, str] = {"fr": " ; ", "en": "; "}
+COLONS: dict[Lang, str] = {"fr": " : ", "en": ": "}
+QUOTES: dict[Lang, tuple[str, str]] = {"fr": ("« ", " »"), "en": ("“", "”")}
 # libyaml's loader when PyYAML was built with it: ten times faster, and every command loads the
 # catalogues at start-up
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -107,9 +113,10 @@ def render(value: object, lang: Lang) -> object:
         params = value.get("params") or {}
         return t(str(value["key"]), lang, **dict(params))
     if isinstance(value, Mapping) and "items" in value:
-        return str(value.get("join", JOIN)).join(str(render(v, lang)) for v in value["items"])
+        sep = value.get("join") or JOINS[lang]
+        return str(sep).join(str(render(v, lang)) for v in value["items"])
     if isinstance(value, list | tuple):
-        return JOIN.join(str(render(v, lang)) for v in value)
+        return JOINS[lang].join(str(render(v, lang)) for v in value)
     return value
 
 
@@ -118,9 +125,21 @@ def msg(key: str, **params: object) -> dict[str, Any]:
     return {"key": key, "params": params}
 
 
-def joined(items: list[Any], join: str = JOIN) -> dict[str, Any]:
-    """A list of values or messages rendered and joined with `join` (a value)."""
+def joined(items: list[Any], join: str | None = None) -> dict[str, Any]:
+    """A list of values or messages rendered and joined with `join` (a value), by default
+    the language's own (" ; " in French, "; " in English)."""
     return {"items": items, "join": join}
+
+
+def label(text: str, lang: Lang) -> str:
+    """`text` followed by a colon as the language writes it ("Zone : " / "Zone: ")."""
+    return text + COLONS[lang]
+
+
+def quoted(text: str, lang: Lang) -> str:
+    """`text` in the language's quotation marks (« » in French, “ ” in English)."""
+    left, right = QUOTES[lang]
+    return f"{left}{text}{right}"
 
 
 def t(key: str, lang: Lang = "fr", **values: object) -> str:

@@ -11,13 +11,14 @@ import hashlib
 import ipaddress
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rempart.core.i18n import msg, render_finding, t
 from rempart.detect import DETECTORS
 from rempart.incidents.model import EntryEmail, Incident, IncidentHost, TimelineEntry
+from rempart.incidents.remote import RemoteSource, remote_sources
 from rempart.model import Hospital
 from rempart.store import Store
 
@@ -295,6 +296,38 @@ def _clusters(
     return list(groups.values())
 
 
+def _add_remote_source(
+    src: RemoteSource,
+    hosts: dict[str, IncidentHost],
+    names: dict[str, str],
+    nets: Sequence[Network],
+    index: dict[str, tuple[str, str | None, str | None]],
+    now: datetime,
+) -> None:
+    """The machine a remote execution came from (see `rempart.incidents.remote`) becomes
+    the target's source: an internal host of the incident, infected before it, so the
+    incident is a lateral spread whose patient zero is where the attacker came from."""
+    target = names.get(src.target, src.target)
+    if target not in hosts or not plausible(src.time, now):
+        return
+    if not is_internal(src.ip, nets, index):
+        return  # a logon from the internet: an exposure, never a patient zero
+    named = names.get(src.hostname, src.hostname) if src.hostname else None
+    key = named if named in hosts else src.ip
+    if key == target:
+        return
+    if key in hosts:
+        old = hosts[key]
+        if src.time < old.first_seen:
+            hosts[key] = replace(old, first_seen=src.time, status="infected")
+    else:
+        hostname, zone, _ = index.get(src.ip, (src.hostname, _zone_of(src.ip, index), None))
+        hosts[key] = IncidentHost(
+            src.ip, hostname, zone, "infected", src.time, None, ("remote_logon",), None
+        )
+    hosts[target] = replace(hosts[target], infected_by=key)
+
+
 def _kind(
     hosts: Sequence[IncidentHost],
     accounts: Sequence[object],
@@ -380,6 +413,8 @@ def build_incidents(
         assert detected is None or isinstance(detected, datetime)
         new = IncidentHost(ip, hostname, zone, status, first, None, tuple(dets), detected)
         hosts[ip] = _merge(hosts[ip], new) if ip in hosts else new
+    for src in remote_sources(store, chosen):
+        _add_remote_source(src, hosts, names, nets, index, now)
     pz_hint: str | None = None
     if hint is not None:
         root_time = next((f for ip, f, _ in hint.infected if ip == hint.patient_zero), None)
@@ -520,8 +555,14 @@ def _incident(
     by_ip = {h.ip: h for h in ordered}
     infected = [h for h in ordered if h.status == "infected"] or ordered
     patient_zero: IncidentHost | None = None
+    # the root of who-infected-whom (a host others were infected from, itself from no
+    # one known): where the attacker came from, even if the target had older findings
+    sources = {h.infected_by for h in ordered if h.infected_by}
+    roots = [h for h in infected if h.ip in sources and not h.infected_by]
     if pz_hint and pz_hint in by_ip:
         patient_zero = by_ip[pz_hint]
+    elif roots:
+        patient_zero = roots[0]
     elif infected:
         patient_zero = infected[0]
     user = index.get(patient_zero.ip, (None, None, None))[2] if patient_zero else None

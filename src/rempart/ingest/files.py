@@ -29,7 +29,7 @@ from rempart.sources import (
     quick_fingerprint,
     sniff_all,
 )
-from rempart.sources.base import RewriteNeeded
+from rempart.sources.base import IMPLAUSIBLE_TIME, RewriteNeeded, time_window
 from rempart.sources.cleanlines import clean_lines, unreadable_line_error
 from rempart.sources.gzipcut import gunzip_head, gunzip_until_cut, is_gzip
 from rempart.store.duck import Store
@@ -64,6 +64,16 @@ class FileResult:
     # only with a message that says where), else None; the fuzz harness counts these
     unexpected: str | None = None
 
+    @property
+    def implausible(self) -> int:
+        """Records rejected for an implausible time (see `rempart.sources.base.time_window`)."""
+        return dict(self.reasons).get(IMPLAUSIBLE_TIME, 0)
+
+    @property
+    def all_implausible(self) -> bool:
+        """Nothing was kept, and the times are why: the file is said once, not line by line."""
+        return self.implausible > 0 and self.records == 0
+
 
 @dataclass
 class IngestReport:
@@ -89,6 +99,10 @@ class IngestReport:
         for f in self.files:
             total.update(dict(f.reasons))
         return total
+
+    def implausible(self) -> list[FileResult]:
+        """The files ingested now that had records at an implausible time."""
+        return [f for f in self.files if f.status is FileStatus.INGESTED and f.implausible]
 
     @property
     def records(self) -> int:
@@ -236,6 +250,7 @@ def ingest_file(
                 event_class=classes,
                 records=sum(c.records for c in contexts),
                 rejects=[r for c in contexts for r in c.kept_rejects],
+                rejected=sum(c.rejected for c in contexts),
                 quick=quick,
                 size=size,
             )
@@ -501,8 +516,19 @@ def _context(
         query_sink=query_sink,
         flow_sink=flow_sink if source.EVENT_CLASS == "network_flow" else None,
         reference_time=reference,
+        time_window=None if source.EVENT_CLASS in UNCHECKED_TIMES else checked_window(store),
     )
     return ctx
+
+
+# Event classes whose time is not a log's clock: a message's Date header is what its sender
+# wrote (a forged date is one more sign of a phishing message, not a reason to drop it).
+UNCHECKED_TIMES = frozenset({"email"})
+
+
+def checked_window(store: Store) -> tuple[datetime, datetime]:
+    """The plausible record times of an ingest now (the store's injected clock)."""
+    return time_window(store.clock.now())
 
 
 def ingest(

@@ -16,7 +16,7 @@ import pyarrow as pa
 from rempart.core.errors import SourceError
 from rempart.ingest.files import FileResult, FileStatus, ingest_file
 from rempart.sources import Source, file_digest, sniff
-from rempart.sources.base import MAX_KEPT_REJECTS
+from rempart.sources.base import MAX_KEPT_REJECTS, time_window
 from rempart.sources.winevent import (
     Batcher,
     EvtxSource,
@@ -84,7 +84,8 @@ def bulk_ingest(
     con = duckdb.connect(":memory:")
     try:
         with store.transaction():
-            batcher = Batcher(con, lambda t: store.append("process", t))
+            window = time_window(store.clock.now())
+            batcher = Batcher(con, lambda t: store.append("process", t), window)
             for i, (path, digest) in enumerate(digests.items()):
                 if progress is not None:
                     progress(i, len(files))

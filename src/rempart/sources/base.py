@@ -15,12 +15,13 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from rempart.core.errors import SourceError
 from rempart.schema import EVENT_CLASSES
@@ -28,6 +29,28 @@ from rempart.sources.gzipcut import GZIP_MAGIC, gunzip_head
 
 MAX_KEPT_REJECTS = 10_000
 HEAD_BYTES = 8192
+
+# A record's time is plausible from this instant to the ingest's clock plus TIME_SKEW (a
+# sensor's clock a little ahead): a capture with relative timestamps reads as 1970, a
+# wrong clock as 2099; neither can be placed beside the hospital's other records.
+TIME_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
+TIME_SKEW = timedelta(days=1)
+IMPLAUSIBLE_TIME = (
+    "implausible time (before 2000 or in the future): relative timestamps or a wrong clock"
+)
+
+
+def time_window(now: datetime) -> tuple[datetime, datetime]:
+    """(earliest, latest) plausible record time for an ingest at `now`."""
+    return TIME_FLOOR, now + TIME_SKEW
+
+
+def implausible_sql(column: str, window: tuple[datetime, datetime]) -> str:
+    """SQL condition true when `column` (a timestamp) is outside `window`; the bounds are
+    literals made here from datetimes (never input)."""
+    low, high = (f"TIMESTAMPTZ '{t.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}+00'" for t in window)
+    return f"({column} < {low} OR {column} > {high})"
+
 
 Sink = Callable[[pa.Table | pa.RecordBatchReader], int]
 # (select, params, setup, extra_rejects, teardown) -> (records, rejects by reason, first lines)
@@ -78,6 +101,10 @@ class ParseContext:
     # addresses the sensor itself marked local (Zeek's local_orig / local_resp), kept by
     # the ingest with the file (see `rempart.store.flows.sensor_local_ranges`)
     local_addresses: list[str] = field(default_factory=list)
+    # (earliest, latest) plausible record time (see `time_window`): a record outside it is
+    # rejected with IMPLAUSIBLE_TIME, whatever way it is emitted; None: not checked (a
+    # message's Date header is the sender's word, not a log's clock)
+    time_window: tuple[datetime, datetime] | None = None
     _scratch: duckdb.DuckDBPyConnection | None = None
 
     @property
@@ -89,7 +116,36 @@ class ParseContext:
 
     def emit(self, data: pa.Table | pa.RecordBatchReader) -> None:
         """Hand normalised rows (the event class schema, matched by column name) on."""
+        if self.time_window is not None:
+            data = self._drop_implausible(data, self.time_window)
         self.records += self.sink(data)
+
+    def _drop_implausible(
+        self, data: pa.Table | pa.RecordBatchReader, window: tuple[datetime, datetime]
+    ) -> pa.Table | pa.RecordBatchReader:
+        """The rows whose time is plausible; the others rejected with their line."""
+        if "time" not in data.schema.names:
+            return data
+
+        def keep(batch: pa.RecordBatch) -> pa.RecordBatch:
+            times = batch.column("time")
+            low, high = (pa.scalar(t, type=times.type) for t in window)
+            bad = pc.fill_null(pc.or_(pc.less(times, low), pc.greater(times, high)), False)
+            n = pc.sum(bad).as_py() or 0
+            if not n:
+                return batch
+            lines: list[int | None] = (
+                batch.filter(bad).column("source_line").to_pylist()
+                if "source_line" in batch.schema.names
+                else [None] * n
+            )
+            self._count(0, {IMPLAUSIBLE_TIME: n}, [(x, IMPLAUSIBLE_TIME) for x in lines])
+            return batch.filter(pc.invert(bad))
+
+        if isinstance(data, pa.Table):
+            return pa.Table.from_batches([keep(b) for b in data.to_batches()], data.schema)
+        reader = data
+        return pa.RecordBatchReader.from_batches(reader.schema, (keep(b) for b in reader))
 
     def emit_query(
         self,
@@ -113,6 +169,12 @@ class ParseContext:
         """
         if self.query_sink is None:
             return False
+        if self.time_window is not None:
+            select = (
+                "SELECT * REPLACE (coalesce(_reject, CASE WHEN "
+                f"{implausible_sql('time', self.time_window)} THEN '{IMPLAUSIBLE_TIME}' END) "
+                f"AS _reject) FROM ({select}) _timed"
+            )
         records, counts, kept = self.query_sink(select, params, setup, extra_rejects, teardown)
         self._count(records, counts, kept)
         return True
@@ -135,10 +197,18 @@ class ParseContext:
         the stored rows (the first true one names a row's reason). `locate` yields
         `source_line, _reject` for every row, numbered, with the same reasons; the store
         runs it only when rows were rejected, to name their lines. Returns False when the
-        sink cannot take it: the source then emits otherwise.
+        sink cannot take it: the source then emits otherwise. `locate` also yields each
+        row's `time`, for the implausible times (see `time_window`), checked last.
         """
         if self.flow_sink is None:
             return False
+        if self.time_window is not None:
+            odd = implausible_sql("time", self.time_window)
+            checks = [*checks, (odd, IMPLAUSIBLE_TIME)]
+            locate = (
+                "SELECT source_line, coalesce(_reject, CASE WHEN "
+                f"{odd} THEN '{IMPLAUSIBLE_TIME}' END) AS _reject FROM ({locate}) _timed"
+            )
         records, counts, kept = self.flow_sink(select, params, checks, locate, setup, extra_rejects)
         self._count(records, counts, kept)
         return True

@@ -15,6 +15,7 @@ import gzip
 import io
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import IO, ClassVar
 
@@ -22,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from rempart.core.errors import SourceError
-from rempart.sources.base import ParseContext, Source
+from rempart.sources.base import IMPLAUSIBLE_TIME, ParseContext, Source, implausible_sql
 
 CHUNK = 20_000
 EVTX_MAGIC = b"ElfFile\x00"
@@ -141,9 +142,17 @@ _COLUMNS = ("file_id", "source_file", "fmt", "line", "rid", "j")
 class Batcher:
     """Accumulates raw JSON events (of one or many files) and normalises them per chunk."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, emit: Callable[[pa.Table], object]) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        emit: Callable[[pa.Table], object],
+        time_window: tuple[datetime, datetime] | None = None,
+    ) -> None:
+        """`time_window`: the plausible times (`rempart.sources.base.time_window`); events
+        outside it are rejected with IMPLAUSIBLE_TIME (a bulk ingest has no ParseContext)."""
         self.con = con
         self.emit = emit
+        self.time_window = time_window
         self.cols: dict[str, list[object]] = {c: [] for c in _COLUMNS}
         self.rejects: list[tuple[str, int, str]] = []
         self.counts: dict[str, int] = {}
@@ -174,6 +183,11 @@ class Batcher:
             self.con.execute(_NORMALISE)
         finally:
             self.con.unregister("chunk")
+        if self.time_window is not None:
+            self.con.execute(
+                f"UPDATE normalised SET problem = '{IMPLAUSIBLE_TIME}' WHERE problem IS NULL "
+                f"AND {implausible_sql('time', self.time_window)}"
+            )
         self.rejects.extend(
             (str(f), int(n), str(p))
             for f, n, p in self.con.execute(

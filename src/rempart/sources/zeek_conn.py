@@ -138,8 +138,8 @@ class ZeekConnTsvSource(Source):
             )
             ts = 'TRY_CAST("ts" AS DOUBLE)'
             locate = (
-                f"SELECT _n AS source_line, {_checks(ts)} AS _reject FROM ({scan}) "
-                "WHERE NOT _layout AND NOT _extra"
+                f"SELECT _n AS source_line, {_checks(ts)} AS _reject, {_time_of(ts)} "
+                f"FROM ({scan}) WHERE NOT _layout AND NOT _extra"
             )
             if ctx.emit_flows(
                 f"SELECT {_compact_sql(set(fields))} FROM {fast_read}",
@@ -258,6 +258,15 @@ def _checks(ts: str) -> str:
             *_addresses_checked(),
         ]
     )
+
+
+_TS_COLUMN = '"ts"'
+
+
+def _time_of(ts: str) -> str:
+    """`time` of a line whose `ts` (seconds) is the expression `ts`, NULL when it cannot be
+    one (for the line finder: the implausible times, see `ParseContext.emit_flows`)."""
+    return f"make_timestamp(TRY_CAST(round({ts} * 1000000) AS BIGINT)) AS time"
 
 
 def _compact_sql(fields: set[str]) -> str:
@@ -644,7 +653,7 @@ class ZeekConnJsonSource(Source):
             "WHERE coalesce(j->>'$._path', 'conn') = 'conn'"
         )
         locate = (
-            f"SELECT _n AS source_line, {_json_reject()} AS _reject "
+            f"SELECT _n AS source_line, {_json_reject()} AS _reject, {_time_of(_TS_COLUMN)} "
             f"FROM ({_json_typed(numbered, '_n, ')})"
         )
         return ctx.emit_flows(select, params, checks=_JSON_STORED_CHECKS, locate=locate)

@@ -435,7 +435,10 @@ class Store:
         rejects: list[tuple[int | None, str]],
         quick: str | None = None,
         size: int | None = None,
+        rejected: int | None = None,
     ) -> None:
+        """Log one file: `rejects` are the kept ones (with lines), `rejected` all of them
+        (more than those kept, for a file of many bad records; default: those kept)."""
         self.con.execute(
             "INSERT INTO ingest_log BY NAME SELECT ? AS file_sha256, ? AS path, ? AS source, "
             "? AS source_version, ? AS event_class, ? AS records, ? AS rejected, "
@@ -447,7 +450,7 @@ class Store:
                 version,
                 event_class,
                 records,
-                len(rejects),
+                len(rejects) if rejected is None else rejected,
                 self.clock.now(),
                 quick,
                 size,

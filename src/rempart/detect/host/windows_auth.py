@@ -88,7 +88,7 @@ class WindowsBruteForce(Detector):
                         "users": r["users"],
                         "codes": ", ".join(str(c) for c in r["codes"]),
                         "usual": "-" if usual is None else f"{usual:.1f}",
-                        "sources": ", ".join(r["sources"][:5]) or "-",
+                        "sources": ", ".join((r["sources"] or [])[:5]) or "-",
                     },
                     entity=r["host"],
                     entity_type="host",
@@ -99,7 +99,7 @@ class WindowsBruteForce(Detector):
                     evidence_count=r["n"],
                     score=min(100.0, 50.0 + r["n"]),
                     attack=("T1110.003",) if spray else ("T1110.001",),
-                    related=tuple(r["sources"]),
+                    related=tuple(r["sources"] or ()),
                 )
             )
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rempart.core.i18n import msg
+from rempart.core.i18n import joined, msg
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.nets import NetParams
@@ -30,7 +30,7 @@ def tree_findings(tree: SpreadTree) -> list[Finding]:
     det = SpreadTreeDetector()
     zones = tree.by_zone()
     last = max(h.first_seen for h in tree.infected)
-    per_zone = ", ".join(f"{z} : {len(v)}" for z, v in zones.items())  # data, both languages
+    per_zone = joined([msg("net.spread.zone_n", zone=z, n=len(v)) for z, v in zones.items()], ", ")
     children: dict[str, list[str]] = {}
     for e in tree.edges:
         children.setdefault(e.src, []).append(e.dst)
