@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,6 +13,9 @@ from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, err
 from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK
 from rempart.core.i18n import t
+
+if TYPE_CHECKING:
+    from rempart.app.board import BoardFeed
 
 AsOpt = Annotated[
     str,
@@ -30,6 +33,26 @@ def say_system(actor: str, lang: str = "fr") -> None:
     """Say so when an action is recorded in the system account's name."""
     if actor == SYSTEM_ACTOR:
         err_console.print(t("recover.as_system", lang_of(lang)))
+
+
+def say_feed(feed: BoardFeed | None, lang: str = "fr") -> None:
+    """Say which machines a triage run or a hunt put on the remediation board (or could not,
+    for want of an open incident)."""
+    from rich.markup import escape
+
+    from rempart.core.safe import visible
+
+    if feed is None:
+        return
+    lg = lang_of(lang)
+    if feed.added:
+        names = ", ".join(visible(h) for h in feed.added[:10])
+        names += "…" if len(feed.added) > 10 else ""
+        text = t("recover.board.fed", lg, count=len(feed.added), incident=feed.incident,
+                 hosts=names)  # fmt: skip
+        err_console.print(escape(text))
+    if feed.waiting:
+        err_console.print(t("recover.board.fed_waiting", lg, count=len(feed.waiting)))
 
 
 def register(app: typer.Typer) -> None:

@@ -40,6 +40,7 @@ __all__ = [
     "Verification",
     "check_move",
     "csv_safe",
+    "short_name",
     "state_of",
 ]
 
@@ -219,6 +220,9 @@ class Board:
             a.hostname.lower(): a.zone or "" for a in (hospital.assets if hospital else ())
         }
         self._asset_ip = {a.ip: a.hostname for a in (hospital.assets if hospital else ()) if a.ip}
+        self._asset_short = {
+            short_name(a.hostname): a.hostname for a in (hospital.assets if hospital else ())
+        }
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -237,7 +241,7 @@ class Board:
     ) -> list[BoardRow]:
         from rempart.cases import models
 
-        self.cases._activate()
+        self.cases.activate()
         items = models.BoardItem.objects.filter(incident__case_id=self.case_id).order_by(
             "zone", "host"
         )
@@ -268,7 +272,7 @@ class Board:
     def history(self) -> list[MoveRecord]:
         from rempart.cases import models
 
-        self.cases._activate()
+        self.cases.activate()
         moves = models.BoardMove.objects.filter(
             item__incident__case_id=self.case_id
         ).select_related("item")
@@ -296,6 +300,14 @@ class Board:
     def zone_of(self, host: str) -> str:
         return self._asset_zone.get(host.lower(), "")
 
+    def canonical(self, host: str) -> str:
+        """The name a machine goes by in the hospital model: an address of a known asset
+        gives its hostname, `PC-12.chu.local` or `pc-12` the model's `PC-12`; else as given."""
+        host = host.strip()
+        if host in self._asset_ip:
+            return self._asset_ip[host]
+        return self._asset_short.get(short_name(host), host)
+
     def add(
         self,
         hosts: Sequence[tuple[str, str]],
@@ -304,27 +316,31 @@ class Board:
         note: str = "",
         state: str = "suspect",
         notes: dict[str, str] | None = None,
+        source: str = "",
     ) -> int:
         """Put machines (host, zone) on the board as `suspect`; those already on it are kept.
         Returns how many were added. One move ("" → suspect) per machine; `notes` gives a
-        machine its own note (why it is there), else `note`."""
+        machine its own note (why it is there), else `note`; `source` (detectors, triage,
+        intel, inventory) goes to the audit entry with each machine's note."""
         from django.db import transaction
 
         from rempart.cases import models
 
-        self.cases._activate()
+        self.cases.activate()
         added = 0
         with transaction.atomic():
             incident = self._incident_row()
             known = set(
                 models.BoardItem.objects.filter(incident=incident).values_list("host", flat=True)
             )
-            now = self.cases._now()
+            now = self.cases.timestamp()
+            fresh: list[str] = []
             for host, zone in hosts:
                 host = host.strip()
                 if not host or host in known:
                     continue
                 known.add(host)
+                fresh.append(host)
                 own = (notes or {}).get(host, note)
                 item = models.BoardItem.objects.create(
                     incident=incident,
@@ -340,9 +356,11 @@ class Board:
                 )
                 added += 1
             if added:
-                self.cases._audit_row(
-                    actor, "board.add", "incident", self.case_id, {"added": added, "note": note}
-                )
+                details: dict[str, Any] = {"added": added, "note": note}
+                if source:
+                    details["source"] = source
+                    details["hosts"] = {h: (notes or {}).get(h, note) for h in fresh}
+                self.cases.audit(actor, "board.add", "incident", self.case_id, details)
         return added
 
     def move(
@@ -370,7 +388,7 @@ class Board:
         wanted = list(dict.fromkeys(h.strip() for h in hosts if h.strip()))
         if not wanted:
             raise InvalidValue("no machine to move")
-        self.cases._activate()
+        self.cases.activate()
         done: list[MoveRecord] = []
         with transaction.atomic():
             items = {
@@ -400,7 +418,7 @@ class Board:
                     problems.append(f"{host}: {why}")
             if problems:
                 raise InvalidTransition("; ".join(problems))
-            now = self.cases._now()
+            now = self.cases.timestamp()
             for host in wanted:
                 item = items[host]
                 before = item.state
@@ -423,7 +441,7 @@ class Board:
                     details["note"] = note
                 if to == "remediation":
                     details["method"] = item.method
-                self.cases._audit_row(actor, "board.move", "incident", self.case_id, details)
+                self.cases.audit(actor, "board.move", "incident", self.case_id, details)
                 done.append(MoveRecord(host, before, to, actor, now, detail))
         return done
 
@@ -599,6 +617,14 @@ def burndown_svg(b: Burndown, *, now: datetime, width: int = 640, height: int = 
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def short_name(host: str) -> str:
+    """A machine's name for matching: lower case, without its domain (an address as is)."""
+    text = host.strip().lower()
+    if text.replace(".", "").isdigit() or ":" in text:
+        return text
+    return text.split(".", 1)[0]
 
 
 def hosts_from_incident(incident: Incident) -> list[tuple[str, str, str]]:
