@@ -97,3 +97,28 @@ def test_evidence_and_declarations(client_for: Callable[[str], Client], incident
     assert reader.post("/declarations/cnil/pdf/", {"incident": incident_id,
                        "csrfmiddlewaretoken": token}).status_code == 403  # fmt: skip
     assert cell.get("/declarations/nope/pdf/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_dashboard_shows_the_declarations_due(
+    client_for: Callable[[str], Client], role: str
+) -> None:
+    client = client_for(role)
+    dashboard = client.get("/").content.decode()
+    assert 'hx-get="/declarations/echeances/"' in dashboard
+    fragment = client.get("/declarations/echeances/")
+    assert fragment.status_code == 200
+    body = fragment.content.decode()
+    # the demo incident is of 2019: the declarations without delay are overdue by now
+    assert "Déclarations dues" in body and "en retard" in body and "CERT Santé" in body
+    assert "style=" not in body and "<script" not in body
+
+
+def test_declarations_due_in_english(client_for: Callable[[str], Client]) -> None:
+    from rempart.web.middleware import LANG_COOKIE
+
+    client = client_for("lecture")
+    client.cookies[LANG_COOKIE] = "en"
+    body = client.get("/declarations/echeances/").content.decode()
+    assert "Declarations due" in body and "overdue" in body and "late" in body
+    assert "en retard" not in body

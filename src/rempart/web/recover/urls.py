@@ -23,6 +23,7 @@ urlpatterns = [
     path("preuves/exporter/", views.evidence_export, name="evidence_export"),
     path("preuves/<str:name>", views.evidence_download, name="evidence_download"),
     path("declarations/", views.declarations, name="declarations"),
+    path("declarations/echeances/", views.declarations_due, name="declarations_due"),
     path("declarations/<str:kind>/<str:fmt>/", views.declaration, name="declaration"),
 ]
 

@@ -278,6 +278,19 @@ def declarations(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+@role_required(*ALL_ROLES)
+def declarations_due(request: HttpRequest) -> HttpResponse:
+    """The dashboard's fragment (loaded after the page, so the dashboard does not wait for
+    the case store): every declaration owed with a date, overdue first."""
+    items = declare_app.declarations_due(workspace_root(), lang=_lang(request))
+    return TemplateResponse(
+        request,
+        "recover/fragments/declarations_due.html",
+        {"items": items, "overdue": sum(1 for d in items if d.overdue)},
+    )
+
+
 @role_required(*ALL_ROLES)
 def declaration(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     """GET: a draft (nothing recorded). POST (cellule, administrateur): issued and recorded."""
