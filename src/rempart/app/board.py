@@ -17,6 +17,7 @@ from rempart.model import Hospital, load_hospital
 from rempart.recover.board import (
     BOARD_STATES,
     Board,
+    BoardRefused,
     BoardRow,
     Burndown,
     Loan,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BOARD_STATES",
     "BoardFeed",
+    "BoardRefused",
     "BoardRow",
     "BoardSource",
     "Burndown",

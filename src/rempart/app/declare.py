@@ -274,14 +274,21 @@ def _span(seconds: float, lang: Lang) -> str:
 
 
 def due_items(
-    case_id: str, title: str, items: list[Deadline], *, now: datetime, lang: Lang = "fr"
+    case_id: str,
+    title: str,
+    items: list[Deadline],
+    *,
+    now: datetime,
+    lang: Lang = "fr",
+    include_done: bool = False,
 ) -> list[DueItem]:
-    """The deadlines of one incident as lines to show (the done ones left out), the most
-    urgent first: overdue, then due by date, then waiting for their event, then open."""
+    """The deadlines of one incident as lines to show (the done ones left out unless asked),
+    the most urgent first: overdue, then due by date, then waiting for their event, then
+    open, then done."""
     out = []
     for d in items:
         status = d.status(now)
-        if status == "done":
+        if status == "done" and not include_done:
             continue
         when = ""
         if d.due is not None:
@@ -305,6 +312,7 @@ def declarations_due(
     *,
     incident: str | None = None,
     fixed_only: bool = True,
+    include_done: bool = False,
     lang: Lang = "fr",
     clock: Clock = SYSTEM_CLOCK,
 ) -> list[DueItem]:
@@ -325,7 +333,9 @@ def declarations_due(
         items = deadlines(_events(cases, summary.id, inc), _issued(cases, summary.id), lang)
         out += [
             d
-            for d in due_items(summary.id, summary.title, items, now=now, lang=lang)
+            for d in due_items(
+                summary.id, summary.title, items, now=now, lang=lang, include_done=include_done
+            )
             if d.due is not None or not fixed_only
         ]
     rank = {s: i for i, s in enumerate(STATUSES)}

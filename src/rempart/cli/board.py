@@ -15,7 +15,8 @@ from rempart.core.clock import SYSTEM_CLOCK
 from rempart.core.i18n import t
 
 if TYPE_CHECKING:
-    from rempart.app.board import BoardFeed
+    from rempart.app.board import BoardFeed, Loan
+    from rempart.core.i18n import Lang
 
 AsOpt = Annotated[
     str,
@@ -90,19 +91,34 @@ def register(app: typer.Typer) -> None:
         if not rows:
             console.print(t("recover.board.empty", lg, incident=board.case_id))
             return
+        from rich.markup import escape
+
+        from rempart.core.safe import visible
+
+        def cell(text: str) -> str:
+            return escape(visible(text))
+
         table = Table(title=t("recover.board.title", lg, incident=board.case_id))
         for col in ("host", "zone", "state", "method", "updated_by", "note"):
-            table.add_column(col)
+            table.add_column(t(f"recover.board.col.{col}", lg))
         for r in rows:
-            table.add_row(r.host, r.zone, r.state, r.method, r.updated_by, r.note[:60])
+            method = t(f"recover.board.method.{r.method}", lg) if r.method else ""
+            table.add_row(
+                cell(r.host), cell(r.zone), t(f"recover.board.state.{r.state}", lg), method,
+                cell(r.updated_by), cell(r.note[:60]),
+            )  # fmt: skip
         console.print(table)
-        counts = Table(title=by)
-        counts.add_column(by)
+        if by not in ("building", "service", "zone"):
+            raise typer.BadParameter("--by building|service|zone")
+        heading = t(f"recover.board.by.{by}", lg)
+        counts = Table(title=heading)
+        counts.add_column(heading)
         for s in _uc().BOARD_STATES:
-            counts.add_column(s, justify="right")
+            counts.add_column(t(f"recover.board.state.{s}", lg), justify="right")
         for key, per in board.counts(by).items():
-            counts.add_row(key, *(str(per[s]) for s in _uc().BOARD_STATES))
+            counts.add_row(cell(key), *(str(per[s]) for s in _uc().BOARD_STATES))
         console.print(counts)
+        _show_loans(board.loans(), lg)
         b = board.burndown(now=SYSTEM_CLOCK.now())
         end = b.estimated_end.strftime("%Y-%m-%d %H:%M") if b.estimated_end else "—"
         console.print(
@@ -122,6 +138,12 @@ def register(app: typer.Typer) -> None:
         state: Annotated[
             str | None, typer.Option("--state", help="Every machine in this state.")
         ] = None,
+        building: Annotated[
+            str | None, typer.Option("--building", help="Every machine of a building.")
+        ] = None,
+        service: Annotated[
+            str | None, typer.Option("--service", help="Every machine of a care service.")
+        ] = None,
         list_file: Annotated[
             Path | None, typer.Option("--list", help="A file of machines (one a line, or CSV).")
         ] = None,
@@ -136,16 +158,26 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Déplace des machines (une par une ou en lot), chaque déplacement enregistré."""
         if not to:
-            raise typer.BadParameter("--to STATE is required")
+            raise typer.BadParameter(t("recover.board.need_to", lang_of(lang)))
         board = _uc().open_board(workspace, incident)
-        chosen = _uc().select_hosts(board, hosts or [], zone=zone, state=state, list_file=list_file)
+        chosen = _uc().select_hosts(
+            board, hosts or [], zone=zone, state=state, building=building, service=service,
+            list_file=list_file,
+        )  # fmt: skip
         say_system(actor, lang)
-        if triage_logs:
-            done = _uc().verify_by_triage(board, chosen, triage_logs, actor=actor, note=note)
-        else:
-            done = _uc().move(board, chosen, to, actor=actor, note=note, method=method)
+        try:
+            if triage_logs:
+                done = _uc().verify_by_triage(board, chosen, triage_logs, actor=actor, note=note)
+            else:
+                done = _uc().move(board, chosen, to, actor=actor, note=note, method=method)
+        except _uc().BoardRefused as exc:  # each refusal in the reader's language
+            err_console.print(
+                f"[bold red]{t('recover.refused', lang_of(lang))}[/] {exc.text(lang_of(lang))}"
+            )
+            raise typer.Exit(2) from None
         state_name = done[0].to_state if done else to
-        console.print(t("recover.board.moved", lang_of(lang), count=len(done), state=state_name))
+        label = t(f"recover.board.state.{state_name}", lang_of(lang)) if done else to
+        console.print(t("recover.board.moved", lang_of(lang), count=len(done), state=label))
 
     @board_app.command("add")
     def add_cmd(
@@ -186,9 +218,27 @@ def register(app: typer.Typer) -> None:
             _uc().return_loan(board, ref, actor=actor)
         else:
             _uc().issue_loan(board, ref, service, actor=actor, note=note)
-        for loan in board.loans():
-            when = loan.returned_at.strftime("%Y-%m-%d %H:%M") if loan.returned_at else "—"
-            console.print(f"{loan.ref}\t{loan.service}\t{loan.issued_at:%Y-%m-%d %H:%M}\t{when}")
+        _show_loans(board.loans(), lang_of(lang))
+
+
+def _show_loans(loans: list[Loan], lang: Lang) -> None:
+    """The fallback equipment lent for the incident: to which care service, and its return."""
+    from rich.markup import escape
+
+    from rempart.core.safe import visible
+
+    if not loans:
+        return
+    table = Table(title=t("recover.board.loans", lang))
+    for col in t("recover.board.loan_cols", lang).split("|"):
+        table.add_column(col)
+    for loan in loans:
+        back = loan.returned_at.strftime("%Y-%m-%d %H:%M") if loan.returned_at else "—"
+        table.add_row(
+            escape(visible(loan.ref)), escape(visible(loan.service)),
+            f"{loan.issued_at:%Y-%m-%d %H:%M}", escape(visible(loan.issued_by)), back,
+        )  # fmt: skip
+    console.print(table)
 
 
 def _uc() -> ModuleType:

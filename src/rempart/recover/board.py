@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rempart.cases import CaseStore, InvalidTransition, InvalidValue
+from rempart.core.i18n import Lang, t
 from rempart.incidents import Incident
 from rempart.model import Hospital
 
@@ -33,6 +34,7 @@ __all__ = [
     "DONE_STATES",
     "STATE_ALIASES",
     "Board",
+    "BoardRefused",
     "BoardRow",
     "Burndown",
     "Loan",
@@ -40,6 +42,7 @@ __all__ = [
     "Verification",
     "check_move",
     "csv_safe",
+    "refusal",
     "short_name",
     "state_of",
 ]
@@ -105,20 +108,47 @@ class Verification:
     logs_from: datetime | None = None  # earliest log the triage run read
 
     def problem(self, remediation_since: datetime | None) -> str | None:
+        """Why this is not enough for `verifie` (a message key), None when it is."""
         if self.triage_clean is not None:
             if not self.triage_clean:
-                return "the triage run is not clean"
+                return "recover.refuse.triage_not_clean"
             if self.logs_from is None or (
                 remediation_since is not None and self.logs_from < remediation_since
             ):
-                return "the triage run did not read fresh logs (collected after remediation began)"
+                return "recover.refuse.triage_not_fresh"
             return None
         if not self.check.strip():
-            return (
-                "vérifié needs evidence: a clean triage run on fresh logs, "
-                "or a note naming the check"
-            )
+            return "recover.refuse.need_evidence"
         return None
+
+
+Refusal = tuple[str, dict[str, str]]  # a message key and its values
+
+
+def refusal(
+    current: str,
+    to: str,
+    *,
+    note: str = "",
+    method: str | None = None,
+    verification: Verification | None = None,
+    remediation_since: datetime | None = None,
+) -> Refusal | None:
+    """Why this move is refused, as a message key and its values (None: allowed). The
+    diagram and its guards, nothing else."""
+    if to not in BOARD_STATES:
+        return "recover.refuse.unknown_state", {"state": to}
+    if to not in BOARD_TRANSITIONS.get(current, frozenset()):
+        return "recover.refuse.not_in_diagram", {"from": current, "to": to}
+    if to == "ecarte" and not note.strip():
+        return "recover.refuse.need_reason", {}
+    if to == "remediation" and method not in BOARD_METHODS:
+        return "recover.refuse.need_method", {}
+    if to == "verifie":
+        proof = verification or Verification(check=note)
+        key = proof.problem(remediation_since)
+        return (key, {}) if key else None
+    return None
 
 
 def check_move(
@@ -130,19 +160,26 @@ def check_move(
     verification: Verification | None = None,
     remediation_since: datetime | None = None,
 ) -> str | None:
-    """Why this move is refused (None: allowed). The diagram and its guards, nothing else."""
-    if to not in BOARD_STATES:
-        return f"unknown state {to!r}"
-    if to not in BOARD_TRANSITIONS.get(current, frozenset()):
-        return f"{current} -> {to} is not in the diagram"
-    if to == "ecarte" and not note.strip():
-        return "écarté needs a reason (--note)"
-    if to == "remediation" and method not in BOARD_METHODS:
-        return "en remédiation needs a method: nettoyage or reinstallation"
-    if to == "verifie":
-        proof = verification or Verification(check=note)
-        return proof.problem(remediation_since)
-    return None
+    """Why this move is refused, in English (None: allowed)."""
+    found = refusal(
+        current, to, note=note, method=method, verification=verification,
+        remediation_since=remediation_since,
+    )  # fmt: skip
+    return None if found is None else t(found[0], "en", **found[1])
+
+
+class BoardRefused(InvalidTransition):
+    """A move refused, for one machine or several (a bulk move is all or nothing): each
+    refusal with its machine, as a key and values, to be said in the reader's language."""
+
+    def __init__(self, problems: Sequence[tuple[str, Refusal]]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(self.text("en"))
+
+    def text(self, lang: Lang) -> str:
+        return "; ".join(
+            f"{host}: {t(key, lang, **values)}" for host, (key, values) in self.problems
+        )
 
 
 @dataclass(frozen=True)
@@ -397,7 +434,9 @@ class Board:
                     incident__case_id=self.case_id, host__in=wanted
                 )
             }
-            problems = [f"{h}: not on the board" for h in wanted if h not in items]
+            problems: list[tuple[str, Refusal]] = [
+                (h, ("recover.refuse.not_on_board", {})) for h in wanted if h not in items
+            ]
             for host in wanted:
                 item = items.get(host)
                 if item is None:
@@ -406,7 +445,7 @@ class Board:
                 if to == "verifie":
                     last = item.moves.filter(to_state="remediation").order_by("-at").first()
                     since = last.at if last is not None else None
-                why = check_move(
+                why = refusal(
                     item.state,
                     to,
                     note=note,
@@ -415,9 +454,9 @@ class Board:
                     remediation_since=since,
                 )
                 if why:
-                    problems.append(f"{host}: {why}")
+                    problems.append((host, why))
             if problems:
-                raise InvalidTransition("; ".join(problems))
+                raise BoardRefused(problems)
             now = self.cases.timestamp()
             for host in wanted:
                 item = items[host]

@@ -105,6 +105,8 @@ def board_move(request: HttpRequest) -> HttpResponse:
             b, hosts, request.POST.get("to", ""), actor=w.name,
             note=request.POST.get("note", ""), method=request.POST.get("method") or None,
         )  # fmt: skip
+    except board_app.BoardRefused as exc:
+        return _back("recover:board", b.case_id, exc.text(_lang(request)))
     except RempartError as exc:
         return _back("recover:board", b.case_id, str(exc))
     return _back("recover:board", b.case_id)
@@ -262,16 +264,19 @@ def evidence_download(request: HttpRequest, name: str) -> HttpResponse:
 @role_required(*ALL_ROLES)
 def declarations(request: HttpRequest) -> HttpResponse:
     try:
-        case_id, due = declare_app.due(workspace_root(), _incident(request), lang=_lang(request))
+        case_id, _ = declare_app.due(workspace_root(), _incident(request), lang=_lang(request))
+        due = declare_app.declarations_due(
+            workspace_root(), incident=case_id, fixed_only=False, include_done=True,
+            lang=_lang(request),
+        )  # fmt: skip
     except RempartError as exc:
         raise Http404(str(exc)) from exc
-    now = SYSTEM_CLOCK.now()
     return TemplateResponse(
         request,
         "recover/declarations.html",
         {
             "case_id": case_id,
-            "due": [(d, d.status(now)) for d in due],
+            "due": due,
             "kinds": declare_app.KINDS,
             "can_declare": getattr(request, "rempart_role", "") in DECLARERS,
         },
