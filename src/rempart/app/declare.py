@@ -111,8 +111,8 @@ def _events(
     cases: CaseStore, case_id: str, inc: Incident, answers: dict[str, Any] | None = None
 ) -> dict[str, datetime | None]:
     """The starting events of the clocks for one incident: its discovery; the awareness of
-    a personal-data breach (these answers, else the latest one a declaration was issued
-    with, else the discovery); its resolution (when it was last closed, if it is)."""
+    a personal-data breach (these answers, else the latest recorded or CNIL-declared one,
+    else the discovery); its resolution (when it was last closed, if it is)."""
     trail = cases.audit_trail("incident", case_id)
     given = dict(answers or {})
     if "awareness" not in given:
@@ -120,7 +120,8 @@ def _events(
             if r.action == AWARE_ACTION and r.details.get("at"):
                 given["awareness"] = r.details["at"]
                 break
-            said = r.details.get("answers") if r.action == "declare.issue" else None
+            cnil = r.action == "declare.issue" and r.details.get("kind") == "cnil"
+            said = r.details.get("answers") if cnil else None
             if isinstance(said, dict) and said.get("awareness"):
                 given["awareness"] = said["awareness"]
                 break
@@ -174,7 +175,8 @@ def declare(
     issued = _issued(cases, case_id)
     if version is None:
         version = next((v for v in VERSIONS if (kind, v) not in issued), "final")
-    events = _events(cases, case_id, inc, answers)
+    # a CNIL answer `awareness` is the breach's; NIS 2's field of that name is the discovery
+    events = _events(cases, case_id, inc, answers if kind == "cnil" else None)
     previous_version = VERSIONS[VERSIONS.index(version) - 1] if version in VERSIONS[1:] else None
     events_all: dict[str, datetime | None] = {
         **events,
@@ -195,6 +197,7 @@ def declare(
         issued_kinds={k for k, _ in issued}, evidence_manifest=manifests[-1] if manifests else None,
         lang=lang,
     )  # fmt: skip
+    context["incident.awareness"] = events["awareness"]  # recorded, answered or discovery
     d = fill(
         form, context, answers, version=version, lang=lang, incident=case_id,
         generated=clock.now(), events=events_all,
