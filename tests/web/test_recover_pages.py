@@ -122,3 +122,35 @@ def test_declarations_due_in_english(client_for: Callable[[str], Client]) -> Non
     body = client.get("/declarations/echeances/").content.decode()
     assert "Declarations due" in body and "overdue" in body and "late" in body
     assert "en retard" not in body
+
+
+def test_bulk_move_by_building_one_move_per_machine_and_english_states(
+    client_for: Callable[[str], Client], incident_id: str, web_workspace: Path
+) -> None:
+    from rempart.app import board as board_app
+    from rempart.web.middleware import LANG_COOKIE
+
+    board = board_app.open_board(web_workspace, incident_id)
+    building = board.rows(state="suspect")[0].building
+    chosen = {r.host for r in board.rows(state="suspect", building=building)}
+    tech = client_for("technicien")
+    token = csrf_token(tech, "/remediation/")
+    moved = tech.post(
+        "/remediation/deplacer/",
+        {"incident": incident_id, "building": building, "state": "suspect", "to": "isole",
+         "note": "coupure du VLAN", "csrfmiddlewaretoken": token},
+    )  # fmt: skip
+    assert moved.status_code == 302 and "error" not in moved["Location"]
+    board = board_app.open_board(web_workspace, incident_id)
+    moves = [m for m in board.history() if m.to_state == "isole" and m.who == "u-technicien"]
+    assert chosen <= {m.host for m in moves}
+    assert len([m for m in moves if m.note == "coupure du VLAN"]) == len(chosen)
+    tech.cookies[LANG_COOKIE] = "en"
+    page = tech.get(f"/remediation/?incident={incident_id}").content.decode()
+    assert ">isolated<" in page and "In bulk: every machine of" in page
+    refused = tech.post(
+        "/remediation/deplacer/",
+        {"incident": incident_id, "host": sorted(chosen)[0], "to": "remis",
+         "csrfmiddlewaretoken": token},
+    )  # fmt: skip
+    assert "is+not+in+the+diagram" in refused["Location"] or "not%20in" in refused["Location"]

@@ -23,7 +23,7 @@ from rempart.app import declare as declare_app
 from rempart.app import evidence as evidence_app
 from rempart.core.clock import SYSTEM_CLOCK
 from rempart.core.errors import RempartError
-from rempart.core.i18n import Lang
+from rempart.core.i18n import Lang, t
 from rempart.web.context import who, workspace_root
 from rempart.web.roles import ADMIN, ALL_ROLES, ANALYST, CELL, TECH, role_required
 
@@ -63,13 +63,17 @@ def board(request: HttpRequest) -> HttpResponse:
     b = _board(request)
     burndown = b.burndown(now=SYSTEM_CLOCK.now())
     rows = b.rows(state=request.GET.get("state") or None, zone=request.GET.get("zone") or None)
+    lang = _lang(request)
+    label = {s: t(f"recover.board.state.{s}", lang) for s in board_app.BOARD_STATES}
+    method = {m: t(f"recover.board.method.{m}", lang) for m in ("nettoyage", "reinstallation")}
     return TemplateResponse(
         request,
         "recover/board.html",
         {
             "b": b,
-            "rows": rows,
-            "states": board_app.BOARD_STATES,
+            "rows": [(r, label[r.state], method.get(r.method, "")) for r in rows],
+            "states": list(label.items()),
+            "methods": list(method.items()),
             "by_building": b.counts("building"),
             "by_service": b.counts("service"),
             "burndown": burndown,
@@ -97,9 +101,17 @@ def board_move(request: HttpRequest) -> HttpResponse:
     b = _board(request)
     w = who(request)
     hosts = request.POST.getlist("host")
-    zone = request.POST.get("zone") or None
-    if zone:
-        hosts = board_app.select_hosts(b, hosts, zone=zone)
+    zone, building, service, state = (
+        request.POST.get(k, "").strip()[:128] or None
+        for k in ("zone", "building", "service", "state")
+    )
+    try:
+        if zone or building or service or state:  # a bulk move by filter: all it selects
+            hosts = board_app.select_hosts(
+                b, hosts, zone=zone, building=building, service=service, state=state
+            )
+    except RempartError as exc:
+        return _back("recover:board", b.case_id, str(exc))
     try:
         board_app.move(
             b, hosts, request.POST.get("to", ""), actor=w.name,
