@@ -25,6 +25,8 @@ from rempart.recover.board import (
     Verification,
     hosts_from_incident,
     hosts_from_inventory,
+    plausible_host,
+    read_hosts,
     short_name,
     state_of,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "BoardRow",
     "BoardSource",
     "Burndown",
+    "ImportResult",
     "Loan",
     "MoveRecord",
     "Verification",
@@ -50,6 +53,7 @@ __all__ = [
     "board_from_triage",
     "feed_board",
     "fill_from_incident",
+    "import_hosts",
     "import_inventory",
     "intel_sources",
     "issue_loan",
@@ -139,14 +143,30 @@ def move(
 def add_hosts(
     board: Board, hosts: Sequence[str], *, actor: str = SYSTEM_ACTOR, note: str = ""
 ) -> int:
+    """Machines added by hand; a name that is not a host name is refused (`InvalidValue`)."""
+    bad = [h for h in hosts if h.strip() and not plausible_host(h.strip())]
+    if bad:
+        raise InvalidValue(f"not a host name: {bad[0][:40]!r}")
     return board.add([(h, board.zone_of(h)) for h in hosts], actor=actor, note=note)
 
 
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    rejected: tuple[str, ...]  # each refused line, where and why
+
+
+def import_hosts(board: Board, path: Path, *, actor: str = SYSTEM_ACTOR) -> ImportResult:
+    """Put every machine of a GLPI-style inventory export (or a plain list) on the board;
+    the lines that name no machine are returned with their reason."""
+    found = read_hosts(path, board.hospital)
+    added = board.add(list(found.hosts), actor=actor, note=f"import {path.name}")
+    return ImportResult(added, found.rejected)
+
+
 def import_inventory(board: Board, path: Path, *, actor: str = SYSTEM_ACTOR) -> int:
-    """Put every machine of a GLPI-style inventory export (or a plain list) on the board."""
-    return board.add(
-        hosts_from_inventory(path, board.hospital), actor=actor, note=f"import {path.name}"
-    )
+    """`import_hosts`, the number added only."""
+    return import_hosts(board, path, actor=actor).added
 
 
 def fill_from_incident(root: Path, case_id: str, incident: Incident) -> int:

@@ -197,7 +197,18 @@ def register(app: typer.Typer) -> None:
         say_system(actor, lang)
         count = _uc().add_hosts(board, hosts or [], actor=actor, note=note)
         if inventory is not None:
-            count += _uc().import_inventory(board, inventory, actor=actor)
+            result = _uc().import_hosts(board, inventory, actor=actor)
+            count += result.added
+            if result.rejected:
+                from rich.markup import escape
+
+                from rempart.core.safe import visible
+
+                err_console.print(
+                    t("recover.board.rejected", lang_of(lang), count=len(result.rejected))
+                )
+                for line in result.rejected[:10]:
+                    err_console.print("  " + escape(visible(line)))
         console.print(t("recover.board.added", lang_of(lang), count=count))
 
     @board_app.command("loan")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,11 +38,14 @@ __all__ = [
     "BoardRefused",
     "BoardRow",
     "Burndown",
+    "HostList",
     "Loan",
     "MoveRecord",
     "Verification",
     "check_move",
     "csv_safe",
+    "plausible_host",
+    "read_hosts",
     "refusal",
     "short_name",
     "state_of",
@@ -374,7 +378,7 @@ class Board:
             fresh: list[str] = []
             for host, zone in hosts:
                 host = host.strip()
-                if not host or host in known:
+                if not host or host in known or not plausible_host(host):
                     continue
                 known.add(host)
                 fresh.append(host)
@@ -675,17 +679,53 @@ def hosts_from_incident(incident: Incident) -> list[tuple[str, str, str]]:
     return out
 
 
-def hosts_from_inventory(path: Path, hospital: Hospital | None) -> list[tuple[str, str]]:
-    """(host, zone) from a GLPI-style or Rempart inventory CSV, or a plain list (one a line)."""
+_HOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,252}$")
+
+
+def plausible_host(name: str) -> bool:
+    """A host name or an address (RFC 1123 letters, digits, '-', '.', '_', ':' for IPv6):
+    anything else in a list or an inventory is a bad line, not a machine."""
+    return bool(_HOST.match(name))
+
+
+@dataclass(frozen=True)
+class HostList:
+    """Machines read from a list or an inventory, and the lines refused with their reason."""
+
+    hosts: tuple[tuple[str, str], ...]  # (host, zone)
+    rejected: tuple[str, ...]
+
+
+def read_hosts(path: Path, hospital: Hospital | None) -> HostList:
+    """(host, zone) from a GLPI-style or Rempart inventory CSV, or a plain list (one a line,
+    `#` comments); names that are not host names are refused, with their line."""
     from rempart.model.inventory import read_inventory
 
     text = path.read_text("utf-8", errors="replace")
     first = text.splitlines()[0] if text.strip() else ""
+    found: list[tuple[str, str, str]] = []  # host, zone, where
+    rejected: list[str] = []
     if "," in first or ";" in first:
         result = read_inventory(path, hospital.zones if hospital else ())
-        return [(a.hostname, a.zone or "") for a in result.assets]
-    return [
-        (line.strip(), "")
-        for line in text.splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+        rejected += [f"{loc}: {why}" for loc, why in result.problems]
+        found += [
+            (a.hostname, a.zone or "", str(loc))
+            for a, loc in zip(result.assets, result.locations, strict=False)
+        ]
+    else:
+        for n, line in enumerate(text.splitlines(), start=1):
+            name = line.strip()
+            if name and not name.startswith("#"):
+                found.append((name, "", f"{path.name}:{n}"))
+    hosts = []
+    for host, zone, where in found:
+        if plausible_host(host):
+            hosts.append((host, zone))
+        else:
+            rejected.append(f"{where}: not a host name: {host[:40]!r}")
+    return HostList(tuple(hosts), tuple(rejected))
+
+
+def hosts_from_inventory(path: Path, hospital: Hospital | None) -> list[tuple[str, str]]:
+    """(host, zone) from a GLPI-style or Rempart inventory CSV, or a plain list (one a line)."""
+    return list(read_hosts(path, hospital).hosts)
