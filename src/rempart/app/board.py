@@ -12,6 +12,7 @@ from rempart.app.crisis import record_system
 from rempart.cases import CaseStore, InvalidValue
 from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK, Clock
+from rempart.core.i18n import t
 from rempart.incidents import Incident
 from rempart.model import Hospital, load_hospital
 from rempart.recover.board import (
@@ -132,7 +133,8 @@ def move(
         names = ", ".join(m.host for m in done[:10]) + ("…" if len(done) > 10 else "")
         record_system(
             board.cases.root,
-            f"Déplacement groupé de {len(done)} machines vers « {done[0].to_state} » ({names})"
+            f"Déplacement groupé de {len(done)} machines vers « "
+            f"{t(f'recover.board.state.{done[0].to_state}', 'fr')} » ({names})"
             + (f" : {note}" if note else ""),
             [f"incident:{board.case_id}"],
             actor=actor,

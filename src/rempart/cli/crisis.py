@@ -48,19 +48,26 @@ def register(app: typer.Typer) -> None:
     def list_cmd(
         workspace: WorkspaceOpt = None,
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines (exportable).")] = False,
+        lang: LangOpt = "fr",
     ) -> None:
         """Liste les entrées, dans l'ordre."""
         import json
 
+        from rempart.core.safe import visible
+
+        lg = lang_of(lang)
         for e in _uc().list_entries(workspace):
             if as_json:
                 print(json.dumps(e.to_dict(), ensure_ascii=False))
                 continue
-            extra = f" → #{e.corrects}" if e.corrects else ""
+            extra = f" ({t('recover.sitrep.corrects', lg, seq=e.corrects)})" if e.corrects else ""
             links = f" [{', '.join(e.links)}]" if e.links else ""
+            kind = t(f"recover.crisis.kind.{e.kind}", lg)
             console.print(
-                f"#{e.seq} {e.time:%Y-%m-%d %H:%M:%S} {e.author} ({e.role or '-'}) "
-                f"{e.kind}{extra}: {e.text}{links}",
+                visible(
+                    f"#{e.seq} {e.time:%Y-%m-%d %H:%M:%S} {e.author} ({e.role or '-'}) "
+                    f"{kind}{extra}{' :' if lg == 'fr' else ':'} {e.text}{links}"
+                ),
                 markup=False,
             )
 
