@@ -15,7 +15,7 @@ RECOVER = Path(rempart.recover.__file__).parent
 APP = RECOVER.parent / "app"
 MODULES = [
     *sorted(RECOVER.glob("*.py")),
-    *(APP / f"{n}.py" for n in ("board", "crisis", "declare", "evidence")),
+    *(APP / f"{n}.py" for n in ("board", "board_feed", "crisis", "declare", "evidence")),
 ]
 
 

@@ -21,7 +21,7 @@ from rempart.detect.network.nets import RFC1918
 from rempart.store import Store
 
 if TYPE_CHECKING:
-    from rempart.app.board import BoardFeed
+    from rempart.app.board_feed import BoardFeed
 
 
 class BadCidr(ConfigError):
@@ -129,7 +129,7 @@ def detect(
         none = none_internal(addresses, (*base, *ranges))
         runs = run_detectors(DetectContext(store, hospital, ranges), list(only) if only else None)
         save_ranges(session.root, ranges)
-        from rempart.app.board import board_from_intel  # the case store, when it runs
+        from rempart.app.board_feed import board_from_intel  # the case store, when it runs
 
         feed = board_from_intel(session.root, store)
     return DetectResult(

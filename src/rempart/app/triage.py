@@ -28,7 +28,7 @@ from rempart.sources.winevent import collection_hosts
 from rempart.store import Store
 
 if TYPE_CHECKING:
-    from rempart.app.board import BoardFeed
+    from rempart.app.board_feed import BoardFeed
 
 WINDOWS_SOURCES = ("evtx", "winevent_json")  # the sources that read Windows logs
 HIT_KEYS = ("file", "host", "rule_id", "rule_title", "level", "time", "record_id", "count")
@@ -159,7 +159,7 @@ def triage_workspace(
                 progress=progress,
                 cache_dir=session.root / "cache" if use_cache else None,
             )
-        from rempart.app.board import board_from_triage  # the case store, when it runs
+        from rempart.app.board_feed import board_from_triage  # the case store, when it runs
 
         return replace(result, board=board_from_triage(workspace, result.hosts))
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")

@@ -15,7 +15,8 @@ from rempart.core.clock import SYSTEM_CLOCK
 from rempart.core.i18n import t
 
 if TYPE_CHECKING:
-    from rempart.app.board import BoardFeed, Loan
+    from rempart.app.board import Loan
+    from rempart.app.board_feed import BoardFeed
     from rempart.core.i18n import Lang
 
 AsOpt = Annotated[
