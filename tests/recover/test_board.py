@@ -207,3 +207,19 @@ def test_glpi_export_with_a_hostile_line(ws: Path, tmp_path: Path) -> None:
     assert "PC-200" in {r.host for r in board.rows()}
     with pytest.raises(InvalidValue, match="not a host name"):
         uc.add_hosts(board, ["ok-1", "<script>"], actor="tech")
+
+
+def test_burndown_per_building_and_service(ws: Path) -> None:
+    board = uc.open_board(ws)
+    uc.fill_from_incident(ws, board.case_id, CaseStore.open(ws).incident(board.case_id))
+    board.add([("PC-B1", "batiment-b"), ("PC-B2", "batiment-b")], actor="a")
+    board.move(["PC-B1"], "ecarte", actor="a", note="faux positif")
+    now = datetime.now(UTC)
+    pace = board.burndowns("zone", now=now)
+    assert set(pace) == {"batiment-a", "batiment-b"}
+    assert pace["batiment-a"].open_now == 5 and pace["batiment-a"].estimated_end is None
+    b = pace["batiment-b"]
+    assert b.open_now == 1 and b.rate_per_hour > 0 and b.estimated_end is not None
+    assert b.svg == ""  # table lines; the page draws the whole board's curve
+    whole = board.burndown(now=now)
+    assert whole.open_now == 6 and whole.svg.startswith("<svg")

@@ -116,8 +116,14 @@ def register(app: typer.Typer) -> None:
         counts.add_column(heading)
         for s in _uc().BOARD_STATES:
             counts.add_column(t(f"recover.board.state.{s}", lg), justify="right")
+        counts.add_column(t("recover.board.col.rate", lg), justify="right")
+        counts.add_column(t("recover.board.col.end", lg))
+        pace = board.burndowns(by, now=SYSTEM_CLOCK.now())
         for key, per in board.counts(by).items():
-            counts.add_row(cell(key), *(str(per[s]) for s in _uc().BOARD_STATES))
+            b = pace.get(key)
+            rate = f"{b.rate_per_hour:.1f}" if b else "—"
+            end = b.estimated_end.strftime("%Y-%m-%d %H:%M") if b and b.estimated_end else "—"
+            counts.add_row(cell(key), *(str(per[s]) for s in _uc().BOARD_STATES), rate, end)
         console.print(counts)
         _show_loans(board.loans(), lg)
         b = board.burndown(now=SYSTEM_CLOCK.now())

@@ -589,13 +589,47 @@ class Board:
             indent=2,
         )
 
-    def burndown(self, *, now: datetime, window_hours: float = 6.0) -> Burndown:
+    def burndowns(
+        self, by: str = "building", *, now: datetime, window_hours: float = 6.0
+    ) -> dict[str, Burndown]:
+        """One burndown per building (`by="building"`), care service or zone: its machines'
+        open count, recent rate and estimated end (no SVG: a table line each)."""
+        groups: dict[str, set[str]] = {}
+        for row in self.rows():
+            if by == "service":
+                keys: Iterable[str] = row.services or ("—",)
+            elif by == "zone":
+                keys = (row.zone or "—",)
+            else:
+                keys = (row.building or "—",)
+            for key in keys:
+                groups.setdefault(key, set()).add(row.host)
+        history = self.history()
+        return {
+            key: self.burndown(
+                now=now, window_hours=window_hours, hosts=hosts, history=history, svg=False
+            )
+            for key, hosts in sorted(groups.items())
+        }
+
+    def burndown(
+        self,
+        *,
+        now: datetime,
+        window_hours: float = 6.0,
+        hosts: set[str] | None = None,
+        history: Sequence[MoveRecord] | None = None,
+        svg: bool = True,
+    ) -> Burndown:
         """Open machines (neither remis nor écarté) after every move; the rate of the last
-        `window_hours` and the end it points to at that pace."""
+        `window_hours` and the end it points to at that pace; of `hosts` only if given."""
         open_hosts: set[str] = set()
         points: list[tuple[datetime, int]] = []
         closed_at: list[datetime] = []
-        for m in self.history():
+        moves = self.history() if history is None else history
+        for m in moves:
+            if hosts is not None and m.host not in hosts:
+                continue
             if m.to_state in DONE_STATES:
                 if m.host in open_hosts:
                     closed_at.append(m.at)
@@ -614,6 +648,8 @@ class Board:
             now + timedelta(hours=left / rate) if rate > 0 and left else (now if not left else None)
         )
         result = Burndown(tuple(points), rate, window_hours, left, end)
+        if not svg:
+            return result
         return Burndown(
             result.points, rate, window_hours, left, end, svg=burndown_svg(result, now=now)
         )

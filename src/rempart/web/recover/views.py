@@ -74,8 +74,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "rows": [(r, label[r.state], method.get(r.method, "")) for r in rows],
             "states": list(label.items()),
             "methods": list(method.items()),
-            "by_building": b.counts("building"),
-            "by_service": b.counts("service"),
+            "by_building": _paced(b, "building", label),
+            "by_service": _paced(b, "service", label),
             "burndown": burndown,
             # numbers and dates only, drawn by rempart.recover.board.burndown_svg
             "burndown_svg": mark_safe(burndown.svg),  # noqa: S308
@@ -84,6 +84,15 @@ def board(request: HttpRequest) -> HttpResponse:
             "error": request.GET.get("error", "")[:300],
         },
     )
+
+
+def _paced(b: Any, by: str, label: dict[str, str]) -> list[dict[str, Any]]:
+    """Counts per state of each building (or care service), with its own rate and end."""
+    pace = b.burndowns(by, now=SYSTEM_CLOCK.now())
+    return [
+        {"key": key, "counts": [per[s] for s in label], "pace": pace.get(key)}
+        for key, per in b.counts(by).items()
+    ]
 
 
 def _back(name: str, incident: str, error: str = "") -> HttpResponseRedirect:
