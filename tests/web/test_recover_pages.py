@@ -154,3 +154,35 @@ def test_bulk_move_by_building_one_move_per_machine_and_english_states(
          "csrfmiddlewaretoken": token},
     )  # fmt: skip
     assert "is+not+in+the+diagram" in refused["Location"] or "not%20in" in refused["Location"]
+
+
+def test_declaration_answers_edited_on_the_page(
+    client_for: Callable[[str], Client], incident_id: str, web_workspace: Path
+) -> None:
+    import json
+
+    from rempart.app.audit import trail as audit_trail
+
+    reader = client_for("lecture")
+    page = reader.get(f"/declarations/?incident={incident_id}").content.decode()
+    assert 'name="answers"' in page and "Établir</button>" not in page
+    token = csrf_token(reader, "/declarations/")
+    form = {"incident": incident_id, "kind": "cnil", "format": "json", "draft": "1",
+            "answers": '{"people_count": 1200}', "csrfmiddlewaretoken": token}  # fmt: skip
+    before = len(audit_trail(web_workspace, limit=10**9))
+    draft = reader.post("/declarations/etablir/", form)
+    assert draft.status_code == 200
+    fields = {f["id"]: f["value"] for s in json.loads(draft.content)["sections"]
+              for f in s["fields"]}  # fmt: skip
+    assert fields["people_count"] == 1200
+    assert len(audit_trail(web_workspace, limit=10**9)) == before  # a draft records nothing
+    issue = {k: v for k, v in form.items() if k != "draft"}
+    assert reader.post("/declarations/etablir/", issue).status_code == 403
+    bad = reader.post("/declarations/etablir/", {**form, "answers": '{"nope": 1}'})
+    assert bad.status_code == 400 and b"nope" in bad.content
+    assert reader.post("/declarations/etablir/", {**form, "answers": "[1"}).status_code == 400
+    cell = client_for("cellule")
+    token = csrf_token(cell, "/declarations/")
+    issued = cell.post("/declarations/etablir/", {**issue, "csrfmiddlewaretoken": token})
+    assert issued.status_code == 200
+    assert len(audit_trail(web_workspace, limit=10**9)) > before

@@ -51,6 +51,7 @@ __all__ = [
     "due",
     "due_items",
     "load_answers",
+    "parse_answers",
     "record_awareness",
 ]
 
@@ -133,6 +134,24 @@ def _events(
         ]
         resolution = closed[-1] if closed else None
     return {**events, "resolution": resolution}
+
+
+MAX_ANSWERS = 100_000  # characters of answers typed in the console
+
+
+def parse_answers(text: str, where: str = "answers") -> dict[str, Any]:
+    """Answers as typed (a JSON object, field id -> value); empty text is no answer."""
+    if not text.strip():
+        return {}
+    if len(text) > MAX_ANSWERS:
+        raise ConfigError(f"{where}: more than {MAX_ANSWERS} characters")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: not JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: the answers are a JSON object (field id: value)")
+    return data
 
 
 def load_answers(path: Path | None) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from rempart.app import crisis as crisis_app
 from rempart.app import declare as declare_app
 from rempart.app import evidence as evidence_app
 from rempart.core.clock import SYSTEM_CLOCK
-from rempart.core.errors import RempartError
+from rempart.core.errors import ConfigError, RempartError
 from rempart.core.i18n import Lang, t
 from rempart.web.context import who, workspace_root
 from rempart.web.roles import ADMIN, ALL_ROLES, ANALYST, CELL, TECH, role_required
@@ -299,6 +299,7 @@ def declarations(request: HttpRequest) -> HttpResponse:
             "case_id": case_id,
             "due": due,
             "kinds": declare_app.KINDS,
+            "versions": declare_app.VERSIONS,
             "can_declare": getattr(request, "rempart_role", "") in DECLARERS,
         },
     )
@@ -319,22 +320,43 @@ def declarations_due(request: HttpRequest) -> HttpResponse:
 
 @role_required(*ALL_ROLES)
 def declaration(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    """GET: a draft (nothing recorded). POST (cellule, administrateur): issued and recorded."""
+    """GET: a draft (nothing recorded). POST (cellule, administrateur): issued and recorded;
+    a POST with `draft` is a draft with the answers given (any role: nothing recorded)."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405)
+    return _declaration(request, kind, fmt)
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def declaration_form(request: HttpRequest) -> HttpResponse:
+    """The page's form: kind, version, format and answers (JSON) chosen in it."""
+    return _declaration(request, request.POST.get("kind", ""), request.POST.get("format", ""))
+
+
+def _declaration(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     if kind not in declare_app.KINDS or fmt not in ("html", "pdf", "json"):
         raise Http404("no such declaration")
-    issue = request.method == "POST"
+    issue = request.method == "POST" and not request.POST.get("draft")
     if issue and getattr(request, "rempart_role", "") not in DECLARERS:
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
-    if request.method not in ("GET", "POST"):
-        return HttpResponse(status=405)
+    version = request.POST.get("version") or None if request.method == "POST" else None
+    if version is not None and version not in declare_app.VERSIONS:
+        raise Http404("no such version")
     w = who(request)
+    try:
+        answers = declare_app.parse_answers(request.POST.get("answers", ""))
+    except RempartError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     try:
         r = declare_app.declare(
             workspace_root(), kind, _incident(request) or declare_app_default(), fmt=fmt,
-            lang=_lang(request), actor=w.name, record=issue,
+            version=version, lang=_lang(request), answers=answers, actor=w.name, record=issue,
         )  # fmt: skip
+    except ConfigError as exc:  # an answer for an unknown field, a bad value: say which
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     except RempartError as exc:
         raise Http404(str(exc)) from exc
     types = {
