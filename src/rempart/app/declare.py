@@ -42,6 +42,7 @@ __all__ = [
     "KINDS",
     "SYSTEM_ACTOR",
     "VERSIONS",
+    "VERSION_LABELS",
     "Deadline",
     "Declaration",
     "DueItem",

@@ -42,7 +42,10 @@ def register(app: typer.Typer) -> None:
         """Ajoute une entrée à la main courante."""
         say_system(actor, lang)
         e = _uc().add(workspace, text, kind=kind, links=link or [], corrects=corrects, actor=actor)
-        console.print(t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=e.kind, hash=e.hash))
+        kind_label = t(f"recover.crisis.kind.{e.kind}", lang_of(lang))
+        console.print(
+            t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=kind_label, hash=e.hash)
+        )
 
     @crisis_app.command("list")
     def list_cmd(
@@ -112,7 +115,10 @@ def register(app: typer.Typer) -> None:
         """Signe une entrée (Ed25519) : la signature est une nouvelle entrée chaînée."""
         say_system(actor, lang)
         e = _uc().sign(workspace, seq, key, actor=actor)
-        console.print(t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=e.kind, hash=e.hash))
+        kind_label = t(f"recover.crisis.kind.{e.kind}", lang_of(lang))
+        console.print(
+            t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=kind_label, hash=e.hash)
+        )
 
     @crisis_app.command("head")
     def head_cmd(workspace: WorkspaceOpt = None) -> None:

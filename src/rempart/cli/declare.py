@@ -75,9 +75,8 @@ def register(app: typer.Typer) -> None:
             return
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(r.data)
-        console.print(
-            t("recover.declare.written", lg, kind=kind, version=r.declaration.version, path=out)
-        )
+        label = _uc().VERSION_LABELS[r.declaration.version][lg]
+        console.print(t("recover.declare.written", lg, kind=kind, version=label, path=out))
 
 
 def _aware(workspace: Path | None, incident: str, at: str | None, actor: str, lang: Lang) -> None:
