@@ -60,4 +60,5 @@ def test_board_crisis_evidence_declare(ws: Path, tmp_path: Path) -> None:
     code, out = run("declare", "cert-sante", "INC-2019-0001", "--out", str(out_json), *w)
     assert code == 0 and json.loads(out_json.read_text())["kind"] == "cert-sante"
     code, out = run("declare", "--due", *w)
-    assert code == 0 and "cnil" in out and "complementaire" in out  # cert-sante issued
+    assert code == 0 and "cnil" in out and "complément" in out  # cert-sante issued
+    assert "au besoin" in out  # its complementary report: as new facts come

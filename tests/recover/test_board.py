@@ -125,11 +125,12 @@ def test_bulk_move_is_all_or_nothing(ws: Path) -> None:
 def test_csv_is_formula_safe_and_counts_and_burndown(ws: Path) -> None:
     board = uc.open_board(ws)
     uc.fill_from_incident(ws, board.case_id, CaseStore.open(ws).incident(board.case_id))
-    board.add([('=HYPERLINK("http://x")', "batiment-a")], actor="a", note="+cmd")
+    board.add([('=HYPERLINK("http://x")', "batiment-a")], actor="a")  # not a host name
+    board.add([("PC-X", '=HYPERLINK("http://x")')], actor="a", note="+cmd")
     text = board.to_csv()
-    assert "'=HYPERLINK" in text and "'+cmd" in text
+    assert "'=HYPERLINK" in text and "'+cmd" in text and "\n=HYPERLINK" not in text
     assert csv_safe("-1") == "'-1" and csv_safe("@x") == "'@x" and csv_safe("ok") == "ok"
-    assert board.counts("zone")["batiment-a"]["suspect"] == 6
+    assert board.counts("zone")["batiment-a"]["suspect"] == 5
     now = datetime.now(UTC)
     b = board.burndown(now=now)
     assert b.open_now == 6 and b.rate_per_hour == 0 and b.estimated_end is None
@@ -188,3 +189,37 @@ def test_verified_by_a_clean_triage_on_fresh_logs(
     with pytest.raises(InvalidTransition, match="not clean"):
         uc.verify_by_triage(board, ["PC-003"], [logs], actor="a")  # no events of this host
     assert _state(board, "PC-001") == "verifie" and _state(board, "PC-002") == "remediation"
+
+
+def test_glpi_export_with_a_hostile_line(ws: Path, tmp_path: Path) -> None:
+    """A GLPI export (BOM, ';', French headers): its machines are added with their zone from
+    the location; a line that names no machine is refused with where and why."""
+    board = uc.open_board(ws)
+    glpi = tmp_path / "glpi.csv"
+    glpi.write_bytes(
+        "\ufeffNom;Entité;Statut;Lieu;Adresses IP\n"
+        '"PC-200";"CHU";"En service";"batiment-a";"10.1.0.200"\n'
+        '"=cmd|calc";"CHU";"";"";""\n'.encode()
+    )
+    result = uc.import_hosts(board, glpi, actor="tech")
+    assert result.added == 1 and len(result.rejected) == 1
+    assert "not a host name" in result.rejected[0] and "glpi.csv" in result.rejected[0]
+    assert "PC-200" in {r.host for r in board.rows()}
+    with pytest.raises(InvalidValue, match="not a host name"):
+        uc.add_hosts(board, ["ok-1", "<script>"], actor="tech")
+
+
+def test_burndown_per_building_and_service(ws: Path) -> None:
+    board = uc.open_board(ws)
+    uc.fill_from_incident(ws, board.case_id, CaseStore.open(ws).incident(board.case_id))
+    board.add([("PC-B1", "batiment-b"), ("PC-B2", "batiment-b")], actor="a")
+    board.move(["PC-B1"], "ecarte", actor="a", note="faux positif")
+    now = datetime.now(UTC)
+    pace = board.burndowns("zone", now=now)
+    assert set(pace) == {"batiment-a", "batiment-b"}
+    assert pace["batiment-a"].open_now == 5 and pace["batiment-a"].estimated_end is None
+    b = pace["batiment-b"]
+    assert b.open_now == 1 and b.rate_per_hour > 0 and b.estimated_end is not None
+    assert b.svg == ""  # table lines; the page draws the whole board's curve
+    whole = board.burndown(now=now)
+    assert whole.open_now == 6 and whole.svg.startswith("<svg")

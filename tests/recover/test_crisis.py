@@ -153,3 +153,25 @@ def test_ed25519_signatures(tmp_path: Path) -> None:
     forged = Entry(1, first.time, first.author, first.role, first.kind, "autre", (), None,
                    first.prev_hash, "0" * 64)  # fmt: skip
     assert not check_signatures([forged, signed])[0].valid
+
+
+@pytest.mark.parametrize("op", ["change", "delete", "insert", "swap", "delete_tail"])
+def test_the_command_reports_the_first_broken_link(
+    logged: tuple[Path, str], tmp_path: Path, op: str
+) -> None:
+    """`rempart crisis verify --anchor HEAD` as a user runs it: exit 1, the entry named."""
+    from typer.testing import CliRunner
+
+    from rempart.cli import app
+
+    root, head = logged
+    copy = tmp_path / "ws"
+    shutil.copytree(root, copy)
+    _tamper(copy / "cases.sqlite3", op, 3, 4, "réécrit")
+    res = CliRunner().invoke(
+        app, ["crisis", "verify", "--anchor", head, "--workspace", str(copy), "--lang", "en"]
+    )
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert "first broken link at entry #" in text
+    CaseStore.open(root)

@@ -97,3 +97,92 @@ def test_evidence_and_declarations(client_for: Callable[[str], Client], incident
     assert reader.post("/declarations/cnil/pdf/", {"incident": incident_id,
                        "csrfmiddlewaretoken": token}).status_code == 403  # fmt: skip
     assert cell.get("/declarations/nope/pdf/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_dashboard_shows_the_declarations_due(
+    client_for: Callable[[str], Client], role: str
+) -> None:
+    client = client_for(role)
+    dashboard = client.get("/").content.decode()
+    assert 'hx-get="/declarations/echeances/"' in dashboard
+    fragment = client.get("/declarations/echeances/")
+    assert fragment.status_code == 200
+    body = fragment.content.decode()
+    # the demo incident is of 2019: the declarations without delay are overdue by now
+    assert "Déclarations dues" in body and "en retard" in body and "CERT Santé" in body
+    assert "style=" not in body and "<script" not in body
+
+
+def test_declarations_due_in_english(client_for: Callable[[str], Client]) -> None:
+    from rempart.web.middleware import LANG_COOKIE
+
+    client = client_for("lecture")
+    client.cookies[LANG_COOKIE] = "en"
+    body = client.get("/declarations/echeances/").content.decode()
+    assert "Declarations due" in body and "overdue" in body and "late" in body
+    assert "en retard" not in body
+
+
+def test_bulk_move_by_building_one_move_per_machine_and_english_states(
+    client_for: Callable[[str], Client], incident_id: str, web_workspace: Path
+) -> None:
+    from rempart.app import board as board_app
+    from rempart.web.middleware import LANG_COOKIE
+
+    board = board_app.open_board(web_workspace, incident_id)
+    building = board.rows(state="suspect")[0].building
+    chosen = {r.host for r in board.rows(state="suspect", building=building)}
+    tech = client_for("technicien")
+    token = csrf_token(tech, "/remediation/")
+    moved = tech.post(
+        "/remediation/deplacer/",
+        {"incident": incident_id, "building": building, "state": "suspect", "to": "isole",
+         "note": "coupure du VLAN", "csrfmiddlewaretoken": token},
+    )  # fmt: skip
+    assert moved.status_code == 302 and "error" not in moved["Location"]
+    board = board_app.open_board(web_workspace, incident_id)
+    moves = [m for m in board.history() if m.to_state == "isole" and m.who == "u-technicien"]
+    assert chosen <= {m.host for m in moves}
+    assert len([m for m in moves if m.note == "coupure du VLAN"]) == len(chosen)
+    tech.cookies[LANG_COOKIE] = "en"
+    page = tech.get(f"/remediation/?incident={incident_id}").content.decode()
+    assert ">isolated<" in page and "In bulk: every machine of" in page
+    refused = tech.post(
+        "/remediation/deplacer/",
+        {"incident": incident_id, "host": sorted(chosen)[0], "to": "remis",
+         "csrfmiddlewaretoken": token},
+    )  # fmt: skip
+    assert "is+not+in+the+diagram" in refused["Location"] or "not%20in" in refused["Location"]
+
+
+def test_declaration_answers_edited_on_the_page(
+    client_for: Callable[[str], Client], incident_id: str, web_workspace: Path
+) -> None:
+    import json
+
+    from rempart.app.audit import trail as audit_trail
+
+    reader = client_for("lecture")
+    page = reader.get(f"/declarations/?incident={incident_id}").content.decode()
+    assert 'name="answers"' in page and "Établir</button>" not in page
+    token = csrf_token(reader, "/declarations/")
+    form = {"incident": incident_id, "kind": "cnil", "format": "json", "draft": "1",
+            "answers": '{"people_count": 1200}', "csrfmiddlewaretoken": token}  # fmt: skip
+    before = len(audit_trail(web_workspace, limit=10**9))
+    draft = reader.post("/declarations/etablir/", form)
+    assert draft.status_code == 200
+    fields = {f["id"]: f["value"] for s in json.loads(draft.content)["sections"]
+              for f in s["fields"]}  # fmt: skip
+    assert fields["people_count"] == 1200
+    assert len(audit_trail(web_workspace, limit=10**9)) == before  # a draft records nothing
+    issue = {k: v for k, v in form.items() if k != "draft"}
+    assert reader.post("/declarations/etablir/", issue).status_code == 403
+    bad = reader.post("/declarations/etablir/", {**form, "answers": '{"nope": 1}'})
+    assert bad.status_code == 400 and b"nope" in bad.content
+    assert reader.post("/declarations/etablir/", {**form, "answers": "[1"}).status_code == 400
+    cell = client_for("cellule")
+    token = csrf_token(cell, "/declarations/")
+    issued = cell.post("/declarations/etablir/", {**issue, "csrfmiddlewaretoken": token})
+    assert issued.status_code == 200
+    assert len(audit_trail(web_workspace, limit=10**9)) > before

@@ -4,17 +4,29 @@ burndown, and filling the board from an incident's findings."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from rempart.app.board_feed import (
+    BoardFeed,
+    BoardSource,
+    board_from_intel,
+    board_from_triage,
+    feed_board,
+    intel_sources,
+    triage_sources,
+)
 from rempart.app.crisis import record_system
 from rempart.cases import CaseStore, InvalidValue
 from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK, Clock
+from rempart.core.i18n import t
 from rempart.incidents import Incident
 from rempart.model import Hospital, load_hospital
 from rempart.recover.board import (
     BOARD_STATES,
     Board,
+    BoardRefused,
     BoardRow,
     Burndown,
     Loan,
@@ -22,26 +34,38 @@ from rempart.recover.board import (
     Verification,
     hosts_from_incident,
     hosts_from_inventory,
+    plausible_host,
+    read_hosts,
     state_of,
 )
 from rempart.store import Workspace
 
 __all__ = [
     "BOARD_STATES",
+    "BoardFeed",
+    "BoardRefused",
     "BoardRow",
+    "BoardSource",
     "Burndown",
+    "ImportResult",
     "Loan",
     "MoveRecord",
     "Verification",
     "add_hosts",
     "board_counts_all",
+    "board_from_intel",
+    "board_from_triage",
+    "feed_board",
     "fill_from_incident",
+    "import_hosts",
     "import_inventory",
+    "intel_sources",
     "issue_loan",
     "move",
     "open_board",
     "return_loan",
     "select_hosts",
+    "triage_sources",
     "verify_by_triage",
 ]
 
@@ -112,7 +136,8 @@ def move(
         names = ", ".join(m.host for m in done[:10]) + ("…" if len(done) > 10 else "")
         record_system(
             board.cases.root,
-            f"Déplacement groupé de {len(done)} machines vers « {done[0].to_state} » ({names})"
+            f"Déplacement groupé de {len(done)} machines vers « "
+            f"{t(f'recover.board.state.{done[0].to_state}', 'fr')} » ({names})"
             + (f" : {note}" if note else ""),
             [f"incident:{board.case_id}"],
             actor=actor,
@@ -123,14 +148,30 @@ def move(
 def add_hosts(
     board: Board, hosts: Sequence[str], *, actor: str = SYSTEM_ACTOR, note: str = ""
 ) -> int:
+    """Machines added by hand; a name that is not a host name is refused (`InvalidValue`)."""
+    bad = [h for h in hosts if h.strip() and not plausible_host(h.strip())]
+    if bad:
+        raise InvalidValue(f"not a host name: {bad[0][:40]!r}")
     return board.add([(h, board.zone_of(h)) for h in hosts], actor=actor, note=note)
 
 
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    rejected: tuple[str, ...]  # each refused line, where and why
+
+
+def import_hosts(board: Board, path: Path, *, actor: str = SYSTEM_ACTOR) -> ImportResult:
+    """Put every machine of a GLPI-style inventory export (or a plain list) on the board;
+    the lines that name no machine are returned with their reason."""
+    found = read_hosts(path, board.hospital)
+    added = board.add(list(found.hosts), actor=actor, note=f"import {path.name}")
+    return ImportResult(added, found.rejected)
+
+
 def import_inventory(board: Board, path: Path, *, actor: str = SYSTEM_ACTOR) -> int:
-    """Put every machine of a GLPI-style inventory export (or a plain list) on the board."""
-    return board.add(
-        hosts_from_inventory(path, board.hospital), actor=actor, note=f"import {path.name}"
-    )
+    """`import_hosts`, the number added only."""
+    return import_hosts(board, path, actor=actor).added
 
 
 def fill_from_incident(root: Path, case_id: str, incident: Incident) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rempart.app.board import board_from_intel
 from rempart.app.board import fill_from_incident as fill_board
 from rempart.app.incidents_store import save_incident
 from rempart.app.replay import EarlyResponse, early_response
@@ -179,6 +180,7 @@ def run_demo(
         if incident is not None:
             saved = save_incident(workspace.root, incident)
             fill_board(workspace.root, saved.id, incident)  # the remediation board (issue 24)
+            board_from_intel(workspace.root, store)  # and the hosts an indicator was seen on
             say("plan")
             early = early_response(store, hospital, runs=runs, seed=seed)
             chosen = early.response.chosen if early else None

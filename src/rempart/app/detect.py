@@ -12,12 +12,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rempart.app.session import Session
 from rempart.core.errors import ConfigError
 from rempart.detect import DetectContext, DetectorRun, run_detectors
 from rempart.detect.network.nets import RFC1918
 from rempart.store import Store
+
+if TYPE_CHECKING:
+    from rempart.app.board_feed import BoardFeed
 
 
 class BadCidr(ConfigError):
@@ -91,6 +95,8 @@ class DetectResult:
     base: tuple[str, ...]  # the model's internal ranges, else RFC 1918
     addresses: int  # distinct flow addresses looked at
     none_internal: bool  # no flow address inside the ranges
+    # The machines an indicator was seen on, put on the board of the open incident.
+    board: BoardFeed | None = None
 
     @property
     def failed(self) -> bool:
@@ -123,9 +129,13 @@ def detect(
         none = none_internal(addresses, (*base, *ranges))
         runs = run_detectors(DetectContext(store, hospital, ranges), list(only) if only else None)
         save_ranges(session.root, ranges)
+        from rempart.app.board_feed import board_from_intel  # the case store, when it runs
+
+        feed = board_from_intel(session.root, store)
     return DetectResult(
-        tuple(runs), hospital is not None, given, local, tuple(base), len(addresses), none
-    )
+        tuple(runs), hospital is not None, given, local, tuple(base), len(addresses), none,
+        feed,
+    )  # fmt: skip
 
 
 __all__ = [

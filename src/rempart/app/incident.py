@@ -37,13 +37,15 @@ def build_and_save_all(
             internal=saved_ranges(session.root),
             now=clock.now(),
         )
-        from rempart.app.board import fill_from_incident  # its machines on the board
+        from rempart.app.board import board_from_intel, fill_from_incident  # on the board
 
         results = []
         for inc in found:
             saved = save_incident(session.root, inc)
             fill_from_incident(session.root, saved.id, inc)
             results.append(IncidentResult(inc, saved))
+        if results:  # the hosts an indicator was seen on, not already there
+            board_from_intel(session.root, session.store, clock=clock)
         return results
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rempart.detect.host import Hit, HostVerdict, host_files, judge, match
 from rempart.ingest.files import FileResult, FileStatus, expand
@@ -26,6 +27,9 @@ from rempart.sigma.evaluate import EvalStats
 from rempart.sources.winevent import collection_hosts
 from rempart.store import Store
 
+if TYPE_CHECKING:
+    from rempart.app.board_feed import BoardFeed
+
 WINDOWS_SOURCES = ("evtx", "winevent_json")  # the sources that read Windows logs
 HIT_KEYS = ("file", "host", "rule_id", "rule_title", "level", "time", "record_id", "count")
 
@@ -37,6 +41,8 @@ class TriageResult:
     files: tuple[FileResult, ...]
     ruleset: RuleSet
     stats: EvalStats
+    # With a workspace: the machines judged compromised, put on the remediation board.
+    board: BoardFeed | None = None
 
     @property
     def not_windows(self) -> tuple[FileResult, ...]:
@@ -143,7 +149,7 @@ def triage_workspace(
 
     if workspace:
         with Session.writer(workspace) as session:
-            return triage(
+            result = triage(
                 paths,
                 list(rules) if rules else None,
                 min_level,
@@ -153,6 +159,9 @@ def triage_workspace(
                 progress=progress,
                 cache_dir=session.root / "cache" if use_cache else None,
             )
+        from rempart.app.board_feed import board_from_triage  # the case store, when it runs
+
+        return replace(result, board=board_from_triage(workspace, result.hosts))
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return triage(
         paths,

@@ -128,6 +128,15 @@ class CaseStore:
     def _now(self) -> datetime:
         return _aware(self.now())
 
+    def activate(self) -> None:
+        """Point Django at this store's database: for the layers above (the recover layer)
+        that use the case models between the store's own calls."""
+        self._activate()
+
+    def timestamp(self) -> datetime:
+        """Now by the store's clock, timezone-aware: the time its own writes record."""
+        return self._now()
+
     # -- audit -------------------------------------------------------------------------------
 
     def audit(

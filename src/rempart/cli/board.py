@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,6 +13,11 @@ from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, err
 from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK
 from rempart.core.i18n import t
+
+if TYPE_CHECKING:
+    from rempart.app.board import Loan
+    from rempart.app.board_feed import BoardFeed
+    from rempart.core.i18n import Lang
 
 AsOpt = Annotated[
     str,
@@ -30,6 +35,26 @@ def say_system(actor: str, lang: str = "fr") -> None:
     """Say so when an action is recorded in the system account's name."""
     if actor == SYSTEM_ACTOR:
         err_console.print(t("recover.as_system", lang_of(lang)))
+
+
+def say_feed(feed: BoardFeed | None, lang: str = "fr") -> None:
+    """Say which machines a triage run or a hunt put on the remediation board (or could not,
+    for want of an open incident)."""
+    from rich.markup import escape
+
+    from rempart.core.safe import visible
+
+    if feed is None:
+        return
+    lg = lang_of(lang)
+    if feed.added:
+        names = ", ".join(visible(h) for h in feed.added[:10])
+        names += "…" if len(feed.added) > 10 else ""
+        text = t("recover.board.fed", lg, count=len(feed.added), incident=feed.incident,
+                 hosts=names)  # fmt: skip
+        err_console.print(escape(text))
+    if feed.waiting:
+        err_console.print(t("recover.board.fed_waiting", lg, count=len(feed.waiting)))
 
 
 def register(app: typer.Typer) -> None:
@@ -67,19 +92,40 @@ def register(app: typer.Typer) -> None:
         if not rows:
             console.print(t("recover.board.empty", lg, incident=board.case_id))
             return
+        from rich.markup import escape
+
+        from rempart.core.safe import visible
+
+        def cell(text: str) -> str:
+            return escape(visible(text))
+
         table = Table(title=t("recover.board.title", lg, incident=board.case_id))
         for col in ("host", "zone", "state", "method", "updated_by", "note"):
-            table.add_column(col)
+            table.add_column(t(f"recover.board.col.{col}", lg))
         for r in rows:
-            table.add_row(r.host, r.zone, r.state, r.method, r.updated_by, r.note[:60])
+            method = t(f"recover.board.method.{r.method}", lg) if r.method else ""
+            table.add_row(
+                cell(r.host), cell(r.zone), t(f"recover.board.state.{r.state}", lg), method,
+                cell(r.updated_by), cell(r.note[:60]),
+            )  # fmt: skip
         console.print(table)
-        counts = Table(title=by)
-        counts.add_column(by)
+        if by not in ("building", "service", "zone"):
+            raise typer.BadParameter("--by building|service|zone")
+        heading = t(f"recover.board.by.{by}", lg)
+        counts = Table(title=heading)
+        counts.add_column(heading)
         for s in _uc().BOARD_STATES:
-            counts.add_column(s, justify="right")
+            counts.add_column(t(f"recover.board.state.{s}", lg), justify="right")
+        counts.add_column(t("recover.board.col.rate", lg), justify="right")
+        counts.add_column(t("recover.board.col.end", lg))
+        pace = board.burndowns(by, now=SYSTEM_CLOCK.now())
         for key, per in board.counts(by).items():
-            counts.add_row(key, *(str(per[s]) for s in _uc().BOARD_STATES))
+            b = pace.get(key)
+            rate = f"{b.rate_per_hour:.1f}" if b else "—"
+            end = b.estimated_end.strftime("%Y-%m-%d %H:%M") if b and b.estimated_end else "—"
+            counts.add_row(cell(key), *(str(per[s]) for s in _uc().BOARD_STATES), rate, end)
         console.print(counts)
+        _show_loans(board.loans(), lg)
         b = board.burndown(now=SYSTEM_CLOCK.now())
         end = b.estimated_end.strftime("%Y-%m-%d %H:%M") if b.estimated_end else "—"
         console.print(
@@ -99,6 +145,12 @@ def register(app: typer.Typer) -> None:
         state: Annotated[
             str | None, typer.Option("--state", help="Every machine in this state.")
         ] = None,
+        building: Annotated[
+            str | None, typer.Option("--building", help="Every machine of a building.")
+        ] = None,
+        service: Annotated[
+            str | None, typer.Option("--service", help="Every machine of a care service.")
+        ] = None,
         list_file: Annotated[
             Path | None, typer.Option("--list", help="A file of machines (one a line, or CSV).")
         ] = None,
@@ -113,16 +165,26 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Déplace des machines (une par une ou en lot), chaque déplacement enregistré."""
         if not to:
-            raise typer.BadParameter("--to STATE is required")
+            raise typer.BadParameter(t("recover.board.need_to", lang_of(lang)))
         board = _uc().open_board(workspace, incident)
-        chosen = _uc().select_hosts(board, hosts or [], zone=zone, state=state, list_file=list_file)
+        chosen = _uc().select_hosts(
+            board, hosts or [], zone=zone, state=state, building=building, service=service,
+            list_file=list_file,
+        )  # fmt: skip
         say_system(actor, lang)
-        if triage_logs:
-            done = _uc().verify_by_triage(board, chosen, triage_logs, actor=actor, note=note)
-        else:
-            done = _uc().move(board, chosen, to, actor=actor, note=note, method=method)
+        try:
+            if triage_logs:
+                done = _uc().verify_by_triage(board, chosen, triage_logs, actor=actor, note=note)
+            else:
+                done = _uc().move(board, chosen, to, actor=actor, note=note, method=method)
+        except _uc().BoardRefused as exc:  # each refusal in the reader's language
+            err_console.print(
+                f"[bold red]{t('recover.refused', lang_of(lang))}[/] {exc.text(lang_of(lang))}"
+            )
+            raise typer.Exit(2) from None
         state_name = done[0].to_state if done else to
-        console.print(t("recover.board.moved", lang_of(lang), count=len(done), state=state_name))
+        label = t(f"recover.board.state.{state_name}", lang_of(lang)) if done else to
+        console.print(t("recover.board.moved", lang_of(lang), count=len(done), state=label))
 
     @board_app.command("add")
     def add_cmd(
@@ -142,7 +204,18 @@ def register(app: typer.Typer) -> None:
         say_system(actor, lang)
         count = _uc().add_hosts(board, hosts or [], actor=actor, note=note)
         if inventory is not None:
-            count += _uc().import_inventory(board, inventory, actor=actor)
+            result = _uc().import_hosts(board, inventory, actor=actor)
+            count += result.added
+            if result.rejected:
+                from rich.markup import escape
+
+                from rempart.core.safe import visible
+
+                err_console.print(
+                    t("recover.board.rejected", lang_of(lang), count=len(result.rejected))
+                )
+                for line in result.rejected[:10]:
+                    err_console.print("  " + escape(visible(line)))
         console.print(t("recover.board.added", lang_of(lang), count=count))
 
     @board_app.command("loan")
@@ -163,9 +236,27 @@ def register(app: typer.Typer) -> None:
             _uc().return_loan(board, ref, actor=actor)
         else:
             _uc().issue_loan(board, ref, service, actor=actor, note=note)
-        for loan in board.loans():
-            when = loan.returned_at.strftime("%Y-%m-%d %H:%M") if loan.returned_at else "—"
-            console.print(f"{loan.ref}\t{loan.service}\t{loan.issued_at:%Y-%m-%d %H:%M}\t{when}")
+        _show_loans(board.loans(), lang_of(lang))
+
+
+def _show_loans(loans: list[Loan], lang: Lang) -> None:
+    """The fallback equipment lent for the incident: to which care service, and its return."""
+    from rich.markup import escape
+
+    from rempart.core.safe import visible
+
+    if not loans:
+        return
+    table = Table(title=t("recover.board.loans", lang))
+    for col in t("recover.board.loan_cols", lang).split("|"):
+        table.add_column(col)
+    for loan in loans:
+        back = loan.returned_at.strftime("%Y-%m-%d %H:%M") if loan.returned_at else "—"
+        table.add_row(
+            escape(visible(loan.ref)), escape(visible(loan.service)),
+            f"{loan.issued_at:%Y-%m-%d %H:%M}", escape(visible(loan.issued_by)), back,
+        )  # fmt: skip
+    console.print(table)
 
 
 def _uc() -> ModuleType:

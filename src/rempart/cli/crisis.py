@@ -42,25 +42,35 @@ def register(app: typer.Typer) -> None:
         """Ajoute une entrée à la main courante."""
         say_system(actor, lang)
         e = _uc().add(workspace, text, kind=kind, links=link or [], corrects=corrects, actor=actor)
-        console.print(t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=e.kind, hash=e.hash))
+        kind_label = t(f"recover.crisis.kind.{e.kind}", lang_of(lang))
+        console.print(
+            t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=kind_label, hash=e.hash)
+        )
 
     @crisis_app.command("list")
     def list_cmd(
         workspace: WorkspaceOpt = None,
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines (exportable).")] = False,
+        lang: LangOpt = "fr",
     ) -> None:
         """Liste les entrées, dans l'ordre."""
         import json
 
+        from rempart.core.safe import visible
+
+        lg = lang_of(lang)
         for e in _uc().list_entries(workspace):
             if as_json:
                 print(json.dumps(e.to_dict(), ensure_ascii=False))
                 continue
-            extra = f" → #{e.corrects}" if e.corrects else ""
+            extra = f" ({t('recover.sitrep.corrects', lg, seq=e.corrects)})" if e.corrects else ""
             links = f" [{', '.join(e.links)}]" if e.links else ""
+            kind = t(f"recover.crisis.kind.{e.kind}", lg)
             console.print(
-                f"#{e.seq} {e.time:%Y-%m-%d %H:%M:%S} {e.author} ({e.role or '-'}) "
-                f"{e.kind}{extra}: {e.text}{links}",
+                visible(
+                    f"#{e.seq} {e.time:%Y-%m-%d %H:%M:%S} {e.author} ({e.role or '-'}) "
+                    f"{kind}{extra}{' :' if lg == 'fr' else ':'} {e.text}{links}"
+                ),
                 markup=False,
             )
 
@@ -105,7 +115,10 @@ def register(app: typer.Typer) -> None:
         """Signe une entrée (Ed25519) : la signature est une nouvelle entrée chaînée."""
         say_system(actor, lang)
         e = _uc().sign(workspace, seq, key, actor=actor)
-        console.print(t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=e.kind, hash=e.hash))
+        kind_label = t(f"recover.crisis.kind.{e.kind}", lang_of(lang))
+        console.print(
+            t("recover.crisis.added", lang_of(lang), seq=e.seq, kind=kind_label, hash=e.hash)
+        )
 
     @crisis_app.command("head")
     def head_cmd(workspace: WorkspaceOpt = None) -> None:

@@ -75,5 +75,8 @@ def register(app: typer.Typer) -> None:
             shown = ", ".join(result.ranges[:6])
             console.print(t("detect_no_internal", lg, n=result.addresses, ranges=shown))
         console.print(render_runs(list(result.runs), lang))
+        from rempart.cli.board import say_feed
+
+        say_feed(result.board, lg)
         if result.failed:
             raise typer.Exit(1)

@@ -186,3 +186,6 @@ def register(app: typer.Typer) -> None:
             _csv(res)
         else:
             _table(res, lg, wide)
+        from rempart.cli.board import say_feed
+
+        say_feed(res.board, lg)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rempart.cases import CaseStore, InvalidTransition, InvalidValue
+from rempart.core.i18n import Lang, t
 from rempart.incidents import Incident
 from rempart.model import Hospital
 
@@ -33,13 +35,19 @@ __all__ = [
     "DONE_STATES",
     "STATE_ALIASES",
     "Board",
+    "BoardRefused",
     "BoardRow",
     "Burndown",
+    "HostList",
     "Loan",
     "MoveRecord",
     "Verification",
     "check_move",
     "csv_safe",
+    "plausible_host",
+    "read_hosts",
+    "refusal",
+    "short_name",
     "state_of",
 ]
 
@@ -104,20 +112,47 @@ class Verification:
     logs_from: datetime | None = None  # earliest log the triage run read
 
     def problem(self, remediation_since: datetime | None) -> str | None:
+        """Why this is not enough for `verifie` (a message key), None when it is."""
         if self.triage_clean is not None:
             if not self.triage_clean:
-                return "the triage run is not clean"
+                return "recover.refuse.triage_not_clean"
             if self.logs_from is None or (
                 remediation_since is not None and self.logs_from < remediation_since
             ):
-                return "the triage run did not read fresh logs (collected after remediation began)"
+                return "recover.refuse.triage_not_fresh"
             return None
         if not self.check.strip():
-            return (
-                "vérifié needs evidence: a clean triage run on fresh logs, "
-                "or a note naming the check"
-            )
+            return "recover.refuse.need_evidence"
         return None
+
+
+Refusal = tuple[str, dict[str, str]]  # a message key and its values
+
+
+def refusal(
+    current: str,
+    to: str,
+    *,
+    note: str = "",
+    method: str | None = None,
+    verification: Verification | None = None,
+    remediation_since: datetime | None = None,
+) -> Refusal | None:
+    """Why this move is refused, as a message key and its values (None: allowed). The
+    diagram and its guards, nothing else."""
+    if to not in BOARD_STATES:
+        return "recover.refuse.unknown_state", {"state": to}
+    if to not in BOARD_TRANSITIONS.get(current, frozenset()):
+        return "recover.refuse.not_in_diagram", {"from": current, "to": to}
+    if to == "ecarte" and not note.strip():
+        return "recover.refuse.need_reason", {}
+    if to == "remediation" and method not in BOARD_METHODS:
+        return "recover.refuse.need_method", {}
+    if to == "verifie":
+        proof = verification or Verification(check=note)
+        key = proof.problem(remediation_since)
+        return (key, {}) if key else None
+    return None
 
 
 def check_move(
@@ -129,19 +164,26 @@ def check_move(
     verification: Verification | None = None,
     remediation_since: datetime | None = None,
 ) -> str | None:
-    """Why this move is refused (None: allowed). The diagram and its guards, nothing else."""
-    if to not in BOARD_STATES:
-        return f"unknown state {to!r}"
-    if to not in BOARD_TRANSITIONS.get(current, frozenset()):
-        return f"{current} -> {to} is not in the diagram"
-    if to == "ecarte" and not note.strip():
-        return "écarté needs a reason (--note)"
-    if to == "remediation" and method not in BOARD_METHODS:
-        return "en remédiation needs a method: nettoyage or reinstallation"
-    if to == "verifie":
-        proof = verification or Verification(check=note)
-        return proof.problem(remediation_since)
-    return None
+    """Why this move is refused, in English (None: allowed)."""
+    found = refusal(
+        current, to, note=note, method=method, verification=verification,
+        remediation_since=remediation_since,
+    )  # fmt: skip
+    return None if found is None else t(found[0], "en", **found[1])
+
+
+class BoardRefused(InvalidTransition):
+    """A move refused, for one machine or several (a bulk move is all or nothing): each
+    refusal with its machine, as a key and values, to be said in the reader's language."""
+
+    def __init__(self, problems: Sequence[tuple[str, Refusal]]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(self.text("en"))
+
+    def text(self, lang: Lang) -> str:
+        return "; ".join(
+            f"{host}: {t(key, lang, **values)}" for host, (key, values) in self.problems
+        )
 
 
 @dataclass(frozen=True)
@@ -219,6 +261,9 @@ class Board:
             a.hostname.lower(): a.zone or "" for a in (hospital.assets if hospital else ())
         }
         self._asset_ip = {a.ip: a.hostname for a in (hospital.assets if hospital else ()) if a.ip}
+        self._asset_short = {
+            short_name(a.hostname): a.hostname for a in (hospital.assets if hospital else ())
+        }
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -237,7 +282,7 @@ class Board:
     ) -> list[BoardRow]:
         from rempart.cases import models
 
-        self.cases._activate()
+        self.cases.activate()
         items = models.BoardItem.objects.filter(incident__case_id=self.case_id).order_by(
             "zone", "host"
         )
@@ -268,7 +313,7 @@ class Board:
     def history(self) -> list[MoveRecord]:
         from rempart.cases import models
 
-        self.cases._activate()
+        self.cases.activate()
         moves = models.BoardMove.objects.filter(
             item__incident__case_id=self.case_id
         ).select_related("item")
@@ -296,6 +341,14 @@ class Board:
     def zone_of(self, host: str) -> str:
         return self._asset_zone.get(host.lower(), "")
 
+    def canonical(self, host: str) -> str:
+        """The name a machine goes by in the hospital model: an address of a known asset
+        gives its hostname, `PC-12.chu.local` or `pc-12` the model's `PC-12`; else as given."""
+        host = host.strip()
+        if host in self._asset_ip:
+            return self._asset_ip[host]
+        return self._asset_short.get(short_name(host), host)
+
     def add(
         self,
         hosts: Sequence[tuple[str, str]],
@@ -304,27 +357,31 @@ class Board:
         note: str = "",
         state: str = "suspect",
         notes: dict[str, str] | None = None,
+        source: str = "",
     ) -> int:
         """Put machines (host, zone) on the board as `suspect`; those already on it are kept.
         Returns how many were added. One move ("" → suspect) per machine; `notes` gives a
-        machine its own note (why it is there), else `note`."""
+        machine its own note (why it is there), else `note`; `source` (detectors, triage,
+        intel, inventory) goes to the audit entry with each machine's note."""
         from django.db import transaction
 
         from rempart.cases import models
 
-        self.cases._activate()
+        self.cases.activate()
         added = 0
         with transaction.atomic():
             incident = self._incident_row()
             known = set(
                 models.BoardItem.objects.filter(incident=incident).values_list("host", flat=True)
             )
-            now = self.cases._now()
+            now = self.cases.timestamp()
+            fresh: list[str] = []
             for host, zone in hosts:
                 host = host.strip()
-                if not host or host in known:
+                if not host or host in known or not plausible_host(host):
                     continue
                 known.add(host)
+                fresh.append(host)
                 own = (notes or {}).get(host, note)
                 item = models.BoardItem.objects.create(
                     incident=incident,
@@ -340,9 +397,11 @@ class Board:
                 )
                 added += 1
             if added:
-                self.cases._audit_row(
-                    actor, "board.add", "incident", self.case_id, {"added": added, "note": note}
-                )
+                details: dict[str, Any] = {"added": added, "note": note}
+                if source:
+                    details["source"] = source
+                    details["hosts"] = {h: (notes or {}).get(h, note) for h in fresh}
+                self.cases.audit(actor, "board.add", "incident", self.case_id, details)
         return added
 
     def move(
@@ -370,7 +429,7 @@ class Board:
         wanted = list(dict.fromkeys(h.strip() for h in hosts if h.strip()))
         if not wanted:
             raise InvalidValue("no machine to move")
-        self.cases._activate()
+        self.cases.activate()
         done: list[MoveRecord] = []
         with transaction.atomic():
             items = {
@@ -379,7 +438,9 @@ class Board:
                     incident__case_id=self.case_id, host__in=wanted
                 )
             }
-            problems = [f"{h}: not on the board" for h in wanted if h not in items]
+            problems: list[tuple[str, Refusal]] = [
+                (h, ("recover.refuse.not_on_board", {})) for h in wanted if h not in items
+            ]
             for host in wanted:
                 item = items.get(host)
                 if item is None:
@@ -388,7 +449,7 @@ class Board:
                 if to == "verifie":
                     last = item.moves.filter(to_state="remediation").order_by("-at").first()
                     since = last.at if last is not None else None
-                why = check_move(
+                why = refusal(
                     item.state,
                     to,
                     note=note,
@@ -397,10 +458,10 @@ class Board:
                     remediation_since=since,
                 )
                 if why:
-                    problems.append(f"{host}: {why}")
+                    problems.append((host, why))
             if problems:
-                raise InvalidTransition("; ".join(problems))
-            now = self.cases._now()
+                raise BoardRefused(problems)
+            now = self.cases.timestamp()
             for host in wanted:
                 item = items[host]
                 before = item.state
@@ -423,7 +484,7 @@ class Board:
                     details["note"] = note
                 if to == "remediation":
                     details["method"] = item.method
-                self.cases._audit_row(actor, "board.move", "incident", self.case_id, details)
+                self.cases.audit(actor, "board.move", "incident", self.case_id, details)
                 done.append(MoveRecord(host, before, to, actor, now, detail))
         return done
 
@@ -528,13 +589,47 @@ class Board:
             indent=2,
         )
 
-    def burndown(self, *, now: datetime, window_hours: float = 6.0) -> Burndown:
+    def burndowns(
+        self, by: str = "building", *, now: datetime, window_hours: float = 6.0
+    ) -> dict[str, Burndown]:
+        """One burndown per building (`by="building"`), care service or zone: its machines'
+        open count, recent rate and estimated end (no SVG: a table line each)."""
+        groups: dict[str, set[str]] = {}
+        for row in self.rows():
+            if by == "service":
+                keys: Iterable[str] = row.services or ("—",)
+            elif by == "zone":
+                keys = (row.zone or "—",)
+            else:
+                keys = (row.building or "—",)
+            for key in keys:
+                groups.setdefault(key, set()).add(row.host)
+        history = self.history()
+        return {
+            key: self.burndown(
+                now=now, window_hours=window_hours, hosts=hosts, history=history, svg=False
+            )
+            for key, hosts in sorted(groups.items())
+        }
+
+    def burndown(
+        self,
+        *,
+        now: datetime,
+        window_hours: float = 6.0,
+        hosts: set[str] | None = None,
+        history: Sequence[MoveRecord] | None = None,
+        svg: bool = True,
+    ) -> Burndown:
         """Open machines (neither remis nor écarté) after every move; the rate of the last
-        `window_hours` and the end it points to at that pace."""
+        `window_hours` and the end it points to at that pace; of `hosts` only if given."""
         open_hosts: set[str] = set()
         points: list[tuple[datetime, int]] = []
         closed_at: list[datetime] = []
-        for m in self.history():
+        moves = self.history() if history is None else history
+        for m in moves:
+            if hosts is not None and m.host not in hosts:
+                continue
             if m.to_state in DONE_STATES:
                 if m.host in open_hosts:
                     closed_at.append(m.at)
@@ -553,6 +648,8 @@ class Board:
             now + timedelta(hours=left / rate) if rate > 0 and left else (now if not left else None)
         )
         result = Burndown(tuple(points), rate, window_hours, left, end)
+        if not svg:
+            return result
         return Burndown(
             result.points, rate, window_hours, left, end, svg=burndown_svg(result, now=now)
         )
@@ -601,6 +698,14 @@ def burndown_svg(b: Burndown, *, now: datetime, width: int = 640, height: int = 
     return "".join(parts)
 
 
+def short_name(host: str) -> str:
+    """A machine's name for matching: lower case, without its domain (an address as is)."""
+    text = host.strip().lower()
+    if text.replace(".", "").isdigit() or ":" in text:
+        return text
+    return text.split(".", 1)[0]
+
+
 def hosts_from_incident(incident: Incident) -> list[tuple[str, str, str]]:
     """(host, zone, why) for every machine of an incident: its name when known, else its IP."""
     out = []
@@ -610,17 +715,53 @@ def hosts_from_incident(incident: Incident) -> list[tuple[str, str, str]]:
     return out
 
 
-def hosts_from_inventory(path: Path, hospital: Hospital | None) -> list[tuple[str, str]]:
-    """(host, zone) from a GLPI-style or Rempart inventory CSV, or a plain list (one a line)."""
+_HOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,252}$")
+
+
+def plausible_host(name: str) -> bool:
+    """A host name or an address (RFC 1123 letters, digits, '-', '.', '_', ':' for IPv6):
+    anything else in a list or an inventory is a bad line, not a machine."""
+    return bool(_HOST.match(name))
+
+
+@dataclass(frozen=True)
+class HostList:
+    """Machines read from a list or an inventory, and the lines refused with their reason."""
+
+    hosts: tuple[tuple[str, str], ...]  # (host, zone)
+    rejected: tuple[str, ...]
+
+
+def read_hosts(path: Path, hospital: Hospital | None) -> HostList:
+    """(host, zone) from a GLPI-style or Rempart inventory CSV, or a plain list (one a line,
+    `#` comments); names that are not host names are refused, with their line."""
     from rempart.model.inventory import read_inventory
 
     text = path.read_text("utf-8", errors="replace")
     first = text.splitlines()[0] if text.strip() else ""
+    found: list[tuple[str, str, str]] = []  # host, zone, where
+    rejected: list[str] = []
     if "," in first or ";" in first:
         result = read_inventory(path, hospital.zones if hospital else ())
-        return [(a.hostname, a.zone or "") for a in result.assets]
-    return [
-        (line.strip(), "")
-        for line in text.splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+        rejected += [f"{loc}: {why}" for loc, why in result.problems]
+        found += [
+            (a.hostname, a.zone or "", str(loc))
+            for a, loc in zip(result.assets, result.locations, strict=False)
+        ]
+    else:
+        for n, line in enumerate(text.splitlines(), start=1):
+            name = line.strip()
+            if name and not name.startswith("#"):
+                found.append((name, "", f"{path.name}:{n}"))
+    hosts = []
+    for host, zone, where in found:
+        if plausible_host(host):
+            hosts.append((host, zone))
+        else:
+            rejected.append(f"{where}: not a host name: {host[:40]!r}")
+    return HostList(tuple(hosts), tuple(rejected))
+
+
+def hosts_from_inventory(path: Path, hospital: Hospital | None) -> list[tuple[str, str]]:
+    """(host, zone) from a GLPI-style or Rempart inventory CSV, or a plain list (one a line)."""
+    return list(read_hosts(path, hospital).hosts)

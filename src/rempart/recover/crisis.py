@@ -177,7 +177,7 @@ def entries(cases: CaseStore) -> list[Entry]:
     """Every entry, in order of their numbers."""
     from rempart.cases import models
 
-    cases._activate()
+    cases.activate()
     rows = list(models.CrisisEntry.objects.order_by("seq"))
     seqs = {int(r.id): int(r.seq) for r in rows}
     return [_from_row(r, seqs) for r in rows]
@@ -210,7 +210,7 @@ def append(
     kind = kind_of(kind)
     if not text.strip():
         raise InvalidValue("an entry needs a text")
-    cases._activate()
+    cases.activate()
     with transaction.atomic():
         last = models.CrisisEntry.objects.order_by("-seq").first()
         prev = last.hash if last is not None else GENESIS
@@ -220,7 +220,7 @@ def append(
             target = models.CrisisEntry.objects.filter(seq=corrects).first()
             if target is None:
                 raise CaseError(f"no crisis log entry #{corrects} to correct")
-        now = cases._now().astimezone(UTC)
+        now = cases.timestamp().astimezone(UTC)
         entry = Entry(seq, now, author, role, kind, text.strip(), tuple(links), corrects, prev, "")
         digest = entry_hash(entry.content())
         models.CrisisEntry.objects.create(
@@ -235,5 +235,5 @@ def append(
             prev_hash=prev,
             hash=digest,
         )
-        cases._audit_row(author, "crisis.add", "crisis", str(seq), {"kind": kind, "hash": digest})
+        cases.audit(author, "crisis.add", "crisis", str(seq), {"kind": kind, "hash": digest})
     return Entry(seq, now, author, role, kind, entry.text, entry.links, corrects, prev, digest)

@@ -3,9 +3,11 @@ incident, the hospital model and the board, edited by a JSON of answers, version
 complementary, final), rendered as JSON, HTML (printable) and PDF; and their clocks.
 
 Each form's `deadlines` give, per version, the starting event (`discovery` of the incident,
-`awareness` of a personal-data breach, the `previous` report) and a delay in hours (0: without
-delay). Forms live in `rempart/recover/forms/<kind>.yaml`: a field list to correct is a data
-change, not a code change.
+`awareness` of a personal-data breach, the `previous` report, the incident's `resolution`)
+and a delay in hours (0: without delay; none: no fixed deadline). Forms live in
+`rempart/recover/forms/<kind>.yaml`: a field list to correct is a data change, not a code
+change. NIS 2's clocks run from the discovery (awareness of a significant incident), not from
+the awareness of a personal-data breach, which is the CNIL's.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from rempart.core.i18n import Lang
 
 __all__ = [
     "KINDS",
+    "STATUSES",
     "VERSIONS",
+    "VERSION_LABELS",
     "Deadline",
     "Declaration",
     "Form",
@@ -73,8 +77,12 @@ class Section(_Strict):
 
 
 class DeadlineDef(_Strict):
-    from_: Literal["discovery", "awareness", "previous"] = Field(alias="from")
-    hours: int = Field(ge=0)
+    """When a version is due: `hours` after its starting event (0: without delay; none: no
+    fixed deadline, as new facts come). Events: `discovery` of the incident, `awareness` of
+    a personal-data breach, the `previous` version's issue, the incident's `resolution`."""
+
+    from_: Literal["discovery", "awareness", "previous", "resolution"] = Field(alias="from")
+    hours: int | None = Field(ge=0)
     label: Text
 
 
@@ -129,8 +137,14 @@ class Declaration:
     missing: tuple[str, ...]  # required fields without a value
 
 
+STATUSES = ("overdue", "due", "waiting", "open", "done")  # most urgent first
+
+
 @dataclass(frozen=True)
 class Deadline:
+    """One version's clock: its starting event and when it happened (None: not yet), when
+    it is due (None: not computable yet, or no fixed deadline: `as_needed`)."""
+
     kind: str
     version: str
     start_event: str
@@ -138,10 +152,15 @@ class Deadline:
     due: datetime | None
     label: str
     done_at: datetime | None = None
+    as_needed: bool = False
 
     def status(self, now: datetime) -> str:
+        """done, overdue, due, waiting (its starting event has not happened) or open (no
+        fixed deadline: as new facts come)."""
         if self.done_at is not None:
             return "done"
+        if self.as_needed and self.start is not None:
+            return "open"
         if self.due is None:
             return "waiting"
         return "overdue" if now > self.due else "due"
@@ -156,8 +175,10 @@ def deadline(
 ) -> Deadline:
     d = form.deadlines[version]  # type: ignore[index]
     start = events.get(d.from_)
-    due = start + timedelta(hours=d.hours) if start is not None else None
-    return Deadline(form.kind, version, d.from_, start, due, d.label.get(lang), done_at)
+    due = start + timedelta(hours=d.hours) if start is not None and d.hours is not None else None
+    return Deadline(
+        form.kind, version, d.from_, start, due, d.label.get(lang), done_at, d.hours is None
+    )
 
 
 def deadlines(
@@ -165,21 +186,27 @@ def deadlines(
     issued: dict[tuple[str, str], datetime],
     lang: Lang = "fr",
 ) -> list[Deadline]:
-    """Every kind's next deadline: the first version not issued yet, from its own event (the
-    `previous` event being the issue time of the version before)."""
+    """What each kind still owes, each version from its own event (`previous` being the
+    issue time of the version before): the first version not issued yet, and any later one
+    whose clock already runs from another event (NIS 2's 72 h notification runs from the
+    discovery even before the 24 h early warning is sent). A kind fully issued shows its
+    final version, done."""
     out = []
     for kind in KINDS:
         form = load_form(kind)
-        prev: datetime | None = None
-        for version in VERSIONS:
-            done = issued.get((kind, version))
-            ev = {**events, "previous": prev}
-            if done is None:
-                out.append(deadline(form, version, ev, lang))
-                break
-            prev = done
-        else:
-            out.append(deadline(form, "final", {**events, "previous": prev}, lang, prev))
+        pending = False
+        for i, version in enumerate(VERSIONS):
+            prev = issued.get((kind, VERSIONS[i - 1])) if i else None
+            d = deadline(form, version, {**events, "previous": prev}, lang)
+            if issued.get((kind, version)) is not None:
+                continue
+            if not pending or (d.start_event != "previous" and d.due is not None):
+                out.append(d)
+            pending = True
+        if not pending:
+            prev = issued.get((kind, VERSIONS[-2]))
+            final = {**events, "previous": prev}
+            out.append(deadline(form, "final", final, lang, issued[(kind, "final")]))
     return out
 
 

@@ -20,6 +20,13 @@ _KIND = {
     "phishing": ("hameçonnage", "phishing"),
     "compromise": ("compromission d'un poste", "compromised workstation"),
 }  # fmt: skip
+_SEVERITY = {
+    "critical": ("critique", "critical"),
+    "high": ("élevée", "high"),
+    "medium": ("moyenne", "medium"),
+    "low": ("faible", "low"),
+    "info": ("information", "information"),
+}
 _DATA = {
     "radiology": ("imagerie médicale", "medical imaging"),
     "lab": ("résultats de biologie", "laboratory results"),
@@ -150,7 +157,9 @@ def context_for(
         "incident.discovery": _aware(incident.first_detection or incident.first_seen),
         "incident.awareness": _aware(incident.first_detection or incident.first_seen),
         "incident.type": _KIND[kind_key][0 if fr else 1],
-        "incident.severity": incident.severity,
+        "incident.severity": _SEVERITY.get(incident.severity, (incident.severity,) * 2)[
+            0 if fr else 1
+        ],
         "incident.origin": origin,
         "incident.iocs": iocs,
         "incident.malicious": bool(infected) or incident.severity in ("high", "critical"),

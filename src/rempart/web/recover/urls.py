@@ -23,6 +23,8 @@ urlpatterns = [
     path("preuves/exporter/", views.evidence_export, name="evidence_export"),
     path("preuves/<str:name>", views.evidence_download, name="evidence_download"),
     path("declarations/", views.declarations, name="declarations"),
+    path("declarations/echeances/", views.declarations_due, name="declarations_due"),
+    path("declarations/etablir/", views.declaration_form, name="declaration_form"),
     path("declarations/<str:kind>/<str:fmt>/", views.declaration, name="declaration"),
 ]
 

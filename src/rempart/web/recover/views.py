@@ -22,8 +22,8 @@ from rempart.app import crisis as crisis_app
 from rempart.app import declare as declare_app
 from rempart.app import evidence as evidence_app
 from rempart.core.clock import SYSTEM_CLOCK
-from rempart.core.errors import RempartError
-from rempart.core.i18n import Lang
+from rempart.core.errors import ConfigError, RempartError
+from rempart.core.i18n import Lang, t
 from rempart.web.context import who, workspace_root
 from rempart.web.roles import ADMIN, ALL_ROLES, ANALYST, CELL, TECH, role_required
 
@@ -63,15 +63,19 @@ def board(request: HttpRequest) -> HttpResponse:
     b = _board(request)
     burndown = b.burndown(now=SYSTEM_CLOCK.now())
     rows = b.rows(state=request.GET.get("state") or None, zone=request.GET.get("zone") or None)
+    lang = _lang(request)
+    label = {s: t(f"recover.board.state.{s}", lang) for s in board_app.BOARD_STATES}
+    method = {m: t(f"recover.board.method.{m}", lang) for m in ("nettoyage", "reinstallation")}
     return TemplateResponse(
         request,
         "recover/board.html",
         {
             "b": b,
-            "rows": rows,
-            "states": board_app.BOARD_STATES,
-            "by_building": b.counts("building"),
-            "by_service": b.counts("service"),
+            "rows": [(r, label[r.state], method.get(r.method, "")) for r in rows],
+            "states": list(label.items()),
+            "methods": list(method.items()),
+            "by_building": _paced(b, "building", label),
+            "by_service": _paced(b, "service", label),
             "burndown": burndown,
             # numbers and dates only, drawn by rempart.recover.board.burndown_svg
             "burndown_svg": mark_safe(burndown.svg),  # noqa: S308
@@ -80,6 +84,15 @@ def board(request: HttpRequest) -> HttpResponse:
             "error": request.GET.get("error", "")[:300],
         },
     )
+
+
+def _paced(b: Any, by: str, label: dict[str, str]) -> list[dict[str, Any]]:
+    """Counts per state of each building (or care service), with its own rate and end."""
+    pace = b.burndowns(by, now=SYSTEM_CLOCK.now())
+    return [
+        {"key": key, "counts": [per[s] for s in label], "pace": pace.get(key)}
+        for key, per in b.counts(by).items()
+    ]
 
 
 def _back(name: str, incident: str, error: str = "") -> HttpResponseRedirect:
@@ -97,14 +110,24 @@ def board_move(request: HttpRequest) -> HttpResponse:
     b = _board(request)
     w = who(request)
     hosts = request.POST.getlist("host")
-    zone = request.POST.get("zone") or None
-    if zone:
-        hosts = board_app.select_hosts(b, hosts, zone=zone)
+    zone, building, service, state = (
+        request.POST.get(k, "").strip()[:128] or None
+        for k in ("zone", "building", "service", "state")
+    )
+    try:
+        if zone or building or service or state:  # a bulk move by filter: all it selects
+            hosts = board_app.select_hosts(
+                b, hosts, zone=zone, building=building, service=service, state=state
+            )
+    except RempartError as exc:
+        return _back("recover:board", b.case_id, str(exc))
     try:
         board_app.move(
             b, hosts, request.POST.get("to", ""), actor=w.name,
             note=request.POST.get("note", ""), method=request.POST.get("method") or None,
         )  # fmt: skip
+    except board_app.BoardRefused as exc:
+        return _back("recover:board", b.case_id, exc.text(_lang(request)))
     except RempartError as exc:
         return _back("recover:board", b.case_id, str(exc))
     return _back("recover:board", b.case_id)
@@ -262,40 +285,78 @@ def evidence_download(request: HttpRequest, name: str) -> HttpResponse:
 @role_required(*ALL_ROLES)
 def declarations(request: HttpRequest) -> HttpResponse:
     try:
-        case_id, due = declare_app.due(workspace_root(), _incident(request), lang=_lang(request))
+        case_id, _ = declare_app.due(workspace_root(), _incident(request), lang=_lang(request))
+        due = declare_app.declarations_due(
+            workspace_root(), incident=case_id, fixed_only=False, include_done=True,
+            lang=_lang(request),
+        )  # fmt: skip
     except RempartError as exc:
         raise Http404(str(exc)) from exc
-    now = SYSTEM_CLOCK.now()
     return TemplateResponse(
         request,
         "recover/declarations.html",
         {
             "case_id": case_id,
-            "due": [(d, d.status(now)) for d in due],
+            "due": due,
             "kinds": declare_app.KINDS,
+            "versions": declare_app.VERSIONS,
             "can_declare": getattr(request, "rempart_role", "") in DECLARERS,
         },
     )
 
 
+@require_GET
+@role_required(*ALL_ROLES)
+def declarations_due(request: HttpRequest) -> HttpResponse:
+    """The dashboard's fragment (loaded after the page, so the dashboard does not wait for
+    the case store): every declaration owed with a date, overdue first."""
+    items = declare_app.declarations_due(workspace_root(), lang=_lang(request))
+    return TemplateResponse(
+        request,
+        "recover/fragments/declarations_due.html",
+        {"items": items, "overdue": sum(1 for d in items if d.overdue)},
+    )
+
+
 @role_required(*ALL_ROLES)
 def declaration(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    """GET: a draft (nothing recorded). POST (cellule, administrateur): issued and recorded."""
+    """GET: a draft (nothing recorded). POST (cellule, administrateur): issued and recorded;
+    a POST with `draft` is a draft with the answers given (any role: nothing recorded)."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405)
+    return _declaration(request, kind, fmt)
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def declaration_form(request: HttpRequest) -> HttpResponse:
+    """The page's form: kind, version, format and answers (JSON) chosen in it."""
+    return _declaration(request, request.POST.get("kind", ""), request.POST.get("format", ""))
+
+
+def _declaration(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     if kind not in declare_app.KINDS or fmt not in ("html", "pdf", "json"):
         raise Http404("no such declaration")
-    issue = request.method == "POST"
+    issue = request.method == "POST" and not request.POST.get("draft")
     if issue and getattr(request, "rempart_role", "") not in DECLARERS:
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
-    if request.method not in ("GET", "POST"):
-        return HttpResponse(status=405)
+    version = request.POST.get("version") or None if request.method == "POST" else None
+    if version is not None and version not in declare_app.VERSIONS:
+        raise Http404("no such version")
     w = who(request)
+    try:
+        answers = declare_app.parse_answers(request.POST.get("answers", ""))
+    except RempartError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     try:
         r = declare_app.declare(
             workspace_root(), kind, _incident(request) or declare_app_default(), fmt=fmt,
-            lang=_lang(request), actor=w.name, record=issue,
+            version=version, lang=_lang(request), answers=answers, actor=w.name, record=issue,
         )  # fmt: skip
+    except ConfigError as exc:  # an answer for an unknown field, a bad value: say which
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     except RempartError as exc:
         raise Http404(str(exc)) from exc
     types = {
