@@ -13,10 +13,11 @@ import pytest
 from tests.sources.intel.alerts import alert_email
 from typer.testing import CliRunner
 
+from rempart.app.board import open_board
+from rempart.app.incidents_store import list_incidents, load_incident
 from rempart.app.intel import export_intel, hunt_intel, import_intel
 from rempart.cli import app
 from rempart.detect import DETECTORS, DetectContext, run_detectors
-from rempart.incidents import Incident
 from rempart.ingest.files import ingest_file
 from rempart.model import load_hospital
 from rempart.store import Store, Workspace
@@ -78,14 +79,17 @@ def test_alert_email_finds_the_campaign_patient_zero_and_c2(
     )
     assert len(behind - infected) <= 2, extra
     # one incident: patient zero, the entry email and the intel findings together
-    inc = Incident.load(Path(str(hunt.incident_path)))
+    inc = load_incident(ws.root, hunt.incident_id)
+    # the machines the indicators were seen on are on the incident's remediation board
+    board = {r.host for r in open_board(ws.root, hunt.incident_id).rows()}
+    assert truth.patient_zero.hostname in board or truth.patient_zero.ip in board
     assert inc.patient_zero is not None and inc.patient_zero.ip == truth.patient_zero.ip
     assert inc.entry_email is not None
     assert set(truth.phishing.recipients) <= set(inc.entry_email.recipients)
     assert {r["finding_uid"] for r in rows} <= set(inc.finding_uids) | {
         r["finding_uid"] for r in rows if r["entity_type"] != "host"
     }
-    assert len(list((ws.root / "incidents").glob("*.json"))) == 1
+    assert len(list_incidents(ws.root)) == 1
     # hunting again attaches to the same incident and changes nothing
     again = hunt_intel(ws)
     assert again.incident_id == hunt.incident_id and not again.incident_new
@@ -108,9 +112,10 @@ def test_alert_email_finds_the_campaign_patient_zero_and_c2(
     assert named <= infected and len(named) >= 0.9 * len(infected)
     first = min(proxied, key=lambda r: r["first_seen"])
     assert first["entity"] == truth.patient_zero.ip
-    inc = Incident.load(Path(str(third.incident_path)))
+    assert third.incident_id is not None
+    inc = load_incident(ws.root, third.incident_id)
     assert {r["finding_uid"] for r in proxied} <= set(inc.finding_uids)
-    assert len(list((ws.root / "incidents").glob("*.json"))) == 1
+    assert len(list_incidents(ws.root)) == 1
     # exports: the C2s to block, and a STIX bundle of sightings that keeps TLP:AMBER
     nft = export_intel(ws, "nftables", tmp_path / "out" / "intel.nft")
     assert nft.written == 2 and C2[0] in nft.path.read_text()

@@ -185,10 +185,17 @@ def _report(found: list[object], ws: Workspace | None, store: Store,
     incident = build_incident(store, hospital, spread=spread_hint)
     if incident is None:
         return HuntReport(len(found), by_table, tuple(entities))
-    folder = ws.folder("incidents")
-    existed = (folder / f"{incident.id}.json").is_file()
-    path = incident.save(folder)
-    return HuntReport(len(found), by_table, tuple(entities), incident.id, not existed, str(path))
+    # in the case store like every incident (web pages, board, declarations), and the
+    # machines the indicators were seen on go on its remediation board
+    from rempart.app.board_feed import board_from_intel
+    from rempart.app.incidents_store import list_incidents, save_incident
+
+    before = {i.id for i in list_incidents(ws.root)}
+    saved = save_incident(ws.root, incident)
+    board_from_intel(ws.root, store)
+    return HuntReport(
+        len(found), by_table, tuple(entities), saved.id, saved.id not in before, saved.location
+    )
 
 
 def import_intel(
