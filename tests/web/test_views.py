@@ -30,6 +30,8 @@ def _pages(incident: str, alert_uid: str) -> list[tuple[str, set[str]]]:
         (f"/plans/{incident}/block-lateral/export/csv/", DOWNLOADERS),
         ("/appareils/", ALL),
         ("/sources/", ALL),
+        ("/renseignement/", ALL),
+        ("/renseignement/export/ipset/", DOWNLOADERS),
         ("/compte/journal/", {"administrateur"}),
     ]
 

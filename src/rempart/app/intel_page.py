@@ -40,6 +40,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "zeek": ("intel", "text/plain"),
     "stix": ("json", "application/json"),
 }
+_HUNTED = "detector = $det"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -137,7 +138,7 @@ def _intel_page(workspace: Path | str, flt: IndicatorFilter, page: int) -> Intel
         params["source"] = flt.source
     cond = " AND ".join(where)
     with reading(workspace) as r:
-        if r.store is None or not r.store.count("indicator") and not _hunted(r.store):
+        if r.store is None or (not r.store.count("indicator") and not _hunted(r.store)):
             return IntelPage((), 0, 1, 1, 0, (), (), (), 0, (), 0)
         store = r.store
         total = _one(store, f"SELECT count(*) AS n FROM indicator WHERE {cond}", params)
@@ -166,11 +167,11 @@ def _intel_page(workspace: Path | str, flt: IndicatorFilter, page: int) -> Intel
                 WHERE allowlisted IS NOT NULL ORDER BY type, value LIMIT {SHOWN}"""
         ).to_pylist()
         det = {"det": HUNT_DETECTOR}
-        sightings_total = _one(store, "SELECT count(*) AS n FROM finding WHERE detector = $det", det)
+        sightings_total = _one(store, f"SELECT count(*) AS n FROM finding WHERE {_HUNTED}", det)
         found = store.sql(
             f"""SELECT finding_uid, related[1] AS indicator, severity, entity, evidence_class,
                        evidence_count, first_seen, last_seen FROM finding
-                WHERE detector = $det ORDER BY first_seen, entity, finding_uid LIMIT {SHOWN}""",
+                WHERE {_HUNTED} ORDER BY first_seen, entity, finding_uid LIMIT {SHOWN}""",
             det,
         ).to_pylist()
         root = r.root
@@ -226,8 +227,8 @@ def _intel_page(workspace: Path | str, flt: IndicatorFilter, page: int) -> Intel
 
 
 def _hunted(store: Any) -> bool:
-    found = _one(store, "SELECT count(*) AS n FROM finding WHERE detector = $d", {"d": HUNT_DETECTOR})
-    return found > 0
+    sql = f"SELECT count(*) AS n FROM finding WHERE {_HUNTED}"
+    return _one(store, sql, {"det": HUNT_DETECTOR}) > 0
 
 
 def _incidents_of(root: Path, uids: Sequence[str]) -> dict[str, tuple[str, ...]]:
