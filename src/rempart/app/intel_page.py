@@ -121,12 +121,15 @@ def intel_page(
     workspace: Path | str, flt: IndicatorFilter = IndicatorFilter(), page: int = 1
 ) -> IntelPage:
     """One page of indicators (by type and value), the conflicts and the sightings; kept per
-    filter and page until the workspace's data changes."""
-    return memo(workspace, "intel_page", (flt, page), lambda: _intel_page(workspace, flt, page))
+    filter and page until the workspace's data changes, or the minute does (indicators
+    expire)."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    return memo(
+        workspace, "intel_page", (flt, page, now), lambda: _intel_page(workspace, flt, page, now)
+    )
 
 
-def _intel_page(workspace: Path | str, flt: IndicatorFilter, page: int) -> IntelPage:
-    now = datetime.now(UTC)
+def _intel_page(workspace: Path | str, flt: IndicatorFilter, page: int, now: datetime) -> IntelPage:
     live = "(expiry IS NULL OR expiry > $now)"
     where = [live]
     params: dict[str, Any] = {"now": now}
