@@ -4,7 +4,9 @@ or the hospital model changes (`rempart.app.webcache`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rempart.app.devices import COLUMNS, DeviceConnections
 from rempart.app.webcache import memo
@@ -21,6 +23,31 @@ def device_report(workspace: Path | str, *, all_rows: bool = False) -> DeviceCon
         lambda: _device_report(Path(workspace), all_rows),
         depends=("store", "model"),
     )
+
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class DevicePage:
+    """One page of the report: the page stays bounded however many connections there are."""
+
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+    total: int
+    page: int
+    pages: int
+
+
+def device_page(workspace: Path | str, *, all_rows: bool = False, page: int = 1) -> DevicePage:
+    """`device_report`, PAGE_SIZE connections at a time (most concerning first, as the report
+    orders them)."""
+    found = device_report(workspace, all_rows=all_rows)
+    total = len(found.rows)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    lo = (page - 1) * PAGE_SIZE
+    return DevicePage(found.columns, found.rows[lo : lo + PAGE_SIZE], total, page, pages)
 
 
 def _device_report(workspace: Path, all_rows: bool) -> DeviceConnections:
@@ -40,4 +67,4 @@ def _device_report(workspace: Path, all_rows: bool) -> DeviceConnections:
     return DeviceConnections(tuple(c for c in COLUMNS if c in table.column_names), rows)
 
 
-__all__ = ["device_report"]
+__all__ = ["PAGE_SIZE", "DevicePage", "device_page", "device_report"]

@@ -22,7 +22,7 @@ from rempart.app import alert_page as alerts_app
 from rempart.app import dashboard as dashboard_app
 from rempart.app import decisions as decisions_app
 from rempart.app import webcache
-from rempart.app.device_report import device_report
+from rempart.app.device_report import device_page
 from rempart.app.incident_view import incident_view, incidents
 from rempart.app.sources_view import sources
 from rempart.app.users import list_users
@@ -301,19 +301,34 @@ def plan_export(request: HttpRequest, ident: str, plan_id: str, fmt: str) -> Htt
 @role_required(*ALL_ROLES)
 def devices(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
-    found = device_report(workspace_root(), all_rows=show_all)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    found = device_page(workspace_root(), all_rows=show_all, page=number)
     rows = [[r.get(c) for c in found.columns] for r in found.rows]
     return TemplateResponse(
         request,
         "rempart/devices.html",
-        {"columns": found.columns, "rows": rows, "show_all": show_all},
+        {
+            "columns": found.columns,
+            "rows": rows,
+            "show_all": show_all,
+            "p": found,
+            "ver": _ver("store", "model"),
+            "query": "all=1&" if show_all else "",
+            "prev": found.page - 1 if found.page > 1 else None,
+            "next": found.page + 1 if found.page < found.pages else None,
+        },
     )
 
 
 @require_GET
 @role_required(*ALL_ROLES)
 def sources_page(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(request, "rempart/sources.html", {"s": sources(workspace_root())})
+    return TemplateResponse(
+        request, "rempart/sources.html", {"s": sources(workspace_root()), "ver": _ver("store")}
+    )
 
 
 @require_GET
