@@ -121,6 +121,7 @@ def _pages(base: str, incident: str) -> list[str]:
         f"/plans/{incident}/",
         "/appareils/",
         "/sources/",
+        "/renseignement/",
     ]
 
 
@@ -198,3 +199,30 @@ def test_vital_cut_confirmed_by_cell_refused_to_analyst(
     entry = next(e for e in trail(web_workspace) if e.action == "plan.confirm")
     assert entry.actor == "u-cellule" and entry.details["reason"] == reason
     assert entry.origin == "127.0.0.1"
+
+
+def test_intel_page_opens_with_its_forms(server: str, browser: Any) -> None:
+    """The Renseignement page: the import form for an analyst (file input, CSRF token), the
+    exports, TLP levels offered up to AMBER+STRICT only, no console error."""
+    from selenium.webdriver.common.by import By
+
+    _login(browser, server, "u-analyste")
+    browser.get(server + "/renseignement/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Renseignement sur la menace"
+    form = browser.find_element(By.CSS_SELECTOR, "form.import")
+    assert form.get_attribute("enctype") == "multipart/form-data"
+    assert form.find_element(By.NAME, "csrfmiddlewaretoken").get_attribute("value")
+    assert form.find_element(By.CSS_SELECTOR, "input[type=file]").get_attribute("multiple")
+    levels = [
+        o.get_attribute("value")
+        for o in browser.find_elements(By.CSS_SELECTOR, "select[name=tlp] option")
+    ]
+    assert levels == ["clear", "green", "amber", "amber+strict"]
+    nav = browser.find_element(By.CSS_SELECTOR, "header nav a[aria-current=page]")
+    assert nav.get_attribute("href").endswith("/renseignement/")
+    assert _console_errors(browser) == []
+    browser.delete_all_cookies()
+    _login(browser, server, "u-lecture")  # a reader sees the page, without the forms
+    browser.get(server + "/renseignement/")
+    assert browser.find_elements(By.CSS_SELECTOR, "form.import") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "select[name=tlp]") == []

@@ -158,6 +158,10 @@ def test_locked_store_shows_update_in_progress(
         text=True,
     ) as holder:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        # pages kept from before the lock would still be served: drop them, so they are read
+        from rempart.app import webcache
+
+        webcache.forget()
         response = client.get("/sources/")  # type: ignore[attr-defined]
         assert response.status_code == 503
         assert "Mise à jour en cours" in response.content.decode()

@@ -29,7 +29,10 @@ def _pages(incident: str, alert_uid: str) -> list[tuple[str, set[str]]]:
         (f"/plans/{incident}/block-lateral/export/nftables/", DOWNLOADERS),
         (f"/plans/{incident}/block-lateral/export/csv/", DOWNLOADERS),
         ("/appareils/", ALL),
+        ("/appareils/?all=1&page=999", ALL),
         ("/sources/", ALL),
+        ("/renseignement/", ALL),
+        ("/renseignement/export/ipset/", DOWNLOADERS),
         ("/compte/journal/", {"administrateur"}),
     ]
 

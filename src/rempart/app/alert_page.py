@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rempart.app.alerts import Alert
+from rempart.app.webcache import memo
 from rempart.app.webread import reading
 
 PAGE_SIZE = 50
@@ -68,7 +69,18 @@ def _alert(row: dict[str, Any]) -> Alert:
 
 
 def alert_page(workspace: Path | str, flt: AlertFilter, page: int = 1) -> AlertPage:
-    """One page of alerts matching the filter, most severe first."""
+    """One page of alerts matching the filter, most severe first (kept per filter and page
+    until the store or the hospital model changes)."""
+    return memo(
+        workspace,
+        "alert_page",
+        (flt, page),
+        lambda: _alert_page(workspace, flt, page),
+        depends=("store", "model"),
+    )
+
+
+def _alert_page(workspace: Path | str, flt: AlertFilter, page: int) -> AlertPage:
     where = ["TRUE"]
     params: dict[str, Any] = {}
     with reading(workspace) as r:
@@ -143,6 +155,12 @@ def _text(value: object) -> str:
 
 def alert_detail(workspace: Path | str, uid: str) -> AlertDetail | None:
     """The alert and up to EVIDENCE_SHOWN of its evidence records (None: no such alert)."""
+    return memo(
+        workspace, "alert_detail", uid, lambda: _alert_detail(workspace, uid), depends=("store",)
+    )
+
+
+def _alert_detail(workspace: Path | str, uid: str) -> AlertDetail | None:
     with reading(workspace) as r:
         if r.store is None:
             return None

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rempart.app.decisions import Decision, decisions
 from rempart.app.incidents_store import IncidentSummary, list_incidents, load_incident
+from rempart.app.webcache import memo
 from rempart.app.webread import Reading, reading
 from rempart.incidents import Incident
 from rempart.model import Hospital
@@ -208,7 +209,12 @@ def ingested_files(r: Reading, limit: int = 20) -> tuple[IngestedFile, ...]:
 
 
 def dashboard(workspace: Path | str) -> Dashboard:
-    """Everything the dashboard shows, read in one short look at the store."""
+    """Everything the dashboard shows, read in one short look at the store (kept until the
+    workspace's data changes: `rempart.app.webcache`)."""
+    return memo(workspace, "dashboard", None, lambda: _dashboard(workspace))
+
+
+def _dashboard(workspace: Path | str) -> Dashboard:
     with reading(workspace) as r:
         summaries = _open_incidents(r.root)
         incidents = [i for _, i in summaries]
@@ -230,7 +236,12 @@ def dashboard(workspace: Path | str) -> Dashboard:
 
 
 def latest(workspace: Path | str, limit: int = 5) -> Latest:
-    """The newest findings and the count: cheap enough to poll every few seconds."""
+    """The newest findings and the count: cheap enough to poll every few seconds (kept until
+    the event store changes)."""
+    return memo(workspace, "latest", limit, lambda: _latest(workspace, limit), depends=("store",))
+
+
+def _latest(workspace: Path | str, limit: int) -> Latest:
     with reading(workspace) as r:
         if r.store is None:
             return Latest(0, (), 0)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rempart.app.incidents_store import list_incidents, load_incident
 from rempart.app.plan import PlanResult, Verdict, propose, verdict
+from rempart.app.webcache import memo
 from rempart.cases import CaseStore
 from rempart.contain import CareImpact, Plan, RankedPlan, care_impact, confirm_vital
 from rempart.contain.actions import IsolateZones, QuarantineHosts
@@ -157,8 +158,13 @@ def _confirmed(plan: Plan, result: PlanResult, done: tuple[Decision, ...]) -> Pl
 
 
 def plans(root: Path | str, incident: str, *, runs: int = WEB_RUNS) -> PlansView:
-    """The incident's ranked plans with care impact, verdict and the decisions made."""
+    """The incident's ranked plans with care impact, verdict and the decisions made (kept
+    until the workspace's data changes: `rempart.app.webcache`)."""
     path = Workspace.at(root, create=False).root
+    return memo(path, "plans", (incident, runs), lambda: _plans(path, incident, runs))
+
+
+def _plans(path: Path, incident: str, runs: int) -> PlansView:
     result = _result(path, incident, runs)
     done = decisions(path, incident)
     ranked = {r.plan.id: r for r in result.ranked or ()}

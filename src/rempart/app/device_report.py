@@ -1,40 +1,53 @@
 """Medical devices' connections for the console, read-only (`rempart devices` opens the store
-as a writer; a page must not). The query scans the flows: its result is kept per version of
-the store file (a new ingest changes it) and of the hospital model."""
+as a writer; a page must not). The query scans the flows: its result is kept until the store
+or the hospital model changes (`rempart.app.webcache`)."""
 
 from __future__ import annotations
 
-import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rempart.app.devices import COLUMNS, DeviceConnections
+from rempart.app.webcache import memo
 from rempart.app.webread import reading
 from rempart.detect.network.medical import device_connections
-from rempart.store import Workspace
 from rempart.store.engine import Engine
-
-_cache: dict[tuple[str, bool], tuple[tuple[float, float], DeviceConnections]] = {}
-_lock = threading.Lock()
-
-
-def _version(root: Path) -> tuple[float, float]:
-    ws = Workspace.at(root, create=False)
-    db = ws.db_path.stat().st_mtime if ws.db_path.exists() else 0.0
-    model = ws.hospital_path.stat().st_mtime if ws.hospital_path.exists() else 0.0
-    return (db, model)
 
 
 def device_report(workspace: Path | str, *, all_rows: bool = False) -> DeviceConnections:
-    root = Workspace.at(workspace, create=False).root
-    key, version = (str(root), all_rows), _version(root)
-    with _lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    found = _device_report(root, all_rows)
-    with _lock:
-        _cache[key] = (version, found)
-    return found
+    return memo(
+        workspace,
+        "device_report",
+        all_rows,
+        lambda: _device_report(Path(workspace), all_rows),
+        depends=("store", "model"),
+    )
+
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class DevicePage:
+    """One page of the report: the page stays bounded however many connections there are."""
+
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+    total: int
+    page: int
+    pages: int
+
+
+def device_page(workspace: Path | str, *, all_rows: bool = False, page: int = 1) -> DevicePage:
+    """`device_report`, PAGE_SIZE connections at a time (most concerning first, as the report
+    orders them)."""
+    found = device_report(workspace, all_rows=all_rows)
+    total = len(found.rows)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    lo = (page - 1) * PAGE_SIZE
+    return DevicePage(found.columns, found.rows[lo : lo + PAGE_SIZE], total, page, pages)
 
 
 def _device_report(workspace: Path, all_rows: bool) -> DeviceConnections:
@@ -54,4 +67,4 @@ def _device_report(workspace: Path, all_rows: bool) -> DeviceConnections:
     return DeviceConnections(tuple(c for c in COLUMNS if c in table.column_names), rows)
 
 
-__all__ = ["device_report"]
+__all__ = ["PAGE_SIZE", "DevicePage", "device_page", "device_report"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rempart.app.incidents_store import IncidentSummary, list_incidents, load_incident
+from rempart.app.webcache import memo
 from rempart.app.webread import reading
 from rempart.incidents import Incident, IncidentHost
 
@@ -49,8 +50,14 @@ class IncidentView:
 
 
 def incidents(workspace: Path | str) -> list[IncidentSummary]:
+    """The workspace's incidents (kept until the case store changes)."""
+    kept = memo(workspace, "incidents", None, lambda: _incidents(workspace), depends=("cases",))
+    return list(kept)
+
+
+def _incidents(workspace: Path | str) -> tuple[IncidentSummary, ...]:
     with reading(workspace) as r:
-        return list_incidents(r.root)
+        return tuple(list_incidents(r.root))
 
 
 def spread_tree(incident: Incident) -> tuple[tuple[TreeNode, ...], int, int]:
@@ -84,7 +91,12 @@ def spread_tree(incident: Incident) -> tuple[tuple[TreeNode, ...], int, int]:
 
 
 def incident_view(workspace: Path | str, ident: str) -> IncidentView:
-    """The incident by id (IncidentNotFound when there is none)."""
+    """The incident by id (IncidentNotFound when there is none); kept until the workspace's
+    data changes."""
+    return memo(workspace, "incident_view", ident, lambda: _incident_view(workspace, ident))
+
+
+def _incident_view(workspace: Path | str, ident: str) -> IncidentView:
     with reading(workspace) as r:
         inc = load_incident(r.root, ident)
         purge: list[PurgeEntry] = []

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rempart.app.dashboard import IngestedFile, ingested_files
+from rempart.app.webcache import memo
 from rempart.app.webread import reading
 from rempart.sources.base import IMPLAUSIBLE_TIME
 
@@ -40,7 +41,12 @@ class Sources:
 
 
 def sources(workspace: Path | str) -> Sources:
-    """Every file ingested (newest first) and the reject reasons per file."""
+    """Every file ingested (newest first) and the reject reasons per file (kept until the
+    store changes)."""
+    return memo(workspace, "sources", None, lambda: _sources(workspace), depends=("store",))
+
+
+def _sources(workspace: Path | str) -> Sources:
     with reading(workspace) as r:
         if r.store is None:
             return Sources((), (), 0)

@@ -82,12 +82,20 @@ class _Keeper:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)  # a user left, a writer finished
         self.stores: dict[Path, Store] = {}
         self.users: dict[Path, int] = {}
         self.timers: dict[Path, threading.Timer] = {}
+        self.writing: set[Path] = set()
 
     def acquire(self, path: Path, wait: float) -> Store:
         with self.lock:
+            deadline = time.monotonic() + wait
+            while path in self.writing:  # this process writes the store: wait for it
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise StoreBusy(f"store {path} is being written by this console")
+                self.changed.wait(left)
             timer = self.timers.pop(path, None)
             if timer is not None:
                 timer.cancel()
@@ -103,6 +111,7 @@ class _Keeper:
     def release(self, path: Path) -> None:
         with self.lock:
             self.users[path] = self.users.get(path, 1) - 1
+            self.changed.notify_all()
             if self.users[path] > 0:
                 return
             if LINGER <= 0:
@@ -123,6 +132,28 @@ class _Keeper:
         store = self.stores.pop(path, None)
         if store is not None:
             store.close()
+
+    def begin_write(self, path: Path, wait: float) -> None:
+        """Hold new readers back, wait for the current ones, close the keeper: this process
+        may then open the store as a writer (DuckDB refuses a writer beside a reader of the
+        same file in one process)."""
+        with self.lock:
+            deadline = time.monotonic() + wait
+            while path in self.writing or self.users.get(path, 0) > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise StoreBusy(f"store {path} is being read: try again shortly")
+                self.changed.wait(left)
+            self.writing.add(path)
+            timer = self.timers.pop(path, None)
+            if timer is not None:
+                timer.cancel()
+            self._close(path)
+
+    def end_write(self, path: Path) -> None:
+        with self.lock:
+            self.writing.discard(path)
+            self.changed.notify_all()
 
     def close_all(self) -> None:
         """Close every keeper now (tests; before this process writes the store itself)."""
@@ -168,6 +199,20 @@ def hospital_of(root: Path) -> Hospital | None:
 
 
 @contextmanager
+def writing(workspace: Path | str, *, wait: float = 30.0) -> Iterator[Path]:
+    """This process (the console) writes the event store inside the block: the requests'
+    read-only connections are closed first and new ones wait until the block ends. Another
+    process holding the store is waited for by the writer's own open (`Store`)."""
+    ws = Workspace.at(workspace, create=False)
+    path = ws.db_path.resolve()
+    _keeper.begin_write(path, wait)
+    try:
+        yield ws.root
+    finally:
+        _keeper.end_write(path)
+
+
+@contextmanager
 def reading(workspace: Path | str, *, wait: float = DEFAULT_WAIT) -> Iterator[Reading]:
     """The workspace opened read-only for one request (the store closed at the end)."""
     ws = Workspace.at(workspace, create=False)
@@ -190,4 +235,5 @@ __all__ = [
     "open_store",
     "reading",
     "release_stores",
+    "writing",
 ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 
 
@@ -37,12 +37,28 @@ def entries(role: str) -> list[dict[str, Any]]:
     for e in found:
         if role not in e.roles:
             continue
-        try:
-            url = reverse(e.url_name)
-        except NoReverseMatch:
+        url = _url(e.url_name)
+        if url is None:
             continue
         out.append({"url": url, "label": e.label, "name": e.url_name})
     return out
+
+
+_urls: dict[tuple[str, str], str | None] = {}
+
+
+def _url(name: str) -> str | None:
+    """`reverse(name)`, once per URL configuration (every page draws the navigation)."""
+    from django.conf import settings
+
+    root = getattr(settings, "ROOT_URLCONF", "")
+    key = (f"{root}|{get_urlconf() or ''}|{get_script_prefix()}", name)
+    if key not in _urls:
+        try:
+            _urls[key] = reverse(name)
+        except NoReverseMatch:
+            return None  # not kept: a sub-package's URLs may load later
+    return _urls[key]
 
 
 def context(request: HttpRequest) -> dict[str, Any]:

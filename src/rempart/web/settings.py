@@ -109,6 +109,16 @@ def web_settings(
             "LANGUAGE_COOKIE_HTTPONLY": True,
             "LANGUAGE_COOKIE_SAMESITE": "Strict",
             "LANGUAGE_COOKIE_SECURE": secure,
+            # rendered fragments of the heavy pages, keyed on the workspace's data version
+            # (rempart.app.webcache): one process (waitress), so a local memory cache
+            "CACHES": {
+                "default": {
+                    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "LOCATION": "rempart-web",
+                    "TIMEOUT": 3600,
+                    "OPTIONS": {"MAX_ENTRIES": 500},
+                }
+            },
             "SESSION_ENGINE": "django.contrib.sessions.backends.db",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Strict",

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from rempart.web import auth, views
+from rempart.web import auth, intel_views, views
 from rempart.web.nav import NavEntry, register
 from rempart.web.roles import ADMIN, ALL_ROLES
 
@@ -48,6 +48,9 @@ base: list[URLPattern | URLResolver] = [
     ),
     path("appareils/", views.devices, name="devices"),
     path("sources/", views.sources_page, name="sources"),
+    path("renseignement/", intel_views.intel, name="intel"),
+    path("renseignement/import/", intel_views.intel_import, name="intel_import"),
+    path("renseignement/export/<str:fmt>/", intel_views.intel_export, name="intel_export"),
     path("compte/connexion/", auth.login_view, name="login"),
     path("compte/code/", auth.totp_view, name="totp"),
     path("compte/deconnexion/", auth.logout_view, name="logout"),
@@ -62,6 +65,7 @@ for _entry in (
     NavEntry("rempart:plan_list", _("Plans"), ALL_ROLES, 40),
     NavEntry("rempart:devices", _("Appareils médicaux"), ALL_ROLES, 45),
     NavEntry("rempart:sources", _("Sources"), ALL_ROLES, 50),
+    NavEntry("rempart:intel", _("Renseignement"), ALL_ROLES, 55),
     NavEntry("rempart:accounts", _("Comptes et journal"), (ADMIN,), 90),
 ):
     register(_entry)

@@ -13,6 +13,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 from rempart.app import alert_page as alerts_app
 from rempart.app import dashboard as dashboard_app
 from rempart.app import decisions as decisions_app
-from rempart.app.device_report import device_report
+from rempart.app import webcache
+from rempart.app.device_report import device_page
 from rempart.app.incident_view import incident_view, incidents
 from rempart.app.sources_view import sources
 from rempart.app.users import list_users
@@ -40,6 +42,11 @@ def _lang(request: HttpRequest) -> str:
     return "en" if getattr(request, "LANGUAGE_CODE", "fr") == "en" else "fr"
 
 
+def _ver(*parts: webcache.Part) -> str:
+    """The workspace's data version: the key of the rendered fragments a page keeps."""
+    return webcache.version(workspace_root(), parts or webcache.ALL_PARTS).token
+
+
 def _known_incident(ident: str) -> str:
     """The incident id if the workspace has it (object-level check), else 404."""
     if not _IDENT.match(ident) or ident not in {s.id for s in incidents(workspace_root())}:
@@ -56,8 +63,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rempart/dashboard.html",
         {
             "d": d,
-            "plan": svg.hospital_plan(d.zones),
-            "chart": svg.bars(d.alerts_per_hour),
+            "ver": _ver(),
+            # drawn only when the kept fragment is missing
+            "plan": SimpleLazyObject(lambda: svg.hospital_plan(d.zones)),
+            "chart": SimpleLazyObject(lambda: svg.bars(d.alerts_per_hour)),
             "counts": {
                 s: sum(1 for z in d.zones if z.state == s)
                 for s in ("infected", "suspected", "isolated", "clean")
@@ -111,6 +120,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
         {
             "p": result,
             "f": flt,
+            "ver": _ver("store", "model"),
+            "query_key": "&".join(sorted(f"{k}={v}" for k, v in q.items())),
             "since": q.get("since", ""),
             "until": q.get("until", ""),
             "severities": alerts_app.SEVERITIES,
@@ -161,8 +172,9 @@ def incident(request: HttpRequest, ident: str) -> HttpResponse:
         {
             "v": view,
             "inc": view.incident,
+            "ver": _ver(),
             "timeline": timeline,
-            "tree": svg.tree(view.tree, view.tree_depth, view.tree_width),
+            "tree": SimpleLazyObject(lambda: svg.tree(view.tree, view.tree_depth, view.tree_width)),
         },
     )
 
@@ -212,7 +224,13 @@ def plans(request: HttpRequest, ident: str) -> HttpResponse:
         "rempart/plans.html",
         {
             "incident": ident,
-            "rows": _plan_rows(request, view),
+            "ver": _ver(),
+            "rows": webcache.memo(
+                workspace_root(),
+                "plan_rows",
+                (ident, _lang(request)),
+                lambda: _plan_rows(request, view),
+            ),
             "decisions": view.decisions,
             "can_decide": role in DECIDERS,
             "is_cell": role == CELL,
@@ -283,19 +301,34 @@ def plan_export(request: HttpRequest, ident: str, plan_id: str, fmt: str) -> Htt
 @role_required(*ALL_ROLES)
 def devices(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
-    found = device_report(workspace_root(), all_rows=show_all)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    found = device_page(workspace_root(), all_rows=show_all, page=number)
     rows = [[r.get(c) for c in found.columns] for r in found.rows]
     return TemplateResponse(
         request,
         "rempart/devices.html",
-        {"columns": found.columns, "rows": rows, "show_all": show_all},
+        {
+            "columns": found.columns,
+            "rows": rows,
+            "show_all": show_all,
+            "p": found,
+            "ver": _ver("store", "model"),
+            "query": "all=1&" if show_all else "",
+            "prev": found.page - 1 if found.page > 1 else None,
+            "next": found.page + 1 if found.page < found.pages else None,
+        },
     )
 
 
 @require_GET
 @role_required(*ALL_ROLES)
 def sources_page(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(request, "rempart/sources.html", {"s": sources(workspace_root())})
+    return TemplateResponse(
+        request, "rempart/sources.html", {"s": sources(workspace_root()), "ver": _ver("store")}
+    )
 
 
 @require_GET
