@@ -88,6 +88,13 @@ _WINLOGBEAT = f"""
     ) AS data
 """
 
+# Unnamed EventData (`<Data>a</Data><Data>b</Data>`: SQL Server, classic PowerShell 400/600/800,
+# many Application providers) arrives as `{"#text": [...]}`: kept as its plain text, one value a
+# line, as Sigma rules read `Data` (escaped JSON would hide backslashes and line breaks).
+_UNWRAP = """CASE WHEN starts_with(e.value, chr(123) || '"#text":') THEN COALESCE(
+    array_to_string(TRY_CAST(json_extract(e.value, '$."#text"') AS VARCHAR[]), chr(10)),
+    json_extract_string(e.value, '$."#text"'), e.value) ELSE e.value END"""
+
 _SHAPE = """CASE WHEN json_exists(j, '$.Event.System') THEN 'evtx'
                  WHEN json_exists(j, '$.winlog') THEN 'winlogbeat' ELSE 'flat' END"""
 
@@ -123,7 +130,7 @@ SELECT
     map_concat(map_from_entries(list_transform(map_entries(data),
         lambda e: {{{{'key': CASE WHEN contains(e.key, ' ')
             AND NOT list_contains(map_keys(data), replace(e.key, ' ', ''))
-            THEN replace(e.key, ' ', '') ELSE e.key END, 'value': e.value}}}})),
+            THEN replace(e.key, ' ', '') ELSE e.key END, 'value': {{unwrap}}}}}})),
         map_from_entries(list_filter([
         {{{{'key': 'EventID', 'value': CAST(event_code AS VARCHAR)}}}},
         {{{{'key': 'Channel', 'value': channel}}}},
@@ -133,7 +140,7 @@ SELECT
     file_id || ':' || CAST(line AS VARCHAR) AS event_uid,
     source_file, line AS source_line, fmt AS source_format
 FROM typed
-""".format(evtx=_EVTX_JSON, flat=_FLAT_JSON, wlb=_WINLOGBEAT)
+""".format(evtx=_EVTX_JSON, flat=_FLAT_JSON, wlb=_WINLOGBEAT, unwrap=_UNWRAP)
 
 _COLUMNS = ("file_id", "source_file", "fmt", "line", "rid", "j")
 

@@ -206,6 +206,7 @@ class SigmaDetector(Detector):
         for h in hits:
             grouped[(h.host, h.rule_id)].append(h)
         tags = {r.rule_id: r.tags for r in ruleset.rules}
+        tags.update((c.rule_id, c.tags) for c in ruleset.correlations)
         findings: list[Finding] = []
         for (host, rule_id), group in sorted(grouped.items()):
             first = min(group, key=lambda h: h.time)
