@@ -20,6 +20,10 @@ SECURITY = ("Security", "Microsoft-Windows-Security-Auditing")
 SYSMON = ("Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon")
 PS = ("Microsoft-Windows-PowerShell/Operational", "Microsoft-Windows-PowerShell")
 MSSQL = ("Application", "MSSQL$RADAR")
+FIREWALL = (
+    "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
+    "Microsoft-Windows-Windows Firewall With Advanced Security",
+)
 RULE = "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a"
 
 
@@ -40,6 +44,24 @@ def ev(
             "EventData": data,
         }
     }
+
+
+def rdp(host: str, minute: int) -> dict[str, Any]:
+    """A Remote Desktop authentication (1149) of `bob` on `host` (UserData fields)."""
+    e = ev(
+        (
+            "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational",
+            "Microsoft-Windows-TerminalServices-RemoteConnectionManager",
+        ),
+        1149,
+        {},
+        minute=minute,
+        rid=minute + 1,
+    )
+    del e["Event"]["EventData"]
+    e["Event"]["UserData"] = {"EventXML": {"Param1": "bob", "Param2": "CHU", "Param3": "10.0.0.9"}}
+    e["Event"]["System"]["Computer"] = host
+    return e
 
 
 def audit(action: str, succeeded: str, class_type: str, statement: str) -> dict[str, Any]:
@@ -203,6 +225,116 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     "54": (  # directory object permissions changed
         [ev(SECURITY, 5136, {"AttributeLDAPDisplayName": "nTSecurityDescriptor"})],
         [ev(SECURITY, 5136, {"AttributeLDAPDisplayName": "description"})],
+    ),
+    "60": (  # service program rewritten from PowerShell
+        [
+            ev(
+                PS,
+                4104,
+                {
+                    "ScriptBlockText": r"Set-ItemProperty -path HKLM:\System\CurrentControlSet"
+                    r"\services\xboxgip -name ImagePath -value C:\nc.exe"
+                },
+            )
+        ],
+        [ev(PS, 4104, {"ScriptBlockText": r"Get-ItemProperty HKLM:\System\services\x"})],
+    ),
+    "61": (  # permanent WMI subscription (module logging)
+        [
+            ev(
+                PS,
+                4103,
+                {
+                    "Payload": 'CommandInvocation(Set-WmiInstance): "Set-WmiInstance"\r\n'
+                    'ParameterBinding(Set-WmiInstance): name="Namespace"; value="root/subscription"'
+                    '\r\nParameterBinding(Set-WmiInstance): name="Class"; '
+                    'value="CommandLineEventConsumer"'
+                },
+            )
+        ],
+        [ev(PS, 4103, {"Payload": 'CommandInvocation(Get-WmiObject): "Win32_Service"'})],
+    ),
+    "62": (  # directory reconnaissance (classic PowerShell log, unnamed Data)
+        [
+            ev(
+                ("Windows PowerShell", "PowerShell"),
+                800,
+                {
+                    "Data": {
+                        "#text": [
+                            "Get-ADGroupMember -Identity 'Domain Admins'",
+                            "\tUserId=CHU\\bob",
+                        ]
+                    }
+                },
+            )
+        ],
+        [
+            ev(
+                ("Windows PowerShell", "PowerShell"),
+                800,
+                {"Data": {"#text": ["Get-ADUser bob", "\tUserId=CHU\\bob"]}},
+            )
+        ],
+    ),
+    "70": (  # Guest enabled
+        [ev(SECURITY, 4722, {"TargetUserName": "Invité", "TargetSid": "S-1-5-21-1-2-3-501"})],
+        [ev(SECURITY, 4722, {"TargetUserName": "bob", "TargetSid": "S-1-5-21-1-2-3-1501"})],
+    ),
+    "71": (  # sensitive privilege granted
+        [ev(SECURITY, 4704, {"PrivilegeList": "SeDebugPrivilege"})],
+        [ev(SECURITY, 4704, {"PrivilegeList": "SeChangeNotifyPrivilege"})],
+    ),
+    "73": (  # domain policy changed by a user
+        [ev(SECURITY, 4739, {"SubjectUserSid": "S-1-5-21-1-2-3-1111"})],
+        [ev(SECURITY, 4739, {"SubjectUserSid": "S-1-5-18"})],
+    ),
+    "74": (  # DCShadow
+        [
+            ev(
+                SECURITY,
+                5137,
+                {
+                    "ObjectClass": "server",
+                    "ObjectDN": "CN=PC1,CN=Servers,CN=Site,CN=Sites,CN=Configuration,DC=chu",
+                },
+            )
+        ],
+        [ev(SECURITY, 5137, {"ObjectClass": "user", "ObjectDN": "CN=bob,OU=Staff,DC=chu"})],
+    ),
+    "76": (  # firewall rule from a script
+        [ev(FIREWALL, 2004, {"ModifyingApplication": r"C:\Windows\System32\wbem\WmiPrvSE.exe"})],
+        [ev(FIREWALL, 2004, {"ModifyingApplication": r"C:\Windows\System32\svchost.exe"})],
+    ),
+    "78": (  # task created then deleted within minutes; a task that stays is not
+        [
+            ev(SECURITY, 4698, {"TaskName": r"\bouWFQYO"}, minute=1, rid=1),
+            ev(SECURITY, 4699, {"TaskName": r"\bouWFQYO"}, minute=2, rid=2),
+        ],
+        [
+            ev(SECURITY, 4698, {"TaskName": r"\Backup"}, minute=1, rid=1),
+            ev(SECURITY, 4698, {"TaskName": r"\Other"}, minute=2, rid=2),
+        ],
+    ),
+    "7a": (  # one account on RDP to three machines within the hour
+        [rdp(host, m) for m, host in enumerate(["srv1", "srv2", "srv3"])],
+        [rdp(host, m) for m, host in enumerate(["srv1", "srv2", "srv1"])],
+    ),
+    "03": (  # a service whose program is a bare shell
+        [
+            ev(
+                ("System", "Service Control Manager"),
+                7045,
+                {"ServiceName": "x", "ImagePath": "cmd.exe"},
+            )
+        ],
+        [
+            ev(
+                ("System", "Service Control Manager"),
+                7045,
+                {"ServiceName": "x", "ImagePath": r"C:\Program Files\App\svc.exe"},
+            )
+        ],
     ),
 }
 
