@@ -40,6 +40,20 @@ def test_one_reason_when_rules_share_events_not_only_the_first() -> None:
     assert verdict.verdict == "compromised"
 
 
+def test_one_rule_speaks_for_a_behaviour_across_files() -> None:
+    """Two clearings in two files: Rempart's rule saw both, each SigmaHQ rule one; the host's
+    reasons name one rule, not a different one per file."""
+    hits = [
+        Hit("a.evtx", "A", "s104", "sigmahq 104", "high", T0, 1, 1, "a1", ("a1",)),
+        Hit("a.evtx", "A", "z", "rempart: log cleared", "high", T0, 1, 1, "a1", ("a1",)),
+        Hit("b.evtx", "A", "s1102", "sigmahq 1102", "high", T0, 1, 1, "b1", ("b1",)),
+        Hit("b.evtx", "A", "z", "rempart: log cleared", "high", T0, 1, 1, "b1", ("b1",)),
+    ]
+    (verdict,) = judge(hits, {"A": {"a.evtx", "b.evtx"}})
+    assert verdict.reasons == ("high: rempart: log cleared (2)",)
+    assert verdict.verdict == "suspicious"
+
+
 def test_verdicts() -> None:
     hits = [
         _hit("A", "critical", "ransom"),

@@ -144,9 +144,18 @@ def one_reason_per_event(hits: Sequence[Hit]) -> list[Hit]:
     """The hits left when a rule saw only events that a worse (or as bad, with more events)
     rule already counts on the same host: Rempart's log-clearing rule and SigmaHQ's 1102 and
     104 rules on the same clearings are one reason, not three."""
+    # a rule's weight is its events on the whole host, so that one rule (Rempart's, which
+    # covers 1102 and 104) wins in every file rather than a different one in each
+    total: dict[tuple[str, str], int] = defaultdict(int)
+    for h in hits:
+        total[(h.host, h.rule_id)] += h.count
     order = sorted(
         range(len(hits)),
-        key=lambda i: (-level_rank(hits[i].level), -hits[i].count, hits[i].rule_id),
+        key=lambda i: (
+            -level_rank(hits[i].level),
+            -total[(hits[i].host, hits[i].rule_id)],
+            hits[i].rule_id,
+        ),
     )
     seen: dict[str, set[str]] = defaultdict(set)
     kept: set[int] = set()
