@@ -24,6 +24,7 @@ FIREWALL = (
     "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
     "Microsoft-Windows-Windows Firewall With Advanced Security",
 )
+BITS = ("Microsoft-Windows-Bits-Client/Operational", "Microsoft-Windows-Bits-Client")
 RULE = "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a"
 
 
@@ -335,6 +336,26 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
                 {"ServiceName": "x", "ImagePath": r"C:\Program Files\App\svc.exe"},
             )
         ],
+    ),
+    "55": (  # AdminSDHolder changed
+        [ev(SECURITY, 5136, {"ObjectDN": "CN=AdminSDHolder,CN=System,DC=chu,DC=lan"})],
+        [ev(SECURITY, 5136, {"ObjectDN": "CN=bob,OU=Staff,DC=chu,DC=lan"})],
+    ),
+    "56": (  # group policy object changed
+        [ev(SECURITY, 5136, {"ObjectClass": "groupPolicyContainer"})],
+        [ev(SECURITY, 5136, {"ObjectClass": "user"})],
+    ),
+    "57": (  # renamed to an admin-like name
+        [ev(SECURITY, 4781, {"OldTargetUserName": "hacker42", "NewTargetUserName": "adminupn42"})],
+        [ev(SECURITY, 4781, {"OldTargetUserName": "admin-old", "NewTargetUserName": "admin-new"})],
+    ),
+    "44": (  # Sysmon's filter unloaded
+        [ev(("System", "Microsoft-Windows-FilterManager"), 1, {"DeviceName": "SysmonDrv"})],
+        [ev(("System", "Microsoft-Windows-FilterManager"), 1, {"DeviceName": "FileInfo"})],
+    ),
+    "45": (  # BITS download from outside Microsoft
+        [ev(BITS, 59, {"url": "https://files.evil.example/tool.exe", "name": "BITS Transfer"})],
+        [ev(BITS, 59, {"url": "http://download.windowsupdate.com/c/msdownload/kb.cab"})],
     ),
 }
 
