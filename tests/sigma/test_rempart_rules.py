@@ -394,3 +394,16 @@ def test_every_rempart_rule_is_tagged_with_attack() -> None:
     for r in rs.rules:
         if r.rule_id not in bases:
             assert any(t.startswith("attack.t") for t in r.tags), r.title
+
+
+def test_access_codes_keep_their_names(tmp_path: Path) -> None:
+    """SigmaHQ's rules read `AccessList|contains: 'WriteData'` (the rendered text) or
+    `'%%4417'` (the code): the stored value has both."""
+    store = Store.memory()
+    share = {"ShareName": r"\\*\IPC$", "RelativeTargetName": "svcctl"}
+    data = {**share, "AccessList": "%%4416\r\n\t\t\t\t%%4417\r\n\t\t\t\t"}
+    triage([_write(tmp_path, [ev(SECURITY, 5145, data)])], None, "high", store=store)
+    ((value,),) = store.engine().rows("SELECT fields['AccessList'] FROM process")
+    store.close()
+    assert "%%4417 WriteData (or AddFile)" in value
+    assert "%%4416 ReadData (or ListDirectory)" in value
