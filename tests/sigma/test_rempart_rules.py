@@ -357,6 +357,14 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
         [ev(BITS, 59, {"url": "https://files.evil.example/tool.exe", "name": "BITS Transfer"})],
         [ev(BITS, 59, {"url": "http://download.windowsupdate.com/c/msdownload/kb.cab"})],
     ),
+    "7b": (  # test signing on at boot
+        [ev(SECURITY, 4826, {"KernelDebug": "%%1843", "TestSigning": "%%1842"})],
+        [ev(SECURITY, 4826, {"KernelDebug": "%%1843", "TestSigning": "%%1843"})],
+    ),
+    "7c": (  # local Administrators listed by net1.exe; by the local console it is not
+        [ev(SECURITY, 4799, {"TargetSid": "S-1-5-32-544", "CallerProcessName": r"C:\W\net1.exe"})],
+        [ev(SECURITY, 4799, {"TargetSid": "S-1-5-32-544", "CallerProcessName": r"C:\W\mmc.exe"})],
+    ),
 }
 
 
