@@ -24,6 +24,7 @@ FIREWALL = (
     "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
     "Microsoft-Windows-Windows Firewall With Advanced Security",
 )
+SSH = ("OpenSSH/Operational", "OpenSSH")
 BITS = ("Microsoft-Windows-Bits-Client/Operational", "Microsoft-Windows-Bits-Client")
 RULE = "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a"
 
@@ -364,6 +365,16 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     "7c": (  # local Administrators listed by net1.exe; by the local console it is not
         [ev(SECURITY, 4799, {"TargetSid": "S-1-5-32-544", "CallerProcessName": r"C:\W\net1.exe"})],
         [ev(SECURITY, 4799, {"TargetSid": "S-1-5-32-544", "CallerProcessName": r"C:\W\mmc.exe"})],
+    ),
+    "25": (  # 5 OpenSSH failures in a minute (`payload`, beside PowerShell rules' `Payload`)
+        [
+            ev(SSH, 4, {"process": "sshd", "payload": f"Failed password for bob port {i}"}, 1, i)
+            for i in range(5)
+        ],
+        [
+            ev(SSH, 4, {"process": "sshd", "payload": f"Failed password for bob port {i}"}, 1, i)
+            for i in range(4)
+        ],
     ),
 }
 
