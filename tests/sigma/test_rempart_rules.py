@@ -24,6 +24,9 @@ FIREWALL = (
     "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
     "Microsoft-Windows-Windows Firewall With Advanced Security",
 )
+LANMAN = r"HKLM\System\CurrentControlSet\Services\LanmanServer"
+SHARES = LANMAN + r"\Shares"
+SAM_GUEST = r"HKLM\SAM\SAM\Domains\Account\Users\000001F5\F"
 SSH = ("OpenSSH/Operational", "OpenSSH")
 BITS = ("Microsoft-Windows-Bits-Client/Operational", "Microsoft-Windows-Bits-Client")
 RULE = "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a"
@@ -375,6 +378,45 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
             ev(SSH, 4, {"process": "sshd", "payload": f"Failed password for bob port {i}"}, 1, i)
             for i in range(4)
         ],
+    ),
+    "34": (  # share created: Security 5142, or its definition in the registry
+        [
+            ev(SECURITY, 5142, {"ShareName": r"\\*\staging"}),
+            ev(SYSMON, 13, {"TargetObject": SHARES + r"\staging", "Details": "Binary Data"}),
+        ],
+        [ev(SYSMON, 13, {"TargetObject": SHARES + r"\Security\staging"})],
+    ),
+    "46": (  # NullSessionPipes changed
+        [ev(SYSMON, 13, {"TargetObject": LANMAN + r"\Parameters\NullSessionPipes"})],
+        [ev(SYSMON, 13, {"TargetObject": LANMAN + r"\Parameters\AutoShareWks"})],
+    ),
+    "47": (  # Constrained Language Mode switch
+        [
+            ev(
+                SYSMON,
+                12,
+                {
+                    "TargetObject": r"HKLM\System\CurrentControlSet\Control\Session "
+                    r"Manager\Environment\__PSLockdownPolicy",
+                    "EventType": "DeleteValue",
+                },
+            )
+        ],
+        [
+            ev(
+                SYSMON,
+                12,
+                {
+                    "TargetObject": r"HKLM\System\CurrentControlSet\Control\Session "
+                    r"Manager\Environment\Path",
+                    "EventType": "DeleteValue",
+                },
+            )
+        ],
+    ),
+    "48": (  # SAM account record written by another process than LSASS
+        [ev(SYSMON, 13, {"TargetObject": SAM_GUEST, "Image": r"C:\Temp\rid.exe"})],
+        [ev(SYSMON, 13, {"TargetObject": SAM_GUEST, "Image": r"C:\Windows\system32\lsass.exe"})],
     ),
 }
 
