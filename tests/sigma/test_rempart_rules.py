@@ -70,10 +70,11 @@ def rdp(host: str, minute: int) -> dict[str, Any]:
 
 
 def audit(action: str, succeeded: str, class_type: str, statement: str) -> dict[str, Any]:
-    """A SQL Server audit record (33205): one unnamed Data element, `key:value` lines."""
+    """A SQL Server audit record (33205): one unnamed Data element, `key:value` lines, the
+    codes padded with spaces as SQL Server writes them (`action_id:CR  `)."""
     text = (
-        f"audit_schema_version:1\nevent_time:2026-01-01 10:00:00.0\naction_id:{action}\n"
-        f"succeeded:{succeeded}\nclass_type:{class_type}\nserver_principal_name:sa\n"
+        f"audit_schema_version:1\nevent_time:2026-01-01 10:00:00.0\naction_id:{action:<4}\n"
+        f"succeeded:{succeeded}\nclass_type:{class_type:<2}\nserver_principal_name:sa\n"
         f"statement:{statement}\nadditional_information:"
     )
     return {"Data": {"#text": text}}
