@@ -107,6 +107,7 @@ class CompiledCorrelation:
     op: str
     count: int
     value_field: str | None = None
+    tags: tuple[str, ...] = ()  # ATT&CK tags of the correlation itself
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def _rule_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"  # 3: correlations keep their ATT&CK tags
 
 
 def _cache_key(files: Sequence[Path], min_level: str, statuses: frozenset[str], m: Mapping) -> str:
@@ -279,6 +280,7 @@ class _CorrSpec:
     op: str
     count: int
     value_field: str | None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -596,6 +598,7 @@ def _corr_spec(path: str, corr: Any) -> _CorrSpec | SkippedRule:
         op=op,
         count=int(cond.count),
         value_field=getattr(cond, "fieldref", None),
+        tags=tuple(str(t) for t in getattr(corr, "tags", None) or ()),
     )
 
 
@@ -679,6 +682,7 @@ def _correlations(
                     op=c.op,
                     count=c.count,
                     value_field=c.value_field,
+                    tags=c.tags,
                 )
             )
     return out, skipped

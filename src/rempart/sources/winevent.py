@@ -89,6 +89,52 @@ _WINLOGBEAT = f"""
     ) AS data
 """
 
+# Unnamed EventData (`<Data>a</Data><Data>b</Data>`: SQL Server, classic PowerShell 400/600/800,
+# many Application providers) arrives as `{"#text": [...]}`: kept as its plain text, one value a
+# line, as Sigma rules read `Data` (escaped JSON would hide backslashes and line breaks).
+_UNWRAP = """CASE WHEN starts_with(e.value, chr(123) || '"#text":') THEN COALESCE(
+    array_to_string(TRY_CAST(json_extract(e.value, '$."#text"') AS VARCHAR[]), chr(10)),
+    json_extract_string(e.value, '$."#text"'), e.value) ELSE e.value END"""
+
+# Access rights in Security events (4656, 4663, 5145...) arrive as message codes (%%4417); the
+# Event Viewer, Winlogbeat's rendered events and so the Sigma rules written on them say
+# "WriteData (or AddFile)". Both are kept, so rules written either way match.
+ACCESS_NAMES: dict[str, str] = {
+    "1537": "DELETE",
+    "1538": "READ_CONTROL",
+    "1539": "WRITE_DAC",
+    "1540": "WRITE_OWNER",
+    "1541": "SYNCHRONIZE",
+    "1542": "ACCESS_SYS_SEC",
+    "4416": "ReadData (or ListDirectory)",
+    "4417": "WriteData (or AddFile)",
+    "4418": "AppendData (or AddSubdirectory or CreatePipeInstance)",
+    "4419": "ReadEA",
+    "4420": "WriteEA",
+    "4421": "Execute/Traverse",
+    "4422": "DeleteChild",
+    "4423": "ReadAttributes",
+    "4424": "WriteAttributes",
+    "4480": "Force process termination",
+    "4481": "Create new thread in process",
+    "4483": "Perform virtual memory operation",
+    "4484": "Read from process memory",
+    "4485": "Write to process memory",
+    "4486": "Duplicate handle into or out of process",
+    "4490": "Query process information",
+}
+
+
+def _access_sql(value: str) -> str:
+    """`value` with every known %%code followed by its name (`%%4417 WriteData (or AddFile)`)."""
+    out = value
+    for code, name in ACCESS_NAMES.items():
+        out = f"replace({out}, '%%{code}', '%%{code} {name}')"
+    return out
+
+
+_RENDER = f"""CASE WHEN e.key = 'AccessList' THEN {_access_sql("e.value")} ELSE {_UNWRAP} END"""
+
 _SHAPE = """CASE WHEN json_exists(j, '$.Event.System') THEN 'evtx'
                  WHEN json_exists(j, '$.winlog') THEN 'winlogbeat' ELSE 'flat' END"""
 
@@ -124,7 +170,7 @@ SELECT
     map_concat(map_from_entries(list_transform(map_entries(data),
         lambda e: {{{{'key': CASE WHEN contains(e.key, ' ')
             AND NOT list_contains(map_keys(data), replace(e.key, ' ', ''))
-            THEN replace(e.key, ' ', '') ELSE e.key END, 'value': e.value}}}})),
+            THEN replace(e.key, ' ', '') ELSE e.key END, 'value': {{unwrap}}}}}})),
         map_from_entries(list_filter([
         {{{{'key': 'EventID', 'value': CAST(event_code AS VARCHAR)}}}},
         {{{{'key': 'Channel', 'value': channel}}}},
@@ -134,7 +180,7 @@ SELECT
     file_id || ':' || CAST(line AS VARCHAR) AS event_uid,
     source_file, line AS source_line, fmt AS source_format
 FROM typed
-""".format(evtx=_EVTX_JSON, flat=_FLAT_JSON, wlb=_WINLOGBEAT)
+""".format(evtx=_EVTX_JSON, flat=_FLAT_JSON, wlb=_WINLOGBEAT, unwrap=_RENDER)
 
 _COLUMNS = ("file_id", "source_file", "fmt", "line", "rid", "j")
 

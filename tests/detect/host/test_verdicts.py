@@ -26,6 +26,34 @@ def test_one_event_one_reason() -> None:
     assert verdict.verdict == "suspicious" and len(verdict.reasons) == 1
 
 
+def test_one_reason_when_rules_share_events_not_only_the_first() -> None:
+    """Rempart's rule saw both clearings (1102 then 104); SigmaHQ has one rule for each: the
+    first events differ, the events do not, so it is still one reason."""
+    ours = Hit("f.evtx", "A", "r", "rempart: log cleared", "high", T0, 1, 2, "e1", ("e1", "e2"))
+    sec = Hit("f.evtx", "A", "s1", "sigmahq 1102", "high", T0, 1, 1, "e1", ("e1",))
+    sys_ = Hit("f.evtx", "A", "s2", "sigmahq 104", "high", T0, 2, 1, "e2", ("e2",))
+    (verdict,) = judge([sec, ours, sys_], {"A": {"f.evtx"}})
+    assert verdict.verdict == "suspicious"
+    assert verdict.reasons == ("high: rempart: log cleared (2)",)
+    other = Hit("f.evtx", "A", "s3", "mimikatz", "high", T0, 3, 1, "e3", ("e3",))
+    (verdict,) = judge([sec, ours, sys_, other], {"A": {"f.evtx"}})
+    assert verdict.verdict == "compromised"
+
+
+def test_one_rule_speaks_for_a_behaviour_across_files() -> None:
+    """Two clearings in two files: Rempart's rule saw both, each SigmaHQ rule one; the host's
+    reasons name one rule, not a different one per file."""
+    hits = [
+        Hit("a.evtx", "A", "s104", "sigmahq 104", "high", T0, 1, 1, "a1", ("a1",)),
+        Hit("a.evtx", "A", "z", "rempart: log cleared", "high", T0, 1, 1, "a1", ("a1",)),
+        Hit("b.evtx", "A", "s1102", "sigmahq 1102", "high", T0, 1, 1, "b1", ("b1",)),
+        Hit("b.evtx", "A", "z", "rempart: log cleared", "high", T0, 1, 1, "b1", ("b1",)),
+    ]
+    (verdict,) = judge(hits, {"A": {"a.evtx", "b.evtx"}})
+    assert verdict.reasons == ("high: rempart: log cleared (2)",)
+    assert verdict.verdict == "suspicious"
+
+
 def test_verdicts() -> None:
     hits = [
         _hit("A", "critical", "ransom"),

@@ -27,6 +27,7 @@ from rempart.store.engine import Engine
 
 Verdict = Literal["compromised", "suspicious", "clean"]
 MAX_REASONS = 6
+EVENTS_KEPT = 2000  # events a hit keeps to tell whether another rule's hit saw the same ones
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Hit:
     record_id: int | None
     count: int
     event_uid: str
+    # every event the rule matched in this file (up to EVENTS_KEPT): one event, one reason
+    events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ SELECT p.source_file AS file,
        min(p.time) AS time,
        arg_min(p.record_id, p.time) AS record_id,
        count(*) AS count,
-       arg_min(p.event_uid, p.time) AS event_uid
+       arg_min(p.event_uid, p.time) AS event_uid,
+       list(p.event_uid ORDER BY p.time)[1:{events_kept}] AS events
 FROM _hits h JOIN process p USING (event_uid) JOIN _rules m USING (rule_id)
 GROUP BY ALL
 ORDER BY host, time, rule_id
@@ -98,7 +102,7 @@ def match(
         .rename_columns(["rule_id", "title", "level"]),
     )
     try:
-        rows = db.rows(_HITS_SQL.format(host_expr=host_expr))
+        rows = db.rows(_HITS_SQL.format(host_expr=host_expr, events_kept=EVENTS_KEPT))
     finally:
         db.unregister("_hits")
         db.unregister("_rules")
@@ -114,8 +118,9 @@ def match(
             None if rid is None else int(rid),
             int(n),
             str(u),
+            tuple(str(e) for e in ev),
         )
-        for f, h, r, t, lv, tm, rid, n, u in rows
+        for f, h, r, t, lv, tm, rid, n, u, ev in rows
     ]
     return out, stats
 
@@ -136,27 +141,39 @@ def host_files(
 
 
 def one_reason_per_event(hits: Sequence[Hit]) -> list[Hit]:
-    """The hits left when rules matching the same first event on a host keep only the worst
-    (then the one with most events, then the lowest rule id)."""
-    best: dict[tuple[str, str], Hit] = {}
+    """The hits left when a rule saw only events that a worse (or as bad, with more events)
+    rule already counts on the same host: Rempart's log-clearing rule and SigmaHQ's 1102 and
+    104 rules on the same clearings are one reason, not three."""
+    # a rule's weight is its events on the whole host, so that one rule (Rempart's, which
+    # covers 1102 and 104) wins in every file rather than a different one in each
+    total: dict[tuple[str, str], int] = defaultdict(int)
     for h in hits:
-        key = (h.host, h.event_uid)
-        kept = best.get(key)
-        if kept is None or (-level_rank(h.level), -h.count, h.rule_id) < (
-            -level_rank(kept.level),
-            -kept.count,
-            kept.rule_id,
-        ):
-            best[key] = h
-    chosen = {id(h) for h in best.values()}
-    return [h for h in hits if id(h) in chosen]
+        total[(h.host, h.rule_id)] += h.count
+    order = sorted(
+        range(len(hits)),
+        key=lambda i: (
+            -level_rank(hits[i].level),
+            -total[(hits[i].host, hits[i].rule_id)],
+            hits[i].rule_id,
+        ),
+    )
+    seen: dict[str, set[str]] = defaultdict(set)
+    kept: set[int] = set()
+    for i in order:
+        h = hits[i]
+        events = set(h.events) | {h.event_uid}
+        if events <= seen[h.host]:
+            continue
+        kept.add(i)
+        seen[h.host] |= events
+    return [h for i, h in enumerate(hits) if i in kept]
 
 
 def judge(hits: Sequence[Hit], hosts: dict[str, set[str]]) -> list[HostVerdict]:
     """One verdict per host, with the rules that fired (worst first) as reasons.
 
-    One event, one reason: rules that first matched the same event on a host (Rempart's own
-    rule and SigmaHQ's on one 1102 log clearing) count once, as the worst of them."""
+    One event, one reason: rules that matched the same events on a host (Rempart's own rule
+    and SigmaHQ's on one 1102 log clearing) count once, as the worst of them."""
     per_host: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     for h in one_reason_per_event(hits):
         per_host[h.host][(h.level, h.rule_title)] += h.count
@@ -206,6 +223,7 @@ class SigmaDetector(Detector):
         for h in hits:
             grouped[(h.host, h.rule_id)].append(h)
         tags = {r.rule_id: r.tags for r in ruleset.rules}
+        tags.update((c.rule_id, c.tags) for c in ruleset.correlations)
         findings: list[Finding] = []
         for (host, rule_id), group in sorted(grouped.items()):
             first = min(group, key=lambda h: h.time)
