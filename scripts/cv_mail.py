@@ -68,7 +68,7 @@ def rows_of(items: list[Item]) -> list[Row]:
         mail = parse_message(it.raw)
         v = score_parsed(mail, model=off, lang="en")
         keys = tuple(k for k in v.signals if not k.startswith("sig_text_model"))
-        facts = model_facts(mail, v.score, keys)
+        facts = model_facts(mail, v.score)
         out.append(Row(it, v.score, keys, facts, list(features(mail.subject, mail.text))))
     return out
 

@@ -150,7 +150,7 @@ def main() -> int:
         v = score_parsed(mail, model=off, lang="en")
         docs.append(list(features(mail.subject, mail.text)))
         points.append(v.score)
-        facts.append(model_facts(mail, v.score, v.signals))
+        facts.append(model_facts(mail, v.score))
     y = np.array([1 if it.positive else 0 for it in items])
     w = np.array([SPAM_WEIGHT if it.label == "spam" else 1.0 for it in items])
     strata = np.array([it.group for it in items])

@@ -116,7 +116,7 @@ class ModelFacts:
     signal_points: int  # the other signals' points
 
 
-def model_facts(mail: ParsedMail, signal_points: int, keys: tuple[str, ...] = ()) -> ModelFacts:
+def model_facts(mail: ParsedMail, signal_points: int) -> ModelFacts:
     latin = latin_share(mail.subject, mail.text)
     n = len(set(words_of(mail.subject, mail.text)))
     return ModelFacts(
@@ -197,10 +197,10 @@ def score_parsed(
         threshold = model.meta.get("p_suspicious", 0.85)
         p_susp = float(threshold) if isinstance(threshold, int | float) else 0.85
         so_far = sum(s.points for s in found)
-        facts = model_facts(mail, so_far, tuple(s.key for s in found))
-        known = bool(top) or prob != model.prior or not facts.words
-        points = model_share(prob, p_susp, facts, known)
-        if not known:
+        facts = model_facts(mail, so_far)
+        knows = bool(top) or prob != model.prior or not facts.words
+        points = model_share(prob, p_susp, facts, knows)
+        if not knows:
             # words, none of which the model knows (another script or language): its
             # prior for picture-only messages says nothing about them
             found.append(sig.Signal("sig_text_model_unknown", 0))
