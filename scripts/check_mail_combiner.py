@@ -1,6 +1,6 @@
 """Would learned signal weights beat the hand-set points? Checked on the TRAINING split only.
 
-    .venv/bin/python scripts/train_mail_model.py --oof /tmp/oof.json
+    PYTHONPATH=src .venv/bin/python scripts/train_mail_model.py --oof /tmp/oof.json
     .venv/bin/python scripts/check_mail_combiner.py /tmp/oof.json
 
 Fits an L2 logistic regression over the signals that fired (reason keys, model off) and

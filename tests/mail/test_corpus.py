@@ -94,7 +94,12 @@ def test_verdict_words_do_not_depend_on_the_hash_seed() -> None:
 
 @pytest.mark.corpus
 def test_held_out_quality(shared_data: Path) -> None:
-    """Recall on phishing and false positives on ham, on the split never trained on."""
+    """Recall on phishing and false positives on ham on the 30 % split the benchmark reads.
+
+    Since issue 22 the committed model is trained on the whole pool (scripts/mail_pool.py)
+    and the honest figures are scripts/cv_mail.py's, out of fold; this remains a check that
+    the scorer as shipped still separates the corpora (it would fail on a broken model or
+    signal), not a measure of generalisation."""
     test = [s for s in samples(shared_data) if s.split == "test"]
     assert len(test) > 500
     flagged_phish = n_phish = flagged_ham = n_ham = 0
@@ -108,5 +113,5 @@ def test_held_out_quality(shared_data: Path) -> None:
         else:
             n_ham += 1
             flagged_ham += v.flagged
-    assert flagged_phish / n_phish >= 0.88  # measured 0.935 (bench/bench_mail.py)
-    assert flagged_ham / n_ham <= 0.015  # measured 0.0039
+    assert flagged_phish / n_phish >= 0.88
+    assert flagged_ham / n_ham <= 0.015

@@ -29,6 +29,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from rempart.mail import officeobj, pdfcheck
 from rempart.mail.bombs import nested_expansion
@@ -305,6 +306,30 @@ class Report:
     links: list[str] = field(default_factory=list)
 
 
+_SHORTCUT_URL = re.compile(rb"(?im)^[ \t]*URL[ \t]*=[ \t]*([^\r\n]{1,2000})")
+_WEB_TARGET = re.compile(r"(?i)^https?://[^\s\\]+$")
+
+
+def shortcut_target(data: bytes) -> str | None:
+    """The target of an Internet shortcut (`.url`: an INI file with a `URL=` line)."""
+    m = _SHORTCUT_URL.search(data[:20_000])
+    return m.group(1).decode("utf-8", "replace").strip() if m else None
+
+
+def _shortcut(data: bytes, name: str, links: list[str] | None) -> list[Finding]:
+    """An Internet shortcut is judged by its target: a web page is a link (the link
+    signals read it); a file, a share (UNC/SMB/WebDAV) or a program is what attackers use
+    them for, since Windows opens such targets without a browser's warnings."""
+    target = shortcut_target(data)
+    if target and _WEB_TARGET.match(target) and not target.lower().startswith("http://\\"):
+        path = urlsplit(target).path.rsplit("/", 1)[-1]
+        if _ext(path) not in _EXEC_EXT:
+            if links is not None and target not in links:
+                links.append(target)
+            return [Finding("att_url_link", name, 0, target[:80])]
+    return [Finding("att_url_dangerous", name, 60, (target or "?")[:80])]
+
+
 def examine(attachments: tuple[Attachment, ...] | list[Attachment]) -> Report:
     """Every attachment of a message inspected once."""
     report = Report()
@@ -327,6 +352,8 @@ def inspect(att: Attachment, depth: int = 0, links: list[str] | None = None) -> 
         out.append(Finding("att_lnk", name, 70))
     elif kind in ("iso", "udf") or ext in ("iso", "img", "vhd", "vhdx"):
         out.append(Finding("att_disk_image", name, 55))
+    elif ext == "url" or data[:18].lower() == b"[internetshortcut]":
+        out.extend(_shortcut(data, name, links))
     elif ext in _EXEC_EXT:
         out.append(Finding("att_exec_name", name, 50, ext))
     if ext and kind in ("pe", "elf", "lnk") and ext in _DOC_EXT:

@@ -71,6 +71,7 @@ class ParsedMail:
     size: int
     from_malformed: bool = False  # From broke RFC 5322 (e.g. "Name , <a@b>"); address recovered
     hidden_chars: int = 0  # body HTML text hidden from the reader by inline style
+    list_unsubscribe: bool = False  # a List-Unsubscribe header: the sender mails in bulk
 
 
 # Inline styles that hide an element from the reader: what a filter reads but a person
@@ -370,6 +371,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         forms=tuple(forms),
         password_inputs=passwords,
         hidden_chars=hidden,
+        list_unsubscribe=_first(msg, "List-Unsubscribe") is not None,
         attachments=tuple(attachments),
         defects=tuple(sorted(set(defects))),
         size=size,

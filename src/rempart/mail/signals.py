@@ -75,6 +75,58 @@ def authentication(mail: ParsedMail, authserv_ids: tuple[str, ...] = ()) -> list
     return out
 
 
+def _compact(text: str) -> str:
+    """Lower-case letters and digits only, accents dropped ('Santé publique France' ->
+    'santepubliquefrance')."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if c.isascii() and c.isalnum())
+
+
+def sister(a: str, b: str, display: str | None = None) -> bool:
+    """Whether two domains belong to one organisation: the same registrable domain, one
+    brand's family, the same name under another suffix (`doctolib.fr`, `doctolib.com`), or
+    a name the sender's display name spells out ('Santé publique France' and
+    `santepubliquefrance.fr`). A free-mail domain is nobody's sister."""
+    if a in FREEMAIL or b in FREEMAIL:
+        return False
+    if org(a) == org(b) or org(b) in family(a):
+        return True
+    name_a, name_b = registrable(a)[0], registrable(b)[0]
+    if len(name_a) >= 3 and name_a == name_b:
+        return True
+    shown = _compact(display or "")
+    name_b = _compact(name_b)
+    return len(name_b) >= 4 and name_b in shown
+
+
+_UNSUBSCRIBE = re.compile(
+    r"(?i)unsubscribe|d[ée]sabonner|d[ée]sinscri|d[ée]sabonnement|abmelden|abbestellen"
+    r"|uitschrijven|afmelden|descadastr|cancelar (?:a )?inscri|darse de baja|disiscri"
+    r"|opt[ -]?out|manage (?:your )?(?:email )?preferences|gérer (?:mes|vos) préférences"
+)
+
+
+def bulk(mail: ParsedMail) -> bool:
+    """Mail sent to a list: a List-Unsubscribe header, or a way to unsubscribe in the body
+    (a link or its wording)."""
+    if mail.list_unsubscribe:
+        return True
+    if any(_UNSUBSCRIBE.search(f"{lk.href[:300]} {lk.text or ''}") for lk in mail.links[:200]):
+        return True
+    return bool(_UNSUBSCRIBE.search(mail.text[-3000:]) or _UNSUBSCRIBE.search(mail.text[:3000]))
+
+
+def names_sender(mail: ParsedMail) -> bool:
+    """Whether the display name, as written (no look-alike letters), spells the sender's
+    own organisation: its registrable name ('Numeric Santé' for `numeric-sante.fr`)."""
+    display = (mail.from_display or "")[:200]
+    from_dom = domain_of(mail.from_addr) or ""
+    if not display or not from_dom or from_dom in FREEMAIL or mixed_script_words(display):
+        return False
+    name = _compact(registrable(from_dom)[0])
+    return len(name) >= 4 and name in _compact(display)
+
+
 def identities(mail: ParsedMail) -> list[Signal]:
     """From / Reply-To / Return-Path that point to different organisations."""
     out: list[Signal] = []
@@ -86,7 +138,7 @@ def identities(mail: ParsedMail) -> list[Signal]:
         out.append(Signal("sig_from_malformed", 10, (("from", from_dom),)))
     from_org = registrable(from_dom)
     reply = domain_of(mail.reply_to)
-    if reply and registrable(reply) != from_org:
+    if reply and registrable(reply) != from_org and not sister(from_dom, reply, mail.from_display):
         points = 20 if reply in FREEMAIL and from_dom not in FREEMAIL else 8
         out.append(Signal("sig_reply_to_mismatch", points, (("reply", reply), ("from", from_dom))))
     if mail.from_display:
@@ -155,12 +207,16 @@ def lure(mail: ParsedMail) -> Signal | None:
     # the sender's organisation: its registrable domain and its brand's other domains
     # (Microsoft's sign-in alerts link to live.com)
     own = family(from_dom) if from_dom else frozenset()
+
+    def away(host: str) -> bool:
+        return org(host) not in own and not sister(from_dom, host, mail.from_display)
+
     reply = domain_of(mail.reply_to)
-    elsewhere = bool(reply and org(reply) not in own)
+    elsewhere = bool(reply and away(reply))
     if not elsewhere:
         for link in mail.links[:100]:
             host = _host(link.href)
-            if host and org(host) not in own:
+            if host and away(host):
                 elsewhere = True
                 break
     # the reply address written in the text, at free mail ("contact me at x@gmail.com")
@@ -313,16 +369,41 @@ def _hosting(domain: str) -> bool:
     return registrable(domain)[1] in HOSTING_SUFFIXES
 
 
+# Bait in a display name: prices, percentages, "#Rewards#", "!!", pictographs ("💰Your
+# pending bonus💰", "Night Vision Pro 50% OFF"). A person or an organisation signs with its
+# name; only an offer shouts in the sender's name.
+_DISPLAY_BAIT = re.compile(r"[$€£%]|#\w+#|!{2,}")
+
+
+def display_bait(display: str) -> str | None:
+    """The bait a display name carries (a symbol, a pictograph), or None."""
+    m = _DISPLAY_BAIT.search(display)
+    if m:
+        return m.group(0)
+    return next((c for c in display if unicodedata.category(c) == "So"), None)
+
+
 def sender_shape(mail: ParsedMail) -> list[Signal]:
     """Brand names shown by an unrelated domain, abused TLDs, styled or hidden characters."""
     out: list[Signal] = []
     from_dom = domain_of(mail.from_addr) or ""
+    bait = display_bait((mail.from_display or "")[:200])
+    if bait:
+        out.append(Signal("sig_display_bait", 10, (("bait", bait),)))
     compact = from_dom.replace("-", "").replace(".", "")
     m = _BRAND_RE.search(_unconfused((mail.from_display or "")[:200]))
     if m:
         brand = BRANDS[m.group(1).lower()]
         if not brand or (brand.replace("-", "") not in compact and not brand_owns(brand, from_dom)):
-            out.append(Signal("sig_brand_display", 30, (("brand", m.group(1)), ("from", from_dom))))
+            if brand and bulk(mail) and names_sender(mail):
+                # a newsletter whose display name names a brand it writes about and its
+                # own sender ("Webinaires Microsoft 365 | Numeric Santé" from
+                # numeric-sante.fr) is not the brand's imitation
+                out.append(Signal("sig_brand_newsletter", 0, (("brand", m.group(1)),)))
+            else:
+                out.append(
+                    Signal("sig_brand_display", 30, (("brand", m.group(1)), ("from", from_dom)))
+                )
     if from_dom.endswith(".onmicrosoft.com"):
         out.append(Signal("sig_tenant_sender", 15, (("from", from_dom),)))
     elif from_dom and _hosting(from_dom):
