@@ -12,8 +12,8 @@ Two shapes of the same thing, reported one finding per (host, address, port):
   (Bowley skew of the quartiles, median absolute deviation over the median, how much of the
   span regular intervals cover) and from the sizes sent (skew and dispersion); a score of
   0.8 or more is reported, 0.9 or more is high severity. A short capture (minutes, not an
-  hour) is judged too: at least 12 connections over at least 5 minutes, at a score of 0.9
-  (half the points make the quartiles noisier, so the bar is raised halfway to 1).
+  hour) is judged too: at least 12 answered connections over at least 5 minutes, at a score
+  of 0.9 (half the points make the quartiles noisier, so the bar is raised halfway to 1).
 
 A destination reached by more than `c2_max_hosts` internal hosts is infrastructure
 (update servers, DNS resolvers, NTP pools, the antivirus cloud) and never judged, nor are
@@ -73,7 +73,7 @@ def _candidates_sql(p: NetParams) -> str:
     WHERE ds.ip IS NULL AND dd.ip IS NULL
       AND (c.dead = 1 OR (c.n >= {p.c2_beacon_min_conns}
                           AND c.span >= {p.c2_beacon_min_seconds})
-           OR (c.n >= {p.c2_short_min_conns} AND c.span >= {p.c2_short_min_seconds}))"""
+           OR (c.n_ok >= {p.c2_short_min_conns} AND c.span >= {p.c2_short_min_seconds}))"""
 
 
 def _quartiles(source: str, value: str, out: str) -> str:
@@ -158,11 +158,14 @@ def beacon_score(r: dict[str, Any]) -> float | None:
     return float(round((ts + ds) / 2, 4))
 
 
-def is_beacon(score: float, n: int, span: float, p: NetParams) -> bool:
+def is_beacon(score: float, r: dict[str, Any], p: NetParams) -> bool:
     """Regular enough for its length: an hour or more of connections at RITA's 0.8, or a
-    short capture (minutes, half the connections) at the stricter `c2_short_score`."""
+    short capture (minutes, half the connections, counting answered ones only: a live channel;
+    unanswered retries over minutes are any client's backoff while its server is down, and
+    the dead-C&C rule judges them over half an hour) at the stricter `c2_short_score`."""
+    n, ok, span = int(r["n"]), int(r["n_ok"]), float(r["span"])
     long = n >= p.c2_beacon_min_conns and span >= p.c2_beacon_min_seconds
-    short = n >= p.c2_short_min_conns and span >= p.c2_short_min_seconds
+    short = ok >= p.c2_short_min_conns and span >= p.c2_short_min_seconds
     return (long and score >= p.c2_beacon_score) or (short and score >= p.c2_short_score)
 
 
@@ -188,7 +191,7 @@ def detect_c2(
     judged = []
     for r in rows:
         score = beacon_score(r)
-        beacon = score is not None and is_beacon(score, int(r["n"]), float(r["span"]), p)
+        beacon = score is not None and is_beacon(score, r, p)
         if r["dead"] or beacon:
             judged.append((r, score, bool(beacon)))
     if not judged:

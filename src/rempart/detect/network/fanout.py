@@ -13,7 +13,10 @@ flag a host when any sliding window of `burst_seconds` (10 minutes) holds enough
   ten minutes; a bot looping over its C&C list or a DGA's domains (Simda's `/login.php`),
   or a click-fraud or spam bot, does. Paths every client asks of every server (`/`,
   `/favicon.ico`, `/robots.txt`, connectivity checks, a lone token such as an OCSP request)
-  are no shape. Reads `network_event` (Suricata `http`, Zeek http.log).
+  are no shape. A server from which the host asked more than `http_fanout_max_shapes` = 5
+  shapes is a site being browsed (a page pulls its style sheets, scripts and images, and
+  many sites share `/js/jquery.min.js`), not a bot's few endpoints, and does not count.
+  Reads `network_event` (Suricata `http`, Zeek http.log).
 - `udp_fanout`: UDP to at least `udp_fanout_min_peers` = 20 distinct internet addresses
   on ports 1024 and above: the peer list of a peer-to-peer botnet (ZeroAccess, Sality,
   GameOver Zeus, Kelihos), typically many of them silent (stale peers). Ports where fan-out
@@ -94,11 +97,15 @@ def _http_sql(p: NetParams) -> tuple[str, str]:
             CASE WHEN host = '' OR regexp_matches(host, '^[0-9.]+$') OR host LIKE '%:%'
                  THEN dst_ip ELSE {parent_domain_sql("host")} END AS server
         FROM s WHERE uri LIKE '/%'
+    ), variety AS (
+        SELECT src_ip, server FROM shaped GROUP BY src_ip, server
+        HAVING count(DISTINCT shape) <= {int(p.http_fanout_max_shapes)}
     ), firsts AS (
-        SELECT src_ip, shape, server, min(time) AS t, arg_min(event_uid, time) AS uid,
-            count(*) AS n
-        FROM shaped WHERE shape NOT IN {sql_list(TRIVIAL_SHAPES)}
-        GROUP BY src_ip, shape, server
+        SELECT x.src_ip, x.shape, x.server, min(x.time) AS t,
+            arg_min(x.event_uid, x.time) AS uid, count(*) AS n
+        FROM shaped x JOIN variety v ON v.src_ip = x.src_ip AND v.server = x.server
+        WHERE x.shape NOT IN {sql_list(TRIVIAL_SHAPES)}
+        GROUP BY x.src_ip, x.shape, x.server
     ), win AS (
         SELECT *, count(*) OVER (PARTITION BY src_ip, shape ORDER BY epoch(t)
             RANGE BETWEEN {int(p.burst_seconds)} PRECEDING AND CURRENT ROW) AS k

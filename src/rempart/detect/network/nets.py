@@ -112,6 +112,7 @@ class NetParams:
     # `burst_seconds`, an internal host reaching this many distinct...
     burst_seconds: int = 600
     http_fanout_min_servers: int = 10  # ...web servers with one URI shape
+    http_fanout_max_shapes: int = 5  # shapes asked of a server, beyond: a site browsed
     udp_fanout_min_peers: int = 20  # ...internet addresses over UDP on high ports
     dns_fail_min_domains: int = 10  # ...domains that do not resolve (NXDOMAIN, SERVFAIL)
     dns_servfail_hosts: int = 3  # SERVFAIL to this many hosts at once: the resolver's fault
