@@ -90,7 +90,7 @@ class Events:
 )
 def test_uri_shapes(uri: str, shape: str) -> None:
     with Store.memory() as store:
-        clean = f"regexp_replace($u, '^[A-Za-z][A-Za-z0-9+.-]*://[^/]*', '')"
+        clean = "regexp_replace($u, '^[A-Za-z][A-Za-z0-9+.-]*://[^/]*', '')"
         got = store.engine().query(f"SELECT {shape_sql(clean)} AS s", {"u": uri})
     assert got.column("s")[0].as_py() == shape
 
@@ -230,6 +230,4 @@ def test_a_bot_host_is_a_host_compromise() -> None:
 
     run_detectors(DetectContext(store), ["http_fanout"])
     incidents = build_incidents(store, None, now=T0 + timedelta(days=1))
-    assert [(i.kind, [h.ip for h in i.hosts]) for i in incidents] == [
-        ("host_compromise", [BOT])
-    ]
+    assert [(i.kind, [h.ip for h in i.hosts]) for i in incidents] == [("host_compromise", [BOT])]

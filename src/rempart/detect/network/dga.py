@@ -138,6 +138,7 @@ def detect_dns_failures(
     for r in sorted(rows, key=lambda r: r["client"]):
         length, bits = looks_generated([str(n) for n in r["names"]])
         generated = length >= RANDOM_LABEL_LEN and bits >= RANDOM_LABEL_BITS
+        look = "generated" if generated else "plain"
         peak = int(r["peak"])
         high = generated or peak >= 2 * p.dns_fail_min_domains
         out.append(
@@ -155,9 +156,8 @@ def detect_dns_failures(
                     "examples": ", ".join(str(n) for n in r["names"][:5]),
                     "length": round(length, 1),
                     "bits": round(bits, 2),
-                    "look": {"key": "net.dns_failures.generated" if generated else
-                             "net.dns_failures.plain", "params": {}},
-                },  # fmt: skip
+                    "look": {"key": f"net.dns_failures.{look}", "params": {}},
+                },
                 entity=str(r["client"]),
                 entity_type="host",
                 first_seen=utc(r["first"]),

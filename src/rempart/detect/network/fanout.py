@@ -30,7 +30,7 @@ Either is a compromised host (incident kind `host_compromise`), not lateral spre
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
@@ -129,17 +129,17 @@ def detect_http_fanout(
     p = params or NetParams()
     addresses, flagged = _http_sql(p)
     engine.materialize(EVENT_HOSTS, hosts_sql(addresses))
-    rows = engine.query(flagged).to_pylist()
-    by_host: dict[str, list[dict[str, object]]] = {}
+    rows: list[dict[str, Any]] = engine.query(flagged).to_pylist()
+    by_host: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_host.setdefault(str(r["src_ip"]), []).append(r)
     det = HttpFanoutDetector()
     out: list[Finding] = []
     for src, shapes in sorted(by_host.items()):
-        shapes.sort(key=lambda r: (-int(str(r["servers"])), str(r["shape"])))
+        shapes.sort(key=lambda r: (-int(r["servers"]), str(r["shape"])))
         top = shapes[0]
-        ids = [str(u) for r in shapes for u in r["ids"]]  # type: ignore[attr-defined]
-        servers = int(str(top["servers"]))
+        ids = [str(u) for r in shapes for u in r["ids"]]
+        servers = int(top["servers"])
         out.append(
             det.finding(
                 severity=Severity.HIGH,
@@ -149,20 +149,20 @@ def detect_http_fanout(
                     "src": src,
                     "shape": str(top["shape"])[:120],
                     "servers": servers,
-                    "peak": int(str(top["peak"])),
+                    "peak": int(top["peak"]),
                     "minutes": p.burst_seconds // 60,
-                    "requests": int(str(top["requests"])),
-                    "examples": ", ".join(str(x) for x in top["examples"]),  # type: ignore[attr-defined]
+                    "requests": int(top["requests"]),
+                    "examples": ", ".join(str(x) for x in top["examples"]),
                     "shapes": len(shapes),
                 },
                 entity=src,
                 entity_type="host",
-                first_seen=utc(min(r["first"] for r in shapes)),  # type: ignore[type-var]
-                last_seen=utc(max(r["last"] for r in shapes)),  # type: ignore[type-var]
-                detected_at=utc(min(r["detected"] for r in shapes)),  # type: ignore[type-var]
+                first_seen=utc(min(r["first"] for r in shapes)),
+                last_seen=utc(max(r["last"] for r in shapes)),
+                detected_at=utc(min(r["detected"] for r in shapes)),
                 evidence_class="network_event",
                 evidence=tuple(ids[:50]),
-                evidence_count=sum(int(str(r["requests"])) for r in shapes),
+                evidence_count=sum(int(r["requests"]) for r in shapes),
                 score=float(min(1.0, servers / (2 * p.http_fanout_min_servers))),
                 related=tuple(str(r["shape"])[:120] for r in shapes[:5]),
             )
@@ -231,7 +231,7 @@ def detect_udp_fanout(
     ports: dict[str, list[tuple[int, int]]] = {}
     for r in engine.query(_udp_ports_sql(p)).to_pylist():
         ports.setdefault(r["src_ip"], []).append((int(r["peers"]), int(r["dst_port"])))
-    keys = f"""SELECT o.src_ip AS entity, o.src_ip, o.dst_ip, o.t AS time FROM c o
+    keys = """SELECT o.src_ip AS entity, o.src_ip, o.dst_ip, o.t AS time FROM c o
         JOIN flagged f ON f.src_ip = o.src_ip"""
     evidence = evidence_by(engine.query(lookup_sql(base, keys)))
     det = UdpFanoutDetector()
