@@ -12,7 +12,7 @@ Two shapes of the same thing, reported one finding per (host, address, port):
   (Bowley skew of the quartiles, median absolute deviation over the median, how much of the
   span regular intervals cover) and from the sizes sent (skew and dispersion); a score of
   0.8 or more is reported, 0.9 or more is high severity. A short capture (minutes, not an
-  hour) is judged too: at least 12 answered connections over at least 5 minutes, at a score
+  hour) is judged too: at least 12 answered connections over 5 to 60 minutes, at a score
   of 0.9 (half the points make the quartiles noisier, so the bar is raised halfway to 1).
 
 A destination reached by more than `c2_max_hosts` internal hosts is infrastructure
@@ -160,12 +160,13 @@ def beacon_score(r: dict[str, Any]) -> float | None:
 
 def is_beacon(score: float, r: dict[str, Any], p: NetParams) -> bool:
     """Regular enough for its length: an hour or more of connections at RITA's 0.8, or a
-    short capture (minutes, half the connections, counting answered ones only: a live channel;
-    unanswered retries over minutes are any client's backoff while its server is down, and
-    the dead-C&C rule judges them over half an hour) at the stricter `c2_short_score`."""
+    short series (minutes, under an hour; half the connections, counting answered ones
+    only: a live channel; unanswered retries over minutes are any client's backoff while
+    its server is down, and the dead-C&C rule judges them over half an hour) at the stricter
+    `c2_short_score`. A series of an hour or more is judged by the hour rule alone, as ever."""
     n, ok, span = int(r["n"]), int(r["n_ok"]), float(r["span"])
     long = n >= p.c2_beacon_min_conns and span >= p.c2_beacon_min_seconds
-    short = ok >= p.c2_short_min_conns and span >= p.c2_short_min_seconds
+    short = ok >= p.c2_short_min_conns and p.c2_short_min_seconds <= span < p.c2_beacon_min_seconds
     return (long and score >= p.c2_beacon_score) or (short and score >= p.c2_short_score)
 
 
