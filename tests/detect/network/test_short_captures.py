@@ -144,6 +144,19 @@ def test_udp_fanout_to_high_ports_is_a_p2p_bot() -> None:
     assert found[0].evidence and found[0].detected_at == T0 + timedelta(minutes=31.9)
 
 
+def test_udp_fanout_without_outcomes() -> None:
+    """Suricata, NetFlow and pcap give a UDP flow no outcome: packets back tell."""
+    f = Flows()
+    f.background(2)
+    p2p(f, BOT, 24)
+    for row in f.rows[-24:]:
+        answered = row["conn_state"] == "SF"
+        row.update(status="unknown", conn_state="new", packets_out=1,
+                   packets_in=1 if answered else 0, bytes_in=60 if answered else 0)  # fmt: skip
+    found = UdpFanoutDetector().run(DetectContext(f.store()))
+    assert [(x.entity, x.params["peers"], x.params["silent"]) for x in found] == [(BOT, 24, 18)]
+
+
 def test_udp_fanout_spares_declared_relays() -> None:
     f = Flows()
     f.background(2)

@@ -23,7 +23,9 @@ flag a host when any sliding window of `burst_seconds` (10 minutes) holds enough
   is ordinary are left out: below 1024 (DNS, NTP, QUIC on 443, NetBIOS), SSDP 1900, STUN
   and TURN 3478-3481, IPsec NAT-T 4500, mDNS 5353, LLMNR 5355. Declared entrances (doors),
   partners, and hosts whose role is to talk to the internet for others (`RELAY_ROLES`) are
-  not judged. Reads the shared border table (`edges`), no extra pass over the flows.
+  not judged. Reads the UDP flows themselves (one filtered pass): the shared border table
+  keeps only flows with an outcome, and only Zeek gives a UDP flow one; here a peer
+  answered when any packet or byte came back.
 
 Either is a compromised host (incident kind `host_compromise`), not lateral spread.
 """
@@ -35,8 +37,14 @@ from typing import Any, ClassVar
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.common import evidence_by, lookup_sql, utc
-from rempart.detect.network.edges import EDGES, use_edges
-from rempart.detect.network.nets import RELAY_ROLES, NetParams, hosts_sql, ip_number_sql, sql_list
+from rempart.detect.network.nets import (
+    FLOW_KINDS,
+    RELAY_ROLES,
+    NetParams,
+    hosts_sql,
+    ip_number_sql,
+    sql_list,
+)
 from rempart.model import Hospital
 from rempart.store.engine import Engine
 
@@ -181,39 +189,55 @@ class HttpFanoutDetector(NetworkDetector):
     detect = staticmethod(detect_http_fanout)
 
 
+UDP_PAIRS = "_rempart_udp_pairs"
+
+
+def _udp_pairs_sql() -> str:
+    """UDP from internal hosts to internet addresses on judged ports, per (source,
+    destination, port): read from the flows, not the border table, because only Zeek gives
+    a UDP flow an outcome; answered is any packet or byte back (Suricata, NetFlow, pcap)."""
+    return f"""
+    WITH u AS (
+        SELECT src_ip, dst_ip, dst_port, min(time) AS t, count(*) AS n,
+            max(CASE WHEN status = 'success' OR coalesce(packets_in, 0) > 0
+                       OR coalesce(bytes_in, 0) > 0 THEN 1 ELSE 0 END) AS ok
+        FROM {{flows}}
+        WHERE {FLOW_KINDS} AND protocol = 'udp' AND dst_port >= 1024
+          AND dst_port NOT IN {sql_list(UDP_QUIET_PORTS)}
+        GROUP BY src_ip, dst_ip, dst_port
+    )
+    SELECT u.* FROM u JOIN _rempart_hosts s ON s.ip = u.src_ip
+    JOIN _rempart_hosts d ON d.ip = u.dst_ip
+    WHERE s.internal AND NOT s.special AND NOT d.internal AND NOT d.special
+      AND d.partner IS NULL AND lower(coalesce(s.role, '')) NOT IN {sql_list(RELAY_ROLES)}"""
+
+
 def _udp_sql(p: NetParams) -> str:
     return f"""
     WITH o AS (
-        SELECT src_ip, dst_ip, min(t0) AS t, sum(n) AS n, sum(n_ok) AS n_ok
-        FROM {EDGES}
-        WHERE dir = 'out' AND protocol = 'udp' AND dst_port >= 1024
-          AND dst_port NOT IN {sql_list(UDP_QUIET_PORTS)}
-        GROUP BY src_ip, dst_ip
+        SELECT src_ip, dst_ip, min(t) AS t, sum(n) AS n, max(ok) AS ok
+        FROM {UDP_PAIRS} GROUP BY src_ip, dst_ip
     ), doors AS (
         SELECT DISTINCT o.src_ip FROM o
         JOIN _rempart_doors dr ON {ip_number_sql("o.src_ip")} BETWEEN dr.lo AND dr.hi
     ), c AS (
-        SELECT o.* FROM o JOIN _rempart_hosts h ON h.ip = o.src_ip
-        LEFT JOIN doors d ON d.src_ip = o.src_ip
-        WHERE d.src_ip IS NULL AND lower(coalesce(h.role, '')) NOT IN {sql_list(RELAY_ROLES)}
+        SELECT o.* FROM o LEFT JOIN doors d ON d.src_ip = o.src_ip WHERE d.src_ip IS NULL
     ), win AS (
         SELECT *, count(*) OVER (PARTITION BY src_ip ORDER BY epoch(t)
             RANGE BETWEEN {int(p.burst_seconds)} PRECEDING AND CURRENT ROW) AS k
         FROM c
     ), flagged AS (
         SELECT src_ip, count(*) AS peers, max(k) AS peak, sum(n) AS n,
-            sum(CASE WHEN n_ok = 0 THEN 1 ELSE 0 END) AS silent, min(t) AS first,
-            max(t) AS last, min(t) FILTER (WHERE k >= {int(p.udp_fanout_min_peers)}) AS detected
+            sum(1 - ok) AS silent, min(t) AS first, max(t) AS last,
+            min(t) FILTER (WHERE k >= {int(p.udp_fanout_min_peers)}) AS detected
         FROM win GROUP BY src_ip HAVING max(k) >= {int(p.udp_fanout_min_peers)}
     )"""
 
 
 def _udp_ports_sql(p: NetParams) -> str:
     return f"""{_udp_sql(p)}
-    SELECT e.src_ip, e.dst_port, count(DISTINCT e.dst_ip) AS peers FROM {EDGES} e
+    SELECT e.src_ip, e.dst_port, count(DISTINCT e.dst_ip) AS peers FROM {UDP_PAIRS} e
     JOIN flagged f ON f.src_ip = e.src_ip
-    WHERE e.dir = 'out' AND e.protocol = 'udp' AND e.dst_port >= 1024
-      AND e.dst_port NOT IN {sql_list(UDP_QUIET_PORTS)}
     GROUP BY e.src_ip, e.dst_port"""
 
 
@@ -223,7 +247,9 @@ def detect_udp_fanout(
     """One finding per internal host fanning out over UDP; `engine` must be prepared."""
     del hospital
     p = params or NetParams()
-    use_edges(engine, p)
+    pairs = engine.materialize(UDP_PAIRS, _udp_pairs_sql())
+    if pairs is not None and pairs.num_rows == 0:
+        return []
     base = _udp_sql(p)
     rows = engine.query(f"{base} SELECT * FROM flagged").to_pylist()
     if not rows:
