@@ -115,6 +115,16 @@ def test_one_uri_shape_to_many_servers_within_minutes_is_a_bot() -> None:
     assert len(bot.evidence) == 12 and "gate.php" in bot.render("en")[1]
 
 
+def test_a_bot_behind_the_proxy_is_seen() -> None:
+    ev = Events()
+    for i in range(12):  # absolute-form requests to the hospital's proxy, no Host logged
+        ev.http(i * 0.1, BOT, "10.9.0.8", "", f"http://c{i}.example:8080/images/a{i}b.jpg")
+    found = HttpFanoutDetector().run(DetectContext(ev.store()))
+    assert [(f.entity, f.params["shape"], f.params["servers"]) for f in found] == [
+        (BOT, "/images/X.jpg", 12)
+    ]
+
+
 def test_the_same_shape_spread_over_hours_is_no_burst() -> None:
     ev = Events()
     for i in range(12):  # one server every 20 minutes: never ten within ten minutes

@@ -16,7 +16,9 @@ flag a host when any sliding window of `burst_seconds` (10 minutes) holds enough
   are no shape. A server from which the host asked more than `http_fanout_max_shapes` = 5
   shapes is a site being browsed (a page pulls its style sheets, scripts and images, and
   many sites share `/js/jquery.min.js`), not a bot's few endpoints, and does not count.
-  Reads `network_event` (Suricata `http`, Zeek http.log).
+  A request in absolute form (`GET http://host/path`) goes to a proxy: it is judged by the
+  host it names even when the proxy is internal, so a client behind the hospital's proxy
+  is seen too. Reads `network_event` (Suricata `http`, Zeek http.log).
 - `udp_fanout`: UDP to at least `udp_fanout_min_peers` = 20 distinct internet addresses
   on ports 1024 and above: the peer list of a peer-to-peer botnet (ZeroAccess, Sality,
   GameOver Zeus, Kelihos), typically many of them silent (stale peers). Ports where fan-out
@@ -87,23 +89,27 @@ def _http_sql(p: NetParams) -> tuple[str, str]:
         WHERE kind = 'http' AND src_ip IS NOT NULL
         UNION SELECT DISTINCT dst_ip AS ip FROM network_event
         WHERE kind = 'http' AND dst_ip IS NOT NULL"""
-    uri = "regexp_replace(r.uri, '^[A-Za-z][A-Za-z0-9+.-]*://[^/]*', '')"
-    host = "regexp_replace(lower(coalesce(r.host, '')), ':[0-9]+$', '')"
+    scheme = "'^[A-Za-z][A-Za-z0-9+.-]*://'"
+    uri = f"regexp_replace(r.uri, {scheme[:-1]}[^/]*', '')"
+    named = f"coalesce(nullif(r.host, ''), regexp_extract(r.uri, {scheme[:-1]}([^/]*)', 1))"
+    host = f"regexp_replace(lower({named}), ':[0-9]+$', '')"
     flagged = f"""
     WITH r AS (
         SELECT src_ip, dst_ip, time, event_uid, name AS host,
-            CASE WHEN coalesce(detail, '') LIKE '/%' OR detail LIKE '%://%' THEN detail
-                 ELSE split_part(detail, ' ', 2) END AS uri
+            CASE WHEN coalesce(detail, '') LIKE '/%' OR regexp_matches(detail, {scheme})
+                 THEN detail ELSE split_part(detail, ' ', 2) END AS uri
         FROM network_event WHERE kind = 'http' AND src_ip IS NOT NULL AND dst_ip IS NOT NULL
     ), s AS (
         SELECT r.src_ip, r.dst_ip, r.time, r.event_uid, {host} AS host, {uri} AS uri
         FROM r JOIN {EVENT_HOSTS} hs ON hs.ip = r.src_ip JOIN {EVENT_HOSTS} hd ON hd.ip = r.dst_ip
-        WHERE hs.internal AND NOT hd.internal AND NOT hd.special AND hd.partner IS NULL
-          AND lower(coalesce(hs.role, '')) NOT IN {sql_list(RELAY_ROLES)}
+        WHERE hs.internal AND lower(coalesce(hs.role, '')) NOT IN {sql_list(RELAY_ROLES)}
+          AND ((NOT hd.internal AND NOT hd.special AND hd.partner IS NULL)
+               OR regexp_matches(r.uri, {scheme}))  -- absolute form: a request to a proxy
     ), shaped AS (
         SELECT src_ip, dst_ip, time, event_uid, {shape_sql("uri")} AS shape,
-            CASE WHEN host = '' OR regexp_matches(host, '^[0-9.]+$') OR host LIKE '%:%'
-                 THEN dst_ip ELSE {parent_domain_sql("host")} END AS server
+            CASE WHEN host = '' THEN dst_ip
+                 WHEN regexp_matches(host, '^[0-9.]+$') OR host LIKE '%:%' THEN host
+                 ELSE {parent_domain_sql("host")} END AS server
         FROM s WHERE uri LIKE '/%'
     ), variety AS (
         SELECT src_ip, server FROM shaped GROUP BY src_ip, server
