@@ -219,6 +219,7 @@ def test_label_look() -> None:
     assert label_entropy("aaaa") == 0.0 and round(label_entropy("abcd"), 2) == 2.0
     assert looks_generated(["x1k9qz7wpt3.com", "q8zk2m4vxr.net"])[0] >= 10
     assert looks_generated([]) == (0.0, 0.0)
+    assert looks_generated(["www.x7k2q9zt.co.uk"])[0] == 8
 
 
 def test_a_beacon_is_seen_within_minutes() -> None:

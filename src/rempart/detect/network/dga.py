@@ -112,10 +112,18 @@ def label_entropy(label: str) -> float:
     return -sum(c / len(label) * math.log2(c / len(label)) for c in counts.values())
 
 
+def _registered_label(name: str) -> str:
+    """The label left of the public suffix, as `parent_domain_sql` cuts it."""
+    parts = name.split(".")
+    if len(parts) >= 3 and len(parts[-1]) == 2 and len(parts[-2]) <= 3:
+        return parts[-3]
+    return parts[-2] if len(parts) >= 2 else name
+
+
 def looks_generated(names: list[str]) -> tuple[float, float]:
     """(median length, median entropy) of the leftmost label of the names' registered
     domains (`vocyzit` of `vocyzit.com`): what a DGA controls."""
-    labels = [n.split(".")[-2] if n.count(".") >= 1 else n for n in names]
+    labels = [_registered_label(n) for n in names]
     if not labels:
         return 0.0, 0.0
     return (
