@@ -104,7 +104,7 @@ class NetParams:
     c2_beacon_min_conns: int = 24  # connections to one address:port to judge regularity
     c2_beacon_min_seconds: int = 3600  # over at least this span
     c2_beacon_score: float = 0.8  # RITA-style score (0..1) to report
-    # ...or, for a short capture, fewer connections over minutes with a stricter score
+    # ...or, for a series under that hour, fewer answered connections at a stricter score
     c2_short_min_conns: int = 12
     c2_short_min_seconds: int = 300
     c2_short_score: float = 0.9
