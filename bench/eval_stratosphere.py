@@ -99,6 +99,76 @@ def local_ranges(path: Path) -> tuple[str, ...]:
     return tuple(str(n) for n in nets)
 
 
+def app_logs(conn: Path) -> list[Path]:
+    """The capture's dns.log and http.log next to its conn.log (labelled or not)."""
+    found = []
+    for kind in ("dns", "http"):
+        for name in (f"{kind}.log.labeled", f"{kind}.log"):
+            if (conn.parent / name).is_file():
+                found.append(conn.parent / name)
+                break
+    return found
+
+
+def record_labels(store: Store, uids: list[str]) -> Counter[str]:
+    """The Stratosphere `label` of the records a finding cites (read from their files)."""
+    if not uids:
+        return Counter()
+    rows = store.sql(
+        """SELECT source_file, source_line FROM network_event WHERE list_contains($u, event_uid)
+           UNION ALL SELECT source_file, source_line FROM network_flow
+           WHERE list_contains($u, event_uid)""",
+        {"u": uids},
+    ).to_pylist()
+    out: Counter[str] = Counter()
+    by_file: dict[str, set[int]] = {}
+    for r in rows:
+        by_file.setdefault(r["source_file"], set()).add(int(r["source_line"]))
+    for name, lines in by_file.items():
+        fields: list[str] = []
+        with open(name, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, start=1):
+                if line.startswith("#fields"):
+                    fields = line.rstrip("\n").split("\t")[1:]
+                if number in lines:
+                    values = line.rstrip("\n").split("\t")
+                    label = values[fields.index("label")] if "label" in fields else "unlabelled"
+                    out[label] += 1
+    return out
+
+
+# Detectors of bot behaviour judged on minutes (issue 22 point 4), reported per capture.
+SHORT = ("c2_beacon", "http_fanout", "udp_fanout", "dns_failures")
+
+
+def botnet_captures(root: Path) -> None:
+    """What the bot detectors find in every capture that has dns or http logs."""
+    print("\nbot detectors on the captures with dns/http logs (labels of the cited records):")
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        data = folder / "data" if (folder / "data").is_dir() else folder
+        conn = next((data / n for n in ("conn.log.labeled", "labeled-conn.log", "conn.log")
+                     if (data / n).is_file()), data / "conn.log")  # fmt: skip
+        logs = app_logs(conn)
+        if not logs:
+            continue
+        with Store.memory() as store:
+            for path in [conn, *logs] if conn.is_file() else logs:
+                ingest_file(store, path)
+            ranges = store.sensor_local_ranges(RFC1918)
+            run_detectors(DetectContext(store, None, ranges), list(SHORT))
+            rows = store.sql(
+                """SELECT detector, entity, severity, evidence_count, evidence FROM finding
+                   ORDER BY detector, entity"""
+            ).to_pylist()
+            shown = ", ".join(p.name for p in ([conn] if conn.is_file() else []) + logs)
+            print(f"  {folder.name} ({shown}): {len(rows)} finding(s)")
+            for r in rows:
+                labels = record_labels(store, list(r["evidence"]))
+                text = ", ".join(f"{k} {v}" for k, v in labels.most_common())
+                print(f"    {r['detector']:13} {r['entity']:40} {r['severity']:7}"
+                      f" {r['evidence_count']:5} records; cited: {text}")  # fmt: skip
+
+
 def ratio(a: int, b: int) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
@@ -126,6 +196,8 @@ def main() -> int:
         bad, scan_like, hosts = truth(path)
         with Store.memory() as store:
             res = ingest_file(store, path)
+            for sibling in app_logs(path):  # dns.log, http.log of the same capture
+                ingest_file(store, sibling)
             # as `rempart detect` does: the addresses Zeek marked local, outside RFC 1918
             ranges = () if args.rfc1918_only else store.sensor_local_ranges(RFC1918)
             private = [ipaddress.ip_network(c) for c in RFC1918]
@@ -173,6 +245,7 @@ def main() -> int:
         print(f"  {det:18} findings {c['findings']:4}  TP {c['tp']:5}  FP {c['fp']:3}"
               f"  precision {ratio(c['tp'], c['tp'] + c['fp'])}"
               f"  recall {ratio(c['tp'], bad_total)}")  # fmt: skip
+    botnet_captures(args.data)
     return 0
 
 

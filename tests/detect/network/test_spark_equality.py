@@ -18,6 +18,7 @@ from tests.detect.network.test_border_detectors import beacon, probes
 from tests.detect.network.test_network_detectors import hospital, spread_flows, worm
 
 from rempart.detect.network.c2 import detect_c2
+from rempart.detect.network.fanout import detect_udp_fanout
 from rempart.detect.network.inbound import detect_exposed, detect_inbound
 from rempart.detect.network.lateral import detect_lateral
 from rempart.detect.network.medical import detect_medical
@@ -77,6 +78,8 @@ def mixed_flows() -> Flows:
         f.add(200 + i * 0.5, "10.1.0.40", f"198.18.0.{i + 1}", 25)
     for k in range(40):
         f.add(210 + k / 60, "10.1.0.41", "192.0.2.200", 80, ok=k % 3 == 0)
+    for i in range(25):  # a peer-to-peer bot's UDP fan-out to high ports
+        f.add(230 + i / 6, "10.1.0.42", f"203.0.114.{i + 1}", 16471, proto="udp", ok=i % 4 == 0)
     return f
 
 
@@ -98,7 +101,7 @@ def test_duckdb_and_spark_agree(spark: Any, tmp_path: Path) -> None:
         found = []
         for detect in (
             detect_scans, detect_lateral, detect_policy, detect_medical,
-            detect_inbound, detect_exposed, detect_c2,
+            detect_inbound, detect_exposed, detect_c2, detect_udp_fanout,
         ):  # fmt: skip
             found.extend(detect(engine, model, params))
         small = NetParams(spam_min_servers=5, flood_min_conns=30)
@@ -112,7 +115,7 @@ def test_duckdb_and_spark_agree(spark: Any, tmp_path: Path) -> None:
     assert len(on_duck) >= 10
     assert {x.detector for x in on_duck} == {
         "network_scan", "lateral_spread", "spread_tree", "zone_policy", "medical_exposure",
-        "inbound_probe", "exposed_service", "c2_beacon", "outbound_abuse",
+        "inbound_probe", "exposed_service", "c2_beacon", "outbound_abuse", "udp_fanout",
     }  # fmt: skip
     assert on_duck == on_spark
     assert trees[0] == trees[1]

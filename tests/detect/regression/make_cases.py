@@ -35,12 +35,14 @@ class Conn:
     def __init__(self) -> None:
         self.rows: list[tuple[float, str]] = []
 
-    def add(self, minute: float, src: str, dst: str, port: int, *, ok: bool = True) -> None:
+    def add(
+        self, minute: float, src: str, dst: str, port: int, *, ok: bool = True, proto: str = "tcp"
+    ) -> None:
         n = len(self.rows)
         ts = (T0 + timedelta(minutes=minute)).timestamp()
         state, resp = ("SF", 200) if ok else ("S0", 0)
         line = (
-            f"{ts:.6f}\tC{n + 1}\t{src}\t{40000 + n % 20000}\t{dst}\t{port}\ttcp\t-\t0.1\t"
+            f"{ts:.6f}\tC{n + 1}\t{src}\t{40000 + n % 20000}\t{dst}\t{port}\t{proto}\t-\t0.1\t"
             f"100\t{resp}\t{state}"
         )
         self.rows.append((ts, line))
@@ -164,6 +166,26 @@ def c2(c: Conn, positive: bool) -> None:
             c.add(5 + (k // 8) * 40 + (k % 8) * 0.3 * (k % 3 + 1), "10.1.0.9", "45.33.2.80", 8443)
 
 
+def udp_fanout(c: Conn, positive: bool) -> None:
+    c.background(2)
+    for i in range(30):  # ordinary fan-out: DNS, NTP, QUIC, STUN to many addresses
+        for port in (53, 123, 443, 3478):
+            c.add(30 + i * 0.1, "10.1.0.7", f"198.51.100.{i + 1}", port, proto="udp")
+    for i in range(30 if positive else 12):  # a P2P bot's peer list on high ports
+        c.add(40 + i * 0.1, "10.1.0.66", f"203.0.113.{i + 1}", 16471, proto="udp", ok=i % 4 == 0)
+
+
+def c2_short(c: Conn, positive: bool) -> None:
+    """A quarter of an hour of capture: a beacon every 30 s, or a person's bursts."""
+    for k in range(30):
+        c.add(k / 12, f"10.1.0.{1 + k % 5}", "10.9.0.10", 445)
+    for k in range(16):
+        if positive:
+            c.add(1 + k * 0.5 + (k * 7 % 5 - 2) * 0.005, "10.1.0.8", "45.33.2.79", 8443)
+        else:
+            c.add(1 + (k // 4) * 2 + (k % 4) * 0.05 * (k % 3 + 1), "10.1.0.9", "45.33.2.80", 8443)
+
+
 def outbound(c: Conn, positive: bool) -> None:
     c.background(2)
     if positive:
@@ -181,6 +203,11 @@ NETWORK: dict[str, tuple[Callable[[Conn, bool], None], dict[str, object] | None]
     "exposed_service": (exposed, None),
     "c2_beacon": (c2, None),
     "outbound_abuse": (outbound, None),
+    "udp_fanout": (udp_fanout, None),
+}
+# Further conn.log cases of a detector that already has its folder: (folder, file name).
+EXTRA: dict[str, tuple[str, str, Callable[[Conn, bool], None]]] = {
+    "c2_short": ("c2_beacon", "short-conn.log", c2_short),
 }
 
 
@@ -330,6 +357,51 @@ ALERT = {
 }
 
 
+def eve_http(rows: list[tuple[float, str, str, str]]) -> dict[str, str]:
+    """Suricata EVE `http` events (minute, internal client, server address, host, URI)."""
+    out = []
+    for i, (minute, dst, host, uri) in enumerate(rows):
+        when = datetime(2017, 5, 13, 10, 0, tzinfo=UTC) + timedelta(minutes=minute)
+        out.append(json.dumps({
+            "timestamp": when.isoformat().replace("+00:00", ".000000+0000"),
+            "flow_id": 500 + i, "event_type": "http", "src_ip": "192.168.56.30",
+            "src_port": 49500 + i, "dest_ip": dst, "dest_port": 80, "proto": "TCP",
+            "app_proto": "http",
+            "http": {"hostname": host, "url": uri, "http_method": "GET", "status": 404},
+        }))  # fmt: skip
+    return {"eve.json": "\n".join(out) + "\n"}
+
+
+ZEEK_DNS_HEAD = (
+    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n"
+    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\t"
+    "query\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\t"
+    "answers\tTTLs\trejected\n"
+    "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\t"
+    "string\tcount\tstring\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]\t"
+    "vector[interval]\tbool\n"
+)
+
+
+def zeek_dns(rows: list[tuple[float, str, str, str]]) -> dict[str, str]:
+    """Zeek dns.log lines (minute, client, query, rcode name) to an internal resolver."""
+    lines = []
+    for i, (minute, client, query, rcode) in enumerate(rows):
+        ts = (T0 + timedelta(minutes=minute)).timestamp()
+        code = {"NOERROR": 0, "SERVFAIL": 2, "NXDOMAIN": 3}[rcode]
+        lines.append(
+            f"{ts:.6f}\tD{i + 1}\t{client}\t{50000 + i}\t10.9.0.53\t53\tudp\t{i + 1}\t0.01\t"
+            f"{query}\t1\tC_INTERNET\t1\tA\t{code}\t{rcode}\tF\tF\tT\tT\t0\t-\t-\tF"
+        )
+    return {"dns.log": ZEEK_DNS_HEAD + "\n".join(lines) + "\n"}
+
+
+DGA = ("vocyzit", "qegyqaq", "purydyv", "lygymoj", "qekyqop", "qedyfyq", "gadyfuh",
+       "qeqyxov", "gaqycos", "lyxywer", "gacyryw", "lyryvex")  # fmt: skip
+PAGE = ("/", "/favicon.ico", "/css/style.css", "/js/jquery.min.js?ver=3.6.1", "/img/logo.png",
+        "/wp-json/", "/p/42/index.html")  # fmt: skip
+
+
 # name -> (positive files, negative files, hospital model or None)
 Files = dict[str, str]
 OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
@@ -432,6 +504,32 @@ OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
         None,
     ),
     "internal_mass_mail": ({"mainlog": exim_burst(35)}, {"mainlog": exim_burst(29)}, MAIL),
+    "http_fanout": (
+        # a bot asking /gate.php of twelve servers in two minutes
+        eve_http([(i * 0.1, f"198.51.100.{i + 1}", f"c{i}x{i * 7}.example",
+                   f"/gate.php?id={i}&v=2") for i in range(12)]),
+        # a person browsing twelve sites sharing asset paths, and a bot's gate on five
+        eve_http([(i + k / 100, f"203.0.113.{i + 1}", f"site{i}.example", path)
+                  for i in range(12) for k, path in enumerate(PAGE)]
+                 + [(i * 0.1, f"198.51.100.{i + 1}", f"c{i}.example", "/gate.php?id=1")
+                    for i in range(5)]),
+        None,
+    ),
+    "dns_failures": (
+        # Simda's generated names, NXDOMAIN within two minutes, next to ordinary lookups
+        zeek_dns([(i * 0.1, "10.1.0.66", f"{label}.com", "NXDOMAIN")
+                  for i, label in enumerate(DGA)]
+                 + [(i, "10.1.0.7", f"site{i}.fr", "NOERROR") for i in range(12)]),
+        # blocklist lookups under one domain, single labels, local names, typos over hours,
+        # ordinary lookups
+        zeek_dns([(i * 0.1, "10.1.0.7", f"{i}.2.0.192.zen.spamhaus.org", "NXDOMAIN")
+                  for i in range(30)]
+                 + [(i * 0.1, "10.1.0.8", f"wpad{i}", "NXDOMAIN") for i in range(12)]
+                 + [(i * 0.1, "10.1.0.8", f"pc{i}.local", "NXDOMAIN") for i in range(12)]
+                 + [(i * 15, "10.1.0.9", f"gogle{i}.com", "NXDOMAIN") for i in range(12)]
+                 + [(i, "10.1.0.7", f"site{i}.fr", "NOERROR") for i in range(12)]),
+        None,
+    ),
 }  # fmt: skip
 
 
@@ -452,6 +550,11 @@ def main() -> None:
         scenario(pos, True)
         scenario(neg, False)
         _write(name, {"conn.log": pos.text()}, {"conn.log": neg.text()}, model)
+    for folder, fname, scenario in EXTRA.values():
+        pos, neg = Conn(), Conn()
+        scenario(pos, True)
+        scenario(neg, False)
+        _write(folder, {fname: pos.text()}, {fname: neg.text()}, None)
     for name, (positive, negative, model) in OTHERS.items():
         _write(name, positive, negative, model)
 

@@ -11,7 +11,9 @@ Two shapes of the same thing, reported one finding per (host, address, port):
   SQL): at least 24 connections over at least an hour, scored from the inter-arrival times
   (Bowley skew of the quartiles, median absolute deviation over the median, how much of the
   span regular intervals cover) and from the sizes sent (skew and dispersion); a score of
-  0.8 or more is reported, 0.9 or more is high severity.
+  0.8 or more is reported, 0.9 or more is high severity. A short capture (minutes, not an
+  hour) is judged too: at least 12 answered connections over 5 to 60 minutes, at a score
+  of 0.9 (half the points make the quartiles noisier, so the bar is raised halfway to 1).
 
 A destination reached by more than `c2_max_hosts` internal hosts is infrastructure
 (update servers, DNS resolvers, NTP pools, the antivirus cloud) and never judged, nor are
@@ -35,7 +37,7 @@ from rempart.model import Hospital
 from rempart.store.engine import Engine
 
 NAME = "c2_beacon"
-VERSION = "1.0"
+VERSION = "1.1"
 CANDIDATES = "_rempart_c2_candidates"
 KEY = "src_ip, dst_ip, dst_port, protocol"
 # Ports that are no "non-standard port" (T1571) for an outbound channel.
@@ -70,7 +72,8 @@ def _candidates_sql(p: NetParams) -> str:
     LEFT JOIN doors dd ON dd.ip = c.dst_ip
     WHERE ds.ip IS NULL AND dd.ip IS NULL
       AND (c.dead = 1 OR (c.n >= {p.c2_beacon_min_conns}
-                          AND c.span >= {p.c2_beacon_min_seconds}))"""
+                          AND c.span >= {p.c2_beacon_min_seconds})
+           OR (c.n_ok >= {p.c2_short_min_conns} AND c.span >= {p.c2_short_min_seconds}))"""
 
 
 def _quartiles(source: str, value: str, out: str) -> str:
@@ -155,6 +158,18 @@ def beacon_score(r: dict[str, Any]) -> float | None:
     return float(round((ts + ds) / 2, 4))
 
 
+def is_beacon(score: float, r: dict[str, Any], p: NetParams) -> bool:
+    """Regular enough for its length: an hour or more of connections at RITA's 0.8, or a
+    short series (minutes, under an hour; half the connections, counting answered ones
+    only: a live channel; unanswered retries over minutes are any client's backoff while
+    its server is down, and the dead-C&C rule judges them over half an hour) at the stricter
+    `c2_short_score`. A series of an hour or more is judged by the hour rule alone, as ever."""
+    n, ok, span = int(r["n"]), int(r["n_ok"]), float(r["span"])
+    long = n >= p.c2_beacon_min_conns and span >= p.c2_beacon_min_seconds
+    short = ok >= p.c2_short_min_conns and p.c2_short_min_seconds <= span < p.c2_beacon_min_seconds
+    return (long and score >= p.c2_beacon_score) or (short and score >= p.c2_short_score)
+
+
 def _duration(seconds: float) -> str:
     if seconds >= 7200:
         return f"{seconds / 3600:.1f} h"
@@ -177,12 +192,7 @@ def detect_c2(
     judged = []
     for r in rows:
         score = beacon_score(r)
-        beacon = (
-            score is not None
-            and score >= p.c2_beacon_score
-            and int(r["n"]) >= p.c2_beacon_min_conns
-            and float(r["span"]) >= p.c2_beacon_min_seconds
-        )
+        beacon = score is not None and is_beacon(score, r, p)
         if r["dead"] or beacon:
             judged.append((r, score, bool(beacon)))
     if not judged:

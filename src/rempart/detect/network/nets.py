@@ -104,6 +104,18 @@ class NetParams:
     c2_beacon_min_conns: int = 24  # connections to one address:port to judge regularity
     c2_beacon_min_seconds: int = 3600  # over at least this span
     c2_beacon_score: float = 0.8  # RITA-style score (0..1) to report
+    # ...or, for a series under that hour, fewer answered connections at a stricter score
+    c2_short_min_conns: int = 12
+    c2_short_min_seconds: int = 300
+    c2_short_score: float = 0.9
+    # Bot behaviour judged on minutes (docs/network.md, "Short captures"): within any
+    # `burst_seconds`, an internal host reaching this many distinct...
+    burst_seconds: int = 600
+    http_fanout_min_servers: int = 10  # ...web servers with one URI shape
+    http_fanout_max_shapes: int = 5  # shapes asked of a server, beyond: a site browsed
+    udp_fanout_min_peers: int = 20  # ...internet addresses over UDP on high ports
+    dns_fail_min_domains: int = 10  # ...domains that do not resolve (NXDOMAIN, SERVFAIL)
+    dns_servfail_hosts: int = 3  # SERVFAIL to this many hosts at once: the resolver's fault
     # Outbound abuse: spam straight to internet mail servers, floods of one address.
     spam_min_servers: int = 25  # distinct internet SMTP servers (TCP 25) in a day
     flood_min_conns: int = 1000  # connections to one internet address in a day...
@@ -240,6 +252,13 @@ LEFT JOIN best ON best.ip = num.ip
 LEFT JOIN _rempart_assets a ON a.ip = num.ip
 LEFT JOIN _rempart_zones z ON z.zone = coalesce(best.zone, a.asset_zone)
 """
+
+
+def hosts_sql(addresses: str) -> str:
+    """The host table (`_rempart_hosts`' columns) of the addresses a query lists (column
+    `ip`): for detectors reading other tables than the flows (`network_event`, dns
+    records), on an engine `prepare` has given the lookups."""
+    return _HOSTS_SQL.replace("{addresses}", addresses)
 
 
 # The host table of the last prepared (backend, flow count, model, params): the detectors of
