@@ -95,6 +95,7 @@ def evaluate(
         if arrow_idxs:
             group = ArrowGroup(con.query("SELECT * FROM sigma_grp").combine_chunks())
             uids = group.table.column("event_uid")
+            group.prepare([rules[i].plan for i in arrow_idxs])
             for i in arrow_idxs:
                 rows = group.matches(rules[i].plan)
                 if len(rows):
