@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
@@ -111,6 +110,8 @@ def register(app: typer.Typer) -> None:
             spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
         )
         target = scenario_folder(workspace, name, out)
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
