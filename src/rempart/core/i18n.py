@@ -112,8 +112,18 @@ def _load_all() -> None:
             cached = json.loads(cache.read_text("utf-8"))
         except (OSError, ValueError):
             cached = None
+        staged: list[tuple[str, dict[str, dict[Lang, str]]]] | None = None
         if isinstance(cached, list) and len(cached) == len(files):
-            for where, entries in cached:
+            try:  # a damaged cache is read again from the YAML, never half-used
+                staged = [
+                    (str(w), {str(k): {"fr": str(e["fr"]), "en": str(e["en"])}
+                              for k, e in d.items()})
+                    for w, d in cached
+                ]  # fmt: skip
+            except (TypeError, ValueError, KeyError, AttributeError):
+                staged = None
+        if staged is not None:
+            for where, entries in staged:
                 for key, entry in entries.items():
                     _register(key, entry, where)
             return
