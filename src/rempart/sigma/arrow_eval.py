@@ -34,8 +34,8 @@ _SET_MEM = 256 << 20  # RE2's memory budget per set; past it a set would miss ma
 def _set_pattern(op: str, arg: str, escape: Any) -> str:
     """The RE2 pattern of one leaf (`\\A`/`\\z`: start and end of the text only)."""
     if op == "re":
-        return arg
-    lit = escape(arg)
+        return str(arg)
+    lit = str(escape(arg))
     if op == "prefix":
         return r"\A" + lit
     if op == "suffix":
