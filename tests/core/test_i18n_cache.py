@@ -42,32 +42,33 @@ def test_second_start_reads_the_cache_and_gets_the_same_catalogue(tmp_path: Path
     second, second_src, parsed_again = _catalog(tmp_path)
     assert not parsed_again  # read from the cache
     assert second == first and second_src == first_src
-    assert first == {k: dict(v) for k, v in i18n.CATALOG.items()}
+    assert set(first) <= set(i18n.CATALOG)  # (other tests may add keys in this process)
+    assert all(first[k] == dict(i18n.CATALOG[k]) for k in first)
 
 
 def test_a_damaged_cache_is_read_again_from_the_yaml(tmp_path: Path) -> None:
-    _catalog(tmp_path)
+    reference, _, _ = _catalog(tmp_path)
     (cache,) = (tmp_path / "rempart").glob("i18n-*.json")
     cache.write_text("{not json", "utf-8")
     again, _, parsed_yaml = _catalog(tmp_path)
     assert parsed_yaml
-    assert again == {k: dict(v) for k, v in i18n.CATALOG.items()}
+    assert again == reference
 
 
 @pytest.mark.parametrize("bad", ["[]", '[["x.yaml", {}]]'])
 def test_a_cache_of_the_wrong_shape_is_not_used(tmp_path: Path, bad: str) -> None:
-    _catalog(tmp_path)
+    reference, _, _ = _catalog(tmp_path)
     (cache,) = (tmp_path / "rempart").glob("i18n-*.json")
     cache.write_text(bad, "utf-8")
     again, _, parsed_yaml = _catalog(tmp_path)
-    assert parsed_yaml and again == {k: dict(v) for k, v in i18n.CATALOG.items()}
+    assert parsed_yaml and again == reference
 
 
 def test_a_cache_with_broken_entries_is_not_used(tmp_path: Path) -> None:
-    _catalog(tmp_path)
+    reference, _, _ = _catalog(tmp_path)
     (cache,) = (tmp_path / "rempart").glob("i18n-*.json")
     data = json.loads(cache.read_text("utf-8"))
     data[0][1] = {"some.key": "not an entry"}
     cache.write_text(json.dumps(data), "utf-8")
     again, _, parsed_yaml = _catalog(tmp_path)
-    assert parsed_yaml and again == {k: dict(v) for k, v in i18n.CATALOG.items()}
+    assert parsed_yaml and again == reference
