@@ -16,8 +16,15 @@ package, flattened to a dict in Python, inserted into an SQLite table, then ever
 by pySigma's SQLite backend run as its own query (one query per rule). Rempart: bulk ingest into
 DuckDB, rules compiled once (cached), evaluated many per query.
 
+Besides wall time, each run's CPU time (user + system of the process and its threads) is
+printed: on a shared machine it moves less with the other work than wall time does.
+
+`--zircolite-ruleset FILE` reuses a ruleset Zircolite converted before (its cold run is then
+not measured); `--json` runs Zircolite on JSON lines (`-j`), for the corpus
+`bench/gen_winlog_corpus.py` writes (a million events: EVTX records replicated).
+
 Usage: nice python bench/bench_sigma.py [EVTX_DIR] [RULES_DIR] [--zircolite DIR
-       --zircolite-python PY] [--rounds 3]
+       --zircolite-python PY [--zircolite-ruleset FILE] [--json]] [--rounds 3]
 (defaults ../shared/data/evtx_attack_samples and ../shared/data/sigma_rules/rules/windows)
 """
 
@@ -25,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -150,12 +159,14 @@ def rempart(evtx_dir: Path, rules_dir: Path, cache: Path) -> dict[str, float]:
     }
 
 
-# Last figures measured beside Zircolite 3.7.0 (issue 26, quiet 2-core machine, medians).
+# Last figures measured beside Zircolite 3.7.0 (issue 26), in the same runs, rules converted once.
 LAST_SEEN = (
-    "last measured beside Zircolite 3.7.0 (issue 26, quiet 2-core machine, medians,\n"
-    "  rules cached):\n"
-    "  Rempart 4.48 s, 1,844 events/s; Zircolite 3.04 s, 2,715 events/s (Rempart 1.63x slower);\n"
-    "  first run on a rules folder: Rempart 14.9 s, Zircolite 3.04 s (its rules pre-converted)"
+    "last measured beside Zircolite 3.7.0 (issue 26; 2-core machine shared with other work,\n"
+    "  load 16-19; rules converted once; start-up included):\n"
+    "  EVTX attack samples (8,248 events), 3 interleaved rounds: Rempart 5.26x faster\n"
+    "  [4.32-7.22] in wall time, 5.13x [4.44-5.37] in CPU time; hits 1,514 vs 1,394;\n"
+    "  107,315 events (gen_winlog_corpus.py, JSON lines), 1 round: 15.0x wall, 19.9x CPU;\n"
+    "  hits 19,695 vs 18,122. Before (quiet machine): Rempart 1.63x slower on the 8 k events."
 )
 
 # One Rempart run as a whole process: import, ingest, rules (cached), evaluation.
@@ -172,51 +183,61 @@ print(json.dumps({"events": store.count("process"), "hits": sum(h.count for h in
 """
 
 
-def _timed(argv: list[str], cwd: Path | None = None) -> tuple[float, str]:
-    t0 = time.perf_counter()
+def _cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def _timed(argv: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+    """(wall s, CPU s of the child, stdout) of one whole process."""
+    t0, c0 = time.perf_counter(), _cpu()
     done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu() - c0
     if done.returncode != 0:
         raise SystemExit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr[-2000:]}")
-    return wall, done.stdout
+    return wall, cpu, done.stdout
 
 
 def run_rempart(evtx_dir: Path, rules_dir: Path, cache: Path) -> dict[str, float]:
-    wall, out = _timed([sys.executable, "-c", RUNNER, str(evtx_dir), str(rules_dir), str(cache)])
-    return {"wall": wall, **json.loads(out.strip().splitlines()[-1])}
+    argv = [sys.executable, "-c", RUNNER, str(evtx_dir), str(rules_dir), str(cache)]
+    wall, cpu, out = _timed(argv)
+    return {"wall": wall, "cpu": cpu, **json.loads(out.strip().splitlines()[-1])}
 
 
-def _zircolite_argv(zdir: Path, py: str, evtx_dir: Path, ruleset: Path, work: Path) -> list[str]:
+def _zircolite_argv(
+    zdir: Path, py: str, evtx_dir: Path, ruleset: Path, work: Path, jsonl: bool = False
+) -> list[str]:
     return [
         py, str(zdir / "zircolite.py"), "-e", str(evtx_dir), "-r", str(ruleset),
         "-c", str(zdir / "config" / "config.yaml"), "-o", str(work / "detected.json"),
-        "-l", str(work / "zircolite.log"), "-q",
+        "-l", str(work / "zircolite.log"), "-q", *(["-j"] if jsonl else []),
     ]  # fmt: skip
 
 
 def run_zircolite(
-    zdir: Path, py: str, evtx_dir: Path, ruleset: Path, work: Path
+    zdir: Path, py: str, evtx_dir: Path, ruleset: Path, work: Path, jsonl: bool = False
 ) -> dict[str, float]:
     (work / "detected.json").unlink(missing_ok=True)
-    wall, _ = _timed(_zircolite_argv(zdir, py, evtx_dir, ruleset, work), cwd=work)
+    argv = _zircolite_argv(zdir, py, evtx_dir, ruleset, work, jsonl)
+    wall, cpu, _ = _timed(argv, cwd=work)
     found = json.loads((work / "detected.json").read_text("utf-8") or "[]")
     hits = sum(int(r.get("count", 0)) for r in found)
     fired = len({r.get("id") or r.get("title") for r in found if r.get("count")})
-    return {"wall": wall, "hits": hits, "fired": fired}
+    return {"wall": wall, "cpu": cpu, "hits": hits, "fired": fired}
 
 
 def cold_zircolite(
-    zdir: Path, py: str, evtx_dir: Path, rules_dir: Path, work: Path
+    zdir: Path, py: str, evtx_dir: Path, rules_dir: Path, work: Path, jsonl: bool = False
 ) -> tuple[float, Path, int]:
     """Zircolite's cold run: it converts the Sigma folder (saving the JSON ruleset) and runs it."""
     before = set(work.glob("*.json"))
     argv = [
-        *_zircolite_argv(zdir, py, evtx_dir, rules_dir, work),
+        *_zircolite_argv(zdir, py, evtx_dir, rules_dir, work, jsonl),
         "-p",
         "windows-logsources",
         "-sr",
     ]
-    wall, _ = _timed(argv, cwd=work)
+    wall, _, _ = _timed(argv, cwd=work)
     saved = sorted(set(work.glob("*.json")) - before - {work / "detected.json"})
     if not saved:
         raise SystemExit(f"Zircolite saved no ruleset; see {work / 'zircolite.log'}")
@@ -229,19 +250,29 @@ def compare(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-sigma-") as tmp:
         work, cache = Path(tmp), Path(tmp) / "rules-cache"
         cold_r = run_rempart(evtx_dir, rules_dir, cache)
-        cold_z, ruleset, z_rules = cold_zircolite(zdir, py, evtx_dir, rules_dir, work)
+        if args.zircolite_ruleset:
+            cold_z, ruleset = float("nan"), Path(args.zircolite_ruleset).resolve()
+            z_rules = len(json.loads(ruleset.read_text("utf-8")))
+        else:
+            cold_z, ruleset, z_rules = cold_zircolite(
+                zdir, py, evtx_dir, rules_dir, work, args.json
+            )
         rounds: list[tuple[dict[str, float], dict[str, float]]] = []
         for i in range(args.rounds):
             r = run_rempart(evtx_dir, rules_dir, cache)
-            z = run_zircolite(zdir, py, evtx_dir, ruleset, work)
+            z = run_zircolite(zdir, py, evtx_dir, ruleset, work, args.json)
             rounds.append((r, z))
             print(
-                f"round {i + 1}: Rempart {r['wall']:.2f} s, Zircolite {z['wall']:.2f} s", flush=True
+                f"round {i + 1}: Rempart {r['wall']:.2f} s (CPU {r['cpu']:.2f} s), "
+                f"Zircolite {z['wall']:.2f} s (CPU {z['cpu']:.2f} s); "
+                f"load {os.getloadavg()[0]:.2f}",
+                flush=True,
             )
     events = rounds[0][0]["events"]
     r_walls = [r["wall"] for r, _ in rounds]
     z_walls = [z["wall"] for _, z in rounds]
     ratios = sorted(z["wall"] / r["wall"] for r, z in rounds)
+    cpu_ratios = sorted(z["cpu"] / r["cpu"] for r, z in rounds)
     med = statistics.median
     print(f"EVTX: {evtx_dir} ({events:,.0f} events); rules: {rules_dir}")
 
@@ -258,6 +289,11 @@ def compare(args: argparse.Namespace) -> None:
         f"{min(z_walls):.2f}-{max(z_walls):.2f}",
     )
     row(
+        "CPU time, median (s)",
+        f"{med([r['cpu'] for r, _ in rounds]):.2f}",
+        f"{med([z['cpu'] for _, z in rounds]):.2f}",
+    )
+    row(
         "events per second, median",
         f"{events / med(r_walls):,.0f}",
         f"{events / med(z_walls):,.0f}",
@@ -271,6 +307,10 @@ def compare(args: argparse.Namespace) -> None:
     print(
         f"Rempart / Zircolite speed (warm, start-up included): median {med(ratios):.2f}x "
         f"[{ratios[0]:.2f}-{ratios[-1]:.2f}] over {len(rounds)} interleaved rounds"
+    )
+    print(
+        f"Rempart / Zircolite CPU time: median {med(cpu_ratios):.2f}x "
+        f"[{cpu_ratios[0]:.2f}-{cpu_ratios[-1]:.2f}]"
     )
 
 
@@ -308,6 +348,11 @@ def main() -> None:
         "--zircolite-python", default="python3", metavar="PY",
         help="the Python that has Zircolite's requirements (its own venv)",
     )  # fmt: skip
+    ap.add_argument(
+        "--zircolite-ruleset", metavar="FILE",
+        help="a ruleset Zircolite converted before (skips its cold run)",
+    )  # fmt: skip
+    ap.add_argument("--json", action="store_true", help="JSON-lines input (Zircolite's -j)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     args = ap.parse_args()
     if args.zircolite:

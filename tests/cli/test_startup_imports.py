@@ -33,3 +33,16 @@ def test_a_sub_command_help_loads_no_heavy_library() -> None:
     )
     loaded = _loaded_after(code)
     assert sorted(m for m in HEAVY if m in loaded) == []
+
+
+def test_every_help_path_skips_pydantic_rich_layout_and_yaml() -> None:
+    """Through `main` (what the `rempart` script runs): a group's absent options, `--help`
+    itself, the help layout and the message catalogues need none of these."""
+    slow = ("pydantic", "rich.markdown", "rich.traceback", "typer.rich_utils", "yaml")
+    for argv in (["--help"], ["triage", "--help"], ["board", "add", "--help"]):
+        code = (
+            f"import sys\nsys.argv = ['rempart', *{argv!r}]\nfrom rempart.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass"
+        )
+        loaded = _loaded_after(code)
+        assert sorted(m for m in slow if m in loaded) == [], argv

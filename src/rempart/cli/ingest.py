@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, err_console, lang_of
@@ -21,6 +20,8 @@ if TYPE_CHECKING:
 
 def run_ingest(workspace: Path | None, paths: list[Path], lang: Lang) -> IngestReport:
     """Ingest with a progress bar over bytes."""
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from rempart.app.ingest import (
         ingest,

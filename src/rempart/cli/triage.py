@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from rempart.cli.common import (
@@ -144,6 +143,8 @@ def register(app: typer.Typer) -> None:
         lg = lang_of(lang)
         check_format(fmt, ("table", "jsonl", "csv"))
         check_paths(paths)
+        from rich.progress import BarColumn, Progress, TextColumn
+
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),

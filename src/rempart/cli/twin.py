@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
@@ -160,6 +159,8 @@ def register(app: typer.Typer) -> None:
             spread_rate, incubation, smb_success, rdp_success, cross_building, vulnerable
         )
         target = scenario_folder(workspace, name, out)
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -17,13 +17,13 @@ crashes on a missing translation (a test keeps the catalogues complete).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import string
 from collections.abc import Mapping
-from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
-
-import yaml
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
@@ -36,9 +36,8 @@ JOIN = " ; "  # how a list of messages reads inside a French sentence
 JOINS: dict[Lang, str] = {"fr": " ; ", "en": "; "}
 COLONS: dict[Lang, str] = {"fr": " : ", "en": ": "}
 QUOTES: dict[Lang, tuple[str, str]] = {"fr": ("« ", " »"), "en": ("“", "”")}
-# libyaml's loader when PyYAML was built with it: ten times faster, and every command loads the
-# catalogues at start-up
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# the catalogues, read at start-up (from a JSON cache when fresh; YAML otherwise)
+LOCALE_DIR = Path(__file__).with_name("locale")
 
 
 class CatalogError(ValueError):
@@ -81,18 +80,74 @@ def _register(key: str, entry: dict[Lang, str], where: str) -> None:
 
 def load_catalog_text(text: str, where: str) -> dict[str, dict[Lang, str]]:
     """Parse and check one catalogue file's text (a mapping key -> {fr, en})."""
-    data = yaml.load(text, Loader=_LOADER) or {}  # noqa: S506 (a SafeLoader)
+    import yaml
+
+    # libyaml's loader when PyYAML was built with it: ten times faster
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(text, Loader=loader) or {}  # noqa: S506 (a SafeLoader)
     if not isinstance(data, dict):
         raise CatalogError(f"{where}: a catalogue is a mapping of keys")
     return {str(k): check_entry(str(k), v, where) for k, v in data.items()}
 
 
+def _cache_file(files: list[Path]) -> Path | None:
+    """Where the checked catalogues are kept as JSON, named by the files' names, sizes and
+    times: every command loads them at start-up, and JSON reads in a tenth of YAML's time
+    (without importing PyYAML). None when no cache folder is known."""
+    root = os.environ.get("XDG_CACHE_HOME") or (
+        str(Path.home() / ".cache") if os.environ.get("HOME") else ""
+    )
+    if not root:
+        return None
+    digest = hashlib.sha256()
+    for f in files:
+        st = f.stat()
+        digest.update(f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    where = hashlib.sha256(str(LOCALE_DIR).encode()).hexdigest()[:8]  # one per installed copy
+    return Path(root) / "rempart" / f"i18n-{where}-{digest.hexdigest()[:20]}.json"
+
+
 def _load_all() -> None:
-    folder = resources.files("rempart.core").joinpath("locale")
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".yaml"):
-            for key, entry in load_catalog_text(item.read_text("utf-8"), item.name).items():
-                _register(key, entry, item.name)
+    files = sorted(LOCALE_DIR.glob("*.yaml"), key=lambda p: p.name)
+    try:
+        cache = _cache_file(files)
+    except OSError:
+        cache = None
+    if cache is not None:
+        try:
+            cached = json.loads(cache.read_text("utf-8"))
+        except (OSError, ValueError):
+            cached = None
+        staged: list[tuple[str, dict[str, dict[Lang, str]]]] | None = None
+        if isinstance(cached, list) and len(cached) == len(files):
+            try:  # a damaged cache is read again from the YAML, never half-used
+                staged = [
+                    (str(w), {str(k): {"fr": str(e["fr"]), "en": str(e["en"])}
+                              for k, e in d.items()})
+                    for w, d in cached
+                ]  # fmt: skip
+            except (TypeError, ValueError, KeyError, AttributeError):
+                staged = None
+        if staged is not None:
+            for where, entries in staged:
+                for key, entry in entries.items():
+                    _register(key, entry, where)
+            return
+    loaded = [(item.name, load_catalog_text(item.read_text("utf-8"), item.name)) for item in files]
+    for where, entries in loaded:
+        for key, entry in entries.items():
+            _register(key, entry, where)
+    if cache is not None:
+        try:  # written whole then renamed: a reader never sees half a file
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(loaded, ensure_ascii=False), "utf-8")
+            os.replace(tmp, cache)
+            for old in cache.parent.glob(cache.name.rsplit("-", 1)[0] + "-*.json"):
+                if old != cache:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass  # no cache: the next start parses the YAML again
 
 
 def add(key: str, fr: str, en: str) -> None:

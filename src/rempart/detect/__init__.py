@@ -14,8 +14,6 @@ from rempart.detect.base import (
     findings_table,
 )
 
-DETECTORS: Registry[Detector] = Registry("detector")
-
 # "module:Class" of every built-in detector, in run order. Add one line per new detector;
 # its heavy dependencies are imported inside `run`, so loading the list stays cheap.
 BUILTIN: tuple[str, ...] = (
@@ -56,7 +54,8 @@ def _load_builtin() -> None:
         DETECTORS.register(getattr(importlib.import_module(module), cls)())
 
 
-_load_builtin()
+# the built-in detectors are imported on first use of the registry, not with this package
+DETECTORS: Registry[Detector] = Registry("detector", loader=_load_builtin)
 
 
 @dataclass(frozen=True)

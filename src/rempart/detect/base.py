@@ -20,15 +20,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import pyarrow as pa
 
 from rempart.core.i18n import Lang, t
-from rempart.model import Hospital
 from rempart.schema import FINDING
 from rempart.store import Store
 from rempart.store.engine import Engine
+
+if TYPE_CHECKING:  # the hospital model (pydantic) is loaded by whoever builds one
+    from rempart.model import Hospital
 
 MAX_EVIDENCE_IDS = 50
 

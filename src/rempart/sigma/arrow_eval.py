@@ -5,6 +5,12 @@ rules over a modest number of events. Here each distinct match (`Image` ends wit
 `\\rundll32.exe`, ...) is computed once per group as a boolean column and shared by every rule
 that uses it; rules are then AND/OR/NOT of those columns (Kleene logic, unknown = no match).
 Still columnar: whole columns per call, never one event at a time.
+
+`prepare` goes further when google-re2 is installed: every substring, prefix, suffix and
+regular-expression leaf of a group's rules that reads the same column is matched in one pass
+over that column's distinct values by an RE2 set (all patterns at once, each value scanned
+once per set), instead of one Arrow call per leaf scanning the column again; the masks it
+leaves in the memo are the ones the Arrow calls would give (Arrow runs RE2 too).
 """
 
 from __future__ import annotations
@@ -12,12 +18,40 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 Plan = list[Any]
 # Scalars made once: converting a Python value on every call costs failed optional imports.
 _FALSE = pa.scalar(False)
+# leaves an RE2 set matches (all of them select, none needs a whole-string comparison)
+SET_OPS = frozenset({"contains", "prefix", "suffix", "re"})
+SET_SIZE = 128  # patterns per RE2 set: bigger sets build bigger automata (memory, no speed)
+_SET_MEM = 256 << 20  # RE2's memory budget per set; past it a set would miss matches
+
+
+def _set_pattern(op: str, arg: str, escape: Any) -> str:
+    """The RE2 pattern of one leaf (`\\A`/`\\z`: start and end of the text only)."""
+    if op == "re":
+        return str(arg)
+    lit = str(escape(arg))
+    if op == "prefix":
+        return r"\A" + lit
+    if op == "suffix":
+        return lit + r"\z"
+    return lit
+
+
+def _leaves(plan: Plan, out: dict[str, Plan]) -> None:
+    op = plan[0]
+    if op in ("and", "or"):
+        for p in plan[1]:
+            _leaves(p, out)
+    elif op == "not":
+        _leaves(plan[1], out)
+    elif op in SET_OPS:
+        out.setdefault(json.dumps(plan), plan)
 
 
 class ArrowGroup:
@@ -42,6 +76,63 @@ class ArrowGroup:
             enc = pc.dictionary_encode(self.table.column(name).combine_chunks())
             self.dicts[name] = (enc.dictionary, enc.indices)
         return self.dicts[name]
+
+    def prepare(self, plans_json: list[str]) -> None:
+        """Match the set-able leaves of these plans column by column (see the module's doc);
+        a no-op without google-re2, or for a pattern RE2 rejects (its leaf runs alone)."""
+        try:
+            import re2
+        except ImportError:  # optional speed-up
+            return
+        by_col: dict[str, list[tuple[str, Plan]]] = {}
+        leaves: dict[str, Plan] = {}
+        for pj in plans_json:
+            _leaves(json.loads(pj), leaves)
+        for key, leaf in leaves.items():
+            if key in self.memo:
+                continue
+            name = self.names.get(f"{leaf[1]}:{leaf[2]}".lower())
+            if name is not None:
+                by_col.setdefault(name, []).append((key, leaf))
+        options = re2.Options()
+        options.max_mem = _SET_MEM
+        for name, items in by_col.items():
+            values, rows = self._col(*name.split(":", 1))
+            if rows is None or len(values) == 0:
+                continue
+            texts = values.to_pylist()
+            # row -> value index as numpy (null rows: index 0, masked back to null below)
+            nulls = pc.is_null(rows).to_numpy(zero_copy_only=False)
+            at = pc.fill_null(rows, 0).to_numpy(zero_copy_only=False)
+            for start in range(0, len(items), SET_SIZE):
+                chunk = items[start : start + SET_SIZE]
+                self._run_set(re2, options, chunk, texts, at, nulls if nulls.any() else None)
+
+    def _run_set(
+        self, re2: Any, options: Any, items: list[tuple[str, Plan]], texts: list[Any],
+        at: Any, nulls: Any,
+    ) -> None:  # fmt: skip
+        rset = re2.Set.SearchSet(options)
+        kept: list[str] = []
+        for key, (op, _kind, _field, arg) in items:
+            try:
+                rset.Add(_set_pattern(op, arg, re2.escape))
+            except re2.error:
+                continue  # Arrow's own call raises or matches as it will
+            kept.append(key)
+        if not kept:
+            return
+        rset.Compile()
+        hits: list[list[int]] = [[] for _ in kept]
+        for vi, text in enumerate(texts):
+            found = rset.Match(text)
+            if found:
+                for k in found:
+                    hits[k].append(vi)
+        for key, found_at in zip(kept, hits, strict=True):
+            mask = np.zeros(len(texts), dtype=bool)
+            mask[found_at] = True
+            self.memo[key] = pa.array(mask[at], mask=nulls)
 
     def eval(self, plan: Plan) -> Any:
         op = plan[0]

@@ -12,7 +12,6 @@ not filter` still fires when the filter's field is absent. Regular expressions g
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from sigma.conditions import (
@@ -25,24 +24,16 @@ from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.state import ConversionState
 from sigma.types import SigmaCasedString, SigmaRegularExpressionFlag, SigmaString, SpecialChars
 
-RAW_FIELD = "__raw"  # unbound keywords match the whole event text
-
-
-def sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def column(field: str, *, original: bool = False) -> str:
-    prefix = "o:" if original else "l:"
-    return '"' + (prefix + field).replace('"', '""') + '"'
-
-
-_COLUMN_RE = re.compile(r'"([lo]):((?:[^"]|"")+)"')
-
-
-def columns_of(expr: str) -> set[tuple[str, str]]:
-    """(kind, field) pairs an expression reads: kind 'l' (lower-cased) or 'o' (original)."""
-    return {(m.group(1), m.group(2).replace('""', '"')) for m in _COLUMN_RE.finditer(expr)}
+from rempart.sigma.plan import (
+    RAW_FIELD,
+    Plan,
+    arrow_ready,
+    as_plan,
+    column,
+    columns_of,
+    sql_literal,
+    to_sql,
+)
 
 
 def _plain(s: SigmaString) -> str:
@@ -65,7 +56,6 @@ def _like(s: SigmaString) -> str:
 # ["and", [..]] ["or", [..]] ["not", x] ["sql", text]
 # [op, kind, field, arg] with op eq/prefix/suffix/contains/like/in/re, kind "l" or "o"
 # ["null", kind, field, None] ["exists", kind, field, None]
-Plan = list[Any]
 
 _RE2_META = set("\\.+*?()|[]{}^$")
 MIN_FOLD = 3  # alternatives on one field folded into one IN list or one RE2 alternation
@@ -117,52 +107,6 @@ def _fold(field: str, leaves: list[Plan]) -> Plan:
     if alts:
         parts.append(["re", "l", field, "|".join(alts)])
     return parts[0] if len(parts) == 1 else ["or", parts]
-
-
-def as_plan(x: Any) -> Plan:
-    return x if isinstance(x, list) else ["sql", str(x)]
-
-
-def to_sql(plan: Plan) -> str:
-    """The plan as one DuckDB boolean expression."""
-    op = plan[0]
-    if op in ("and", "or"):
-        sep = f" {op.upper()} "
-        return "(" + sep.join(to_sql(p) for p in plan[1]) + ")" if plan[1] else "false"
-    if op == "not":
-        return f"(NOT COALESCE({to_sql(plan[1])}, false))"
-    if op == "sql":
-        return f"({plan[1]})"
-    _, kind, field, arg = plan
-    col = column(field, original=kind == "o")
-    if op == "eq":
-        return f"{col} = {sql_literal(arg)}"
-    if op == "prefix":
-        return f"starts_with({col}, {sql_literal(arg)})"
-    if op == "suffix":
-        return f"ends_with({col}, {sql_literal(arg)})"
-    if op == "contains":
-        return f"contains({col}, {sql_literal(arg)})"
-    if op == "like":
-        return f"{col} LIKE {sql_literal(arg)} ESCAPE '\\'"
-    if op == "in":
-        return f"{col} IN ({', '.join(sql_literal(v) for v in arg)})"
-    if op == "re":
-        return f"regexp_matches({col}, {sql_literal(arg)})"
-    if op == "null":
-        return f"{col} IS NULL"
-    if op == "exists":
-        return f"{col} IS NOT NULL"
-    raise ValueError(f"unknown plan node {op!r}")
-
-
-def arrow_ready(plan: Plan) -> bool:
-    """True when every node runs with PyArrow compute (no raw SQL leaf)."""
-    if plan[0] in ("and", "or"):
-        return all(arrow_ready(p) for p in plan[1])
-    if plan[0] == "not":
-        return arrow_ready(plan[1])
-    return bool(plan[0] != "sql")
 
 
 class DuckDBSigmaBackend(TextQueryBackend):
@@ -282,3 +226,17 @@ class DuckDBSigmaBackend(TextQueryBackend):
         self, rule: Any, query: Any, index: int, state: ConversionState
     ) -> Any:
         return query
+
+
+# the plan helpers live in rempart.sigma.plan (no pySigma); named here too for old callers
+__all__ = [
+    "RAW_FIELD",
+    "DuckDBSigmaBackend",
+    "Plan",
+    "arrow_ready",
+    "as_plan",
+    "column",
+    "columns_of",
+    "sql_literal",
+    "to_sql",
+]

@@ -29,7 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from rempart.core.errors import ConfigError
-from rempart.sigma.backend import RAW_FIELD, arrow_ready, as_plan, columns_of, sql_literal, to_sql
+from rempart.sigma.plan import RAW_FIELD, arrow_ready, as_plan, columns_of, sql_literal, to_sql
 
 if TYPE_CHECKING:
     pass

@@ -18,7 +18,6 @@ import duckdb
 import pyarrow as pa
 
 from rempart.sigma.arrow_eval import ArrowGroup
-from rempart.sigma.backend import sql_literal
 from rempart.sigma.engine import (
     RULES_PER_QUERY,
     Mapping,
@@ -26,6 +25,7 @@ from rempart.sigma.engine import (
     default_mapping,
     distinct_columns,
 )
+from rempart.sigma.plan import sql_literal
 
 if TYPE_CHECKING:
     from rempart.store.engine import Engine
@@ -95,6 +95,7 @@ def evaluate(
         if arrow_idxs:
             group = ArrowGroup(con.query("SELECT * FROM sigma_grp").combine_chunks())
             uids = group.table.column("event_uid")
+            group.prepare([rules[i].plan for i in arrow_idxs])
             for i in arrow_idxs:
                 rows = group.matches(rules[i].plan)
                 if len(rows):

@@ -74,27 +74,34 @@ def sniff_all(path: Path) -> list[Source]:
     When none recognises the head, the head without its first line is tried: a first
     line damaged (a byte flipped, cut short) is then one rejected record of a file that is
     read, instead of a whole file left unrecognised."""
+    return _sniff_head(path, first_only=False)
+
+
+def _sniff_head(path: Path, *, first_only: bool) -> list[Source]:
     head = read_head(path)
-    found = _sniffed(head, path)
+    found = _sniffed(head, path, first_only)
     if not found and b"\n" in head.rstrip(b"\n"):
-        found = _sniffed(head.split(b"\n", 1)[1], path)
+        found = _sniffed(head.split(b"\n", 1)[1], path, first_only)
     return found
 
 
-def _sniffed(head: bytes, path: Path) -> list[Source]:
+def _sniffed(head: bytes, path: Path, first_only: bool = False) -> list[Source]:
     found = []
     for source in SOURCES:
         try:
             if source.sniff(head, path):
                 found.append(source)
+                if first_only:
+                    break
         except Exception:  # noqa: S112 - a sniffer must never break discovery
             continue
     return found
 
 
 def sniff(path: Path) -> Source | None:
-    """The first registered source that recognises `path`, if any."""
-    found = sniff_all(path)
+    """The first registered source that recognises `path`, if any (the sources after it are
+    not asked: a folder of hundreds of EVTX files sniffed 37 times each cost half a second)."""
+    found = _sniff_head(path, first_only=True)
     return found[0] if found else None
 
 

@@ -141,7 +141,7 @@ _NOT_ANSWER = (
 _SCHEME = "'^[A-Za-z][A-Za-z0-9+.-]*://'"
 
 
-def _url_key(col: str) -> str:
+def _url_norm(col: str) -> str:
     """A URL without its scheme and trailing slash, lower-cased: `host[:port]/path?query`
     (a proxy logs `http://`, an alert may say `https://`; the host and path are the sign)."""
     return f"lower(rtrim(regexp_replace({col}, {_SCHEME}, ''), '/'))"
@@ -165,10 +165,10 @@ def event_queries(limited: bool) -> list[str]:
         FROM network_event e WHERE e.kind IN {EVENT_KINDS} AND e.name IS NOT NULL
         AND e.src_ip IS NOT NULL AND {_NOT_ANSWER}{fe}"""
     urls = f"""SELECT x.*, {_key_host("x.k")} AS h FROM (
-            SELECT e.*, {_url_key("e.url")} AS k FROM network_event e
+            SELECT e.*, {_url_norm("e.url")} AS k FROM network_event e
             WHERE e.url IS NOT NULL AND e.src_ip IS NOT NULL{fe}) x"""
     iurls = f"""SELECT y.uid, y.k, {_key_host("y.k")} AS h FROM (
-            SELECT uid, {_url_key("value")} AS k FROM {IOC} WHERE type = 'url') y"""
+            SELECT uid, {_url_norm("value")} AS k FROM {IOC} WHERE type = 'url') y"""
     out = [
         f"""WITH ev AS ({named}), names AS (SELECT DISTINCT n0 AS n FROM ev),
         sfx AS ({_suffixes()}),
