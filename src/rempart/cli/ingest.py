@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, err_console, lang_of
-from rempart.core.i18n import Lang, t
+from rempart.core.i18n import Lang, render_reason, t
 
 if TYPE_CHECKING:
     from rempart.app.ingest import (
@@ -82,7 +82,7 @@ def render_report(report: IngestReport, lang: Lang) -> None:
         rt.add_column(t("reason", lang))
         rt.add_column(t("rejected", lang), justify="right")
         for reason, count in reasons.most_common():
-            rt.add_row(escape(reason), f"{count:,}")
+            rt.add_row(escape(render_reason(reason, lang)), f"{count:,}")
         console.print(rt)
 
 

@@ -326,8 +326,11 @@ def devices(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(*ALL_ROLES)
 def sources_page(request: HttpRequest) -> HttpResponse:
+    lang: Lang = "en" if _lang(request) == "en" else "fr"
     return TemplateResponse(
-        request, "rempart/sources.html", {"s": sources(workspace_root()), "ver": _ver("store")}
+        request,
+        "rempart/sources.html",
+        {"s": sources(workspace_root(), lang), "ver": _ver("store")},
     )
 
 
