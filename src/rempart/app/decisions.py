@@ -181,7 +181,9 @@ def _plans(path: Path, incident: str, runs: int) -> PlansView:
 def _row(view: PlansView, plan_id: str) -> PlanRow:
     row = next((r for r in view.rows if r.plan.id == plan_id), None)
     if row is None:
-        raise ConfigError(f"no plan {plan_id!r} for incident {view.incident}")
+        raise ConfigError(
+            key="error.no_plan", params={"plan": repr(plan_id), "incident": view.incident}
+        )
     return row
 
 

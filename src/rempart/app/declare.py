@@ -185,7 +185,9 @@ def declare(
     With `record`, its issue goes to the audit trail and the crisis log (which feeds the
     `previous` clocks of the next version)."""
     if fmt not in FORMATS:
-        raise ConfigError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+        raise ConfigError(
+            key="error.unknown_format", params={"fmt": repr(fmt), "known": ", ".join(FORMATS)}
+        )
     form = load_form(kind)
     root = Workspace.at(workspace, create=False).root
     cases = CaseStore.open(root, now=clock.now)

@@ -61,7 +61,7 @@ class PlanResult:
         chosen = next((p for p, _ in self.rows if p.id == plan_id), None)
         if chosen is None:
             ids = [p.id for p, _ in self.rows]
-            raise ConfigError(f"--plan {plan_id!r}: unknown (plans: {ids})")
+            raise ConfigError(key="error.plan_unknown", params={"plan": repr(plan_id), "ids": ids})
         return chosen
 
 
@@ -82,7 +82,7 @@ def propose(
         hospital = load_hospital(hospital_file or session.workspace.hospital_path)
         pairs = [parse_confirmation(c) for c in confirm]
         if (incident is None) == (situation is None):
-            raise ConfigError("give an INCIDENT or --situation FILE (one of the two)")
+            raise ConfigError(key="error.plan_needs_input")
         if incident is not None:
             # imported here: the twin's engine is only needed when ranking an incident
             from rempart.app.incidents_store import load_incident

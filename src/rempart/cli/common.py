@@ -42,7 +42,9 @@ def check_paths(paths: list[Path]) -> list[Path]:
     """Refuse missing input paths up front, all named at once."""
     missing = [p for p in paths if not p.exists()]
     if missing:
-        raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
+        from rempart.core.errors import ConfigError
+
+        raise ConfigError(key="error.not_found", params={"paths": ", ".join(map(str, missing))})
     return paths
 
 

@@ -175,15 +175,16 @@ def render_finding(record: Mapping[str, Any], lang: Lang) -> tuple[str, str]:
     return title, reason
 
 
-REASON_PREFIX = "reject."
+REASON_PREFIXES = ("reject.", "model.")
 _REASON_EXACT: dict[str, str] = {}  # English wording -> key, for reasons without values
 _REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = []  # for reasons with values
 
 
 def _index_reasons() -> None:
-    """The English wording of every `reject.*` key, so a stored reason finds its key."""
+    """The English wording of every `reject.*` and `model.*` key, so a stored reason (or a
+    hospital model problem) finds its key."""
     for key, entry in CATALOG.items():
-        if not key.startswith(REASON_PREFIX):
+        if not key.startswith(REASON_PREFIXES):
             continue
         text = entry["en"]
         if not placeholders(text):
