@@ -14,19 +14,21 @@ from typing import Any
 from rempart.cases import CaseStore
 from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK, Clock
-from rempart.core.i18n import Lang
+from rempart.core.i18n import Lang, t
 from rempart.recover import crisis as chain
 from rempart.recover.crisis import ChainReport, Entry
 from rempart.recover.situation import Situation, build_situation, render_situation
 from rempart.store import Workspace
 
 __all__ = [
+    "CRISIS_LANG",
     "SYSTEM_ACTOR",
     "ChainReport",
     "Entry",
     "SituationReport",
     "add",
     "board_counts",
+    "crisis_text",
     "head",
     "keygen",
     "list_entries",
@@ -70,6 +72,15 @@ def add(
         cases, text, author=actor, role=role_of(cases, actor), kind=kind, links=links,
         corrects=corrects,
     )  # fmt: skip
+
+
+CRISIS_LANG: Lang = "fr"  # the crisis log is written in the hospital's language
+
+
+def crisis_text(key: str, **params: object) -> str:
+    """An automatic entry's text from the catalogue, in the crisis log's language (the text
+    is stored as written: an entry is evidence, hash-chained, never re-rendered)."""
+    return t(key, CRISIS_LANG, **params)
 
 
 def record_system(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rempart.app.crisis import record_system, role_of
+from rempart.app.crisis import crisis_text, record_system, role_of
 from rempart.cases import CaseStore
 from rempart.cases.settings import ENV_CASES_DB, SQLITE_NAME
 from rempart.core.actors import SYSTEM_ACTOR
@@ -102,7 +102,7 @@ def record_awareness(
     cases.audit(actor, AWARE_ACTION, "incident", case_id, {"at": stamp})
     record_system(
         root,
-        f"Prise de connaissance d'une violation de données personnelles : {stamp} ({case_id})",
+        crisis_text("crisis.aware", stamp=stamp, case=case_id),
         [f"incident:{case_id}"],
         actor=actor,
     )
@@ -241,7 +241,9 @@ def declare(
         cases.audit(actor, "declare.issue", "incident", case_id, details)
         record_system(
             root,
-            f"Déclaration {kind} ({version}) établie pour {case_id} (empreinte {digest[:16]}…)",
+            crisis_text(
+                "crisis.declaration", kind=kind, version=version, case=case_id, digest=digest[:16]
+            ),
             [f"incident:{case_id}", f"declaration:{kind}:{version}"],
             actor=actor,
         )

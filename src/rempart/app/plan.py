@@ -138,10 +138,10 @@ def export(result: PlanResult, plan: Plan | None, fmt: str, out: Path | None) ->
         raise ConfigError("no plan to export")
     *written, rendered = write_plan(plan, result.hospital, fmt, out)
     if (result.session_root / "cases.sqlite3").exists():  # the crisis log notes it (issue 24)
-        from rempart.app.crisis import record_system
+        from rempart.app.crisis import crisis_text, record_system
 
-        record_system(result.session_root, f"Export {fmt} du plan {plan.id} écrit : {out}",
-                      [f"plan:{plan.id}"])  # fmt: skip
+        text = crisis_text("crisis.plan_export", fmt=fmt, plan=plan.id, out=out)
+        record_system(result.session_root, text, [f"plan:{plan.id}"])
     return ExportResult(tuple(written), rendered)
 
 

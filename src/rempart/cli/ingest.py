@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
         from rempart.app.ingest import failed, implausible_times
 
         lg = lang_of(lang)
-        check_paths(paths)
+        check_paths(paths, lg)
         report = run_ingest(workspace, paths, lg)
         render_report(report, lg)
         for f in implausible_times(report):

@@ -175,7 +175,7 @@ def render_finding(record: Mapping[str, Any], lang: Lang) -> tuple[str, str]:
     return title, reason
 
 
-REASON_PREFIXES = ("reject.", "model.")
+REASON_PREFIXES = ("reject.", "model.", "chain.")
 _REASON_EXACT: dict[str, str] = {}  # English wording -> key, for reasons without values
 _REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = []  # for reasons with values
 
