@@ -39,11 +39,13 @@ def _french(text: str, data: list[str]) -> list[str]:
 
 
 def _english_sentences() -> set[str]:
-    """Catalogue English texts that are sentences (several words, differing from French)."""
+    """Catalogue English texts that are sentences (several words, differing from French);
+    reject reasons and errors from two words."""
     found = set()
-    for entry in CATALOG.values():
+    for key, entry in CATALOG.items():
         en = entry["en"]
-        if "{" in en or len(en.split()) < 4 or en == entry["fr"]:
+        short = key.startswith(("reject.", "error.", "model.", "users."))
+        if "{" in en or len(en.split()) < (2 if short else 4) or en == entry["fr"]:
             continue
         found.add(en.rstrip(".…:"))
     return found
@@ -89,7 +91,10 @@ def _run(ws: Path, tmp: Path, lang: list[str]) -> tuple[str, list[str]]:
     run("board", "-w", w, ok=False)
     run("crisis", "list", "-w", w, ok=False)
     run("declare", "due", "-w", w, ok=False)
-    run("users", "list", "-w", w, ok=False)
+    run("users", "add", "alice", "--role", "cellule", "--password-stdin", "-w", w,
+        stdin="un-mot-de-passe-long\n")  # fmt: skip
+    run("users", "list", "-w", w)
+    run("crisis", "verify", "-w", w, ok=False)
     run("intel", "list", "-w", w, ok=False)
     run("triage", str(bad / "conn.log"), ok=False)
     # errors a user meets often, through the entry point that prints them after "erreur :"
@@ -107,6 +112,7 @@ def _run(ws: Path, tmp: Path, lang: list[str]) -> tuple[str, list[str]]:
         ["ingest", "-w", w, str(tmp / "missing.log")],
         ["detect", "-w", str(broken)],
         ["detect", "-w", str(cidr)],
+        ["users", "role", "bob", "--role", "analyste", "-w", w],
     ):
         res = subprocess.run(
             [sys.executable, "-c", "from rempart.cli import main; main()", *args, *lang],
