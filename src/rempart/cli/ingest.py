@@ -45,6 +45,18 @@ def run_ingest(workspace: Path | None, paths: list[Path], lang: Lang) -> IngestR
         return ingest(workspace, paths, progress)
 
 
+def _error_text(error: str, lang: Lang) -> str:
+    """A file's failure in `lang`: the reason after its path ("path: reason") rendered from
+    the catalogue when it has it, else as written."""
+    shown = render_reason(error, lang)
+    if shown == error and ": " in error:
+        where, why = error.split(": ", 1)
+        rendered = render_reason(why, lang)
+        if rendered != why:
+            return f"{where}: {rendered}"
+    return shown
+
+
 def render_report(report: IngestReport, lang: Lang) -> None:
 
     from rempart.app.ingest import (
@@ -73,7 +85,8 @@ def render_report(report: IngestReport, lang: Lang) -> None:
             elif f.error in NOT_LOGS:
                 detail = t(NOT_LOGS[f.error], lang)
             else:
-                detail = t(f.status.value, lang) + (f": {f.error}" if f.error else "")
+                err = _error_text(f.error, lang) if f.error else ""
+                detail = t(f.status.value, lang) + (f": {err}" if err else "")
             files.add_row(escape(f.path), escape(detail))
         console.print(files)
     reasons = report.reasons()
