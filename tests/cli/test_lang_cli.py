@@ -158,4 +158,10 @@ def test_french_commands_print_no_english_sentence(
     text, data = _run(tmp_path / "ws", tmp_path, [])
     found = _english(text, data)
     assert found == [], "\n".join(found)
+    # the Sources page's data: reasons in the page's language, the stored wording kept
+    from rempart.app.sources_view import sources
+
+    fr, en = sources(tmp_path / "ws", "fr"), sources(tmp_path / "ws", "en")
+    assert fr.rejects and all(r.reason == r.stored for r in en.rejects)
+    assert all(r.reason != r.stored for r in fr.rejects)
     assert json.dumps("é") and re.search("[éè]", text)  # French was printed
