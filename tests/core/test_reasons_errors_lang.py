@@ -85,3 +85,7 @@ def test_crisis_entries_keep_the_wording_they_had() -> None:
     assert crisis_text("crisis.plan_export", fmt="json", plan="p1", out="/o") == (
         "Export json du plan p1 écrit : /o"
     )
+    assert crisis_text("crisis.signature", seq=4) == "Signature Ed25519 de l'entrée n° 4"
+    assert crisis_text("crisis.situation", digest="ab", n=3) == (
+        "Point de situation émis (empreinte ab…, 3 entrées)"
+    )

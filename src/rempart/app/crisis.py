@@ -141,7 +141,7 @@ def situation_report(
     html = render_situation(s, lang)
     if record:
         chain.append(
-            cases, f"Point de situation émis (empreinte {head_hash[:16]}…, {len(items)} entrées)",
+            cases, crisis_text("crisis.situation", digest=head_hash[:16], n=len(items)),
             author=actor, role=role_of(cases, actor), kind="point",
         )  # fmt: skip
     return SituationReport(s, html)
@@ -190,7 +190,7 @@ def sign(
         raise CaseError(f"no crisis log entry #{seq} to sign")
     link = sign_link(load_key(key_file), target.hash)
     return chain.append(
-        cases, f"Signature Ed25519 de l'entrée n° {seq}", author=actor,
+        cases, crisis_text("crisis.signature", seq=seq), author=actor,
         role=role_of(cases, actor), kind="information", links=[f"crisis:{seq}", link],
     )  # fmt: skip
 
