@@ -25,7 +25,9 @@ from rempart.core.i18n import (
 SRC = Path(rempart.__file__).parent
 # literal keys in code: t("..."), msg("..."), title_key="...", reason_key="..." and the keyed
 # families below (keys built with an f-string)
-_LITERAL = re.compile(r"""(?:\bt|\bmsg|_key)\s*[(=]\s*\n?\s*["']([\w .-]+)["']\s*[,)]""")
+_LITERAL = re.compile(
+    r"""(?:(?:\bt|\bmsg)\s*\(|_key\s*=|\bkey=)\s*\n?\s*["']([\w .-]+)["']\s*[,)]"""
+)
 
 
 def test_every_key_has_both_languages_and_the_same_placeholders() -> None:

@@ -16,7 +16,7 @@ from rempart.app.board_feed import (
     intel_sources,
     triage_sources,
 )
-from rempart.app.crisis import record_system
+from rempart.app.crisis import CRISIS_LANG, crisis_text, record_system
 from rempart.cases import CaseStore, InvalidValue
 from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK, Clock
@@ -39,6 +39,14 @@ from rempart.recover.board import (
     state_of,
 )
 from rempart.store import Workspace
+
+
+def _bulk_move_text(n: int, state: str, names: str, note: str | None) -> str:
+    """The crisis log's entry for a bulk move, in the log's language."""
+    to = t(f"recover.board.state.{state}", CRISIS_LANG)
+    text = crisis_text("crisis.bulk_move", n=n, state=to, names=names)
+    return crisis_text("crisis.with_note", text=text, note=note) if note else text
+
 
 __all__ = [
     "BOARD_STATES",
@@ -136,9 +144,7 @@ def move(
         names = ", ".join(m.host for m in done[:10]) + ("…" if len(done) > 10 else "")
         record_system(
             board.cases.root,
-            f"Déplacement groupé de {len(done)} machines vers « "
-            f"{t(f'recover.board.state.{done[0].to_state}', 'fr')} » ({names})"
-            + (f" : {note}" if note else ""),
+            _bulk_move_text(len(done), done[0].to_state, names, note),
             [f"incident:{board.case_id}"],
             actor=actor,
         )

@@ -14,19 +14,21 @@ from typing import Any
 from rempart.cases import CaseStore
 from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK, Clock
-from rempart.core.i18n import Lang
+from rempart.core.i18n import Lang, t
 from rempart.recover import crisis as chain
 from rempart.recover.crisis import ChainReport, Entry
 from rempart.recover.situation import Situation, build_situation, render_situation
 from rempart.store import Workspace
 
 __all__ = [
+    "CRISIS_LANG",
     "SYSTEM_ACTOR",
     "ChainReport",
     "Entry",
     "SituationReport",
     "add",
     "board_counts",
+    "crisis_text",
     "head",
     "keygen",
     "list_entries",
@@ -70,6 +72,15 @@ def add(
         cases, text, author=actor, role=role_of(cases, actor), kind=kind, links=links,
         corrects=corrects,
     )  # fmt: skip
+
+
+CRISIS_LANG: Lang = "fr"  # the crisis log is written in the hospital's language
+
+
+def crisis_text(key: str, **params: object) -> str:
+    """An automatic entry's text from the catalogue, in the crisis log's language (the text
+    is stored as written: an entry is evidence, hash-chained, never re-rendered)."""
+    return t(key, CRISIS_LANG, **params)
 
 
 def record_system(
@@ -130,7 +141,7 @@ def situation_report(
     html = render_situation(s, lang)
     if record:
         chain.append(
-            cases, f"Point de situation émis (empreinte {head_hash[:16]}…, {len(items)} entrées)",
+            cases, crisis_text("crisis.situation", digest=head_hash[:16], n=len(items)),
             author=actor, role=role_of(cases, actor), kind="point",
         )  # fmt: skip
     return SituationReport(s, html)
@@ -179,7 +190,7 @@ def sign(
         raise CaseError(f"no crisis log entry #{seq} to sign")
     link = sign_link(load_key(key_file), target.hash)
     return chain.append(
-        cases, f"Signature Ed25519 de l'entrée n° {seq}", author=actor,
+        cases, crisis_text("crisis.signature", seq=seq), author=actor,
         role=role_of(cases, actor), kind="information", links=[f"crisis:{seq}", link],
     )  # fmt: skip
 

@@ -181,7 +181,9 @@ def _plans(path: Path, incident: str, runs: int) -> PlansView:
 def _row(view: PlansView, plan_id: str) -> PlanRow:
     row = next((r for r in view.rows if r.plan.id == plan_id), None)
     if row is None:
-        raise ConfigError(f"no plan {plan_id!r} for incident {view.incident}")
+        raise ConfigError(
+            key="error.no_plan", params={"plan": repr(plan_id), "incident": view.incident}
+        )
     return row
 
 
@@ -229,12 +231,16 @@ def confirm(
             ],
         },
     )
-    from rempart.app.crisis import record_system  # the crisis log notes it (issue 24)
+    from rempart.app.crisis import crisis_text, record_system  # the crisis log notes it
 
-    cuts = f", coupures vitales acceptées : {', '.join(vital)}" if vital else ""
+    text = crisis_text("crisis.plan_retained", plan=plan_id, incident=incident)
+    if vital:
+        text = crisis_text("crisis.vital_cuts", text=text, cuts=", ".join(vital))
+    if reason:
+        text = crisis_text("crisis.with_reason", text=text, reason=reason)
     record_system(
         Workspace.at(root).root,
-        f"Plan {plan_id} retenu pour {incident}{cuts}" + (f" — {reason}" if reason else ""),
+        text,
         [f"incident:{incident}", f"plan:{plan_id}"],
         actor=actor,
     )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rempart.app.crisis import record_system, role_of
+from rempart.app.crisis import crisis_text, record_system, role_of
 from rempart.cases import CaseStore
 from rempart.cases.settings import ENV_CASES_DB, SQLITE_NAME
 from rempart.core.actors import SYSTEM_ACTOR
@@ -102,7 +102,7 @@ def record_awareness(
     cases.audit(actor, AWARE_ACTION, "incident", case_id, {"at": stamp})
     record_system(
         root,
-        f"Prise de connaissance d'une violation de données personnelles : {stamp} ({case_id})",
+        crisis_text("crisis.aware", stamp=stamp, case=case_id),
         [f"incident:{case_id}"],
         actor=actor,
     )
@@ -185,7 +185,9 @@ def declare(
     With `record`, its issue goes to the audit trail and the crisis log (which feeds the
     `previous` clocks of the next version)."""
     if fmt not in FORMATS:
-        raise ConfigError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+        raise ConfigError(
+            key="error.unknown_format", params={"fmt": repr(fmt), "known": ", ".join(FORMATS)}
+        )
     form = load_form(kind)
     root = Workspace.at(workspace, create=False).root
     cases = CaseStore.open(root, now=clock.now)
@@ -239,7 +241,9 @@ def declare(
         cases.audit(actor, "declare.issue", "incident", case_id, details)
         record_system(
             root,
-            f"Déclaration {kind} ({version}) établie pour {case_id} (empreinte {digest[:16]}…)",
+            crisis_text(
+                "crisis.declaration", kind=kind, version=version, case=case_id, digest=digest[:16]
+            ),
             [f"incident:{case_id}", f"declaration:{kind}:{version}"],
             actor=actor,
         )

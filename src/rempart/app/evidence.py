@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from rempart.app.crisis import record_system
+from rempart.app.crisis import crisis_text, record_system
 from rempart.cases import CaseStore
 from rempart.core.actors import SYSTEM_ACTOR
 from rempart.core.clock import SYSTEM_CLOCK, Clock
@@ -27,6 +27,12 @@ from rempart.recover.evidence import (
 from rempart.store import Store, Workspace
 
 __all__ = ["SYSTEM_ACTOR", "PackResult", "count_files", "custody", "export", "handover", "verify"]
+
+
+def _evidence_text(case_id: str, name: str, digest: str, recipient: str | None) -> str:
+    """The crisis log's entry for an evidence export, in the log's language."""
+    text = crisis_text("crisis.evidence", case=case_id, name=name, digest=digest)
+    return crisis_text("crisis.evidence_for", text=text, recipient=recipient) if recipient else text
 
 
 def _dump(value: Any) -> bytes:
@@ -90,8 +96,7 @@ def export(
     cases.audit(actor, "evidence.export", "incident", case_id, details)
     record_system(
         ws.root,
-        f"Paquet de preuves de {case_id} exporté ({out.name}, manifeste "
-        f"{result.manifest_sha256[:16]}…)" + (f" pour {recipient}" if recipient else ""),
+        _evidence_text(case_id, out.name, result.manifest_sha256[:16], recipient),
         [f"incident:{case_id}"],
         actor=actor,
     )

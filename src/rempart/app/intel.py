@@ -209,7 +209,7 @@ def import_intel(
     batches: list[IntelBatch] = []
     for path in paths:
         if not path.exists():
-            raise ConfigError(f"not found: {path}")
+            raise ConfigError(key="error.not_found", params={"paths": str(path)})
         batches.extend(read_intel(path))
     now = clock.now()
     hospital = hospital_of(ws)
@@ -304,7 +304,10 @@ def export_intel(
 ) -> ExportReport:
     """Write one export (nftables, ipset, zeek, stix) atomically to `out`."""
     if fmt not in exports.FORMATS:
-        raise ConfigError(f"unknown export format {fmt!r} (known: {', '.join(exports.FORMATS)})")
+        raise ConfigError(
+            key="error.unknown_export_format",
+            params={"fmt": repr(fmt), "known": ", ".join(exports.FORMATS)},
+        )
     now = clock.now()
     with Store(ws.db_path) as store:
         rows = ioc_store.indicators(store, now=now).to_pylist()

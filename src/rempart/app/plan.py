@@ -61,7 +61,7 @@ class PlanResult:
         chosen = next((p for p, _ in self.rows if p.id == plan_id), None)
         if chosen is None:
             ids = [p.id for p, _ in self.rows]
-            raise ConfigError(f"--plan {plan_id!r}: unknown (plans: {ids})")
+            raise ConfigError(key="error.plan_unknown", params={"plan": repr(plan_id), "ids": ids})
         return chosen
 
 
@@ -82,7 +82,7 @@ def propose(
         hospital = load_hospital(hospital_file or session.workspace.hospital_path)
         pairs = [parse_confirmation(c) for c in confirm]
         if (incident is None) == (situation is None):
-            raise ConfigError("give an INCIDENT or --situation FILE (one of the two)")
+            raise ConfigError(key="error.plan_needs_input")
         if incident is not None:
             # imported here: the twin's engine is only needed when ranking an incident
             from rempart.app.incidents_store import load_incident
@@ -138,10 +138,10 @@ def export(result: PlanResult, plan: Plan | None, fmt: str, out: Path | None) ->
         raise ConfigError("no plan to export")
     *written, rendered = write_plan(plan, result.hospital, fmt, out)
     if (result.session_root / "cases.sqlite3").exists():  # the crisis log notes it (issue 24)
-        from rempart.app.crisis import record_system
+        from rempart.app.crisis import crisis_text, record_system
 
-        record_system(result.session_root, f"Export {fmt} du plan {plan.id} écrit : {out}",
-                      [f"plan:{plan.id}"])  # fmt: skip
+        text = crisis_text("crisis.plan_export", fmt=fmt, plan=plan.id, out=out)
+        record_system(result.session_root, text, [f"plan:{plan.id}"])
     return ExportResult(tuple(written), rendered)
 
 

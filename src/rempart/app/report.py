@@ -255,7 +255,9 @@ def report_json(report: IncidentReport, lang: Lang) -> str:
 def write_incident_report(report: IncidentReport, fmt: str, out: Path, lang: Lang) -> Path:
     """Write the report as html, pdf (WeasyPrint, nothing fetched) or json into `out`."""
     if fmt not in FORMATS:
-        raise ConfigError(f"--format {fmt!r}: one of {', '.join(FORMATS)}")
+        raise ConfigError(
+            key="error.report_format", params={"fmt": repr(fmt), "known": ", ".join(FORMATS)}
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "json":
         out.write_text(report_json(report, lang), encoding="utf-8")

@@ -25,9 +25,7 @@ def require_workspace(workspace: Path | str | None) -> Path:
     """The workspace folder, which must exist (NoWorkspace else; nothing is created)."""
     root = Workspace.at(workspace, create=False).root
     if not root.is_dir():
-        raise NoWorkspace(
-            f"no workspace at {root} (nothing was created; check -w, or run rempart init)"
-        )
+        raise NoWorkspace(key="error.no_workspace", params={"root": str(root)})
     return root
 
 
@@ -71,7 +69,9 @@ class Session:
             create = False
         self.workspace = Workspace.at(workspace, create=create)
         if not create and not self.workspace.root.is_dir():
-            raise StoreError(f"no workspace at {self.workspace.root} (nothing was created)")
+            raise StoreError(
+                key="error.no_workspace_short", params={"root": str(self.workspace.root)}
+            )
         self._hospital_file = hospital_file
         self._store: Store | None = None
 
@@ -112,7 +112,7 @@ class Session:
         if self._store is None:
             path = self.workspace.db_path
             if not self.write and not path.exists():
-                raise StoreError(f"no event store in {self.root} (ingest something first)")
+                raise StoreError(key="error.no_store", params={"root": str(self.root)})
             self._store = Store(path, read_only=not self.write)
         return self._store
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from rempart.app.dashboard import IngestedFile, ingested_files
 from rempart.app.webcache import memo
 from rempart.app.webread import reading
+from rempart.core.i18n import Lang, render_reason
 from rempart.sources.base import IMPLAUSIBLE_TIME
 
 REJECTS_SHOWN = 200
@@ -15,10 +16,14 @@ REJECTS_SHOWN = 200
 
 @dataclass(frozen=True)
 class RejectReason:
+    """A reason as shown (`reason`, in the page's language) and as stored (`stored`: the
+    reason's English wording, its stable identifier; see `rempart.core.i18n.render_reason`)."""
+
     path: str
     reason: str
     count: int
     first_line: int | None
+    stored: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,13 +45,13 @@ class Sources:
     implausible: tuple[ImplausibleFile, ...] = ()
 
 
-def sources(workspace: Path | str) -> Sources:
-    """Every file ingested (newest first) and the reject reasons per file (kept until the
-    store changes)."""
-    return memo(workspace, "sources", None, lambda: _sources(workspace), depends=("store",))
+def sources(workspace: Path | str, lang: Lang = "fr") -> Sources:
+    """Every file ingested (newest first) and the reject reasons per file, in `lang` (kept
+    until the store changes)."""
+    return memo(workspace, "sources", lang, lambda: _sources(workspace, lang), depends=("store",))
 
 
-def _sources(workspace: Path | str) -> Sources:
+def _sources(workspace: Path | str, lang: Lang) -> Sources:
     with reading(workspace) as r:
         if r.store is None:
             return Sources((), (), 0)
@@ -67,7 +72,13 @@ def _sources(workspace: Path | str) -> Sources:
     return Sources(
         files,
         tuple(
-            RejectReason(str(x["path"]), str(x["reason"]), int(x["n"]), x["first_line"])
+            RejectReason(
+                str(x["path"]),
+                render_reason(str(x["reason"]), lang),
+                int(x["n"]),
+                x["first_line"],
+                str(x["reason"]),
+            )
             for x in rows
         ),
         total,

@@ -102,7 +102,7 @@ def enable_totp(
     with transaction.atomic():
         profile = models.Profile.objects.filter(user__username=name).first()
         if profile is None:
-            raise CaseNotFound(f"no user {name!r}")
+            raise CaseNotFound(key="error.no_user", params={"name": repr(name)})
         profile.totp_secret = secret
         profile.save(update_fields=["totp_secret"])
         store.audit(actor, "user.totp", "user", name, {"enabled": True})
@@ -120,7 +120,7 @@ def disable_totp(
     with transaction.atomic():
         updated = models.Profile.objects.filter(user__username=name).update(totp_secret=None)
         if not updated:
-            raise CaseNotFound(f"no user {name!r}")
+            raise CaseNotFound(key="error.no_user", params={"name": repr(name)})
         store.audit(actor, "user.totp", "user", name, {"enabled": False})
 
 

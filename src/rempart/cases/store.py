@@ -276,7 +276,7 @@ class CaseStore:
 
         row = models.Incident.objects.filter(Q(case_id=ident) | Q(key=ident)).first()
         if row is None:
-            raise CaseNotFound(f"no incident {ident!r} in the case store")
+            raise CaseNotFound(key="error.no_incident", params={"ident": repr(ident)})
         return row
 
     def incident(self, ident: str) -> Incident:
@@ -354,7 +354,7 @@ class CaseStore:
         _check_password(password)
         with transaction.atomic():
             if User.objects.filter(username=name).exists():
-                raise CaseError(f"user {name!r} already exists")
+                raise CaseError(key="error.user_exists", params={"name": repr(name)})
             user = User(username=name, is_active=True)
             user.set_password(password)
             user.save()
@@ -431,7 +431,10 @@ def _check_role(role: str) -> None:
     from rempart.cases import models
 
     if role not in models.ROLES:
-        raise InvalidValue(f"unknown role {role!r} (one of {', '.join(models.ROLES)})")
+        raise InvalidValue(
+            key="error.unknown_role",
+            params={"role": repr(role), "known": ", ".join(models.ROLES)},
+        )
 
 
 def _check_password(password: str) -> None:
@@ -444,5 +447,5 @@ def _user(name: str) -> Any:
 
     user = User.objects.filter(username=name).first()
     if user is None:
-        raise CaseNotFound(f"no user {name!r}")
+        raise CaseNotFound(key="error.no_user", params={"name": repr(name)})
     return user

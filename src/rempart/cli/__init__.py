@@ -184,7 +184,7 @@ def main() -> None:
         command(prog_name="rempart")
     except RempartError as exc:
         prefix = escape(label(t("error", lang), lang).rstrip())
-        err_console.print(f"[bold red]{prefix}[/] {escape(str(exc))}")
+        err_console.print(f"[bold red]{prefix}[/] {escape(exc.message(lang))}")
         raise SystemExit(2) from exc
 
 

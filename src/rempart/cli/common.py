@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from rempart.core.i18n import Lang
 
@@ -38,11 +39,18 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def check_paths(paths: list[Path]) -> list[Path]:
-    """Refuse missing input paths up front, all named at once."""
+def check_paths(paths: list[Path], lang: Lang = "fr") -> list[Path]:
+    """Refuse missing input paths up front, all named at once, in `lang` (exit 2, as a
+    usage error)."""
     missing = [p for p in paths if not p.exists()]
     if missing:
-        raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
+        from rempart.core.i18n import label, t
+
+        text = t("error.not_found", lang, paths=", ".join(map(str, missing)))
+        err_console.print(
+            f"[bold red]{escape(label(t('error', lang), lang).rstrip())}[/] " + escape(text)
+        )
+        raise typer.Exit(2)
     return paths
 
 

@@ -11,7 +11,7 @@ import typer
 from rempart.cli.board import AsOpt, say_system
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
 from rempart.core.actors import SYSTEM_ACTOR
-from rempart.core.i18n import t
+from rempart.core.i18n import render_reason, t
 
 
 def register(app: typer.Typer) -> None:
@@ -94,7 +94,8 @@ def register(app: typer.Typer) -> None:
                 t("recover.crisis.broken", lg, seq=bad[0].by, reason="invalid Ed25519 signature")
             )
             raise typer.Exit(1)
-        console.print(t("recover.crisis.broken", lg, seq=report.broken_at, reason=report.reason))
+        reason = render_reason(report.reason, lg)
+        console.print(t("recover.crisis.broken", lg, seq=report.broken_at, reason=reason))
         raise typer.Exit(1)
 
     @crisis_app.command("keygen")

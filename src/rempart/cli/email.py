@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
 
         lg = lang_of(lang)
         check_format(fmt, ("table", "jsonl", "csv"))
-        check_paths(paths)
+        check_paths(paths, lg)
         hosp = scoring_hospital(workspace, hospital)
         table = Table(title=t("mail_score_title", lg))
         for col in ("file", "mail_score", "mail_verdict", "mail_reasons"):

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, err_console, lang_of
-from rempart.core.i18n import Lang, t
+from rempart.core.i18n import Lang, render_reason, t
 
 if TYPE_CHECKING:
     from rempart.app.ingest import (
@@ -46,6 +46,18 @@ def run_ingest(workspace: Path | None, paths: list[Path], lang: Lang) -> IngestR
         return ingest(workspace, paths, progress)
 
 
+def _error_text(error: str, lang: Lang) -> str:
+    """A file's failure in `lang`: the reason after its path ("path: reason") rendered from
+    the catalogue when it has it, else as written."""
+    shown = render_reason(error, lang)
+    if shown == error and ": " in error:
+        where, why = error.split(": ", 1)
+        rendered = render_reason(why, lang)
+        if rendered != why:
+            return f"{where}: {rendered}"
+    return shown
+
+
 def render_report(report: IngestReport, lang: Lang) -> None:
 
     from rempart.app.ingest import (
@@ -74,7 +86,8 @@ def render_report(report: IngestReport, lang: Lang) -> None:
             elif f.error in NOT_LOGS:
                 detail = t(NOT_LOGS[f.error], lang)
             else:
-                detail = t(f.status.value, lang) + (f": {f.error}" if f.error else "")
+                err = _error_text(f.error, lang) if f.error else ""
+                detail = t(f.status.value, lang) + (f": {err}" if err else "")
             files.add_row(escape(f.path), escape(detail))
         console.print(files)
     reasons = report.reasons()
@@ -83,7 +96,7 @@ def render_report(report: IngestReport, lang: Lang) -> None:
         rt.add_column(t("reason", lang))
         rt.add_column(t("rejected", lang), justify="right")
         for reason, count in reasons.most_common():
-            rt.add_row(escape(reason), f"{count:,}")
+            rt.add_row(escape(render_reason(reason, lang)), f"{count:,}")
         console.print(rt)
 
 
@@ -99,7 +112,7 @@ def register(app: typer.Typer) -> None:
         from rempart.app.ingest import failed, implausible_times
 
         lg = lang_of(lang)
-        check_paths(paths)
+        check_paths(paths, lg)
         report = run_ingest(workspace, paths, lg)
         render_report(report, lg)
         for f in implausible_times(report):

@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
         from rempart.app.session import workspace_at
 
         lg = lang_of(lang)
-        check_paths(paths)
+        check_paths(paths, lg)
         ws = workspace_at(workspace)
         report = import_intel(ws, paths, run_hunt=not no_hunt)
         table = Table(title=t("intel.import_title", lg))

@@ -142,7 +142,7 @@ def register(app: typer.Typer) -> None:
 
         lg = lang_of(lang)
         check_format(fmt, ("table", "jsonl", "csv"))
-        check_paths(paths)
+        check_paths(paths, lg)
         from rich.progress import BarColumn, Progress, TextColumn
 
         with Progress(

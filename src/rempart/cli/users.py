@@ -11,7 +11,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.cli.common import WorkspaceOpt, console
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.core.i18n import t
 
 RoleOpt = Annotated[
     str, typer.Option("--role", help="administrateur, analyste, cellule, technicien, lecture")
@@ -29,11 +30,12 @@ def _actor() -> str:
         return "cli"
 
 
-def _password(from_stdin: bool) -> str:
+def _password(from_stdin: bool, lang: str = "fr") -> str:
     if from_stdin:
         text = sys.stdin.readline()
         return text.rstrip("\r\n")
-    return str(typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True))
+    lg = lang_of(lang)
+    return str(typer.prompt(t("users.password", lg), hide_input=True, confirmation_prompt=True))
 
 
 def register(app: typer.Typer) -> None:
@@ -42,56 +44,71 @@ def register(app: typer.Typer) -> None:
 
     @users.command("add")
     def add_cmd(
-        name: str, role: RoleOpt, workspace: WorkspaceOpt = None, password_stdin: StdinOpt = False
+        name: str,
+        role: RoleOpt,
+        workspace: WorkspaceOpt = None,
+        password_stdin: StdinOpt = False,
+        lang: LangOpt = "fr",
     ) -> None:
         """Ajouter un compte (mot de passe haché en argon2)."""
-        _users().add_user(workspace, name, role, _password(password_stdin), actor=_actor())
-        console.print(f"compte {escape(name)} ({role}) ajouté")
+        pw = _password(password_stdin, lang)
+        _users().add_user(workspace, name, role, pw, actor=_actor())
+        console.print(escape(t("users.added", lang_of(lang), name=name, role=role)))
 
     @users.command("list")
-    def list_cmd(workspace: WorkspaceOpt = None) -> None:
+    def list_cmd(workspace: WorkspaceOpt = None, lang: LangOpt = "fr") -> None:
         """Lister les comptes."""
-        table = Table(title="Comptes")
-        for c in ("compte", "rôle", "actif", "dernière connexion"):
-            table.add_column(c)
+        lg = lang_of(lang)
+        table = Table(title=t("users.title", lg))
+        for c in ("account", "role", "active", "last_login"):
+            table.add_column(t(f"users.col.{c}", lg))
+        yes, no = t("users.yes", lg), t("users.no", lg)
         for u in _users().list_users(workspace):
             last = u.last_login.strftime("%Y-%m-%d %H:%M") if u.last_login else "—"
-            table.add_row(escape(u.name), u.role, "oui" if u.active else "non", last)
+            table.add_row(escape(u.name), u.role, yes if u.active else no, last)
         console.print(table)
 
     @users.command("passwd")
     def passwd_cmd(
-        name: str, workspace: WorkspaceOpt = None, password_stdin: StdinOpt = False
+        name: str,
+        workspace: WorkspaceOpt = None,
+        password_stdin: StdinOpt = False,
+        lang: LangOpt = "fr",
     ) -> None:
         """Changer le mot de passe d'un compte."""
-        _users().set_password(workspace, name, _password(password_stdin), actor=_actor())
-        console.print(f"mot de passe de {escape(name)} changé")
+        pw = _password(password_stdin, lang)
+        _users().set_password(workspace, name, pw, actor=_actor())
+        console.print(escape(t("users.password_changed", lang_of(lang), name=name)))
 
     @users.command("role")
-    def role_cmd(name: str, role: RoleOpt, workspace: WorkspaceOpt = None) -> None:
+    def role_cmd(
+        name: str, role: RoleOpt, workspace: WorkspaceOpt = None, lang: LangOpt = "fr"
+    ) -> None:
         """Changer le rôle d'un compte."""
         _users().set_role(workspace, name, role, actor=_actor())
-        console.print(f"rôle de {escape(name)} : {role}")
+        console.print(escape(t("users.role_set", lang_of(lang), name=name, role=role)))
 
     @users.command("disable")
-    def disable_cmd(name: str, workspace: WorkspaceOpt = None) -> None:
+    def disable_cmd(name: str, workspace: WorkspaceOpt = None, lang: LangOpt = "fr") -> None:
         """Désactiver un compte (il reste dans le journal d'audit)."""
         _users().disable_user(workspace, name, actor=_actor())
-        console.print(f"compte {escape(name)} désactivé")
+        console.print(escape(t("users.disabled", lang_of(lang), name=name)))
 
     @users.command("totp")
     def totp_cmd(
         name: str,
         workspace: WorkspaceOpt = None,
         off: Annotated[bool, typer.Option("--off", help="Remove the second factor.")] = False,
+        lang: LangOpt = "fr",
     ) -> None:
         """Activer (ou --off : retirer) le second facteur TOTP d'un compte."""
+        lg = lang_of(lang)
         if off:
             _users().disable_totp(workspace, name, actor=_actor())
-            console.print(f"second facteur retiré pour {escape(name)}")
+            console.print(escape(t("users.totp_off", lg, name=name)))
             return
         uri = _users().enable_totp(workspace, name, actor=_actor())
-        console.print("à saisir dans l'application d'authentification (une seule fois) :")
+        console.print(escape(t("users.totp_uri", lg)))
         print(uri)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import string
 from collections.abc import Mapping
 from pathlib import Path
@@ -229,4 +230,52 @@ def render_finding(record: Mapping[str, Any], lang: Lang) -> tuple[str, str]:
     return title, reason
 
 
+REASON_PREFIXES = ("reject.", "model.", "chain.")
+_REASON_EXACT: dict[str, str] = {}  # English wording -> key, for reasons without values
+_REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = []  # for reasons with values
+
+
+def _index_reasons() -> None:
+    """The English wording of every `reject.*` and `model.*` key, so a stored reason (or a
+    hospital model problem) finds its key."""
+    for key, entry in CATALOG.items():
+        if not key.startswith(REASON_PREFIXES):
+            continue
+        text = entry["en"]
+        if not placeholders(text):
+            _REASON_EXACT[text.format()] = key  # '{{' in a catalogue reads as '{'
+            continue
+        parts: list[str] = []
+        for literal, name, _, _ in string.Formatter().parse(text):
+            parts.append(re.escape(literal))
+            if name:
+                parts.append(f"(?P<{name}>.+)")
+        _REASON_PATTERNS.append((re.compile("".join(parts), re.DOTALL), key))
+    # the longest wording first, so "bad value in column x (cast)" is not read as "x (cast)"
+    _REASON_PATTERNS.sort(key=lambda p: -len(p[0].pattern))
+
+
+def reject_reason(key: str, **params: object) -> str:
+    """A reject reason as a source stores it: its English wording (stable, readable in the
+    store and in older workspaces), which `render_reason` turns back into the key."""
+    return t(key, "en", **params)
+
+
+def render_reason(stored: str, lang: Lang) -> str:
+    """A stored reject reason in `lang`: its key found from its English wording (with the
+    values it carries), or the stored text itself when no key matches (a reason from a
+    plugin, an exception's own text)."""
+    key = _REASON_EXACT.get(stored)
+    if key is not None:
+        return t(key, lang)
+    if stored in CATALOG:  # a reason stored as a bare key
+        return t(stored, lang)
+    for pattern, key in _REASON_PATTERNS:
+        m = pattern.fullmatch(stored)
+        if m is not None:
+            return t(key, lang, **m.groupdict())
+    return stored
+
+
 _load_all()
+_index_reasons()

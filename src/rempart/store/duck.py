@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import StoreError
+from rempart.core.i18n import msg
 from rempart.schema import ALL_TABLES
 from rempart.schema.flowsql import used
 from rempart.store import flows
@@ -66,16 +67,27 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
-                raise StoreError(f"cannot open store {path}: {exc}") from exc
+                raise StoreError(
+                    key="error.store_open", params={"path": str(path), "detail": str(exc)}
+                ) from exc
             if time.monotonic() >= deadline:
                 found = _HOLDER.search(str(exc))
                 holder = (
-                    f"process {found.group(2)} ({found.group(1)})" if found else "another process"
+                    msg("error.store_locked.process", pid=found.group(2), name=found.group(1))
+                    if found
+                    else msg("error.store_locked.another")
                 )
+                mode = "reading" if read_only else "writing"
                 raise StoreError(
-                    f"store {path} is in use by {holder} (waited {wait:g} s; "
-                    f"{'reading' if read_only else 'writing'} needs the other one to finish; "
-                    f"set {LOCK_WAIT_ENV} to wait longer): {exc}"
+                    key="error.store_locked",
+                    params={
+                        "path": str(path),
+                        "holder": holder,
+                        "wait": f"{wait:g}",
+                        "mode": msg(f"error.store_locked.{mode}"),
+                        "env": LOCK_WAIT_ENV,
+                        "detail": str(exc),
+                    },
                 ) from exc
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause = min(pause * 2, 1.0)

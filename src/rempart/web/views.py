@@ -326,8 +326,11 @@ def devices(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(*ALL_ROLES)
 def sources_page(request: HttpRequest) -> HttpResponse:
+    lang: Lang = "en" if _lang(request) == "en" else "fr"
     return TemplateResponse(
-        request, "rempart/sources.html", {"s": sources(workspace_root()), "ver": _ver("store")}
+        request,
+        "rempart/sources.html",
+        {"s": sources(workspace_root(), lang), "ver": _ver("store")},
     )
 
 
@@ -335,12 +338,12 @@ def sources_page(request: HttpRequest) -> HttpResponse:
 @role_required(ADMIN)
 def accounts(request: HttpRequest) -> HttpResponse:
     """The accounts and the audit trail (administrateur only)."""
-    from rempart.app.audit import trail
+    from rempart.app.audit import described, trail
 
+    lang: Lang = "en" if _lang(request) == "en" else "fr"
+    rows = described(trail(workspace_root(), limit=300), lang)
     return TemplateResponse(
-        request,
-        "rempart/accounts.html",
-        {"users": list_users(workspace_root()), "trail": trail(workspace_root(), limit=300)},
+        request, "rempart/accounts.html", {"users": list_users(workspace_root()), "trail": rows}
     )
 
 

@@ -23,7 +23,7 @@ from rempart.app import declare as declare_app
 from rempart.app import evidence as evidence_app
 from rempart.core.clock import SYSTEM_CLOCK
 from rempart.core.errors import ConfigError, RempartError
-from rempart.core.i18n import Lang, t
+from rempart.core.i18n import Lang, render_reason, t
 from rempart.web.context import who, workspace_root
 from rempart.web.roles import ADMIN, ALL_ROLES, ANALYST, CELL, TECH, role_required
 
@@ -54,7 +54,7 @@ def _board(request: HttpRequest) -> Any:
             workspace_root(), _incident(request), origin=who(request).origin
         )
     except RempartError as exc:
-        raise Http404(str(exc)) from exc
+        raise Http404(exc.message(_lang(request))) from exc
 
 
 @require_GET
@@ -120,7 +120,7 @@ def board_move(request: HttpRequest) -> HttpResponse:
                 b, hosts, zone=zone, building=building, service=service, state=state
             )
     except RempartError as exc:
-        return _back("recover:board", b.case_id, str(exc))
+        return _back("recover:board", b.case_id, exc.message(_lang(request)))
     try:
         board_app.move(
             b, hosts, request.POST.get("to", ""), actor=w.name,
@@ -129,7 +129,7 @@ def board_move(request: HttpRequest) -> HttpResponse:
     except board_app.BoardRefused as exc:
         return _back("recover:board", b.case_id, exc.text(_lang(request)))
     except RempartError as exc:
-        return _back("recover:board", b.case_id, str(exc))
+        return _back("recover:board", b.case_id, exc.message(_lang(request)))
     return _back("recover:board", b.case_id)
 
 
@@ -147,7 +147,7 @@ def board_loan(request: HttpRequest) -> HttpResponse:
                 note=request.POST.get("note", ""),
             )  # fmt: skip
     except RempartError as exc:
-        return _back("recover:board", b.case_id, str(exc))
+        return _back("recover:board", b.case_id, exc.message(_lang(request)))
     return _back("recover:board", b.case_id)
 
 
@@ -165,12 +165,14 @@ def board_csv(request: HttpRequest) -> HttpResponse:
 def crisis_log(request: HttpRequest) -> HttpResponse:
     root = workspace_root()
     entries = crisis_app.list_entries(root)
+    report = crisis_app.verify(root)
     return TemplateResponse(
         request,
         "recover/crisis.html",
         {
             "entries": list(reversed(entries)),
-            "report": crisis_app.verify(root),
+            "report": report,
+            "broken_reason": render_reason(report.reason, _lang(request)),
             "kinds": ("decision", "action", "information", "point", "demande"),
             "can_write": getattr(request, "rempart_role", "") in WRITERS,
             "error": request.GET.get("error", "")[:300],
@@ -264,7 +266,9 @@ def evidence_export(request: HttpRequest) -> HttpResponse:
             workspace_root(), ident, out, actor=w.name, recipient=request.POST.get("recipient", "")
         )
     except RempartError as exc:
-        return HttpResponseRedirect(reverse("recover:evidence") + "?error=" + _q(str(exc)))
+        return HttpResponseRedirect(
+            reverse("recover:evidence") + "?error=" + _q(exc.message(_lang(request)))
+        )
     return HttpResponseRedirect(reverse("recover:evidence"))
 
 
@@ -291,7 +295,7 @@ def declarations(request: HttpRequest) -> HttpResponse:
             lang=_lang(request),
         )  # fmt: skip
     except RempartError as exc:
-        raise Http404(str(exc)) from exc
+        raise Http404(exc.message(_lang(request))) from exc
     return TemplateResponse(
         request,
         "recover/declarations.html",
@@ -349,16 +353,20 @@ def _declaration(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     try:
         answers = declare_app.parse_answers(request.POST.get("answers", ""))
     except RempartError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            exc.message(_lang(request)), status=400, content_type="text/plain; charset=utf-8"
+        )
     try:
         r = declare_app.declare(
             workspace_root(), kind, _incident(request) or declare_app_default(), fmt=fmt,
             version=version, lang=_lang(request), answers=answers, actor=w.name, record=issue,
         )  # fmt: skip
     except ConfigError as exc:  # an answer for an unknown field, a bad value: say which
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            exc.message(_lang(request)), status=400, content_type="text/plain; charset=utf-8"
+        )
     except RempartError as exc:
-        raise Http404(str(exc)) from exc
+        raise Http404(exc.message(_lang(request))) from exc
     types = {
         "html": "text/html; charset=utf-8",
         "pdf": "application/pdf",
