@@ -20,6 +20,8 @@ from typing import ClassVar, Literal
 import pyarrow as pa
 
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.host.windows_auth import WindowsBruteForce, WindowsTicketForgery
+from rempart.sigma.attack_tactics import tactics_of
 from rempart.sigma.engine import RuleSet, builtin_rules_dir, level_rank, load_rules
 from rempart.sigma.evaluate import EvalStats, evaluate
 from rempart.store import Store
@@ -45,6 +47,9 @@ class Hit:
     event_uid: str
     # every event the rule matched in this file (up to EVENTS_KEPT): one event, one reason
     events: tuple[str, ...] = ()
+    # ATT&CK tags (`attack.t1110.001`, `attack.credential-access`) of a detector's hit; a
+    # Sigma rule's are in its rule set
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,75 @@ def match(
         for f, h, r, t, lv, tm, rid, n, u, ev in rows
     ]
     return out, stats
+
+
+# The Windows host detectors `rempart triage` runs next to the Sigma rules: what a rule on one
+# event cannot say (a machine's own failure rate, a SID under two names).
+WINDOWS_DETECTORS: tuple[type[Detector], ...] = (WindowsBruteForce, WindowsTicketForgery)
+_LEVEL = {
+    Severity.INFO: "informational",
+    Severity.LOW: "low",
+    Severity.MEDIUM: "medium",
+    Severity.HIGH: "high",
+    Severity.CRITICAL: "critical",
+}
+
+
+def attack_tags(techniques: Sequence[str]) -> tuple[str, ...]:
+    """`T1110.001` -> `attack.t1110.001` and its tactics' tags (`attack.credential-access`)."""
+    out = [f"attack.{t.lower()}" for t in techniques]
+    out += [f"attack.{tac}" for t in techniques for tac in tactics_of(t)]
+    return tuple(dict.fromkeys(out))
+
+
+def detector_hits(
+    store: Store,
+    *,
+    folder_hosts: dict[str, str] | None = None,
+    detectors: Sequence[type[Detector]] = WINDOWS_DETECTORS,
+) -> list[Hit]:
+    """The Windows host detectors' findings as hits, one per finding and file of its events,
+    so that triage's verdicts and measures count them like a rule's."""
+    ctx = DetectContext(store)
+    db = ctx.engine
+    findings = [f for d in detectors for f in d().run(ctx)]
+    ids = sorted({e for f in findings for e in f.evidence})
+    if not ids:
+        return []
+    db.register("_ids", pa.table({"event_uid": ids}))
+    try:
+        rows = db.rows(
+            "SELECT event_uid, source_file, record_id, time FROM process "
+            "JOIN _ids USING (event_uid)"
+        )
+    finally:
+        db.unregister("_ids")
+    where = {str(u): (str(f), None if r is None else int(r), t) for u, f, r, t in rows}
+    out: list[Hit] = []
+    for f in findings:
+        per_file: dict[str, list[str]] = defaultdict(list)
+        for e in f.evidence:
+            if e in where:
+                per_file[where[e][0]].append(e)
+        for file, events in sorted(per_file.items()):
+            first = min(events, key=lambda e: where[e][2])
+            host = folder_hosts.get(file, f.entity) if folder_hosts else f.entity
+            out.append(
+                Hit(
+                    file,
+                    host,
+                    f"rempart:{f.detector}",
+                    f.title,
+                    _LEVEL[f.severity],
+                    where[first][2],
+                    where[first][1],
+                    len(events),
+                    first,
+                    tuple(events),
+                    attack_tags(f.attack),
+                )
+            )
+    return out
 
 
 def host_files(
@@ -259,9 +333,12 @@ class SigmaDetector(Detector):
 
 
 __all__ = [
+    "WINDOWS_DETECTORS",
     "Hit",
     "HostVerdict",
     "SigmaDetector",
+    "attack_tags",
+    "detector_hits",
     "host_files",
     "judge",
     "match",
