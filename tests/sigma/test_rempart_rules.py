@@ -69,6 +69,31 @@ def rdp(host: str, minute: int) -> dict[str, Any]:
     return e
 
 
+def rdp_from(host: str, address: str) -> dict[str, Any]:
+    """A Remote Desktop authentication (1149) of `bob` on `host` from `address`."""
+    e = rdp(host, 0)
+    e["Event"]["UserData"]["EventXML"]["Param3"] = address
+    return e
+
+
+def rdp_tcp(rid: int, minute: int = 0, second: int = 0) -> dict[str, Any]:
+    """A TCP connection accepted by the RDP server (RdpCoreTS 131) from one scanner."""
+    e = ev(
+        (
+            "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational",
+            "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS",
+        ),
+        131,
+        {"ConnType": "TCP", "ClientIP": f"10.9.9.9:{40000 + rid}"},
+        minute=minute,
+        rid=rid + 1,
+    )
+    e["Event"]["System"]["TimeCreated"]["#attributes"]["SystemTime"] = (
+        f"2026-01-01T10:{minute:02d}:{second:02d}Z"
+    )
+    return e
+
+
 def audit(action: str, succeeded: str, class_type: str, statement: str) -> dict[str, Any]:
     """A SQL Server audit record (33205): one unnamed Data element, `key:value` lines, the
     codes padded with spaces as SQL Server writes them (`action_id:CR  `)."""
@@ -418,6 +443,77 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     "48": (  # SAM account record written by another process than LSASS
         [ev(SYSMON, 13, {"TargetObject": SAM_GUEST, "Image": r"C:\Temp\rid.exe"})],
         [ev(SYSMON, 13, {"TargetObject": SAM_GUEST, "Image": r"C:\Windows\system32\lsass.exe"})],
+    ),
+    "7d": (  # SQL Server option enabled: CLR (Data: name, old value, new value)
+        [ev(MSSQL, 15457, {"Data": {"#text": ["clr enabled", "0", "1"]}})],
+        [
+            ev(MSSQL, 15457, {"Data": {"#text": ["clr enabled", "1", "0"]}}),
+            ev(MSSQL, 15457, {"Data": {"#text": ["show advanced options", "0", "1"]}}),
+        ],
+    ),
+    "7e": (  # SQL Server blocked an xp_cmdshell call
+        [
+            ev(
+                MSSQL,
+                15281,
+                {"Data": {"#text": ["procedure", "sys.xp_cmdshell", "xp_cmdshell", "xp_cmdshell"]}},
+            )
+        ],
+        [
+            ev(
+                MSSQL,
+                15281,
+                {"Data": {"#text": ["procedure", "sys.sp_send_dbmail", "Database Mail XPs"]}},
+            )
+        ],
+    ),
+    "7f": (  # sticky keys replaced: delete access on sethc.exe, or Sysmon file creation
+        [
+            ev(
+                SECURITY,
+                4656,
+                {
+                    "ObjectName": r"C:\Windows\System32\sethc.exe",
+                    "AccessList": "%%1537\r\n\t\t\t\t%%1538",
+                    "ProcessName": r"C:\Windows\System32\cmd.exe",
+                },
+            ),
+            ev(
+                SYSMON,
+                11,
+                {
+                    "TargetFilename": r"C:\Windows\System32\utilman.exe",
+                    "Image": r"C:\Windows\System32\cmd.exe",
+                },
+            ),
+        ],
+        [
+            ev(  # read only, and Windows servicing replacing it
+                SECURITY,
+                4656,
+                {
+                    "ObjectName": r"C:\Windows\System32\sethc.exe",
+                    "AccessList": "%%1538\r\n\t\t\t\t%%4416",
+                    "ProcessName": r"C:\Windows\System32\cmd.exe",
+                },
+            ),
+            ev(
+                SYSMON,
+                11,
+                {
+                    "TargetFilename": r"C:\Windows\System32\sethc.exe",
+                    "Image": r"C:\Windows\servicing\TrustedInstaller.exe",
+                },
+            ),
+        ],
+    ),
+    "80": (  # RDP authentication from the loopback (tunnel)
+        [rdp_from("srv1.chu.lan", "127.0.0.1")],
+        [rdp_from("srv1.chu.lan", "10.0.0.9")],
+    ),
+    "82": (  # 40 RDP TCP connections in 20 seconds, against 10 in ten minutes
+        [rdp_tcp(i, second=i // 2) for i in range(40)],
+        [rdp_tcp(i, minute=i) for i in range(10)],
     ),
 }
 
