@@ -511,9 +511,60 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
         [rdp_from("srv1.chu.lan", "127.0.0.1")],
         [rdp_from("srv1.chu.lan", "10.0.0.9")],
     ),
-    "82": (  # 40 RDP TCP connections in 20 seconds, against 10 in ten minutes
-        [rdp_tcp(i, second=i // 2) for i in range(40)],
+    "82": (  # 12 RDP TCP connections in 24 seconds, against 10 in ten minutes
+        [rdp_tcp(i, second=2 * i) for i in range(12)],
         [rdp_tcp(i, minute=i) for i in range(10)],
+    ),
+    "83": (  # a service ticket requested from PowerShell, against another .NET token class
+        [
+            ev(
+                PS,
+                4104,
+                {
+                    "ScriptBlockText": "New-Object System.IdentityModel.Tokens."
+                    "KerberosRequestorSecurityToken -ArgumentList $spn"
+                },
+            )
+        ],
+        [
+            ev(
+                PS,
+                4104,
+                {"ScriptBlockText": "New-Object System.IdentityModel.Tokens.X509SecurityToken"},
+            )
+        ],
+    ),
+    "85": (  # tickets for 12 machines' services in 2 minutes; a user's 4 servers, 12 times
+        [
+            ev(
+                SECURITY,
+                4769,
+                {"TargetUserName": "bob@CHU.LAN", "ServiceName": f"PC{i:02d}$"},
+                minute=i // 6,
+                rid=i + 1,
+            )
+            for i in range(12)
+        ],
+        [
+            ev(
+                SECURITY,
+                4769,
+                {"TargetUserName": "bob@CHU.LAN", "ServiceName": f"SRV{i % 4}$"},
+                minute=i // 6,
+                rid=i + 1,
+            )
+            for i in range(12)
+        ]
+        + [
+            ev(  # a machine account's own tickets
+                SECURITY,
+                4769,
+                {"TargetUserName": "PC01$@CHU.LAN", "ServiceName": f"PC{i:02d}$"},
+                minute=i // 6,
+                rid=100 + i,
+            )
+            for i in range(12)
+        ],
     ),
 }
 

@@ -107,7 +107,8 @@ class WindowsBruteForce(Detector):
 
 # A domain account's SID with a second name in successful logons, and a TGT asked for a
 # machine's name without its `$` (CVE-2021-42278/42287, "noPac"): both are tickets the domain
-# controller never issued as such. Machine names: the hosts that log, and `NAME$` accounts seen.
+# controller never issued as such. Machine names: the domain controller's own, and the `NAME$`
+# accounts in its own events (a collection of several domains must not lend one its names).
 FORGERY = """
 logons AS (
     SELECT event_uid, time, coalesce(host, '?') AS host, fields['TargetUserSid'] AS sid,
@@ -125,12 +126,12 @@ renamed AS (
     FROM logons l JOIN usual u ON l.sid = u.sid AND l.name = u.name AND u.rank > 1
     JOIN usual u1 ON u1.sid = l.sid AND u1.rank = 1),
 machines AS (
-    SELECT DISTINCT lower(split_part(host, '.', 1)) AS m FROM process
+    SELECT DISTINCT host, lower(split_part(host, '.', 1)) AS m FROM process
     WHERE source_format IN ('evtx', 'winevent_json') AND host IS NOT NULL
     UNION
-    SELECT DISTINCT lower(rtrim(v, '$')) FROM (
-        SELECT unnest([fields['ServiceName'], fields['TargetUserName'],
-                       fields['SubjectUserName']]) AS v
+    SELECT DISTINCT host, lower(rtrim(v, '$')) FROM (
+        SELECT host, unnest([fields['ServiceName'], fields['TargetUserName'],
+                             fields['SubjectUserName']]) AS v
         FROM process WHERE source_format IN ('evtx', 'winevent_json') AND channel = 'Security')
     WHERE v LIKE '%$'),
 machine_tgt AS (
@@ -143,7 +144,7 @@ machine_tgt AS (
     WHERE source_format IN ('evtx', 'winevent_json') AND channel = 'Security'
       AND event_code = 4768 AND coalesce(fields['Status'], '0x0') IN ('0x0', '0')
       AND NOT coalesce(fields['TargetUserName'], '$') LIKE '%$'
-      AND lower(fields['TargetUserName']) IN (SELECT m FROM machines))"""
+      AND (host, lower(fields['TargetUserName'])) IN (SELECT (host, m) FROM machines))"""
 
 
 class WindowsTicketForgery(Detector):
