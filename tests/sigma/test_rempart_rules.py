@@ -566,6 +566,56 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
             for i in range(12)
         ],
     ),
+    "86": (  # a browser's password file read by another program, or by the browser
+        [
+            ev(
+                SECURITY,
+                4663,
+                {
+                    "ObjectName": r"C:\Users\bob\AppData\Local\Google\Chrome\User Data"
+                    r"\Default\Login Data",
+                    "ProcessName": r"C:\Users\Public\upd.exe",
+                },
+            )
+        ],
+        [
+            ev(
+                SECURITY,
+                4663,
+                {
+                    "ObjectName": r"C:\Users\bob\AppData\Local\Google\Chrome\User Data"
+                    r"\Default\Login Data",
+                    "ProcessName": r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+                },
+            )
+        ],
+    ),
+    "87": (  # Defender told to allow high threats, against a stricter action
+        [ev(PS, 4104, {"ScriptBlockText": "Set-MpPreference -HighThreatDefaultAction 6 -Force"})],
+        [ev(PS, 4104, {"ScriptBlockText": "Set-MpPreference -HighThreatDefaultAction 2 -Force"})],
+    ),
+    "88": (  # a service's ImagePath as a cmd one-liner, against a program path
+        [
+            ev(
+                SYSMON,
+                13,
+                {
+                    "TargetObject": r"HKLM\System\CurrentControlSet\Services\BTOBTO\ImagePath",
+                    "Details": r"%COMSPEC% /Q /c echo cd ^> \\127.0.0.1\C$\__output",
+                },
+            )
+        ],
+        [
+            ev(
+                SYSMON,
+                13,
+                {
+                    "TargetObject": r"HKLM\System\CurrentControlSet\Services\Spooler\ImagePath",
+                    "Details": r"%SystemRoot%\System32\spoolsv.exe",
+                },
+            )
+        ],
+    ),
 }
 
 
