@@ -72,5 +72,7 @@ def test_triage_counts_a_forged_ticket(tmp_path: Path) -> None:
     forged = [h for h in res.hits if h.rule_id == "rempart:windows_ticket_forgery"]
     assert [h.host for h in forged] == ["dc1.corp.lan"]
     assert "attack.credential-access" in forged[0].tags
+    dc1 = next(v for v in res.hosts if v.host == "dc1.corp.lan")
+    assert dc1.verdict != "clean" and "credential-access" in dc1.tactics
     clean = triage([src / "negative" / "domain.json"], min_level="medium")
     assert not [h for h in clean.hits if h.rule_id.startswith("rempart:")]

@@ -58,6 +58,9 @@ class HostVerdict:
     verdict: Verdict
     reasons: tuple[str, ...]
     files: tuple[str, ...]
+    # ATT&CK tactics of the hits counted (the rules' tactic tags and, through ATT&CK's matrix,
+    # those of the techniques they are tagged with), in the matrix's order
+    tactics: tuple[str, ...] = ()
 
 
 _HITS_SQL = """
@@ -112,6 +115,8 @@ def match(
         db.unregister("_hits")
         db.unregister("_rules")
         db.unregister("_folder_hosts")
+    tags = {r.rule_id: tuple(t.lower() for t in r.tags) for r in ruleset.rules}
+    tags.update((c.rule_id, tuple(t.lower() for t in c.tags)) for c in ruleset.correlations)
     out = [
         Hit(
             str(f),
@@ -124,6 +129,7 @@ def match(
             int(n),
             str(u),
             tuple(str(e) for e in ev),
+            tags.get(str(r), ()),
         )
         for f, h, r, t, lv, tm, rid, n, u, ev in rows
     ]
@@ -243,14 +249,49 @@ def one_reason_per_event(hits: Sequence[Hit]) -> list[Hit]:
     return [h for i, h in enumerate(hits) if i in kept]
 
 
+TACTICS: tuple[str, ...] = (
+    "reconnaissance",
+    "resource-development",
+    "initial-access",
+    "execution",
+    "persistence",
+    "privilege-escalation",
+    "defense-evasion",
+    "stealth",
+    "defense-impairment",
+    "credential-access",
+    "discovery",
+    "lateral-movement",
+    "collection",
+    "command-and-control",
+    "exfiltration",
+    "impact",
+)
+
+
+def hit_tactics(tags: Sequence[str]) -> set[str]:
+    """The ATT&CK tactics a hit speaks for: its tactic tags, and the tactics ATT&CK's matrix
+    gives its techniques (`attack.t1558.003` is credential access even when untagged so)."""
+    out: set[str] = set()
+    for tag in tags:
+        name = tag.lower().removeprefix("attack.")
+        if name in TACTICS:
+            out.add(name)
+        elif name[:1] == "t" and name[1:5].isdigit():
+            out.update(tactics_of(name))
+    return out
+
+
 def judge(hits: Sequence[Hit], hosts: dict[str, set[str]]) -> list[HostVerdict]:
     """One verdict per host, with the rules that fired (worst first) as reasons.
 
     One event, one reason: rules that matched the same events on a host (Rempart's own rule
     and SigmaHQ's on one 1102 log clearing) count once, as the worst of them."""
     per_host: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    tactics: dict[str, set[str]] = defaultdict(set)
     for h in one_reason_per_event(hits):
         per_host[h.host][(h.level, h.rule_title)] += h.count
+        tactics[h.host] |= hit_tactics(h.tags)
     verdicts: list[HostVerdict] = []
     for host in sorted(set(hosts) | set(per_host)):
         fired = per_host.get(host, {})
@@ -265,7 +306,9 @@ def judge(hits: Sequence[Hit], hosts: dict[str, set[str]]) -> list[HostVerdict]:
             verdict = "clean"
         ordered = sorted(fired.items(), key=lambda kv: (-level_rank(kv[0][0]), -kv[1], kv[0][1]))
         reasons = tuple(f"{lv}: {title} ({n})" for (lv, title), n in ordered[:MAX_REASONS])
-        verdicts.append(HostVerdict(host, verdict, reasons, tuple(sorted(hosts.get(host, ())))))
+        named = tuple(t for t in TACTICS if t in tactics.get(host, ()))
+        files = tuple(sorted(hosts.get(host, ())))
+        verdicts.append(HostVerdict(host, verdict, reasons, files, named))
     return verdicts
 
 
@@ -333,12 +376,14 @@ class SigmaDetector(Detector):
 
 
 __all__ = [
+    "TACTICS",
     "WINDOWS_DETECTORS",
     "Hit",
     "HostVerdict",
     "SigmaDetector",
     "attack_tags",
     "detector_hits",
+    "hit_tactics",
     "host_files",
     "judge",
     "match",
