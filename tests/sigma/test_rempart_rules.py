@@ -29,6 +29,9 @@ SHARES = LANMAN + r"\Shares"
 SAM_GUEST = r"HKLM\SAM\SAM\Domains\Account\Users\000001F5\F"
 SSH = ("OpenSSH/Operational", "OpenSSH")
 BITS = ("Microsoft-Windows-Bits-Client/Operational", "Microsoft-Windows-Bits-Client")
+EXIT_MONITOR = ("Application", "Microsoft-Windows-ProcessExitMonitor")
+LSASS_PATH = r"C:\Windows\System32\lsass.exe"
+WDNIS = r"HKLM\System\CurrentControlSet\Services\WdNisDrv\Start"
 RULE = "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a"
 
 
@@ -615,6 +618,14 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
                 },
             )
         ],
+    ),
+    "89": (  # LSASS under silent-process-exit monitoring, against another process watched
+        [ev(EXIT_MONITOR, 3001, {"param1": LSASS_PATH, "param2": r"C:\Temp\x.exe"})],
+        [ev(EXIT_MONITOR, 3001, {"param1": r"C:\Program Files\App\app.exe"})],
+    ),
+    "8a": (  # Defender's network driver disabled, against set to manual start
+        [ev(SYSMON, 13, {"TargetObject": WDNIS, "Details": "DWORD (0x00000004)"})],
+        [ev(SYSMON, 13, {"TargetObject": WDNIS, "Details": "DWORD (0x00000003)"})],
     ),
 }
 
