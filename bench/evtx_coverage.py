@@ -3,10 +3,15 @@
 Each file's expected behaviour is read from its path: a tactic name (`Credential Access`,
 `TA0006-Credential Access`), a tactic id (`TA0006`) or a technique id (`T1110.xxx-Brut force`)
 in any folder name. A hit is *relevant* when its rule (or correlation) is tagged with one of
-those tactics or with a technique of the same base id (`attack.t1110.003` for `T1110`); the
-stricter *technique* figure asks for the technique when the path names one. "any" counts a hit
-of any rule at or above --min-level. Files whose path names no tactic (AutomatedTestingTools,
-Other, Antivirus...) only count in "any"; the totals are over files that name one.
+those tactics, with a technique of the same base id (`attack.t1110.003` for `T1110`), or with a
+technique that ATT&CK's matrix puts under the folder's tactic (`rempart.sigma.attack_tactics`,
+generated from MITRE's STIX data: a rule tagged only `attack.t1558.003` is credential access);
+*by tags* is the older measure without the matrix. The stricter *technique* figure asks for the
+technique when the path names one. The Windows host detectors that `rempart triage` runs
+(`windows_bruteforce`, `windows_ticket_forgery`) count like rules, with their findings' tags.
+"any" counts a hit of any rule at or above --min-level. Files whose path names no tactic
+(AutomatedTestingTools, Other, Antivirus...) only count in "any"; the totals are over files
+that name one.
 
 This works on EVTX-ATTACK-SAMPLES (one folder per tactic, `../shared/data/evtx_attack_samples`)
 and on collections outside the repository with folders per tactic and technique
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rempart.app.triage import TriageResult, triage
+from rempart.sigma.attack_tactics import tactics_of
 from rempart.sigma.engine import LEVELS
 from rempart.store import Store
 
@@ -131,6 +137,7 @@ class FileScore:
     relevant: bool
     technique: bool
     rules: tuple[str, ...]  # titles of the rules that fired, worst first
+    by_tags: bool = False  # relevant on the rules' own tactic tags (without the matrix)
 
 
 def rule_tags(res: TriageResult) -> dict[str, set[str]]:
@@ -140,61 +147,80 @@ def rule_tags(res: TriageResult) -> dict[str, set[str]]:
     return tags
 
 
-def score(root: Path, res: TriageResult) -> list[FileScore]:
-    """One score per `.evtx` file under `root`."""
+def matrix_tags(tags: Iterable[str]) -> set[str]:
+    """The tactic tags ATT&CK's matrix gives the techniques a rule is tagged with: a rule on
+    `attack.t1558.003` is credential access even when its author tagged no tactic, or another."""
+    out = set()
+    for tag in tags:
+        m = re.match(r"^attack\.(t\d{4}(?:\.\d{3})?)$", tag.lower())
+        if m:
+            out |= {f"attack.{tac}" for tac in tactics_of(m.group(1))}
+    return out
+
+
+def score(root: Path, res: TriageResult, matrix: bool = True) -> list[FileScore]:
+    """One score per `.evtx` file under `root`; `matrix`: a technique's ATT&CK tactics count."""
     tags = rule_tags(res)
     # Ingest skips a file whose bytes it has already read: identical copies share their hits.
     digest = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in root.rglob("*.evtx")}
     by_file: dict[str, list[tuple[int, str, set[str]]]] = defaultdict(list)
     for h in res.hits:
         key = digest.get(h.file, h.file)
-        by_file[key].append((LEVELS.index(h.level), h.rule_title, tags.get(h.rule_id, set())))
+        t = tags.get(h.rule_id, set()) | {x.lower() for x in h.tags}
+        by_file[key].append((LEVELS.index(h.level), h.rule_title, t))
     out: list[FileScore] = []
     for f in sorted(root.rglob("*.evtx")):
         rel = f.relative_to(root)
         exp = expected(rel)
         hits = by_file.get(digest[str(f)], [])
-        rel_hit = tech_hit = False
+        rel_hit = tech_hit = tag_hit = False
         for _lv, _title, t in hits:
             techs = technique_bases(t)
             if exp.techniques & techs:
-                rel_hit = tech_hit = True
+                rel_hit = tech_hit = tag_hit = True
             elif exp.tags() & t:
+                rel_hit = tag_hit = True
+                tech_hit = tech_hit or not exp.techniques
+            elif matrix and exp.tags() & matrix_tags(t):
                 rel_hit = True
                 tech_hit = tech_hit or not exp.techniques
         group = exp.tactic.title() if exp.tactic else (rel.parts[0] if len(rel.parts) > 1 else "-")
         titles = tuple(dict.fromkeys(t for _lv, t, _ in sorted(hits, key=lambda x: -x[0])))
-        out.append(FileScore(f, rel, group, exp, bool(hits), rel_hit, tech_hit, titles))
+        out.append(FileScore(f, rel, group, exp, bool(hits), rel_hit, tech_hit, titles, tag_hit))
     return out
 
 
-def report(name: str, scores: list[FileScore], missed: bool) -> tuple[int, int, int, int]:
+def report(name: str, scores: list[FileScore], missed: bool) -> tuple[int, int, int, int, int]:
     groups: dict[str, list[FileScore]] = defaultdict(list)
     for s in scores:
         groups[s.group].append(s)
     print(f"\n== {name}")
-    print(f"{'group':28}{'files':>6}{'relevant':>10}{'technique':>11}{'any hit':>9}")
-    tot = [0, 0, 0, 0]
+    print(f"{'group':28}{'files':>6}{'relevant':>10}{'technique':>11}{'any hit':>9}{'by tags':>9}")
+    tot = [0, 0, 0, 0, 0]
     for g, ss in sorted(groups.items()):
         n = len(ss)
         rel = sum(s.relevant for s in ss)
         tech = sum(s.technique for s in ss)
         anyh = sum(s.any_hit for s in ss)
+        bytag = sum(s.by_tags for s in ss)
         has_tactic = ss[0].expected.tactic is not None
         rel_s = f"{100 * rel / n:.0f} %" if has_tactic else "-"
         tech_s = f"{100 * tech / n:.0f} %" if has_tactic else "-"
-        print(f"{g[:27]:28}{n:>6}{rel_s:>10}{tech_s:>11}{100 * anyh / n:>7.0f} %")
+        tag_s = f"{100 * bytag / n:.0f} %" if has_tactic else "-"
+        print(f"{g[:27]:28}{n:>6}{rel_s:>10}{tech_s:>11}{100 * anyh / n:>7.0f} %{tag_s:>9}")
         if has_tactic:
             tot[0] += n
             tot[1] += rel
             tot[2] += tech
             tot[3] += anyh
+            tot[4] += bytag
     if tot[0]:
         n = tot[0]
         print(
             f"{'files naming a tactic':28}{n:>6}{100 * tot[1] / n:>8.0f} %"
             f"{100 * tot[2] / n:>9.0f} %{100 * tot[3] / n:>7.0f} %"
-            f"   ({tot[1]}/{n} relevant, {tot[2]} technique, {tot[3]} any)"
+            f"{100 * tot[4] / n:>7.0f} %"
+            f"   ({tot[1]}/{n} relevant, {tot[2]} technique, {tot[3]} any, {tot[4]} by tags)"
         )
     if missed:
         print("-- files without a relevant hit (rules that fired, worst first)")
@@ -203,7 +229,7 @@ def report(name: str, scores: list[FileScore], missed: bool) -> tuple[int, int, 
                 rules = "; ".join(s.rules[:3]) or "no hit"
                 print(f"   {s.rel}")
                 print(f"      {rules}")
-    return tot[0], tot[1], tot[2], tot[3]
+    return tot[0], tot[1], tot[2], tot[3], tot[4]
 
 
 def _args(argv: list[str]) -> argparse.Namespace:

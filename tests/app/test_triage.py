@@ -23,3 +23,56 @@ def test_verdicts_and_workspace_store(tmp_path: Path) -> None:
     assert verdicts["PC7"] == "compromised" and verdicts["PC8"] == "suspicious"
     assert "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a05" in {h.rule_id for h in res.hits}
     assert (tmp_path / "ws" / "rempart.duckdb").is_file()
+
+
+def _failures(tmp_path: Path, burst: bool) -> Path:
+    """A quiet server with one failed logon an hour for a day, then (with `burst`) six in
+    half an hour: below the Sigma rules' fixed windows, five times its own usual rate."""
+    import json
+
+    rows = [
+        {
+            "Hostname": "SRV1",
+            "Channel": "Security",
+            "EventID": 4625,
+            "TargetUserName": "compta",
+            "IpAddress": "10.1.1.1",
+            "Status": "0xc000006d",
+            "@timestamp": f"2026-01-01T{h:02d}:10:00Z",
+        }
+        for h in range(20)
+    ]
+    if burst:
+        rows += [
+            {**rows[0], "IpAddress": "10.9.9.9", "@timestamp": f"2026-01-01T21:{m:02d}:00Z"}
+            for m in range(0, 36, 6)
+        ]
+    path = tmp_path / "srv1.json"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_triage_counts_the_host_baseline_detector(tmp_path: Path) -> None:
+    res = triage([_failures(tmp_path, burst=True)], min_level="medium")
+    brute = [h for h in res.hits if h.rule_id == "rempart:windows_bruteforce"]
+    assert brute and brute[0].host == "SRV1" and brute[0].count == 6
+    assert {"attack.t1110.001", "attack.credential-access"} <= set(brute[0].tags)
+    assert {v.host: v.verdict for v in res.hosts}["SRV1"] != "clean"
+
+
+def test_triage_usual_failures_stay_clean(tmp_path: Path) -> None:
+    res = triage([_failures(tmp_path, burst=False)], min_level="medium")
+    assert not [h for h in res.hits if h.rule_id.startswith("rempart:")]
+    assert {v.host: v.verdict for v in res.hosts}["SRV1"] == "clean"
+
+
+def test_triage_counts_a_forged_ticket(tmp_path: Path) -> None:
+    src = Path(__file__).parents[1] / "detect" / "regression" / "windows_ticket_forgery"
+    res = triage([src / "positive" / "nopac.json"], min_level="medium")
+    forged = [h for h in res.hits if h.rule_id == "rempart:windows_ticket_forgery"]
+    assert [h.host for h in forged] == ["dc1.corp.lan"]
+    assert "attack.credential-access" in forged[0].tags
+    dc1 = next(v for v in res.hosts if v.host == "dc1.corp.lan")
+    assert dc1.verdict != "clean" and "credential-access" in dc1.tactics
+    clean = triage([src / "negative" / "domain.json"], min_level="medium")
+    assert not [h for h in clean.hits if h.rule_id.startswith("rempart:")]

@@ -29,6 +29,9 @@ SHARES = LANMAN + r"\Shares"
 SAM_GUEST = r"HKLM\SAM\SAM\Domains\Account\Users\000001F5\F"
 SSH = ("OpenSSH/Operational", "OpenSSH")
 BITS = ("Microsoft-Windows-Bits-Client/Operational", "Microsoft-Windows-Bits-Client")
+EXIT_MONITOR = ("Application", "Microsoft-Windows-ProcessExitMonitor")
+LSASS_PATH = r"C:\Windows\System32\lsass.exe"
+WDNIS = r"HKLM\System\CurrentControlSet\Services\WdNisDrv\Start"
 RULE = "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a"
 
 
@@ -66,6 +69,31 @@ def rdp(host: str, minute: int) -> dict[str, Any]:
     del e["Event"]["EventData"]
     e["Event"]["UserData"] = {"EventXML": {"Param1": "bob", "Param2": "CHU", "Param3": "10.0.0.9"}}
     e["Event"]["System"]["Computer"] = host
+    return e
+
+
+def rdp_from(host: str, address: str) -> dict[str, Any]:
+    """A Remote Desktop authentication (1149) of `bob` on `host` from `address`."""
+    e = rdp(host, 0)
+    e["Event"]["UserData"]["EventXML"]["Param3"] = address
+    return e
+
+
+def rdp_tcp(rid: int, minute: int = 0, second: int = 0) -> dict[str, Any]:
+    """A TCP connection accepted by the RDP server (RdpCoreTS 131) from one scanner."""
+    e = ev(
+        (
+            "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational",
+            "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS",
+        ),
+        131,
+        {"ConnType": "TCP", "ClientIP": f"10.9.9.9:{40000 + rid}"},
+        minute=minute,
+        rid=rid + 1,
+    )
+    e["Event"]["System"]["TimeCreated"]["#attributes"]["SystemTime"] = (
+        f"2026-01-01T10:{minute:02d}:{second:02d}Z"
+    )
     return e
 
 
@@ -418,6 +446,186 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     "48": (  # SAM account record written by another process than LSASS
         [ev(SYSMON, 13, {"TargetObject": SAM_GUEST, "Image": r"C:\Temp\rid.exe"})],
         [ev(SYSMON, 13, {"TargetObject": SAM_GUEST, "Image": r"C:\Windows\system32\lsass.exe"})],
+    ),
+    "7d": (  # SQL Server option enabled: CLR (Data: name, old value, new value)
+        [ev(MSSQL, 15457, {"Data": {"#text": ["clr enabled", "0", "1"]}})],
+        [
+            ev(MSSQL, 15457, {"Data": {"#text": ["clr enabled", "1", "0"]}}),
+            ev(MSSQL, 15457, {"Data": {"#text": ["show advanced options", "0", "1"]}}),
+        ],
+    ),
+    "7e": (  # SQL Server blocked an xp_cmdshell call
+        [
+            ev(
+                MSSQL,
+                15281,
+                {"Data": {"#text": ["procedure", "sys.xp_cmdshell", "xp_cmdshell", "xp_cmdshell"]}},
+            )
+        ],
+        [
+            ev(
+                MSSQL,
+                15281,
+                {"Data": {"#text": ["procedure", "sys.sp_send_dbmail", "Database Mail XPs"]}},
+            )
+        ],
+    ),
+    "7f": (  # sticky keys replaced: delete access on sethc.exe, or Sysmon file creation
+        [
+            ev(
+                SECURITY,
+                4656,
+                {
+                    "ObjectName": r"C:\Windows\System32\sethc.exe",
+                    "AccessList": "%%1537\r\n\t\t\t\t%%1538",
+                    "ProcessName": r"C:\Windows\System32\cmd.exe",
+                },
+            ),
+            ev(
+                SYSMON,
+                11,
+                {
+                    "TargetFilename": r"C:\Windows\System32\utilman.exe",
+                    "Image": r"C:\Windows\System32\cmd.exe",
+                },
+            ),
+        ],
+        [
+            ev(  # read only, and Windows servicing replacing it
+                SECURITY,
+                4656,
+                {
+                    "ObjectName": r"C:\Windows\System32\sethc.exe",
+                    "AccessList": "%%1538\r\n\t\t\t\t%%4416",
+                    "ProcessName": r"C:\Windows\System32\cmd.exe",
+                },
+            ),
+            ev(
+                SYSMON,
+                11,
+                {
+                    "TargetFilename": r"C:\Windows\System32\sethc.exe",
+                    "Image": r"C:\Windows\servicing\TrustedInstaller.exe",
+                },
+            ),
+        ],
+    ),
+    "80": (  # RDP authentication from the loopback (tunnel)
+        [rdp_from("srv1.chu.lan", "127.0.0.1")],
+        [rdp_from("srv1.chu.lan", "10.0.0.9")],
+    ),
+    "82": (  # 12 RDP TCP connections in 24 seconds, against 10 in ten minutes
+        [rdp_tcp(i, second=2 * i) for i in range(12)],
+        [rdp_tcp(i, minute=i) for i in range(10)],
+    ),
+    "83": (  # a service ticket requested from PowerShell, against another .NET token class
+        [
+            ev(
+                PS,
+                4104,
+                {
+                    "ScriptBlockText": "New-Object System.IdentityModel.Tokens."
+                    "KerberosRequestorSecurityToken -ArgumentList $spn"
+                },
+            )
+        ],
+        [
+            ev(
+                PS,
+                4104,
+                {"ScriptBlockText": "New-Object System.IdentityModel.Tokens.X509SecurityToken"},
+            )
+        ],
+    ),
+    "85": (  # tickets for 12 machines' services in 2 minutes; a user's 4 servers, 12 times
+        [
+            ev(
+                SECURITY,
+                4769,
+                {"TargetUserName": "bob@CHU.LAN", "ServiceName": f"PC{i:02d}$"},
+                minute=i // 6,
+                rid=i + 1,
+            )
+            for i in range(12)
+        ],
+        [
+            ev(
+                SECURITY,
+                4769,
+                {"TargetUserName": "bob@CHU.LAN", "ServiceName": f"SRV{i % 4}$"},
+                minute=i // 6,
+                rid=i + 1,
+            )
+            for i in range(12)
+        ]
+        + [
+            ev(  # a machine account's own tickets
+                SECURITY,
+                4769,
+                {"TargetUserName": "PC01$@CHU.LAN", "ServiceName": f"PC{i:02d}$"},
+                minute=i // 6,
+                rid=100 + i,
+            )
+            for i in range(12)
+        ],
+    ),
+    "86": (  # a browser's password file read by another program, or by the browser
+        [
+            ev(
+                SECURITY,
+                4663,
+                {
+                    "ObjectName": r"C:\Users\bob\AppData\Local\Google\Chrome\User Data"
+                    r"\Default\Login Data",
+                    "ProcessName": r"C:\Users\Public\upd.exe",
+                },
+            )
+        ],
+        [
+            ev(
+                SECURITY,
+                4663,
+                {
+                    "ObjectName": r"C:\Users\bob\AppData\Local\Google\Chrome\User Data"
+                    r"\Default\Login Data",
+                    "ProcessName": r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+                },
+            )
+        ],
+    ),
+    "87": (  # Defender told to allow high threats, against a stricter action
+        [ev(PS, 4104, {"ScriptBlockText": "Set-MpPreference -HighThreatDefaultAction 6 -Force"})],
+        [ev(PS, 4104, {"ScriptBlockText": "Set-MpPreference -HighThreatDefaultAction 2 -Force"})],
+    ),
+    "88": (  # a service's ImagePath as a cmd one-liner, against a program path
+        [
+            ev(
+                SYSMON,
+                13,
+                {
+                    "TargetObject": r"HKLM\System\CurrentControlSet\Services\BTOBTO\ImagePath",
+                    "Details": r"%COMSPEC% /Q /c echo cd ^> \\127.0.0.1\C$\__output",
+                },
+            )
+        ],
+        [
+            ev(
+                SYSMON,
+                13,
+                {
+                    "TargetObject": r"HKLM\System\CurrentControlSet\Services\Spooler\ImagePath",
+                    "Details": r"%SystemRoot%\System32\spoolsv.exe",
+                },
+            )
+        ],
+    ),
+    "89": (  # LSASS under silent-process-exit monitoring, against another process watched
+        [ev(EXIT_MONITOR, 3001, {"param1": LSASS_PATH, "param2": r"C:\Temp\x.exe"})],
+        [ev(EXIT_MONITOR, 3001, {"param1": r"C:\Program Files\App\app.exe"})],
+    ),
+    "8a": (  # Defender's network driver disabled, against set to manual start
+        [ev(SYSMON, 13, {"TargetObject": WDNIS, "Details": "DWORD (0x00000004)"})],
+        [ev(SYSMON, 13, {"TargetObject": WDNIS, "Details": "DWORD (0x00000003)"})],
     ),
 }
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rempart.detect.host import Hit, HostVerdict, host_files, judge, match
+from rempart.detect.host import Hit, HostVerdict, detector_hits, host_files, judge, match
 from rempart.ingest.files import FileResult, FileStatus, expand
 from rempart.ingest.windows import bulk_ingest, sync_authentication
 from rempart.sigma.engine import (
@@ -114,6 +114,9 @@ def triage(
                 if p.is_dir():
                     folder_hosts.update(collection_hosts(p))
         hits, stats = match(store, ruleset, folder_hosts=folder_hosts or None)
+        # the Windows host detectors (a machine's failures against its own baseline, forged
+        # tickets) count like rules: in the verdicts, and suppressed as `rempart:<name>`
+        hits += detector_hits(store, folder_hosts=folder_hosts or None)
         muted = _suppressed(suppress)
         if muted:
             hits = [

@@ -42,6 +42,7 @@ def _jsonl(res: TriageResult) -> None:
             "host": v.host,
             "verdict": v.verdict,
             "reasons": list(v.reasons),
+            "tactics": list(v.tactics),
             "files": list(v.files),
         }
         out.write(json.dumps(row2, ensure_ascii=False) + "\n")

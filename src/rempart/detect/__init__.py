@@ -30,6 +30,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.detect.host.linux_auth:LinuxNewSource",
     "rempart.detect.host.linux_auth:RootLogin",
     "rempart.detect.host.windows_auth:WindowsBruteForce",
+    "rempart.detect.host.windows_auth:WindowsTicketForgery",
     "rempart.detect.network.scan:NetworkScanDetector",
     "rempart.detect.network.lateral:LateralSpreadDetector",
     "rempart.detect.network.spread:SpreadTreeDetector",

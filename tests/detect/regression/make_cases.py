@@ -253,6 +253,31 @@ def windows(rows: list[dict[str, object]]) -> str:
 SECURITY = {"Hostname": "DC1", "Channel": "Security"}
 SYSMON = {"Hostname": "PC7", "Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1}
 
+DOMAIN_SID = "S-1-5-21-1111-2222-3333-"
+
+
+def logon_4624(host: str, rid: str, name: str, ip: str, day: int) -> dict[str, object]:
+    return {"Hostname": host, "Channel": "Security", "EventID": 4624,
+            "TargetUserSid": DOMAIN_SID + rid, "TargetUserName": name,
+            "TargetDomainName": "CORP", "LogonType": "3", "IpAddress": ip,
+            "@timestamp": f"2026-01-0{day}T09:00:00Z"}  # fmt: skip
+
+
+def tgt(host: str, name: str, status: str, day: int, minute: int) -> dict[str, object]:
+    return {"Hostname": host, "Channel": "Security", "EventID": 4768, "TargetUserName": name,
+            "ServiceName": "krbtgt", "Status": status, "IpAddress": "::ffff:10.0.0.8",
+            "@timestamp": f"2026-01-0{day}T09:{minute:02d}:00Z"}  # fmt: skip
+
+
+# the RID-500 account's usual logons, a machine's TGT, a user's, and a failed TGT for a
+# machine's name (a typo, no ticket issued); another domain's ALICE$ lends no name to dc1
+FORGERY_BASE = [
+    *(logon_4624("fs02.corp.lan", "500", "Administrator", "10.0.0.5", d) for d in (1, 2, 3)),
+    tgt("dc1.corp.lan", "FS02$", "0x0", 3, 0),
+    tgt("dc1.corp.lan", "alice", "0x0", 3, 5),
+    tgt("dc1.corp.lan", "fs02", "0x6", 3, 6),
+]
+
 PHISH = """\
 Authentication-Results: mx.chu-test.fr; spf=fail smtp.mailfrom=paypa1-secure.top;
  dkim=fail; dmarc=fail header.from=paypa1-secure.top
@@ -487,6 +512,13 @@ OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
                               for i in range(4)]
                              + [{**SECURITY, "EventID": 4768, "TargetUserName": "ok",
                                  "Status": "0x0", "@timestamp": "2026-01-01T12:00:00Z"}])},
+        None,
+    ),
+    "windows_ticket_forgery": (
+        {"golden.json": windows([*FORGERY_BASE, logon_4624("fs02.corp.lan", "500",
+                                                            "not_existing_user", "10.0.0.9", 4)]),
+         "nopac.json": windows([*FORGERY_BASE, tgt("dc1.corp.lan", "dc1", "0x0", 4, 0)])},
+        {"domain.json": windows([*FORGERY_BASE, tgt("dc9.other.lan", "ALICE$", "0x0", 3, 7)])},
         None,
     ),
     "ids_alert": (

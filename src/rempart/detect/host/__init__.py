@@ -20,6 +20,8 @@ from typing import ClassVar, Literal
 import pyarrow as pa
 
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
+from rempart.detect.host.windows_auth import WindowsBruteForce, WindowsTicketForgery
+from rempart.sigma.attack_tactics import tactics_of
 from rempart.sigma.engine import RuleSet, builtin_rules_dir, level_rank, load_rules
 from rempart.sigma.evaluate import EvalStats, evaluate
 from rempart.store import Store
@@ -45,6 +47,9 @@ class Hit:
     event_uid: str
     # every event the rule matched in this file (up to EVENTS_KEPT): one event, one reason
     events: tuple[str, ...] = ()
+    # ATT&CK tags (`attack.t1110.001`, `attack.credential-access`) of a detector's hit; a
+    # Sigma rule's are in its rule set
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class HostVerdict:
     verdict: Verdict
     reasons: tuple[str, ...]
     files: tuple[str, ...]
+    # ATT&CK tactics of the hits counted (the rules' tactic tags and, through ATT&CK's matrix,
+    # those of the techniques they are tagged with), in the matrix's order
+    tactics: tuple[str, ...] = ()
 
 
 _HITS_SQL = """
@@ -107,6 +115,8 @@ def match(
         db.unregister("_hits")
         db.unregister("_rules")
         db.unregister("_folder_hosts")
+    tags = {r.rule_id: tuple(t.lower() for t in r.tags) for r in ruleset.rules}
+    tags.update((c.rule_id, tuple(t.lower() for t in c.tags)) for c in ruleset.correlations)
     out = [
         Hit(
             str(f),
@@ -119,10 +129,80 @@ def match(
             int(n),
             str(u),
             tuple(str(e) for e in ev),
+            tags.get(str(r), ()),
         )
         for f, h, r, t, lv, tm, rid, n, u, ev in rows
     ]
     return out, stats
+
+
+# The Windows host detectors `rempart triage` runs next to the Sigma rules: what a rule on one
+# event cannot say (a machine's own failure rate, a SID under two names).
+WINDOWS_DETECTORS: tuple[type[Detector], ...] = (WindowsBruteForce, WindowsTicketForgery)
+_LEVEL = {
+    Severity.INFO: "informational",
+    Severity.LOW: "low",
+    Severity.MEDIUM: "medium",
+    Severity.HIGH: "high",
+    Severity.CRITICAL: "critical",
+}
+
+
+def attack_tags(techniques: Sequence[str]) -> tuple[str, ...]:
+    """`T1110.001` -> `attack.t1110.001` and its tactics' tags (`attack.credential-access`)."""
+    out = [f"attack.{t.lower()}" for t in techniques]
+    out += [f"attack.{tac}" for t in techniques for tac in tactics_of(t)]
+    return tuple(dict.fromkeys(out))
+
+
+def detector_hits(
+    store: Store,
+    *,
+    folder_hosts: dict[str, str] | None = None,
+    detectors: Sequence[type[Detector]] = WINDOWS_DETECTORS,
+) -> list[Hit]:
+    """The Windows host detectors' findings as hits, one per finding and file of its events,
+    so that triage's verdicts and measures count them like a rule's."""
+    ctx = DetectContext(store)
+    db = ctx.engine
+    findings = [f for d in detectors for f in d().run(ctx)]
+    ids = sorted({e for f in findings for e in f.evidence})
+    if not ids:
+        return []
+    db.register("_ids", pa.table({"event_uid": ids}))
+    try:
+        rows = db.rows(
+            "SELECT event_uid, source_file, record_id, time FROM process "
+            "JOIN _ids USING (event_uid)"
+        )
+    finally:
+        db.unregister("_ids")
+    where = {str(u): (str(f), None if r is None else int(r), t) for u, f, r, t in rows}
+    out: list[Hit] = []
+    for f in findings:
+        per_file: dict[str, list[str]] = defaultdict(list)
+        for e in f.evidence:
+            if e in where:
+                per_file[where[e][0]].append(e)
+        for file, events in sorted(per_file.items()):
+            first = min(events, key=lambda e: where[e][2])
+            host = folder_hosts.get(file, f.entity) if folder_hosts else f.entity
+            out.append(
+                Hit(
+                    file,
+                    host,
+                    f"rempart:{f.detector}",
+                    f.title,
+                    _LEVEL[f.severity],
+                    where[first][2],
+                    where[first][1],
+                    len(events),
+                    first,
+                    tuple(events),
+                    attack_tags(f.attack),
+                )
+            )
+    return out
 
 
 def host_files(
@@ -169,14 +249,49 @@ def one_reason_per_event(hits: Sequence[Hit]) -> list[Hit]:
     return [h for i, h in enumerate(hits) if i in kept]
 
 
+TACTICS: tuple[str, ...] = (
+    "reconnaissance",
+    "resource-development",
+    "initial-access",
+    "execution",
+    "persistence",
+    "privilege-escalation",
+    "defense-evasion",
+    "stealth",
+    "defense-impairment",
+    "credential-access",
+    "discovery",
+    "lateral-movement",
+    "collection",
+    "command-and-control",
+    "exfiltration",
+    "impact",
+)
+
+
+def hit_tactics(tags: Sequence[str]) -> set[str]:
+    """The ATT&CK tactics a hit speaks for: its tactic tags, and the tactics ATT&CK's matrix
+    gives its techniques (`attack.t1558.003` is credential access even when untagged so)."""
+    out: set[str] = set()
+    for tag in tags:
+        name = tag.lower().removeprefix("attack.")
+        if name in TACTICS:
+            out.add(name)
+        elif name[:1] == "t" and name[1:5].isdigit():
+            out.update(tactics_of(name))
+    return out
+
+
 def judge(hits: Sequence[Hit], hosts: dict[str, set[str]]) -> list[HostVerdict]:
     """One verdict per host, with the rules that fired (worst first) as reasons.
 
     One event, one reason: rules that matched the same events on a host (Rempart's own rule
     and SigmaHQ's on one 1102 log clearing) count once, as the worst of them."""
     per_host: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    tactics: dict[str, set[str]] = defaultdict(set)
     for h in one_reason_per_event(hits):
         per_host[h.host][(h.level, h.rule_title)] += h.count
+        tactics[h.host] |= hit_tactics(h.tags)
     verdicts: list[HostVerdict] = []
     for host in sorted(set(hosts) | set(per_host)):
         fired = per_host.get(host, {})
@@ -191,7 +306,9 @@ def judge(hits: Sequence[Hit], hosts: dict[str, set[str]]) -> list[HostVerdict]:
             verdict = "clean"
         ordered = sorted(fired.items(), key=lambda kv: (-level_rank(kv[0][0]), -kv[1], kv[0][1]))
         reasons = tuple(f"{lv}: {title} ({n})" for (lv, title), n in ordered[:MAX_REASONS])
-        verdicts.append(HostVerdict(host, verdict, reasons, tuple(sorted(hosts.get(host, ())))))
+        named = tuple(t for t in TACTICS if t in tactics.get(host, ()))
+        files = tuple(sorted(hosts.get(host, ())))
+        verdicts.append(HostVerdict(host, verdict, reasons, files, named))
     return verdicts
 
 
@@ -259,9 +376,14 @@ class SigmaDetector(Detector):
 
 
 __all__ = [
+    "TACTICS",
+    "WINDOWS_DETECTORS",
     "Hit",
     "HostVerdict",
     "SigmaDetector",
+    "attack_tags",
+    "detector_hits",
+    "hit_tactics",
     "host_files",
     "judge",
     "match",

@@ -103,3 +103,100 @@ class WindowsBruteForce(Detector):
                 )
             )
         return out
+
+
+# A domain account's SID with a second name in successful logons, and a TGT asked for a
+# machine's name without its `$` (CVE-2021-42278/42287, "noPac"): both are tickets the domain
+# controller never issued as such. Machine names: the domain controller's own, and the `NAME$`
+# accounts in its own events (a collection of several domains must not lend one its names).
+FORGERY = """
+logons AS (
+    SELECT event_uid, time, coalesce(host, '?') AS host, fields['TargetUserSid'] AS sid,
+           lower(fields['TargetUserName']) AS name, nullif(fields['IpAddress'], '-') AS src_ip
+    FROM process
+    WHERE source_format IN ('evtx', 'winevent_json') AND channel = 'Security'
+      AND event_code = 4624 AND fields['TargetUserSid'] LIKE 'S-1-5-21-%'
+      AND coalesce(fields['TargetUserName'], '') NOT IN ('', '-')),
+usual AS (
+    SELECT sid, name, count(*) AS n, min(time) AS first,
+           row_number() OVER (PARTITION BY sid ORDER BY count(*) DESC, min(time), name) AS rank
+    FROM logons GROUP BY sid, name),
+renamed AS (
+    SELECT l.*, 'sid' AS kind, u1.name AS usual_name
+    FROM logons l JOIN usual u ON l.sid = u.sid AND l.name = u.name AND u.rank > 1
+    JOIN usual u1 ON u1.sid = l.sid AND u1.rank = 1),
+machines AS (
+    SELECT DISTINCT host, lower(split_part(host, '.', 1)) AS m FROM process
+    WHERE source_format IN ('evtx', 'winevent_json') AND host IS NOT NULL
+    UNION
+    SELECT DISTINCT host, lower(rtrim(v, '$')) FROM (
+        SELECT host, unnest([fields['ServiceName'], fields['TargetUserName'],
+                             fields['SubjectUserName']]) AS v
+        FROM process WHERE source_format IN ('evtx', 'winevent_json') AND channel = 'Security')
+    WHERE v LIKE '%$'),
+machine_tgt AS (
+    SELECT event_uid, time, coalesce(host, '?') AS host, fields['TargetSid'] AS sid,
+           lower(fields['TargetUserName']) AS name,
+           nullif(regexp_replace(coalesce(fields['IpAddress'], ''), '^::ffff:', ''), '')
+               AS src_ip,
+           'machine' AS kind, lower(fields['TargetUserName']) || '$' AS usual_name
+    FROM process
+    WHERE source_format IN ('evtx', 'winevent_json') AND channel = 'Security'
+      AND event_code = 4768 AND coalesce(fields['Status'], '0x0') IN ('0x0', '0')
+      AND NOT coalesce(fields['TargetUserName'], '$') LIKE '%$'
+      AND (host, lower(fields['TargetUserName'])) IN (SELECT (host, m) FROM machines))"""
+
+
+class WindowsTicketForgery(Detector):
+    """Kerberos tickets the domain did not issue as they read: a golden ticket names a real
+    SID (often RID 500) with whatever name the attacker typed; the noPac attack gets a TGT
+    for a machine's name without its trailing `$` and then a ticket as that machine."""
+
+    NAME = "windows_ticket_forgery"
+    VERSION = "1.0"
+    INPUTS = ("process",)
+    ATTACK = ("T1558.001", "T1068")
+    DESCRIPTION = (
+        "A domain SID logging on under a second name (forged ticket), or a Kerberos TGT for a "
+        "machine's name without its trailing $ (sAMAccountName spoofing)."
+    )
+
+    def run(self, ctx: DetectContext) -> list[Finding]:
+        sql = f"""WITH {FORGERY},
+        found AS (SELECT event_uid, time, host, sid, name, src_ip, kind, usual_name
+                 FROM renamed UNION ALL SELECT * FROM machine_tgt)
+        SELECT kind, host, sid, name, any_value(usual_name) AS usual_name, count(*) AS n,
+               min(time) AS first, max(time) AS last,
+               list(event_uid ORDER BY time)[1:50] AS ids,
+               list(DISTINCT src_ip) FILTER (WHERE src_ip IS NOT NULL)[1:20] AS sources
+        FROM found GROUP BY kind, host, sid, name ORDER BY first"""
+        out: list[Finding] = []
+        for r in ctx.engine.query(sql).to_pylist():
+            machine = r["kind"] == "machine"
+            out.append(
+                self.finding(
+                    severity=Severity.HIGH,
+                    title_key="host.win_ticket.title",
+                    reason_key=(
+                        "host.win_ticket.machine" if machine else "host.win_ticket.renamed"
+                    ),
+                    params={
+                        "host": r["host"],
+                        "name": r["name"],
+                        "usual": r["usual_name"],
+                        "sid": r["sid"] or "-",
+                        "n": r["n"],
+                        "sources": ", ".join((r["sources"] or [])[:5]) or "-",
+                    },
+                    entity=r["host"],
+                    entity_type="host",
+                    first_seen=r["first"],
+                    last_seen=r["last"],
+                    evidence_class="process",
+                    evidence=tuple(r["ids"]),
+                    evidence_count=r["n"],
+                    attack=("T1558", "T1068") if machine else ("T1558.001",),
+                    related=tuple(r["sources"] or ()),
+                )
+            )
+        return out
