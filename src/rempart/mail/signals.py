@@ -366,7 +366,27 @@ def _unconfused(text: str) -> str:
 
 
 def _hosting(domain: str) -> bool:
-    return registrable(domain)[1] in HOSTING_SUFFIXES
+    if registrable(domain)[1] in HOSTING_SUFFIXES:
+        return True
+    # hosts under a public suffix that is not all hosting (storage.googleapis.com)
+    parts = domain.split(".")
+    return any(".".join(parts[i:]) in HOSTING_SUFFIXES for i in range(len(parts) - 2))
+
+
+# A link through a search engine's redirector or AMP cache to another site
+# (google.co.uk/amp/s/evil.example/...): the reader sees a trusted host, the browser lands
+# elsewhere. Newsletters link to their own or their tracker's host, not through these.
+_REDIRECTOR = re.compile(
+    r"(?i)^https?://(?:www\.)?(?:google|bing|yandex|youtube|baidu)\.[a-z.]{2,7}"
+    r"/(?:amp/(?:s/)?|url\?(?:[^#]*?&)?(?:q|url|u)=(?:https?(?::|%3a)(?:/|%2f){2})?"
+    r"|search\?(?:[^#]*?&)?btnI[^#]*?&q=)"
+    r"(?:https?(?::|%3a)(?:/|%2f){2})?([a-z0-9.-]+\.[a-z]{2,24})(?=[/?#%&]|$)"
+)
+# Affiliate networks' click links (`?a=2395&oc=15380&c=42584&s1=`, `aff_id=`, `aff_sub=`):
+# an offer pushed by whoever earns a commission on it, not mail of a known sender.
+_AFFILIATE = re.compile(
+    r"(?i)[?&]a=\d+&oc=\d+&c=\d+|[?&](?:aff_?id|affiliate_?id|aff_sub\d?|aff_click_id)=\w"
+)
 
 
 # Bait in a display name: prices, percentages, "#Rewards#", "!!", pictographs ("💰Your
@@ -547,6 +567,11 @@ def links(mail: ParsedMail, seen_domains: frozenset[str] | None = None) -> list[
             add(Signal("sig_link_shortener", 10, (("host", host),)))
         if _hosting(host):
             add(Signal("sig_link_hosting", 10, (("host", host),)))
+        redirect = _REDIRECTOR.match(link.href[:500])
+        if redirect and registrable(redirect.group(1).lower()) != registrable(host):
+            add(Signal("sig_link_redirect", 25, (("host", host), ("target", redirect.group(1)))))
+        if _AFFILIATE.search(link.href[:1000]):
+            add(Signal("sig_link_affiliate", 15, (("host", host),)))
         if "@" in (urlsplit(link.href).netloc if "://" in link.href else ""):
             add(Signal("sig_link_userinfo", 20, (("host", host),)))
         if link.text:
