@@ -33,6 +33,9 @@ class Signal:
 # The word lists live in data/signals.yaml (validated on load)
 _LISTS = signal_lists()
 SHORTENERS = frozenset(_LISTS.shorteners)
+IP_LOGGERS = frozenset(
+    ("grabify.link", "iplogger.org", "iplogger.com", "2no.co", "yip.su", "blasze.com", "ps3cfw.com")
+)
 _AUTH_RE = re.compile(r"(?i)\b(spf|dkim|dmarc|arc)\s*=\s*([a-z]+)")
 _SPF_RE = re.compile(r"(?i)^\s*(pass|fail|softfail|neutral|none|permerror|temperror)\b")
 _DOMAINISH = re.compile(r"(?i)\b((?:[a-z0-9-]+\.)+[a-z]{2,24})\b")
@@ -386,14 +389,14 @@ _REDIRECTOR = re.compile(
 # Affiliate networks' click links (`?a=2395&oc=15380&c=42584&s1=`, `aff_id=`, `aff_sub=`):
 # an offer pushed by whoever earns a commission on it, not mail of a known sender.
 _AFFILIATE = re.compile(
-    r"(?i)[?&]a=\d+&oc=\d+&c=\d+|[?&](?:aff_?id|affiliate_?id|aff_sub\d?|aff_click_id)=\w"
+    r"(?i)[?&]a=\d+&oc=\d+&c=\d+|[?&]a=\d+&c=\d+&s1=|[?&](?:aff_?id|affiliate_?id|aff_sub\d?|aff_click_id)=\w"
 )
 
 
 # Bait in a display name: prices, percentages, "#Rewards#", "!!", pictographs ("💰Your
 # pending bonus💰", "Night Vision Pro 50% OFF"). A person or an organisation signs with its
 # name; only an offer shouts in the sender's name.
-_DISPLAY_BAIT = re.compile(r"[$€£%]|#\w+#|!{2,}")
+_DISPLAY_BAIT = re.compile(r"[$€£%]|#\w+#|!{2,}|\(\d{1,3}\)\s*$|\baffiliate\b", re.IGNORECASE)
 
 
 def display_bait(display: str) -> str | None:
@@ -418,8 +421,9 @@ _VOWELS = frozenset("aeiouy")
 
 
 def machine_name(local: str) -> bool:
-    """Whether a mailbox name looks generated: 7 to 16 letters and nothing else, whose consonant pairs
-    are mostly ones no language here writes (3 or more, and at least 40 % of its pairs)."""
+    """Whether a mailbox name looks generated: 7 to 16 letters and nothing else, whose
+    consonant pairs are mostly ones no language here writes (3 or more, and at least 40 %
+    of its pairs)."""
     for run in re.findall(r"^[a-z]{7,16}$", local.lower()):
         pairs = list(itertools.pairwise(run))
         rare = sum(
@@ -595,6 +599,9 @@ def links(mail: ParsedMail, seen_domains: frozenset[str] | None = None) -> list[
         if "xn--" in host or not host.isascii():
             # a host written in Unicode is the same punycode name, before the browser encodes it
             add(Signal("sig_link_punycode", 20, (("host", host),)))
+        if host in IP_LOGGERS:
+            # no sender links to a visitor-logging service but to learn who clicked
+            add(Signal("sig_link_iplogger", 25, (("host", host),)))
         if host in SHORTENERS:
             add(Signal("sig_link_shortener", 10, (("host", host),)))
         if _hosting(host):
