@@ -245,12 +245,15 @@ def scam_offer(mail: ParsedMail) -> Signal | None:
     """Wording of the scam offers (casino, adult dating, crypto yields, prizes)."""
     text = f"{mail.from_display or ''}\n{mail.subject}\n{mail.text[:6000]}"
     low = text.lower()
-    for kind, rx in _OFFERS.items():
-        m = rx.search(low)
-        if m:
-            phrase = _as_written(text, low, m)[:60]
-            return Signal("sig_scam_offer", 15, (("kind", kind), ("phrase", phrase)))
-    return None
+    found = [(kind, m) for kind, rx in _OFFERS.items() if (m := rx.search(low))]
+    if not found:
+        return None
+    # two kinds of scam in one message (a casino "prize", pills with a "you have won")
+    # is a scam mailing more surely than one phrase
+    kinds = ", ".join(kind for kind, _m in found[:2])
+    phrase = _as_written(text, low, found[0][1])[:60]
+    points = 15 if len(found) == 1 else 25
+    return Signal("sig_scam_offer", points, (("kind", kinds), ("phrase", phrase)))
 
 
 # Display names of an internal role: mail that claims to come from IT, the mail system or
@@ -422,8 +425,8 @@ _VOWELS = frozenset("aeiouy")
 
 def machine_name(local: str) -> bool:
     """Whether a mailbox name looks generated: 7 to 16 letters and nothing else, whose
-    consonant pairs are mostly ones no language here writes (3 or more, and at least 40 %
-    of its pairs)."""
+    consonant pairs are often ones no language here writes (3 or more, and at least a
+    third of its pairs)."""
     for run in re.findall(r"^[a-z]{7,16}$", local.lower()):
         pairs = list(itertools.pairwise(run))
         rare = sum(
@@ -431,7 +434,7 @@ def machine_name(local: str) -> bool:
             for a, b in pairs
             if a not in _VOWELS and b not in _VOWELS and a + b not in _COMMON_PAIRS
         )
-        if rare >= 3 and rare >= 0.4 * len(pairs):
+        if rare >= 3 and 3 * rare >= len(pairs):
             return True
     return False
 
@@ -445,6 +448,10 @@ def sender_shape(mail: ParsedMail) -> list[Signal]:
         out.append(Signal("sig_display_bait", 10, (("bait", bait),)))
     compact = from_dom.replace("-", "").replace(".", "")
     m = _BRAND_RE.search(_unconfused((mail.from_display or "")[:200]))
+    if m is None and from_dom not in FREEMAIL:
+        # the brand spelt in the mailbox name ("mon.compte.formation@ranocchi.it")
+        local = (mail.from_addr or "").rpartition("@")[0][:64]
+        m = _BRAND_RE.search(re.sub(r"[._-]+", " ", local))
     if m:
         brand = BRANDS[m.group(1).lower()]
         if not brand or (brand.replace("-", "") not in compact and not brand_owns(brand, from_dom)):
