@@ -125,6 +125,12 @@ def main() -> int:
     parser.add_argument("--C", type=float, default=C, help="the text model's regularisation")
     parser.add_argument("--no-generated", action="store_true")
     parser.add_argument(
+        "--features",
+        choices=("all", "char", "word"),
+        default="all",
+        help="the text model's features: character grams and words (the product's), or one kind",
+    )
+    parser.add_argument(
         "--bases",
         default=str(MODEL_BASE),
         help="comma-separated points the model gives at p = 0.5 (MODEL_BASE), "
@@ -147,7 +153,14 @@ def main() -> int:
     legit = np.array([r.item.legit for r in rows])
     weight = np.array([0.4 if r.item.label == "spam" else 1.0 for r in rows])
     strata = np.array([r.item.group for r in rows])
-    docs = [r.feats for r in rows]
+    docs = [
+        [
+            f
+            for f in r.feats
+            if args.features == "all" or f.startswith("w:") == (args.features == "word")
+        ]
+        for r in rows
+    ]
     score = np.zeros(len(rows), dtype=int)
     prob = np.zeros(len(rows))
     chosen = []
