@@ -164,6 +164,7 @@ def main() -> int:
     score = np.zeros(len(rows), dtype=int)
     prob = np.zeros(len(rows))
     chosen = []
+    fold_of = np.zeros(len(rows), dtype=int)
     folds = StratifiedKFold(args.folds, shuffle=True, random_state=SEED)
     cache = _cache(args.cache, docs, y, strata, args)
     for k, (tr, te) in enumerate(folds.split(np.zeros(len(rows)), strata)):
@@ -202,6 +203,7 @@ def main() -> int:
             best = (0.0, -MODEL_BASE, 0.9999)
         _, neg_base, p_susp = best
         prob[te] = p
+        fold_of[te] = k
         score[te] = totals([rows[i] for i in te], p, known, p_susp, -neg_base)
         chosen.append(p_susp)
         print(
@@ -211,6 +213,12 @@ def main() -> int:
     flagged = score >= SUSPICIOUS
     report(rows, flagged, score, prob, args.show)
     print(f"p_suspicious per fold: {', '.join(f'{c:.4f}' for c in chosen)}")
+    real_ham = np.array([r.item.group in ("easy_ham", "hard_ham") for r in rows])
+    per_fold = [
+        f"{int(flagged[real_ham & (fold_of == k)].sum())}/{int((real_ham & (fold_of == k)).sum())}"
+        for k in range(args.folds)
+    ]
+    print(f"real ham false positives per held-out fold: {', '.join(per_fold)}")
     return 0
 
 
