@@ -40,6 +40,7 @@ from train_mail_model import C, choose_p_suspicious, fit, oof_probabilities  # n
 
 from rempart.mail.parse import parse_message  # noqa: E402
 from rempart.mail.score import (  # noqa: E402
+    MODEL_BASE,
     SUSPICIOUS,
     ModelFacts,
     model_facts,
@@ -73,10 +74,12 @@ def rows_of(items: list[Item]) -> list[Row]:
     return out
 
 
-def totals(rows: list[Row], probs: np.ndarray, known: np.ndarray, p_susp: float) -> np.ndarray:
+def totals(
+    rows: list[Row], probs: np.ndarray, known: np.ndarray, p_susp: float, base: int = MODEL_BASE
+) -> np.ndarray:
     return np.array(
         [
-            min(100, r.points + model_share(float(p), p_susp, r.facts, bool(k)))
+            min(100, r.points + model_share(float(p), p_susp, r.facts, bool(k), base))
             for r, p, k in zip(rows, probs, known, strict=True)
         ]
     )
@@ -122,6 +125,18 @@ def main() -> int:
     parser.add_argument("--C", type=float, default=C, help="the text model's regularisation")
     parser.add_argument("--no-generated", action="store_true")
     parser.add_argument(
+        "--features",
+        choices=("all", "char", "word"),
+        default="all",
+        help="the text model's features: character grams and words (the product's), or one kind",
+    )
+    parser.add_argument(
+        "--bases",
+        default=str(MODEL_BASE),
+        help="comma-separated points the model gives at p = 0.5 (MODEL_BASE), "
+        "chosen inside each fold with p_suspicious",
+    )
+    parser.add_argument(
         "--cache",
         type=Path,
         help="keep the text model's fold probabilities here (JSON "
@@ -129,6 +144,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     t0 = time.time()
+    bases = [int(b) for b in args.bases.split(",")]
     items = pool(args.data, generated=not args.no_generated)
     rows = rows_of(items)
     print(f"pool: {len(rows)} messages {dict(Counter(r.item.group for r in rows))} "
@@ -137,10 +153,18 @@ def main() -> int:
     legit = np.array([r.item.legit for r in rows])
     weight = np.array([0.4 if r.item.label == "spam" else 1.0 for r in rows])
     strata = np.array([r.item.group for r in rows])
-    docs = [r.feats for r in rows]
+    docs = [
+        [
+            f
+            for f in r.feats
+            if args.features == "all" or f.startswith("w:") == (args.features == "word")
+        ]
+        for r in rows
+    ]
     score = np.zeros(len(rows), dtype=int)
     prob = np.zeros(len(rows))
     chosen = []
+    fold_of = np.zeros(len(rows), dtype=int)
     folds = StratifiedKFold(args.folds, shuffle=True, random_state=SEED)
     cache = _cache(args.cache, docs, y, strata, args)
     for k, (tr, te) in enumerate(folds.split(np.zeros(len(rows)), strata)):
@@ -155,22 +179,46 @@ def main() -> int:
             cache[k] = (inner, outer)
             _save(args.cache, docs, y, strata, args, cache)
         (inner_p, inner_known), (p, known) = cache[k]
-        p_susp = choose_p_suspicious(
-            lambda p_s, rs=tr_rows, ip=inner_p, ik=inner_known: totals(rs, ip, ik, p_s),
-            inner_p,
-            y[tr],
-            legit[tr],
-            np.array([rows[i].item.label == "phishing" for i in tr]),
-            TARGET_FP,
-            real=np.array([not rows[i].item.group.startswith("gen_") for i in tr]),
-        )
+        phish_tr = np.array([rows[i].item.label == "phishing" for i in tr])
+        real_tr = np.array([not rows[i].item.group.startswith("gen_") for i in tr])
+        best: tuple[float, int, float] | None = None  # (inner recall, -base, p_suspicious)
+        for base in bases:
+            p_s = choose_p_suspicious(
+                lambda p_s, rs=tr_rows, ip=inner_p, ik=inner_known, b=base: totals(
+                    rs, ip, ik, p_s, b
+                ),
+                inner_p,
+                y[tr],
+                legit[tr],
+                phish_tr,
+                TARGET_FP,
+                real=real_tr,
+            )
+            inner_flag = totals(tr_rows, inner_p, inner_known, p_s, base) >= SUSPICIOUS
+            fp = max(inner_flag[legit[tr]].mean(), inner_flag[legit[tr] & real_tr].mean())
+            cand = (float(inner_flag[phish_tr].mean()), -base, p_s)
+            if fp <= TARGET_FP and (best is None or cand > best):
+                best = cand
+        if best is None:  # no base keeps the budget: the product's, at its chosen point
+            best = (0.0, -MODEL_BASE, 0.9999)
+        _, neg_base, p_susp = best
         prob[te] = p
-        score[te] = totals([rows[i] for i in te], p, known, p_susp)
+        fold_of[te] = k
+        score[te] = totals([rows[i] for i in te], p, known, p_susp, -neg_base)
         chosen.append(p_susp)
-        print(f"fold {k}: p_suspicious {p_susp:.4f} ({time.time() - t0:.0f} s)", flush=True)
+        print(
+            f"fold {k}: p_suspicious {p_susp:.4f} base {-neg_base} ({time.time() - t0:.0f} s)",
+            flush=True,
+        )
     flagged = score >= SUSPICIOUS
     report(rows, flagged, score, prob, args.show)
     print(f"p_suspicious per fold: {', '.join(f'{c:.4f}' for c in chosen)}")
+    real_ham = np.array([r.item.group in ("easy_ham", "hard_ham") for r in rows])
+    per_fold = [
+        f"{int(flagged[real_ham & (fold_of == k)].sum())}/{int((real_ham & (fold_of == k)).sum())}"
+        for k in range(args.folds)
+    ]
+    print(f"real ham false positives per held-out fold: {', '.join(per_fold)}")
     return 0
 
 

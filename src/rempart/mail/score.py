@@ -69,7 +69,7 @@ def reason_message(s: sig.Signal) -> dict[str, Any]:
     return msg("sig_points", reason=reason, points=s.points) if s.points else reason
 
 
-def model_points(prob: float, p_suspicious: float = 0.85) -> int:
+def model_points(prob: float, p_suspicious: float = 0.85, base: int = MODEL_BASE) -> int:
     """The text model's share: nothing under MODEL_FLOOR, MODEL_BASE to 39 points up to
     `p_suspicious` (chosen at training for 0.5 % false positives on held-out folds), 40
     (suspicious on its own) there, 65 at certainty; the model alone never makes a message
@@ -78,7 +78,7 @@ def model_points(prob: float, p_suspicious: float = 0.85) -> int:
         return 0
     if prob < p_suspicious:
         span = max(p_suspicious - MODEL_FLOOR, 1e-6)
-        return round(MODEL_BASE + (39 - MODEL_BASE) * (prob - MODEL_FLOOR) / span)
+        return round(base + (39 - base) * (prob - MODEL_FLOOR) / span)
     return round(40 + 25 * (prob - p_suspicious) / max(1 - p_suspicious, 1e-6))
 
 
@@ -127,7 +127,13 @@ def model_facts(mail: ParsedMail, signal_points: int) -> ModelFacts:
     )
 
 
-def model_share(prob: float, p_suspicious: float, facts: ModelFacts, known: bool = True) -> int:
+def model_share(
+    prob: float,
+    p_suspicious: float,
+    facts: ModelFacts,
+    known: bool = True,
+    base: int = MODEL_BASE,
+) -> int:
     """The text model's points for one message: `model_points`, nothing when the model
     knows none of its words, and kept under suspicious on non-Latin or very short text.
 
@@ -135,7 +141,7 @@ def model_share(prob: float, p_suspicious: float, facts: ModelFacts, known: bool
     cost 13 phishing out of fold for no false positive fewer: see docs/mail.md, issue 22.)"""
     if not known:
         return 0
-    points = model_points(prob, p_suspicious)
+    points = model_points(prob, p_suspicious, base)
     if points >= SUSPICIOUS and (facts.latin is not None or facts.short):
         return SUSPICIOUS - 1
     return points
