@@ -135,10 +135,8 @@ def _run(ws: Path, tmp: Path, lang: list[str]) -> tuple[str, list[str]]:
 
 @pytest.mark.slow
 def test_english_commands_print_no_french(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rempart.cli.common import console, err_console
-
-    monkeypatch.setattr(console, "width", 400)
-    monkeypatch.setattr(err_console, "width", 400)
+    # wide lines through the environment: setting a console's width would outlive the test
+    monkeypatch.setenv("COLUMNS", "400")
     monkeypatch.delenv("REMPART_CASES_DB", raising=False)
     text, data = _run(tmp_path / "ws", tmp_path, ["--lang", "en"])
     assert "implausible" in text or "bad" in text  # reject reasons were shown
@@ -150,10 +148,8 @@ def test_english_commands_print_no_french(tmp_path: Path, monkeypatch: pytest.Mo
 def test_french_commands_print_no_english_sentence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rempart.cli.common import console, err_console
-
-    monkeypatch.setattr(console, "width", 400)
-    monkeypatch.setattr(err_console, "width", 400)
+    # wide lines through the environment: setting a console's width would outlive the test
+    monkeypatch.setenv("COLUMNS", "400")
     monkeypatch.delenv("REMPART_CASES_DB", raising=False)
     text, data = _run(tmp_path / "ws", tmp_path, [])
     found = _english(text, data)

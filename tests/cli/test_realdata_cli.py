@@ -43,7 +43,8 @@ def test_read_commands_refuse_a_missing_workspace(tmp_path: Path, command: str) 
     missing = tmp_path / "no-such-ws"
     res = subprocess.run([*RUN, command, "-w", str(missing)], capture_output=True, text=True)
     assert res.returncode == 2, res.stdout + res.stderr
-    assert "no workspace" in res.stderr and not missing.exists()
+    # French by default: the message is the catalogue's (wrapped at the terminal's width)
+    assert "aucun espace de travail" in res.stderr and not missing.exists()
 
 
 def test_ingest_refuses_a_broken_hospital_yaml(tmp_path: Path) -> None:
@@ -53,7 +54,7 @@ def test_ingest_refuses_a_broken_hospital_yaml(tmp_path: Path) -> None:
     log = tmp_path / "x.log"
     log.write_text("hello\n", encoding="utf-8")
     res = subprocess.run([*RUN, "ingest", "-w", str(ws), str(log)], capture_output=True, text=True)
-    assert res.returncode == 2 and "YAML syntax" in res.stderr
+    assert res.returncode == 2 and "syntaxe YAML" in res.stderr
     assert not (ws / "rempart.duckdb").exists()
 
 

@@ -42,13 +42,12 @@ class RemoteSource:
 
 _SQL = """
 WITH lateral_findings AS (
-    SELECT entity, min(first_seen) AS t FROM finding
+    SELECT DISTINCT entity, first_seen AS t FROM finding
     WHERE entity_type = 'host' AND severity IN ('medium', 'high', 'critical')
       AND list_contains($detectors, detector)
       AND len(list_filter(coalesce(attack, []),
               lambda a: list_contains($techniques, split_part(a, '.', 1))
                    OR list_contains($techniques, a))) > 0
-    GROUP BY entity
 ),
 logons AS (
     SELECT lower(p.host) AS host, p.time, p.fields['IpAddress'] AS ip,
@@ -60,20 +59,27 @@ logons AS (
       AND NOT starts_with(lower(p.fields['IpAddress']), 'fe80:')
       AND NOT ends_with(coalesce(p.fields['TargetUserName'], '$'), '$')
       AND upper(p.fields['TargetUserName']) <> 'ANONYMOUS LOGON'
+),
+-- each finding with the last logon in its window (a finding the logon does not precede,
+-- such as a service's registry write logged before the Security channel's logon, has none)
+carried AS (
+    SELECT f.entity, f.t,
+           arg_max(struct_pack(ip := l.ip, "user" := l."user", workstation := l.workstation,
+                               time := l.time), l.time) AS logon
+    FROM lateral_findings f
+    JOIN logons l ON l.host = lower(f.entity) OR split_part(l.host, '.', 1) = lower(f.entity)
+         OR l.host = split_part(lower(f.entity), '.', 1)
+    WHERE l.time <= f.t + INTERVAL 1 SECOND AND l.time >= f.t - $lookback
+    GROUP BY f.entity, f.t
 )
-SELECT f.entity AS target, arg_max(l.ip, l.time) AS ip, arg_max(l."user", l.time) AS "user",
-       arg_max(l.workstation, l.time) AS workstation, max(l.time) AS time
-FROM lateral_findings f
-JOIN logons l ON l.host = lower(f.entity) OR split_part(l.host, '.', 1) = lower(f.entity)
-     OR l.host = split_part(lower(f.entity), '.', 1)
-WHERE l.time <= f.t + INTERVAL 1 SECOND AND l.time >= f.t - $lookback
-GROUP BY f.entity
+-- per target, the logon that carried its first such finding that has one
+SELECT entity AS target, arg_min(logon, t) AS logon FROM carried GROUP BY entity
 """
 
 
 def remote_sources(store: Store, detectors: tuple[str, ...]) -> list[RemoteSource]:
     """The source of each remote execution the findings of `detectors` name (one per
-    target: the last qualifying logon before its first such finding)."""
+    target: the last qualifying logon before the first such finding that has one)."""
     have = set(store.sql("SELECT table_name AS n FROM duckdb_tables()").column("n").to_pylist())
     if not {"process", "finding"} <= have:
         return []
@@ -87,6 +93,7 @@ def remote_sources(store: Store, detectors: tuple[str, ...]) -> list[RemoteSourc
     ).to_pylist()
     if not rows:
         return []
+    rows = [{"target": r["target"], **r["logon"]} for r in rows]
     owners = {
         str(r["ip"]): str(r["host"])
         for r in store.sql(
