@@ -65,9 +65,9 @@ def test_plan_replay_and_report_commands_in_english(
     from typer.testing import CliRunner
 
     from rempart.cli import app
-    from rempart.cli.common import console
-
-    monkeypatch.setattr(console, "width", 400)  # a data value is never cut across lines
+    # a data value is never cut across lines (through the environment: a console width set
+    # here would outlive the test)
+    monkeypatch.setenv("COLUMNS", "400")
     ws = Workspace.at(tmp_path / "ws")
     result = run_demo(ws, seed=3, machines=300, rows=20_000, runs=5, lang="en")
     hospital = result.hospital
