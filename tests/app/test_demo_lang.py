@@ -65,6 +65,7 @@ def test_plan_replay_and_report_commands_in_english(
     from typer.testing import CliRunner
 
     from rempart.cli import app
+
     # a data value is never cut across lines (through the environment: a console width set
     # here would outlive the test)
     monkeypatch.setenv("COLUMNS", "400")
