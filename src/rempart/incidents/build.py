@@ -540,6 +540,19 @@ def build_incidents(
     return sorted(incidents, key=weight)
 
 
+def _email_entry(email: EntryEmail, received: datetime) -> TimelineEntry:
+    """The timeline line of the entry email (one wording for both timelines)."""
+    return TimelineEntry(
+        received,
+        "email",
+        f"Courriel « {email.subject} » de {email.sender} reçu "
+        f"({len(email.recipients)} destinataire(s))",
+        finding_uid=email.finding_uid,
+        text_en=f"E-mail “{email.subject}” from {email.sender} received "
+        f"({len(email.recipients)} recipient(s))",
+    )
+
+
 def _incident(
     store: Store,
     c: _Cluster,
@@ -603,17 +616,7 @@ def _incident(
             )
         )
     if email is not None and email.received is not None and not ordered:
-        timeline.append(
-            TimelineEntry(
-                email.received,
-                "email",
-                f"Courriel « {email.subject} » de {email.sender} reçu "
-                f"({len(email.recipients)} destinataire(s))",
-                finding_uid=email.finding_uid,
-                text_en=f"E-mail “{email.subject}” from {email.sender} received "
-                f"({len(email.recipients)} recipient(s))",
-            )
-        )
+        timeline.append(_email_entry(email, email.received))
     timeline.sort(key=lambda e: _aware(e.time))
     times = [*c.times()] + ([email.received] if email and email.received else [])
     first_seen = min(times)
@@ -697,17 +700,7 @@ def _timeline(
     """Key moments: the email, each detector's first alert, each zone's first host."""
     entries: list[TimelineEntry] = []
     if email is not None and email.received is not None:
-        entries.append(
-            TimelineEntry(
-                email.received,
-                "email",
-                f"Courriel « {email.subject} » de {email.sender} reçu "
-                f"({len(email.recipients)} destinataire(s))",
-                finding_uid=email.finding_uid,
-                text_en=f"E-mail “{email.subject}” from {email.sender} received "
-                f"({len(email.recipients)} recipient(s))",
-            )
-        )
+        entries.append(_email_entry(email, email.received))
     firsts = store.sql(
         """WITH f AS (SELECT *, coalesce(detected_at, first_seen) AS t FROM finding
                      WHERE entity_type = 'host' AND list_contains($detectors, detector)
