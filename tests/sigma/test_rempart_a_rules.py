@@ -160,6 +160,7 @@ def _hits(tmp_path: Path, events: list[dict[str, Any]], cache: Path) -> set[str]
 
 
 MMC20 = "{49B2791A-B1AE-4C90-9B8E-E860BA07F889}"
+NTDS_EXT = r"HKLM\System\CurrentControlSet\Services\NTDS\DirectoryServiceExtPt"
 RUN_MRU = r"HKU\S-1-5-21-1\Software\Microsoft\Windows\CurrentVersion\Explorer\RunMRU\a"
 
 # rule id suffix -> (events it must fire on, look-alike events it must not fire on)
@@ -372,12 +373,12 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
         ],
     ),
     "43": (  # a program run from \\tsclient, against one from a file server
-        [
-            proc(
-                r"\\tsclient\c\temp\a.exe", r'"\\tsclient\c\temp\a.exe"', r"C:\Windows\explorer.exe"
-            )
-        ],
+        [proc(r"\\tsclient\c\temp\a.exe", "a.exe", r"C:\Windows\explorer.exe")],
         [proc(r"\\files\apps\a.exe", r'"\\files\apps\a.exe"', r"C:\Windows\explorer.exe")],
+    ),
+    "43b": (  # the same typed into the Run box, against a local program typed there
+        [ev(SYSMON, 13, {"TargetObject": RUN_MRU, "Details": r"\\tsclient\c\temp\a.exe\1"})],
+        [ev(SYSMON, 13, {"TargetObject": RUN_MRU, "Details": r"C:\Windows\notepad.exe\1"})],
     ),
     "44": (  # mstsc writing into Startup, against its own .rdp file
         [
@@ -448,6 +449,7 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
         [
             ev(RDPCORE, 131, {"ConnType": "TCP", "ClientIP": "10.0.0.16:52202"}),
             logon(10, "10.0.0.16"),
+            net(SVCHOST, 3389, False, remote="10.0.0.16"),
         ],
         [ev(RDPCORE, 131, {"ConnType": "TCP", "ClientIP": "127.0.0.1:52202"}), logon(10, "::1")],
     ),
@@ -462,6 +464,24 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     "4a": (  # the OpenSSH server added, against the client
         [ps("Add-WindowsCapability -Online -Name OpenSSH.Server~~~~0.0.1.0")],
         [ps("Add-WindowsCapability -Online -Name OpenSSH.Client~~~~0.0.1.0")],
+    ),
+    "4e": (  # LSASS loading a DLL from a share / a service pointed at one, against local ones
+        [
+            ev(
+                SYSMON,
+                7,
+                {"Image": r"C:\Windows\System32\lsass.exe", "ImageLoaded": r"\\10.0.0.9\s\x.dll"},
+            ),
+            ev(SYSMON, 13, {"TargetObject": NTDS_EXT, "Details": r"\\10.0.0.9\s\x.dll"}),
+        ],
+        [
+            ev(
+                SYSMON,
+                7,
+                {"Image": r"C:\Windows\System32\lsass.exe", "ImageLoaded": r"C:\Windows\x.dll"},
+            ),
+            ev(SYSMON, 13, {"TargetObject": NTDS_EXT, "Details": r"C:\Windows\x.dll"}),
+        ],
     ),
     "4b": (  # an RDP logon from the loopback (a tunnel), against one from another machine
         [logon(10, "127.0.0.1")],
@@ -515,7 +535,7 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
 @pytest.mark.parametrize("suffix", sorted(CASES))
 def test_rule_fires_on_its_behaviour_only(tmp_path: Path, rule_cache: Path, suffix: str) -> None:
     positive, negative = CASES[suffix]
-    rule = RULE + suffix
+    rule = RULE + suffix[:2]  # "43b": a second case of rule 43
     assert rule in _hits(tmp_path, positive, rule_cache)
     assert rule not in _hits(tmp_path, negative, rule_cache)
 
