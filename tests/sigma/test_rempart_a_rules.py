@@ -160,6 +160,7 @@ def _hits(tmp_path: Path, events: list[dict[str, Any]], cache: Path) -> set[str]
 
 
 MMC20 = "{49B2791A-B1AE-4C90-9B8E-E860BA07F889}"
+DFSR_CONF = r"HKLM\System\CurrentControlSet\Services\DFSR\Parameters\Config File"
 NTDS_EXT = r"HKLM\System\CurrentControlSet\Services\NTDS\DirectoryServiceExtPt"
 RUN_MRU = r"HKU\S-1-5-21-1\Software\Microsoft\Windows\CurrentVersion\Explorer\RunMRU\a"
 
@@ -481,6 +482,11 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
                 {"Image": r"C:\Windows\System32\lsass.exe", "ImageLoaded": r"C:\Windows\x.dll"},
             ),
             ev(SYSMON, 13, {"TargetObject": NTDS_EXT, "Details": r"C:\Windows\x.dll"}),
+            ev(
+                SYSMON,
+                13,
+                {"TargetObject": DFSR_CONF, "Details": r"\\?\C:\System Volume Information\x.dll"},
+            ),
         ],
     ),
     "4b": (  # an RDP logon from the loopback (a tunnel), against one from another machine
