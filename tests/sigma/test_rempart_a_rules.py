@@ -242,6 +242,10 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
         [pipe(r"\srvsvc"), share("samr", "%%4416\r\n")],
         [pipe(r"\atsvc")],
     ),
+    "20b": (  # the Remote Registry pipe opened from afar, against the Task Scheduler's
+        [pipe(r"\winreg")],
+        [pipe(r"\atsvc")],
+    ),
     "22": (  # one program opening 20 programs in a few seconds, against Task Manager doing so
         [access(r"D:\m.exe", rf"C:\Windows\System32\p{i}.exe", i) for i in range(20)],
         [access(r"C:\Windows\System32\Taskmgr.exe", rf"C:\Windows\p{i}.exe", i) for i in range(20)]
