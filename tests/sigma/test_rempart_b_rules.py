@@ -36,6 +36,8 @@ UPDATE = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Orchestr
 COM = HKU + r"_CLASSES\CLSID\{BCDE0395-E52F-467C-8E3D-C4579291692E}\InprocServer32\(Default)"
 EXEC_POLICY = r"HKLM\SOFTWARE\Microsoft\PowerShell\1\ShellIds\Microsoft.PowerShell\ExecutionPolicy"
 SERVICE_SD = r'"HKLM\SYSTEM\CurrentControlSet\Services\XblGameSave\Security"'
+PRINT_ADMIN = ("Microsoft-Windows-PrintService/Admin", "Microsoft-Windows-PrintService")
+REPLICA = "%%7688\r\n\t\t{9923a32a-3607-11d2-b9be-0000f87a36b2}\r\n"
 PIPE_SVC = r"\svchost-PC1-8116-stdin"
 
 
@@ -124,6 +126,14 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     "07": (  # a Backup Operators logon, against an administrator's (debug privilege too)
         [sec(4672, PrivilegeList="SeBackupPrivilege\r\n\t\t\tSeRestorePrivilege")],
         [sec(4672, PrivilegeList="SeBackupPrivilege\r\n\t\t\tSeDebugPrivilege")],
+    ),
+    "08": (  # a TGT without pre-authentication, against one with
+        [sec(4768, TargetUserName="svc", PreAuthType="0", Status="0x0")],
+        [sec(4768, TargetUserName="svc", PreAuthType="2", Status="0x0")],
+    ),
+    "09": (  # added to Exchange Windows Permissions, against an ordinary group
+        [sec(4756, TargetUserName="Exchange Windows Permissions", MemberName="CN=x")],
+        [sec(4756, TargetUserName="Pharmacie", MemberName="CN=x")],
     ),
     "10": (  # a password reset, against a password change
         [sec(4724, TargetUserName="bob", SubjectUserName="helpdesk")],
@@ -436,6 +446,30 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
             )
         ],
     ),
+    "5b": (  # the spooler starts cmd, against the spooler starting its isolation host
+        [
+            sec(
+                4688,
+                ParentProcessName=r"C:\Windows\System32\spoolsv.exe",
+                NewProcessName=r"C:\Windows\System32\cmd.exe",
+            )
+        ],
+        [
+            sec(
+                4688,
+                ParentProcessName=r"C:\Windows\System32\spoolsv.exe",
+                NewProcessName=r"C:\Windows\System32\PrintIsolationHost.exe",
+            )
+        ],
+    ),
+    "5c": (  # a spooler plug-in not loaded, against a printer added
+        [ev(PRINT_ADMIN, 808, {"ErrorCode": "0x7e"})],
+        [ev(PRINT_ADMIN, 823, {"NewDefaultPrinter": "PDF"})],
+    ),
+    "5d": (  # wusa extracts into Windows, against into a temporary folder
+        [proc(r"wusa.exe C:\t\x.cab /extract:C:\Windows\System32 /quiet", r"C:\x\wusa.exe")],
+        [proc(r"wusa.exe C:\t\x.cab /extract:C:\t\out /quiet", r"C:\x\wusa.exe")],
+    ),
     "70": (  # a transaction from ProgramData, against Windows Installer
         [sec(4985, ProcessName=r"C:\ProgramData\proc.exe", NewState="48")],
         [sec(4985, ProcessName=r"C:\Windows\System32\msiexec.exe", NewState="48")],
@@ -503,6 +537,18 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     "78": (  # share permissions changed, against a share added
         [sec(5143, ShareName=r"\\*\hidden$", NewSD="O:BAG:DUD:(A;;FA;;;WD)")],
         [sec(5142, ShareName=r"\\*\hidden$")],
+    ),
+    "79": (  # controlled folder access switched off, against turned on
+        [proc('powershell.exe -command "Set-MpPreference -EnableControlledFolderAccess Disabled"')],
+        [proc('powershell.exe -command "Set-MpPreference -EnableControlledFolderAccess Enabled"')],
+    ),
+    "7a": (  # DS-Install-Replica used by a user, against by a domain controller
+        [sec(4662, SubjectUserName="admmig", Properties=REPLICA)],
+        [sec(4662, SubjectUserName="DC01$", Properties=REPLICA)],
+    ),
+    "7b": (  # a process without a path opened, against a normal one
+        [sysmon(10, SourceImage=r"C:\Users\b\h.exe", TargetImage="samir.exe")],
+        [sysmon(10, SourceImage=r"C:\Users\b\h.exe", TargetImage=r"C:\Users\b\samir.exe")],
     ),
 }
 
