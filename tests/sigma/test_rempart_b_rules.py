@@ -38,6 +38,8 @@ EXEC_POLICY = r"HKLM\SOFTWARE\Microsoft\PowerShell\1\ShellIds\Microsoft.PowerShe
 SERVICE_SD = r'"HKLM\SYSTEM\CurrentControlSet\Services\XblGameSave\Security"'
 PRINT_ADMIN = ("Microsoft-Windows-PrintService/Admin", "Microsoft-Windows-PrintService")
 REPLICA = "%%7688\r\n\t\t{9923a32a-3607-11d2-b9be-0000f87a36b2}\r\n"
+LSA = r"SYSTEM\CurrentControlSet\Control\Lsa"
+RUN = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Run"
 PIPE_SVC = r"\svchost-PC1-8116-stdin"
 
 
@@ -549,6 +551,18 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     "7b": (  # a process without a path opened, against a normal one
         [sysmon(10, SourceImage=r"C:\Users\b\h.exe", TargetImage="samir.exe")],
         [sysmon(10, SourceImage=r"C:\Users\b\h.exe", TargetImage=r"C:\Users\b\samir.exe")],
+    ),
+    "7c": (  # the event log service restarted, against another service
+        [ev(SYSTEM, 7036, {"param1": "Windows Event Log", "param2": "running"})],
+        [ev(SYSTEM, 7036, {"param1": "Windows Insider Service", "param2": "running"})],
+    ),
+    "7d": (  # the event log pipe opened from the network, against by a local console
+        [sysmon(18, PipeName="\\eventlog", Image="System")],
+        [sysmon(18, PipeName="\\eventlog", Image=r"C:\Windows\System32\mmc.exe")],
+    ),
+    "7e": (  # the boot key's permissions changed by a script, against another key's
+        [ev(PS, 4103, {"Payload": f'value="[FS03 : {LSA}\\JD] Calling SetSecurityDescriptor"'})],
+        [ev(PS, 4103, {"Payload": f'value="[FS03 : {RUN}] Calling SetSecurityDescriptor"'})],
     ),
 }
 
