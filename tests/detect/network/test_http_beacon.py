@@ -3,6 +3,7 @@ Suricata `http` events with no flow at all still give a beacon finding."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import timedelta
 from pathlib import Path
@@ -83,7 +84,7 @@ def test_suricata_http_events_beacon_and_what_is_not() -> None:
 def test_timing_score_separates_timers_from_random_requests() -> None:
     rng = random.Random(11)
     regular = checkins(30, 300, 10, seed=1)
-    gaps = [b - a for a, b in zip(regular, regular[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(regular)]
     assert (timing_score(gaps, regular[-1] - regular[0]) or 0) > 0.9
     poisson = [rng.expovariate(1 / 300) for _ in range(29)]
     assert (timing_score(poisson, sum(poisson)) or 1) < 0.8
