@@ -51,11 +51,20 @@ def test_two_ipv4_machines_with_the_same_dga_stay_two() -> None:
     assert [f.entity for f in found] == [V4, "10.1.0.67"]
 
 
-def test_ipv6_burst_at_another_time_or_of_other_names_is_another_finding() -> None:
+def test_one_list_spread_over_both_transports_is_one_finding() -> None:
+    """Other names over IPv6, starting within the minute (Simda in CTU-355)."""
     ev = Events()
     burst(ev, V4)
-    burst(ev, V6, start=180.0)  # three hours later
-    burst(ev, "fd00:1::99", start=0.02, tld="net")  # same time, other names
+    burst(ev, V6, start=0.5, tld="net")
+    found = DnsFailuresDetector().run(DetectContext(ev.store()))
+    assert [(f.entity, V6 in f.related) for f in found] == [(V4, True)]
+
+
+def test_ipv6_burst_at_another_time_is_another_finding() -> None:
+    ev = Events()
+    burst(ev, V4)
+    burst(ev, V6, start=180.0)  # three hours later, the same names
+    burst(ev, "fd00:1::99", start=5.0, tld="net")  # five minutes later, other names
     found = DnsFailuresDetector().run(DetectContext(ev.store()))
     assert sorted(f.entity for f in found) == sorted([V4, V6, "fd00:1::99"])
 

@@ -77,6 +77,9 @@ def test_suricata_http_events_beacon_and_what_is_not() -> None:
         for sec in checkins(14, 60, 3, seed=10 + k):
             ev.http(sec / 60, f"10.1.0.{20 + k}", "198.51.100.80", "status.vendor.example",
                     "/api/status.json")  # fmt: skip
+    # NetworkManager's connectivity check every five minutes for three hours
+    for sec in checkins(36, 300, 2, seed=4):
+        ev.http(sec / 60, "10.1.0.8", "34.122.121.32", "connectivity-check.ubuntu.com", "/")
     found = HttpBeaconDetector().run(DetectContext(ev.store(), None))
     assert [(f.entity, f.related[0]) for f in found] == [(BOT, "c2.example")]
 

@@ -19,11 +19,16 @@ One machine, one finding: a dual-stack PC sends its lookups over IPv4 and IPv6 a
 flagged under both addresses. Two flagged addresses are merged (the IPv4 address named, the
 others listed) when the hospital model says they are one machine (the same asset hostname or
 MAC address, or an IPv6 address whose EUI-64 interface id carries the MAC of an asset), or,
-with nothing to link them, when one is IPv4 and the other IPv6 and their bursts overlap in
-time and share at least half of their failing names: a DGA gives every infected machine the
-same names on a given day, so two IPv4 (or two IPv6) addresses sharing names stay two
-findings (two machines), but the same names failing at the same minutes over both families
-are one dual-stack machine far more often than two machines that each speak only one.
+with nothing to link them, when one is IPv4 and the other IPv6 and their bursts are one
+burst: they start within `SAME_BURST_SECONDS` (a minute) of each other, or overlap in time and
+share at least half of their failing names. A dual-stack PC spreads one list of generated
+names over both transports (Simda in Stratosphere's CTU-355: 16 names over IPv4 and 113
+others over IPv6, starting one second apart), so shared names are no requirement; a DGA
+gives every infected machine the same names on a given day, so two IPv4 (or two IPv6)
+addresses, even sharing names and minutes, stay two findings (two machines). Two machines
+of which one speaks only IPv4 and the other only IPv6, infected and starting their bursts
+in the same minute, would be reported as one finding naming both addresses: no address is
+lost from the incident, and this is much rarer than one dual-stack PC.
 
 Reads Zeek dns.log (`network_flow`, `record_kind` = dns) and Suricata `dns` events
 (`network_event`); the names' look (label length, character entropy: generated names are
@@ -55,6 +60,8 @@ LOCAL_SUFFIXES = ("local", "lan", "home", "arpa", "internal", "localdomain", "co
 # Generated-looking labels: at least this long, and this many bits of entropy per character.
 RANDOM_LABEL_LEN = 8
 RANDOM_LABEL_BITS = 2.8
+# An IPv4 and an IPv6 burst starting this close (seconds) are one machine's (dual stack).
+SAME_BURST_SECONDS = 60
 
 
 def _failures_sql() -> str:
@@ -206,6 +213,8 @@ def same_machine(
     fa, fb = _family(str(a["client"])), _family(str(b["client"]))
     if fa == fb or 0 in (fa, fb):
         return False
+    if abs((utc(a["first"]) - utc(b["first"])).total_seconds()) <= SAME_BURST_SECONDS:
+        return True
     apart = max(utc(a["first"]), utc(b["first"])) - min(utc(a["last"]), utc(b["last"]))
     if apart.total_seconds() > window:
         return False

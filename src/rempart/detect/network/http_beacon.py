@@ -23,7 +23,13 @@ Not judged, as in `c2_beacon`: a server asked by more than `c2_max_hosts` intern
 (infrastructure: update and antivirus services, the hospital's own web services);
 declared partners and entrances (doors); hosts whose role is to talk to the internet for
 others (`RELAY_ROLES`). A request in absolute form (`GET http://host/path`, to a proxy) is
-judged by the host it names, as in `http_fanout`.
+judged by the host it names, as in `http_fanout`. Nor are the connectivity checks of
+operating systems and browsers (`CONNECTIVITY_HOSTS`: NetworkManager, Windows NCSI, Android,
+Apple, Firefox), periodic by design.
+
+One finding per host: its most regular series is named, and how many series (and servers)
+beat in all (Kovter in Stratosphere's CTU-219-2 polls six (server, shape) pairs every two
+minutes from one PC).
 """
 
 from __future__ import annotations
@@ -46,6 +52,15 @@ SERIES = "_rempart_http_series"
 KEY = "src_ip, server, shape"
 # Requests closer than this (seconds) are one visit.
 VISIT_GAP = 1.0
+# Hosts that operating systems and browsers poll by design to detect a captive portal or a
+# lost connection (every few minutes): periodic, and no command server.
+CONNECTIVITY_HOSTS = ("connectivity-check.ubuntu.com", "nmcheck.gnome.org",
+                      "network-test.debian.org", "conncheck.opensuse.org",
+                      "detectportal.firefox.com", "captive.apple.com",
+                      "connectivitycheck.gstatic.com",
+                      "connectivitycheck.android.com", "clients3.google.com",
+                      "www.msftconnecttest.com", "ipv6.msftconnecttest.com",
+                      "www.msftncsi.com", "ipv6.msftncsi.com")  # fmt: skip
 
 
 def _addresses_sql() -> str:
@@ -79,7 +94,7 @@ def _series_sql(p: NetParams) -> str:
             CASE WHEN host = '' THEN dst_ip
                  WHEN regexp_matches(host, '^[0-9.]+$') OR host LIKE '%:%' THEN host
                  ELSE {parent_domain_sql("host")} END AS server
-        FROM s WHERE uri LIKE '/%'
+        FROM s WHERE uri LIKE '/%' AND host NOT IN {sql_list(CONNECTIVITY_HOSTS)}
     ), doors AS (
         SELECT DISTINCT x.ip FROM (SELECT src_ip AS ip FROM shaped
                                    UNION SELECT dst_ip FROM shaped) x
@@ -149,8 +164,8 @@ def _duration(seconds: float) -> str:
 def detect_http_beacon(
     engine: Engine, hospital: Hospital | None = None, params: NetParams | None = None
 ) -> list[Finding]:
-    """One finding per (internal host, server, URI shape) polled at regular intervals;
-    `engine` must be prepared."""
+    """One finding per internal host polling a (server, URI shape) at regular intervals
+    (its most regular series named, the others counted); `engine` must be prepared."""
     del hospital
     p = params or NetParams()
     engine.materialize(HTTP_HOSTS, hosts_sql(_addresses_sql()))
@@ -158,17 +173,25 @@ def detect_http_beacon(
     series: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for r in rows:
         series.setdefault((str(r["src_ip"]), str(r["server"]), str(r["shape"])), []).append(r)
-    det = HttpBeaconDetector()
-    out: list[Finding] = []
-    for (src, server, shape), rs in sorted(series.items()):
+    beacons: dict[str, list[tuple[float, list[dict[str, Any]], list[float]]]] = {}
+    for (src, _server, _shape), rs in sorted(series.items()):
         rs.sort(key=lambda r: (utc(r["time"]), str(r["event_uid"])))
         intervals = [float(r["d"]) for r in rs if r["d"] is not None]
         visits, span = int(rs[0]["visits"]), float(rs[0]["span"])
         score = timing_score(intervals, span)
-        if score is None or not is_http_beacon(score, visits, span, p):
-            continue
-        hosts = int(rs[0]["hosts"])
+        if score is not None and is_http_beacon(score, visits, span, p):
+            beacons.setdefault(src, []).append((score, rs, intervals))
+    det = HttpBeaconDetector()
+    out: list[Finding] = []
+    for src, found in sorted(beacons.items()):
+        # the most regular series (then the longest) speaks for the host
+        found.sort(key=lambda x: (-x[0], -len(x[1]), str(x[1][0]["server"])))
+        score, rs, intervals = found[0]
+        visits, span = int(rs[0]["visits"]), float(rs[0]["span"])
+        server, shape = str(rs[0]["server"]), str(rs[0]["shape"])
         addresses = sorted({str(r["dst_ip"]) for r in rs})
+        every = sorted((r for _, x, _ in found for r in x), key=lambda r: utc(r["time"]))
+        servers = list(dict.fromkeys(str(x[1][0]["server"]) for x in found))
         out.append(
             det.finding(
                 severity=Severity.HIGH if score >= p.c2_short_score else Severity.MEDIUM,
@@ -184,17 +207,19 @@ def detect_http_beacon(
                     "interval": _duration(_quantile(intervals, 0.5)),
                     "score": score,
                     "addresses": ", ".join(addresses[:5]),
-                    "hosts": hosts,
+                    "hosts": int(rs[0]["hosts"]),
+                    "series": len(found),
+                    "servers": len(servers),
                 },
                 entity=src,
                 entity_type="host",
-                first_seen=utc(rs[0]["time"]),
-                last_seen=utc(rs[-1]["time"]),
+                first_seen=utc(every[0]["time"]),
+                last_seen=utc(every[-1]["time"]),
                 evidence_class="network_event",
                 evidence=tuple(str(r["event_uid"]) for r in rs[:50]),
-                evidence_count=len(rs),
+                evidence_count=len(every),
                 score=score,
-                related=(server, *addresses[:5]),
+                related=tuple(servers[:10]),
             )
         )
     return out
