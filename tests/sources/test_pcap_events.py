@@ -19,7 +19,7 @@ def smb1(command: int, mid: int, *, reply: bool = False, status: int = 0,
          body: bytes = b"") -> bytes:  # fmt: skip
     """One SMB1 message in its NetBIOS session header."""
     header = b"\xffSMB" + struct.pack("<BIB", command, status, 0x80 if reply else 0x18)
-    header += b"\x00" * 16 + struct.pack("<HHHH", 0, 1234, 0, mid)  # flags2..tid, pid, uid, mid
+    header += b"\x00" * 14 + struct.pack("<HHHH", 0, 1234, 0, mid)  # flags2..reserved; tid..mid
     msg = header + body
     return b"\x00" + len(msg).to_bytes(3, "big") + msg
 
@@ -61,6 +61,9 @@ def capture(path: Path) -> None:
         w.writepkt(ask(smb1(0x25, 4)), t + 0.07)
         w.writepkt(answer(smb1(0x25, 4, reply=True, status=0xC0000205)), t + 0.08)
         w.writepkt(ask(smb2(3, 7), sport=40001), t + 0.09)
+        # a TRANSACTION2 FIND_FIRST2 (WordCount 15, first setup word 0x0001)
+        setup = bytes([15]) + b"\x00" * 28 + b"\x01\x00" + b"\x00\x00"
+        w.writepkt(ask(smb1(0x32, 5, body=setup)), t + 0.095)
         w.writepkt(_ip(RESOLVER, v, dns_answer("vocyzit.com", 3, 1), 17), t + 1)
         req = b"GET /gate.php?id=7 HTTP/1.1\r\nHost: c2.example\r\nUser-Agent: bot/1\r\n\r\n"
         w.writepkt(_ip(v, WEB, _tcp(50000, 80, 0x18, req), 6), t + 2)
@@ -78,6 +81,7 @@ def test_pcap_events(tmp_path: Path) -> None:
         ("SMB1_COMMAND_NEGOTIATE_PROTOCOL", "STATUS_SUCCESS"),
         ("SMB1_COMMAND_NT_TRANS", "STATUS_SUCCESS"),
         ("SMB1_COMMAND_TRANS", "STATUS_INSUFF_SERVER_RESOURCES"),
+        ("SMB1_COMMAND_TRANS2", None),
         ("SMB1_COMMAND_TRANS2_SECONDARY", None),
         ("SMB1_COMMAND_TRANS2_SECONDARY", None),
         ("SMB2_COMMAND_TREE_CONNECT", None),
@@ -96,7 +100,8 @@ def test_pcap_events(tmp_path: Path) -> None:
     http = got.record("network_event", kind="http")
     assert (http["name"], http["detail"], http["user_agent"], http["url"]) == (
         "c2.example", "GET /gate.php?id=7", "bot/1", "http://c2.example/gate.php?id=7")  # fmt: skip
-    assert len(events) == 8 and got.rejects == []
+    assert got.record("network_event", name="SMB1_COMMAND_TRANS2")["detail"] == "FIND_FIRST2"
+    assert len(events) == 9 and got.rejects == []
 
 
 def test_what_is_no_message() -> None:

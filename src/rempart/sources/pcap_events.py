@@ -13,7 +13,8 @@ sensor logs them, with Suricata's names, so the detectors that read Suricata's `
   the command as Suricata names it (`SMB1_COMMAND_TRANS2_SECONDARY`,
   `SMB2_COMMAND_TREE_CONNECT`), the status of the server's answer to it (matched on the
   connection and the message id: `STATUS_INSUFF_SERVER_RESOURCES`, or `0x...` for a code
-  not named here), and, for an SMB1 negotiation, whether it offers `NT LM 0.12`. Requests
+  not named here), for an SMB1 negotiation whether it offers `NT LM 0.12`, and for a
+  TRANSACTION2 its sub-command as Zeek names it (`SESSION_SETUP`: DoublePulsar). Requests
   are the rows (an answer is not a second event, so an exchange is counted once and its
   direction is the client's). A message split over segments is read from its first one.
 - `dns`: each answer (UDP, port 53), logged as Suricata logs it, server first: the first
@@ -63,6 +64,15 @@ NT_STATUS = {
     0xC0000205: "STATUS_INSUFF_SERVER_RESOURCES", 0xC0000008: "STATUS_INVALID_HANDLE",
     0xC000000E: "STATUS_NO_SUCH_DEVICE",
 }  # fmt: skip
+# TRANSACTION2 sub-commands, as Zeek names them (smb_cmd.log `sub_command`); 0x0E,
+# SESSION_SETUP, is reserved and unused by any client: DoublePulsar's command channel.
+TRANS2_SUBCOMMANDS = (
+    "OPEN2", "FIND_FIRST2", "FIND_NEXT2", "QUERY_FS_INFORMATION", "SET_FS_INFORMATION",
+    "QUERY_PATH_INFORMATION", "SET_PATH_INFORMATION", "QUERY_FILE_INFORMATION",
+    "SET_FILE_INFORMATION", "FSCTL", "IOCTL", "FIND_NOTIFY_FIRST", "FIND_NOTIFY_NEXT",
+    "CREATE_DIRECTORY", "SESSION_SETUP", "0x0f", "GET_DFS_REFERRAL",
+    "REPORT_DFS_INCONSISTENCY",
+)  # fmt: skip
 RCODES = ("NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED")
 QTYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA",
           33: "SRV", 65: "HTTPS", 255: "ANY"}  # fmt: skip
@@ -257,6 +267,10 @@ class PcapEventSource(Source):
             detail = None
             if command == "SMB1_COMMAND_NEGOTIATE_PROTOCOL" and b"NT LM 0.12" in body:
                 detail = "NT LM 0.12"
+            elif command == "SMB1_COMMAND_TRANS2" and len(body) >= 31 and body[0] >= 15:
+                sub = int.from_bytes(body[29:31], "little")  # the first setup word
+                known = sub < len(TRANS2_SUBCOMMANDS)
+                detail = TRANS2_SUBCOMMANDS[sub] if known else f"0x{sub:02x}"
             row = _event(base, (src, sport, dst, dport), "smb", command, detail)
             row["event_uid"] = f"{ctx.file_id}:p{number}.{k}"
             old = conn.pending.pop(mid, None)
