@@ -187,7 +187,7 @@ def record_labels(store: Store, uids: list[str]) -> Counter[str]:
 
 
 # Detectors of bot behaviour judged on minutes (issue 22 point 4), reported per capture.
-SHORT = ("c2_beacon", "http_fanout", "udp_fanout", "dns_failures")
+SHORT = ("c2_beacon", "http_beacon", "http_fanout", "udp_fanout", "dns_failures")
 
 
 def botnet_captures(root: Path) -> None:

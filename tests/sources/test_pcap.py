@@ -45,7 +45,7 @@ def test_pcap_flows(tmp_path: Path) -> None:
     capture(tmp_path / "seed.pcap")
     got = ingest_sample(tmp_path, "capture.pcap", (tmp_path / "seed.pcap").read_bytes())
     assert got.ok, got.result
-    assert got.result.source == "pcap"
+    assert got.result.source == "pcap+pcap_events"  # the events read the same capture
     assert got.counts == (3, 1) and got.rejects == [(7, "malformed packet")]
     smb = got.record("network_flow", dst_port=445)
     assert (smb["src_ip"], smb["dst_ip"], smb["status"], smb["packets_out"], smb["packets_in"]) == (

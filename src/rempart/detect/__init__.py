@@ -40,6 +40,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.detect.network.inbound:ExposedServiceDetector",
     "rempart.detect.network.c2:C2BeaconDetector",
     "rempart.detect.network.fanout:HttpFanoutDetector",
+    "rempart.detect.network.http_beacon:HttpBeaconDetector",
     "rempart.detect.network.fanout:UdpFanoutDetector",
     "rempart.detect.network.dga:DnsFailuresDetector",
     "rempart.detect.network.exploit:IdsAlertDetector",

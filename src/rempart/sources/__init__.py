@@ -53,6 +53,7 @@ BUILTIN: tuple[str, ...] = (
     "rempart.sources.squid:SquidAccessSource",
     "rempart.sources.linux_auth:LinuxAuthSyslogSource",
     "rempart.sources.pcap:PcapSource",
+    "rempart.sources.pcap_events:PcapEventSource",
     "rempart.sources.email_mime:MboxSource",
     "rempart.sources.email_mime:EmlSource",
     "rempart.sources.email_mime:OutlookMsgSource",

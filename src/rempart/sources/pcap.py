@@ -54,6 +54,7 @@ class PcapSource(Source):
     NAME = "pcap"
     VERSION = "1.0"
     EVENT_CLASS = "network_flow"
+    SHARES_LINES = True  # the same capture gives `pcap_events` its SMB, DNS, HTTP events
     DESCRIPTION = "Packet captures (pcap, pcapng) grouped into flows (dpkt)"
 
     def sniff(self, head: bytes, path: Path) -> bool:

@@ -11,6 +11,7 @@ The files are committed; this script says how they were made.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -382,14 +383,19 @@ ALERT = {
 }
 
 
-def eve_http(rows: list[tuple[float, str, str, str]]) -> dict[str, str]:
+def eve_http(rows: list[tuple[float, str, str, str]], src: str = "192.168.56.30") -> dict[str, str]:
+    """Suricata EVE `http` events (minute, server address, host, URI) from `src`."""
+    return eve_http_from([(minute, src, dst, host, uri) for minute, dst, host, uri in rows])
+
+
+def eve_http_from(rows: list[tuple[float, str, str, str, str]]) -> dict[str, str]:
     """Suricata EVE `http` events (minute, internal client, server address, host, URI)."""
     out = []
-    for i, (minute, dst, host, uri) in enumerate(rows):
+    for i, (minute, src, dst, host, uri) in enumerate(rows):
         when = datetime(2017, 5, 13, 10, 0, tzinfo=UTC) + timedelta(minutes=minute)
         out.append(json.dumps({
             "timestamp": when.isoformat().replace("+00:00", ".000000+0000"),
-            "flow_id": 500 + i, "event_type": "http", "src_ip": "192.168.56.30",
+            "flow_id": 500 + i, "event_type": "http", "src_ip": src,
             "src_port": 49500 + i, "dest_ip": dst, "dest_port": 80, "proto": "TCP",
             "app_proto": "http",
             "http": {"hostname": host, "url": uri, "http_method": "GET", "status": 404},
@@ -425,6 +431,31 @@ DGA = ("vocyzit", "qegyqaq", "purydyv", "lygymoj", "qekyqop", "qedyfyq", "gadyfu
        "qeqyxov", "gaqycos", "lyxywer", "gacyryw", "lyryvex")  # fmt: skip
 PAGE = ("/", "/favicon.ico", "/css/style.css", "/js/jquery.min.js?ver=3.6.1", "/img/logo.png",
         "/wp-json/", "/p/42/index.html")  # fmt: skip
+
+
+def beacon_visits(
+    src: str, n: int, dst: str, host: str, every: float = 1.0
+) -> list[tuple[float, str, str, str, str]]:
+    """A check-in every `every` minutes (up to 3 s of jitter, seeded), each a POST of a
+    numbered forum post and, 0.3 s later, a second request of the same shape."""
+    rows, rng = [], random.Random(f"{src}{n}")
+    for i in range(n):
+        minute = i * every + rng.uniform(-3, 3) / 60
+        uri = f"/forum/viewtopic.php?t={1000 + 37 * i}"
+        rows += [(minute, src, dst, host, uri), (minute + 0.005, src, dst, host, uri)]
+    return rows
+
+
+# a person reading one news site: irregular gaps between articles (minutes)
+READING = (0.2, 0.5, 3.0, 0.4, 7.5, 1.1, 0.3, 2.2, 0.6, 5.0, 0.2, 1.4, 9.0, 0.8, 0.3, 2.7)
+
+
+def reading(src: str) -> list[tuple[float, str, str, str, str]]:
+    t, rows = 0.0, []
+    for i, gap in enumerate(READING):
+        t += gap
+        rows.append((t, src, "203.0.113.9", "www.news.example", f"/article/{4000 + i}.html"))
+    return rows
 
 
 # name -> (positive files, negative files, hospital model or None)
@@ -545,6 +576,19 @@ OTHERS: dict[str, tuple[Files, Files, dict[str, object] | None]] = {
                   for i in range(12) for k, path in enumerate(PAGE)]
                  + [(i * 0.1, f"198.51.100.{i + 1}", f"c{i}.example", "/gate.php?id=1")
                     for i in range(5)]),
+        None,
+    ),
+    "http_beacon": (
+        # one host checking in every minute for a quarter of an hour (Kovter-like), and
+        # nothing else of it but its HTTP requests
+        eve_http_from(beacon_visits("192.168.56.30", 16, "198.51.100.77", "cdn-upd.example")),
+        # a person reading a news site; the same check-ins from four hosts (a service
+        # every PC uses); eight check-ins only
+        eve_http_from(reading("192.168.56.31")
+                      + [r for k in range(4)
+                         for r in beacon_visits(f"192.168.56.{40 + k}", 16, "198.51.100.80",
+                                                "status.vendor.example")]
+                      + beacon_visits("192.168.56.32", 8, "198.51.100.77", "cdn-upd.example")),
         None,
     ),
     "dns_failures": (

@@ -15,6 +15,21 @@ same window is the resolver's failure (an upstream outage), not theirs. A host t
 answers DNS for others (a forwarding resolver), or whose role is to (`RELAY_ROLES`), is not
 judged: it carries everybody's failures.
 
+One machine, one finding: a dual-stack PC sends its lookups over IPv4 and IPv6 and would be
+flagged under both addresses. Two flagged addresses are merged (the IPv4 address named, the
+others listed) when the hospital model says they are one machine (the same asset hostname or
+MAC address, or an IPv6 address whose EUI-64 interface id carries the MAC of an asset), or,
+with nothing to link them, when one is IPv4 and the other IPv6 and their bursts are one
+burst: they start within `SAME_BURST_SECONDS` (a minute) of each other, or overlap in time and
+share at least half of their failing names. A dual-stack PC spreads one list of generated
+names over both transports (Simda in Stratosphere's CTU-355: 16 names over IPv4 and 113
+others over IPv6, starting one second apart), so shared names are no requirement; a DGA
+gives every infected machine the same names on a given day, so two IPv4 (or two IPv6)
+addresses, even sharing names and minutes, stay two findings (two machines). Two machines
+of which one speaks only IPv4 and the other only IPv6, infected and starting their bursts
+in the same minute, would be reported as one finding naming both addresses: no address is
+lost from the incident, and this is much rarer than one dual-stack PC.
+
 Reads Zeek dns.log (`network_flow`, `record_kind` = dns) and Suricata `dns` events
 (`network_event`); the names' look (label length, character entropy: generated names are
 long and near-uniform) is reported and raises the severity, it does not decide.
@@ -22,16 +37,20 @@ long and near-uniform) is reported and raises the severity, it does not decide.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import statistics
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from rempart.core.i18n import msg
 from rempart.detect.base import DetectContext, Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.common import engine_for, utc
 from rempart.detect.network.fanout import parent_domain_sql
 from rempart.detect.network.nets import RELAY_ROLES, NetParams, hosts_sql, sql_list
+from rempart.model import Hospital
 from rempart.store.engine import Engine
 
 FAILURES = "_rempart_dns_failures"
@@ -41,6 +60,8 @@ LOCAL_SUFFIXES = ("local", "lan", "home", "arpa", "internal", "localdomain", "co
 # Generated-looking labels: at least this long, and this many bits of entropy per character.
 RANDOM_LABEL_LEN = 8
 RANDOM_LABEL_BITS = 2.8
+# An IPv4 and an IPv6 burst starting this close (seconds) are one machine's (dual stack).
+SAME_BURST_SECONDS = 60
 
 
 def _failures_sql() -> str:
@@ -132,18 +153,143 @@ def looks_generated(names: list[str]) -> tuple[float, float]:
     )
 
 
+def mac_key(mac: str | None) -> str | None:
+    """A MAC address as 12 lower-case hex digits, whatever its separators; None if not one."""
+    digits = "".join(c for c in (mac or "").lower() if c in "0123456789abcdef")
+    return digits if len(digits) == 12 else None
+
+
+def eui64_mac(address: str) -> str | None:
+    """The MAC an IPv6 address's EUI-64 interface id carries (`...:0211:22ff:fe33:4455`
+    -> `001122334455`), else None (IPv4, privacy or static interface ids)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if ip.version != 6:
+        return None
+    iid = ip.packed[8:]
+    if iid[3:5] != b"\xff\xfe":
+        return None
+    return bytes([iid[0] ^ 0x02, *iid[1:3], *iid[5:8]]).hex()
+
+
+def machine_keys(hospital: Hospital | None) -> dict[str, set[str]]:
+    """address -> what names its machine in the model (`host:<name>`, `mac:<hex>`)."""
+    out: dict[str, set[str]] = {}
+    for a in hospital.assets if hospital else ():
+        if not a.ip:
+            continue
+        keys = out.setdefault(a.ip, set())
+        keys.add(f"host:{a.hostname.lower().split('.')[0]}")
+        mac = mac_key(a.mac)
+        if mac:
+            keys.add(f"mac:{mac}")
+    return out
+
+
+def _family(address: str) -> int:
+    try:
+        return ipaddress.ip_address(address).version
+    except ValueError:
+        return 0
+
+
+def same_machine(
+    a: dict[str, Any], b: dict[str, Any], keys: Mapping[str, set[str]], window: float
+) -> bool:
+    """Whether two flagged clients are one machine (see the module's docstring)."""
+    ka = set(keys.get(a["client"], ()))
+    kb = set(keys.get(b["client"], ()))
+    for row, ks in ((a, ka), (b, kb)):
+        mac = eui64_mac(str(row["client"]))
+        if mac:
+            ks.add(f"mac:{mac}")
+    if ka & kb:
+        return True
+    for kind in ("host:", "mac:"):  # the model names two different machines
+        if any(k.startswith(kind) for k in ka) and any(k.startswith(kind) for k in kb):
+            return False
+    fa, fb = _family(str(a["client"])), _family(str(b["client"]))
+    if fa == fb or 0 in (fa, fb):
+        return False
+    if abs((utc(a["first"]) - utc(b["first"])).total_seconds()) <= SAME_BURST_SECONDS:
+        return True
+    apart = max(utc(a["first"]), utc(b["first"])) - min(utc(a["last"]), utc(b["last"]))
+    if apart.total_seconds() > window:
+        return False
+    na, nb = set(a["names"]), set(b["names"])
+    return len(na & nb) >= 0.5 * min(len(na), len(nb))
+
+
+def merge_machines(
+    rows: list[dict[str, Any]], keys: Mapping[str, set[str]], window: float
+) -> list[list[dict[str, Any]]]:
+    """Flagged clients grouped per machine, the IPv4 address (then the most failures)
+    first in each group."""
+    parent = list(range(len(rows)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(rows)):
+        for j in range(i + 1, len(rows)):
+            if root(i) != root(j) and same_machine(rows[i], rows[j], keys, window):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault(root(i), []).append(r)
+
+    def order(r: dict[str, Any]) -> tuple[bool, int, str]:
+        return _family(str(r["client"])) != 4, -int(r["failures"]), str(r["client"])
+
+    return sorted((sorted(g, key=order) for g in groups.values()), key=lambda g: g[0]["client"])
+
+
+def _merged(group: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row for a machine's addresses: its counts as seen under any of them."""
+    head = group[0]
+    if len(group) == 1:
+        return head
+    names = [str(n) for r in sorted(group, key=lambda r: utc(r["first"])) for n in r["names"]]
+    return {
+        **head,
+        "domains": max(int(r["domains"]) for r in group),
+        "peak": max(int(r["peak"]) for r in group),
+        "failures": sum(int(r["failures"]) for r in group),
+        "servfail": sum(int(r["servfail"]) for r in group),
+        "first": min(utc(r["first"]) for r in group),
+        "last": max(utc(r["last"]) for r in group),
+        "detected": min(utc(r["detected"]) for r in group),
+        "names": list(dict.fromkeys(names))[:50],
+        "ids": [str(u) for r in group for u in r["ids"]][:50],
+    }
+
+
 def detect_dns_failures(
-    engine: Engine, own_domains: tuple[str, ...], params: NetParams | None = None
+    engine: Engine,
+    own_domains: tuple[str, ...],
+    params: NetParams | None = None,
+    hospital: Hospital | None = None,
 ) -> list[Finding]:
-    """One finding per internal host with a burst of failing domains; `engine` prepared."""
+    """One finding per internal machine with a burst of failing domains (its addresses
+    merged, see the module's docstring); `engine` prepared."""
     p = params or NetParams()
     engine.materialize(FAILURES, _failures_sql())
     engine.materialize(DNS_HOSTS, hosts_sql(f"SELECT DISTINCT client AS ip FROM {FAILURES}"))
     own = [d.lower().strip(".") for d in own_domains]
-    rows: list[dict[str, Any]] = engine.query(_flagged_sql(p), {"own": own}).to_pylist()
+    flagged: list[dict[str, Any]] = engine.query(_flagged_sql(p), {"own": own}).to_pylist()
+    groups = merge_machines(
+        sorted(flagged, key=lambda r: r["client"]), machine_keys(hospital), p.burst_seconds
+    )
     det = DnsFailuresDetector()
     out: list[Finding] = []
-    for r in sorted(rows, key=lambda r: r["client"]):
+    for group in groups:
+        r = _merged(group)
+        aliases = [str(x["client"]) for x in group[1:]]
         length, bits = looks_generated([str(n) for n in r["names"]])
         generated = length >= RANDOM_LABEL_LEN and bits >= RANDOM_LABEL_BITS
         look = "generated" if generated else "plain"
@@ -156,6 +302,11 @@ def detect_dns_failures(
                 reason_key="net.dns_failures.reason",
                 params={
                     "src": r["client"],
+                    "aliases": (
+                        msg("net.dns_failures.aliases", addresses=", ".join(aliases))
+                        if aliases
+                        else ""
+                    ),
                     "domains": int(r["domains"]),
                     "peak": peak,
                     "minutes": p.burst_seconds // 60,
@@ -175,7 +326,7 @@ def detect_dns_failures(
                 evidence=tuple(str(u) for u in r["ids"]),
                 evidence_count=int(r["failures"]),
                 score=float(min(1.0, peak / (2 * p.dns_fail_min_domains))),
-                related=tuple(str(n) for n in r["names"][:10]),
+                related=(*aliases, *(str(n) for n in r["names"][:10])),
             )
         )
     return out
@@ -183,7 +334,7 @@ def detect_dns_failures(
 
 class DnsFailuresDetector(NetworkDetector):
     NAME: ClassVar[str] = "dns_failures"
-    VERSION: ClassVar[str] = "1.0"
+    VERSION: ClassVar[str] = "1.1"
     INPUTS: ClassVar[tuple[str, ...]] = ("network_flow", "network_event")
     ATTACK: ClassVar[tuple[str, ...]] = ("T1568.002",)
     DESCRIPTION: ClassVar[str] = (
@@ -194,6 +345,6 @@ class DnsFailuresDetector(NetworkDetector):
         engine = engine_for(ctx, self.params)
         own = ctx.hospital.hospital.domains if ctx.hospital else ()
         try:
-            return detect_dns_failures(engine, tuple(own), self.params)
+            return detect_dns_failures(engine, tuple(own), self.params, ctx.hospital)
         finally:
             engine.close()
