@@ -142,6 +142,12 @@ def main() -> int:
         help="keep the text model's fold probabilities here (JSON "
         "keyed by the pool's features): re-runs after a change of signals skip the fits",
     )
+    parser.add_argument(
+        "--dump",
+        type=Path,
+        help="write every message's out-of-fold result here (JSON lines: name, group, "
+        "label, fold, score, p, signals) to study misses and false positives by kind",
+    )
     args = parser.parse_args()
     t0 = time.time()
     bases = [int(b) for b in args.bases.split(",")]
@@ -219,6 +225,32 @@ def main() -> int:
         for k in range(args.folds)
     ]
     print(f"real ham false positives per held-out fold: {', '.join(per_fold)}")
+    phish = np.array([r.item.label == "phishing" for r in rows])
+    for k in range(args.folds):
+        f = fold_of == k
+
+        def part(mask: np.ndarray) -> str:
+            return f"{int(flagged[mask].sum())}/{int(mask.sum())}"
+
+        print(
+            f"  fold {k}: phishing {part(phish & f)}, legitimate FP {part(legit & f)} "
+            f"(real {part(real_ham & f)}, generated {part(legit & ~real_ham & f)})"
+        )
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as fh:
+            for i, r in enumerate(rows):
+                rec = {
+                    "name": r.item.name,
+                    "group": r.item.group,
+                    "label": r.item.label,
+                    "lang": r.item.lang,
+                    "fold": int(fold_of[i]),
+                    "score": int(score[i]),
+                    "points": r.points,
+                    "p": round(float(prob[i]), 4),
+                    "signals": list(r.signals),
+                }
+                fh.write(json.dumps(rec) + "\n")
     return 0
 
 
