@@ -241,6 +241,11 @@ _OFFERS: dict[str, re.Pattern[str]] = {
 }
 
 
+# Sex and romance with a stranger: no organisation writes to staff's work address about
+# that, whereas a shop or a bank may say "jackpot" or "passive income" in a newsletter.
+_PERSONAL_OFFERS = frozenset(("adult", "romance"))
+
+
 def scam_offer(mail: ParsedMail) -> Signal | None:
     """Wording of the scam offers (casino, adult dating, crypto yields, prizes)."""
     text = f"{mail.from_display or ''}\n{mail.subject}\n{mail.text[:6000]}"
@@ -252,7 +257,12 @@ def scam_offer(mail: ParsedMail) -> Signal | None:
     # is a scam mailing more surely than one phrase
     kinds = ", ".join(kind for kind, _m in found[:2])
     phrase = _as_written(text, low, found[0][1])[:60]
-    points = 15 if len(found) == 1 else 25
+    if len(found) > 1:
+        points = 25
+    elif found[0][0] in _PERSONAL_OFFERS:
+        points = 20
+    else:
+        points = 15
     return Signal("sig_scam_offer", points, (("kind", kinds), ("phrase", phrase)))
 
 
