@@ -36,7 +36,13 @@ from sklearn.model_selection import StratifiedKFold
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from mail_pool import Item, pool  # noqa: E402
-from train_mail_model import C, choose_p_suspicious, fit, oof_probabilities  # noqa: E402
+from train_mail_model import (  # noqa: E402
+    SPAM_WEIGHT,
+    C,
+    choose_p_suspicious,
+    fit,
+    oof_probabilities,
+)
 
 from rempart.mail.parse import parse_message  # noqa: E402
 from rempart.mail.score import (  # noqa: E402
@@ -86,7 +92,8 @@ def totals(
 
 
 def _key(docs: list[list[str]], y: np.ndarray, strata: np.ndarray, args: Any) -> str:
-    h = hashlib.sha256(f"{args.folds}/{args.inner}/{SEED}/{args.C}".encode())
+    sw = "" if args.spam_weight == SPAM_WEIGHT else f"/{args.spam_weight}"
+    h = hashlib.sha256(f"{args.folds}/{args.inner}/{SEED}/{args.C}{sw}".encode())
     for d, label, g in zip(docs, y, strata, strict=True):
         h.update(f"{label}{g}".encode())
         h.update("\x00".join(d).encode())
@@ -125,6 +132,18 @@ def main() -> int:
     parser.add_argument("--C", type=float, default=C, help="the text model's regularisation")
     parser.add_argument("--no-generated", action="store_true")
     parser.add_argument(
+        "--spam-weight",
+        type=float,
+        default=SPAM_WEIGHT,
+        help="weight of the 2002 spam among the text model's positives",
+    )
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=TARGET_FP,
+        help="false-positive budget p_suspicious is chosen for, inside each training part",
+    )
+    parser.add_argument(
         "--features",
         choices=("all", "char", "word"),
         default="all",
@@ -142,6 +161,12 @@ def main() -> int:
         help="keep the text model's fold probabilities here (JSON "
         "keyed by the pool's features): re-runs after a change of signals skip the fits",
     )
+    parser.add_argument(
+        "--dump",
+        type=Path,
+        help="write every message's out-of-fold result here (JSON lines: name, group, "
+        "label, fold, score, p, signals) to study misses and false positives by kind",
+    )
     args = parser.parse_args()
     t0 = time.time()
     bases = [int(b) for b in args.bases.split(",")]
@@ -151,7 +176,7 @@ def main() -> int:
           f"(scored in {time.time() - t0:.0f} s)")  # fmt: skip
     y = np.array([1 if r.item.positive else 0 for r in rows])
     legit = np.array([r.item.legit for r in rows])
-    weight = np.array([0.4 if r.item.label == "spam" else 1.0 for r in rows])
+    weight = np.array([args.spam_weight if r.item.label == "spam" else 1.0 for r in rows])
     strata = np.array([r.item.group for r in rows])
     docs = [
         [
@@ -191,13 +216,13 @@ def main() -> int:
                 y[tr],
                 legit[tr],
                 phish_tr,
-                TARGET_FP,
+                args.target,
                 real=real_tr,
             )
             inner_flag = totals(tr_rows, inner_p, inner_known, p_s, base) >= SUSPICIOUS
             fp = max(inner_flag[legit[tr]].mean(), inner_flag[legit[tr] & real_tr].mean())
             cand = (float(inner_flag[phish_tr].mean()), -base, p_s)
-            if fp <= TARGET_FP and (best is None or cand > best):
+            if fp <= args.target and (best is None or cand > best):
                 best = cand
         if best is None:  # no base keeps the budget: the product's, at its chosen point
             best = (0.0, -MODEL_BASE, 0.9999)
@@ -219,6 +244,32 @@ def main() -> int:
         for k in range(args.folds)
     ]
     print(f"real ham false positives per held-out fold: {', '.join(per_fold)}")
+    phish = np.array([r.item.label == "phishing" for r in rows])
+    for k in range(args.folds):
+        f = fold_of == k
+
+        def part(mask: np.ndarray) -> str:
+            return f"{int(flagged[mask].sum())}/{int(mask.sum())}"
+
+        print(
+            f"  fold {k}: phishing {part(phish & f)}, legitimate FP {part(legit & f)} "
+            f"(real {part(real_ham & f)}, generated {part(legit & ~real_ham & f)})"
+        )
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as fh:
+            for i, r in enumerate(rows):
+                rec = {
+                    "name": r.item.name,
+                    "group": r.item.group,
+                    "label": r.item.label,
+                    "lang": r.item.lang,
+                    "fold": int(fold_of[i]),
+                    "score": int(score[i]),
+                    "points": r.points,
+                    "p": round(float(prob[i]), 4),
+                    "signals": list(r.signals),
+                }
+                fh.write(json.dumps(rec) + "\n")
     return 0
 
 

@@ -241,6 +241,11 @@ _OFFERS: dict[str, re.Pattern[str]] = {
 }
 
 
+# Sex and romance with a stranger: no organisation writes to staff's work address about
+# that, whereas a shop or a bank may say "jackpot" or "passive income" in a newsletter.
+_PERSONAL_OFFERS = frozenset(("adult", "romance"))
+
+
 def scam_offer(mail: ParsedMail) -> Signal | None:
     """Wording of the scam offers (casino, adult dating, crypto yields, prizes)."""
     text = f"{mail.from_display or ''}\n{mail.subject}\n{mail.text[:6000]}"
@@ -252,7 +257,12 @@ def scam_offer(mail: ParsedMail) -> Signal | None:
     # is a scam mailing more surely than one phrase
     kinds = ", ".join(kind for kind, _m in found[:2])
     phrase = _as_written(text, low, found[0][1])[:60]
-    points = 15 if len(found) == 1 else 25
+    if len(found) > 1:
+        points = 25
+    elif found[0][0] in _PERSONAL_OFFERS:
+        points = 20
+    else:
+        points = 15
     return Signal("sig_scam_offer", points, (("kind", kinds), ("phrase", phrase)))
 
 
@@ -439,6 +449,14 @@ def machine_name(local: str) -> bool:
     return False
 
 
+# A subject whose words are joined by underscores ("_Welcome_to_Our_Survey_Zone_",
+# "Try_KETO_Today!"): written to slip past word filters; a person or a mailing tool puts
+# spaces between words (a file name alone has an extension, and is not matched).
+_UNDERSCORED = re.compile(
+    r"(?i)(?:(?:re|fwd?|tr|aw|wg)\s*:\s*)?[\W_]*[^\W\d_]{2,}(?:_+[^\W\d_]{2,}){2,}_*[^\w.]*"
+)
+
+
 def sender_shape(mail: ParsedMail) -> list[Signal]:
     """Brand names shown by an unrelated domain, abused TLDs, styled or hidden characters."""
     out: list[Signal] = []
@@ -492,6 +510,8 @@ def sender_shape(mail: ParsedMail) -> list[Signal]:
     found = lure(mail)
     if found:
         out.append(found)
+    if _UNDERSCORED.fullmatch(mail.subject.strip()[:200]):
+        out.append(Signal("sig_subject_underscores", 10, (("subject", mail.subject[:60]),)))
     if (
         len(_STYLED.findall(mail.subject + (mail.from_display or ""))) >= 3
         or len(_INVISIBLE_IN_WORD.findall(mail.text[:20000])) >= 3
@@ -584,6 +604,9 @@ _IP_NAMED = re.compile(
 )
 
 
+_PAGE = re.compile(r"(?i)^https?://[^/?#]+/[^?#]*\.s?html?(?:[?#]|$)")
+
+
 def links(mail: ParsedMail, seen_domains: frozenset[str] | None = None) -> list[Signal]:
     """Text/target mismatches, IP or punycode hosts, shorteners, userinfo tricks, new domains."""
     out: list[Signal] = []
@@ -612,7 +635,12 @@ def links(mail: ParsedMail, seen_domains: frozenset[str] | None = None) -> list[
         if host in SHORTENERS:
             add(Signal("sig_link_shortener", 10, (("host", host),)))
         if _hosting(host):
-            add(Signal("sig_link_hosting", 10, (("host", host),)))
+            if _PAGE.search(link.href[:500]):
+                # a web page (`.../1.html`) put in a storage bucket or on a free host: the
+                # landing page of a kit, not the site of an organisation that mails
+                add(Signal("sig_link_hosted_page", 20, (("host", host),)))
+            else:
+                add(Signal("sig_link_hosting", 10, (("host", host),)))
         redirect = _REDIRECTOR.match(link.href[:500])
         if redirect and registrable(redirect.group(1).lower()) != registrable(host):
             add(Signal("sig_link_redirect", 25, (("host", host), ("target", redirect.group(1)))))
