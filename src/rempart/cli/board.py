@@ -7,7 +7,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, err_console, lang_of
 from rempart.core.actors import SYSTEM_ACTOR
@@ -77,6 +76,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Affiche le tableau (table, csv ou json), les comptes par bâtiment et le rythme."""
+        from rich.table import Table
+
         if ctx.invoked_subcommand is not None:
             return
         check_format(fmt, ("table", "csv", "json"))
@@ -242,6 +243,7 @@ def register(app: typer.Typer) -> None:
 def _show_loans(loans: list[Loan], lang: Lang) -> None:
     """The fallback equipment lent for the incident: to which care service, and its return."""
     from rich.markup import escape
+    from rich.table import Table
 
     from rempart.core.safe import visible
 
