@@ -76,10 +76,10 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Affiche le tableau (table, csv ou json), les comptes par bâtiment et le rythme."""
-        from rich.table import Table
-
         if ctx.invoked_subcommand is not None:
             return
+        from rich.table import Table
+
         check_format(fmt, ("table", "csv", "json"))
         lg = lang_of(lang)
         board = _uc().open_board(workspace, incident)
