@@ -17,6 +17,7 @@ also fills the message catalogues' JSON cache. `--source` keeps the environment 
 same rounds, and prints its medians and the ratio.
 
     python bench/bench_startup.py [-n 10] [--goal 0.3] [--baseline DIR] [--source]
+                                  [--only "" triage "board add"]
 """
 
 from __future__ import annotations
@@ -80,8 +81,20 @@ def main() -> int:
     ap.add_argument(
         "--source", action="store_true", help="keep PYTHONDONTWRITEBYTECODE (no warm bytecode)"
     )
+    ap.add_argument(
+        "--only",
+        nargs="+",
+        metavar="PATH",
+        help='these command paths only ("" for rempart itself, "board add"); default: all',
+    )
     args = ap.parse_args()
     paths = commands()
+    if args.only is not None:
+        wanted = [p.split() for p in args.only]
+        unknown = [" ".join(p) for p in wanted if p not in paths]
+        if unknown:
+            ap.error(f"no such command: {unknown}")
+        paths = wanted
     with tempfile.TemporaryDirectory(prefix="rempart-pyc-") as tmp:
         trees = {"": SRC, "baseline ": args.baseline} if args.baseline else {"": SRC}
         envs = {

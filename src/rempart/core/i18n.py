@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import string
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -47,6 +46,8 @@ class CatalogError(ValueError):
 
 def placeholders(text: str) -> frozenset[str]:
     """The `{names}` a text asks for (format specs and conversions ignored)."""
+    import string  # (here: its Template compiles a pattern at import, for nothing at start)
+
     return frozenset(
         name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(text) if name
     )
@@ -112,7 +113,8 @@ def _cache_file(files: list[Path]) -> Path | None:
 
 
 def _load_all() -> None:
-    files = sorted(LOCALE_DIR.glob("*.yaml"), key=lambda p: p.name)
+    # (listed by hand: `Path.glob` compiles a pattern, a cost at every start)
+    files = sorted(LOCALE_DIR / n for n in os.listdir(LOCALE_DIR) if n.endswith(".yaml"))
     try:
         cache = _cache_file(files)
     except OSError:
@@ -253,6 +255,8 @@ def _index_reasons() -> None:
         if not placeholders(text):
             exact[text.format()] = key  # '{{' in a catalogue reads as '{'
             continue
+        import string
+
         parts: list[str] = []
         for literal, name, _, _ in string.Formatter().parse(text):
             parts.append(re.escape(literal))
