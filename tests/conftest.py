@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-# Rich fixes a console's width from COLUMNS when the console is made. The CLI's console is
-# made when `rempart.cli.common` is first imported, which (imports being lazy) may happen
-# inside a test that runs the CLI with COLUMNS=80: every later test would print at 80
-# columns whatever its own COLUMNS says. Made here, without COLUMNS, it follows each test's.
+# Rich fixes a console's width from COLUMNS when the console is made. The CLI's consoles are
+# made when first used, which may happen inside a test that runs the CLI with COLUMNS=80:
+# every later test would print at 80 columns whatever its own COLUMNS says. Made here,
+# without COLUMNS, they follow each test's.
 _saved = {k: os.environ.pop(k) for k in ("COLUMNS", "LINES") if k in os.environ}
-import rempart.cli.common  # noqa: E402, F401
+from rempart.cli.common import make_consoles  # noqa: E402
 
+make_consoles()
 os.environ.update(_saved)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -15,10 +15,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of, warn_if_empty
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, escape, lang_of, warn_if_empty
 from rempart.core.i18n import t
 from rempart.core.safe import visible, write_csv
 
@@ -67,6 +65,8 @@ def register(app: typer.Typer) -> None:
         show_all: Annotated[bool, typer.Option("--all", help=t("alerts.opt.all"))] = False,
     ) -> None:
         """Liste les alertes du magasin (table, json, jsonl, csv)."""
+        from rich.table import Table
+
         from rempart.app.alerts import alerts
 
         lg = lang_of(lang)

@@ -7,7 +7,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, err_console, lang_of
 from rempart.core.actors import SYSTEM_ACTOR
@@ -79,6 +78,8 @@ def register(app: typer.Typer) -> None:
         """Affiche le tableau (table, csv ou json), les comptes par bâtiment et le rythme."""
         if ctx.invoked_subcommand is not None:
             return
+        from rich.table import Table
+
         check_format(fmt, ("table", "csv", "json"))
         lg = lang_of(lang)
         board = _uc().open_board(workspace, incident)
@@ -242,6 +243,7 @@ def register(app: typer.Typer) -> None:
 def _show_loans(loans: list[Loan], lang: Lang) -> None:
     """The fallback equipment lent for the incident: to which care service, and its return."""
     from rich.markup import escape
+    from rich.table import Table
 
     from rempart.core.safe import visible
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from rempart.core.i18n import Lang
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 WorkspaceOpt = Annotated[
     Path | None,
@@ -22,8 +23,42 @@ WorkspaceOpt = Annotated[
 ]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language: fr (default) or en.")]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+class LazyConsole:
+    """A rich `Console` made when first used, then one in place (same object, its class
+    becomes `Console`): rich costs a third of `--help`'s start-up, which prints nothing
+    through it."""
+
+    def __init__(self, **options: Any) -> None:
+        self.lazy_options = options
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "lazy_options":  # not set yet: a copy being made, say
+            raise AttributeError(name)
+        from rich.console import Console
+
+        options = self.__dict__.pop("lazy_options")
+        object.__setattr__(self, "__class__", Console)
+        Console.__init__(cast("Console", self), **options)
+        return getattr(self, name)
+
+
+console = cast("Console", LazyConsole(highlight=False))
+err_console = cast("Console", LazyConsole(stderr=True, highlight=False))
+
+
+def make_consoles() -> None:
+    """Both consoles made now, with the environment's COLUMNS as it is (a console keeps the
+    width it was made with)."""
+    for c in (console, err_console):
+        c.is_terminal  # noqa: B018 (an attribute read makes it)
+
+
+def escape(text: str) -> str:
+    """Rich's markup escape (`[` read as text), importing rich when first used."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def lang_of(value: str) -> Lang:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from rempart.cli.common import LangOpt, console, lang_of
 from rempart.core.i18n import Lang, quoted, t
@@ -25,6 +24,8 @@ def _minutes(value: float | None, lang: Lang) -> str:
 
 
 def summary(result: DemoResult, lang: Lang, elapsed: float) -> None:
+    from rich.table import Table
+
     inc = result.incident
     truth = result.truth
     table = Table(title=t("demo_summary", lang), show_header=False)

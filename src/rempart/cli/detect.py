@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of, warn_if_empty
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, escape, lang_of, warn_if_empty
 from rempart.core.i18n import t
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from rempart.app.detect import DetectorRun
 
 
 def render_runs(runs: list[DetectorRun], lang: str) -> Table:
+
+    from rich.table import Table
 
     lg = lang_of(lang)
     table = Table(title=t("detect_title", lg))

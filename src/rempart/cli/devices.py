@@ -7,10 +7,8 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, escape, lang_of
 from rempart.core.i18n import t
 from rempart.core.safe import visible, write_csv
 
@@ -26,6 +24,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Connexions des dispositifs médicaux, et celles qui ne sont peut-être pas utiles."""
+        from rich.table import Table
+
         from rempart.app.devices import devices
 
         lg = lang_of(lang)

@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from rempart.cli.common import (
     LangOpt,
@@ -18,6 +16,7 @@ from rempart.cli.common import (
     check_paths,
     console,
     err_console,
+    escape,
     lang_of,
 )
 from rempart.core.i18n import t
@@ -51,6 +50,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Note chaque message (0-100, verdict, raisons)."""
         from rich.progress import Progress, SpinnerColumn, TextColumn
+        from rich.table import Table
 
         from rempart.app.email import JSONL_KEYS, score, scoring_hospital
 
@@ -114,6 +114,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "fr",
     ) -> None:
         """Liste les campagnes du courrier ingéré (ou celle du --message)."""
+        from rich.table import Table
+
         from rempart.app.email import campaign_list
 
         lg = lang_of(lang)

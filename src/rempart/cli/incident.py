@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of, warn_if_empty
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, escape, lang_of, warn_if_empty
 from rempart.core.i18n import Lang, label, quoted, t
 
 if TYPE_CHECKING:
@@ -16,6 +14,8 @@ if TYPE_CHECKING:
 
 
 def show_incident(inc: Incident, lang: Lang) -> None:
+
+    from rich.table import Table
 
     pz = inc.patient_zero
     console.print(

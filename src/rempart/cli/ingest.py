@@ -6,10 +6,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, check_paths, console, err_console, lang_of
+from rempart.cli.common import (
+    LangOpt,
+    WorkspaceOpt,
+    check_paths,
+    console,
+    err_console,
+    escape,
+    lang_of,
+)
 from rempart.core.i18n import Lang, render_reason, t
 
 if TYPE_CHECKING:
@@ -59,6 +65,8 @@ def _error_text(error: str, lang: Lang) -> str:
 
 
 def render_report(report: IngestReport, lang: Lang) -> None:
+
+    from rich.table import Table
 
     from rempart.app.ingest import (
         NOT_LOGS,

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, check_paths, console, lang_of
 from rempart.core.i18n import Lang, label, t
@@ -63,6 +62,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Importe des indicateurs puis les cherche dans toutes les données stockées."""
+        from rich.table import Table
+
         from rempart.app.intel import (
             import_intel,
         )
@@ -120,6 +121,8 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int | None, typer.Option("--limit", help="At most N rows.")] = None,
     ) -> None:
         """Liste les indicateurs stockés (non expirés)."""
+        from rich.table import Table
+
         from rempart.app.intel import (
             list_indicators,
         )

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
 from rempart.core.i18n import Lang, label, t
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from rempart.app.plan import CareImpact, EgressReview, Interval, Plan, RankedPlan
 
 
@@ -50,6 +51,8 @@ def _touched(impact: CareImpact, lang: Lang) -> str:
 
 
 def plans_table(rows: list[tuple[Plan, CareImpact]], lang: Lang, wide: bool = False) -> Table:
+    from rich.table import Table
+
     table = Table(title=_t("plans_title", lang))
     cols = ("plan", "actions", "services_hit", "vital_cuts", "verdict") if wide else (
         "plan", "services_hit", "vital_cuts", "verdict")  # fmt: skip
@@ -76,6 +79,8 @@ def ranked_table(ranked: list[RankedPlan], lang: Lang, wide: bool = False) -> Ta
     against doing nothing, services touched; each estimate is the mean [5 %-95 %] of the same
     runs. On a narrow terminal the plan column holds its id only: `plan_legend` follows
     the table with each id's title, which reads as a phrase rather than a word per line."""
+    from rich.table import Table
+
     compact = not wide and console.width < COMPACT_BELOW
     table = Table(title=_t("ranked_title", lang))
     cols = ("rank", "plan", "h1", "h6", "h24", "saved", "services_hit", "verdict") if wide else (
@@ -116,6 +121,8 @@ def plan_legend(ranked: list[RankedPlan], lang: Lang, wide: bool = False) -> lis
 
 
 def impact_table(plan: Plan, impact: CareImpact, lang: Lang, wide: bool = False) -> Table:
+    from rich.table import Table
+
     table = Table(title=_t("impact_title", lang, plan=plan.id))
     cols = ("service", "dependency", "level", "why", "procedure") if wide else (
         "service", "dependency", "level")  # fmt: skip
@@ -137,6 +144,8 @@ def impact_table(plan: Plan, impact: CareImpact, lang: Lang, wide: bool = False)
 
 
 def print_review(review: EgressReview, lang: Lang) -> None:
+    from rich.table import Table
+
     table = Table(title=_t("review_title", lang))
     for col in ("destination", "flows", "days", "from_servers", "looks_vital"):
         table.add_column(_t(col, lang))

@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of, warn_if_empty
+from rempart.cli.common import (
+    LangOpt,
+    WorkspaceOpt,
+    check_format,
+    console,
+    escape,
+    lang_of,
+    warn_if_empty,
+)
 from rempart.core.i18n import t
 
 if TYPE_CHECKING:

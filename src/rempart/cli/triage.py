@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from rempart.cli.common import (
     LangOpt,
@@ -18,6 +16,7 @@ from rempart.cli.common import (
     check_paths,
     console,
     err_console,
+    escape,
     lang_of,
 )
 from rempart.core.i18n import Lang, t
@@ -62,6 +61,8 @@ def _csv(res: TriageResult) -> None:
 
 
 def _table(res: TriageResult, lang: Lang, wide: bool = False) -> None:
+
+    from rich.table import Table
 
     console.print(t("triage_rules", lang, n=res.ruleset.converted, s=len(res.ruleset.skipped)))
     table = Table(title=t("triage_hits", lang))

@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, check_format, console, escape, lang_of
 from rempart.core.i18n import Lang, label, t
 
 if TYPE_CHECKING:
@@ -78,6 +76,8 @@ REPLAY_ROWS = (
 def show_replay(data: dict[str, Any], lang: Lang) -> None:
     """The replay as a two-column table of labelled figures (fits 80 columns), then the
     plan's actions one per line with their reason, then the note if any."""
+    from rich.table import Table
+
     table = Table(title=t("twin_replay_title", lang), show_header=False)
     table.add_column(overflow="fold")
     table.add_column(overflow="fold")
@@ -217,6 +217,8 @@ def register(app: typer.Typer) -> None:
         With --workspace and a hospital.yaml there, every seed runs on that hospital (the seed
         then draws patient zero and the Monte Carlo); otherwise each seed generates a twin.
         """
+        from rich.table import Table
+
         from rempart.app.twin import ISOLATION_MINUTE, calibrate, given_hospital, spread_params
 
         lg = lang_of(lang)

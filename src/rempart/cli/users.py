@@ -8,10 +8,8 @@ from types import ModuleType
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from rempart.cli.common import LangOpt, WorkspaceOpt, console, lang_of
+from rempart.cli.common import LangOpt, WorkspaceOpt, console, escape, lang_of
 from rempart.core.i18n import t
 
 RoleOpt = Annotated[
@@ -58,6 +56,8 @@ def register(app: typer.Typer) -> None:
     @users.command("list")
     def list_cmd(workspace: WorkspaceOpt = None, lang: LangOpt = "fr") -> None:
         """Lister les comptes."""
+        from rich.table import Table
+
         lg = lang_of(lang)
         table = Table(title=t("users.title", lg))
         for c in ("account", "role", "active", "last_login"):

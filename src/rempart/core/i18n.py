@@ -17,11 +17,10 @@ crashes on a missing translation (a test keeps the catalogues complete).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import string
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +46,8 @@ class CatalogError(ValueError):
 
 def placeholders(text: str) -> frozenset[str]:
     """The `{names}` a text asks for (format specs and conversions ignored)."""
+    import string  # (here: its Template compiles a pattern at import, for nothing at start)
+
     return frozenset(
         name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(text) if name
     )
@@ -94,22 +95,26 @@ def load_catalog_text(text: str, where: str) -> dict[str, dict[Lang, str]]:
 def _cache_file(files: list[Path]) -> Path | None:
     """Where the checked catalogues are kept as JSON, named by the files' names, sizes and
     times: every command loads them at start-up, and JSON reads in a tenth of YAML's time
-    (without importing PyYAML). None when no cache folder is known."""
+    (without importing PyYAML). None when no cache folder is known.
+
+    The name holds two CRC-32 of that list (zlib is loaded at start anyway; hashlib would
+    load OpenSSL, a tenth of `--help`'s time): the name only tells versions apart."""
     root = os.environ.get("XDG_CACHE_HOME") or (
         str(Path.home() / ".cache") if os.environ.get("HOME") else ""
     )
     if not root:
         return None
-    digest = hashlib.sha256()
-    for f in files:
-        st = f.stat()
-        digest.update(f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    where = hashlib.sha256(str(LOCALE_DIR).encode()).hexdigest()[:8]  # one per installed copy
-    return Path(root) / "rempart" / f"i18n-{where}-{digest.hexdigest()[:20]}.json"
+    listing = "".join(
+        f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\n" for f in files for st in (f.stat(),)
+    ).encode()
+    digest = f"{zlib.crc32(listing):08x}{zlib.crc32(listing[::-1]):08x}"
+    where = f"{zlib.crc32(str(LOCALE_DIR).encode()):08x}"  # one per installed copy
+    return Path(root) / "rempart" / f"i18n-{where}-{digest}.json"
 
 
 def _load_all() -> None:
-    files = sorted(LOCALE_DIR.glob("*.yaml"), key=lambda p: p.name)
+    # (listed by hand: `Path.glob` compiles a pattern, a cost at every start)
+    files = sorted(LOCALE_DIR / n for n in os.listdir(LOCALE_DIR) if n.endswith(".yaml"))
     try:
         cache = _cache_file(files)
     except OSError:
@@ -233,26 +238,36 @@ def render_finding(record: Mapping[str, Any], lang: Lang) -> tuple[str, str]:
 REASON_PREFIXES = ("reject.", "model.", "chain.")
 _REASON_EXACT: dict[str, str] = {}  # English wording -> key, for reasons without values
 _REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = []  # for reasons with values
+_REASON_INDEXED: list[bool] = []  # not empty once indexed
 
 
 def _index_reasons() -> None:
     """The English wording of every `reject.*` and `model.*` key, so a stored reason (or a
-    hospital model problem) finds its key."""
-    for key, entry in CATALOG.items():
+    hospital model problem) finds its key. Made when a reason is first rendered: its
+    patterns cost a fifth of the catalogues' start-up, and most commands render none.
+    Built aside, then published whole, so a thread rendering meanwhile never reads half."""
+    exact: dict[str, str] = {}
+    patterns: list[tuple[re.Pattern[str], str]] = []
+    for key, entry in list(CATALOG.items()):
         if not key.startswith(REASON_PREFIXES):
             continue
         text = entry["en"]
         if not placeholders(text):
-            _REASON_EXACT[text.format()] = key  # '{{' in a catalogue reads as '{'
+            exact[text.format()] = key  # '{{' in a catalogue reads as '{'
             continue
+        import string
+
         parts: list[str] = []
         for literal, name, _, _ in string.Formatter().parse(text):
             parts.append(re.escape(literal))
             if name:
                 parts.append(f"(?P<{name}>.+)")
-        _REASON_PATTERNS.append((re.compile("".join(parts), re.DOTALL), key))
+        patterns.append((re.compile("".join(parts), re.DOTALL), key))
     # the longest wording first, so "bad value in column x (cast)" is not read as "x (cast)"
-    _REASON_PATTERNS.sort(key=lambda p: -len(p[0].pattern))
+    patterns.sort(key=lambda p: -len(p[0].pattern))
+    _REASON_EXACT.update(exact)
+    _REASON_PATTERNS[:] = patterns
+    _REASON_INDEXED.append(True)
 
 
 def reject_reason(key: str, **params: object) -> str:
@@ -265,6 +280,8 @@ def render_reason(stored: str, lang: Lang) -> str:
     """A stored reject reason in `lang`: its key found from its English wording (with the
     values it carries), or the stored text itself when no key matches (a reason from a
     plugin, an exception's own text)."""
+    if not _REASON_INDEXED:
+        _index_reasons()
     key = _REASON_EXACT.get(stored)
     if key is not None:
         return t(key, lang)
@@ -278,4 +295,3 @@ def render_reason(stored: str, lang: Lang) -> str:
 
 
 _load_all()
-_index_reasons()
