@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
+from numpy.typing import NDArray
+
 from rempart.mail.wordlists import textmodel_lists
 
 MODEL_FILE = "text_model.json"
@@ -81,9 +84,14 @@ _MAX_CHARS = 3000
 
 def words_of(subject: str, body: str) -> list[str]:
     """The distinct words (letters only, lower case) the character grams are taken from."""
+    return list(_words(subject, body))
+
+
+@lru_cache(maxsize=8)  # the model and the length cap of one message read the same words
+def _words(subject: str, body: str) -> tuple[str, ...]:
     text = clean_text(subject, body[: _MAX_CHARS * 2]).lower()
     text = _PUNCT.sub(" ", _NOT_LETTERS.sub(" ", _URLISH.sub(" ", text)))
-    return list(dict.fromkeys(w[:30] for w in text[:_MAX_CHARS].split()))
+    return tuple(dict.fromkeys(w[:30] for w in text[:_MAX_CHARS].split()))
 
 
 @lru_cache(maxsize=262_144)
@@ -140,6 +148,9 @@ def latin_share(subject: str, body: str) -> float:
     return len(_LATIN_LETTER.findall(text)) / letters if letters else 1.0
 
 
+_NO_IDS = np.zeros(0, dtype=np.intp)
+
+
 @dataclass(frozen=True)
 class TextModel:
     """Weights per feature (character grams), an intercept, and training metadata."""
@@ -147,16 +158,23 @@ class TextModel:
     weights: dict[str, float]
     intercept: float
     meta: dict[str, object]
-    _known: dict[str, tuple[tuple[str, float], ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    # built once from `weights`: each feature's row in one array of weights, and per word
+    # the rows of the grams the model knows (a message is then a few array operations)
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _values: list[NDArray[np.float64]] = field(default_factory=list, compare=False, repr=False)
+    _known: dict[str, NDArray[np.intp]] = field(default_factory=dict, compare=False, repr=False)
 
-    def _known_grams(self, word: str) -> tuple[tuple[str, float], ...]:
-        """The grams of `word` the model has a weight for, with the weight (cached)."""
+    def __post_init__(self) -> None:
+        self._index.update((k, i) for i, k in enumerate(self.weights))
+        self._values.append(np.fromiter(self.weights.values(), np.float64, len(self.weights)))
+
+    def _known_grams(self, word: str) -> NDArray[np.intp]:
+        """The rows of the grams of `word` the model has a weight for, in order (cached)."""
         known = self._known.get(word)
         if known is None:
-            weights = self.weights
-            known = tuple((g, weights[g]) for g in word_grams(word) if g in weights)
+            index = self._index
+            rows = [index[g] for g in word_grams(word) if g in index]
+            known = np.array(rows, dtype=np.intp) if rows else _NO_IDS
             if len(self._known) < 500_000:
                 self._known[word] = known
         return known
@@ -170,32 +188,45 @@ class TextModel:
     def probability(self, subject: str, body: str) -> tuple[float, tuple[str, ...]]:
         """P(phishing or unwanted) and the words that pushed it up the most.
 
-        One pass over the known features: each counts once (a gram keeps the first word
-        that has it), its weight added to the sum and, when positive, to its word's."""
-        present: set[str] = set()
+        Each known feature counts once (a gram keeps the first word that has it), its
+        weight added to the sum and, when positive, to its word's. The grams of all the
+        words are one array: the first occurrence of each is kept, and the weights are
+        summed in that order (`cumsum` adds one after the other, as a loop would, so the
+        result is the same to the last bit)."""
         total = 0.0
+        count = 0
         words: dict[str, float] = {}  # word -> sum of its positive weights
-        for word in words_of(subject, body):  # (distinct words, in order of appearance)
-            for gram, w in self._known_grams(word):
-                if gram not in present:
-                    present.add(gram)
-                    total += w
-                    if w > 0:
-                        words[word] = words.get(word, 0.0) + w
+        distinct = _words(subject, body)  # (distinct words, in order of appearance)
+        rows = [self._known_grams(word) for word in distinct]
+        ids = np.concatenate(rows) if rows else _NO_IDS
+        if ids.size:
+            _, first = np.unique(ids, return_index=True)
+            first.sort()
+            w = self._values[0][ids[first]]
+            total = float(np.cumsum(w)[-1])
+            count = int(first.size)
+            owner = np.repeat(np.arange(len(rows)), [r.size for r in rows])[first]
+            up = w > 0
+            sums = np.zeros(len(rows))
+            np.add.at(sums, owner[up], w[up])  # in order, one after the other
+            for i in np.flatnonzero(sums).tolist():
+                words[distinct[i]] = float(sums[i])
         if self.meta.get("word_features"):
             weights = self.weights
+            seen: set[str] = set()
             for tok in tokens(subject, body[: _MAX_CHARS * 2]):
-                key = WORD_PREFIX + tok
-                if key in weights and key not in present:
-                    present.add(key)
-                    w = weights[key]
-                    total += w
-                    if w > 0:
+                key = WORD_PREFIX + tok  # (never a gram: grams hold no colon)
+                if key in weights and key not in seen:
+                    seen.add(key)
+                    w_tok = weights[key]
+                    total += w_tok
+                    if w_tok > 0:
                         word = tok.removeprefix("s:")
-                        words[word] = words.get(word, 0.0) + w
-        if not present:
+                        words[word] = words.get(word, 0.0) + w_tok
+            count += len(seen)
+        if not count:
             return self.prior, ()
-        z = self.intercept + total / math.sqrt(len(present))
+        z = self.intercept + total / math.sqrt(count)
         prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         top = sorted(words, key=lambda k: (-words[k], k))[:5]  # (ties: alphabetical)
         return prob, tuple(top)
