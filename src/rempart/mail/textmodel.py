@@ -26,12 +26,66 @@ from rempart.mail.wordlists import textmodel_lists
 
 MODEL_FILE = "text_model.json"
 
-_URLISH = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\S+@\S+")
-_LIST_LINE = re.compile(
-    r"(?im)^.*(mailing list|listinfo|/mailman/|list-?admin|sourceforge|geocrawler|"
+# Links, and words with an `@` inside. (`(?<!\S)`: an address can only start a run of
+# non-spaces, as a match ends one; tried elsewhere, `\S+@` backtracked over every word.)
+_URLISH = re.compile(r"(?i)\b(?:https?://|www\.)\S+|(?<!\S)\S+@\S+")
+
+
+def _drop_urlish(text: str) -> str:
+    """`_URLISH.sub(" ", text)`, skipped when the text has no `@`, `http` nor `www.`
+    (no character outside ASCII matches h, t, p or w case-insensitively: checked over
+    all of Unicode, so the shortcut never misses one)."""
+    if "@" not in text:
+        low = text.lower()
+        if "http" not in low and "www." not in low:
+            return text
+    return _URLISH.sub(" ", text)
+
+
+# Mailing-list and corpus lines: each line holding one of these is dropped whole.
+# (Written in lower case, without escapes that change meaning with case: the search is the
+# plain one over the folded, lower-cased text, which runs in C; see _FOLD.)
+_LIST_WORDS = (
+    r"mailing list|listinfo|/mailman/|list-?admin|sourceforge|geocrawler|"
     r"yahoo! groups|egroups|unsubscribe from this list|irish linux users|spamassassin|"
-    r"taint\.org|zzzz|phishing@pot).*$"
+    r"taint\.org|zzzz|phishing@pot"
 )
+_LIST_WORD = re.compile(_LIST_WORDS, re.IGNORECASE)
+_LIST_WORD_LOWER = re.compile(_LIST_WORDS)
+# The only characters outside ASCII that `re.IGNORECASE` takes for an ASCII letter are
+# U+0130, U+0131 (i), U+017F (s) and the Kelvin sign (k, which `lower` maps already); and
+# no other character outside ASCII lower-cases to ASCII (both checked over all of Unicode).
+# Folded so, then lower-cased, a text has a plain match where it had a case-insensitive one.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def _drop_list_lines(text: str) -> str:
+    """Each line (up to a newline) holding a `_LIST_WORD` replaced by one space.
+
+    What `re.sub(r"(?im)^.*(words).*$", " ", text)` does, in one search for the words over
+    the whole text instead of an attempt at every position of every line. (No word spans
+    a newline, so the lines with a match found are the lines holding a word.)"""
+    low = text.translate(_FOLD).lower()
+    if len(low) == len(text):  # one character for one: the positions are the text's
+        found = _LIST_WORD_LOWER.finditer(low)
+    else:
+        found = _LIST_WORD.finditer(text)
+    out: list[str] = []
+    done = 0  # where the text after the last dropped line starts
+    for m in found:
+        start = text.rfind("\n", 0, m.start()) + 1
+        if start < done:  # in the line just dropped
+            continue
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        out += (text[done:start], " ")
+        done = end
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
+
+
 # "URL:" and "Date:" lines of the 2002 RSS digests (a third of the easy ham has a "Date:"
 # line, 6 of 383 phishing) and technical header lines in bodies only tell the corpora
 # apart; the message's own Date header is never read either. Reply prefixes, quoting and
@@ -52,16 +106,16 @@ def clean_text(subject: str, body: str) -> str:
     """The words a reader sees: no links, addresses, list footers or digits."""
     subject = _SUBJECT_PREFIX.sub("", unicodedata.normalize("NFKC", subject))
     body = _QUOTED_OR_HEADER_LINE.sub(" ", unicodedata.normalize("NFKC", body))
-    text = _LIST_LINE.sub(" ", f"{subject}\n{body}")
-    return _URLISH.sub(" ", text)
+    text = _drop_list_lines(f"{subject}\n{body}")
+    return _drop_urlish(text)
 
 
 def subject_text(subject: str) -> str:
     """The subject's words for the `s:` features: addresses removed before the list and
     corpus lines, so phishing_pot's redacted subjects (`phishing@pot Jean, votre colis`)
     keep their real words."""
-    text = _URLISH.sub(" ", _SUBJECT_PREFIX.sub("", unicodedata.normalize("NFKC", subject)))
-    return _LIST_LINE.sub(" ", text)
+    text = _drop_urlish(_SUBJECT_PREFIX.sub("", unicodedata.normalize("NFKC", subject)))
+    return _drop_list_lines(text)
 
 
 def tokens(subject: str, body: str) -> list[str]:
@@ -90,7 +144,7 @@ def words_of(subject: str, body: str) -> list[str]:
 @lru_cache(maxsize=8)  # the model and the length cap of one message read the same words
 def _words(subject: str, body: str) -> tuple[str, ...]:
     text = clean_text(subject, body[: _MAX_CHARS * 2]).lower()
-    text = _PUNCT.sub(" ", _NOT_LETTERS.sub(" ", _URLISH.sub(" ", text)))
+    text = _PUNCT.sub(" ", _NOT_LETTERS.sub(" ", _drop_urlish(text)))
     return tuple(dict.fromkeys(w[:30] for w in text[:_MAX_CHARS].split()))
 
 
@@ -133,8 +187,9 @@ def features(subject: str, body: str) -> dict[str, str]:
     return out
 
 
-_LETTER = re.compile(r"[^\W\d_]")
-_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+# (runs: their lengths add up to the count of characters, with one match per word)
+_LETTER = re.compile(r"[^\W\d_]+")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]+")
 
 
 def latin_share(subject: str, body: str) -> float:
@@ -144,8 +199,8 @@ def latin_share(subject: str, body: str) -> float:
     corpora); on Japanese, Cyrillic or Arabic text its probability rests on a few grams.
     """
     text = f"{subject}\n{body[:_MAX_CHARS]}"
-    letters = len(_LETTER.findall(text))
-    return len(_LATIN_LETTER.findall(text)) / letters if letters else 1.0
+    letters = sum(map(len, _LETTER.findall(text)))
+    return sum(map(len, _LATIN_LETTER.findall(text))) / letters if letters else 1.0
 
 
 _NO_IDS = np.zeros(0, dtype=np.intp)
