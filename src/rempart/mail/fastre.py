@@ -82,8 +82,11 @@ def guarded(pattern: str) -> re.Pattern[str]:
     Only for case-sensitive patterns without inline flags (the signals' phrase lists are
     lower case, matched on lower-cased text)."""
     plain = re.compile(pattern)
-    if _p is None or plain.flags & ~re.UNICODE or pattern.startswith("(?") and (
-        pattern[2:3].isalpha()
+    if (
+        _p is None
+        or plain.flags & ~re.UNICODE
+        or pattern.startswith("(?")
+        and (pattern[2:3].isalpha())
     ):
         return plain
     try:
