@@ -6,10 +6,10 @@
 
 Reads every message of phishing_pot and the SpamAssassin corpus (both splits: nothing is
 tuned here) and keeps, per message, the score, the verdict, the reason keys, the reasons
-as written (they carry the model's probability and the words that weighed) and a digest of
-what the parser read (visible text, links, forms, hidden characters, attachments) and the text model's
-probability to the last bit. With
-`--compare`, prints each message whose record differs and exits 1 when any does.
+as written (they carry the model's probability and the words that weighed), a digest of
+what the parser read (visible text, links, forms, hidden characters, attachments) and the
+text model's probability to the last bit. With `--compare`, prints each message whose
+record differs and exits 1 when any does.
 """
 
 from __future__ import annotations

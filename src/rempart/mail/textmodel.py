@@ -66,10 +66,9 @@ def _drop_list_lines(text: str) -> str:
     the whole text instead of an attempt at every position of every line. (No word spans
     a newline, so the lines with a match found are the lines holding a word.)"""
     low = text.translate(_FOLD).lower()
-    if len(low) == len(text):  # one character for one: the positions are the text's
-        found = _LIST_WORD_LOWER.finditer(low)
-    else:
-        found = _LIST_WORD.finditer(text)
+    # (one character for one, the positions are the text's; else the slower search)
+    same = len(low) == len(text)
+    found = _LIST_WORD_LOWER.finditer(low) if same else _LIST_WORD.finditer(text)
     out: list[str] = []
     done = 0  # where the text after the last dropped line starts
     for m in found:
