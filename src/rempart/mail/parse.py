@@ -105,6 +105,11 @@ class _Html(ShownHtmlParser):
         self._open: list[tuple[str, bool]] = []  # open elements, and whether each hides
         self._hidden = 0  # how many open elements hide their content
 
+    def updatepos(self, i: int, j: int) -> int:
+        """Where a construct ends. Line and column (`getpos`) are never read here, so they
+        are not counted: counting them was a tenth of the parse."""
+        return j
+
     def _push(self, tag: str, hides: bool) -> None:
         if tag in _VOID_TAGS or len(self._open) >= MAX_OPEN_TAGS:
             return

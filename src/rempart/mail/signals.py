@@ -16,6 +16,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from rempart.mail.attachments import Report, examine
+from rempart.mail.fastre import guarded
 from rempart.mail.lookalike import PSL, is_own, lookalike, name_key, registrable
 from rempart.mail.parse import ParsedMail, domain_of
 from rempart.mail.senders import FREEMAIL, brand_owns, family, gateway_results, org
@@ -189,7 +190,7 @@ HOSTING_SUFFIXES = frozenset(_LISTS.hosting_suffixes)
 # alone is not enough (a real bank writes "update your details" too): it counts only with a
 # link to another organisation than the sender's, or replies sent elsewhere / to free mail.
 _LURES: dict[str, re.Pattern[str]] = {
-    kind: re.compile("".join(pieces)) for kind, pieces in _LISTS.lures.items()
+    kind: guarded("".join(pieces)) for kind, pieces in _LISTS.lures.items()
 }
 
 
@@ -237,7 +238,7 @@ def lure(mail: ParsedMail) -> Signal | None:
 # Only specific phrases: "slot", "winner" or "sex" alone are ordinary words. Matched on
 # lower-cased text, like the lures.
 _OFFERS: dict[str, re.Pattern[str]] = {
-    kind: re.compile("".join(pieces)) for kind, pieces in _LISTS.offers.items()
+    kind: guarded("".join(pieces)) for kind, pieces in _LISTS.offers.items()
 }
 
 

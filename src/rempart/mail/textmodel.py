@@ -19,27 +19,78 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
+from numpy.typing import NDArray
+
 from rempart.mail.wordlists import textmodel_lists
 
 MODEL_FILE = "text_model.json"
 
-_URLISH = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\S+@\S+")
+# Links, and words with an `@` inside. (`(?<!\S)`: an address can only start a run of
+# non-spaces, as a match ends one; tried elsewhere, `\S+@` backtracked over every word.)
+_URLISH = re.compile(r"(?i)\b(?:https?://|www\.)\S+|(?<!\S)\S+@\S+")
+
+
+def _drop_urlish(text: str) -> str:
+    """`_URLISH.sub(" ", text)`, skipped when the text has no `@`, `http` nor `www.`
+    (no character outside ASCII matches h, t, p or w case-insensitively: checked over
+    all of Unicode, so the shortcut never misses one)."""
+    if "@" not in text:
+        low = text.lower()
+        if "http" not in low and "www." not in low:
+            return text
+    return _URLISH.sub(" ", text)
+
+
+# Mailing-list and corpus lines: each line holding one of these is dropped whole.
+# (Written in lower case, without escapes that change meaning with case: the search is the
+# plain one over the folded, lower-cased text, which runs in C; see _FOLD.)
 _LIST_WORDS = (
-    r"(mailing list|listinfo|/mailman/|list-?admin|sourceforge|geocrawler|"
+    r"mailing list|listinfo|/mailman/|list-?admin|sourceforge|geocrawler|"
     r"yahoo! groups|egroups|unsubscribe from this list|irish linux users|spamassassin|"
-    r"taint\.org|zzzz|phishing@pot)"
+    r"taint\.org|zzzz|phishing@pot"
 )
-_LIST_LINE = re.compile(r"(?im)^.*" + _LIST_WORDS + r".*$")
-_LIST_WORD = re.compile(r"(?i)" + _LIST_WORDS)
+_LIST_WORD = re.compile(_LIST_WORDS, re.IGNORECASE)
+_LIST_WORD_LOWER = re.compile(_LIST_WORDS)
+# The only characters outside ASCII that `re.IGNORECASE` takes for an ASCII letter are
+# U+0130, U+0131 (i), U+017F (s) and the Kelvin sign (k, which `lower` maps already); and
+# no other character outside ASCII lower-cases to ASCII (both checked over all of Unicode).
+# Folded so, then lower-cased, a text has a plain match where it had a case-insensitive one.
 # A footer or header line is short; a longer "line" is a whole HTML body flattened into one
 # (107 phishing and 60 newsletters of the pool lost all their text with it): only the
 # corpus words themselves go there.
 _MAX_LIST_LINE = 300
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
 
-def _drop_list_line(m: re.Match[str]) -> str:
-    line = m.group(0)
-    return " " if len(line) <= _MAX_LIST_LINE else _LIST_WORD.sub(" ", line)
+def _drop_list_lines(text: str) -> str:
+    """Each line (up to a newline) holding a `_LIST_WORD` replaced by one space; in a line
+    longer than `_MAX_LIST_LINE`, only the words.
+
+    What `re.sub(r"(?im)^.*(words).*$", " ", text)` does, in one search for the words over
+    the whole text instead of an attempt at every position of every line. (No word spans
+    a newline, so the lines with a match found are the lines holding a word.)"""
+    low = text.translate(_FOLD).lower()
+    # (one character for one, the positions are the text's; else the slower search)
+    same = len(low) == len(text)
+    found = _LIST_WORD_LOWER.finditer(low) if same else _LIST_WORD.finditer(text)
+    out: list[str] = []
+    done = 0  # where the text after the last dropped line starts
+    for m in found:
+        start = text.rfind("\n", 0, m.start()) + 1
+        if start < done:  # in the line just dropped
+            continue
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        if end - start <= _MAX_LIST_LINE:
+            out += (text[done:start], " ")
+        else:  # a flattened body: only the words go
+            out += (text[done:start], _LIST_WORD.sub(" ", text[start:end]))
+        done = end
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
 
 
 # "URL:" and "Date:" lines of the 2002 RSS digests (a third of the easy ham has a "Date:"
@@ -62,29 +113,30 @@ def clean_text(subject: str, body: str) -> str:
     """The words a reader sees: no links, addresses, list footers or digits."""
     subject = _SUBJECT_PREFIX.sub("", unicodedata.normalize("NFKC", subject))
     body = _QUOTED_OR_HEADER_LINE.sub(" ", unicodedata.normalize("NFKC", body))
-    text = _LIST_LINE.sub(_drop_list_line, f"{subject}\n{body}")
-    return _URLISH.sub(" ", text)
+    text = _drop_list_lines(f"{subject}\n{body}")
+    return _drop_urlish(text)
 
 
 def subject_text(subject: str) -> str:
     """The subject's words for the `s:` features: addresses removed before the list and
     corpus lines, so phishing_pot's redacted subjects (`phishing@pot Jean, votre colis`)
     keep their real words."""
-    text = _URLISH.sub(" ", _SUBJECT_PREFIX.sub("", unicodedata.normalize("NFKC", subject)))
-    return _LIST_LINE.sub(_drop_list_line, text)
+    text = _drop_urlish(_SUBJECT_PREFIX.sub("", unicodedata.normalize("NFKC", subject)))
+    return _drop_list_lines(text)
 
 
 def tokens(subject: str, body: str) -> list[str]:
     """Lower-cased words (letters only), stop words removed, plus adjacent-word pairs."""
-    words = [w for w in _TOKEN.findall(clean_text(subject, body).lower()) if w not in STOP_WORDS][
-        :_MAX_TOKENS
-    ]
+    # (filterfalse, map: the loops run in C)
+    found = _TOKEN.findall(clean_text(subject, body).lower())
+    words = list(itertools.filterfalse(STOP_WORDS.__contains__, found))[:_MAX_TOKENS]
     # the subject cleaned like the text (addresses first, then `[list]` tags and list or
     # corpus lines): read raw, "phishing@pot" and "[zzzzteana]" were features
+    in_subject = _TOKEN.findall(subject_text(subject).lower())
     subject_words = dict.fromkeys(
-        "s:" + w for w in _TOKEN.findall(subject_text(subject).lower()) if w not in STOP_WORDS
+        map("s:".__add__, itertools.filterfalse(STOP_WORDS.__contains__, in_subject))
     )
-    pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    pairs = list(map(" ".join, itertools.pairwise(words)))
     return [*words, *pairs, *subject_words]
 
 
@@ -94,9 +146,14 @@ _MAX_CHARS = 3000
 
 def words_of(subject: str, body: str) -> list[str]:
     """The distinct words (letters only, lower case) the character grams are taken from."""
+    return list(_words(subject, body))
+
+
+@lru_cache(maxsize=8)  # the model and the length cap of one message read the same words
+def _words(subject: str, body: str) -> tuple[str, ...]:
     text = clean_text(subject, body[: _MAX_CHARS * 2]).lower()
-    text = _PUNCT.sub(" ", _NOT_LETTERS.sub(" ", _URLISH.sub(" ", text)))
-    return list(dict.fromkeys(w[:30] for w in text[:_MAX_CHARS].split()))
+    text = _PUNCT.sub(" ", _NOT_LETTERS.sub(" ", _drop_urlish(text)))
+    return tuple(dict.fromkeys(w[:30] for w in text[:_MAX_CHARS].split()))
 
 
 @lru_cache(maxsize=262_144)
@@ -138,8 +195,9 @@ def features(subject: str, body: str) -> dict[str, str]:
     return out
 
 
-_LETTER = re.compile(r"[^\W\d_]")
-_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+# (runs: their lengths add up to the count of characters, with one match per word)
+_LETTER = re.compile(r"[^\W\d_]+")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]+")
 
 
 def latin_share(subject: str, body: str) -> float:
@@ -149,8 +207,11 @@ def latin_share(subject: str, body: str) -> float:
     corpora); on Japanese, Cyrillic or Arabic text its probability rests on a few grams.
     """
     text = f"{subject}\n{body[:_MAX_CHARS]}"
-    letters = len(_LETTER.findall(text))
-    return len(_LATIN_LETTER.findall(text)) / letters if letters else 1.0
+    letters = sum(map(len, _LETTER.findall(text)))
+    return sum(map(len, _LATIN_LETTER.findall(text))) / letters if letters else 1.0
+
+
+_NO_IDS = np.zeros(0, dtype=np.intp)
 
 
 @dataclass(frozen=True)
@@ -160,16 +221,23 @@ class TextModel:
     weights: dict[str, float]
     intercept: float
     meta: dict[str, object]
-    _known: dict[str, tuple[tuple[str, float], ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    # built once from `weights`: each feature's row in one array of weights, and per word
+    # the rows of the grams the model knows (a message is then a few array operations)
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _values: list[NDArray[np.float64]] = field(default_factory=list, compare=False, repr=False)
+    _known: dict[str, NDArray[np.intp]] = field(default_factory=dict, compare=False, repr=False)
 
-    def _known_grams(self, word: str) -> tuple[tuple[str, float], ...]:
-        """The grams of `word` the model has a weight for, with the weight (cached)."""
+    def __post_init__(self) -> None:
+        self._index.update((k, i) for i, k in enumerate(self.weights))
+        self._values.append(np.fromiter(self.weights.values(), np.float64, len(self.weights)))
+
+    def _known_grams(self, word: str) -> NDArray[np.intp]:
+        """The rows of the grams of `word` the model has a weight for, in order (cached)."""
         known = self._known.get(word)
         if known is None:
-            weights = self.weights
-            known = tuple((g, weights[g]) for g in word_grams(word) if g in weights)
+            index = self._index
+            rows = [index[g] for g in word_grams(word) if g in index]
+            known = np.array(rows, dtype=np.intp) if rows else _NO_IDS
             if len(self._known) < 500_000:
                 self._known[word] = known
         return known
@@ -183,32 +251,44 @@ class TextModel:
     def probability(self, subject: str, body: str) -> tuple[float, tuple[str, ...]]:
         """P(phishing or unwanted) and the words that pushed it up the most.
 
-        One pass over the known features: each counts once (a gram keeps the first word
-        that has it), its weight added to the sum and, when positive, to its word's."""
-        present: set[str] = set()
+        Each known feature counts once (a gram keeps the first word that has it), its
+        weight added to the sum and, when positive, to its word's. The grams of all the
+        words are one array: the first occurrence of each is kept, and the weights are
+        summed in that order (`cumsum` adds one after the other, as a loop would, so the
+        result is the same to the last bit)."""
         total = 0.0
+        count = 0
         words: dict[str, float] = {}  # word -> sum of its positive weights
-        for word in words_of(subject, body):  # (distinct words, in order of appearance)
-            for gram, w in self._known_grams(word):
-                if gram not in present:
-                    present.add(gram)
-                    total += w
-                    if w > 0:
-                        words[word] = words.get(word, 0.0) + w
+        distinct = _words(subject, body)  # (distinct words, in order of appearance)
+        rows = [self._known_grams(word) for word in distinct]
+        ids = np.concatenate(rows) if rows else _NO_IDS
+        if ids.size:
+            _, first = np.unique(ids, return_index=True)
+            first.sort()
+            w = self._values[0][ids[first]]
+            total = float(np.cumsum(w)[-1])
+            count = int(first.size)
+            owner = np.repeat(np.arange(len(rows)), [r.size for r in rows])[first]
+            up = w > 0
+            sums = np.zeros(len(rows))
+            np.add.at(sums, owner[up], w[up])  # in order, one after the other
+            for i in np.flatnonzero(sums).tolist():
+                words[distinct[i]] = float(sums[i])
         if self.meta.get("word_features"):
             weights = self.weights
-            for tok in tokens(subject, body[: _MAX_CHARS * 2]):
-                key = WORD_PREFIX + tok
-                if key in weights and key not in present:
-                    present.add(key)
-                    w = weights[key]
-                    total += w
-                    if w > 0:
-                        word = tok.removeprefix("s:")
-                        words[word] = words.get(word, 0.0) + w
-        if not present:
+            # the known keys, each once, in the order of their first token
+            keys = dict.fromkeys(map(WORD_PREFIX.__add__, tokens(subject, body[: _MAX_CHARS * 2])))
+            known = list(filter(weights.__contains__, keys))  # (never a gram: no colon)
+            for key in known:
+                w_tok = weights[key]
+                total += w_tok
+                if w_tok > 0:
+                    word = key[len(WORD_PREFIX) :].removeprefix("s:")
+                    words[word] = words.get(word, 0.0) + w_tok
+            count += len(known)
+        if not count:
             return self.prior, ()
-        z = self.intercept + total / math.sqrt(len(present))
+        z = self.intercept + total / math.sqrt(count)
         prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         top = sorted(words, key=lambda k: (-words[k], k))[:5]  # (ties: alphabetical)
         return prob, tuple(top)
