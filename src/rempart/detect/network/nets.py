@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.model import AssetKind, Hospital, ZoneKind
-from rempart.schema.flowsql import FLOW_KINDS
+from rempart.schema.flowsql import FLOW_KINDS as FLOW_KINDS  # (re-exported: detectors)
 from rempart.store.engine import Engine
 
 RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
