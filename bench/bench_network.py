@@ -8,11 +8,12 @@ column parsed (the floor: parsing it once; the faster of two scans). Each round 
 ingests into a fresh store and runs every network detector (`--repeat`, default 3: this
 machine's times vary by a third from run to run, so every round is printed and the
 median round stands for the run). Printed: ingest + all network detectors against
-that scan (goal <= 2, every round <= 2.3; issue 26) and all detectors over the stored data
-against it (goal <= 0.25), and the peak resident memory of this process (goal <= 2 GB),
-sampled every 50 ms and checked against getrusage. The file is generated in a child process (so its memory is not counted)
-by the twin (`rempart.twin.traffic.write_conn_log`), or by bench/netgen.py when the twin is
-not installed (`benchlib.generate_conn_log`, shared with bench_intel.py); a worm (a tree
+that scan (goal <= 2, every round <= 2.3; issue 26) and all detectors over the stored
+data against it (goal <= 0.25), and the peak resident memory of this process (goal <=
+2 GB), sampled every 50 ms and checked against getrusage. The file is generated in a
+child process (so its memory is not counted) by the twin
+(`rempart.twin.traffic.write_conn_log`), or by bench/netgen.py when the twin is not
+installed (`benchlib.generate_conn_log`, shared with bench_intel.py); a worm (a tree
 of 4 PCs, 300 SMB contacts) is mixed in so the detectors have something to find.
 """
 
