@@ -8,11 +8,12 @@ column parsed (the floor: parsing it once; the faster of two scans). Each round 
 ingests into a fresh store and runs every network detector (`--repeat`, default 3: this
 machine's times vary by a third from run to run, so every round is printed and the
 median round stands for the run). Printed: ingest + all network detectors against
-that scan (goal <= 3) and all detectors over the stored data against it (goal <= 0.5), and
-the peak resident memory of this process (goal <= 2 GB), sampled every 50 ms and checked
-against getrusage. The file is generated in a child process (so its memory is not counted)
-by the twin (`rempart.twin.traffic.write_conn_log`), or by bench/netgen.py when the twin is
-not installed (`benchlib.generate_conn_log`, shared with bench_intel.py); a worm (a tree
+that scan (goal <= 2, every round <= 2.3; issue 26) and all detectors over the stored
+data against it (goal <= 0.25), and the peak resident memory of this process (goal <=
+2 GB), sampled every 50 ms and checked against getrusage. The file is generated in a
+child process (so its memory is not counted) by the twin
+(`rempart.twin.traffic.write_conn_log`), or by bench/netgen.py when the twin is not
+installed (`benchlib.generate_conn_log`, shared with bench_intel.py); a worm (a tree
 of 4 PCs, 300 SMB contacts) is mixed in so the detectors have something to find.
 """
 
@@ -116,8 +117,10 @@ def main() -> int:
     print(f"all network detectors        : {detect:8.2f} s")
     for r in runs:
         print(f"    {r.name:18} v{r.version}  {r.findings:5} findings  {r.error or ''}")
-    print(f"(ingest + detectors) / scan  : {(ingest + detect) / scan:8.2f}   (goal <= 3)")
-    print(f"detectors / scan             : {detect / scan:8.2f}   (goal <= 0.5)")
+    worst = max((r[1] + r[2]) / r[0] for r in rounds)
+    print(f"(ingest + detectors) / scan  : {(ingest + detect) / scan:8.2f}   (goal <= 2; "
+          f"worst round {worst:.2f}, goal <= 2.3)")  # fmt: skip
+    print(f"detectors / scan             : {detect / scan:8.2f}   (goal <= 0.25)")
     print(f"peak RSS                     : {peak / 2**30:8.2f} GB (goal <= 2)")
     if not args.keep and not args.conn:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -46,6 +46,60 @@ ADDRESS_RE = "'^[0-9A-Fa-f.:]{2,45}$'"
 ADDRESS_PATTERN = re.compile(ADDRESS_RE.strip("'"))
 
 
+# ICMP types that ask for an answer (echo, timestamp, information, address mask): Zeek puts
+# the type in the originator port.
+ICMP_REQUESTS = (8, 13, 15, 17)
+
+# The flow records detectors count (a dns.log or smb row never doubles a conn.log row).
+FLOW_KINDS = "coalesce(record_kind, 'flow') IN ('flow', 'firewall')"
+
+# A contact's outcome as the scan detector judges it: TCP by its state; a UDP or ICMP probe
+# failed when the peer sent nothing back (packets counted, none in return) and succeeded
+# when it answered; without packet counts it is not judged.
+SCAN_OUTCOME = """CASE WHEN protocol IN ('udp', 'icmp') AND coalesce(action, '') <> 'denied'
+            THEN CASE WHEN packets_in > 0 OR bytes_in > 0 THEN 'success'
+                      WHEN packets_in = 0 AND packets_out > 0 THEN 'failure' END
+            ELSE status END"""
+
+
+def pairs_sql(source: str) -> str:
+    """The flows of `source` (a table or subquery with `network_flow`'s columns) summed per
+    (source, destination, destination port, protocol, UTC day): what the heavy network
+    detectors aggregate, once per file at ingest instead of at every detection.
+
+    Every column is a plain sum, minimum or maximum, so a detector re-aggregates the rows
+    over any coarser key and gets what it would have computed from the flows themselves:
+    `n`, `n_ok`, `bytes`, `t0`, `t1` for conversations; `s_t0` (first judged contact) and
+    `s_ok` for the scan detector's first contacts (`SCAN_OUTCOME`); `e_*` for the border
+    table (TCP/UDP with an outcome, ICMP requests: attempts, answered, refused, first and
+    last time)."""
+    icmp = ", ".join(str(t) for t in ICMP_REQUESTS)
+    judged_scan = f"""({SCAN_OUTCOME}) IN ('success', 'failure')
+                AND (protocol IN ('tcp', 'udp', 'icmp') OR action = 'denied')"""
+    judged_edge = f"""((protocol IN ('tcp', 'udp') AND status IN ('success', 'failure'))
+                OR (protocol = 'icmp' AND src_port IN ({icmp})))"""
+    ok_edge = "(status = 'success' OR (protocol = 'icmp' AND coalesce(packets_in, 0) > 0))"
+    refused = "(conn_state = 'REJ' OR action = 'denied')"
+    return f"""
+    SELECT src_ip, dst_ip, dst_port, protocol,
+        CAST(floor(epoch(time) / 86400) AS BIGINT) AS day,
+        count(*) AS n,
+        sum(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS n_ok,
+        sum(coalesce(bytes_out, 0) + coalesce(bytes_in, 0)) AS bytes,
+        min(time) AS t0, max(time) AS t1,
+        min(CASE WHEN {judged_scan} THEN time END) AS s_t0,
+        max(CASE WHEN {judged_scan} AND ({SCAN_OUTCOME}) = 'success' THEN 1 ELSE 0 END)
+            AS s_ok,
+        sum(CASE WHEN {judged_edge} THEN 1 ELSE 0 END) AS e_n,
+        sum(CASE WHEN {judged_edge} AND {ok_edge} THEN 1 ELSE 0 END) AS e_ok,
+        sum(CASE WHEN {judged_edge} AND {refused} THEN 1 ELSE 0 END) AS e_refused,
+        min(CASE WHEN {judged_edge} THEN time END) AS e_t0,
+        max(CASE WHEN {judged_edge} THEN time END) AS e_t1
+    FROM {source}
+    WHERE {FLOW_KINDS}
+    GROUP BY src_ip, dst_ip, dst_port, protocol, CAST(floor(epoch(time) / 86400) AS BIGINT)"""
+
+
 def used(sql: str, params: dict[str, object]) -> dict[str, object]:
     """The parameters a statement names (DuckDB refuses unused ones)."""
     return {k: v for k, v in params.items() if f"${k}" in sql}
@@ -55,9 +109,13 @@ __all__ = [
     "ADDRESS_PATTERN",
     "ADDRESS_RE",
     "FAILED_STATES",
+    "FLOW_KINDS",
+    "ICMP_REQUESTS",
     "OK_STATES",
     "OUTCOMES",
+    "SCAN_OUTCOME",
     "outcome_sql",
+    "pairs_sql",
     "status_sql",
     "used",
 ]

@@ -149,6 +149,7 @@ class Store:
                 self._add_missing_columns(flows.ROWS, schema)
                 if "outcome" in self._add_missing_columns(flows.COMPACT, flows.COMPACT_FLOW):
                     flows.backfill_outcome(self.con)
+                flows.create_pairs(self.con)
                 flows.refresh_view(self.con)
                 continue
             self.con.register("_empty", schema.empty_table())

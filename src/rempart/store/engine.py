@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from rempart.core.errors import StoreError
+from rempart.schema.flowsql import pairs_sql
 
 if TYPE_CHECKING:
     from rempart.store import Store
@@ -48,6 +49,10 @@ class Engine:
     # SQL listing every address of the flows (column `ip`, given the FLOW_KINDS filter), when
     # the backend keeps such an inventory; else `prepare` reads them from the flows
     addresses: Callable[[str], str] | None = None
+    # SQL giving the flows summed per (source, destination, port, protocol, day)
+    # (`schema.flowsql.pairs_sql`) from what the store summed at ingest, or None: then
+    # `{pairs}` aggregates the flow table itself (Spark, an older workspace)
+    pairs: str | None = None
     _registered: set[str] = field(default_factory=set)
 
     @classmethod
@@ -58,10 +63,11 @@ class Engine:
         is only needed to carry it to other backends (and Ibis 12's DuckDB wrapper does not
         follow DuckDB 2's Arrow API yet).
         """
-        from rempart.store.flows import addresses_sql, has_inventory
+        from rempart.store.flows import addresses_sql, has_inventory, has_pairs, pairs_source
 
         inventory = addresses_sql if has_inventory(store.con) else None
-        return cls(store.con, "duckdb", addresses=inventory)
+        pairs = pairs_source() if has_pairs(store.con) else None
+        return cls(store.con, "duckdb", addresses=inventory, pairs=pairs)
 
     @classmethod
     def for_spark(cls, session: Any, flows: str = FLOWS) -> Engine:
@@ -75,7 +81,17 @@ class Engine:
 
     def session(self) -> Engine:
         """The same backend with its own registered tables and host cache (one detector's)."""
-        return Engine(self.backend, self.kind, self.flows, addresses=self.addresses)
+        return Engine(
+            self.backend, self.kind, self.flows, addresses=self.addresses, pairs=self.pairs
+        )
+
+    def _text(self, sql: str) -> str:
+        """`sql` with `{pairs}` (the flows summed per pair and day, `pairs_sql`) and
+        `{flows}` (the flow table) named."""
+        if "{pairs}" in sql:
+            summed = self.pairs if self.pairs is not None and self.flows == FLOWS else None
+            sql = sql.replace("{pairs}", f"({summed or pairs_sql(self.flows)})")
+        return sql.replace("{flows}", self.flows)
 
     def _params(self, params: Params) -> None:
         if params and self.kind != "duckdb":
@@ -86,7 +102,7 @@ class Engine:
 
         `params` ($name or ? placeholders) keep input values out of the SQL text (DuckDB).
         """
-        text = sql.replace("{flows}", self.flows)
+        text = self._text(sql)
         self._params(params)
         if self.kind == "duckdb":
             return self.backend.sql(text, params=params).to_arrow_table()
@@ -99,7 +115,7 @@ class Engine:
         """A (small) result as Python tuples, the values DuckDB itself gives."""
         if self.kind == "duckdb":
             self._params(params)
-            text = sql.replace("{flows}", self.flows)
+            text = self._text(sql)
             return list(self.backend.execute(text, params).fetchall())
         table = self.query(sql, params)
         return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
@@ -108,7 +124,7 @@ class Engine:
         self, sql: str, params: Params = None, batch_size: int = 1024
     ) -> pa.RecordBatchReader:
         """The rows of a query as Arrow batches, for results too big to hold at once."""
-        text = sql.replace("{flows}", self.flows)
+        text = self._text(sql)
         self._params(params)
         if self.kind == "duckdb":
             return self.backend.sql(text, params=params).to_arrow_reader(batch_size=batch_size)
@@ -121,9 +137,9 @@ class Engine:
         """Run a statement (a temporary table, say) whose result is not needed."""
         self._params(params)
         if self.kind == "duckdb":
-            self.backend.execute(sql.replace("{flows}", self.flows), params)
+            self.backend.execute(self._text(sql), params)
             return
-        self.backend._session.sql(sql.replace("{flows}", self.flows))
+        self.backend._session.sql(self._text(sql))
 
     def unregister(self, name: str) -> None:
         """Drop a table `register` made visible."""
@@ -159,7 +175,7 @@ class Engine:
             return table
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            expr = self.backend.sql(sql.replace("{flows}", self.flows), dialect="duckdb")
+            expr = self.backend.sql(self._text(sql), dialect="duckdb")
             self.backend.create_view(name, expr, overwrite=True)
         return None
 

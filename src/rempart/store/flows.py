@@ -28,12 +28,13 @@ import duckdb
 import pyarrow as pa
 
 from rempart.schema.classes import NETWORK_FLOW, TS
-from rempart.schema.flowsql import ADDRESS_PATTERN, OUTCOMES, outcome_sql, used
+from rempart.schema.flowsql import ADDRESS_PATTERN, OUTCOMES, outcome_sql, pairs_sql, used
 
 ROWS = "flow_rows"
 COMPACT = "flow_conn"
 FILES = "flow_files"
 ADDRESSES = "flow_addresses"
+PAIRS = "flow_pairs"
 VIEW = "network_flow"
 
 
@@ -144,6 +145,40 @@ def addresses_sql(kinds: str) -> str:
     )
 
 
+def _conn_source(where: str) -> str:
+    """`flow_conn` rows (those `where` selects) with the `network_flow` columns that
+    `pairs_sql` reads."""
+    return f"""(SELECT time, src_ip, dst_ip, src_port, dst_port, protocol, conn_state,
+        bytes_out, bytes_in, packets_out, packets_in, {_status_of_outcome()} AS status,
+        CAST(NULL AS VARCHAR) AS action, CAST(NULL AS VARCHAR) AS record_kind
+        FROM {COMPACT} WHERE {where}) c"""
+
+
+def _insert_pairs(con: duckdb.DuckDBPyConnection, file_no: int) -> None:
+    """Sum a conn.log's stored flows into `flow_pairs` (`schema.flowsql.pairs_sql`), in the
+    ingest's transaction: the heavy detectors then read a table a few percent of the flows'
+    size instead of aggregating every flow at each run (module docstring)."""
+    con.execute(
+        f"INSERT INTO {PAIRS} SELECT {int(file_no)} AS file_no, * FROM "
+        f"({pairs_sql(_conn_source(f'file_no = {int(file_no)}'))}) p"
+    )
+
+
+def pairs_source() -> str:
+    """SQL for every flow of `network_flow` summed as `pairs_sql` does: the conn.logs' rows
+    from `flow_pairs` (summed at ingest), the other sources' rows aggregated now."""
+    cols = "src_ip, dst_ip, dst_port, protocol, day, n, n_ok, bytes, t0, t1, s_t0, s_ok, " + (
+        "e_n, e_ok, e_refused, e_t0, e_t1"
+    )
+    return f"SELECT {cols} FROM {PAIRS} UNION ALL SELECT {cols} FROM ({pairs_sql(ROWS)}) r"
+
+
+def has_pairs(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `pairs_source` can be used (a workspace from before it, opened read-only,
+    has no summary yet: the detectors then aggregate the flows)."""
+    return _is_table(con, PAIRS) and _is_table(con, ROWS) and _is_table(con, COMPACT)
+
+
 def has_inventory(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether `addresses_sql` can be used (a workspace from before it, opened read-only,
     has no inventory yet)."""
@@ -207,6 +242,19 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
                 UNION ALL SELECT file_no, dst_ip FROM {COMPACT}) a
             WHERE ip IS NOT NULL"""
         )
+
+
+def create_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """Create `flow_pairs` (after `create` and the outcome's backfill): the per-file
+    summary of the conn.logs; a workspace from before it gets its files' summaries once,
+    here."""
+    if not _is_table(con, PAIRS):
+        con.execute(
+            f"CREATE TABLE {PAIRS} AS SELECT CAST(0 AS INTEGER) AS file_no, * FROM "
+            f"({pairs_sql(_conn_source('false'))}) p LIMIT 0"
+        )
+        for (file_no,) in con.execute(f"SELECT DISTINCT file_no FROM {COMPACT}").fetchall():
+            _insert_pairs(con, int(file_no))
 
 
 def row_count(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -342,6 +390,7 @@ def insert_compact(
         }
         if counts:
             con.execute(f"DELETE FROM {COMPACT} WHERE {where}", args)
+    _insert_pairs(con, file_no)
     # (the file's digest may have been computed while the rows were written: asked last)
     con.execute(
         f"INSERT INTO {FILES} VALUES (?, ?, ?, ?)", [file_no, file_id(), path, source_format]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from rempart.detect.network.nets import FLOW_KINDS, NetParams, sql_list
+from rempart.detect.network.nets import NetParams, sql_list
 from rempart.store.engine import Engine
 
 CONVS = "_rempart_convs"
@@ -34,12 +34,10 @@ _CACHE: dict[NetParams, tuple[pa.Table, pa.Table]] = {}
 def convs_sql(p: NetParams) -> str:
     """One row per (src_ip, dst_ip, dst_port) of the flows of interest (module docstring)."""
     return f"""
-    SELECT src_ip, dst_ip, dst_port, max(protocol) AS protocol, count(*) AS n,
-        sum(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS n_ok,
-        sum(coalesce(bytes_out, 0) + coalesce(bytes_in, 0)) AS bytes,
-        min(time) AS t0, max(time) AS t1
-    FROM {{flows}}
-    WHERE {FLOW_KINDS} AND (
+    SELECT src_ip, dst_ip, dst_port, max(protocol) AS protocol, CAST(sum(n) AS BIGINT) AS n,
+        sum(n_ok) AS n_ok, sum(bytes) AS bytes, min(t0) AS t0, max(t1) AS t1
+    FROM {{pairs}} p
+    WHERE (
         dst_port IN {sql_list(p.admin_ports)}
         OR src_ip IN (SELECT ip FROM _rempart_hosts h WHERE {medical_source("h")})
         OR dst_ip IN (SELECT ip FROM _rempart_hosts WHERE partner IS NOT NULL))

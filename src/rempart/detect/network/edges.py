@@ -14,39 +14,31 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from rempart.detect.network.nets import FLOW_KINDS, NetParams
+from rempart.detect.network.nets import NetParams
 from rempart.store.engine import Engine
 
 EDGES = "_rempart_edges"
 
-# ICMP types that ask for an answer (echo, timestamp, information, address mask): Zeek puts
-# the type in the originator port.
-ICMP_REQUESTS = (8, 13, 15, 17)
 
 _CACHE: dict[NetParams, tuple[pa.Table, pa.Table]] = {}
 
 
 def _leg(direction: str) -> str:
-    """Border flows of one direction: the external side joined first to the (small) set of
-    external addresses, which skips the internal traffic at the cost of a hash probe."""
+    """Border pairs of one direction, from the flows summed per pair and day (`{pairs}`,
+    `schema.flowsql.pairs_sql`: its `e_*` columns count TCP/UDP flows with an outcome and
+    ICMP requests): the external side joined first to the (small) set of external
+    addresses, which skips the internal traffic at the cost of a hash probe. Outbound, only
+    TCP and UDP count."""
     ext_col, int_col = ("src_ip", "dst_ip") if direction == "in" else ("dst_ip", "src_ip")
-    icmp = ", ".join(str(t) for t in ICMP_REQUESTS)
-    requests = f"OR (fl.protocol = 'icmp' AND fl.src_port IN ({icmp}))" if direction == "in" else ""
+    tcp_udp = "" if direction == "in" else "AND fl.protocol IN ('tcp', 'udp')"
     return f"""
         SELECT '{direction}' AS dir,
-            fl.src_ip, fl.dst_ip, coalesce(fl.dst_port, -1) AS dst_port, fl.protocol,
-            CAST(floor(epoch(fl.time) / 86400) AS BIGINT) AS day, fl.time,
-            CASE WHEN fl.status = 'success'
-                   OR (fl.protocol = 'icmp' AND coalesce(fl.packets_in, 0) > 0)
-                 THEN 1 ELSE 0 END AS ok,
-            CASE WHEN fl.conn_state = 'REJ' OR fl.action = 'denied' THEN 1 ELSE 0 END
-                AS refused
-        FROM {{flows}} fl
+            fl.src_ip, fl.dst_ip, coalesce(fl.dst_port, -1) AS dst_port, fl.protocol, fl.day,
+            fl.e_n, fl.e_ok, fl.e_refused, fl.e_t0, fl.e_t1
+        FROM {{pairs}} fl
         JOIN ext x ON x.ip = fl.{ext_col}
         JOIN _rempart_hosts h ON h.ip = fl.{int_col}
-        WHERE {FLOW_KINDS} AND h.internal AND NOT h.special AND h.partner IS NULL
-          AND ((fl.protocol IN ('tcp', 'udp') AND fl.status IN ('success', 'failure'))
-               {requests})"""
+        WHERE h.internal AND NOT h.special AND h.partner IS NULL AND fl.e_n > 0 {tcp_udp}"""
 
 
 def edges_sql() -> str:
@@ -55,8 +47,8 @@ def edges_sql() -> str:
     WITH ext AS (
         SELECT ip FROM _rempart_hosts WHERE NOT internal AND NOT special AND partner IS NULL
     )
-    SELECT dir, src_ip, dst_ip, dst_port, protocol, day, count(*) AS n,
-        sum(ok) AS n_ok, sum(refused) AS n_refused, min(time) AS t0, max(time) AS t1
+    SELECT dir, src_ip, dst_ip, dst_port, protocol, day, CAST(sum(e_n) AS BIGINT) AS n,
+        sum(e_ok) AS n_ok, sum(e_refused) AS n_refused, min(e_t0) AS t0, max(e_t1) AS t1
     FROM ({_leg("in")} UNION ALL {_leg("out")}) b
     GROUP BY dir, src_ip, dst_ip, dst_port, protocol, day"""
 

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.model import AssetKind, Hospital, ZoneKind
+from rempart.schema.flowsql import FLOW_KINDS as FLOW_KINDS  # (re-exported: detectors)
 from rempart.store.engine import Engine
 
 RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
@@ -55,7 +56,6 @@ EXPOSED_PORTS = (
 # periodic or failing outbound connections are everyone's, not a bot's.
 RELAY_ROLES = ("proxy", "dns", "resolver", "ntp", "mail", "mail_relay", "smtp", "mx", "gateway")
 
-FLOW_KINDS = "coalesce(record_kind, 'flow') IN ('flow', 'firewall')"
 
 _IPV4 = r"'^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$'"
 

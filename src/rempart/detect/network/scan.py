@@ -22,7 +22,7 @@ from rempart.core.i18n import msg
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.common import evidence_by, lookup_sql, utc
-from rempart.detect.network.nets import FLOW_KINDS, SCANNER_ROLES, NetParams, sql_list
+from rempart.detect.network.nets import SCANNER_ROLES, NetParams, sql_list
 from rempart.model import Hospital
 from rempart.store.engine import Engine
 
@@ -58,18 +58,14 @@ def _sql(p: NetParams) -> tuple[str, str, str]:
     # per flow)
     # A TCP contact has its outcome; a UDP or ICMP probe (ping sweeps, UDP port scans) has
     # none in most logs: it failed when the peer sent nothing back (packets counted, none
-    # in return) and succeeded when it answered; without packet counts it is not judged.
-    outcome = """CASE WHEN protocol IN ('udp', 'icmp') AND coalesce(action, '') <> 'denied'
-            THEN CASE WHEN packets_in > 0 OR bytes_in > 0 THEN 'success'
-                      WHEN packets_in = 0 AND packets_out > 0 THEN 'failure' END
-            ELSE status END"""
+    # in return) and succeeded when it answered; without packet counts it is not judged
+    # (`schema.flowsql.SCAN_OUTCOME`). The first judged contact and whether one succeeded
+    # are read from the flows summed per pair and day (`{pairs}`: at ingest, on the store).
     contacts = f"""
     WITH a AS (
-        SELECT src_ip, dst_ip, dst_port, min(time) AS t0,
-               max(CASE WHEN {outcome} = 'success' THEN 1 ELSE 0 END) AS ok
-        FROM {{flows}}
-        WHERE {FLOW_KINDS} AND ({outcome}) IN ('success', 'failure')
-          AND (protocol IN ('tcp', 'udp', 'icmp') OR action = 'denied')
+        SELECT src_ip, dst_ip, dst_port, min(s_t0) AS t0, max(s_ok) AS ok
+        FROM {{pairs}} p
+        WHERE s_t0 IS NOT NULL
         GROUP BY src_ip, dst_ip, dst_port
     ), c AS (
         SELECT a.* FROM a JOIN _rempart_hosts d ON d.ip = a.dst_ip WHERE NOT d.special
