@@ -247,6 +247,34 @@ def test_eve_exact_record_skips_other_events(tmp_path: Path) -> None:
     assert (first["status"], rows[1]["status"]) == ("success", "failure")
 
 
+def test_eve_flow_outcome_from_the_client_flags(tmp_path: Path) -> None:
+    """`tcp.ack` of a `flow` event merges both sides: a closed port's RST+ACK made a refused
+    SYN look like a success, so a whole SYN scan read as completed connections (Suricata
+    7 on a public Nmap capture). The client's own flags decide: SYN without ACK failed,
+    SYN then ACK succeeded, no SYN seen (mid-stream) is unknown."""
+
+    def flow(n: int, ts: str, tc: str, syn: bool) -> str:
+        return (
+            f'{{"timestamp":"2020-05-10T11:33:0{n}.000000+0000","flow_id":{n},'
+            '"event_type":"flow","src_ip":"192.0.2.5","src_port":40000,'
+            f'"dest_ip":"192.0.2.9","dest_port":{100 + n},"proto":"TCP","flow":'
+            '{"pkts_toserver":1,"pkts_toclient":1,"bytes_toserver":60,"bytes_toclient":60,'
+            '"state":"closed"},"tcp":{'
+            f'"tcp_flags":"16","tcp_flags_ts":"{ts}","tcp_flags_tc":"{tc}",'
+            f'"syn":{str(syn).lower()},"rst":true,"ack":true,"state":"closed"}}}}\n'
+        )
+
+    text = (
+        flow(1, "02", "14", True)  # SYN, answered RST+ACK: refused
+        + flow(2, "1b", "1b", True)  # SYN, ACK, PSH, FIN both ways: completed
+        + flow(3, "06", "12", True)  # SYN then RST after a SYN+ACK: half-open scan
+        + flow(4, "10", "10", False)  # no SYN seen: picked up mid-stream
+    )
+    got = _ingest(tmp_path, "eve.json", text)
+    status = [r["status"] for r in got.rows("network_flow")]
+    assert status == ["failure", "success", "failure", "unknown"]
+
+
 def test_netfilter_exact_record(tmp_path: Path) -> None:
     got = _ingest(tmp_path, "messages", NETFILTER)
     row = got.record("network_flow", source_line=1)

@@ -81,6 +81,11 @@ class SuricataEveFlowSource(Source):
         # mid-stream) the outcome is unknown.
         netflow_status = f"""CASE WHEN {_j("tcp.syn")} IS DISTINCT FROM 'true' THEN 'unknown'
                 WHEN {_j("tcp.ack")} = 'true' THEN 'success' ELSE 'failure' END"""
+        # A `flow` event's `tcp.ack` and `tcp.rst` merge both sides: a port that answered a
+        # SYN with RST+ACK looked like a success. The client's own flags (`tcp_flags_ts`,
+        # hex) tell: a client that sent a SYN and never an ACK never completed the handshake
+        # (no answer, a refusal, or a half-open scan): a failed attempt, as Zeek's S0/REJ.
+        client_flags = f"TRY_CAST('0x' || {_j('tcp.tcp_flags_ts')} AS INTEGER)"
         # ICMP and ICMPv6 ("IPv6-ICMP") as Zeek names them: `icmp`, type and code as ports
         proto = (
             f"CASE WHEN lower({_j('proto')}) IN ('icmp', 'ipv6-icmp', 'icmpv6', '001', '058') "
@@ -112,6 +117,11 @@ class SuricataEveFlowSource(Source):
             "conn_state": f"coalesce({_j('tcp.state')}, {_j('flow.state')})",
             "status": f"""CASE WHEN {proto} <> 'tcp' THEN 'unknown'
                 WHEN {netflow} THEN {netflow_status}
+                WHEN {client_flags} IS NOT NULL THEN CASE
+                    WHEN {_j("tcp.syn")} IS DISTINCT FROM 'true' THEN 'unknown'
+                    WHEN ({client_flags} & 16) <> 0 AND {to_client} > 0 THEN 'success'
+                    WHEN ({client_flags} & 16) = 0 THEN 'failure'
+                    ELSE 'unknown' END
                 WHEN {to_client} > 0 AND coalesce({_j("tcp.ack")}, 'false') = 'true'
                     THEN 'success'
                 WHEN {to_client} = 0 OR {_j("tcp.rst")} = 'true' THEN 'failure'
