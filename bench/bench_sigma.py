@@ -171,7 +171,7 @@ LAST_SEEN = (
 
 # One Rempart run as a whole process: import, ingest, rules (cached), evaluation.
 RUNNER = """
-import json, sys
+import json, resource, sys
 from pathlib import Path
 from rempart.app.triage import triage
 from rempart.store import Store
@@ -179,8 +179,14 @@ store = Store.memory()
 res = triage([Path(sys.argv[1])], Path(sys.argv[2]), "informational", store=store,
              cache_dir=Path(sys.argv[3]), builtin=False)
 print(json.dumps({"events": store.count("process"), "hits": sum(h.count for h in res.hits),
-                  "rules": res.ruleset.converted, "fired": len({h.rule_id for h in res.hits})}))
+                  "rules": res.ruleset.converted, "fired": len({h.rule_id for h in res.hits}),
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
 """
+
+
+def _load() -> str:
+    """The 1-, 5- and 15-minute load averages, to print beside every figure."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _cpu() -> float:
@@ -250,6 +256,7 @@ def compare(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-sigma-") as tmp:
         work, cache = Path(tmp), Path(tmp) / "rules-cache"
         cold_r = run_rempart(evtx_dir, rules_dir, cache)
+        print(f"cold: Rempart {cold_r['wall']:.2f} s; load {_load()}", flush=True)
         if args.zircolite_ruleset:
             cold_z, ruleset = float("nan"), Path(args.zircolite_ruleset).resolve()
             z_rules = len(json.loads(ruleset.read_text("utf-8")))
@@ -257,6 +264,7 @@ def compare(args: argparse.Namespace) -> None:
             cold_z, ruleset, z_rules = cold_zircolite(
                 zdir, py, evtx_dir, rules_dir, work, args.json
             )
+            print(f"cold: Zircolite {cold_z:.2f} s; load {_load()}", flush=True)
         rounds: list[tuple[dict[str, float], dict[str, float]]] = []
         for i in range(args.rounds):
             r = run_rempart(evtx_dir, rules_dir, cache)
@@ -265,7 +273,8 @@ def compare(args: argparse.Namespace) -> None:
             print(
                 f"round {i + 1}: Rempart {r['wall']:.2f} s (CPU {r['cpu']:.2f} s), "
                 f"Zircolite {z['wall']:.2f} s (CPU {z['cpu']:.2f} s); "
-                f"load {os.getloadavg()[0]:.2f}",
+                f"ratio {z['wall'] / r['wall']:.2f}x; Rempart peak {r['peak_mb']:,.0f} MB; "
+                f"load {_load()}",
                 flush=True,
             )
     events = rounds[0][0]["events"]
@@ -282,6 +291,7 @@ def compare(args: argparse.Namespace) -> None:
     row("", "Rempart", "Zircolite")
     row("rules converted", f"{rounds[0][0]['rules']:,.0f}", f"{z_rules:,}")
     row("cold run: conversion + run (s)", f"{cold_r['wall']:.2f}", f"{cold_z:.2f}")
+    row("peak memory, median (MB)", f"{med([r['peak_mb'] for r, _ in rounds]):,.0f}", "")
     row("warm run, median (s)", f"{med(r_walls):.2f}", f"{med(z_walls):.2f}")
     row(
         "  min-max (s)",
@@ -308,6 +318,11 @@ def compare(args: argparse.Namespace) -> None:
         f"Rempart / Zircolite speed (warm, start-up included): median {med(ratios):.2f}x "
         f"[{ratios[0]:.2f}-{ratios[-1]:.2f}] over {len(rounds)} interleaved rounds"
     )
+    if cold_z == cold_z:  # not NaN: Zircolite's cold run was measured
+        print(
+            f"cold run (conversion included): Zircolite / Rempart "
+            f"{cold_z / cold_r['wall']:.2f}x (one run each)"
+        )
     print(
         f"Rempart / Zircolite CPU time: median {med(cpu_ratios):.2f}x "
         f"[{cpu_ratios[0]:.2f}-{cpu_ratios[-1]:.2f}]"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from rempart.sigma import evaluate as evaluate_module
 from rempart.sigma.engine import builtin_rules_dir, default_mapping, load_rules
 from rempart.sigma.evaluate import evaluate
 from rempart.store import Store
@@ -86,7 +87,7 @@ def test_builtin_rules_match_case_insensitively_and_not_filters() -> None:
     assert hits[0]["rule_id"] == "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a01"
 
 
-def test_arrow_and_sql_paths_agree(tmp_path: Path) -> None:
+def test_arrow_and_sql_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write(
         tmp_path,
         "many",
@@ -114,6 +115,12 @@ def test_arrow_and_sql_paths_agree(tmp_path: Path) -> None:
     assert many == {"e1", "e2"}  # the literal % is not a wildcard
     # `not filter` fires although no event has a User field
     assert {h["event_uid"] for h in fast if h["rule_id"].endswith("11")} == {"e1", "e2", "e3"}
+    # a big group runs in slices (issue 26, a million events): the same hits, both paths
+    monkeypatch.setattr(evaluate_module, "SLICE_ROWS", 1)
+    sliced = evaluate(store.con, rs).to_pylist()
+    assert sorted((h["event_uid"], h["rule_id"]) for h in sliced) == key
+    sliced_sql = evaluate(store.con, rs, use_arrow=False).to_pylist()
+    assert sorted((h["event_uid"], h["rule_id"]) for h in sliced_sql) == key
 
 
 def test_parallel_conversion_gives_the_same_rule_set(

@@ -43,7 +43,13 @@ def _set_pattern(op: str, arg: str, escape: Any) -> str:
     return lit
 
 
-def _leaves(plan: Plan, out: dict[str, Plan]) -> None:
+def leaf_key(plan: Plan) -> tuple[Any, ...]:
+    """A leaf's memo key (hashable, cheaper than its JSON text)."""
+    op, kind, field, arg = plan
+    return (op, kind, field, tuple(arg) if isinstance(arg, list) else arg)
+
+
+def _leaves(plan: Plan, out: dict[tuple[Any, ...], Plan]) -> None:
     op = plan[0]
     if op in ("and", "or"):
         for p in plan[1]:
@@ -51,7 +57,7 @@ def _leaves(plan: Plan, out: dict[str, Plan]) -> None:
     elif op == "not":
         _leaves(plan[1], out)
     elif op in SET_OPS:
-        out.setdefault(json.dumps(plan), plan)
+        out.setdefault(leaf_key(plan), plan)
 
 
 class ArrowGroup:
@@ -59,7 +65,8 @@ class ArrowGroup:
 
     def __init__(self, table: pa.Table) -> None:
         self.table = table
-        self.memo: dict[str, pa.ChunkedArray | pa.Array] = {}
+        self.memo: dict[tuple[Any, ...], pa.ChunkedArray | pa.Array] = {}
+        self.plans: dict[str, Plan] = {}  # plan JSON -> parsed, parsed once
         self.names = {n.lower(): n for n in table.column_names}
         self.dicts: dict[str, tuple[pa.Array, pa.Array]] = {}
 
@@ -84,10 +91,10 @@ class ArrowGroup:
             import re2
         except ImportError:  # optional speed-up
             return
-        by_col: dict[str, list[tuple[str, Plan]]] = {}
-        leaves: dict[str, Plan] = {}
+        by_col: dict[str, list[tuple[tuple[Any, ...], Plan]]] = {}
+        leaves: dict[tuple[Any, ...], Plan] = {}
         for pj in plans_json:
-            _leaves(json.loads(pj), leaves)
+            _leaves(self._plan(pj), leaves)
         for key, leaf in leaves.items():
             if key in self.memo:
                 continue
@@ -109,11 +116,11 @@ class ArrowGroup:
                 self._run_set(re2, options, chunk, texts, at, nulls if nulls.any() else None)
 
     def _run_set(
-        self, re2: Any, options: Any, items: list[tuple[str, Plan]], texts: list[Any],
-        at: Any, nulls: Any,
+        self, re2: Any, options: Any, items: list[tuple[tuple[Any, ...], Plan]],
+        texts: list[Any], at: Any, nulls: Any,
     ) -> None:  # fmt: skip
         rset = re2.Set.SearchSet(options)
-        kept: list[str] = []
+        kept: list[tuple[Any, ...]] = []
         for key, (op, _kind, _field, arg) in items:
             try:
                 rset.Add(_set_pattern(op, arg, re2.escape))
@@ -134,6 +141,12 @@ class ArrowGroup:
             mask[found_at] = True
             self.memo[key] = pa.array(mask[at], mask=nulls)
 
+    def _plan(self, plan_json: str) -> Plan:
+        plan = self.plans.get(plan_json)
+        if plan is None:
+            plan = self.plans[plan_json] = json.loads(plan_json)
+        return plan
+
     def eval(self, plan: Plan) -> Any:
         op = plan[0]
         if op == "and":
@@ -150,7 +163,7 @@ class ArrowGroup:
             return out if out is not None else _FALSE
         if op == "not":
             return pc.invert(pc.fill_null(self.eval(plan[1]), _FALSE))
-        key = json.dumps(plan)
+        key = leaf_key(plan)
         hit = self.memo.get(key)
         if hit is None:
             hit = self._leaf(plan)
@@ -186,7 +199,7 @@ class ArrowGroup:
 
     def matches(self, plan_json: str) -> pa.Array:
         """Row indices where the rule matches."""
-        mask = self.eval(json.loads(plan_json))
+        mask = self.eval(self._plan(plan_json))
         if isinstance(mask, pa.Scalar):
             if mask.as_py():
                 return pa.array(range(self.table.num_rows), pa.uint64())

@@ -1,7 +1,8 @@
 """Sigma evaluation: run a converted rule set over the stored Windows events, set-based.
 
-The fields the rules use are lifted once into a wide temporary table (lower-cased once per
-event) per log-source group, which is then scanned by queries whose single list column holds
+The fields the rules use are lifted once into a wide Arrow table (lower-cased once per
+event) per log-source group (per slice of SLICE_ROWS events of a big group, so that memory
+stays bounded), which is then scanned by queries whose single list column holds
 the indices of all the rules (RULES_PER_QUERY per query) that matched the row; rules whose
 plan Arrow can run are matched in memory instead. Correlation rules (`event_count`,
 `value_count`) then run as SQL over those hits. Loading and converting rules:
@@ -20,6 +21,7 @@ import pyarrow as pa
 from rempart.sigma.arrow_eval import ArrowGroup
 from rempart.sigma.engine import (
     RULES_PER_QUERY,
+    CompiledRule,
     Mapping,
     RuleSet,
     default_mapping,
@@ -40,6 +42,9 @@ class EvalStats:
 
 
 HIT_COLUMNS = ("event_uid", "rule_id")
+# Events of a log-source group evaluated at once: a million events in one go held 10 GB of
+# lifted columns and per-rule masks; the attack samples (8 k events) stay one slice.
+SLICE_ROWS = 250_000
 _HIT_SCHEMA = pa.schema([pa.field("event_uid", pa.string()), pa.field("r", pa.int64())])
 
 
@@ -82,43 +87,23 @@ def evaluate(
             + f' AS "{k}:{f.replace(chr(34), chr(34) * 2)}"'
             for k, f in cols
         )
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE sigma_grp AS SELECT event_uid{lifted} "
-            f"FROM {table} WHERE ({where}) AND ({pred or 'true'})"
-        )
-        n = int(con.rows("SELECT count(*) FROM sigma_grp")[0][0])
+        scope = f"FROM {table} WHERE ({where}) AND ({pred or 'true'})"
+        n = int(con.rows(f"SELECT count(*) {scope}")[0][0])
         stats.groups[pred or "*"] = n
         stats.events += n
-        if n == 0:
-            continue
-        arrow_idxs = [i for i in idxs if rules[i].plan] if use_arrow else []
-        if arrow_idxs:
-            group = ArrowGroup(con.query("SELECT * FROM sigma_grp").combine_chunks())
-            uids = group.table.column("event_uid")
-            group.prepare([rules[i].plan for i in arrow_idxs])
-            for i in arrow_idxs:
-                rows = group.matches(rules[i].plan)
-                if len(rows):
-                    parts.append(
-                        pa.table(
-                            {
-                                "event_uid": uids.take(rows),
-                                "r": pa.array([i] * len(rows), pa.int64()),
-                            }
-                        )
-                    )
-        on_arrow = set(arrow_idxs)
-        sql_idxs = [i for i in idxs if i not in on_arrow]
-        for start in range(0, len(sql_idxs), RULES_PER_QUERY):
-            chunk = sql_idxs[start : start + RULES_PER_QUERY]
-            cases = ", ".join(f"CASE WHEN {rules[i].expr} THEN {i} END" for i in chunk)
-            query = (
-                "SELECT event_uid, unnest(list_filter([" + cases + "], lambda x: x IS NOT NULL))"
-                " AS r FROM sigma_grp"
-            )
-            parts.append(con.query(query).cast(_HIT_SCHEMA))
-            stats.queries += 1
-    con.execute("DROP TABLE IF EXISTS sigma_grp")
+        # A big group runs in slices of about SLICE_ROWS events (split by a hash of the
+        # event's key): the lifted columns and the rules' masks are held for one slice only.
+        slices = -(-n // SLICE_ROWS)
+        for s in range(slices):
+            part = f" AND hash(event_uid) % {slices} = {s}" if slices > 1 else ""
+            grp = con.query(f"SELECT event_uid{lifted} {scope}{part}")
+            if grp.num_rows == 0:
+                continue
+            con.register("sigma_grp", grp)
+            try:
+                _run_slice(con, grp, rules, idxs, use_arrow, parts, stats)
+            finally:
+                con.unregister("sigma_grp")
     hits = pa.concat_tables(parts) if parts else _HIT_SCHEMA.empty_table()
     rule_ids = ids.take(hits.column("r").cast(pa.int64()))
     out = pa.table({"event_uid": hits.column("event_uid"), "rule_id": rule_ids})
@@ -126,6 +111,45 @@ def evaluate(
         out = pa.concat_tables([out, _run_correlations(con, out, ruleset, table, mapping)])
     stats.hits = out.num_rows
     return out
+
+
+def _run_slice(
+    con: Engine,
+    grp: pa.Table,
+    rules: list[CompiledRule],
+    idxs: list[int],
+    use_arrow: bool,
+    parts: list[pa.Table],
+    stats: EvalStats,
+) -> None:
+    """One slice of a group (registered as `sigma_grp`): its hits appended to `parts`."""
+    arrow_idxs = [i for i in idxs if rules[i].plan] if use_arrow else []
+    if arrow_idxs:
+        group = ArrowGroup(grp)
+        uids = grp.column("event_uid")
+        group.prepare([rules[i].plan for i in arrow_idxs])
+        for i in arrow_idxs:
+            rows = group.matches(rules[i].plan)
+            if len(rows):
+                parts.append(
+                    pa.table(
+                        {
+                            "event_uid": uids.take(rows),
+                            "r": pa.array([i] * len(rows), pa.int64()),
+                        }
+                    )
+                )
+    on_arrow = set(arrow_idxs)
+    sql_idxs = [i for i in idxs if i not in on_arrow]
+    for start in range(0, len(sql_idxs), RULES_PER_QUERY):
+        chunk = sql_idxs[start : start + RULES_PER_QUERY]
+        cases = ", ".join(f"CASE WHEN {rules[i].expr} THEN {i} END" for i in chunk)
+        query = (
+            "SELECT event_uid, unnest(list_filter([" + cases + "], lambda x: x IS NOT NULL))"
+            " AS r FROM sigma_grp"
+        )
+        parts.append(con.query(query).cast(_HIT_SCHEMA))
+        stats.queries += 1
 
 
 def _run_correlations(
