@@ -161,12 +161,11 @@ def rempart(evtx_dir: Path, rules_dir: Path, cache: Path) -> dict[str, float]:
 
 # Last figures measured beside Zircolite 3.7.0 (issue 26), in the same runs, rules converted once.
 LAST_SEEN = (
-    "last measured beside Zircolite 3.7.0 (issue 26; 2-core machine shared with other work,\n"
-    "  load 16-19; rules converted once; start-up included):\n"
-    "  EVTX attack samples (8,248 events), 3 interleaved rounds: Rempart 5.26x faster\n"
-    "  [4.32-7.22] in wall time, 5.13x [4.44-5.37] in CPU time; hits 1,514 vs 1,394;\n"
-    "  107,315 events (gen_winlog_corpus.py, JSON lines), 1 round: 15.0x wall, 19.9x CPU;\n"
-    "  hits 19,695 vs 18,122. Before (quiet machine): Rempart 1.63x slower on the 8 k events."
+    "last measured beside Zircolite 3.7.0 (issue 26; 2026-12-06, 2-core machine, load 15-24;\n"
+    "  start-up included): EVTX attack samples (8,248 events), 3 interleaved rounds: Rempart\n"
+    "  6.07x faster [4.28-9.06] wall, 5.52x [5.12-5.74] CPU; cold 199 s vs 901 s; hits 1,242\n"
+    "  vs 1,394 (below). 1,007,110 events (gen_winlog_corpus.py), one run each, not\n"
+    "  interleaved: 23x by CPU; hits 149,206 vs 170,068 (below)."
 )
 
 # One Rempart run as a whole process: import, ingest, rules (cached), evaluation.
