@@ -13,18 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.sigma import winevents
+from tests.sigma.winevents import MSSQL, PS, PS_CLASSIC, SECURITY, SYSMON, SYSTEM
 
 from rempart.app.triage import triage
 from rempart.sigma.attack_tactics import tactics_of
 from rempart.sigma.engine import builtin_rules_dir, load_rules
 
-SECURITY = ("Security", "Microsoft-Windows-Security-Auditing")
-SYSTEM = ("System", "Service Control Manager")
 DCOM = ("System", "Microsoft-Windows-DistributedCOM")
-SYSMON = ("Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon")
-PS = ("Microsoft-Windows-PowerShell/Operational", "Microsoft-Windows-PowerShell")
-PS_CLASSIC = ("Windows PowerShell", "PowerShell")
-MSSQL = ("Application", "MSSQL$RADAR")
 PCA = (
     "Microsoft-Windows-Application-Experience/Program-Compatibility-Assistant",
     "Microsoft-Windows-Application-Experience",
@@ -35,9 +31,6 @@ RDPCORE = (
 )
 BITLOCKER = ("Microsoft-Windows-BitLocker/BitLocker Management", "Microsoft-Windows-BitLocker-API")
 RULE = "3c9e7a10-5b2d-4f8e-a1c4-7d2e9b0f51"
-CMD = r"C:\Windows\System32\cmd.exe"
-PWSH = r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe"
-SVCHOST = r"C:\Windows\System32\svchost.exe"
 
 
 def ev(
@@ -48,22 +41,13 @@ def ev(
     second: int = 0,
     rid: int = 1,
 ) -> dict[str, Any]:
-    channel, provider = where
-    return {
-        "Event": {
-            "System": {
-                "Provider": {"#attributes": {"Name": provider}},
-                "EventID": code,
-                "EventRecordID": rid,
-                "TimeCreated": {
-                    "#attributes": {"SystemTime": f"2026-01-01T10:{minute:02d}:{second:02d}Z"}
-                },
-                "Channel": channel,
-                "Computer": "pc1.chu.lan",
-            },
-            "EventData": data,
-        }
-    }
+    """An event on this file's workstation."""
+    return winevents.ev(where, code, data, minute, second, rid, computer="pc1.chu.lan")
+
+
+CMD = r"C:\Windows\System32\cmd.exe"
+PWSH = r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe"
+SVCHOST = r"C:\Windows\System32\svchost.exe"
 
 
 def proc(image: str, cmd: str, parent: str, parent_cmd: str = "") -> dict[str, Any]:

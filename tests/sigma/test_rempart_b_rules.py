@@ -13,16 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.sigma.winevents import BITS, MSSQL, PS, SECURITY, SYSMON, SYSTEM, ev
 
 from rempart.app.triage import TriageResult, triage
 from rempart.sigma.engine import builtin_rules_dir, load_rules
 
-SECURITY = ("Security", "Microsoft-Windows-Security-Auditing")
-SYSTEM = ("System", "Service Control Manager")
-SYSMON = ("Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon")
-PS = ("Microsoft-Windows-PowerShell/Operational", "Microsoft-Windows-PowerShell")
-MSSQL = ("Application", "MSSQL$RADAR")
-BITS = ("Microsoft-Windows-Bits-Client/Operational", "Microsoft-Windows-Bits-Client")
 WINSOCK = ("Microsoft-Windows-Winsock-WS2HELP/Operational", "Microsoft-Windows-Winsock-WS2HELP")
 TELEMETRY = (
     "Microsoft-Windows-Application-Experience/Program-Telemetry",
@@ -41,23 +36,6 @@ REPLICA = "%%7688\r\n\t\t{9923a32a-3607-11d2-b9be-0000f87a36b2}\r\n"
 LSA = r"SYSTEM\CurrentControlSet\Control\Lsa"
 RUN = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Run"
 PIPE_SVC = r"\svchost-PC1-8116-stdin"
-
-
-def ev(where: tuple[str, str], code: int, data: dict[str, Any]) -> dict[str, Any]:
-    channel, provider = where
-    return {
-        "Event": {
-            "System": {
-                "Provider": {"#attributes": {"Name": provider}},
-                "EventID": code,
-                "EventRecordID": 1,
-                "TimeCreated": {"#attributes": {"SystemTime": "2026-01-01T10:00:00Z"}},
-                "Channel": channel,
-                "Computer": "srv1.chu.lan",
-            },
-            "EventData": data,
-        }
-    }
 
 
 def sec(code: int, **data: str) -> dict[str, Any]:

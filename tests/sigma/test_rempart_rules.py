@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.sigma.winevents import BITS, MSSQL, PS, SECURITY, SYSMON, ev
 
 from rempart.app.triage import triage
 from rempart.sigma.engine import builtin_rules_dir, load_rules
 from rempart.store import Store
 
-SECURITY = ("Security", "Microsoft-Windows-Security-Auditing")
-SYSMON = ("Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon")
-PS = ("Microsoft-Windows-PowerShell/Operational", "Microsoft-Windows-PowerShell")
-MSSQL = ("Application", "MSSQL$RADAR")
 FIREWALL = (
     "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
     "Microsoft-Windows-Windows Firewall With Advanced Security",
@@ -28,30 +25,10 @@ LANMAN = r"HKLM\System\CurrentControlSet\Services\LanmanServer"
 SHARES = LANMAN + r"\Shares"
 SAM_GUEST = r"HKLM\SAM\SAM\Domains\Account\Users\000001F5\F"
 SSH = ("OpenSSH/Operational", "OpenSSH")
-BITS = ("Microsoft-Windows-Bits-Client/Operational", "Microsoft-Windows-Bits-Client")
 EXIT_MONITOR = ("Application", "Microsoft-Windows-ProcessExitMonitor")
 LSASS_PATH = r"C:\Windows\System32\lsass.exe"
 WDNIS = r"HKLM\System\CurrentControlSet\Services\WdNisDrv\Start"
 RULE = "6f0c1d2e-7a51-4c1b-9a77-2b1f0e3c4a"
-
-
-def ev(
-    where: tuple[str, str], code: int, data: dict[str, Any], minute: int = 0, rid: int = 1
-) -> dict[str, Any]:
-    channel, provider = where
-    return {
-        "Event": {
-            "System": {
-                "Provider": {"#attributes": {"Name": provider}},
-                "EventID": code,
-                "EventRecordID": rid,
-                "TimeCreated": {"#attributes": {"SystemTime": f"2026-01-01T10:{minute:02d}:00Z"}},
-                "Channel": channel,
-                "Computer": "srv1.chu.lan",
-            },
-            "EventData": data,
-        }
-    }
 
 
 def rdp(host: str, minute: int) -> dict[str, Any]:
@@ -81,7 +58,7 @@ def rdp_from(host: str, address: str) -> dict[str, Any]:
 
 def rdp_tcp(rid: int, minute: int = 0, second: int = 0) -> dict[str, Any]:
     """A TCP connection accepted by the RDP server (RdpCoreTS 131) from one scanner."""
-    e = ev(
+    return ev(
         (
             "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational",
             "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS",
@@ -89,12 +66,9 @@ def rdp_tcp(rid: int, minute: int = 0, second: int = 0) -> dict[str, Any]:
         131,
         {"ConnType": "TCP", "ClientIP": f"10.9.9.9:{40000 + rid}"},
         minute=minute,
+        second=second,
         rid=rid + 1,
     )
-    e["Event"]["System"]["TimeCreated"]["#attributes"]["SystemTime"] = (
-        f"2026-01-01T10:{minute:02d}:{second:02d}Z"
-    )
-    return e
 
 
 def audit(action: str, succeeded: str, class_type: str, statement: str) -> dict[str, Any]:
