@@ -89,29 +89,8 @@ def _http_sql(p: NetParams) -> tuple[str, str]:
         WHERE kind = 'http' AND src_ip IS NOT NULL
         UNION SELECT DISTINCT dst_ip AS ip FROM network_event
         WHERE kind = 'http' AND dst_ip IS NOT NULL"""
-    scheme = "'^[A-Za-z][A-Za-z0-9+.-]*://'"
-    uri = f"regexp_replace(r.uri, {scheme[:-1]}[^/]*', '')"
-    named = f"coalesce(nullif(r.host, ''), regexp_extract(r.uri, {scheme[:-1]}([^/]*)', 1))"
-    host = f"regexp_replace(lower({named}), ':[0-9]+$', '')"
     flagged = f"""
-    WITH r AS (
-        SELECT src_ip, dst_ip, time, event_uid, name AS host,
-            CASE WHEN coalesce(detail, '') LIKE '/%' OR regexp_matches(detail, {scheme})
-                 THEN detail ELSE split_part(detail, ' ', 2) END AS uri
-        FROM network_event WHERE kind = 'http' AND src_ip IS NOT NULL AND dst_ip IS NOT NULL
-    ), s AS (
-        SELECT r.src_ip, r.dst_ip, r.time, r.event_uid, {host} AS host, {uri} AS uri
-        FROM r JOIN {EVENT_HOSTS} hs ON hs.ip = r.src_ip JOIN {EVENT_HOSTS} hd ON hd.ip = r.dst_ip
-        WHERE hs.internal AND lower(coalesce(hs.role, '')) NOT IN {sql_list(RELAY_ROLES)}
-          AND ((NOT hd.internal AND NOT hd.special AND hd.partner IS NULL)
-               OR regexp_matches(r.uri, {scheme}))  -- absolute form: a request to a proxy
-    ), shaped AS (
-        SELECT src_ip, dst_ip, time, event_uid, {shape_sql("uri")} AS shape,
-            CASE WHEN host = '' THEN dst_ip
-                 WHEN regexp_matches(host, '^[0-9.]+$') OR host LIKE '%:%' THEN host
-                 ELSE {parent_domain_sql("host")} END AS server
-        FROM s WHERE uri LIKE '/%'
-    ), variety AS (
+    WITH {http_shaped_ctes(EVENT_HOSTS)}, variety AS (
         SELECT src_ip, server FROM shaped GROUP BY src_ip, server
         HAVING count(DISTINCT shape) <= {int(p.http_fanout_max_shapes)}
     ), firsts AS (
@@ -182,6 +161,37 @@ def detect_http_fanout(
             )
         )
     return out
+
+
+def http_shaped_ctes(hosts: str, source: str = "", shaped: str = "") -> str:
+    """The CTEs `r`, `s` and `shaped` over `network_event`'s HTTP requests: an internal
+    client (`hosts` says who is internal, special, a partner; `source` narrows the client)
+    to an internet server or through a proxy (absolute-form URI), with each request's
+    URI shape and its server (host name's registered domain, else the address); `shaped`
+    adds conditions on those rows. `http_fanout` and `http_beacon` read the same requests."""
+    scheme = "'^[A-Za-z][A-Za-z0-9+.-]*://'"
+    uri = f"regexp_replace(r.uri, {scheme[:-1]}[^/]*', '')"
+    named = f"coalesce(nullif(r.host, ''), regexp_extract(r.uri, {scheme[:-1]}([^/]*)', 1))"
+    host = f"regexp_replace(lower({named}), ':[0-9]+$', '')"
+    return f"""r AS (
+        SELECT src_ip, dst_ip, time, event_uid, name AS host,
+            CASE WHEN coalesce(detail, '') LIKE '/%' OR regexp_matches(detail, {scheme})
+                 THEN detail ELSE split_part(detail, ' ', 2) END AS uri
+        FROM network_event WHERE kind = 'http' AND src_ip IS NOT NULL AND dst_ip IS NOT NULL
+    ), s AS (
+        SELECT r.src_ip, r.dst_ip, r.time, r.event_uid, {host} AS host, {uri} AS uri
+        FROM r JOIN {hosts} hs ON hs.ip = r.src_ip JOIN {hosts} hd ON hd.ip = r.dst_ip
+        WHERE hs.internal {source}
+          AND lower(coalesce(hs.role, '')) NOT IN {sql_list(RELAY_ROLES)}
+          AND ((NOT hd.internal AND NOT hd.special AND hd.partner IS NULL)
+               OR regexp_matches(r.uri, {scheme}))  -- absolute form: a request to a proxy
+    ), shaped AS (
+        SELECT src_ip, dst_ip, time, event_uid, {shape_sql("uri")} AS shape,
+            CASE WHEN host = '' THEN dst_ip
+                 WHEN regexp_matches(host, '^[0-9.]+$') OR host LIKE '%:%' THEN host
+                 ELSE {parent_domain_sql("host")} END AS server
+        FROM s WHERE uri LIKE '/%' {shaped}
+    )"""
 
 
 class HttpFanoutDetector(NetworkDetector):

@@ -40,8 +40,8 @@ from typing import Any, ClassVar
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
 from rempart.detect.network.common import utc
-from rempart.detect.network.fanout import parent_domain_sql, shape_sql
-from rempart.detect.network.nets import RELAY_ROLES, NetParams, hosts_sql, ip_number_sql, sql_list
+from rempart.detect.network.fanout import http_shaped_ctes
+from rempart.detect.network.nets import NetParams, hosts_sql, ip_number_sql, sql_list
 from rempart.model import Hospital
 from rempart.store.engine import Engine
 
@@ -72,30 +72,11 @@ def _addresses_sql() -> str:
 
 def _series_sql(p: NetParams) -> str:
     """One row per visit of a judged (host, server, shape) series, with its interval."""
-    scheme = "'^[A-Za-z][A-Za-z0-9+.-]*://'"
-    uri = f"regexp_replace(r.uri, {scheme[:-1]}[^/]*', '')"
-    named = f"coalesce(nullif(r.host, ''), regexp_extract(r.uri, {scheme[:-1]}([^/]*)', 1))"
-    host = f"regexp_replace(lower({named}), ':[0-9]+$', '')"
+    requests = http_shaped_ctes(
+        HTTP_HOSTS, "AND NOT hs.special", f"AND host NOT IN {sql_list(CONNECTIVITY_HOSTS)}"
+    )
     return f"""
-    WITH r AS (
-        SELECT src_ip, dst_ip, time, event_uid, name AS host,
-            CASE WHEN coalesce(detail, '') LIKE '/%' OR regexp_matches(detail, {scheme})
-                 THEN detail ELSE split_part(detail, ' ', 2) END AS uri
-        FROM network_event WHERE kind = 'http' AND src_ip IS NOT NULL AND dst_ip IS NOT NULL
-    ), s AS (
-        SELECT r.src_ip, r.dst_ip, r.time, r.event_uid, {host} AS host, {uri} AS uri
-        FROM r JOIN {HTTP_HOSTS} hs ON hs.ip = r.src_ip JOIN {HTTP_HOSTS} hd ON hd.ip = r.dst_ip
-        WHERE hs.internal AND NOT hs.special
-          AND lower(coalesce(hs.role, '')) NOT IN {sql_list(RELAY_ROLES)}
-          AND ((NOT hd.internal AND NOT hd.special AND hd.partner IS NULL)
-               OR regexp_matches(r.uri, {scheme}))  -- absolute form: a request to a proxy
-    ), shaped AS (
-        SELECT src_ip, dst_ip, time, event_uid, {shape_sql("uri")} AS shape,
-            CASE WHEN host = '' THEN dst_ip
-                 WHEN regexp_matches(host, '^[0-9.]+$') OR host LIKE '%:%' THEN host
-                 ELSE {parent_domain_sql("host")} END AS server
-        FROM s WHERE uri LIKE '/%' AND host NOT IN {sql_list(CONNECTIVITY_HOSTS)}
-    ), doors AS (
+    WITH {requests}, doors AS (
         SELECT DISTINCT x.ip FROM (SELECT src_ip AS ip FROM shaped
                                    UNION SELECT dst_ip FROM shaped) x
         JOIN _rempart_doors dr ON {ip_number_sql("x.ip")} BETWEEN dr.lo AND dr.hi
