@@ -164,13 +164,22 @@ def is_beacon(score: float, r: dict[str, Any], p: NetParams) -> bool:
     only: a live channel; unanswered retries over minutes are any client's backoff while
     its server is down, and the dead-C&C rule judges them over half an hour) at the stricter
     `c2_short_score`. A series of an hour or more is judged by the hour rule alone, as ever."""
-    n, ok, span = int(r["n"]), int(r["n_ok"]), float(r["span"])
-    long = n >= p.c2_beacon_min_conns and span >= p.c2_beacon_min_seconds
-    short = ok >= p.c2_short_min_conns and p.c2_short_min_seconds <= span < p.c2_beacon_min_seconds
+    return beacon_bars(score, int(r["n"]), int(r["n_ok"]), float(r["span"]), p)
+
+
+def beacon_bars(score: float, total: int, answered: int, span: float, p: NetParams) -> bool:
+    """The two bars every beacon test shares: `total` visits over an hour or more at
+    `c2_beacon_score`, or `answered` ones over minutes at the stricter `c2_short_score`."""
+    long = total >= p.c2_beacon_min_conns and span >= p.c2_beacon_min_seconds
+    short = (
+        answered >= p.c2_short_min_conns
+        and p.c2_short_min_seconds <= span < p.c2_beacon_min_seconds
+    )
     return (long and score >= p.c2_beacon_score) or (short and score >= p.c2_short_score)
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A series' length as a reader says it (s, min, h)."""
     if seconds >= 7200:
         return f"{seconds / 3600:.1f} h"
     if seconds >= 120:
@@ -208,7 +217,7 @@ def detect_c2(
         others = (
             msg("net.c2.no_other_host") if hosts <= 1 else msg("net.c2.other_hosts", hosts=hosts)
         )
-        span = _duration(float(r["span"]))
+        span = duration_text(float(r["span"]))
         values: dict[str, object] = {
             "src": r["src_ip"],
             "target": target,
@@ -222,7 +231,7 @@ def detect_c2(
             severity = Severity.MEDIUM
         else:
             title_key, reason_key = "net.c2.beacon.title", "net.c2.beacon.reason"
-            values.update(interval=_duration(float(r["d2"])), bytes=int(r["b2"]), score=score)
+            values.update(interval=duration_text(float(r["d2"])), bytes=int(r["b2"]), score=score)
             severity = Severity.HIGH if (score or 0) >= 0.9 else Severity.MEDIUM
         key = f"{r['src_ip']}|{r['dst_ip']}|{port}|{proto}"
         out.append(

@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 
 from rempart.detect.base import Finding, Severity
 from rempart.detect.network import NetworkDetector
+from rempart.detect.network.c2 import beacon_bars, duration_text
 from rempart.detect.network.common import utc
 from rempart.detect.network.fanout import http_shaped_ctes
 from rempart.detect.network.nets import NetParams, hosts_sql, ip_number_sql, sql_list
@@ -127,19 +128,7 @@ def timing_score(intervals: list[float], span: float) -> float | None:
 def is_http_beacon(score: float, visits: int, span: float, p: NetParams) -> bool:
     """`c2_beacon`'s bars: an hour or more at `c2_beacon_score`, minutes at the stricter
     `c2_short_score`."""
-    long = visits >= p.c2_beacon_min_conns and span >= p.c2_beacon_min_seconds
-    short = (
-        visits >= p.c2_short_min_conns and p.c2_short_min_seconds <= span < p.c2_beacon_min_seconds
-    )
-    return (long and score >= p.c2_beacon_score) or (short and score >= p.c2_short_score)
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 7200:
-        return f"{seconds / 3600:.1f} h"
-    if seconds >= 120:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds:.0f} s"
+    return beacon_bars(score, visits, visits, span, p)
 
 
 def detect_http_beacon(
@@ -184,8 +173,8 @@ def detect_http_beacon(
                     "shape": shape[:120],
                     "n": len(rs),
                     "visits": visits,
-                    "span": _duration(span),
-                    "interval": _duration(_quantile(intervals, 0.5)),
+                    "span": duration_text(span),
+                    "interval": duration_text(_quantile(intervals, 0.5)),
                     "score": score,
                     "addresses": ", ".join(addresses[:5]),
                     "hosts": int(rs[0]["hosts"]),
