@@ -12,10 +12,11 @@ saying how to install it.
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyarrow as pa
 
@@ -26,6 +27,17 @@ _MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\
 _PCAPNG = b"\x0a\x0d\x0d\x0a"
 INSTALL = "reading packet captures needs the dpkt library: pip install 'dpkt>=1.9'"
 _PROTO = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp"}
+
+
+def read_packets(dpkt: Any, fh: IO[bytes]) -> Iterator[tuple[int, int, float, bytes]]:
+    """Each packet of an open capture, pcap or pcapng: its number (from 1), the link type,
+    its time and its bytes. dpkt's errors on a cut capture pass to the caller, who decides."""
+    head = fh.read(4)
+    fh.seek(0)
+    reader = dpkt.pcapng.Reader(fh) if head == _PCAPNG else dpkt.pcap.Reader(fh)
+    link = reader.datalink()
+    for number, (ts, buf) in enumerate(reader, start=1):
+        yield number, link, float(ts), buf
 
 
 @dataclass
@@ -68,12 +80,8 @@ class PcapSource(Source):
         flows: dict[tuple[Any, ...], _Flow] = {}
         with path.open("rb") as fh:
             try:
-                head = fh.read(4)
-                fh.seek(0)
-                reader = dpkt.pcapng.Reader(fh) if head == _PCAPNG else dpkt.pcap.Reader(fh)
-                link = reader.datalink()
-                for number, (ts, buf) in enumerate(reader, start=1):
-                    self._packet(dpkt, link, float(ts), buf, number, flows, ctx)
+                for number, link, ts, buf in read_packets(dpkt, fh):
+                    self._packet(dpkt, link, ts, buf, number, flows, ctx)
             except (ValueError, dpkt.dpkt.NeedData, dpkt.dpkt.UnpackError) as exc:
                 ctx.reject(None, f"capture cut or unreadable: {exc}"[:200])
         rows = [self._row(f, ctx) for f in sorted(flows.values(), key=lambda f: f.first_packet)]

@@ -37,11 +37,10 @@ from typing import Any
 import pyarrow as pa
 
 from rempart.sources.base import ParseContext, Source
-from rempart.sources.pcap import PcapSource
+from rempart.sources.pcap import PcapSource, read_packets
 from rempart.sources.suricata_events import http_url
 
 SMB_PORTS = (445, 139)
-_PCAPNG = b"\x0a\x0d\x0d\x0a"
 
 SMB1_COMMANDS = {
     0x04: "CLOSE", 0x25: "TRANS", 0x26: "TRANS_SECONDARY", 0x2B: "ECHO", 0x2E: "READ_ANDX",
@@ -183,12 +182,8 @@ class PcapEventSource(Source):
         conns: dict[tuple[Any, ...], _Conn] = {}
         with path.open("rb") as fh:
             try:
-                head = fh.read(4)
-                fh.seek(0)
-                reader = dpkt.pcapng.Reader(fh) if head == _PCAPNG else dpkt.pcap.Reader(fh)
-                link = reader.datalink()
-                for number, (ts, buf) in enumerate(reader, start=1):
-                    self._packet(dpkt, link, float(ts), buf, number, conns, rows, ctx)
+                for number, link, ts, buf in read_packets(dpkt, fh):
+                    self._packet(dpkt, link, ts, buf, number, conns, rows, ctx)
             except (ValueError, dpkt.dpkt.NeedData, dpkt.dpkt.UnpackError):
                 pass  # `pcap` says the capture is cut; the events before the cut stay
         for conn in conns.values():  # requests never answered
