@@ -192,12 +192,20 @@ def test_compact_table_and_older_workspace(tmp_path: Path) -> None:
         assert store.count("network_flow") == 3
 
 
+def _gzipped(path: Path) -> Path:
+    """The file gzipped: a conn.log DuckDB's reader writes to `flow_conn` (Arrow reads only
+    plain files in byte ranges)."""
+    out = path.with_suffix(".log.gz")
+    out.write_bytes(gzip.compress(path.read_bytes()))
+    return out
+
+
 def test_compact_columns_keep_their_chosen_compression(tmp_path: Path) -> None:
     """`flow_conn` is written with one compression per column, not DuckDB's per row group
     choice: uids plainly, addresses with dictionary+FSST, times and ports bit-packed."""
     db = tmp_path / "s.duckdb"
     with Store(db) as store:
-        ingest_file(store, _conn(tmp_path, GOOD + FAILED))
+        ingest_file(store, _gzipped(_conn(tmp_path, GOOD + FAILED)))
         store.sql("CHECKPOINT")
         used = {
             r["column_name"]: r["compression"]
@@ -216,7 +224,7 @@ def test_flow_conn_with_a_stored_status(tmp_path: Path) -> None:
     their `outcome` from conn_state when the column is added, and the view names it."""
     db = tmp_path / "s.duckdb"
     with Store(db) as store:
-        ingest_file(store, _conn(tmp_path, GOOD))
+        ingest_file(store, _gzipped(_conn(tmp_path, GOOD)))
         assert store.sql("SELECT outcome FROM flow_conn").to_pylist() == [{"outcome": 1}]
         store.sql("ALTER TABLE flow_conn DROP COLUMN outcome")
         store.sql("ALTER TABLE flow_conn ADD COLUMN status VARCHAR")

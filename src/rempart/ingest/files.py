@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from rempart.core.errors import RempartError, SourceError
 from rempart.ingest.grown import Prefix, grown_from, tail_copy
+from rempart.schema.flowsql import ArrowFlows
 from rempart.sources import (
     ParseContext,
     Source,
@@ -496,6 +497,7 @@ def _context(
         locate: str,
         setup: str,
         extra_rejects: str,
+        arrow: ArrowFlows | None,
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
         return store.insert_flows(
             select,
@@ -507,6 +509,7 @@ def _context(
             locate=locate,
             setup=setup,
             extra_rejects=extra_rejects,
+            arrow=arrow,
         )
 
     ctx = ParseContext(

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from rempart.core.errors import SourceError
 from rempart.schema import EVENT_CLASSES
+from rempart.schema.flowsql import ArrowFlows
 from rempart.sources.gzipcut import GZIP_MAGIC, gunzip_head
 
 MAX_KEPT_REJECTS = 10_000
@@ -60,7 +61,7 @@ QuerySink = Callable[
 ]
 # (select, params, locate, setup, extra_rejects) -> (records, rejects by reason, first lines)
 FlowSink = Callable[
-    [str, dict[str, Any], list[tuple[str, str]], str, str, str],
+    [str, dict[str, Any], list[tuple[str, str]], str, str, str, ArrowFlows | None],
     tuple[int, dict[str, int], list[tuple[int | None, str]]],
 ]
 
@@ -188,6 +189,7 @@ class ParseContext:
         locate: str,
         setup: str = "",
         extra_rejects: str = "",
+        arrow: ArrowFlows | None = None,
     ) -> bool:
         """Hand a connection log's SELECT to the store's compact flow table.
 
@@ -199,6 +201,8 @@ class ParseContext:
         runs it only when rows were rejected, to name their lines. Returns False when the
         sink cannot take it: the source then emits otherwise. `locate` also yields each
         row's `time`, for the implausible times (see `time_window`), checked last.
+        `arrow`: the same rows read by Arrow in parallel byte ranges, which a store on disk
+        writes as Parquet (the SELECT then only runs when Arrow refuses the file).
         """
         if self.flow_sink is None:
             return False
@@ -209,7 +213,9 @@ class ParseContext:
                 "SELECT source_line, coalesce(_reject, CASE WHEN "
                 f"{odd} THEN '{IMPLAUSIBLE_TIME}' END) AS _reject FROM ({locate}) _timed"
             )
-        records, counts, kept = self.flow_sink(select, params, checks, locate, setup, extra_rejects)
+        records, counts, kept = self.flow_sink(
+            select, params, checks, locate, setup, extra_rejects, arrow
+        )
         self._count(records, counts, kept)
         return True
 

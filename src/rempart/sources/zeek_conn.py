@@ -32,6 +32,7 @@ from rempart.sources.batches import (
     split_rejects,
 )
 from rempart.sources.gzipcut import is_gzip
+from rempart.sources.zeek_arrow import zeek_arrow_flows
 from rempart.sources.zeek_layout import LAYOUT_CHANGED, realign, separator
 
 _IP_RE = ADDRESS_RE
@@ -148,6 +149,9 @@ class ZeekConnTsvSource(Source):
                 locate=locate,
                 setup=DROP_REJECTS,
                 extra_rejects=rejects,
+                arrow=None
+                if compression != "none"
+                else zeek_arrow_flows(path, fields, header.nulls, header.separator),
             ):
                 header.check_layout(path, ctx)
                 ctx.local_addresses += _local_tsv(con, header, params)

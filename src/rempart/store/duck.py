@@ -24,7 +24,7 @@ from rempart.core.clock import SYSTEM_CLOCK, Clock
 from rempart.core.errors import StoreError
 from rempart.core.i18n import msg
 from rempart.schema import ALL_TABLES
-from rempart.schema.flowsql import used
+from rempart.schema.flowsql import ArrowFlows, used
 from rempart.store import flows
 
 if TYPE_CHECKING:
@@ -130,10 +130,16 @@ class Store:
         (default `lock_wait()`); `clock` stamps ingest_log.ingested_at."""
         self.path = Path(path)
         self.clock = clock
+        # where the conn.logs' Parquet parts go (`flows.insert_parquet`); none in memory
+        self.parts: Path | None = None
         if str(path) == ":memory:":
             self.con = duckdb.connect(":memory:")
         else:
             self.con = _connect(self.path, read_only, lock_wait() if wait is None else wait)
+            self.parts = flows.parts_directory(self.path.resolve())
+            # the parts are named relative to the store's directory: a moved workspace
+            # keeps them
+            self.con.execute("SET file_search_path = ?", [str(self.parts.parent)])
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self._create_tables()
@@ -150,6 +156,8 @@ class Store:
                 if "outcome" in self._add_missing_columns(flows.COMPACT, flows.COMPACT_FLOW):
                     flows.backfill_outcome(self.con)
                 flows.create_pairs(self.con)
+                if self.parts is not None:
+                    flows.drop_orphans(self.con, self.parts)
                 flows.refresh_view(self.con)
                 continue
             self.con.register("_empty", schema.empty_table())
@@ -284,8 +292,11 @@ class Store:
         setup: str = "",
         extra_rejects: str = "",
         keep: int = 10_000,
+        arrow: ArrowFlows | None = None,
     ) -> tuple[int, dict[str, int], list[tuple[int | None, str]]]:
-        """INSERT a connection log's compact SELECT (see `rempart.store.flows`).
+        """Write a connection log's rows (see `rempart.store.flows`): with Arrow to Parquet
+        parts when the source offers `arrow` and the store is a file, else its compact
+        SELECT into `flow_conn` (also when Arrow refuses the file).
 
         `checks` (condition on the stored columns, reason) reject stored rows; `locate`
         numbers the file's rows and gives (source_line, _reject) for the rejected ones, the
@@ -293,15 +304,30 @@ class Store:
         """
         if setup:
             self.con.execute(setup)
-        records, counts = flows.insert_compact(
-            self.con,
-            select,
-            params,
-            checks=checks,
-            file_id=file_id,
-            path=path,
-            source_format=source_format,
-        )
+        done = None
+        if arrow is not None and self.parts is not None:
+            done = flows.insert_parquet(
+                self.con,
+                arrow,
+                self.parts,
+                checks=checks,
+                file_id=file_id,
+                path=path,
+                source_format=source_format,
+            )
+            if done is not None:
+                extra_rejects = ""  # (DuckDB's reader did not read the file)
+        if done is None:
+            done = flows.insert_compact(
+                self.con,
+                select,
+                params,
+                checks=checks,
+                file_id=file_id,
+                path=path,
+                source_format=source_format,
+            )
+        records, counts = done
         kept: list[tuple[int | None, str]] = []
         if counts:
             kept = [

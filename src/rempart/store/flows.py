@@ -22,19 +22,34 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import secrets
+import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from rempart.schema.classes import NETWORK_FLOW, TS
-from rempart.schema.flowsql import ADDRESS_PATTERN, OUTCOMES, outcome_sql, pairs_sql, used
+from rempart.schema.flowsql import (
+    ADDRESS_PATTERN,
+    OUTCOMES,
+    ArrowFlows,
+    FastPathRefused,
+    outcome_sql,
+    pairs_sql,
+    used,
+)
 
 ROWS = "flow_rows"
 COMPACT = "flow_conn"
 FILES = "flow_files"
 ADDRESSES = "flow_addresses"
 PAIRS = "flow_pairs"
+PARTS = "flow_parts"
 VIEW = "network_flow"
 
 
@@ -86,6 +101,15 @@ _FILES_DDL = f"""CREATE TABLE IF NOT EXISTS {FILES} (
     file_id VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,
     source_format VARCHAR NOT NULL)"""
+
+
+# The Parquet files of the conn.logs written by Arrow (`insert_parquet`): `name` is the
+# path relative to the directory of the store's file (DuckDB's `file_search_path`), so a
+# workspace can be moved.
+_PARTS_DDL = f"""CREATE TABLE IF NOT EXISTS {PARTS} (
+    file_no INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    rows BIGINT NOT NULL)"""
 
 
 _ADDRESSES_DDL = f"""CREATE TABLE IF NOT EXISTS {ADDRESSES} (
@@ -145,22 +169,28 @@ def addresses_sql(kinds: str) -> str:
     )
 
 
-def _conn_source(where: str) -> str:
-    """`flow_conn` rows (those `where` selects) with the `network_flow` columns that
+def _conn_source(rows: str) -> str:
+    """The compact rows `rows` (a table expression) with the `network_flow` columns that
     `pairs_sql` reads."""
     return f"""(SELECT time, src_ip, dst_ip, src_port, dst_port, protocol, conn_state,
         bytes_out, bytes_in, packets_out, packets_in, {_status_of_outcome()} AS status,
         CAST(NULL AS VARCHAR) AS action, CAST(NULL AS VARCHAR) AS record_kind
-        FROM {COMPACT} WHERE {where}) c"""
+        FROM {rows}) c"""
 
 
-def _insert_pairs(con: duckdb.DuckDBPyConnection, file_no: int) -> None:
-    """Sum a conn.log's stored flows into `flow_pairs` (`schema.flowsql.pairs_sql`), in the
-    ingest's transaction: the heavy detectors then read a table a few percent of the flows'
-    size instead of aggregating every flow at each run (module docstring)."""
+def _native(file_no: int) -> str:
+    """One file's rows of the `flow_conn` table, as a table expression."""
+    return f"(SELECT * FROM {COMPACT} WHERE file_no = {int(file_no)}) f"
+
+
+def _insert_pairs(con: duckdb.DuckDBPyConnection, file_no: int, rows: str) -> None:
+    """Sum a conn.log's stored flows (`rows`, a table expression) into `flow_pairs`
+    (`schema.flowsql.pairs_sql`), in the ingest's transaction: the heavy detectors then
+    read a table a few percent of the flows' size instead of aggregating every flow at each
+    run (module docstring)."""
     con.execute(
         f"INSERT INTO {PAIRS} SELECT {int(file_no)} AS file_no, * FROM "
-        f"({pairs_sql(_conn_source(f'file_no = {int(file_no)}'))}) p"
+        f"({pairs_sql(_conn_source(rows))}) p"
     )
 
 
@@ -232,14 +262,15 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(f"CREATE TABLE IF NOT EXISTS {COMPACT} ({cols})")
     con.execute(_FILES_DDL)
+    con.execute(_PARTS_DDL)
     if not _is_table(con, ADDRESSES):
         # a workspace from before the inventory: list its conn.logs' addresses once (from
         # then on, each ingest adds its file's)
         con.execute(_ADDRESSES_DDL)
         con.execute(
             f"""INSERT INTO {ADDRESSES} SELECT DISTINCT file_no, ip FROM (
-                SELECT file_no, src_ip AS ip FROM {COMPACT}
-                UNION ALL SELECT file_no, dst_ip FROM {COMPACT}) a
+                SELECT file_no, src_ip AS ip FROM {compact_rows(con)}
+                UNION ALL SELECT file_no, dst_ip FROM {compact_rows(con)}) a
             WHERE ip IS NOT NULL"""
         )
 
@@ -251,10 +282,14 @@ def create_pairs(con: duckdb.DuckDBPyConnection) -> None:
     if not _is_table(con, PAIRS):
         con.execute(
             f"CREATE TABLE {PAIRS} AS SELECT CAST(0 AS INTEGER) AS file_no, * FROM "
-            f"({pairs_sql(_conn_source('false'))}) p LIMIT 0"
+            f"({pairs_sql(_conn_source(COMPACT))}) p LIMIT 0"
         )
         for (file_no,) in con.execute(f"SELECT DISTINCT file_no FROM {COMPACT}").fetchall():
-            _insert_pairs(con, int(file_no))
+            _insert_pairs(con, int(file_no), _native(int(file_no)))
+        for file_no in sorted(
+            {int(n) for (n,) in con.execute(f"SELECT file_no FROM {PARTS}").fetchall()}
+        ):
+            _insert_pairs(con, file_no, f"{_read_parts(_parts(con, file_no))} f")
 
 
 def row_count(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -262,8 +297,9 @@ def row_count(con: duckdb.DuckDBPyConnection) -> int | None:
     view scans a column), or None on a connection without the flow tables."""
     if not (_is_table(con, ROWS) and _is_table(con, COMPACT)):
         return None
+    parts = f" + (SELECT coalesce(sum(rows), 0) FROM {PARTS})" if _is_table(con, PARTS) else ""
     rows = con.execute(
-        f"SELECT (SELECT count(*) FROM {ROWS}) + (SELECT count(*) FROM {COMPACT})"
+        f"SELECT (SELECT count(*) FROM {ROWS}) + (SELECT count(*) FROM {COMPACT}){parts}"
     ).fetchall()
     return int(rows[0][0])
 
@@ -306,11 +342,11 @@ def refresh_view(con: duckdb.DuckDBPyConnection) -> None:
     names = ", ".join(f'"{f.name}"' for f in NETWORK_FLOW)
     con.execute(
         f"CREATE OR REPLACE VIEW {VIEW} AS SELECT {names} FROM {ROWS} "
-        f"UNION ALL SELECT {', '.join(compact)} FROM {COMPACT}"
+        f"UNION ALL SELECT {', '.join(compact)} FROM {compact_rows(con)}"
     )
 
 
-def _check_addresses(con: duckdb.DuckDBPyConnection, file_no: int) -> list[str]:
+def _check_addresses(con: duckdb.DuckDBPyConnection, file_no: int, rows: str) -> list[str]:
     """The file's distinct addresses that are not IPs, each value tested once.
 
     A day of flows names a few thousand hosts in tens of millions of rows: matching the
@@ -320,13 +356,12 @@ def _check_addresses(con: duckdb.DuckDBPyConnection, file_no: int) -> list[str]:
     kept as the file's address inventory (`flow_addresses`, read by `addresses_sql`); the
     bad ones are returned, for `insert_compact` to reject their rows.
     """
-    rows = con.execute(
+    found = con.execute(
         f"""SELECT list(ip) FROM (
-            SELECT DISTINCT src_ip AS ip FROM {COMPACT} WHERE file_no = $n
-            UNION SELECT DISTINCT dst_ip FROM {COMPACT} WHERE file_no = $n) a""",
-        {"n": file_no},
+            SELECT DISTINCT src_ip AS ip FROM {rows}
+            UNION SELECT DISTINCT dst_ip FROM {rows}) a"""
     ).fetchall()
-    seen = rows[0][0] if rows and rows[0][0] else []
+    seen = found[0][0] if found and found[0][0] else []
     bad = [ip for ip in seen if ip is not None and not ADDRESS_PATTERN.fullmatch(ip)]
     good = [ip for ip in seen if ip is not None and ADDRESS_PATTERN.fullmatch(ip)]
     con.execute(f"INSERT INTO {ADDRESSES} SELECT $n, unnest($ips)", {"n": file_no, "ips": good})
@@ -354,8 +389,7 @@ def insert_compact(
     rows are counted per reason and deleted, so the file is read once. Returns (rows kept,
     rejects by reason).
     """
-    rows = con.execute(f"SELECT coalesce(max(file_no), 0) + 1 FROM {FILES}").fetchall()
-    file_no = int(rows[0][0])
+    file_no = _next_file_no(con)
     cols = ", ".join(f'"{c}"' for c in COMPACT_COLUMNS)
     con.execute("SET preserve_insertion_order = false")
     try:
@@ -369,31 +403,245 @@ def insert_compact(
         raise
     con.execute("RESET preserve_insertion_order")
     total = int(inserted[0][0]) if inserted else 0
-    bad = _check_addresses(con, file_no)
+    rows = _native(file_no)
+    counts, failed, args = _rejects(con, file_no, rows, checks)
+    if counts:
+        con.execute(f"DELETE FROM {COMPACT} WHERE file_no = {file_no} AND ({failed})", args)
+    _finish(con, file_no, rows, file_id, path, source_format)
+    return total - sum(counts.values()), counts
+
+
+def _rejects(
+    con: duckdb.DuckDBPyConnection, file_no: int, rows: str, checks: list[tuple[str, str]]
+) -> tuple[dict[str, int], str, dict[str, object]]:
+    """Judge a file's stored rows (`rows`) by `checks` and its addresses (each distinct
+    value matched once): (rejects per reason, the SQL of a failed row, its parameters)."""
+    bad = _check_addresses(con, file_no, rows)
     rules = list(checks)
     if bad:
         rules += [
             ("list_contains($bad, src_ip)", "bad originator address"),
             ("list_contains($bad, dst_ip)", "bad responder address"),
         ]
-    counts: dict[str, int] = {}
-    if rules:
-        failed = " OR ".join(f"({cond})" for cond, _ in rules)
-        reason = "CASE " + " ".join(f"WHEN {c} THEN {_literal(r)}" for c, r in rules) + " END"
-        where = f"file_no = $n AND ({failed})"
-        args: dict[str, object] = {"n": file_no, **({"bad": bad} if bad else {})}
-        counts = {
-            str(r): int(n)
-            for r, n in con.execute(
-                f"SELECT {reason}, count(*) FROM {COMPACT} WHERE {where} GROUP BY 1", args
-            ).fetchall()
-        }
-        if counts:
-            con.execute(f"DELETE FROM {COMPACT} WHERE {where}", args)
-    _insert_pairs(con, file_no)
+    if not rules:
+        return {}, "false", {}
+    failed = " OR ".join(f"({cond})" for cond, _ in rules)
+    reason = "CASE " + " ".join(f"WHEN {c} THEN {_literal(r)}" for c, r in rules) + " END"
+    args: dict[str, object] = {"bad": bad} if bad else {}
+    counts = {
+        str(r): int(n)
+        for r, n in con.execute(
+            f"SELECT {reason}, count(*) FROM {rows} WHERE {failed} GROUP BY 1", args
+        ).fetchall()
+    }
+    return counts, failed, args
+
+
+def _finish(
+    con: duckdb.DuckDBPyConnection,
+    file_no: int,
+    rows: str,
+    file_id: Callable[[], str],
+    path: str,
+    source_format: str,
+) -> None:
+    """Sum the file's kept rows into `flow_pairs`, name the file, redefine the view."""
+    _insert_pairs(con, file_no, rows)
     # (the file's digest may have been computed while the rows were written: asked last)
     con.execute(
         f"INSERT INTO {FILES} VALUES (?, ?, ?, ?)", [file_no, file_id(), path, source_format]
     )
     refresh_view(con)
-    return total - sum(counts.values()), counts
+
+
+def _next_file_no(con: duckdb.DuckDBPyConnection) -> int:
+    rows = con.execute(f"SELECT coalesce(max(file_no), 0) + 1 FROM {FILES}").fetchall()
+    return int(rows[0][0])
+
+
+def _parts(con: duckdb.DuckDBPyConnection, file_no: int | None = None) -> list[str]:
+    """The Parquet parts' names (of one file, or all), in order."""
+    if not _is_table(con, PARTS):
+        return []
+    where = "" if file_no is None else f"WHERE file_no = {int(file_no)}"
+    found = con.execute(f"SELECT name FROM {PARTS} {where} ORDER BY file_no, name").fetchall()
+    return [str(name) for (name,) in found]
+
+
+def _read_parts(names: list[str]) -> str:
+    """A table expression over Parquet parts (our own names: digits, hex, one dot)."""
+    return f"read_parquet([{', '.join(_literal(n) for n in names)}])"
+
+
+def compact_rows(con: duckdb.DuckDBPyConnection) -> str:
+    """Every conn.log row: the `flow_conn` table, and the Parquet parts when there are some
+    (a table expression with `COMPACT_FLOW`'s columns)."""
+    names = _parts(con)
+    if not names:
+        return COMPACT
+    return f"(SELECT * FROM {COMPACT} UNION ALL BY NAME SELECT * FROM {_read_parts(names)}) r"
+
+
+# Parquet options of a part: a dictionary for the few-valued columns (addresses, ports,
+# names), none for Zeek's random uids and the measures; LZ4 costs little and halves them.
+_DICTIONARY = ["src_ip", "dst_ip", "dst_port", "protocol", "service", "conn_state", "outcome"]
+
+
+def _write_range(
+    arrow: ArrowFlows, span: tuple[int, int], target: Path, file_no: int, stop: threading.Event
+) -> int:
+    """Write the rows of one byte range to `target` (no file for a range without rows);
+    returns the rows written. Raises FastPathRefused as the reader does."""
+    writer: pq.ParquetWriter | None = None
+    rows = 0
+    try:
+        for batch in arrow.read(*span):
+            if stop.is_set():
+                raise FastPathRefused("stopped: another range was refused")
+            columns = [batch.column(f.name) for f in COMPACT_FLOW if f.name != "file_no"]
+            part = pa.RecordBatch.from_arrays(
+                [*columns, _constant(file_no, batch.num_rows)], schema=COMPACT_FLOW
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(
+                    target,
+                    COMPACT_FLOW,
+                    compression="lz4",
+                    use_dictionary=[*_DICTIONARY, "file_no"],
+                )
+            writer.write_batch(part)
+            rows += part.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
+
+
+def _constant(value: int, n: int) -> pa.Array:
+    """`n` times the int32 `value`, without a Python list of `n` items."""
+    return pa.array(np.full(n, value, dtype=np.int32))
+
+
+def _write_parts(
+    arrow: ArrowFlows, targets: list[Path], spans: list[tuple[int, int]], file_no: int
+) -> list[int] | None:
+    """Write each byte range to its target on a thread of its own; the rows of each, or
+    None (and no file left) when a range was refused. Other errors (a full disk) raise,
+    after the files are removed."""
+    stop = threading.Event()
+    done: list[int] = [0] * len(spans)
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            done[k] = _write_range(arrow, spans[k], targets[k], file_no, stop)
+        except BaseException as exc:  # (handed to the caller's thread)
+            errors.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(len(spans))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        for target in targets:
+            target.unlink(missing_ok=True)
+        real = [e for e in errors if not isinstance(e, FastPathRefused)]
+        if real:
+            raise real[0]
+        return None
+    return done
+
+
+def insert_parquet(
+    con: duckdb.DuckDBPyConnection,
+    arrow: ArrowFlows,
+    directory: Path,
+    *,
+    checks: list[tuple[str, str]],
+    file_id: Callable[[], str],
+    path: str,
+    source_format: str,
+) -> tuple[int, dict[str, int]] | None:
+    """Write a connection log as Parquet parts beside the store, then judge its rows.
+
+    The file is cut in as many byte ranges as DuckDB has threads, and Arrow reads and
+    writes each on its own thread (`schema.flowsql.ArrowFlows`): about half of DuckDB's
+    reader and table writer for the same rows, which is what keeps ingest + detectors
+    within twice DuckDB's own scan of the file (issue 26). The parts are registered in
+    `flow_parts` within the caller's transaction; a part left by a failed ingest is no one's
+    and goes at the next open (`drop_orphans`). Rows are then judged by `checks` and their
+    addresses as `insert_compact` judges them; when some are rejected, each part is
+    rewritten without them. Returns (rows kept, rejects by reason), or None when the reader
+    refused the file (nothing is left: the caller reads it the other way).
+    """
+    file_no = _next_file_no(con)
+    found = con.execute("SELECT current_setting('threads')").fetchall()
+    spans = arrow.ranges(max(1, int(found[0][0])))
+    directory.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(8)
+    names = [f"{directory.name}/{file_no:06d}-{k}-{token}.parquet" for k in range(len(spans))]
+    targets = [directory / Path(n).name for n in names]
+    written = _write_parts(arrow, targets, spans, file_no)
+    if written is None:
+        return None
+    kept = [(n, r) for n, r in zip(names, written, strict=True) if r]
+    for name, n in kept:
+        con.execute(f"INSERT INTO {PARTS} VALUES (?, ?, ?)", [file_no, name, n])
+    rows = f"{_read_parts([n for n, _ in kept])} f" if kept else _native(file_no)
+    counts, failed, args = _rejects(con, file_no, rows, checks) if kept else ({}, "", {})
+    if counts:
+        _rewrite_parts(con, file_no, kept, directory, failed, args)
+        left = _parts(con, file_no)
+        rows = f"{_read_parts(left)} f" if left else _native(file_no)
+    _finish(con, file_no, rows, file_id, path, source_format)
+    return sum(written) - sum(counts.values()), counts
+
+
+def _rewrite_parts(
+    con: duckdb.DuckDBPyConnection,
+    file_no: int,
+    parts: list[tuple[str, int]],
+    directory: Path,
+    failed: str,
+    args: dict[str, object],
+) -> None:
+    """Write each part again without its rejected rows (a Parquet file is not edited in
+    place), then forget and remove the old ones; a part left empty is dropped."""
+    token = secrets.token_hex(8)
+    con.execute(f"DELETE FROM {PARTS} WHERE file_no = {int(file_no)}")
+    for k, (name, _) in enumerate(parts):
+        new = f"{directory.name}/{file_no:06d}-{k}-{token}.parquet"
+        kept = con.execute(
+            f"SELECT count(*) FROM {_read_parts([name])} WHERE ({failed}) IS NOT TRUE", args
+        ).fetchall()[0][0]
+        if kept:
+            con.execute(
+                f"COPY (SELECT * FROM {_read_parts([name])} WHERE ({failed}) IS NOT TRUE) "
+                f"TO {_literal(str(directory / Path(new).name))} (FORMAT parquet)",
+                args,
+            )
+            con.execute(f"INSERT INTO {PARTS} VALUES (?, ?, ?)", [file_no, new, int(kept)])
+        (directory / Path(name).name).unlink(missing_ok=True)
+
+
+def parts_directory(db: Path) -> Path:
+    """Where a store file's Parquet parts are: `<name>.flows` beside it."""
+    return db.parent / f"{db.stem}.flows"
+
+
+def drop_orphans(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """Remove the parts no row of `flow_parts` names (an ingest that failed or was stopped
+    after writing them); called when the store is opened for writing, when no other
+    process can be writing (DuckDB lets one process write a file)."""
+    if not directory.is_dir() or not _is_table(con, PARTS):
+        return
+    known = {Path(n).name for n in _parts(con)}
+    # (a part written in the last hour may belong to an ingest still running in this
+    # process, on another connection to the same database)
+    recent = time.time() - 3600
+    for entry in directory.glob("*.parquet"):
+        if entry.name not in known and entry.stat().st_mtime < recent:
+            with contextlib.suppress(OSError):
+                entry.unlink()

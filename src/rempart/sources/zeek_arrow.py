@@ -1,0 +1,144 @@
+"""A Zeek TSV conn.log read by Arrow's CSV reader, one byte range at a time.
+
+The store writes each range on its own thread (`rempart.schema.flowsql.ArrowFlows`). This
+reader only takes a file as Zeek writes it: every data line with the header's fields,
+each value of its column's type, valid UTF-8. On anything else it refuses
+(`FastPathRefused`), and the SQL path (`zeek_conn`) reads the file and names each bad line:
+the two must never disagree on a line they both take, so this one keeps DuckDB's
+conversions (a time rounded half away from zero to the microsecond, the same outcome
+table) and refuses the rest.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from rempart.schema.flowsql import FAILED_STATES, OK_STATES, ArrowFlows, FastPathRefused
+
+# Zeek column -> (compact flow column, Arrow type); `time` and `outcome` are derived
+_COLUMNS: tuple[tuple[str, str, pa.DataType], ...] = (
+    ("duration", "duration", pa.float64()),
+    ("id.orig_h", "src_ip", pa.string()),
+    ("id.orig_p", "src_port", pa.int32()),
+    ("id.resp_h", "dst_ip", pa.string()),
+    ("id.resp_p", "dst_port", pa.int32()),
+    ("proto", "protocol", pa.string()),
+    ("service", "service", pa.string()),
+    ("orig_bytes", "bytes_out", pa.int64()),
+    ("resp_bytes", "bytes_in", pa.int64()),
+    ("orig_pkts", "packets_out", pa.int64()),
+    ("resp_pkts", "packets_in", pa.int64()),
+    ("conn_state", "conn_state", pa.string()),
+)
+_REQUIRED = ("ts", "uid", "id.orig_h", "id.resp_h")
+# (as `flowsql.outcome_sql`: success 1, failure 2, anything else 0)
+_STATES = pa.array([*OK_STATES, *FAILED_STATES])
+_CODES = pa.array([1] * len(OK_STATES) + [2] * len(FAILED_STATES) + [0], pa.uint8())
+# bytes of text per batch: about 120,000 conn.log lines, a Parquet row group of its own
+BLOCK_BYTES = 16 << 20
+
+
+def zeek_arrow_flows(
+    path: Path, fields: list[str], nulls: list[str], sep: str
+) -> ArrowFlows | None:
+    """The parallel reader of a plain (not compressed) TSV conn.log with the columns the
+    compact table needs, or None when the file is not one (the SQL path reads it)."""
+    if len(sep) != 1 or sep in "\r\n" or any(f not in fields for f in _REQUIRED):
+        return None
+    header = sep.join(["#fields", *fields])
+    wanted = ["ts", "uid", *(z for z, _, _ in _COLUMNS if z in fields)]
+    types: dict[str, pa.DataType] = {"ts": pa.float64(), "uid": pa.string()}
+    types |= {z: t for z, _, t in _COLUMNS if z in fields}
+
+    def read(start: int, end: int) -> Iterator[pa.RecordBatch]:
+        refused: list[str] = []
+
+        def invalid(row: Any) -> str:
+            # a `#` line (header, `#close`) is no row; the same `#fields` again (logs of
+            # one layout concatenated) neither; another layout, or a data line with
+            # other fields, is for the SQL path
+            text = str(row.text).rstrip("\r\n")
+            if text.startswith("#") and (not text.startswith("#fields") or text == header):
+                return "skip"
+            refused.append(text[:80])
+            return "error"
+
+        source = _Range(path, start, end)
+        try:
+            reader = pcsv.open_csv(
+                source,
+                read_options=pcsv.ReadOptions(
+                    column_names=fields, block_size=BLOCK_BYTES, use_threads=False
+                ),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=sep, quote_char=False, escape_char=False, invalid_row_handler=invalid
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=types,
+                    null_values=nulls,
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                    include_columns=wanted,
+                ),
+            )
+            for batch in reader:
+                yield _compact(batch, fields)
+        except pa.ArrowInvalid as exc:
+            raise FastPathRefused(f"{path}: {refused[0] if refused else exc}") from exc
+        finally:
+            source.close()
+
+    return ArrowFlows(path, read)
+
+
+class _Range(io.RawIOBase):
+    """Bytes [start, end) of a file, read as a stream (Arrow reads a block at a time: a
+    memory map would count every page of a big log in the process's resident memory)."""
+
+    def __init__(self, path: Path, start: int, end: int) -> None:
+        super().__init__()
+        self._file = path.open("rb", buffering=0)
+        self._file.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        n = min(len(view), self._left)
+        if n <= 0:
+            return 0
+        got = self._file.readinto(view[:n]) or 0
+        self._left -= got
+        return got
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _compact(batch: pa.RecordBatch, fields: list[str]) -> pa.RecordBatch:
+    """A batch of Zeek columns as the compact flow columns (absent ones NULL)."""
+    n = batch.num_rows
+    seconds = batch.column("ts")
+    micros = pc.round(pc.multiply(seconds, 1_000_000), round_mode="half_towards_infinity")
+    time = pc.cast(micros, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+    columns: dict[str, pa.Array] = {"time": time}
+    for zeek, name, kind in _COLUMNS:
+        columns[name] = batch.column(zeek) if zeek in fields else pa.nulls(n, kind)
+    state = columns["conn_state"]
+    index = pc.fill_null(pc.index_in(state, value_set=_STATES), len(_STATES))
+    columns["outcome"] = pc.take(_CODES, index)
+    columns["flow_uid"] = batch.column("uid")
+    return pa.RecordBatch.from_pydict(columns)
+
+
+__all__ = ["BLOCK_BYTES", "zeek_arrow_flows"]
