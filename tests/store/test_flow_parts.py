@@ -173,6 +173,8 @@ def test_ranges_cut_at_line_ends_and_cover_the_file(tmp_path: Path) -> None:
     path = _conn(tmp_path / "conn.log", [_line(i) for i in range(97)])
     data = path.read_bytes()
     arrow = ArrowFlows(path, lambda a, b: iter(()))
+    assert arrow.ranges(4, least=len(data)) == [(0, len(data))]  # a small file: one range
+    assert len(arrow.ranges(4, least=len(data) // 2)) == 2
     for n in range(1, 7):
         spans = arrow.ranges(n)
         assert spans[0][0] == 0 and spans[-1][1] == len(data)

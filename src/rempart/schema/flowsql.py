@@ -128,10 +128,11 @@ class ArrowFlows:
     path: Path
     read: Callable[[int, int], Iterator[pa.RecordBatch]]
 
-    def ranges(self, n: int) -> list[tuple[int, int]]:
-        """`n` byte ranges (fewer for a small file) that together cover the file, each
-        cut just after a line end."""
+    def ranges(self, n: int, least: int = 0) -> list[tuple[int, int]]:
+        """At most `n` byte ranges of at least `least` bytes (one for a small file) that
+        together cover the file, each cut just after a line end."""
         size = self.path.stat().st_size
+        n = max(1, min(n, size // least)) if least else n
         cuts = [0]
         with self.path.open("rb") as f:
             for k in range(1, n):

@@ -140,6 +140,8 @@ class Store:
             # the parts are named relative to the store's directory: a moved workspace
             # keeps them
             self.con.execute("SET file_search_path = ?", [str(self.parts.parent)])
+            # each query over the view reads every part's footer: read once per connection
+            self.con.execute("SET parquet_metadata_cache = true")
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self._create_tables()

@@ -13,6 +13,11 @@ shapes with the same columns as the Arrow schema, so detectors, reports and expo
 see the difference, and a column nobody reads (the source file of each row, say) is never
 computed.
 
+A plain Zeek conn.log in a store on disk does not even go through DuckDB's table writer:
+Arrow reads it in byte ranges on parallel threads and writes the same compact columns as
+Parquet parts beside the store (`insert_parquet`, listed in `flow_parts`), which the view
+reads with `flow_conn` (`compact_rows`); what Arrow refuses goes to `flow_conn` as before.
+
 The view names each file's id, path and format as literals (regenerated in the same
 transaction as every conn.log ingest): a join with `flow_files` would cost every query
 over tens of millions of rows, while an unused literal costs nothing.
@@ -494,6 +499,11 @@ def compact_rows(con: duckdb.DuckDBPyConnection) -> str:
     return f"(SELECT * FROM {COMPACT} UNION ALL BY NAME SELECT * FROM {_read_parts(names)}) r"
 
 
+# The smallest byte range worth a thread (and a Parquet part) of its own: an hourly log
+# of a small site is one part.
+RANGE_BYTES = 64 << 20
+
+
 def _write_range(
     arrow: ArrowFlows, span: tuple[int, int], target: Path, file_no: int, stop: threading.Event
 ) -> int:
@@ -587,7 +597,7 @@ def insert_parquet(
     """
     file_no = _next_file_no(con)
     found = con.execute("SELECT current_setting('threads')").fetchall()
-    spans = arrow.ranges(max(1, int(found[0][0])))
+    spans = arrow.ranges(max(1, int(found[0][0])), least=RANGE_BYTES)
     directory.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(8)
     names = [f"{directory.name}/{file_no:06d}-{k}-{token}.parquet" for k in range(len(spans))]
