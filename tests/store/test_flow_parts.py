@@ -212,3 +212,25 @@ def test_orphans_are_removed_and_a_moved_workspace_reads_its_parts(
         got = store.sql(f"SELECT {FLOW} FROM network_flow ORDER BY flow_uid").to_pylist()
         assert [r["flow_uid"] for r in got] == [r["flow_uid"] for r in want]
         assert [r["time"] for r in got] == [r["time"] for r in want]
+
+
+def test_a_rolled_back_ingest_leaves_no_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts are written before the commit: when the file's transaction is rolled back
+    (here the ingest log fails; in life, a digest known late names a file already in),
+    they go with it, and the next ingest of the file stores it once."""
+    path = _conn(tmp_path / "conn.log", [_line(i) for i in range(300)])
+    with _disk(tmp_path) as store:
+
+        def fail(*args: object, **kwargs: object) -> None:
+            raise OSError("disk full")
+
+        with monkeypatch.context() as mp:
+            mp.setattr(Store, "log_ingest", fail)
+            res = ingest_file(store, path)
+        assert res.status is not FileStatus.INGESTED
+        assert store.parts is not None and _parquet(store.parts) == set()
+        assert store.count("network_flow") == 0
+        assert _ingest(store, path).records == 300
+        assert store.count("network_flow") == 300 and len(_parquet(store.parts)) == 1

@@ -132,6 +132,7 @@ class Store:
         self.clock = clock
         # where the conn.logs' Parquet parts go (`flows.insert_parquet`); none in memory
         self.parts: Path | None = None
+        self._written: list[Path] = []  # parts written in the open transaction
         if str(path) == ":memory:":
             self.con = duckdb.connect(":memory:")
         else:
@@ -202,13 +203,20 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """One transaction; on a rollback, the Parquet parts written inside it are removed
+        too (no row names them any more)."""
+        self._written = []
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield
         except BaseException:
             self.con.execute("ROLLBACK")
+            for part in self._written:
+                part.unlink(missing_ok=True)
+            self._written = []
             raise
         self.con.execute("COMMIT")
+        self._written = []
 
     def query_progress(self) -> float:
         """Percent done of the query running on this store (DuckDB's estimate, -1 when none),
@@ -319,6 +327,11 @@ class Store:
             )
             if done is not None:
                 extra_rejects = ""  # (DuckDB's reader did not read the file)
+                # (removed if the transaction is rolled back: see `transaction`)
+                self._written = [
+                    *getattr(self, "_written", []),
+                    *flows.part_paths(self.con, self.parts),
+                ]
         if done is None:
             done = flows.insert_compact(
                 self.con,

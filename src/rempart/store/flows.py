@@ -645,6 +645,11 @@ def _rewrite_parts(
         (directory / Path(name).name).unlink(missing_ok=True)
 
 
+def part_paths(con: duckdb.DuckDBPyConnection, directory: Path) -> list[Path]:
+    """The files of the last ingested conn.log's parts."""
+    return [directory / Path(n).name for n in _parts(con, _next_file_no(con) - 1)]
+
+
 def parts_directory(db: Path) -> Path:
     """Where a store file's Parquet parts are: `<name>.flows` beside it."""
     return db.parent / f"{db.stem}.flows"
