@@ -114,6 +114,7 @@ def main() -> int:
     sampler.start()
     db = work / "bench.duckdb"
     db.unlink(missing_ok=True)
+    shutil.rmtree(db.parent / f"{db.stem}.flows", ignore_errors=True)  # its Parquet parts
     store = Store(db)
     store.con.execute("SET threads = 2")
     store.con.execute(f"SET memory_limit = '{args.memory}'")

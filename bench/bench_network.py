@@ -89,6 +89,7 @@ def main() -> int:
         # counts (the first may also pay for reading the file from disk).
         scan = min(scan_floor(conn), scan_floor(conn))
         db.unlink(missing_ok=True)
+        shutil.rmtree(db.parent / f"{db.stem}.flows", ignore_errors=True)  # its Parquet parts
         # As `rempart ingest` then `rempart detect` run: one store connection each, both
         # held to 2 threads and a buffer pool that keeps the process under the 2 GB budget.
         store = _open(db, args.memory)
