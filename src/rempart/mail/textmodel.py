@@ -70,7 +70,7 @@ def _drop_list_lines(text: str) -> str:
     What `re.sub(r"(?im)^.*(words).*$", " ", text)` does, in one search for the words over
     the whole text instead of an attempt at every position of every line. (No word spans
     a newline, so the lines with a match found are the lines holding a word.)"""
-    low = text.translate(_FOLD).lower()
+    low = (text if text.isascii() else text.translate(_FOLD)).lower()
     # (one character for one, the positions are the text's; else the slower search)
     same = len(low) == len(text)
     found = _LIST_WORD_LOWER.finditer(low) if same else _LIST_WORD.finditer(text)
@@ -207,6 +207,8 @@ def latin_share(subject: str, body: str) -> float:
     corpora); on Japanese, Cyrillic or Arabic text its probability rests on a few grams.
     """
     text = f"{subject}\n{body[:_MAX_CHARS]}"
+    if text.isascii():  # (ASCII letters are Latin ones: the share is 1.0, with or without)
+        return 1.0
     letters = sum(map(len, _LETTER.findall(text)))
     return sum(map(len, _LATIN_LETTER.findall(text))) / letters if letters else 1.0
 
