@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-import numpy as np
-from numpy.typing import NDArray
-
 from rempart.mail.wordlists import textmodel_lists
 
 MODEL_FILE = "text_model.json"
@@ -213,9 +210,6 @@ def latin_share(subject: str, body: str) -> float:
     return sum(map(len, _LATIN_LETTER.findall(text))) / letters if letters else 1.0
 
 
-_NO_IDS = np.zeros(0, dtype=np.intp)
-
-
 @dataclass(frozen=True)
 class TextModel:
     """Weights per feature (character grams), an intercept, and training metadata."""
@@ -223,23 +217,22 @@ class TextModel:
     weights: dict[str, float]
     intercept: float
     meta: dict[str, object]
-    # built once from `weights`: each feature's row in one array of weights, and per word
-    # the rows of the grams the model knows (a message is then a few array operations)
+    # built once from `weights`: each feature's row in one list of weights, and per word
+    # the rows of the grams the model knows
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
-    _values: list[NDArray[np.float64]] = field(default_factory=list, compare=False, repr=False)
-    _known: dict[str, NDArray[np.intp]] = field(default_factory=dict, compare=False, repr=False)
+    _values: list[float] = field(default_factory=list, compare=False, repr=False)
+    _known: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update((k, i) for i, k in enumerate(self.weights))
-        self._values.append(np.fromiter(self.weights.values(), np.float64, len(self.weights)))
+        self._values.extend(self.weights.values())
 
-    def _known_grams(self, word: str) -> NDArray[np.intp]:
+    def _known_grams(self, word: str) -> tuple[int, ...]:
         """The rows of the grams of `word` the model has a weight for, in order (cached)."""
         known = self._known.get(word)
         if known is None:
             index = self._index
-            rows = [index[g] for g in word_grams(word) if g in index]
-            known = np.array(rows, dtype=np.intp) if rows else _NO_IDS
+            known = tuple(index[g] for g in word_grams(word) if g in index)
             if len(self._known) < 500_000:
                 self._known[word] = known
         return known
@@ -254,28 +247,26 @@ class TextModel:
         """P(phishing or unwanted) and the words that pushed it up the most.
 
         Each known feature counts once (a gram keeps the first word that has it), its
-        weight added to the sum and, when positive, to its word's. The grams of all the
-        words are one array: the first occurrence of each is kept, and the weights are
-        summed in that order (`cumsum` adds one after the other, as a loop would, so the
-        result is the same to the last bit)."""
+        weight added to the sum and, when positive, to its word's, in the order of the
+        words. (A loop over a few hundred rows: array operations cost more to set up.)"""
         total = 0.0
         count = 0
         words: dict[str, float] = {}  # word -> sum of its positive weights
         distinct = _words(subject, body)  # (distinct words, in order of appearance)
-        rows = [self._known_grams(word) for word in distinct]
-        ids = np.concatenate(rows) if rows else _NO_IDS
-        if ids.size:
-            _, first = np.unique(ids, return_index=True)
-            first.sort()
-            w = self._values[0][ids[first]]
-            total = float(np.cumsum(w)[-1])
-            count = int(first.size)
-            owner = np.repeat(np.arange(len(rows)), [r.size for r in rows])[first]
-            up = w > 0
-            sums = np.zeros(len(rows))
-            np.add.at(sums, owner[up], w[up])  # in order, one after the other
-            for i in np.flatnonzero(sums).tolist():
-                words[distinct[i]] = float(sums[i])
+        seen: set[int] = set()
+        values = self._values
+        for word in distinct:
+            up = 0.0  # the word's positive weights, added one after the other
+            for row in self._known_grams(word):
+                if row not in seen:
+                    seen.add(row)
+                    w = values[row]
+                    total += w
+                    if w > 0:
+                        up += w
+            if up:
+                words[word] = up
+        count = len(seen)
         if self.meta.get("word_features"):
             weights = self.weights
             # the known keys, each once, in the order of their first token
