@@ -571,6 +571,7 @@ def impersonation(mail: ParsedMail, hospital: Hospital | None) -> list[Signal]:
     return out
 
 
+@lru_cache(maxsize=16384)  # every link signal reads the hosts of the same links
 def _host(url: str) -> str | None:
     try:
         host = urlsplit(url if "://" in url else "http:" + url).hostname
@@ -584,7 +585,15 @@ def host_of(url: str) -> str | None:
     return _host(url)
 
 
+_IPV4_CHARS = frozenset("0123456789.")
+
+
 def _is_ip(host: str) -> bool:
+    bare = host.strip("[]")
+    if ":" not in bare and not _IPV4_CHARS.issuperset(bare):
+        # no address `ip_address` reads (IPv4: ASCII digits and dots; IPv6: colons): the
+        # answer its ValueError gives, without raising one for every host name
+        return host.replace(".", "").isdigit() and host.count(".") == 0 and len(host) > 6
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
