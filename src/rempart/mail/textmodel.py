@@ -122,8 +122,8 @@ def subject_text(subject: str) -> str:
     return _drop_list_lines(text)
 
 
-def tokens(subject: str, body: str) -> list[str]:
-    """Lower-cased words (letters only), stop words removed, plus adjacent-word pairs."""
+def _token_parts(subject: str, body: str) -> tuple[list[str], list[str]]:
+    """The words of `tokens` (without their pairs) and its subject words (`s:`)."""
     # (filterfalse, map: the loops run in C)
     found = _TOKEN.findall(clean_text(subject, body).lower())
     words = list(itertools.filterfalse(STOP_WORDS.__contains__, found))[:_MAX_TOKENS]
@@ -133,6 +133,12 @@ def tokens(subject: str, body: str) -> list[str]:
     subject_words = dict.fromkeys(
         map("s:".__add__, itertools.filterfalse(STOP_WORDS.__contains__, in_subject))
     )
+    return words, list(subject_words)
+
+
+def tokens(subject: str, body: str) -> list[str]:
+    """Lower-cased words (letters only), stop words removed, plus adjacent-word pairs."""
+    words, subject_words = _token_parts(subject, body)
     pairs = list(map(" ".join, itertools.pairwise(words)))
     return [*words, *pairs, *subject_words]
 
@@ -223,9 +229,19 @@ class TextModel:
     _values: list[float] = field(default_factory=list, compare=False, repr=False)
     _known: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
+    # the weights of the `w:` features by token (no prefix), and the first words of pairs
+    _token_weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    _pair_starts: set[str] = field(default_factory=set, compare=False, repr=False)
+
     def __post_init__(self) -> None:
         self._index.update((k, i) for i, k in enumerate(self.weights))
         self._values.extend(self.weights.values())
+        for key, weight in self.weights.items():
+            if key.startswith(WORD_PREFIX):
+                token = key[len(WORD_PREFIX) :]
+                self._token_weights[token] = weight
+                if " " in token:
+                    self._pair_starts.add(token.split(" ", 1)[0])
 
     def _known_grams(self, word: str) -> tuple[int, ...]:
         """The rows of the grams of `word` the model has a weight for, in order (cached)."""
@@ -268,15 +284,22 @@ class TextModel:
                 words[word] = up
         count = len(seen)
         if self.meta.get("word_features"):
-            weights = self.weights
-            # the known keys, each once, in the order of their first token
-            keys = dict.fromkeys(map(WORD_PREFIX.__add__, tokens(subject, body[: _MAX_CHARS * 2])))
-            known = list(filter(weights.__contains__, keys))  # (never a gram: no colon)
+            # the known tokens, each once, in the order of their first occurrence in
+            # `tokens`; a pair is only joined when its first word starts a known pair (the
+            # others are never known: the same list, without building them)
+            found, in_subject = _token_parts(subject, body[: _MAX_CHARS * 2])
+            starts = self._pair_starts
+            keys = dict.fromkeys(found)
+            pairs = itertools.pairwise(found)
+            keys.update(dict.fromkeys(f"{a} {b}" for a, b in pairs if a in starts))
+            keys.update(dict.fromkeys(in_subject))
+            weighted = self._token_weights
+            known = list(filter(weighted.__contains__, keys))
             for key in known:
-                w_tok = weights[key]
+                w_tok = weighted[key]
                 total += w_tok
                 if w_tok > 0:
-                    word = key[len(WORD_PREFIX) :].removeprefix("s:")
+                    word = key.removeprefix("s:")
                     words[word] = words.get(word, 0.0) + w_tok
             count += len(known)
         if not count:
