@@ -170,30 +170,3 @@ def test_what_close_used_to_flush_is_still_read() -> None:
     assert read_html("<xmp>raw <b>bold").text == "raw <b>bold"
     assert read_html("<p>a</p><style>p{color:red}").text == "a"
     assert read_html("visible <!-- never closed").text == "visible"
-
-
-def test_html_is_read_as_a_browser_builds_it() -> None:
-    # an anchor left open is closed by the next one (HTML5's adoption of formatting
-    # elements): each link keeps its own text, and the link at the end is not lost
-    facts = read_html(
-        '<a href="https://a.example/1">un<a href="http://%31@4.47.96.141/m.html">Click<p>texte'
-    )
-    assert [(link.href, link.text) for link in facts.links] == [
-        ("https://a.example/1", "un"),
-        ("http://%31@4.47.96.141/m.html", "Clicktexte"),
-    ]
-    # a textarea holding markup (junk tags hidden from the reader) is read as markup, as
-    # the text model learnt it, not as text full of tag names
-    junk = read_html('<p>Bonjour<textarea style="display:none"><b>cach\u00e9</b></textarea>')
-    assert junk.text == "Bonjourcaché" and junk.hidden_chars == len("caché")
-    # deep nesting, and a textarea holding textareas, end within the bounds
-    deep = read_html("<div>" * 50_000 + "fond" + "<textarea>" * 20_000 + "x")
-    assert deep.text.startswith("fond")
-
-
-@pytest.mark.parametrize("unit", ["<div>", "<ul>", "<textarea>&lt;div&gt;"])
-def test_deep_nesting_is_read_in_bounded_time(unit: str) -> None:
-    # lexbor takes quadratic time on thousands of nested <div> or <ul>: a document with
-    # that many tags is read by the linear parser, with the same facts
-    facts = read_html("<p>Bonjour</p>" + unit * 60_000 + "fin")
-    assert facts.text.startswith("Bonjour")

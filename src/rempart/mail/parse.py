@@ -19,9 +19,7 @@ from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import parseaddr
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
-
-from rempart.core.htmltags import UNSHOWN_TAGS, ShownHtmlParser
+from rempart.core.htmltags import ShownHtmlParser
 from rempart.core.mimedepth import bound_mime_depth
 from rempart.mail.limits import MAX_MESSAGE_BYTES, MAX_PARTS
 
@@ -143,7 +141,7 @@ class _Html(ShownHtmlParser):
             self.forms.append(values.get("action", "").strip())
         elif tag == "input" and values.get("type", "").lower() == "password":
             self.passwords += 1
-        elif tag in _NEWLINE_TAGS:
+        elif tag in ("br", "p", "div", "tr", "li"):
             self.text.append("\n")
 
     def shown_endtag(self, tag: str) -> None:
@@ -161,14 +159,6 @@ class _Html(ShownHtmlParser):
             self._anchor.append(data)
 
 
-_NEWLINE_TAGS = frozenset(("br", "p", "div", "tr", "li"))
-# lexbor, like the standard, looks through the open elements for some start tags: a
-# document of thousands of nested <div> or <ul> costs it quadratic time (20,000: 0.7 s).
-# Mail has fewer tags (the most in the corpora: 5,268 "<", the next 2,594); past this
-# many, the document is read by Python's HTMLParser, linear, which caps nesting itself.
-MAX_LEXBOR_TAGS = 4000
-
-
 @dataclass(frozen=True)
 class HtmlFacts:
     text: str
@@ -179,89 +169,7 @@ class HtmlFacts:
 
 
 def read_html(html: str) -> HtmlFacts:
-    """Text, links and forms of an HTML document; hostile markup never stops the batch.
-
-    Visible text (with images' alt text), anchors (href + text), form actions, password
-    fields; text inside elements hidden by inline style is kept, and counted. The document
-    is built as a browser builds it (lexbor, an HTML5 parser in C: unclosed elements,
-    raw-text elements and the end of the document handled as the standard says, in linear
-    time), then walked in document order; what a browser never shows (UNSHOWN_TAGS,
-    comments) is left out; `head` is not: a browser shows text and links written in an
-    unclosed head. (A document with more than MAX_LEXBOR_TAGS tags is read by Python's
-    HTMLParser instead, with the same facts.)"""
-    if html.count("<", 0, MAX_HTML_CHARS) > MAX_LEXBOR_TAGS:
-        return _read_html_python(html)
-    text: list[str] = []
-    links: list[Link] = []
-    forms: list[str] = []
-    passwords = hidden_chars = 0
-    anchor: list[str] = []
-    href: str | None = None
-    with contextlib.suppress(Exception):
-        tree = LexborHTMLParser(html[:MAX_HTML_CHARS].encode("utf-8", errors="replace"))
-        # (node, how many of its ancestors hide it); None: the end of an anchor
-        stack: list[tuple[LexborNode | None, int]] = [(tree.root, 0)]
-        budget = MAX_HTML_CHARS  # characters of textareas read again as markup
-        while stack:
-            node, hidden = stack.pop()
-            if node is None:
-                if href is not None and len(links) < MAX_LINKS:
-                    links.append(Link(href, " ".join("".join(anchor).split())))
-                href = None
-                continue
-            tag = node.tag
-            if tag == "-text":
-                data = node.text_content or ""
-                if hidden:  # kept: a hidden preheader is what the inbox list shows
-                    hidden_chars += len(data.strip())
-                text.append(data)
-                if href is not None:
-                    anchor.append(data)
-                continue
-            if tag is None or tag in UNSHOWN_TAGS or tag.startswith("-"):  # comments
-                continue
-            attrs = node.attributes
-            style = attrs.get("style") or ""
-            if "hidden" in attrs or (style and _HIDDEN_STYLE.search(style[:2000])):
-                hidden += 1
-            if tag == "a":
-                link = (attrs.get("href") or "").strip()
-                href = link if link.lower().startswith(("http:", "https:", "//")) else None
-                anchor = []
-                stack.append((None, 0))
-            elif tag == "img":
-                alt = attrs.get("alt")
-                if alt:
-                    text.append(f" {alt[:300]} ")
-            elif tag == "form":
-                forms.append((attrs.get("action") or "").strip())
-            elif tag == "input" and (attrs.get("type") or "").lower() == "password":
-                passwords += 1
-            elif tag in _NEWLINE_TAGS:
-                text.append("\n")
-            elif tag == "textarea" and node.child is not None:
-                # its content is text to HTML5 (shown in a box), markup to the parsers
-                # the text model learnt from (and, hidden, junk tags for filters to read):
-                # read as markup, within a budget (a textarea can hold textareas)
-                inner = "".join(t.text_content or "" for t in node.iter(include_text=True))
-                budget -= len(inner)
-                if budget >= 0 and inner.count("<") <= MAX_LEXBOR_TAGS:
-                    markup = LexborHTMLParser(inner.encode("utf-8", errors="replace"))
-                    stack.append((markup.root, hidden))
-                continue
-            children = []
-            child = node.child
-            while child is not None:
-                children.append((child, hidden))
-                child = child.next
-            stack.extend(reversed(children))
-    return HtmlFacts(
-        _WS_RE.sub(" ", "".join(text)).strip(), tuple(links), tuple(forms), passwords, hidden_chars
-    )
-
-
-def _read_html_python(html: str) -> HtmlFacts:
-    """`read_html` by Python's HTMLParser: linear in any markup, three times slower."""
+    """Text, links and forms of an HTML document; hostile markup never stops the batch."""
     parser = _Html()
     with contextlib.suppress(Exception):
         parser.read(html[:MAX_HTML_CHARS])
