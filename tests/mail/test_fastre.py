@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rempart.mail.fastre import guarded
+from rempart.mail.fastre import PhraseLists, guarded, widened
 from rempart.mail.wordlists import signal_lists
 
 TEXTS = [
@@ -62,3 +62,48 @@ def test_signals_phrase_lists_match_as_before() -> None:
         for text in texts:
             a, b = plain.search(text), fast.search(text)
             assert (a and a.span()) == (b and b.span()), (kind, text)
+
+
+def test_phrase_lists_find_what_python_finds() -> None:
+    """`PhraseLists.search` (RE2 pre-filter, then Python) gives each list's first match, as
+    a search by Python alone does, on texts that match some lists, none, or cannot be
+    encoded for RE2."""
+    lists = signal_lists()
+    texts = [
+        *TEXTS,
+        "hello!\nlonely women near you",
+        "your pc is infected, call now",
+        "you have won the jackpot, claim your free spins",
+        "verify your account \ud800 now",  # a lone surrogate: RE2 cannot read it
+        "nothing to see here",
+    ]
+    for patterns in (lists.offers, lists.lures):
+        joined = {kind: "".join(pieces) for kind, pieces in patterns.items()}
+        phrases = PhraseLists(joined)
+        plain = {kind: re.compile(p) for kind, p in joined.items()}
+        for text in texts:
+            expected = [(k, m.span()) for k, rx in plain.items() if (m := rx.search(text))]
+            assert [(k, m.span()) for k, m in phrases.search(text)] == expected, text
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"\byou(?:'ve| have)? won\b(?!['’]t)", "so you've won!"),
+        (r"\d+ ?(?:€|eur)\b", "pay ٣٠ eur now"),  # Unicode digits: \d reads them in Python
+        (r"[^a-z]x.y", "1xzy"),
+        (r"(?<=\s)ab+?c", " abbbc"),
+        (r"a{2,}b", "aaaab"),
+    ],
+)
+def test_widened_matches_wherever_python_does(pattern: str, text: str) -> None:
+    re2 = pytest.importorskip("re2")
+    assert re.search(pattern, text)
+    wide = widened(pattern)
+    assert wide is not None
+    assert re2.search(wide, text)
+
+
+@pytest.mark.parametrize("pattern", [r"(?i)won", r"(a)\1", r"(?P<x>a)(?(x)b|c)"])
+def test_widened_is_none_when_unsure(pattern: str) -> None:
+    assert widened(pattern) is None

@@ -16,7 +16,6 @@ import re
 MAX_MIME_DEPTH = 40  # real mail nests a few levels; Python's parser recurses per level
 MIME_TOO_DEEP = "MIME nesting deeper than {depth} levels: deeper parts not read"
 
-_MULTIPART = re.compile(rb"(?i)multipart/")
 # a multipart Content-Type header (folded lines included) and its boundary, or a
 # boundary delimiter line
 _EVENTS = re.compile(
@@ -29,7 +28,9 @@ _EVENTS = re.compile(
 def bound_mime_depth(raw: bytes, max_depth: int = MAX_MIME_DEPTH) -> tuple[bytes, str | None]:
     """`raw`, cut before the first part nested deeper than `max_depth`, and the defect to
     note (None when the message is within the bound, returned as it is)."""
-    if len(_MULTIPART.findall(raw, 0, len(raw))) <= max_depth:
+    # (`lower` on bytes folds ASCII only, as `(?i)` on a bytes pattern does; the name has no
+    # overlap with itself, so the count is the pattern's number of matches, and much faster)
+    if raw.lower().count(b"multipart/") <= max_depth:
         return raw, None
     stack: list[bytes] = []
     for m in _EVENTS.finditer(raw):

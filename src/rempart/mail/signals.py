@@ -16,7 +16,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from rempart.mail.attachments import Report, examine
-from rempart.mail.fastre import guarded
+from rempart.mail.fastre import PhraseLists
 from rempart.mail.lookalike import PSL, is_own, lookalike, name_key, registrable
 from rempart.mail.parse import ParsedMail, domain_of
 from rempart.mail.senders import FREEMAIL, brand_owns, family, gateway_results, org
@@ -189,9 +189,7 @@ HOSTING_SUFFIXES = frozenset(_LISTS.hosting_suffixes)
 # (matched on lower-cased text, which is twice as fast as case-insensitive patterns). A phrase
 # alone is not enough (a real bank writes "update your details" too): it counts only with a
 # link to another organisation than the sender's, or replies sent elsewhere / to free mail.
-_LURES: dict[str, re.Pattern[str]] = {
-    kind: guarded("".join(pieces)) for kind, pieces in _LISTS.lures.items()
-}
+_LURES = PhraseLists({kind: "".join(pieces) for kind, pieces in _LISTS.lures.items()})
 
 
 def _as_written(text: str, low: str, m: re.Match[str]) -> str:
@@ -203,9 +201,7 @@ def lure(mail: ParsedMail) -> Signal | None:
     """A lure's wording sent with a way out to someone else than the sender."""
     text = f"{mail.subject}\n{mail.text[:6000]}"
     low = text.lower()
-    found = [
-        (kind, _as_written(text, low, m)) for kind, rx in _LURES.items() if (m := rx.search(low))
-    ]
+    found = [(kind, _as_written(text, low, m)) for kind, m in _LURES.search(low)]
     if not found:
         return None
     from_dom = domain_of(mail.from_addr) or ""
@@ -237,9 +233,7 @@ def lure(mail: ParsedMail) -> Signal | None:
 # "lonely women near you", crypto "staking" and giveaways, "you have been selected" prizes.
 # Only specific phrases: "slot", "winner" or "sex" alone are ordinary words. Matched on
 # lower-cased text, like the lures.
-_OFFERS: dict[str, re.Pattern[str]] = {
-    kind: guarded("".join(pieces)) for kind, pieces in _LISTS.offers.items()
-}
+_OFFERS = PhraseLists({kind: "".join(pieces) for kind, pieces in _LISTS.offers.items()})
 
 
 # Sex and romance with a stranger: no organisation writes to staff's work address about
@@ -251,7 +245,7 @@ def scam_offer(mail: ParsedMail) -> Signal | None:
     """Wording of the scam offers (casino, adult dating, crypto yields, prizes)."""
     text = f"{mail.from_display or ''}\n{mail.subject}\n{mail.text[:6000]}"
     low = text.lower()
-    found = [(kind, m) for kind, rx in _OFFERS.items() if (m := rx.search(low))]
+    found = _OFFERS.search(low)
     if not found:
         return None
     # two kinds of scam in one message (a casino "prize", pills with a "you have won")
@@ -577,6 +571,7 @@ def impersonation(mail: ParsedMail, hospital: Hospital | None) -> list[Signal]:
     return out
 
 
+@lru_cache(maxsize=16384)  # every link signal reads the hosts of the same links
 def _host(url: str) -> str | None:
     try:
         host = urlsplit(url if "://" in url else "http:" + url).hostname
@@ -590,7 +585,15 @@ def host_of(url: str) -> str | None:
     return _host(url)
 
 
+_IPV4_CHARS = frozenset("0123456789.")
+
+
 def _is_ip(host: str) -> bool:
+    bare = host.strip("[]")
+    if ":" not in bare and not _IPV4_CHARS.issuperset(bare):
+        # no address `ip_address` reads (IPv4: ASCII digits and dots; IPv6: colons): the
+        # answer its ValueError gives, without raising one for every host name
+        return host.replace(".", "").isdigit() and host.count(".") == 0 and len(host) > 6
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:

@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-import numpy as np
-from numpy.typing import NDArray
-
 from rempart.mail.wordlists import textmodel_lists
 
 MODEL_FILE = "text_model.json"
@@ -70,7 +67,7 @@ def _drop_list_lines(text: str) -> str:
     What `re.sub(r"(?im)^.*(words).*$", " ", text)` does, in one search for the words over
     the whole text instead of an attempt at every position of every line. (No word spans
     a newline, so the lines with a match found are the lines holding a word.)"""
-    low = text.translate(_FOLD).lower()
+    low = (text if text.isascii() else text.translate(_FOLD)).lower()
     # (one character for one, the positions are the text's; else the slower search)
     same = len(low) == len(text)
     found = _LIST_WORD_LOWER.finditer(low) if same else _LIST_WORD.finditer(text)
@@ -125,8 +122,8 @@ def subject_text(subject: str) -> str:
     return _drop_list_lines(text)
 
 
-def tokens(subject: str, body: str) -> list[str]:
-    """Lower-cased words (letters only), stop words removed, plus adjacent-word pairs."""
+def _token_parts(subject: str, body: str) -> tuple[list[str], list[str]]:
+    """The words of `tokens` (without their pairs) and its subject words (`s:`)."""
     # (filterfalse, map: the loops run in C)
     found = _TOKEN.findall(clean_text(subject, body).lower())
     words = list(itertools.filterfalse(STOP_WORDS.__contains__, found))[:_MAX_TOKENS]
@@ -136,6 +133,12 @@ def tokens(subject: str, body: str) -> list[str]:
     subject_words = dict.fromkeys(
         map("s:".__add__, itertools.filterfalse(STOP_WORDS.__contains__, in_subject))
     )
+    return words, list(subject_words)
+
+
+def tokens(subject: str, body: str) -> list[str]:
+    """Lower-cased words (letters only), stop words removed, plus adjacent-word pairs."""
+    words, subject_words = _token_parts(subject, body)
     pairs = list(map(" ".join, itertools.pairwise(words)))
     return [*words, *pairs, *subject_words]
 
@@ -207,11 +210,10 @@ def latin_share(subject: str, body: str) -> float:
     corpora); on Japanese, Cyrillic or Arabic text its probability rests on a few grams.
     """
     text = f"{subject}\n{body[:_MAX_CHARS]}"
+    if text.isascii():  # (ASCII letters are Latin ones: the share is 1.0, with or without)
+        return 1.0
     letters = sum(map(len, _LETTER.findall(text)))
     return sum(map(len, _LATIN_LETTER.findall(text))) / letters if letters else 1.0
-
-
-_NO_IDS = np.zeros(0, dtype=np.intp)
 
 
 @dataclass(frozen=True)
@@ -221,23 +223,32 @@ class TextModel:
     weights: dict[str, float]
     intercept: float
     meta: dict[str, object]
-    # built once from `weights`: each feature's row in one array of weights, and per word
-    # the rows of the grams the model knows (a message is then a few array operations)
+    # built once from `weights`: each feature's row in one list of weights, and per word
+    # the rows of the grams the model knows
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
-    _values: list[NDArray[np.float64]] = field(default_factory=list, compare=False, repr=False)
-    _known: dict[str, NDArray[np.intp]] = field(default_factory=dict, compare=False, repr=False)
+    _values: list[float] = field(default_factory=list, compare=False, repr=False)
+    _known: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    # the weights of the `w:` features by token (no prefix), and the first words of pairs
+    _token_weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    _pair_starts: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update((k, i) for i, k in enumerate(self.weights))
-        self._values.append(np.fromiter(self.weights.values(), np.float64, len(self.weights)))
+        self._values.extend(self.weights.values())
+        for key, weight in self.weights.items():
+            if key.startswith(WORD_PREFIX):
+                token = key[len(WORD_PREFIX) :]
+                self._token_weights[token] = weight
+                if " " in token:
+                    self._pair_starts.add(token.split(" ", 1)[0])
 
-    def _known_grams(self, word: str) -> NDArray[np.intp]:
+    def _known_grams(self, word: str) -> tuple[int, ...]:
         """The rows of the grams of `word` the model has a weight for, in order (cached)."""
         known = self._known.get(word)
         if known is None:
             index = self._index
-            rows = [index[g] for g in word_grams(word) if g in index]
-            known = np.array(rows, dtype=np.intp) if rows else _NO_IDS
+            known = tuple(index[g] for g in word_grams(word) if g in index)
             if len(self._known) < 500_000:
                 self._known[word] = known
         return known
@@ -252,38 +263,43 @@ class TextModel:
         """P(phishing or unwanted) and the words that pushed it up the most.
 
         Each known feature counts once (a gram keeps the first word that has it), its
-        weight added to the sum and, when positive, to its word's. The grams of all the
-        words are one array: the first occurrence of each is kept, and the weights are
-        summed in that order (`cumsum` adds one after the other, as a loop would, so the
-        result is the same to the last bit)."""
+        weight added to the sum and, when positive, to its word's, in the order of the
+        words. (A loop over a few hundred rows: array operations cost more to set up.)"""
         total = 0.0
         count = 0
         words: dict[str, float] = {}  # word -> sum of its positive weights
         distinct = _words(subject, body)  # (distinct words, in order of appearance)
-        rows = [self._known_grams(word) for word in distinct]
-        ids = np.concatenate(rows) if rows else _NO_IDS
-        if ids.size:
-            _, first = np.unique(ids, return_index=True)
-            first.sort()
-            w = self._values[0][ids[first]]
-            total = float(np.cumsum(w)[-1])
-            count = int(first.size)
-            owner = np.repeat(np.arange(len(rows)), [r.size for r in rows])[first]
-            up = w > 0
-            sums = np.zeros(len(rows))
-            np.add.at(sums, owner[up], w[up])  # in order, one after the other
-            for i in np.flatnonzero(sums).tolist():
-                words[distinct[i]] = float(sums[i])
+        seen: set[int] = set()
+        values = self._values
+        for word in distinct:
+            up = 0.0  # the word's positive weights, added one after the other
+            for row in self._known_grams(word):
+                if row not in seen:
+                    seen.add(row)
+                    w = values[row]
+                    total += w
+                    if w > 0:
+                        up += w
+            if up:
+                words[word] = up
+        count = len(seen)
         if self.meta.get("word_features"):
-            weights = self.weights
-            # the known keys, each once, in the order of their first token
-            keys = dict.fromkeys(map(WORD_PREFIX.__add__, tokens(subject, body[: _MAX_CHARS * 2])))
-            known = list(filter(weights.__contains__, keys))  # (never a gram: no colon)
+            # the known tokens, each once, in the order of their first occurrence in
+            # `tokens`; a pair is only joined when its first word starts a known pair (the
+            # others are never known: the same list, without building them)
+            found, in_subject = _token_parts(subject, body[: _MAX_CHARS * 2])
+            starts = self._pair_starts
+            keys = dict.fromkeys(found)
+            pairs = itertools.pairwise(found)
+            keys.update(dict.fromkeys(f"{a} {b}" for a, b in pairs if a in starts))
+            keys.update(dict.fromkeys(in_subject))
+            weighted = self._token_weights
+            known = list(filter(weighted.__contains__, keys))
             for key in known:
-                w_tok = weights[key]
+                w_tok = weighted[key]
                 total += w_tok
                 if w_tok > 0:
-                    word = key[len(WORD_PREFIX) :].removeprefix("s:")
+                    word = key.removeprefix("s:")
                     words[word] = words.get(word, 0.0) + w_tok
             count += len(known)
         if not count:
