@@ -234,3 +234,29 @@ def test_a_rolled_back_ingest_leaves_no_part(
         assert store.count("network_flow") == 0
         assert _ingest(store, path).records == 300
         assert store.count("network_flow") == 300 and len(_parquet(store.parts)) == 1
+
+
+@pytest.mark.corpus
+def test_real_zeek_logs_store_the_same_through_both_paths(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Stratosphere's conn.logs (written by Zeek, some with label columns, some with
+    relative times): the Parquet path and DuckDB's path keep the same rows, rejects and
+    pair sums, and the Parquet path is the one taken for each file with rows."""
+    logs = sorted((shared_data / "stratosphere_zeek").glob("*/**/*conn*.log*"))
+    if not logs:
+        pytest.skip("no Stratosphere conn.log in the corpora")
+    taken = 0
+    for k, log in enumerate(logs):
+        memory = Store.memory()
+        want = ingest_file(memory, log)
+        (tmp_path / str(k)).mkdir()
+        with Store(tmp_path / str(k) / "rempart.duckdb") as disk:
+            got = ingest_file(disk, log)
+            assert (got.records, got.rejected) == (want.records, want.rejected), log
+            _same(disk, memory)
+            parts = disk.sql("SELECT count(*) AS n FROM flow_parts").column("n")[0].as_py()
+            taken += bool(parts)
+            assert bool(parts) == bool(got.records), log
+        memory.close()
+    assert taken >= 1
