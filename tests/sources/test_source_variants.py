@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.sources.zeekfields import CONN_FIELDS
 
 from rempart.ingest.files import FileResult, FileStatus, ingest_file
 from rempart.sources import ParseContext, sniff
@@ -44,29 +45,7 @@ def _rejects(store: Store) -> list[dict[str, object]]:
 
 # --- Zeek ASCII logs ---------------------------------------------------------------------
 
-STD = [
-    "ts",
-    "uid",
-    "id.orig_h",
-    "id.orig_p",
-    "id.resp_h",
-    "id.resp_p",
-    "proto",
-    "service",
-    "duration",
-    "orig_bytes",
-    "resp_bytes",
-    "conn_state",
-    "local_orig",
-    "local_resp",
-    "missed_bytes",
-    "history",
-    "orig_pkts",
-    "orig_ip_bytes",
-    "resp_pkts",
-    "resp_ip_bytes",
-    "tunnel_parents",
-]
+STD = CONN_FIELDS
 VALUES = dict(
     zip(
         STD,

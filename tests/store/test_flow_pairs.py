@@ -13,6 +13,7 @@ import random
 from pathlib import Path
 
 import pyarrow as pa
+from tests.sources.zeekfields import CONN_FIELDS
 
 from rempart.detect.network import convs, edges, nets, scan
 from rempart.detect.network.nets import NetParams
@@ -21,22 +22,7 @@ from rempart.schema import EVENT_CLASSES
 from rempart.store import Store
 from rempart.store.engine import Engine
 
-_FIELDS = [
-    "ts",
-    "uid",
-    "id.orig_h",
-    "id.orig_p",
-    "id.resp_h",
-    "id.resp_p",
-    "proto",
-    "service",
-    "duration",
-    "orig_bytes",
-    "resp_bytes",
-    "conn_state",
-    "orig_pkts",
-    "resp_pkts",
-]
+_FIELDS = [*CONN_FIELDS[: CONN_FIELDS.index("conn_state") + 1], "orig_pkts", "resp_pkts"]
 _HEADER = (
     "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
     "#fields\t" + "\t".join(_FIELDS) + "\n"

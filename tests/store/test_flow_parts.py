@@ -10,35 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.sources.zeekfields import CONN_FIELDS
 
 from rempart.ingest.files import FileResult, FileStatus, ingest_file
 from rempart.schema.flowsql import ArrowFlows
 from rempart.sources.base import IMPLAUSIBLE_TIME, RewriteNeeded
 from rempart.store import Store
 
-FIELDS = [
-    "ts",
-    "uid",
-    "id.orig_h",
-    "id.orig_p",
-    "id.resp_h",
-    "id.resp_p",
-    "proto",
-    "service",
-    "duration",
-    "orig_bytes",
-    "resp_bytes",
-    "conn_state",
-    "local_orig",
-    "local_resp",
-    "missed_bytes",
-    "history",
-    "orig_pkts",
-    "orig_ip_bytes",
-    "resp_pkts",
-    "resp_ip_bytes",
-    "tunnel_parents",
-]
+FIELDS = CONN_FIELDS
 HEADER = (
     "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
     "#open\t2019-03-11-08-00-00\n#fields\t" + "\t".join(FIELDS) + "\n"
