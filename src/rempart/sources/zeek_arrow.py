@@ -22,21 +22,29 @@ import pyarrow.csv as pcsv
 
 from rempart.schema.flowsql import FAILED_STATES, OK_STATES, ArrowFlows, FastPathRefused
 
-# Zeek column -> (compact flow column, Arrow type); `time` and `outcome` are derived
-_COLUMNS: tuple[tuple[str, str, pa.DataType], ...] = (
-    ("duration", "duration", pa.float64()),
-    ("id.orig_h", "src_ip", pa.string()),
-    ("id.orig_p", "src_port", pa.int32()),
-    ("id.resp_h", "dst_ip", pa.string()),
-    ("id.resp_p", "dst_port", pa.int32()),
-    ("proto", "protocol", pa.string()),
-    ("service", "service", pa.string()),
-    ("orig_bytes", "bytes_out", pa.int64()),
-    ("resp_bytes", "bytes_in", pa.int64()),
-    ("orig_pkts", "packets_out", pa.int64()),
-    ("resp_pkts", "packets_in", pa.int64()),
-    ("conn_state", "conn_state", pa.string()),
+# Zeek conn column -> (flow column, SQL type): the flow columns every path fills from the
+# file (`zeek_conn` casts to the SQL type; here Arrow reads it as `ARROW_TYPES` of it);
+# time, status and provenance are computed
+CONN_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("duration", "duration", "DOUBLE"),
+    ("id.orig_h", "src_ip", "VARCHAR"),
+    ("id.orig_p", "src_port", "INTEGER"),
+    ("id.resp_h", "dst_ip", "VARCHAR"),
+    ("id.resp_p", "dst_port", "INTEGER"),
+    ("proto", "protocol", "VARCHAR"),
+    ("service", "service", "VARCHAR"),
+    ("orig_bytes", "bytes_out", "BIGINT"),
+    ("resp_bytes", "bytes_in", "BIGINT"),
+    ("orig_pkts", "packets_out", "BIGINT"),
+    ("resp_pkts", "packets_in", "BIGINT"),
+    ("conn_state", "conn_state", "VARCHAR"),
 )
+ARROW_TYPES = {
+    "DOUBLE": pa.float64(),
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+}
 _REQUIRED = ("ts", "uid", "id.orig_h", "id.resp_h")
 # (as `flowsql.outcome_sql`: success 1, failure 2, anything else 0)
 _STATES = pa.array([*OK_STATES, *FAILED_STATES])
@@ -54,9 +62,9 @@ def zeek_arrow_flows(
     if len(sep) != 1 or sep in "\r\n" or any(f not in fields for f in _REQUIRED):
         return None
     header = sep.join(["#fields", *fields])
-    wanted = ["ts", "uid", *(z for z, _, _ in _COLUMNS if z in fields)]
+    wanted = ["ts", "uid", *(z for z, _, _ in CONN_COLUMNS if z in fields)]
     types: dict[str, pa.DataType] = {"ts": pa.float64(), "uid": pa.string()}
-    types |= {z: t for z, _, t in _COLUMNS if z in fields}
+    types |= {z: ARROW_TYPES[t] for z, _, t in CONN_COLUMNS if z in fields}
 
     def read(start: int, end: int) -> Iterator[pa.RecordBatch]:
         refused: list[str] = []
@@ -133,8 +141,8 @@ def _compact(batch: pa.RecordBatch, fields: list[str]) -> pa.RecordBatch:
     micros = pc.round(pc.multiply(seconds, 1_000_000), round_mode="half_towards_infinity")
     time = pc.cast(micros, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
     columns: dict[str, pa.Array] = {"time": time}
-    for zeek, name, kind in _COLUMNS:
-        columns[name] = batch.column(zeek) if zeek in fields else pa.nulls(n, kind)
+    for zeek, name, kind in CONN_COLUMNS:
+        columns[name] = batch.column(zeek) if zeek in fields else pa.nulls(n, ARROW_TYPES[kind])
     state = columns["conn_state"]
     index = pc.fill_null(pc.index_in(state, value_set=_STATES), len(_STATES))
     columns["outcome"] = pc.take(_CODES, index)
@@ -142,4 +150,4 @@ def _compact(batch: pa.RecordBatch, fields: list[str]) -> pa.RecordBatch:
     return pa.RecordBatch.from_pydict(columns)
 
 
-__all__ = ["BLOCK_BYTES", "zeek_arrow_flows"]
+__all__ = ["ARROW_TYPES", "BLOCK_BYTES", "CONN_COLUMNS", "zeek_arrow_flows"]

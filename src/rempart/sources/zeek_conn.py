@@ -32,36 +32,19 @@ from rempart.sources.batches import (
     split_rejects,
 )
 from rempart.sources.gzipcut import is_gzip
-from rempart.sources.zeek_arrow import zeek_arrow_flows
+from rempart.sources.zeek_arrow import CONN_COLUMNS, zeek_arrow_flows
 from rempart.sources.zeek_layout import LAYOUT_CHANGED, realign, separator
 
 _IP_RE = ADDRESS_RE
 
 _REQUIRED = ("ts", "id.orig_h", "id.resp_h")
 
-# Zeek conn column -> (flow column, SQL type): the flow columns both paths fill from the file
-# (time, status and provenance are computed; see _flow_columns).
-_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("duration", "duration", "DOUBLE"),
-    ("id.orig_h", "src_ip", "VARCHAR"),
-    ("id.orig_p", "src_port", "INTEGER"),
-    ("id.resp_h", "dst_ip", "VARCHAR"),
-    ("id.resp_p", "dst_port", "INTEGER"),
-    ("proto", "protocol", "VARCHAR"),
-    ("service", "service", "VARCHAR"),
-    ("orig_bytes", "bytes_out", "BIGINT"),
-    ("resp_bytes", "bytes_in", "BIGINT"),
-    ("orig_pkts", "packets_out", "BIGINT"),
-    ("resp_pkts", "packets_in", "BIGINT"),
-    ("conn_state", "conn_state", "VARCHAR"),
-)
-
 
 def _flow_columns(col: Callable[[str, str], str], *, status: bool = True) -> str:
     """`time`, the mapped columns and `status`, each Zeek column read through `col(name,
     type)` (a cast on the text path, the typed column on the fast one, NULL when absent).
     The compact table stores `status` as a number (`outcome`, see `_compact_sql`)."""
-    mapped = ",\n        ".join(f"{col(z, t)} AS {f}" for z, f, t in _COLUMNS)
+    mapped = ",\n        ".join(f"{col(z, t)} AS {f}" for z, f, t in CONN_COLUMNS)
     derived = f",\n        {status_sql(col('conn_state', 'VARCHAR'))} AS status" if status else ""
     return f"""
         make_timestamp(CAST(round({col("ts", "DOUBLE")} * 1000000) AS BIGINT)) AS time,
