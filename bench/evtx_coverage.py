@@ -37,7 +37,7 @@ from pathlib import Path
 
 from rempart.app.triage import TriageResult, triage
 from rempart.sigma.attack_tactics import tactics_of
-from rempart.sigma.engine import LEVELS
+from rempart.sigma.levels import LEVELS
 from rempart.store import Store
 
 # Tactic names (as folder names spell them) and ids -> ATT&CK tags. ATT&CK v18 split Defense

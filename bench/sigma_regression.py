@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 from rempart.ingest.files import ingest_file
-from rempart.sigma.engine import LEVELS, load_rules
+from rempart.sigma.engine import load_rules
+from rempart.sigma.levels import LEVELS
 from rempart.sources import file_digest
 from rempart.sources.winevent import WinJsonSource
 from rempart.store import Store

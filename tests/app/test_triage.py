@@ -76,3 +76,36 @@ def test_triage_counts_a_forged_ticket(tmp_path: Path) -> None:
     assert dc1.verdict != "clean" and "credential-access" in dc1.tactics
     clean = triage([src / "negative" / "domain.json"], min_level="medium")
     assert not [h for h in clean.hits if h.rule_id.startswith("rempart:")]
+
+
+def test_rules_errors_reach_the_caller(tmp_path: Path) -> None:
+    """The rules load in a thread beside the ingest: their errors still reach the caller,
+    a missing folder before anything is read."""
+    import pytest
+
+    from rempart.core.errors import ConfigError
+    from rempart.store import Store
+
+    store = Store.memory()
+    with pytest.raises(ConfigError, match="no Sigma rules at"):
+        triage([_failures(tmp_path, burst=False)], tmp_path / "absent", store=store)
+    assert store.count("process") == 0
+    with pytest.raises(ConfigError, match="unknown level"):
+        triage([_failures(tmp_path, burst=False)], min_level="bogus")
+
+
+def test_same_hits_with_rules_loaded_beside_the_ingest(tmp_path: Path) -> None:
+    """The thread changes when the rules load, not what they find: the same hits as the
+    rules loaded first and matched on the stored events."""
+    from rempart.detect.host import match
+    from rempart.sigma.engine import load_rules
+    from rempart.sigma.levels import builtin_rules_dir
+    from rempart.store import Store
+
+    events = _events(tmp_path)
+    store = Store.memory()
+    res = triage([events], min_level="informational", store=store)
+    alone, _ = match(store, load_rules([builtin_rules_dir()]))
+    assert res.hits and {(h.host, h.rule_id, h.count) for h in alone} == {
+        (h.host, h.rule_id, h.count) for h in res.hits if not h.rule_id.startswith("rempart:")
+    }

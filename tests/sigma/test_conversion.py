@@ -9,8 +9,9 @@ import pyarrow as pa
 import pytest
 
 from rempart.sigma import evaluate as evaluate_module
-from rempart.sigma.engine import builtin_rules_dir, default_mapping, load_rules
+from rempart.sigma.engine import default_mapping, load_rules
 from rempart.sigma.evaluate import evaluate
+from rempart.sigma.levels import builtin_rules_dir
 from rempart.store import Store
 
 RULE = """

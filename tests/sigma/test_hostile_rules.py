@@ -9,7 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from rempart.cli import app
-from rempart.sigma.engine import builtin_rules_dir, load_rules
+from rempart.sigma.engine import load_rules
+from rempart.sigma.levels import builtin_rules_dir
 
 BAD = {
     "int-id.yml": None,  # the good rule with `id: 12345`

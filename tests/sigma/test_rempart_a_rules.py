@@ -18,7 +18,8 @@ from tests.sigma.winevents import MSSQL, PS, PS_CLASSIC, SECURITY, SYSMON, SYSTE
 
 from rempart.app.triage import triage
 from rempart.sigma.attack_tactics import tactics_of
-from rempart.sigma.engine import builtin_rules_dir, load_rules
+from rempart.sigma.engine import load_rules
+from rempart.sigma.levels import builtin_rules_dir
 
 DCOM = ("System", "Microsoft-Windows-DistributedCOM")
 PCA = (

@@ -16,7 +16,8 @@ import pytest
 from tests.sigma.winevents import BITS, MSSQL, PS, SECURITY, SYSMON, SYSTEM, ev
 
 from rempart.app.triage import TriageResult, triage
-from rempart.sigma.engine import builtin_rules_dir, load_rules
+from rempart.sigma.engine import load_rules
+from rempart.sigma.levels import builtin_rules_dir
 
 WINSOCK = ("Microsoft-Windows-Winsock-WS2HELP/Operational", "Microsoft-Windows-Winsock-WS2HELP")
 TELEMETRY = (

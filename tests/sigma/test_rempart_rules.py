@@ -14,7 +14,8 @@ import pytest
 from tests.sigma.winevents import BITS, MSSQL, PS, SECURITY, SYSMON, ev
 
 from rempart.app.triage import triage
-from rempart.sigma.engine import builtin_rules_dir, load_rules
+from rempart.sigma.engine import load_rules
+from rempart.sigma.levels import builtin_rules_dir
 from rempart.store import Store
 
 FIREWALL = (

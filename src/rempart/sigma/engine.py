@@ -29,13 +29,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from rempart.core.errors import ConfigError
+from rempart.sigma.levels import DEFAULT_STATUSES, LEVELS, level_rank
 from rempart.sigma.plan import RAW_FIELD, arrow_ready, as_plan, columns_of, sql_literal, to_sql
 
 if TYPE_CHECKING:
     pass
 
-LEVELS: tuple[str, ...] = ("informational", "low", "medium", "high", "critical")
-DEFAULT_STATUSES: frozenset[str] = frozenset({"stable", "test", "experimental"})
 RULES_PER_QUERY = 50
 BUILTIN_RULES = "builtin"  # marker for Rempart's own rule set
 # libyaml's loader when PyYAML has it: the pure-Python one was most of a cold run's time
@@ -66,14 +65,6 @@ class Mapping(BaseModel):
 def default_mapping() -> Mapping:
     text = resources.files("rempart.sigma").joinpath("mapping.yaml").read_text("utf-8")
     return Mapping.model_validate(yaml.safe_load(text))
-
-
-def builtin_rules_dir() -> Path:
-    return Path(str(resources.files("rempart.sigma").joinpath("rules")))
-
-
-def level_rank(level: str) -> int:
-    return LEVELS.index(level) if level in LEVELS else 0
 
 
 @dataclass(frozen=True)

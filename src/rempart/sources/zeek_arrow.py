@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,17 @@ ARROW_TYPES = {
 }
 _REQUIRED = ("ts", "uid", "id.orig_h", "id.resp_h")
 # (as `flowsql.outcome_sql`: success 1, failure 2, anything else 0)
-_STATES = pa.array([*OK_STATES, *FAILED_STATES])
-_CODES = pa.array([1] * len(OK_STATES) + [2] * len(FAILED_STATES) + [0], pa.uint8())
+
+
+@cache
+def _outcome_codes() -> tuple[pa.Array, pa.Array]:
+    """(states, outcome code of each and 0 for others): built on first use, as pyarrow's
+    first conversion of Python values imports pandas (a quarter second at every start-up)."""
+    states = pa.array([*OK_STATES, *FAILED_STATES])
+    codes = pa.array([1] * len(OK_STATES) + [2] * len(FAILED_STATES) + [0], pa.uint8())
+    return states, codes
+
+
 # bytes of text per batch: about 60,000 conn.log lines, a Parquet row group of its own
 # (8 MB wrote a little faster than 4 or 16 in interleaved runs)
 BLOCK_BYTES = 8 << 20
@@ -144,8 +154,9 @@ def _compact(batch: pa.RecordBatch, fields: list[str]) -> pa.RecordBatch:
     for zeek, name, kind in CONN_COLUMNS:
         columns[name] = batch.column(zeek) if zeek in fields else pa.nulls(n, ARROW_TYPES[kind])
     state = columns["conn_state"]
-    index = pc.fill_null(pc.index_in(state, value_set=_STATES), len(_STATES))
-    columns["outcome"] = pc.take(_CODES, index)
+    states, codes = _outcome_codes()
+    index = pc.fill_null(pc.index_in(state, value_set=states), len(states))
+    columns["outcome"] = pc.take(codes, index)
     columns["flow_uid"] = batch.column("uid")
     return pa.RecordBatch.from_pydict(columns)
 

@@ -22,8 +22,9 @@ import pyarrow as pa
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
 from rempart.detect.host.windows_auth import WindowsBruteForce, WindowsTicketForgery
 from rempart.sigma.attack_tactics import tactics_of
-from rempart.sigma.engine import RuleSet, builtin_rules_dir, level_rank, load_rules
+from rempart.sigma.engine import RuleSet, load_rules
 from rempart.sigma.evaluate import EvalStats, evaluate
+from rempart.sigma.levels import builtin_rules_dir, level_rank
 from rempart.store import Store
 from rempart.store.engine import Engine
 
