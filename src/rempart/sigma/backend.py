@@ -4,8 +4,9 @@ The plan (a small JSON-able tree) reads a per-run table of the fields the rules 
 `"l:Field"` holds the lower-cased value (Sigma matches case-insensitively by default, so values
 are lower-cased once per event, not once per rule) and `"o:Field"` the original value
 (regular expressions, `cased`).
-Missing fields are NULL; `NOT` treats an unknown as false, as Sigma does, so `selection and
-not filter` still fires when the filter's field is absent. Regular expressions go to RE2
+Missing fields are NULL (Sigma's `null` matches them and empty values alike); `NOT` treats
+an unknown as false, as Sigma does, so `selection and not filter` still fires when the
+filter's field is absent. Regular expressions go to RE2
 (DuckDB's and Arrow's engine alike). `to_sql` renders a plan for DuckDB (or Spark via sqlglot);
 `rempart.sigma.arrow_eval` runs the same plan with PyArrow compute, sharing equal sub-matches.
 """
@@ -191,7 +192,14 @@ class DuckDBSigmaBackend(TextQueryBackend):
         return ["eq", "l", str(cond.field), "true" if cond.value.boolean else "false"]
 
     def convert_condition_field_eq_val_null(self, cond: Any, state: ConversionState) -> Any:
-        return ["null", "l", str(cond.field), None]
+        """`field: null` is a field with no value: absent, or present and empty.
+
+        An EVTX `<Data Name="StartModule"></Data>` (Sysmon's remote thread into shellcode)
+        is read as '' and rules on such always-written fields say `null` for "no value"; the
+        Sigma specification leaves null to the target. `|exists: false` stays "absent".
+        """
+        field = str(cond.field)
+        return ["or", [["null", "l", field, None], ["eq", "l", field, ""]]]
 
     def convert_condition_field_eq_val_re(self, cond: Any, state: ConversionState) -> Any:
         flags = ""

@@ -186,7 +186,7 @@ def _rule_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-ENGINE_VERSION = "3"  # 3: correlations keep their ATT&CK tags
+ENGINE_VERSION = "4"  # 3: correlations keep their ATT&CK tags; 4: null = absent or empty
 
 
 def _cache_key(files: Sequence[Path], min_level: str, statuses: frozenset[str], m: Mapping) -> str:
