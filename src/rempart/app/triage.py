@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rempart.app.board_feed import BoardFeed
     from rempart.detect.host import Hit, HostVerdict
     from rempart.sigma.engine import RuleSet
-    from rempart.sigma.evaluate import EvalStats
+    from rempart.sigma.evaluate import EvalStats, RulePatterns
 
 
 WINDOWS_SOURCES = ("evtx", "winevent_json")  # the sources that read Windows logs
@@ -118,7 +118,7 @@ def triage(
             files = list(expand(paths))
             results = bulk_ingest(store, files, files_progress)
             sync_authentication(store)
-            ruleset = pending.result()
+            ruleset, patterns = pending.result()
         from rempart.detect.host import detector_hits, host_files, judge, match
 
         folder_hosts: dict[str, str] = {}
@@ -126,7 +126,7 @@ def triage(
             for p in paths:
                 if p.is_dir():
                     folder_hosts.update(collection_hosts(p))
-        hits, stats = match(store, ruleset, folder_hosts=folder_hosts or None)
+        hits, stats = match(store, ruleset, folder_hosts=folder_hosts or None, patterns=patterns)
         # the Windows host detectors (a machine's failures against its own baseline, forged
         # tickets) count like rules: in the verdicts, and suppressed as `rempart:<name>`
         hits += detector_hits(store, folder_hosts=folder_hosts or None)
@@ -154,18 +154,21 @@ def _load_rules(
     statuses: frozenset[str],
     progress: Callable[[int, int], None] | None,
     cache_dir: Path | None,
-) -> RuleSet:
-    """The rule set, with the matcher's imports (the evaluator, pyarrow's compute): run in
-    `triage`'s thread, while the main thread ingests."""
+) -> tuple[RuleSet, RulePatterns]:
+    """The rule set and its RE2 sets, with the matcher's imports (the evaluator, pyarrow's
+    compute): none of it depends on the events, so it runs in `triage`'s thread while the
+    main thread ingests."""
     import rempart.detect.host  # noqa: F401 - imported here to overlap the ingest
     from rempart.sigma.engine import load_rules
+    from rempart.sigma.evaluate import compile_patterns
 
-    return load_rules(
+    ruleset = load_rules(
         dirs, min_level=min_level, statuses=statuses, progress=progress, cache_dir=cache_dir
     )
+    return ruleset, compile_patterns(ruleset)
 
 
-def _raise_failed(pending: Future[RuleSet]) -> None:
+def _raise_failed(pending: Future[tuple[RuleSet, RulePatterns]]) -> None:
     """Re-raise a failed rules load in the ingest's thread: no reading on for nothing."""
     if pending.done():
         exc = pending.exception()

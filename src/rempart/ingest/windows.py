@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -59,6 +60,13 @@ def sync_authentication(store: Store) -> int:
     return store.count("authentication") - before
 
 
+def _digest(path: Path) -> str | OSError:
+    try:
+        return file_digest(path)
+    except OSError as exc:
+        return exc
+
+
 def bulk_ingest(
     store: Store,
     files: Sequence[Path],
@@ -73,11 +81,13 @@ def bulk_ingest(
     """
     results: list[FileResult] = []
     digests: dict[Path, str] = {}
-    for path in files:
-        try:
-            digests[path] = file_digest(path)
-        except OSError as exc:
-            results.append(FileResult(str(path), FileStatus.FAILED, error=str(exc)))
+    # hashed on two threads: hashlib and the reads let go of the interpreter
+    with ThreadPoolExecutor(2, thread_name_prefix="rempart-digest") as pool:
+        for path, digest in zip(files, pool.map(_digest, files), strict=True):
+            if isinstance(digest, OSError):
+                results.append(FileResult(str(path), FileStatus.FAILED, error=str(digest)))
+            else:
+                digests[path] = digest
     known = store.ingested_digests(set(digests.values()))
     mine: list[tuple[Path, str, Source, list[tuple[int | None, str]]]] = []
     others: list[tuple[Path, Source | None]] = []

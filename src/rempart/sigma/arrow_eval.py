@@ -16,6 +16,7 @@ leaves in the memo are the ones the Arrow calls would give (Arrow runs RE2 too).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,56 @@ def _leaves(plan: Plan, out: dict[tuple[Any, ...], Plan]) -> None:
         out.setdefault(leaf_key(plan), plan)
 
 
+@dataclass(frozen=True)
+class PatternSet:
+    """Up to SET_SIZE leaves reading one column, compiled as one RE2 set (pattern `i` of the
+    set is the leaf `keys[i]`)."""
+
+    keys: tuple[tuple[Any, ...], ...]
+    rset: Any  # re2.Set
+
+
+# column ("kind:field", lower-cased) -> its sets
+ColumnSets = dict[str, list[PatternSet]]
+
+
+def compile_sets(plans: list[Plan]) -> ColumnSets:
+    """The RE2 sets of these plans' substring, prefix, suffix and regex leaves, per column.
+
+    They depend on the rules only, not on the events: `rempart.app.triage` builds them
+    beside the ingest. Empty without google-re2 (every leaf then runs as its Arrow call); a
+    pattern RE2 rejects is left out of its set (its leaf runs alone).
+    """
+    try:
+        import re2
+    except ImportError:  # optional speed-up
+        return {}
+    leaves: dict[tuple[Any, ...], Plan] = {}
+    for plan in plans:
+        _leaves(plan, leaves)
+    by_col: dict[str, list[tuple[tuple[Any, ...], Plan]]] = {}
+    for key, leaf in leaves.items():
+        by_col.setdefault(f"{leaf[1]}:{leaf[2]}".lower(), []).append((key, leaf))
+    options = re2.Options()
+    options.max_mem = _SET_MEM
+    out: ColumnSets = {}
+    for column, items in by_col.items():
+        chunks = out[column] = []
+        for start in range(0, len(items), SET_SIZE):
+            rset = re2.Set.SearchSet(options)
+            kept: list[tuple[Any, ...]] = []
+            for key, (op, _kind, _field, arg) in items[start : start + SET_SIZE]:
+                try:
+                    rset.Add(_set_pattern(op, arg, re2.escape))
+                except re2.error:
+                    continue  # Arrow's own call raises or matches as it will
+                kept.append(key)
+            if kept:
+                rset.Compile()
+                chunks.append(PatternSet(tuple(kept), rset))
+    return out
+
+
 class ArrowGroup:
     """One group's table (columns `l:Field` / `o:Field`) with a cache of computed matches."""
 
@@ -84,59 +135,36 @@ class ArrowGroup:
             self.dicts[name] = (enc.dictionary, enc.indices)
         return self.dicts[name]
 
-    def prepare(self, plans_json: list[str]) -> None:
+    def prepare(self, plans_json: list[str], sets: ColumnSets | None = None) -> None:
         """Match the set-able leaves of these plans column by column (see the module's doc);
-        a no-op without google-re2, or for a pattern RE2 rejects (its leaf runs alone)."""
-        try:
-            import re2
-        except ImportError:  # optional speed-up
-            return
-        by_col: dict[str, list[tuple[tuple[Any, ...], Plan]]] = {}
-        leaves: dict[tuple[Any, ...], Plan] = {}
-        for pj in plans_json:
-            _leaves(self._plan(pj), leaves)
-        for key, leaf in leaves.items():
-            if key in self.memo:
+        a no-op without google-re2, or for a pattern RE2 rejects (its leaf runs alone).
+        `sets`: these plans' `compile_sets`, when the caller built them beforehand."""
+        if sets is None:
+            sets = compile_sets([self._plan(pj) for pj in plans_json])
+        for column, chunks in sets.items():
+            name = self.names.get(column)
+            if name is None or not chunks:
                 continue
-            name = self.names.get(f"{leaf[1]}:{leaf[2]}".lower())
-            if name is not None:
-                by_col.setdefault(name, []).append((key, leaf))
-        options = re2.Options()
-        options.max_mem = _SET_MEM
-        for name, items in by_col.items():
             values, rows = self._col(*name.split(":", 1))
             if rows is None or len(values) == 0:
                 continue
-            texts = values.to_pylist()
+            # UTF-8 bytes, as RE2 reads them: not encoded again for every set
+            texts = values.cast(pa.binary()).to_pylist()
             # row -> value index as numpy (null rows: index 0, masked back to null below)
             nulls = pc.is_null(rows).to_numpy(zero_copy_only=False)
             at = pc.fill_null(rows, 0).to_numpy(zero_copy_only=False)
-            for start in range(0, len(items), SET_SIZE):
-                chunk = items[start : start + SET_SIZE]
-                self._run_set(re2, options, chunk, texts, at, nulls if nulls.any() else None)
+            for chunk in chunks:
+                self._run_set(chunk, texts, at, nulls if nulls.any() else None)
 
-    def _run_set(
-        self, re2: Any, options: Any, items: list[tuple[tuple[Any, ...], Plan]],
-        texts: list[Any], at: Any, nulls: Any,
-    ) -> None:  # fmt: skip
-        rset = re2.Set.SearchSet(options)
-        kept: list[tuple[Any, ...]] = []
-        for key, (op, _kind, _field, arg) in items:
-            try:
-                rset.Add(_set_pattern(op, arg, re2.escape))
-            except re2.error:
-                continue  # Arrow's own call raises or matches as it will
-            kept.append(key)
-        if not kept:
-            return
-        rset.Compile()
-        hits: list[list[int]] = [[] for _ in kept]
+    def _run_set(self, chunk: PatternSet, texts: list[Any], at: Any, nulls: Any) -> None:
+        hits: list[list[int]] = [[] for _ in chunk.keys]
+        match = chunk.rset.Match
         for vi, text in enumerate(texts):
-            found = rset.Match(text)
+            found = match(text)
             if found:
                 for k in found:
                     hits[k].append(vi)
-        for key, found_at in zip(kept, hits, strict=True):
+        for key, found_at in zip(chunk.keys, hits, strict=True):
             mask = np.zeros(len(texts), dtype=bool)
             mask[found_at] = True
             self.memo[key] = pa.array(mask[at], mask=nulls)

@@ -26,6 +26,7 @@ from rempart.core.errors import SourceError
 from rempart.sources.base import IMPLAUSIBLE_TIME, ParseContext, Source, implausible_sql
 
 CHUNK = 20_000
+BATCH_ROWS = 2048  # one Arrow batch of a chunk, the unit DuckDB hands a thread
 EVTX_MAGIC = b"ElfFile\x00"
 _TEXT_MEMBERS = (".json", ".jsonl", ".ndjson", ".log", ".txt")
 
@@ -223,6 +224,8 @@ class Batcher:
         chunk = pa.table(
             {k: pa.array(v, t) for (k, v), t in zip(self.cols.items(), types, strict=True)}
         )
+        # in batches of BATCH_ROWS: DuckDB scans an Arrow table's batches on all its threads
+        chunk = pa.Table.from_batches(chunk.to_batches(max_chunksize=BATCH_ROWS))
         self.cols = {c: [] for c in _COLUMNS}
         self.con.register("chunk", chunk)
         try:

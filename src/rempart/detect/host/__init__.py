@@ -23,7 +23,7 @@ from rempart.detect.base import DetectContext, Detector, Finding, Severity
 from rempart.detect.host.windows_auth import WindowsBruteForce, WindowsTicketForgery
 from rempart.sigma.attack_tactics import tactics_of
 from rempart.sigma.engine import RuleSet, load_rules
-from rempart.sigma.evaluate import EvalStats, evaluate
+from rempart.sigma.evaluate import EvalStats, RulePatterns, evaluate
 from rempart.sigma.levels import builtin_rules_dir, level_rank
 from rempart.store import Store
 from rempart.store.engine import Engine
@@ -84,12 +84,23 @@ def _engine(store: Store | Engine) -> Engine:
 
 
 def match(
-    store: Store | Engine, ruleset: RuleSet, *, folder_hosts: dict[str, str] | None = None
+    store: Store | Engine,
+    ruleset: RuleSet,
+    *,
+    folder_hosts: dict[str, str] | None = None,
+    patterns: RulePatterns | None = None,
 ) -> tuple[list[Hit], EvalStats]:
-    """Run the rule set over the store's Windows events; hits aggregated per file/host/rule."""
+    """Run the rule set over the store's Windows events; hits aggregated per file/host/rule.
+    `patterns`: the rule set's `compile_patterns`, if built beforehand."""
     stats = EvalStats()
     db = _engine(store)
-    hits = evaluate(db, ruleset, where="source_format IN ('evtx', 'winevent_json')", stats=stats)
+    hits = evaluate(
+        db,
+        ruleset,
+        where="source_format IN ('evtx', 'winevent_json')",
+        stats=stats,
+        patterns=patterns,
+    )
     meta = pa.table(
         {
             "rule_id": [r.rule_id for r in ruleset.rules]
