@@ -173,12 +173,12 @@ LAST_SEEN = (
 RUNNER = """
 import json, resource, sys
 from pathlib import Path
-from rempart.app.triage import triage
-from rempart.store import Store
-store = Store.memory()
-res = triage([Path(sys.argv[1])], Path(sys.argv[2]), "informational", store=store,
+from rempart.app.triage import WINDOWS_SOURCES, triage
+# as `rempart triage DIR` without a workspace: a throw-away store, Windows logs only
+res = triage([Path(sys.argv[1])], Path(sys.argv[2]), "informational",
              cache_dir=Path(sys.argv[3]), builtin=False)
-print(json.dumps({"events": store.count("process"), "hits": sum(h.count for h in res.hits),
+events = sum(f.records for f in res.files if f.source in WINDOWS_SOURCES)
+print(json.dumps({"events": events, "hits": sum(h.count for h in res.hits),
                   "rules": res.ruleset.converted, "fired": len({h.rule_id for h in res.hits}),
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
 """

@@ -109,3 +109,26 @@ def test_same_hits_with_rules_loaded_beside_the_ingest(tmp_path: Path) -> None:
     assert res.hits and {(h.host, h.rule_id, h.count) for h in alone} == {
         (h.host, h.rule_id, h.count) for h in res.hits if not h.rule_id.startswith("rempart:")
     }
+
+
+def test_other_logs_named_not_read_without_a_workspace(tmp_path: Path) -> None:
+    """A throw-away triage reads only the Windows logs: an SSH log beside them is named with
+    its format, not parsed; with a workspace it is ingested there."""
+    from rempart.ingest.files import FileStatus
+
+    folder = tmp_path / "collecte"
+    folder.mkdir()
+    _failures(folder, burst=False)
+    (folder / "auth.log").write_text(
+        "Dec  6 10:00:00 srv1 sshd[123]: Failed password for root from 203.0.113.9 "
+        "port 2222 ssh2\n",
+        encoding="utf-8",
+    )
+    res = triage([folder])
+    others = {Path(f.path).name: f for f in res.not_windows}
+    assert set(others) == {"auth.log"}
+    assert others["auth.log"].status is FileStatus.NOT_READ
+    assert others["auth.log"].event_class == "authentication"
+    kept = triage_workspace(tmp_path / "ws", [folder], use_cache=False)
+    ingested = {Path(f.path).name: f for f in kept.not_windows}
+    assert ingested["auth.log"].status is FileStatus.INGESTED and ingested["auth.log"].records == 1

@@ -49,7 +49,7 @@ class TriageResult:
         return tuple(
             f
             for f in self.files
-            if f.status is FileStatus.UNKNOWN
+            if f.status in (FileStatus.UNKNOWN, FileStatus.NOT_READ)
             or (f.status is FileStatus.INGESTED and (f.source or "") not in WINDOWS_SOURCES)
         )
 
@@ -83,8 +83,10 @@ def triage(
 ) -> TriageResult:
     """Ingest Windows logs, run Sigma rules, return hits and one verdict per host.
 
-    `store`: where events go (default: a throw-away in-memory store). `cache_dir`: where the
-    compiled rule set is kept between runs (default: none, rules are converted every time).
+    `store`: where events go (default: a throw-away in-memory store, into which only the
+    Windows logs are read; other files are named with their format, not read).
+    `cache_dir`: where the compiled rule set is kept between runs (default: none, rules are
+    converted every time).
     The rules are loaded (and the Sigma stack imported) in a thread beside the ingest, whose
     time is mostly DuckDB's, which lets go of the interpreter: on the attack samples that hid
     about half a second of a four-second run. A rules error stops the ingest at its next file.
@@ -116,7 +118,8 @@ def triage(
                     progress("files", i + 1, n)
 
             files = list(expand(paths))
-            results = bulk_ingest(store, files, files_progress)
+            # a throw-away store keeps nothing: other formats are named, not read
+            results = bulk_ingest(store, files, files_progress, read_others=not own)
             sync_authentication(store)
             ruleset, patterns = pending.result()
         from rempart.detect.host import detector_hits, host_files, judge, match

@@ -41,6 +41,9 @@ class FileStatus(StrEnum):
     ALREADY = "already ingested"
     UNKNOWN = "unknown format"
     FAILED = "failed"
+    # recognised but not read: its events would have gone nowhere (a triage without a
+    # workspace reads only Windows logs)
+    NOT_READ = "not read"
 
 
 @dataclass(frozen=True)

@@ -71,13 +71,16 @@ def bulk_ingest(
     store: Store,
     files: Sequence[Path],
     progress: Callable[[int, int], None] | None = None,
+    *,
+    read_others: bool = True,
 ) -> list[FileResult]:
     """Ingest many Windows log files at once: events of all files normalised per chunk.
 
     Hundreds of small `.evtx` files (one per channel and machine) cost one DuckDB pass per
     20,000 events instead of one per file. All of it is one transaction: after a crash
     nothing is half-written and a re-run redoes it; files already ingested are skipped.
-    Other formats go through the ordinary per-file ingest.
+    Other formats go through the ordinary per-file ingest; without `read_others` they are
+    only named, with the source that recognised them (FileStatus.NOT_READ).
     """
     results: list[FileResult] = []
     digests: dict[Path, str] = {}
@@ -129,6 +132,14 @@ def bulk_ingest(
     finally:
         con.close()
     # Other formats: the ordinary ingest, one transaction per file.
+    if not read_others:
+        results.extend(
+            FileResult(str(path), FileStatus.NOT_READ, source.NAME, source.EVENT_CLASS)
+            if source is not None
+            else FileResult(str(path), FileStatus.UNKNOWN)
+            for path, source in others
+        )
+        return results
     results.extend(ingest_file(store, path, source=source) for path, source in others)
     return results
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from rempart.sigma.arrow_eval import ArrowGroup, ColumnSets, compile_sets
+from rempart.sigma.arrow_eval import ArrowGroup, ColumnSets, Plan, compile_sets
 from rempart.sigma.engine import (
     RULES_PER_QUERY,
     CompiledRule,
@@ -110,8 +110,7 @@ def evaluate(
                 continue
             con.register("sigma_grp", grp)
             try:
-                sets = patterns.get(pred) if patterns is not None else None
-                _run_slice(con, grp, rules, idxs, use_arrow, parts, stats, sets)
+                _run_slice(con, grp, rules, idxs, use_arrow, parts, stats, pred, patterns)
             finally:
                 con.unregister("sigma_grp")
     hits = pa.concat_tables(parts) if parts else _HIT_SCHEMA.empty_table()
@@ -123,19 +122,27 @@ def evaluate(
     return out
 
 
-# log-source predicate -> the RE2 sets of its rules' plans
-RulePatterns = dict[str, ColumnSets]
+@dataclass(frozen=True)
+class RulePatterns:
+    """What `evaluate` derives from the rules alone: each plan parsed, and the RE2 sets of
+    each log-source group's plans (`compile_sets`)."""
+
+    plans: dict[str, Plan]  # plan JSON -> parsed
+    sets: dict[str, ColumnSets]  # log-source predicate -> its RE2 sets
 
 
 def compile_patterns(ruleset: RuleSet) -> RulePatterns:
-    """The RE2 sets `evaluate` matches each log-source group's columns with, built from the
-    rules alone: `rempart.app.triage` builds them in its rules thread, beside the ingest
-    (a tenth of a second on SigmaHQ's Windows rules)."""
-    plans: dict[str, list[list[object]]] = defaultdict(list)
+    """The rule set's `RulePatterns`: `rempart.app.triage` builds them in its rules thread,
+    beside the ingest (a tenth of a second on SigmaHQ's Windows rules)."""
+    parsed: dict[str, Plan] = {}
+    groups: dict[str, list[Plan]] = defaultdict(list)
     for r in ruleset.rules:
         if r.plan:
-            plans[r.logsource].append(json.loads(r.plan))
-    return {pred: compile_sets(group) for pred, group in plans.items()}
+            plan = parsed.get(r.plan)
+            if plan is None:
+                plan = parsed[r.plan] = json.loads(r.plan)
+            groups[r.logsource].append(plan)
+    return RulePatterns(parsed, {pred: compile_sets(plans) for pred, plans in groups.items()})
 
 
 def _run_slice(
@@ -146,13 +153,15 @@ def _run_slice(
     use_arrow: bool,
     parts: list[pa.Table],
     stats: EvalStats,
-    sets: ColumnSets | None = None,
+    pred: str = "",
+    patterns: RulePatterns | None = None,
 ) -> None:
     """One slice of a group (registered as `sigma_grp`): its hits appended to `parts`."""
     arrow_idxs = [i for i in idxs if rules[i].plan] if use_arrow else []
     if arrow_idxs:
-        group = ArrowGroup(grp)
+        group = ArrowGroup(grp, patterns.plans if patterns is not None else None)
         uids = grp.column("event_uid")
+        sets = patterns.sets.get(pred) if patterns is not None else None
         group.prepare([rules[i].plan for i in arrow_idxs], sets)
         for i in arrow_idxs:
             rows = group.matches(rules[i].plan)
