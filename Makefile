@@ -30,7 +30,16 @@ lint: setup
 test: lint
 	$(BIN)/python -m pytest -q
 
-bench: setup
+# Rempart as a hospital installs it (no dev extras: no Ibis, PySpark, pandas), for the
+# benches that run it as a whole process (bench_sigma.py uses it when it exists).
+BENCH_VENV ?= .venv-bench
+$(BENCH_VENV)/bin/rempart: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[bench]'
+	@touch $(BENCH_VENV)/bin/rempart
+
+bench: setup $(BENCH_VENV)/bin/rempart
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@echo "benchmarks: see bench/README.md"
 
@@ -40,4 +49,4 @@ fuzz: setup
 	$(BIN)/python bench/fuzz_sources.py --runs $(RUNS)
 
 clean:
-	rm -rf $(VENV) rempart-demo rempart-workspace .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) rempart-demo rempart-workspace .pytest_cache .mypy_cache .ruff_cache

@@ -204,8 +204,23 @@ def _timed(argv: list[str], cwd: Path | None = None) -> tuple[float, float, str]
     return wall, cpu, done.stdout
 
 
-def run_rempart(evtx_dir: Path, rules_dir: Path, cache: Path) -> dict[str, float]:
-    argv = [sys.executable, "-c", RUNNER, str(evtx_dir), str(rules_dir), str(cache)]
+# Rempart as a hospital installs it (`pip install .`, `make bench` makes it in BENCH_VENV):
+# the dev extras add Ibis and PySpark, whose pandas pyarrow then imports at every start-up.
+BENCH_VENV = Path(__file__).resolve().parent.parent / ".venv-bench"
+
+
+def rempart_python(given: str | None) -> str:
+    """The interpreter the Rempart runs use: `given`, else BENCH_VENV's, else this one."""
+    if given:
+        return given
+    own = BENCH_VENV / "bin" / "python"
+    return str(own) if own.is_file() else sys.executable
+
+
+def run_rempart(
+    evtx_dir: Path, rules_dir: Path, cache: Path, python: str = sys.executable
+) -> dict[str, float]:
+    argv = [python, "-c", RUNNER, str(evtx_dir), str(rules_dir), str(cache)]
     wall, cpu, out = _timed(argv)
     return {"wall": wall, "cpu": cpu, **json.loads(out.strip().splitlines()[-1])}
 
@@ -253,9 +268,20 @@ def cold_zircolite(
 def compare(args: argparse.Namespace) -> None:
     zdir, py = Path(args.zircolite).resolve(), args.zircolite_python
     evtx_dir, rules_dir = args.evtx.resolve(), args.rules.resolve()
+    mine = rempart_python(args.rempart_python)
+    probe = subprocess.run(
+        [mine, "-c", "import importlib.util as u; print(u.find_spec('pandas') is not None)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    print(
+        f"Rempart runs in {mine}"
+        + (" (pandas installed: a dev environment, slower start-up)" if "True" in probe.stdout
+           else " (no pandas: as installed for production)"),
+        flush=True,
+    )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-sigma-") as tmp:
         work, cache = Path(tmp), Path(tmp) / "rules-cache"
-        cold_r = run_rempart(evtx_dir, rules_dir, cache)
+        cold_r = run_rempart(evtx_dir, rules_dir, cache, mine)
         print(f"cold: Rempart {cold_r['wall']:.2f} s; load {_load()}", flush=True)
         if args.zircolite_ruleset:
             cold_z, ruleset = float("nan"), Path(args.zircolite_ruleset).resolve()
@@ -267,7 +293,7 @@ def compare(args: argparse.Namespace) -> None:
             print(f"cold: Zircolite {cold_z:.2f} s; load {_load()}", flush=True)
         rounds: list[tuple[dict[str, float], dict[str, float]]] = []
         for i in range(args.rounds):
-            r = run_rempart(evtx_dir, rules_dir, cache)
+            r = run_rempart(evtx_dir, rules_dir, cache, mine)
             z = run_zircolite(zdir, py, evtx_dir, ruleset, work, args.json)
             rounds.append((r, z))
             print(
@@ -366,6 +392,11 @@ def main() -> None:
     ap.add_argument(
         "--zircolite-ruleset", metavar="FILE",
         help="a ruleset Zircolite converted before (skips its cold run)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--rempart-python", metavar="PY",
+        help="the Python of the Rempart runs (default: .venv-bench's, made by `make bench`: "
+        "Rempart as installed for production, else this one)",
     )  # fmt: skip
     ap.add_argument("--json", action="store_true", help="JSON-lines input (Zircolite's -j)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
