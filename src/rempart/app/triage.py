@@ -91,8 +91,6 @@ def triage(
     time is mostly DuckDB's, which lets go of the interpreter: on the attack samples that hid
     about half a second of a four-second run. A rules error stops the ingest at its next file.
     """
-    own = store is None
-    store = store or Store.memory()
     dirs: list[Path] = [builtin_rules_dir()] if builtin else []
     if isinstance(rules_dir, Path):
         dirs.append(rules_dir)
@@ -101,6 +99,8 @@ def triage(
     for d in dirs:
         if not d.exists():
             raise ConfigError(f"no Sigma rules at {d}")
+    own = store is None
+    store = store or Store.memory()
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="rempart-rules") as pool:
             pending = pool.submit(
