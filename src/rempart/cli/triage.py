@@ -23,16 +23,23 @@ from rempart.core.i18n import Lang, t
 from rempart.core.safe import CsvOut, visible
 
 if TYPE_CHECKING:
-    from rempart.app.triage import TriageResult
+    from rempart.app.triage import Hit, TriageResult
 
 
-def _jsonl(res: TriageResult) -> None:
+def _hit_values(h: Hit, lang: Lang) -> list[object]:
+    """A hit's HIT_KEYS values, its rule's title in `lang` (the key stays `rule_title`)."""
+    from rempart.app.triage import HIT_KEYS
+
+    return [h.title_in(lang) if k == "rule_title" else getattr(h, k) for k in HIT_KEYS]
+
+
+def _jsonl(res: TriageResult, lang: Lang) -> None:
 
     from rempart.app.triage import HIT_KEYS
 
     out = sys.stdout
     for h in res.hits:
-        row = {"kind": "hit", **{k: getattr(h, k) for k in HIT_KEYS}}
+        row = {"kind": "hit", **dict(zip(HIT_KEYS, _hit_values(h, lang), strict=True))}
         row["time"] = h.time.isoformat()
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
     for v in res.hosts:
@@ -40,24 +47,24 @@ def _jsonl(res: TriageResult) -> None:
             "kind": "host",
             "host": v.host,
             "verdict": v.verdict,
-            "reasons": list(v.reasons),
+            "reasons": list(v.reasons_in(lang)),
             "tactics": list(v.tactics),
             "files": list(v.files),
         }
         out.write(json.dumps(row2, ensure_ascii=False) + "\n")
 
 
-def _csv(res: TriageResult) -> None:
+def _csv(res: TriageResult, lang: Lang) -> None:
 
     from rempart.app.triage import HIT_KEYS
 
     w = CsvOut(sys.stdout)  # every cell visible, no formula (`rempart.core.safe`)
     w.writerow(["kind", *HIT_KEYS, "verdict", "reasons"])
     for h in res.hits:
-        w.writerow(["hit", *(getattr(h, k) for k in HIT_KEYS), "", ""])
+        w.writerow(["hit", *_hit_values(h, lang), "", ""])
     for v in res.hosts:
         w.writerow(["host", ";".join(v.files), v.host, "", "", "", "", "", "", v.verdict,
-                    " | ".join(v.reasons)])  # fmt: skip
+                    " | ".join(v.reasons_in(lang))])  # fmt: skip
 
 
 def _table(res: TriageResult, lang: Lang, wide: bool = False) -> None:
@@ -85,7 +92,7 @@ def _table(res: TriageResult, lang: Lang, wide: bool = False) -> None:
             "file": escape(Path(h.file).name),
             "host": escape(visible(h.host)),
             "rule_id": h.rule_id,
-            "rule_title": escape(visible(h.rule_title)),
+            "rule_title": escape(visible(h.title_in(lang))),
             "level": h.level,
             "time": h.time.isoformat(timespec="seconds")
             if wide
@@ -102,7 +109,7 @@ def _table(res: TriageResult, lang: Lang, wide: bool = False) -> None:
         hosts.add_row(
             escape(visible(v.host)),
             t(f"host_{v.verdict}", lang),
-            escape(visible("\n".join(v.reasons), newlines=True)),
+            escape(visible("\n".join(v.reasons_in(lang)), newlines=True)),
             str(len(v.files)),
         )
     console.print(hosts)
@@ -184,9 +191,9 @@ def register(app: typer.Typer) -> None:
             err_console.print(f"[red]{t('triage.none_windows', lg)}[/]")
             raise typer.Exit(1)
         if fmt == "jsonl":
-            _jsonl(res)
+            _jsonl(res, lg)
         elif fmt == "csv":
-            _csv(res)
+            _csv(res, lg)
         else:
             _table(res, lg, wide)
         from rempart.cli.board import say_feed

@@ -9,7 +9,8 @@ Findings, actions and reasons are stored as a key and its values, never as rende
 and rendered per language by `t`. A value may itself be a message (`{"key": ..., "params":
 ...}`) or a list of them (joined with " ; " in French, "; " in English, or with
 `joined(items, sep)`), for reasons
-assembled from parts.
+assembled from parts, or a text that is data but has its own translation (`texts(fr, en)`:
+the title of one of Rempart's Sigma rules).
 
 A key missing in a language falls back to French, then to the key itself, so nothing
 crashes on a missing translation (a test keeps the catalogues complete).
@@ -176,6 +177,9 @@ def render(value: object, lang: Lang) -> object:
     if isinstance(value, Mapping) and "items" in value:
         sep = value.get("join") or JOINS[lang]
         return str(sep).join(str(render(v, lang)) for v in value["items"])
+    if isinstance(value, Mapping) and "texts" in value:
+        given = value["texts"]
+        return given.get(lang) or given.get("fr") or ""
     if isinstance(value, list | tuple):
         return JOINS[lang].join(str(render(v, lang)) for v in value)
     return value
@@ -190,6 +194,12 @@ def joined(items: list[Any], join: str | None = None) -> dict[str, Any]:
     """A list of values or messages rendered and joined with `join` (a value), by default
     the language's own (" ; " in French, "; " in English)."""
     return {"items": items, "join": join}
+
+
+def texts(fr: str, en: str = "") -> dict[str, Any]:
+    """A value given in both languages (data with its own translation, not a catalogue
+    key): rendered as the `lang` one, the French when there is no English."""
+    return {"texts": {"fr": fr, "en": en or fr}}
 
 
 def label(text: str, lang: Lang) -> str:

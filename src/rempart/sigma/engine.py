@@ -81,6 +81,7 @@ class CompiledRule:
     tags: tuple[str, ...] = ()
     name: str | None = None
     plan: str = ""  # JSON plan when PyArrow can run it whole, else "" (SQL only)
+    title_en: str = ""  # Rempart's rules: `title_en:`, the English of the French `title`
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class CompiledCorrelation:
     count: int
     value_field: str | None = None
     tags: tuple[str, ...] = ()  # ATT&CK tags of the correlation itself
+    title_en: str = ""  # as CompiledRule's
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,9 @@ def _rule_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-ENGINE_VERSION = "4"  # 3: correlations keep their ATT&CK tags; 4: null = absent or empty
+# 3: correlations keep their ATT&CK tags; 4: null = absent or empty; 5: title_en. Both caches
+# (the whole set's and `sigma-files.json`'s entries) are keyed by it: a bump reconverts.
+ENGINE_VERSION = "5"
 
 
 def _cache_key(files: Sequence[Path], min_level: str, statuses: frozenset[str], m: Mapping) -> str:
@@ -274,6 +278,7 @@ class _CorrSpec:
     count: int
     value_field: str | None
     tags: tuple[str, ...] = ()
+    title_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -557,6 +562,7 @@ def _convert_file(
             CompiledRule(
                 rule_id=str(rule.id) if rule.id else _path_id(path),
                 title=str(rule.title),
+                title_en=_title_en(rule),
                 level=level,
                 status=status,
                 path=path,
@@ -583,6 +589,7 @@ def _corr_spec(path: str, corr: Any) -> _CorrSpec | SkippedRule:
         rule_id=str(corr.id) if getattr(corr, "id", None) else _path_id(path),
         given_id=str(corr.id) if getattr(corr, "id", None) else None,
         title=str(getattr(corr, "title", "")),
+        title_en=_title_en(corr),
         level=level,
         kind=kind,
         refs=tuple(str(getattr(ref, "reference", ref)) for ref in getattr(corr, "rules", [])),
@@ -593,6 +600,13 @@ def _corr_spec(path: str, corr: Any) -> _CorrSpec | SkippedRule:
         value_field=getattr(cond, "fieldref", None),
         tags=tuple(str(t) for t in getattr(corr, "tags", None) or ()),
     )
+
+
+def _title_en(rule: object) -> str:
+    """The rule's `title_en:` (Rempart's rules are titled in French, with their English
+    here); "" when it has none, as SigmaHQ's, whose `title` is English already."""
+    value = (getattr(rule, "custom_attributes", None) or {}).get("title_en")
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _skip(path: Path | str, rule: object, reason: str) -> SkippedRule:
@@ -666,6 +680,7 @@ def _correlations(
                 CompiledCorrelation(
                     rule_id=c.rule_id,
                     title=c.title,
+                    title_en=c.title_en,
                     level=c.level,
                     path=c.path,
                     kind=c.kind,

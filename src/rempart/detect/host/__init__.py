@@ -19,6 +19,7 @@ from typing import ClassVar, Literal
 
 import pyarrow as pa
 
+from rempart.core.i18n import texts
 from rempart.detect.base import DetectContext, Detector, Finding, Severity
 from rempart.detect.host.windows_auth import WindowsBruteForce, WindowsTicketForgery
 from rempart.sigma.attack_tactics import tactics_of
@@ -51,6 +52,13 @@ class Hit:
     # ATT&CK tags (`attack.t1110.001`, `attack.credential-access`) of a detector's hit; a
     # Sigma rule's are in its rule set
     tags: tuple[str, ...] = ()
+    # the rule's English title when `rule_title` is not English (Rempart's rules and
+    # detectors are titled in French); "" for SigmaHQ's, English in both languages
+    rule_title_en: str = ""
+
+    def title_in(self, lang: str) -> str:
+        """The rule's title to show in `lang` (its own when it has no English one)."""
+        return self.rule_title_en if lang == "en" and self.rule_title_en else self.rule_title
 
 
 @dataclass(frozen=True)
@@ -62,12 +70,17 @@ class HostVerdict:
     # ATT&CK tactics of the hits counted (the rules' tactic tags and, through ATT&CK's matrix,
     # those of the techniques they are tagged with), in the matrix's order
     tactics: tuple[str, ...] = ()
+    reasons_en: tuple[str, ...] = ()  # `reasons` with the rules' English titles
+
+    def reasons_in(self, lang: str) -> tuple[str, ...]:
+        """The reasons to show in `lang` (the French ones when there is no English)."""
+        return self.reasons_en if lang == "en" and self.reasons_en else self.reasons
 
 
 _HITS_SQL = """
 SELECT p.source_file AS file,
        COALESCE({host_expr}, '?') AS host,
-       h.rule_id, m.title AS rule_title, m.level,
+       h.rule_id, m.title AS rule_title, m.level, m.title_en AS rule_title_en,
        min(p.time) AS time,
        arg_min(p.record_id, p.time) AS record_id,
        count(*) AS count,
@@ -107,6 +120,8 @@ def match(
             + [c.rule_id for c in ruleset.correlations],
             "title": [r.title for r in ruleset.rules] + [c.title for c in ruleset.correlations],
             "level": [r.level for r in ruleset.rules] + [c.level for c in ruleset.correlations],
+            "title_en": [r.title_en for r in ruleset.rules]
+            + [c.title_en for c in ruleset.correlations],
         }
     )
     host_expr = "p.host"
@@ -118,8 +133,8 @@ def match(
     db.register(
         "_rules",
         meta.group_by("rule_id")
-        .aggregate([("title", "min"), ("level", "min")])
-        .rename_columns(["rule_id", "title", "level"]),
+        .aggregate([("title", "min"), ("level", "min"), ("title_en", "min")])
+        .rename_columns(["rule_id", "title", "level", "title_en"]),
     )
     try:
         rows = db.rows(_HITS_SQL.format(host_expr=host_expr, events_kept=EVENTS_KEPT))
@@ -142,8 +157,9 @@ def match(
             str(u),
             tuple(str(e) for e in ev),
             tags.get(str(r), ()),
+            str(te or ""),
         )
-        for f, h, r, t, lv, tm, rid, n, u, ev in rows
+        for f, h, r, t, lv, te, tm, rid, n, u, ev in rows
     ]
     return out, stats
 
@@ -212,6 +228,7 @@ def detector_hits(
                     first,
                     tuple(events),
                     attack_tags(f.attack),
+                    f.render("en")[0],
                 )
             )
     return out
@@ -301,8 +318,11 @@ def judge(hits: Sequence[Hit], hosts: dict[str, set[str]]) -> list[HostVerdict]:
     and SigmaHQ's on one 1102 log clearing) count once, as the worst of them."""
     per_host: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     tactics: dict[str, set[str]] = defaultdict(set)
+    english: dict[tuple[str, str], str] = {}  # (level, title) -> the title in English
     for h in one_reason_per_event(hits):
+        # grouped by the rule's own (French) title, whatever the language shown
         per_host[h.host][(h.level, h.rule_title)] += h.count
+        english.setdefault((h.level, h.rule_title), h.title_in("en"))
         tactics[h.host] |= hit_tactics(h.tags)
     verdicts: list[HostVerdict] = []
     for host in sorted(set(hosts) | set(per_host)):
@@ -317,10 +337,13 @@ def judge(hits: Sequence[Hit], hosts: dict[str, set[str]]) -> list[HostVerdict]:
         else:
             verdict = "clean"
         ordered = sorted(fired.items(), key=lambda kv: (-level_rank(kv[0][0]), -kv[1], kv[0][1]))
-        reasons = tuple(f"{lv}: {title} ({n})" for (lv, title), n in ordered[:MAX_REASONS])
+        shown = ordered[:MAX_REASONS]
+        # the level words are Sigma's level names, the same in both languages
+        reasons = tuple(f"{lv}: {title} ({n})" for (lv, title), n in shown)
+        reasons_en = tuple(f"{lv}: {english[(lv, title)]} ({n})" for (lv, title), n in shown)
         named = tuple(t for t in TACTICS if t in tactics.get(host, ()))
         files = tuple(sorted(hosts.get(host, ())))
-        verdicts.append(HostVerdict(host, verdict, reasons, files, named))
+        verdicts.append(HostVerdict(host, verdict, reasons, files, named, reasons_en))
     return verdicts
 
 
@@ -368,7 +391,8 @@ class SigmaDetector(Detector):
                     title_key="sigma.hit.title",
                     reason_key="sigma.hit.reason",
                     params={
-                        "rule_title": first.rule_title,
+                        # Rempart's rules are titled in both languages
+                        "rule_title": texts(first.rule_title, first.rule_title_en),
                         "rule_id": rule_id,
                         "level": first.level,
                         "count": n,
