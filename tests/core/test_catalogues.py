@@ -3,6 +3,7 @@ uses exists."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from rempart.core.i18n import (
     placeholders,
     render_finding,
     t,
+    texts,
 )
 
 SRC = Path(rempart.__file__).parent
@@ -107,6 +109,15 @@ def test_render_finding_reads_keys_or_falls_back_to_the_stored_text() -> None:
     assert render_finding(keyed, "fr")[1].startswith("La règle Sigma « PsExec »")
     old = {"title": "lateral spread", "reason": "texte", "title_key": None, "params": None}
     assert render_finding(old, "en") == ("lateral spread", "texte")
+    # a value with its own translation (the title of one of Rempart's Sigma rules)
+    both = dict(keyed, params=json.dumps({"rule_title": texts("Journal effacé", "Log Cleared"),
+                "rule_id": "r1", "level": "high", "count": 1, "host": "pc1"}))  # fmt: skip
+    assert render_finding(both, "en")[0] == "Log Cleared"
+    assert render_finding(both, "fr") == (
+        "Journal effacé",
+        "La règle Sigma « Journal effacé » (r1) a reconnu 1 événement(s) sur pc1.",
+    )
+    assert t("sigma.hit.title", "en", rule_title=texts("Seul")) == "Seul"
 
 
 # French typography: a (non-breaking) space before : ; ? !, and « » quotes. English has none.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rempart.detect.host import Hit, judge
+from rempart.detect.host import Hit, HostVerdict, judge
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -76,6 +76,26 @@ def test_verdicts() -> None:
     assert a.files == ("f.evtx",)
 
 
+def test_reasons_in_both_languages() -> None:
+    """A Rempart rule's reason reads in English under `en`; a SigmaHQ rule (no English title
+    of its own) reads the same in both; a rule is one reason whatever the language."""
+    ours = Hit("f.evtx", "A", "r1", "Journal d'événements effacé", "high", T0, 1, 2, "e1",
+               ("e1", "e2"), rule_title_en="Event Log Cleared")  # fmt: skip
+    ours_b = Hit("g.evtx", "A", "r1", "Journal d'événements effacé", "high", T0, 1, 1, "e3",
+                 ("e3",), rule_title_en="Event Log Cleared")  # fmt: skip
+    theirs = Hit("f.evtx", "A", "s1", "Mimikatz Use", "critical", T0, 2, 1, "e4", ("e4",))
+    assert ours.title_in("en") == "Event Log Cleared"
+    assert ours.title_in("fr") == "Journal d'événements effacé"
+    assert theirs.title_in("en") == theirs.title_in("fr") == "Mimikatz Use"
+    (v,) = judge([ours, ours_b, theirs], {"A": {"f.evtx", "g.evtx"}})
+    assert v.reasons == ("critical: Mimikatz Use (1)", "high: Journal d'événements effacé (3)")
+    assert v.reasons_en == ("critical: Mimikatz Use (1)", "high: Event Log Cleared (3)")
+    assert v.reasons_in("en") == v.reasons_en and v.reasons_in("fr") == v.reasons
+    # a verdict made without English reasons (an older caller) shows its own in both
+    old = HostVerdict("B", "suspicious", ("high: x (1)",), ())
+    assert old.reasons_in("en") == ("high: x (1)",)
+
+
 def _events(tmp: Path) -> Path:
     base = {"Hostname": "PC7", "Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1}
     rows = [
@@ -131,3 +151,9 @@ def test_sigma_detector_findings(tmp_path: Path) -> None:
     assert shadow.evidence_count == 1
     assert shadow.evidence_class == "process"
     assert "T1490" in shadow.attack
+    # the finding's title and reason follow the language: Rempart's rules have both titles
+    title_fr, reason_fr = shadow.render("fr")
+    title_en, reason_en = shadow.render("en")
+    assert title_fr.startswith("Suppression des clichés instantanés") and title_fr in reason_fr
+    assert title_en.startswith("Shadow Copies or Backups Deleted") and title_en in reason_en
+    assert shadow.title == title_fr  # the stored text (and the finding's uid) stay French
