@@ -161,12 +161,13 @@ def rempart(evtx_dir: Path, rules_dir: Path, cache: Path) -> dict[str, float]:
 
 # Last figures measured beside Zircolite 3.7.0 (issue 26), in the same runs, rules converted once.
 LAST_SEEN = (
-    "last measured beside Zircolite 3.7.0 (issue 26; 2026-12-06, 2-core machine, load 15-24;\n"
-    "  start-up included): EVTX attack samples (8,248 events), 3 interleaved rounds: Rempart\n"
-    "  6.07x faster [4.28-9.06] wall, 5.52x [5.12-5.74] CPU; cold 199 s vs 901 s; hits 1,242\n"
-    "  vs 1,394 (208 of Zircolite's are outside the rules' log sources; within them 1,222\n"
-    "  vs 1,186). 1,007,110 events (gen_winlog_corpus.py), one run each, not\n"
-    "  interleaved: 23x by CPU; hits 149,206 vs 170,068."
+    "last measured beside Zircolite 3.7.0 (issue 26; 2026-12-06, 2-core machine, quiet: load\n"
+    "  0.7-0.9; start-up included; Rempart from .venv-bench): EVTX attack samples (8,248\n"
+    "  events), 5 interleaved rounds: Rempart 5.70x faster [5.31-6.05] wall, 4.58x CPU; cold\n"
+    "  7.4 s (Zircolite's conversion 901 s, at load 15-24); hits 1,243 vs 1,394 (208 of\n"
+    "  Zircolite's outside the rules' log sources, 1 a file twice in the corpus; none found by\n"
+    "  Zircolite only within them). 1,007,110 events (gen_winlog_corpus.py, --json), one\n"
+    "  round: 25.2x wall, 26.8x CPU; hits 151,696 vs 170,068."
 )
 
 # One Rempart run as a whole process: import, ingest, rules (cached), evaluation.
