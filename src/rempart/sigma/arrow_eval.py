@@ -115,11 +115,10 @@ class ArrowGroup:
     """One group's table (columns `l:Field` / `o:Field`) with a cache of computed matches."""
 
     def __init__(self, table: pa.Table, plans: dict[str, Plan] | None = None) -> None:
-        """`plans`: plan JSON -> parsed, when the caller parsed them already (read only)."""
+        """`plans`: plan JSON -> parsed, when the caller parsed them already."""
         self.table = table
         self.memo: dict[tuple[Any, ...], pa.ChunkedArray | pa.Array] = {}
-        self.parsed = plans or {}
-        self.plans: dict[str, Plan] = {}  # plan JSON -> parsed, parsed once
+        self.plans: dict[str, Plan] = dict(plans or {})  # plan JSON -> parsed, parsed once
         self.names = {n.lower(): n for n in table.column_names}
         self.dicts: dict[str, tuple[pa.Array, pa.Array]] = {}
 
@@ -172,7 +171,7 @@ class ArrowGroup:
             self.memo[key] = pa.array(mask[at], mask=nulls)
 
     def _plan(self, plan_json: str) -> Plan:
-        plan = self.parsed.get(plan_json) or self.plans.get(plan_json)
+        plan = self.plans.get(plan_json)
         if plan is None:
             plan = self.plans[plan_json] = json.loads(plan_json)
         return plan
