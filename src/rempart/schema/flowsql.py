@@ -78,32 +78,68 @@ def pairs_sql(source: str) -> str:
     `n`, `n_ok`, `bytes`, `t0`, `t1` for conversations; `s_t0` (first judged contact) and
     `s_ok` for the scan detector's first contacts (`SCAN_OUTCOME`); `e_*` for the border
     table (TCP/UDP with an outcome, ICMP requests: attempts, answered, refused, first and
-    last time)."""
-    icmp = ", ".join(str(t) for t in ICMP_REQUESTS)
-    judged_scan = f"""({SCAN_OUTCOME}) IN ('success', 'failure')
-                AND (protocol IN ('tcp', 'udp', 'icmp') OR action = 'denied')"""
-    judged_edge = f"""((protocol IN ('tcp', 'udp') AND status IN ('success', 'failure'))
-                OR (protocol = 'icmp' AND src_port IN ({icmp})))"""
-    ok_edge = "(status = 'success' OR (protocol = 'icmp' AND coalesce(packets_in, 0) > 0))"
-    refused = "(conn_state = 'REJ' OR action = 'denied')"
+    last time).
+
+    In two steps: the flows are first summed per pair, day and `PAIR_FLAGS` (which of the
+    conditions above each flow meets, as one small number), with only four aggregates;
+    the few rows per pair that gives (364,087 for 20 M flows and 195,690 pairs) are then
+    summed per pair, each conditional column from the rows whose flag is set. The
+    aggregates over every flow were the cost: twelve of them took 8.2 CPU-seconds per
+    20 M flows, the two steps 6.6, for the same rows (issue 26)."""
+    code = " + ".join(f"CASE WHEN {cond} THEN {bit} ELSE 0 END" for bit, cond in _flags().values())
+
+    def has(flag: str) -> str:
+        return f"(k & {PAIR_FLAGS[flag]}) <> 0"
+
+    day = "CAST(floor(epoch(time) / 86400) AS BIGINT)"
     return f"""
-    SELECT src_ip, dst_ip, dst_port, protocol,
-        CAST(floor(epoch(time) / 86400) AS BIGINT) AS day,
-        count(*) AS n,
-        sum(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS n_ok,
-        sum(coalesce(bytes_out, 0) + coalesce(bytes_in, 0)) AS bytes,
-        min(time) AS t0, max(time) AS t1,
-        min(CASE WHEN {judged_scan} THEN time END) AS s_t0,
-        max(CASE WHEN {judged_scan} AND ({SCAN_OUTCOME}) = 'success' THEN 1 ELSE 0 END)
-            AS s_ok,
-        sum(CASE WHEN {judged_edge} THEN 1 ELSE 0 END) AS e_n,
-        sum(CASE WHEN {judged_edge} AND {ok_edge} THEN 1 ELSE 0 END) AS e_ok,
-        sum(CASE WHEN {judged_edge} AND {refused} THEN 1 ELSE 0 END) AS e_refused,
-        min(CASE WHEN {judged_edge} THEN time END) AS e_t0,
-        max(CASE WHEN {judged_edge} THEN time END) AS e_t1
-    FROM {source}
-    WHERE {FLOW_KINDS}
-    GROUP BY src_ip, dst_ip, dst_port, protocol, CAST(floor(epoch(time) / 86400) AS BIGINT)"""
+    SELECT src_ip, dst_ip, dst_port, protocol, day,
+        CAST(sum(n) AS BIGINT) AS n,
+        sum(CASE WHEN {has("ok")} THEN n ELSE 0 END) AS n_ok,
+        sum(bytes) AS bytes,
+        min(t0) AS t0, max(t1) AS t1,
+        min(CASE WHEN {has("scan")} THEN t0 END) AS s_t0,
+        max(CASE WHEN {has("scan_ok")} THEN 1 ELSE 0 END) AS s_ok,
+        sum(CASE WHEN {has("edge")} THEN n ELSE 0 END) AS e_n,
+        sum(CASE WHEN {has("edge_ok")} THEN n ELSE 0 END) AS e_ok,
+        sum(CASE WHEN {has("edge_refused")} THEN n ELSE 0 END) AS e_refused,
+        min(CASE WHEN {has("edge")} THEN t0 END) AS e_t0,
+        max(CASE WHEN {has("edge")} THEN t1 END) AS e_t1
+    FROM (
+        SELECT src_ip, dst_ip, dst_port, protocol, {day} AS day, {code} AS k,
+            count(*) AS n,
+            sum(coalesce(bytes_out, 0) + coalesce(bytes_in, 0)) AS bytes,
+            min(time) AS t0, max(time) AS t1
+        FROM {source}
+        WHERE {FLOW_KINDS}
+        GROUP BY src_ip, dst_ip, dst_port, protocol, {day}, k) s
+    GROUP BY src_ip, dst_ip, dst_port, protocol, day"""
+
+
+# The conditions `pairs_sql` sums flows by, each a bit of its per-flow number `k`.
+PAIR_FLAGS = {"ok": 1, "scan": 2, "scan_ok": 4, "edge": 8, "edge_ok": 16, "edge_refused": 32}
+
+
+def _flags() -> dict[str, tuple[int, str]]:
+    """Each `PAIR_FLAGS` condition of a flow (its bit, SQL over `network_flow`'s columns):
+    answered (`n_ok`); judged by the scan detector and a success there (`s_*`); judged at
+    the border, answered there, refused (`e_*`)."""
+    icmp = ", ".join(str(t) for t in ICMP_REQUESTS)
+    scan = f"""(({SCAN_OUTCOME}) IN ('success', 'failure')
+                AND (protocol IN ('tcp', 'udp', 'icmp') OR action = 'denied'))"""
+    edge = f"""((protocol IN ('tcp', 'udp') AND status IN ('success', 'failure'))
+                OR (protocol = 'icmp' AND src_port IN ({icmp})))"""
+    edge_ok = "(status = 'success' OR (protocol = 'icmp' AND coalesce(packets_in, 0) > 0))"
+    refused = "(conn_state = 'REJ' OR action = 'denied')"
+    conditions = {
+        "ok": "status = 'success'",
+        "scan": scan,
+        "scan_ok": f"{scan} AND ({SCAN_OUTCOME}) = 'success'",
+        "edge": edge,
+        "edge_ok": f"{edge} AND {edge_ok}",
+        "edge_refused": f"{edge} AND {refused}",
+    }
+    return {name: (PAIR_FLAGS[name], cond) for name, cond in conditions.items()}
 
 
 class FastPathRefused(Exception):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
 import secrets
 import threading
 import time
@@ -351,26 +352,51 @@ def refresh_view(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _check_addresses(con: duckdb.DuckDBPyConnection, file_no: int, rows: str) -> list[str]:
+def _check_addresses(con: duckdb.DuckDBPyConnection, file_no: int) -> list[str]:
     """The file's distinct addresses that are not IPs, each value tested once.
 
     A day of flows names a few thousand hosts in tens of millions of rows: matching the
     pattern per row cost a tenth of the whole ingest; per distinct value it is free. The
-    distinct values are fetched first and matched on their own: with the pattern in the
-    same query, DuckDB pushed it below the DISTINCT, back onto every row. The good ones are
-    kept as the file's address inventory (`flow_addresses`, read by `addresses_sql`); the
-    bad ones are returned, for `insert_compact` to reject their rows.
+    values are read from the file's sums in `flow_pairs` (`_judge` writes them first),
+    which name every address of its rows in a hundredth of the rows: every conn.log row is
+    a flow, so it is in some pair (a NULL address is a NULL key). The good ones are kept as
+    the file's address inventory (`flow_addresses`, read by `addresses_sql`); the bad ones
+    are returned, for their rows to be rejected.
     """
     found = con.execute(
         f"""SELECT list(ip) FROM (
-            SELECT DISTINCT src_ip AS ip FROM {rows}
-            UNION SELECT DISTINCT dst_ip FROM {rows}) a"""
+            SELECT DISTINCT src_ip AS ip FROM {PAIRS} WHERE file_no = $n
+            UNION SELECT DISTINCT dst_ip FROM {PAIRS} WHERE file_no = $n) a""",
+        {"n": file_no},
     ).fetchall()
     seen = found[0][0] if found and found[0][0] else []
     bad = [ip for ip in seen if ip is not None and not ADDRESS_PATTERN.fullmatch(ip)]
     good = [ip for ip in seen if ip is not None and ADDRESS_PATTERN.fullmatch(ip)]
     con.execute(f"INSERT INTO {ADDRESSES} SELECT $n, unnest($ips)", {"n": file_no, "ips": good})
     return bad
+
+
+def _judge(
+    con: duckdb.DuckDBPyConnection,
+    file_no: int,
+    rows: str,
+    checks: list[tuple[str, str]],
+    drop: Callable[[str, dict[str, object]], str],
+) -> dict[str, int]:
+    """Sum a file's stored rows (`rows`) into `flow_pairs`, then judge them (`_rejects`);
+    when some are rejected, `drop(failed SQL, its parameters)` removes them and returns
+    the rows left, and their sum replaces the first. Returns the rejects by reason.
+
+    The sum comes first because the addresses are checked on it (`_check_addresses`):
+    rejects are rare, and summing a file twice then costs less than reading every row's
+    addresses at each ingest."""
+    _insert_pairs(con, file_no, rows)
+    counts, failed, args = _rejects(con, file_no, rows, checks)
+    if counts:
+        left = drop(failed, args)
+        con.execute(f"DELETE FROM {PAIRS} WHERE file_no = $n", {"n": file_no})
+        _insert_pairs(con, file_no, left)
+    return counts
 
 
 def insert_compact(
@@ -409,10 +435,13 @@ def insert_compact(
     con.execute("RESET preserve_insertion_order")
     total = int(inserted[0][0]) if inserted else 0
     rows = _native(file_no)
-    counts, failed, args = _rejects(con, file_no, rows, checks)
-    if counts:
+
+    def drop(failed: str, args: dict[str, object]) -> str:
         con.execute(f"DELETE FROM {COMPACT} WHERE file_no = {file_no} AND ({failed})", args)
-    _finish(con, file_no, rows, file_id, path, source_format)
+        return rows
+
+    counts = _judge(con, file_no, rows, checks, drop)
+    _finish(con, file_no, file_id, path, source_format)
     return total - sum(counts.values()), counts
 
 
@@ -420,8 +449,9 @@ def _rejects(
     con: duckdb.DuckDBPyConnection, file_no: int, rows: str, checks: list[tuple[str, str]]
 ) -> tuple[dict[str, int], str, dict[str, object]]:
     """Judge a file's stored rows (`rows`) by `checks` and its addresses (each distinct
-    value matched once): (rejects per reason, the SQL of a failed row, its parameters)."""
-    bad = _check_addresses(con, file_no, rows)
+    value matched once, from its sums): (rejects per reason, the SQL of a failed row, its
+    parameters)."""
+    bad = _check_addresses(con, file_no)
     rules = list(checks)
     if bad:
         rules += [
@@ -457,13 +487,11 @@ def _holds(con: duckdb.DuckDBPyConnection, rows: str, cond: str, args: dict[str,
 def _finish(
     con: duckdb.DuckDBPyConnection,
     file_no: int,
-    rows: str,
     file_id: Callable[[], str],
     path: str,
     source_format: str,
 ) -> None:
-    """Sum the file's kept rows into `flow_pairs`, name the file, redefine the view."""
-    _insert_pairs(con, file_no, rows)
+    """Name the file, redefine the view."""
     # (the file's digest may have been computed while the rows were written: asked last)
     con.execute(
         f"INSERT INTO {FILES} VALUES (?, ?, ?, ?)", [file_no, file_id(), path, source_format]
@@ -508,8 +536,25 @@ _DICTIONARY = [
 RANGE_BYTES = 64 << 20
 
 
+def _statistics(checks: list[tuple[str, str]]) -> list[str]:
+    """The columns whose Parquet statistics are written: the time (a query over a time
+    window skips the row groups outside it) and every column `checks` names, whose
+    conditions (`time IS NULL`, `flow_uid IS NULL`) DuckDB then answers from each row
+    group's null count and range without reading it (`_rejects`). Other columns' ranges
+    span every row group (ports, addresses, random uids) and computing them cost a tenth
+    of the write."""
+    text = " ".join(cond for cond, _ in checks)
+    named = {f.name for f in COMPACT_FLOW if re.search(rf"\b{f.name}\b", text)}
+    return [f.name for f in COMPACT_FLOW if f.name in named | {"time", "file_no"}]
+
+
 def _write_range(
-    arrow: ArrowFlows, span: tuple[int, int], target: Path, file_no: int, stop: threading.Event
+    arrow: ArrowFlows,
+    span: tuple[int, int],
+    target: Path,
+    file_no: int,
+    stop: threading.Event,
+    statistics: list[str],
 ) -> int:
     """Write the rows of one byte range to `target` (no file for a range without rows);
     returns the rows written. Raises FastPathRefused as the reader does."""
@@ -534,6 +579,7 @@ def _write_range(
                     # per 20 M rows)
                     compression="none",
                     use_dictionary=_DICTIONARY,
+                    write_statistics=statistics,
                 )
             writer.write_batch(part)
             rows += part.num_rows
@@ -549,7 +595,11 @@ def _constant(value: int, n: int) -> pa.Array:
 
 
 def _write_parts(
-    arrow: ArrowFlows, targets: list[Path], spans: list[tuple[int, int]], file_no: int
+    arrow: ArrowFlows,
+    targets: list[Path],
+    spans: list[tuple[int, int]],
+    file_no: int,
+    statistics: list[str],
 ) -> list[int] | None:
     """Write each byte range to its target on a thread of its own; the rows of each, or
     None (and no file left) when a range was refused. Other errors (a full disk) raise,
@@ -560,7 +610,7 @@ def _write_parts(
 
     def work(k: int) -> None:
         try:
-            done[k] = _write_range(arrow, spans[k], targets[k], file_no, stop)
+            done[k] = _write_range(arrow, spans[k], targets[k], file_no, stop, statistics)
         except BaseException as exc:  # (handed to the caller's thread)
             errors.append(exc)
             stop.set()
@@ -610,19 +660,21 @@ def insert_parquet(
     token = secrets.token_hex(8)
     names = [f"{directory.name}/{file_no:06d}-{k}-{token}.parquet" for k in range(len(spans))]
     targets = [directory / Path(n).name for n in names]
-    written = _write_parts(arrow, targets, spans, file_no)
+    written = _write_parts(arrow, targets, spans, file_no, _statistics(checks))
     if written is None:
         return None
     kept = [(n, r) for n, r in zip(names, written, strict=True) if r]
     for name, n in kept:
         con.execute(f"INSERT INTO {PARTS} VALUES (?, ?, ?)", [file_no, name, n])
     rows = f"{_read_parts([n for n, _ in kept])} f" if kept else _native(file_no)
-    counts, failed, args = _rejects(con, file_no, rows, checks) if kept else ({}, "", {})
-    if counts:
+
+    def drop(failed: str, args: dict[str, object]) -> str:
         _rewrite_parts(con, file_no, kept, directory, failed, args)
         left = _parts(con, file_no)
-        rows = f"{_read_parts(left)} f" if left else _native(file_no)
-    _finish(con, file_no, rows, file_id, path, source_format)
+        return f"{_read_parts(left)} f" if left else _native(file_no)
+
+    counts = _judge(con, file_no, rows, checks, drop) if kept else {}
+    _finish(con, file_no, file_id, path, source_format)
     return sum(written) - sum(counts.values()), counts
 
 

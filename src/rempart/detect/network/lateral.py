@@ -29,8 +29,13 @@ SWEEP_PORTS = 25  # distinct ports that failed: a port scan, not a worm
 _PORT_NAMES = {135: "RPC/DCOM", 139: "SMB", 445: "SMB", 3389: "RDP", 5985: "WinRM", 5986: "WinRM"}
 
 
-def _sql(p: NetParams) -> tuple[str, str]:
-    base = (
+# The first contacts of the hosts that fan out, with each host's alert time: computed once
+# (it reads every flow, for the sweepers) and read by the summary and the evidence lookup.
+SPREAD = "_rempart_spread"
+
+
+def _spread_sql(p: NetParams) -> str:
+    return (
         PAIRS_CTE
         + """,
     candidates AS (
@@ -45,26 +50,25 @@ def _sql(p: NetParams) -> tuple[str, str]:
         + """
     ), hit AS (
         SELECT * FROM candidates WHERE src_ip NOT IN (SELECT src_ip FROM sweepers)
-    ), mine AS (
-        SELECT pairs.* FROM pairs JOIN hit ON hit.src_ip = pairs.src_ip
-        WHERE epoch(pairs.t) >= epoch(hit.t_alert) - """
+    )
+    SELECT pairs.*, hit.t_alert FROM pairs JOIN hit ON hit.src_ip = pairs.src_ip
+    WHERE epoch(pairs.t) >= epoch(hit.t_alert) - """
         + str(p.window_seconds)
-        + """
-    )"""
     )
-    summary = (
-        base
-        + """
-    SELECT mine.src_ip AS entity, hit.t_alert, min(mine.t) AS first_seen,
-        max(mine.t) AS last_seen, count(*) AS peers, sum(mine.ok) AS ok_peers,
-        max(mine.n_win) AS max_win, max(mine.threshold) AS threshold,
-        max(mine.baselined) AS baselined, min(mine.port) AS port_a, max(mine.port) AS port_b,
-        max(mine.src_zone) AS zone, count(DISTINCT mine.dst_zone) AS zones
-    FROM mine JOIN hit ON hit.src_ip = mine.src_ip
-    GROUP BY mine.src_ip, hit.t_alert"""
-    )
-    keys = "SELECT src_ip AS entity, src_ip, dst_ip, t AS time FROM mine"
-    evidence = pair_uids_sql(p, base, keys)
+
+
+def _sql(p: NetParams) -> tuple[str, str]:
+    """(the summary per host, the evidence lookup), both over `SPREAD`."""
+    summary = f"""
+    SELECT src_ip AS entity, t_alert, min(t) AS first_seen,
+        max(t) AS last_seen, count(*) AS peers, sum(ok) AS ok_peers,
+        max(n_win) AS max_win, max(threshold) AS threshold,
+        max(baselined) AS baselined, min(port) AS port_a, max(port) AS port_b,
+        max(src_zone) AS zone, count(DISTINCT dst_zone) AS zones
+    FROM {SPREAD}
+    GROUP BY src_ip, t_alert"""
+    keys = f"SELECT src_ip AS entity, src_ip, dst_ip, t AS time FROM {SPREAD}"
+    evidence = pair_uids_sql(p, "", keys)
     return summary, evidence
 
 
@@ -75,6 +79,7 @@ def detect_lateral(
     del hospital
     p = params or NetParams()
     use_pairs(engine, p)
+    engine.materialize(SPREAD, _spread_sql(p))
     summary_sql, ev_sql = _sql(p)
     rows = engine.query(summary_sql).to_pylist()
     if not rows:
