@@ -294,6 +294,31 @@ def test_address_inventory_feeds_the_host_table(tmp_path: Path) -> None:
         assert tables[0] == tables[1] and len(tables[0]) == 3
 
 
+def test_address_inventory_names_only_stored_flows(tmp_path: Path) -> None:
+    """A row rejected for its time does not list its addresses, and a file whose rows are
+    all rejected lists none: the inventory stands for the stored flows (the host table is
+    built from it), on both paths (a memory store writes the table, a store on disk the
+    Parquet parts)."""
+    late = GOOD.replace("C1", "C8").replace("1552291200.123456", "-")
+    late = late.replace("10.1.0.6", "10.9.9.9")  # an address only this row names
+    for disk in (False, True):
+        (tmp_path / str(disk)).mkdir()
+        db = tmp_path / str(disk) / "a.duckdb"
+        with Store(db) if disk else Store.memory() as store:
+            kept = ingest_file(store, _conn(tmp_path, GOOD + FAILED + late))
+            assert (kept.records, kept.rejected) == (2, 1)
+            listed = store.sql("SELECT ip FROM flow_addresses ORDER BY ip").column("ip")
+            assert listed.to_pylist() == [f"10.1.0.{n}" for n in (5, 6, 7)]
+            none = ingest_file(store, _conn(tmp_path, late, name="late.log"))
+            assert (none.records, none.rejected) == (0, 1)
+            assert store.count("flow_addresses") == 3
+            flows = store.sql(
+                "SELECT DISTINCT src_ip AS ip FROM network_flow "
+                "UNION SELECT DISTINCT dst_ip FROM network_flow ORDER BY ip"
+            ).column("ip")
+            assert flows.to_pylist() == listed.to_pylist()
+
+
 def test_file_digest_is_the_sha256(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Mapped in chunks or read (empty file), the digest is the file's plain sha256."""
     import hashlib

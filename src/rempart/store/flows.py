@@ -385,7 +385,8 @@ def _judge(
 ) -> dict[str, int]:
     """Sum a file's stored rows (`rows`) into `flow_pairs`, then judge them (`_rejects`);
     when some are rejected, `drop(failed SQL, its parameters)` removes them and returns
-    the rows left, and their sum replaces the first. Returns the rejects by reason.
+    the rows left, whose sum and addresses replace the first ones. Returns the rejects by
+    reason.
 
     The sum comes first because the addresses are checked on it (`_check_addresses`):
     rejects are rare, and summing a file twice then costs less than reading every row's
@@ -394,8 +395,12 @@ def _judge(
     counts, failed, args = _rejects(con, file_no, rows, checks)
     if counts:
         left = drop(failed, args)
-        con.execute(f"DELETE FROM {PAIRS} WHERE file_no = $n", {"n": file_no})
+        for table in (PAIRS, ADDRESSES):
+            con.execute(f"DELETE FROM {table} WHERE file_no = $n", {"n": file_no})
         _insert_pairs(con, file_no, left)
+        # the inventory names the stored flows' addresses only: not those of a row
+        # rejected for its time, say (every address left is good)
+        _check_addresses(con, file_no)
     return counts
 
 
