@@ -50,6 +50,28 @@ def test_triage_verdicts_compromised_only_no_duplicate(ws: Path) -> None:
     assert len(board.rows()) == len(rows)
 
 
+def test_triage_note_names_the_rules_in_the_commands_language(ws: Path) -> None:
+    """`rempart triage --lang en` writes the rules' English titles in the board note (the
+    French ones by default, and when a rule has no English title)."""
+    uc.open_board(ws)
+    verdicts = [
+        HostVerdict(
+            "PC-020", "compromised", ("Journal effacé",), ("a.evtx",), (), ("Log cleared",)
+        ),
+        HostVerdict("PC-021", "compromised", ("Règle locale",), ("b.evtx",)),
+    ]
+    uc.board_from_triage(ws, verdicts[:1])
+    uc.board_from_triage(ws, verdicts[1:], lang="en")
+    notes = {r.host: r.note for r in uc.open_board(ws).rows()}
+    assert "Journal effacé" in notes["PC-020"] and "Log cleared" not in notes["PC-020"]
+    assert "Règle locale" in notes["PC-021"]
+    feed = uc.triage_sources(verdicts, "en")
+    assert [s.note for s in feed] == [
+        "triage: compromised (Log cleared)",
+        "triage: compromised (Règle locale)",
+    ]
+
+
 def _finding(entity: str, value: str, reason_key: str = "intel.reason") -> Finding:
     at = datetime(2019, 3, 15, 10, 0)
     return Finding(

@@ -113,24 +113,26 @@ def feed_board(
     return BoardFeed(target.case_id, tuple(notes), tuple(already))
 
 
-def triage_sources(verdicts: Iterable[HostVerdict]) -> list[BoardSource]:
-    """The machines a triage run judged compromised, with the rules that made the verdict."""
+def triage_sources(verdicts: Iterable[HostVerdict], lang: str = "fr") -> list[BoardSource]:
+    """The machines a triage run judged compromised, with the rules that made the verdict
+    (their titles in `lang`, the language of the command that ran the triage)."""
     out = []
     for v in verdicts:
         if v.verdict != "compromised":
             continue
-        rules = ", ".join(v.reasons[:3]) + ("…" if len(v.reasons) > 3 else "")
+        reasons = v.reasons_in(lang)
+        rules = ", ".join(reasons[:3]) + ("…" if len(reasons) > 3 else "")
         out.append(BoardSource(v.host, "triage", f"triage: compromised ({rules})"))
     return out
 
 
 def board_from_triage(
     workspace: Path | str | None, verdicts: Iterable[HostVerdict], *,
-    clock: Clock = SYSTEM_CLOCK,
+    clock: Clock = SYSTEM_CLOCK, lang: str = "fr",
 ) -> BoardFeed:  # fmt: skip
     """After `rempart triage` on a workspace: its compromised machines on the board."""
     root = Workspace.at(workspace, create=False).root
-    return feed_board(root, triage_sources(verdicts), clock=clock)
+    return feed_board(root, triage_sources(verdicts, lang), clock=clock)
 
 
 # The proxy's own sightings name the relay, not an infected machine (detect.intel).

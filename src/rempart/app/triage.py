@@ -189,9 +189,11 @@ def triage_workspace(
     hosts_from_folders: bool = False,
     use_cache: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
+    lang: str = "fr",
 ) -> TriageResult:
     """`rempart triage`: into the workspace's store when one is given (rule cache in it),
-    else into memory (rule cache in the user's cache folder)."""
+    else into memory (rule cache in the user's cache folder). `lang`: the language of the
+    notes it writes on the remediation board."""
     from rempart.app.session import Session
 
     if workspace:
@@ -208,7 +210,7 @@ def triage_workspace(
             )
         from rempart.app.board_feed import board_from_triage  # the case store, when it runs
 
-        return replace(result, board=board_from_triage(workspace, result.hosts))
+        return replace(result, board=board_from_triage(workspace, result.hosts, lang=lang))
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return triage(
         paths,

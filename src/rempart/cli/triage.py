@@ -178,6 +178,7 @@ def register(app: typer.Typer) -> None:
                 hosts_from_folders=hosts_from_folders,
                 use_cache=not no_cache,
                 progress=progress,
+                lang=lg,
             )
         others = res.not_windows
         for f in others[:20]:
